@@ -1,0 +1,169 @@
+"""Equal-area projection, and geodesic area, length and distance on WGS84.
+
+All inputs are shapely geometries in longitude / latitude (degrees, WGS84).
+Areas are computed in a Lambert azimuthal equal-area projection on the WGS84
+ellipsoid centred on the geometry (an exactly area-preserving map, so the planar
+area is the ellipsoidal area up to the difference between straight and geodesic
+edges, below 1e-6 relative for map vertices a few km apart). Lengths and
+distances are geodesics computed by :class:`pyproj.Geod` (Karney's algorithm).
+
+Never Web Mercator (overstates Ukraine's areas by ~117 %) and never UTM
+(~0.12 %, about a slow month's change).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+
+__all__ = [
+    "WGS84",
+    "area_km2",
+    "areas_km2",
+    "distance_km",
+    "equal_area_crs",
+    "from_equal_area",
+    "geodesic_area_km2",
+    "length_km",
+    "to_equal_area",
+]
+
+#: The WGS84 ellipsoid used for every geodesic computation.
+WGS84 = Geod(ellps="WGS84")
+
+_M2_PER_KM2 = 1_000_000.0
+
+
+def equal_area_crs(lon0: float, lat0: float) -> str:
+    """PROJ string of a Lambert azimuthal equal-area projection centred on a point.
+
+    Parameters
+    ----------
+    lon0, lat0 : float
+        Centre in degrees; rounded to whole degrees so that nearby calls share a CRS.
+
+    Examples
+    --------
+    >>> equal_area_crs(31.4, 48.6)
+    '+proj=laea +lat_0=49 +lon_0=31 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs'
+    """
+    return (
+        f"+proj=laea +lat_0={round(lat0):d} +lon_0={round(lon0):d} "
+        "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _transformers(lon0: int, lat0: int) -> tuple[Transformer, Transformer]:
+    crs = equal_area_crs(lon0, lat0)
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def _centre(geoms: Any) -> tuple[int, int]:
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    if not np.isfinite(xmin):
+        return 0, 0
+    return round((xmin + xmax) / 2), round((ymin + ymax) / 2)
+
+
+def to_equal_area(geom: Any, centre: tuple[float, float] | None = None) -> Any:
+    """Project lon/lat geometry (or an array of them) to the equal-area plane (metres).
+
+    Parameters
+    ----------
+    geom : shapely geometry or array of geometries
+        Longitude / latitude coordinates.
+    centre : (lon, lat), optional
+        Projection centre; by default the centre of the geometries' bounds.
+    """
+    lon0, lat0 = centre if centre is not None else _centre(geom)
+    fwd, _ = _transformers(round(lon0), round(lat0))
+    return shapely.transform(geom, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_equal_area(geom: Any, centre: tuple[float, float]) -> Any:
+    """Inverse of :func:`to_equal_area` for the same ``centre``."""
+    _, inv = _transformers(round(centre[0]), round(centre[1]))
+    return shapely.transform(geom, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
+
+
+def areas_km2(geoms: Sequence[Any] | np.ndarray, centre: tuple[float, float] | None = None) -> np.ndarray:
+    """Ellipsoidal area in km² of each geometry of an array (vectorised).
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+        Longitude / latitude; ``None`` and empty geometries give 0.
+    centre : (lon, lat), optional
+        Equal-area projection centre shared by all; by default their common bounds' centre.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if arr.size == 0:
+        return np.zeros(0)
+    mask = ~shapely.is_missing(arr)
+    out = np.zeros(arr.shape, dtype=float)
+    if mask.any():
+        projected = to_equal_area(arr[mask], centre)
+        out[mask] = shapely.area(projected) / _M2_PER_KM2
+    return out
+
+
+def area_km2(geom: Any, centre: tuple[float, float] | None = None) -> float:
+    """Ellipsoidal area of a lon/lat geometry in km².
+
+    Agrees with :func:`geodesic_area_km2` within 1e-6 relative for map-like
+    polygons; additive over disjoint parts.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> round(area_km2(box(30, 48, 31, 49)), 1)
+    8217.4
+    """
+    if geom is None or shapely.is_empty(geom):
+        return 0.0
+    return float(areas_km2(np.array([geom], dtype=object), centre)[0])
+
+
+def geodesic_area_km2(geom: Any) -> float:
+    """Area in km² with geodesic edges on WGS84 (:meth:`pyproj.Geod.geometry_area_perimeter`).
+
+    The slow, independent reference for :func:`area_km2`. Orientation-independent.
+    """
+    if geom is None or shapely.is_empty(geom):
+        return 0.0
+    total = 0.0
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.geom_type != "Polygon":
+            continue
+        a, _ = WGS84.geometry_area_perimeter(shapely.geometry.polygon.orient(poly, 1.0))
+        total += a
+    return total / _M2_PER_KM2
+
+
+def length_km(geom: Any) -> float:
+    """Geodesic length in km of a lon/lat (Multi)LineString or a polygon's boundary."""
+    if geom is None or shapely.is_empty(geom):
+        return 0.0
+    return float(WGS84.geometry_length(geom)) / 1000.0
+
+
+def distance_km(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
+    """Geodesic distance(s) in km between points; accepts scalars or numpy arrays."""
+    _, _, d = WGS84.inv(lon1, lat1, lon2, lat2)
+    if np.ndim(d) == 0:
+        return float(d) / 1000.0
+    return np.asarray(d) / 1000.0
+
+
+def km_per_degree_lat() -> float:
+    """Approximate km per degree of latitude (for tolerances only, never for measures)."""
+    return math.pi * 6_371.0088 / 180.0

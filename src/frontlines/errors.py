@@ -1,0 +1,99 @@
+"""The one exception tree of frontlines.
+
+Every error the library raises on purpose derives from :class:`FrontlinesError`.
+The CLI and the web layer catch this root only: anything else is a bug.
+
+::
+
+    FrontlinesError
+    ├── SourceError                  reading a provider's payload failed
+    │   ├── SourceFormatError        (also ValueError) malformed, truncated, wrong shape
+    │   ├── InvalidGeometryError     (also ValueError) geometry that cannot be repaired
+    │   ├── CoordinateError          (also ValueError) projected or out-of-range coordinates
+    │   ├── DateError                (also ValueError) missing, unparsable or future date
+    │   └── UnknownClassError        (also ValueError) a class name no mapping knows
+    ├── StoreError                   the store cannot be opened, read or written
+    │   └── SchemaVersionError       the store was written by a newer frontlines
+    ├── SnapshotNotFoundError        (also LookupError) no snapshot for a time / id
+    ├── LayerError                   (also ValueError) a bad ``SIDE:STATUS`` layer spec
+    ├── RegionError                  (also ValueError) a bad region layer or region name
+    ├── ClaimParseError              (also ValueError) text that cannot be read as claims
+    └── InputTooLargeError           (also ValueError) an upload or archive over the limit
+
+Messages name the file, the snapshot or the field and the offending value.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClaimParseError",
+    "CoordinateError",
+    "DateError",
+    "FrontlinesError",
+    "InputTooLargeError",
+    "InvalidGeometryError",
+    "LayerError",
+    "RegionError",
+    "SchemaVersionError",
+    "SnapshotNotFoundError",
+    "SourceError",
+    "SourceFormatError",
+    "StoreError",
+    "UnknownClassError",
+]
+
+
+class FrontlinesError(Exception):
+    """Root of every error frontlines raises on purpose."""
+
+
+class SourceError(FrontlinesError):
+    """Reading a provider's payload failed."""
+
+
+class SourceFormatError(SourceError, ValueError):
+    """A payload is malformed, truncated, or not of the expected shape."""
+
+
+class InvalidGeometryError(SourceError, ValueError):
+    """A geometry is invalid and cannot be repaired."""
+
+
+class CoordinateError(SourceError, ValueError):
+    """Coordinates are outside longitude/latitude ranges or look projected."""
+
+
+class DateError(SourceError, ValueError):
+    """A snapshot date is missing, unparsable or in the future."""
+
+
+class UnknownClassError(SourceError, ValueError):
+    """A class name that no mapping knows."""
+
+
+class StoreError(FrontlinesError):
+    """The store cannot be opened, read or written."""
+
+
+class SchemaVersionError(StoreError):
+    """The store's schema is newer than this version of frontlines understands."""
+
+
+class SnapshotNotFoundError(FrontlinesError, LookupError):
+    """No snapshot matches the requested source, time or id."""
+
+
+class LayerError(FrontlinesError, ValueError):
+    """A layer specification is not ``SIDE:STATUS`` with a known status."""
+
+
+class RegionError(FrontlinesError, ValueError):
+    """A region layer or a region name is unusable."""
+
+
+class ClaimParseError(FrontlinesError, ValueError):
+    """Text that cannot be read as territorial claims."""
+
+
+class InputTooLargeError(FrontlinesError, ValueError):
+    """An upload or an archive member is larger than allowed."""

@@ -1,0 +1,170 @@
+"""Plain, frozen data types shared by every layer of frontlines.
+
+Geometries are shapely objects in longitude / latitude (WGS84, EPSG:4326).
+Times are timezone-aware ``datetime`` objects in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontlines.errors import LayerError
+
+__all__ = [
+    "STATUSES",
+    "Change",
+    "LayerKey",
+    "Provenance",
+    "Snapshot",
+    "SnapshotInfo",
+]
+
+#: Every status a layer can have.
+STATUSES: tuple[str, ...] = ("control", "contested", "claimed", "advance", "regained", "other")
+
+
+@dataclass(frozen=True, order=True)
+class LayerKey:
+    """A (side, status) pair naming one layer of a map, e.g. ``russia:control``.
+
+    Parameters
+    ----------
+    side : str
+        Short lower-case id of a party to the conflict (``russia``, ``ukraine`` ...).
+    status : str
+        One of :data:`STATUSES`.
+    """
+
+    side: str
+    status: str
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise LayerError(
+                f"unknown layer status {self.status!r}; expected one of {', '.join(STATUSES)}"
+            )
+        if not self.side or not self.side.replace("-", "").replace("_", "").isalnum():
+            raise LayerError(f"invalid side {self.side!r}: use a short id such as 'russia'")
+
+    @classmethod
+    def parse(cls, text: str) -> LayerKey:
+        """Parse ``SIDE:STATUS``.
+
+        Examples
+        --------
+        >>> LayerKey.parse("russia:control")
+        LayerKey(side='russia', status='control')
+        """
+        side, sep, status = text.strip().lower().partition(":")
+        if not sep:
+            raise LayerError(f"layer {text!r} is not of the form SIDE:STATUS (e.g. russia:control)")
+        return cls(side, status)
+
+    def __str__(self) -> str:
+        return f"{self.side}:{self.status}"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a snapshot came from.
+
+    Parameters
+    ----------
+    file_name : str
+        Name of the file (or archive member) the payload was read from.
+    content_hash : str
+        SHA-256 of the raw payload bytes (after gzip decompression).
+    url : str or None
+        Where the payload can be fetched, when known.
+    """
+
+    file_name: str
+    content_hash: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published state of one map, normalised.
+
+    Parameters
+    ----------
+    source : str
+        Source id (``deepstate``, ``isw``, ``nzz`` or a user-chosen name).
+    conflict : str
+        Conflict id, e.g. ``ukraine``.
+    published_at : datetime
+        UTC time the state was published (see each source's documentation).
+    provenance : Provenance
+        File and hash of the raw payload.
+    layers : dict
+        ``LayerKey -> tuple of shapely Polygons`` (validated parts, lon/lat).
+    primary : LayerKey
+        The layer analytic commands use unless told otherwise.
+    notes : dict
+        Ingest notes: ``repaired`` (int), ``unknown_classes`` (name -> count),
+        ``excluded_classes`` (name -> count), ``ignored_points`` (int).
+    """
+
+    source: str
+    conflict: str
+    published_at: dt.datetime
+    provenance: Provenance
+    layers: dict[LayerKey, tuple[Any, ...]]
+    primary: LayerKey
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A stored snapshot's metadata, without its geometry."""
+
+    id: int
+    source: str
+    conflict: str
+    published_at: dt.datetime
+    file_name: str
+    content_hash: str
+    url: str | None
+    primary: LayerKey
+    layers: tuple[LayerKey, ...]
+    notes: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready representation."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "conflict": self.conflict,
+            "published_at": self.published_at.isoformat().replace("+00:00", "Z"),
+            "file_name": self.file_name,
+            "content_hash": self.content_hash,
+            "url": self.url,
+            "primary_layer": str(self.primary),
+            "layers": [str(k) for k in self.layers],
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """Gained / lost ground of one layer between two states.
+
+    Areas are km² on the WGS84 ellipsoid; ``gained`` and ``lost`` are lon/lat geometries.
+    """
+
+    layer: LayerKey
+    from_snapshot: SnapshotInfo
+    to_snapshot: SnapshotInfo
+    area_from_km2: float
+    area_to_km2: float
+    gained_km2: float
+    lost_km2: float
+    gained: Any
+    lost: Any
+
+    @property
+    def net_km2(self) -> float:
+        """Gained minus lost."""
+        return self.gained_km2 - self.lost_km2
