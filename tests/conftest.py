@@ -1,0 +1,75 @@
+"""Shared fixtures: where the real data lives, and library versions in the header."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+import shapely
+import pyproj
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
+        f"pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str})",
+        f"real data: {_data_dir() or 'MISSING'}",
+    ]
+
+
+def _data_dir() -> Path | None:
+    env = os.environ.get("FRONTLINES_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(ROOT.parent / "shared" / "data")
+    for c in candidates:
+        if (c / "README.md").exists():
+            return c
+    return None
+
+
+def require_data(relative: str = "") -> Path:
+    """Path to a file or folder of the real data; skip (or fail in CI) when missing."""
+    base = _data_dir()
+    path = base / relative if base else None
+    if path is None or not path.exists():
+        msg = (
+            f"real dataset {relative or 'folder'} not found: set FRONTLINES_DATA "
+            "or put the shared data at ../shared/data"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real public datasets (../shared/data or $FRONTLINES_DATA)."""
+    return require_data()
+
+
+def _unpack(tmp_root: Path, archive: str, inner: str) -> Path:
+    target = tmp_root / inner
+    if not target.exists():
+        with tarfile.open(require_data(archive)) as tar:
+            tar.extractall(tmp_root, filter="data")
+    return target
+
+
+@pytest.fixture(scope="session")
+def deepstate_daily_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 769 daily DeepState files, unpacked once per session."""
+    root = tmp_path_factory.getbasetemp() / "deepstate-daily-unpacked"
+    return _unpack(root, "deepstate-daily-2024-2026.tar.xz", "deepstate-daily")
+
+
+@pytest.fixture(scope="session")
+def deepstate_history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 1,359 raw DeepState history snapshots, unpacked once per session (635 MB)."""
+    root = tmp_path_factory.getbasetemp() / "deepstate-history-unpacked"
+    return _unpack(root, "deepstate-history-2022-2025.tar.xz", "deepstate-history/geojsons")
