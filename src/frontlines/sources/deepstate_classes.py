@@ -21,6 +21,7 @@ Every name that occurs in the 1,359 snapshots of the public DeepState history
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -84,6 +85,7 @@ def normalise_name(name: str | None) -> str:
     return re.sub(r"\s+", " ", name.replace("\ufffd", "")).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def classify(name: str | None) -> tuple[Kind, LayerKey | str | None]:
     """Classify one DeepState class name.
 

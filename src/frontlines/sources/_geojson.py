@@ -1,0 +1,129 @@
+"""Shared GeoJSON reading for the provider adapters.
+
+:class:`PartCache` remembers, by the hash of a feature's geometry JSON, the
+validated polygon parts it produced. Consecutive snapshots of one map share most
+features byte for byte, so a history of a thousand snapshots parses each distinct
+polygon once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import shapely
+
+from frontlines.core.validate import Repairs, polygon_parts
+from frontlines.errors import SourceFormatError
+from frontlines.model import LayerKey
+
+__all__ = ["LayerCollector", "PartCache", "features_of"]
+
+
+@dataclass
+class PartCache:
+    """geometry-JSON hash -> tuple of validated polygons (lon/lat)."""
+
+    entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
+        """Validated polygon parts of a GeoJSON geometry object."""
+        raw = orjson.dumps(geometry)
+        key = hashlib.blake2b(raw, digest_size=16).digest()
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        self.misses += 1
+        try:
+            geom = shapely.from_geojson(raw)
+        except shapely.errors.GEOSException as exc:
+            raise SourceFormatError(f"{where}: unreadable geometry ({exc})") from exc
+        parts = tuple(polygon_parts(geom, where=where, repairs=repairs))
+        self.entries[key] = parts
+        return parts
+
+
+def features_of(doc: object, *, name: str) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection, with a clear error otherwise."""
+    if not isinstance(doc, dict):
+        raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}")
+    if doc.get("type") == "Feature":
+        return [doc]
+    if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})")
+    if not doc["features"]:
+        raise SourceFormatError(f"{name}: the FeatureCollection is empty")
+    return doc["features"]
+
+
+@dataclass
+class LayerCollector:
+    """Accumulates polygon parts per layer and the notes of one snapshot."""
+
+    name: str
+    cache: PartCache
+    layers: dict[LayerKey, list[Any]] = field(default_factory=dict)
+    repairs: Repairs = field(default_factory=Repairs)
+    unknown: Counter[str] = field(default_factory=Counter)
+    excluded: Counter[str] = field(default_factory=Counter)
+    ignored_points: int = 0
+
+    def add_features(
+        self,
+        features: Iterable[dict[str, Any]],
+        classify: Callable[[dict[str, Any]], tuple[str, Any]],
+    ) -> None:
+        """Classify each feature and add its polygons to its layer.
+
+        ``classify(properties)`` returns ``("layer", LayerKey)``,
+        ``("excluded", reason)`` or ``("unknown", label)``.
+        """
+        for i, feat in enumerate(features):
+            if not isinstance(feat, dict):
+                raise SourceFormatError(f"{self.name}: feature {i} is not an object")
+            geom = feat.get("geometry")
+            if not geom:
+                continue
+            gtype = geom.get("type") if isinstance(geom, dict) else None
+            if gtype in ("Point", "MultiPoint", "LineString", "MultiLineString"):
+                self.ignored_points += 1
+                continue
+            if gtype not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+                raise SourceFormatError(f"{self.name}: feature {i} has unsupported geometry type {gtype!r}")
+            props = feat.get("properties") or {}
+            kind, value = classify(props)
+            if kind == "excluded":
+                self.excluded[str(value)] += 1
+                continue
+            if kind == "unknown":
+                self.unknown[str(value)] += 1
+                continue
+            parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=self.repairs)
+            self.layers.setdefault(value, []).extend(parts)
+
+    def notes(self) -> dict[str, Any]:
+        """Ingest notes for :attr:`frontlines.model.Snapshot.notes`."""
+        out: dict[str, Any] = {}
+        if self.repairs.repaired:
+            out["repaired"] = self.repairs.repaired
+            out["repair_details"] = self.repairs.details
+        if self.repairs.dropped_empty:
+            out["dropped_empty"] = self.repairs.dropped_empty
+        if self.unknown:
+            out["unknown_classes"] = dict(self.unknown)
+        if self.excluded:
+            out["excluded_classes"] = dict(self.excluded)
+        if self.ignored_points:
+            out["ignored_points"] = self.ignored_points
+        return out
+
+    def frozen_layers(self) -> dict[LayerKey, tuple[Any, ...]]:
+        """Layers as tuples, sorted by key."""
+        return {k: tuple(v) for k, v in sorted(self.layers.items())}

@@ -1,0 +1,153 @@
+"""The adapter protocol: provider payload -> :class:`~frontlines.model.Snapshot`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from frontlines.errors import DateError
+from frontlines.model import LayerKey, Snapshot
+from frontlines.sources._geojson import PartCache
+from frontlines.sources._payloads import Payload
+
+__all__ = ["Adapter", "IngestOptions", "check_not_future", "parse_date_text"]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Options an adapter may use. Unused ones are ignored.
+
+    Parameters
+    ----------
+    now : datetime
+        Current UTC time; snapshots dated more than a day after it are rejected.
+    conflict : str
+        Conflict id stored with every snapshot.
+    source_name : str or None
+        Overrides the adapter's source id (``files`` needs one).
+    date : datetime or None
+        Publication time for every payload (``files``).
+    date_field : str or None
+        Attribute holding the date (``files``).
+    date_from_name : str or None
+        Regex with one group (or a named group ``date``) that finds the date in the file name.
+    layer : LayerKey or None
+        Layer every feature belongs to (``files``).
+    layer_field : str or None
+        Attribute whose value is mapped to a layer through ``layer_map`` (``files``).
+    layer_map : dict
+        Attribute value -> ``LayerKey`` (``files``); values mapping to ``None`` are excluded.
+    strict : bool
+        Reject payloads whose geometry needed repairs instead of repairing them.
+    """
+
+    now: dt.datetime
+    conflict: str = "ukraine"
+    source_name: str | None = None
+    date: dt.datetime | None = None
+    date_field: str | None = None
+    date_from_name: str | None = None
+    layer: LayerKey | None = None
+    layer_field: str | None = None
+    layer_map: dict[str, LayerKey | None] = field(default_factory=dict)
+    strict: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options that change how a payload is read (stored for ``reindex``)."""
+        return {
+            "conflict": self.conflict,
+            "source_name": self.source_name,
+            "date": self.date.isoformat() if self.date else None,
+            "date_field": self.date_field,
+            "date_from_name": self.date_from_name,
+            "layer": str(self.layer) if self.layer else None,
+            "layer_field": self.layer_field,
+            "layer_map": {k: (str(v) if v else None) for k, v in self.layer_map.items()},
+            "strict": self.strict,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, now: dt.datetime) -> IngestOptions:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            now=now,
+            conflict=data.get("conflict") or "ukraine",
+            source_name=data.get("source_name"),
+            date=dt.datetime.fromisoformat(data["date"]) if data.get("date") else None,
+            date_field=data.get("date_field"),
+            date_from_name=data.get("date_from_name"),
+            layer=LayerKey.parse(data["layer"]) if data.get("layer") else None,
+            layer_field=data.get("layer_field"),
+            layer_map={k: (LayerKey.parse(v) if v else None) for k, v in (data.get("layer_map") or {}).items()},
+            strict=bool(data.get("strict")),
+        )
+
+
+class Adapter(Protocol):
+    """What every provider module offers."""
+
+    #: Adapter id, used on the command line (``frontlines ingest NAME``).
+    name: str
+    #: Bumped when the adapter reads payloads differently (``reindex`` uses it).
+    version: int
+    #: File-name globs to pick in folders and archives.
+    patterns: tuple[str, ...]
+    #: Layer analytic commands use by default.
+    primary: LayerKey
+
+    def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
+        """Read one payload into a snapshot (raise :class:`SourceError` subclasses)."""
+        ...
+
+
+def check_not_future(when: dt.datetime, *, name: str, now: dt.datetime) -> dt.datetime:
+    """Reject dates more than a day after ``now``; return ``when``."""
+    if when > now + dt.timedelta(days=1):
+        raise DateError(f"{name}: date {when.date().isoformat()} is in the future (now {now.date().isoformat()})")
+    if when.year < 1900:
+        raise DateError(f"{name}: implausible date {when.isoformat()}")
+    return when
+
+
+_DATE_PATTERNS = (
+    ("%Y-%m-%dT%H:%M:%S%z", None),
+    ("%Y-%m-%dT%H:%M:%S", None),
+    ("%Y-%m-%d %H:%M:%S", None),
+    ("%Y-%m-%dT%H:%M", None),
+    ("%Y-%m-%d", None),
+    ("%Y%m%d", None),
+    ("%d.%m.%Y", None),
+)
+
+
+def parse_date_text(text: str, *, name: str) -> dt.datetime:
+    """Parse a date or date-time found in a file name or attribute (UTC).
+
+    A bare date means the end of that day (23:59:59 UTC) unless a time is given.
+    Unix seconds (9-10 digits) are accepted too.
+    """
+    s = str(text).strip()
+    if re.fullmatch(r"\d{9,10}", s):
+        return dt.datetime.fromtimestamp(int(s), tz=dt.timezone.utc)
+    s = s.replace("Z", "+00:00")
+    try:
+        value = dt.datetime.fromisoformat(s)
+        has_time = "T" in s or " " in s or ":" in s
+    except ValueError:
+        value = None
+        has_time = False
+        for fmt, _ in _DATE_PATTERNS:
+            try:
+                value = dt.datetime.strptime(s, fmt)
+                break
+            except ValueError:
+                continue
+        if value is None:
+            raise DateError(f"{name}: cannot read a date from {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    if not has_time and len(s) <= 10:
+        value = value.replace(hour=23, minute=59, second=59)
+    return value.astimezone(dt.timezone.utc)

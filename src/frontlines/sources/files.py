@@ -1,0 +1,194 @@
+"""Any GeoJSON, GeoPackage, KML, KMZ, FlatGeobuf or zipped Shapefile, through pyogrio.
+
+The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``) and
+what (``--layer SIDE:STATUS`` for every feature, or ``--layer-field`` with a
+``VALUE=SIDE:STATUS`` mapping). Data in another CRS is reprojected to EPSG:4326;
+data without a CRS must be longitude / latitude.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.validate import Repairs, polygon_parts
+from frontlines.errors import DateError, InputTooLargeError, LayerError, SourceFormatError, UnknownClassError
+from frontlines.hashing import content_hash
+from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.sources._geojson import PartCache
+from frontlines.sources._payloads import Payload
+from frontlines.sources.base import IngestOptions, check_not_future, parse_date_text
+
+__all__ = ["Files", "check_zip", "zip_shapefile"]
+
+#: Limits against zip bombs in KMZ / zipped inputs.
+MAX_ZIP_MEMBERS = 1000
+MAX_ZIP_TOTAL = 1024 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+
+def check_zip(data: bytes, *, name: str) -> None:
+    """Reject zip archives with path traversal, too many members or a bomb-like ratio."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise SourceFormatError(f"{name}: corrupt zip/KMZ archive ({exc})") from exc
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise InputTooLargeError(f"{name}: archive has {len(infos)} members (limit {MAX_ZIP_MEMBERS})")
+    total = 0
+    for info in infos:
+        member = info.filename
+        if member.startswith(("/", "\\")) or ".." in Path(member).parts or ":" in member:
+            raise SourceFormatError(f"{name}: unsafe path {member!r} in archive")
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 10_000_000:
+            raise InputTooLargeError(f"{name}: member {member!r} expands {info.file_size / info.compress_size:.0f}x (zip bomb?)")
+    if total > MAX_ZIP_TOTAL:
+        raise InputTooLargeError(f"{name}: archive expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,})")
+
+
+def zip_shapefile(shp: Path) -> bytes:
+    """Bundle a Shapefile and its sidecar files into one zip payload."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for side in sorted(shp.parent.glob(shp.stem + ".*")):
+            zf.write(side, side.name)
+    return buf.getvalue()
+
+
+def _read_vector(payload: Payload) -> tuple[dict[str, Any], np.ndarray, list[str], list[np.ndarray]]:
+    import pyogrio.raw
+    from pyogrio.errors import DataSourceError, DataLayerError
+
+    data = payload.data
+    if data[:2] == b"PK":
+        check_zip(data, name=payload.name)
+    try:
+        meta, _fids, geometry, field_data = pyogrio.raw.read(io.BytesIO(data))
+    except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
+        raise SourceFormatError(f"{payload.name}: cannot read as a vector file ({exc})") from exc
+    fields = [str(f) for f in meta.get("fields", [])]
+    return meta, geometry, fields, list(field_data)
+
+
+def _to_lonlat(geoms: np.ndarray, crs: str | None, *, name: str) -> np.ndarray:
+    if not crs:
+        return geoms
+    from pyproj import CRS, Transformer
+
+    src = CRS.from_user_input(crs)
+    if src.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return geoms
+    tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+class Files:
+    """Generic vector files read through pyogrio."""
+
+    name = "files"
+    version = 1
+    patterns = ("*.geojson", "*.json", "*.gpkg", "*.kml", "*.kmz", "*.fgb", "*.zip")
+    primary = LayerKey("russia", "control")
+
+    def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
+        """Read one vector file into a snapshot."""
+        if options.layer is None and not options.layer_field:
+            raise LayerError(f"{payload.name}: say which layer the features are (--layer SIDE:STATUS or --layer-field)")
+        meta, wkb, fields, columns = _read_vector(payload)
+        if len(wkb) == 0:
+            raise SourceFormatError(f"{payload.name}: the file holds no features")
+        geoms = shapely.from_wkb(wkb)
+        geoms = _to_lonlat(geoms, meta.get("crs"), name=payload.name)
+        published = self._date(payload, fields, columns, options)
+        check_not_future(published, name=payload.name, now=options.now)
+        layer_values = self._layer_values(payload, fields, columns, options, len(geoms))
+        repairs = Repairs()
+        layers: dict[LayerKey, list[Any]] = {}
+        unknown: Counter[str] = Counter()
+        excluded: Counter[str] = Counter()
+        for i, (geom, value) in enumerate(zip(geoms, layer_values)):
+            if isinstance(value, str):
+                unknown[value] += 1
+                continue
+            if value is None:
+                excluded["mapped to none"] += 1
+                continue
+            parts = polygon_parts(geom, where=f"{payload.name} feature {i}", repairs=repairs)
+            layers.setdefault(value, []).extend(parts)
+        if unknown and options.strict:
+            raise UnknownClassError(f"{payload.name}: unknown {options.layer_field} values {sorted(unknown)}")
+        declared = {options.layer} if options.layer else {v for v in options.layer_map.values() if v}
+        out = {k: () for k in declared}
+        out.update({k: tuple(v) for k, v in sorted(layers.items())})
+        notes: dict[str, Any] = {}
+        if repairs.repaired:
+            notes["repaired"] = repairs.repaired
+            notes["repair_details"] = repairs.details
+        if unknown:
+            notes["unknown_classes"] = dict(unknown)
+        if excluded:
+            notes["excluded_classes"] = dict(excluded)
+        primary = options.layer or next(iter(sorted(declared)), self.primary)
+        return Snapshot(
+            source=options.source_name or "files",
+            conflict=options.conflict,
+            published_at=published,
+            provenance=Provenance(payload.basename, content_hash(payload.data)),
+            layers=out,
+            primary=primary,
+            notes=notes,
+        )
+
+    @staticmethod
+    def _date(payload: Payload, fields: list[str], columns: list[np.ndarray], options: IngestOptions) -> dt.datetime:
+        if options.date is not None:
+            return options.date
+        if options.date_field:
+            if options.date_field not in fields:
+                raise DateError(
+                    f"{payload.name}: no date field {options.date_field!r}; fields are {', '.join(fields) or 'none'}"
+                )
+            values = {str(v) for v in columns[fields.index(options.date_field)] if v is not None and str(v)}
+            if len(values) != 1:
+                raise DateError(
+                    f"{payload.name}: date field {options.date_field!r} must hold one date per file, found {sorted(values)[:5]}"
+                )
+            return parse_date_text(values.pop(), name=payload.name)
+        if options.date_from_name:
+            m = re.search(options.date_from_name, payload.basename)
+            if not m:
+                raise DateError(f"{payload.name}: --date-from-name {options.date_from_name!r} does not match the file name")
+            text = m.groupdict().get("date") or (m.group(1) if m.groups() else m.group(0))
+            return parse_date_text(text, name=payload.name)
+        raise DateError(f"{payload.name}: no date: give --date, --date-field or --date-from-name")
+
+    @staticmethod
+    def _layer_values(
+        payload: Payload, fields: list[str], columns: list[np.ndarray], options: IngestOptions, n: int
+    ) -> list[LayerKey | str | None]:
+        if options.layer_field is None:
+            return [options.layer] * n
+        if options.layer_field not in fields:
+            raise SourceFormatError(
+                f"{payload.name}: no layer field {options.layer_field!r}; fields are {', '.join(fields) or 'none'}"
+            )
+        out: list[LayerKey | str | None] = []
+        for v in columns[fields.index(options.layer_field)]:
+            key = str(v)
+            if key in options.layer_map:
+                out.append(options.layer_map[key])
+            elif options.layer is not None:
+                out.append(options.layer)
+            else:
+                out.append(key)
+        return out

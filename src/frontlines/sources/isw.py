@@ -1,0 +1,80 @@
+"""ISW / Critical Threats daily ArcGIS layers.
+
+Files are named ``YYYYMMDD_<Layer>.geojson[.gz]``; each file is one layer, and a
+snapshot of source ``isw`` holds that one layer. The state of a layer at time T is
+the latest ISW file *of that layer* at or before T. ``published_at`` is 23:00 UTC of
+the file date: ISW publishes its assessment in the US evening of that day.
+
+============================== ==================
+ISW layer                      frontlines layer
+============================== ==================
+RussianAssessedCoTinUkraine    ``russia:control`` (primary; includes Crimea and pre-2022 areas)
+RussianClaimedCoTinUkraine     ``russia:claimed``
+RussianAssessedAdvanceinUkraine ``russia:advance``
+UkrainianClaimedCounterOffensives ``ukraine:claimed``
+UkrainianReportedPartisanWarfare ``ukraine:other``
+============================== ==================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from frontlines.errors import DateError, UnknownClassError
+from frontlines.hashing import content_hash
+from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.sources._geojson import LayerCollector, PartCache, features_of
+from frontlines.sources._payloads import Payload, load_json
+from frontlines.sources.base import IngestOptions, check_not_future
+
+__all__ = ["ISW", "ISW_LAYERS"]
+
+ISW_LAYERS: dict[str, LayerKey] = {
+    "RussianAssessedCoTinUkraine": LayerKey("russia", "control"),
+    "RussianClaimedCoTinUkraine": LayerKey("russia", "claimed"),
+    "RussianAssessedAdvanceinUkraine": LayerKey("russia", "advance"),
+    "UkrainianClaimedCounterOffensives": LayerKey("ukraine", "claimed"),
+    "UkrainianReportedPartisanWarfare": LayerKey("ukraine", "other"),
+}
+
+_NAME = re.compile(r"^(\d{8})_([A-Za-z]+)\.geojson(\.gz)?$")
+
+
+class ISW:
+    """ISW / CTP layer files."""
+
+    name = "isw"
+    version = 1
+    patterns = ("*_*.geojson",)
+    primary = LayerKey("russia", "control")
+
+    def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
+        """Read one ``YYYYMMDD_<Layer>.geojson`` file."""
+        m = _NAME.match(payload.basename)
+        if not m:
+            raise DateError(f"{payload.name}: file name is not YYYYMMDD_<Layer>.geojson")
+        layer = ISW_LAYERS.get(m.group(2))
+        if layer is None:
+            raise UnknownClassError(
+                f"{payload.name}: unknown ISW layer {m.group(2)!r}; known: {', '.join(ISW_LAYERS)}"
+            )
+        try:
+            day = dt.datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=dt.timezone.utc)
+        except ValueError as exc:
+            raise DateError(f"{payload.name}: invalid date {m.group(1)!r} in the file name") from exc
+        published = check_not_future(day + dt.timedelta(hours=23), name=payload.name, now=options.now)
+        doc = load_json(payload.data, name=payload.name)
+        collector = LayerCollector(payload.name, cache)
+        collector.add_features(features_of(doc, name=payload.name), lambda _p: ("layer", layer))
+        layers: dict[LayerKey, tuple] = {layer: ()}
+        layers.update(collector.frozen_layers())
+        return Snapshot(
+            source=options.source_name or "isw",
+            conflict=options.conflict,
+            published_at=published,
+            provenance=Provenance(payload.basename, content_hash(payload.data)),
+            layers=layers,
+            primary=self.primary,
+            notes=collector.notes(),
+        )

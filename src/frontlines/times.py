@@ -1,0 +1,127 @@
+"""Reading the times users type, and the periods of a series.
+
+* ``2025-01-01`` means the **end** of that day (23:59:59) in the given time zone
+  (UTC by default); ``2025-01-01T12:00`` means that instant.
+* Periods of a series are closed-open ``[start, end)``. The state *at a boundary*
+  ``b`` is the latest snapshot published strictly before ``b``, so consecutive
+  periods add up exactly: the sum of net changes equals the change over the whole span.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from frontlines.errors import DateError
+
+__all__ = ["FREQS", "parse_user_time", "periods", "utc_text"]
+
+FREQS = ("day", "week", "month", "year")
+
+
+def _zone(tz: str) -> dt.tzinfo:
+    if tz.upper() in ("UTC", "Z"):
+        return dt.timezone.utc
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise DateError(f"unknown time zone {tz!r} (use e.g. UTC or Europe/Kyiv)") from exc
+
+
+def parse_user_time(text: str | dt.date | dt.datetime, *, tz: str = "UTC", end_of_day: bool = True) -> dt.datetime:
+    """Parse a date or date-time typed by a user into an aware UTC datetime.
+
+    Parameters
+    ----------
+    text : str, date or datetime
+        ``YYYY-MM-DD`` or ISO 8601 date-time.
+    tz : str
+        Zone of naive inputs (``UTC``, ``Europe/Kyiv`` ...).
+    end_of_day : bool
+        A bare date means 23:59:59 of that day (True) or 00:00:00 (False).
+
+    Examples
+    --------
+    >>> parse_user_time("2025-01-01").isoformat()
+    '2025-01-01T23:59:59+00:00'
+    >>> parse_user_time("2025-01-01", tz="Europe/Kyiv").isoformat()
+    '2025-01-01T21:59:59+00:00'
+    """
+    zone = _zone(tz)
+    if isinstance(text, dt.datetime):
+        value = text
+        bare = False
+    elif isinstance(text, dt.date):
+        value = dt.datetime(text.year, text.month, text.day)
+        bare = True
+    else:
+        s = str(text).strip()
+        if not s:
+            raise DateError("empty date")
+        try:
+            value = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            raise DateError(f"cannot read {text!r} as a date (use YYYY-MM-DD or an ISO 8601 time)") from None
+        bare = len(s) <= 10
+    if bare:
+        value = value.replace(hour=23, minute=59, second=59) if end_of_day else value.replace(hour=0, minute=0, second=0)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(dt.timezone.utc)
+
+
+def _floor(when: dt.datetime, freq: str) -> dt.datetime:
+    day = dt.datetime(when.year, when.month, when.day, tzinfo=when.tzinfo)
+    if freq == "day":
+        return day
+    if freq == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if freq == "month":
+        return day.replace(day=1)
+    if freq == "year":
+        return day.replace(month=1, day=1)
+    raise DateError(f"unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
+
+
+def _next(when: dt.datetime, freq: str) -> dt.datetime:
+    if freq == "day":
+        return when + dt.timedelta(days=1)
+    if freq == "week":
+        return when + dt.timedelta(days=7)
+    if freq == "month":
+        return when.replace(year=when.year + when.month // 12, month=when.month % 12 + 1)
+    return when.replace(year=when.year + 1)
+
+
+def periods(start: dt.datetime, end: dt.datetime, freq: str, *, tz: str = "UTC") -> list[tuple[dt.datetime, dt.datetime]]:
+    """Closed-open calendar periods covering ``[start, end]`` (boundaries in ``tz``, returned in UTC).
+
+    Weeks start on Monday.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> u = dt.timezone.utc
+    >>> [(a.day, b.day) for a, b in periods(dt.datetime(2024, 7, 3, tzinfo=u), dt.datetime(2024, 7, 5, tzinfo=u), "day")]
+    [(3, 4), (4, 5), (5, 6)]
+    """
+    if end < start:
+        raise DateError(f"the end {end.date()} is before the start {start.date()}")
+    zone = _zone(tz)
+    cur = _floor(start.astimezone(zone), freq)
+    out = []
+    stop = end.astimezone(zone)
+    while cur <= stop:
+        nxt = _next(cur, freq)
+        out.append((cur.astimezone(dt.timezone.utc), nxt.astimezone(dt.timezone.utc)))
+        cur = nxt
+        if len(out) > 100_000:
+            raise DateError("too many periods; use a coarser --freq")
+    return out
+
+
+def utc_text(when: dt.datetime | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SSZ`` or None."""
+    if when is None:
+        return None
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
