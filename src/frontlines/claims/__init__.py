@@ -1,0 +1,53 @@
+"""Claim checking: read territorial claims in plain text and verify them against the maps.
+
+Pure: nothing here reads files, the network, a database or the clock.
+
+>>> import datetime as dt
+>>> from frontlines.claims import extract_claims
+>>> [c.kind for c in extract_claims("Russian troops took 12 villages last week.", dt.date(2024, 8, 14))]
+['settlements']
+
+Pipeline: :func:`extract_claims` (text -> :class:`Claim`), :func:`evaluate_claim`
+(claim + :class:`Measurer` -> :class:`ClaimResult`), :func:`check_text` (both ->
+:class:`CheckReport`).
+"""
+
+from frontlines.claims.check import NO_CLAIMS, CheckReport, check_text, publication_date
+from frontlines.claims.conflicts import UKRAINE, ConflictInfo
+from frontlines.claims.evaluate import (
+    VERDICTS,
+    ClaimResult,
+    ComparisonResult,
+    Measurer,
+    Reading,
+    claim_interval,
+    evaluate_claim,
+)
+from frontlines.claims.extract import extract_claims
+from frontlines.claims.lexicon import ENGLISH, Lexicon
+from frontlines.claims.timeexpr import find_dateline
+from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
+
+__all__ = [
+    "ENGLISH",
+    "NO_CLAIMS",
+    "UKRAINE",
+    "VERDICTS",
+    "CheckReport",
+    "Claim",
+    "ClaimResult",
+    "Comparison",
+    "ComparisonResult",
+    "ConflictInfo",
+    "Lexicon",
+    "Measurer",
+    "Place",
+    "Reading",
+    "TimeWindow",
+    "check_text",
+    "claim_interval",
+    "evaluate_claim",
+    "extract_claims",
+    "find_dateline",
+    "publication_date",
+]
