@@ -1,0 +1,344 @@
+"""Region layers and clipping: how much of a geometry lies in each region.
+
+Pure: shapely, pyproj (through :mod:`frontlines.core.geodesy`) and numpy only.
+Every area is ellipsoidal (:func:`frontlines.core.geodesy.areas_km2`), computed
+in one equal-area projection centred on the layer, so that the per-region areas
+of a clip add up exactly to the area of the clipped geometry.
+
+A :class:`RegionLayer` is a set of non-overlapping lon/lat polygons with ids and
+names (oblasts, raions, hromadas, or any user layer). :func:`clip_areas` is the
+hot path: regions wholly inside the geometry take their precomputed area, and
+only the regions its boundary crosses are intersected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.geodesy import areas_km2
+from frontlines.errors import RegionError
+
+__all__ = [
+    "RegionLayer",
+    "clip_areas",
+    "clip_pieces",
+    "region_shares",
+    "validate_region_layer",
+]
+
+#: Two regions overlap when they share more than this fraction of the smaller one.
+OVERLAP_TOLERANCE = 0.001
+
+
+@dataclass(frozen=True, eq=False)
+class RegionLayer:
+    """Named, non-overlapping regions in longitude / latitude.
+
+    Parameters
+    ----------
+    name : str
+        Name of the layer (``"oblast"``, ``"raion"``, a file stem ...).
+    ids : tuple of str
+        Stable, unique ids (``"UA-14"``, KATOTTH codes ...).
+    names : tuple of str
+        Display names (``"Donetsk"``).
+    geometries : numpy.ndarray
+        Object array of shapely (Multi)Polygons, WGS84 lon/lat.
+    parents : tuple of (str or None), optional
+        Id of the enclosing region in the next layer up (a raion's oblast).
+    local_names : tuple of str, optional
+        Names in the local language (Ukrainian), used by name look-ups.
+
+    Notes
+    -----
+    The STRtree, the prepared geometries and the land areas are built on first
+    use and cached on the instance (the dataclass stays frozen and hashable by id).
+    """
+
+    name: str
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    geometries: np.ndarray
+    parents: tuple[str | None, ...] | None = None
+    local_names: tuple[str, ...] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        geoms = np.asarray(self.geometries, dtype=object)
+        if geoms.ndim != 1:
+            geoms = geoms.reshape(-1)
+        object.__setattr__(self, "geometries", geoms)
+        object.__setattr__(self, "ids", tuple(self.ids))
+        object.__setattr__(self, "names", tuple(self.names))
+        n = len(self.ids)
+        sizes = {"names": len(self.names), "geometries": len(geoms)}
+        if self.parents is not None:
+            object.__setattr__(self, "parents", tuple(self.parents))
+            sizes["parents"] = len(self.parents)
+        if self.local_names is not None:
+            object.__setattr__(self, "local_names", tuple(self.local_names))
+            sizes["local_names"] = len(self.local_names)
+        wrong = {k: v for k, v in sizes.items() if v != n}
+        if wrong:
+            raise RegionError(f"region layer {self.name!r}: {n} ids but {wrong}")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"RegionLayer({self.name!r}, {len(self)} regions)"
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index over :attr:`geometries` (built once)."""
+        if "tree" not in self._cache:
+            self._cache["tree"] = shapely.STRtree(self.geometries)
+        return self._cache["tree"]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Centre (lon, lat) of the equal-area projection used for every area of this layer."""
+        if "centre" not in self._cache:
+            xmin, ymin, xmax, ymax = shapely.total_bounds(self.geometries)
+            if not np.isfinite(xmin):
+                xmin = ymin = xmax = ymax = 0.0
+            self._cache["centre"] = (float(round((xmin + xmax) / 2)), float(round((ymin + ymax) / 2)))
+        return self._cache["centre"]
+
+    @property
+    def areas(self) -> np.ndarray:
+        """Area of each region in km² (ellipsoidal); read-only array."""
+        if "areas" not in self._cache:
+            a = areas_km2(self.geometries, self.centre)
+            a.setflags(write=False)
+            self._cache["areas"] = a
+        return self._cache["areas"]
+
+    @property
+    def total_area(self) -> float:
+        """Sum of the region areas in km²."""
+        return float(self.areas.sum())
+
+    def index(self, region_id: str) -> int:
+        """Position of the region with id ``region_id``.
+
+        Raises
+        ------
+        RegionError
+            No region has that id.
+        """
+        if "ids" not in self._cache:
+            self._cache["ids"] = {rid: i for i, rid in enumerate(self.ids)}
+        try:
+            return self._cache["ids"][region_id]
+        except KeyError:
+            raise RegionError(f"region layer {self.name!r} has no region with id {region_id!r}") from None
+
+    def children_of(self, parent_id: str) -> np.ndarray:
+        """Indices of the regions whose parent is ``parent_id``."""
+        if self.parents is None:
+            return np.zeros(0, dtype=np.intp)
+        return np.flatnonzero(np.array([p == parent_id for p in self.parents], dtype=bool))
+
+
+def _split(layer: RegionLayer, geom: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the regions wholly inside ``geom`` and of those it partly covers."""
+    if geom is None or shapely.is_empty(geom) or len(layer) == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    shapely.prepare(geom)
+    hit = layer.tree.query(geom, predicate="intersects")
+    if hit.size == 0:
+        return hit, hit
+    # Prepared contains_properly is cheap; a region sharing part of its boundary with
+    # geom fails it and is intersected instead, which gives the same area.
+    inside = shapely.contains_properly(geom, layer.geometries[hit])
+    inside_idx, rest = hit[inside], hit[~inside]
+    return np.sort(inside_idx), rest
+
+
+def _polygonal(geom: Any) -> Any:
+    """Polygonal part of an intersection result (drops touching lines and points)."""
+    if geom is None or shapely.is_empty(geom):
+        return None
+    kind = shapely.get_type_id(geom)
+    if kind in (3, 6):  # Polygon, MultiPolygon
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
+    """Area in km² of ``geom`` within each region of ``layer``.
+
+    Parameters
+    ----------
+    layer : RegionLayer
+    geom : shapely geometry
+        Lon/lat (Multi)Polygon, e.g. the territory held on one day. ``None`` or
+        empty gives zeros.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per region, in layer order. Regions wholly inside ``geom``
+        get their full area without any intersection being computed.
+
+    Notes
+    -----
+    All areas use the layer's equal-area centre, so ``clip_areas(...).sum()``
+    equals the area of ``geom`` clipped to the layer's union (to rounding).
+    """
+    out = np.zeros(len(layer), dtype=float)
+    inside, partial = _split(layer, geom)
+    if inside.size:
+        out[inside] = layer.areas[inside]
+    if partial.size:
+        pieces = shapely.intersection(layer.geometries[partial], geom)
+        out[partial] = areas_km2(pieces, layer.centre)
+    return out
+
+
+def clip_pieces(layer: RegionLayer, geom: Any) -> list[tuple[int, Any]]:
+    """The part of ``geom`` in each region, for drawing or per-region geometry.
+
+    Returns
+    -------
+    list of (int, shapely geometry)
+        ``(region index, polygonal piece)`` in layer order, only for regions
+        where the piece has a positive area. A region wholly inside ``geom`` is
+        returned as the region's own geometry.
+    """
+    inside, partial = _split(layer, geom)
+    pieces: dict[int, Any] = {int(i): layer.geometries[i] for i in inside}
+    if partial.size:
+        cut = shapely.intersection(layer.geometries[partial], geom)
+        for i, piece in zip(partial, cut, strict=True):
+            poly = _polygonal(piece)
+            if poly is not None and shapely.area(poly) > 0:
+                pieces[int(i)] = poly
+    return sorted(pieces.items())
+
+
+def region_shares(layer: RegionLayer, geom: Any) -> np.ndarray:
+    """Fraction (0..1) of each region's area that ``geom`` covers.
+
+    Regions of zero area get 0.
+    """
+    areas = layer.areas
+    clipped = clip_areas(layer, geom)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(areas > 0, clipped / np.where(areas > 0, areas, 1.0), 0.0)
+    return np.clip(shares, 0.0, 1.0)
+
+
+def validate_region_layer(
+    layer: RegionLayer,
+    *,
+    source: str | None = None,
+    overlap_tolerance: float = OVERLAP_TOLERANCE,
+) -> None:
+    """Check that a layer can serve as regions; raise :class:`RegionError` if not.
+
+    Checks, in order: names present and non-empty; ids non-empty and unique;
+    geometries present, polygonal and non-empty; coordinates within lon/lat
+    ranges (projected coordinates are refused); geometries valid; no two
+    regions overlapping by more than ``overlap_tolerance`` of the smaller one.
+
+    Parameters
+    ----------
+    layer : RegionLayer
+    source : str, optional
+        What to name in messages (a file path); defaults to the layer's name.
+    overlap_tolerance : float
+        Allowed shared area as a fraction of the smaller region (default 0.1 %),
+        so that neighbours digitised with slightly different borders pass.
+    """
+    label = source or f"region layer {layer.name!r}"
+    if len(layer) == 0:
+        raise RegionError(f"{label}: no regions")
+    blank = [i for i, n in enumerate(layer.names) if n is None or not str(n).strip()]
+    if blank:
+        raise RegionError(
+            f"{label}: {len(blank)} region(s) with an empty name (feature(s) {_few(blank)})"
+        )
+    blank_ids = [i for i, r in enumerate(layer.ids) if r is None or not str(r).strip()]
+    if blank_ids:
+        raise RegionError(f"{label}: {len(blank_ids)} region(s) with an empty id (feature(s) {_few(blank_ids)})")
+    seen: dict[str, int] = {}
+    dups: list[str] = []
+    for rid in layer.ids:
+        seen[rid] = seen.get(rid, 0) + 1
+        if seen[rid] == 2:
+            dups.append(rid)
+    if dups:
+        raise RegionError(f"{label}: duplicate region ids {_few(dups)}")
+    geoms = layer.geometries
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if missing.size:
+        raise RegionError(f"{label}: empty geometry for {_named(layer, missing)}")
+    kinds = shapely.get_type_id(geoms)
+    bad = np.flatnonzero(~np.isin(kinds, (3, 6)))
+    if bad.size:
+        kind = shapely.get_type_id(geoms[bad[0]])
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
+                 7: "GeometryCollection"}  # fmt: skip
+        raise RegionError(
+            f"{label}: regions must be polygons, got {names.get(int(kind), kind)} for {_named(layer, bad)}"
+        )
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    if xmin < -180.0 or xmax > 180.0 or ymin < -90.0 or ymax > 90.0:
+        raise RegionError(
+            f"{label}: coordinates look projected (x {xmin:,.0f} .. {xmax:,.0f}, y {ymin:,.0f} .. "
+            f"{ymax:,.0f}), not longitude/latitude degrees: give the file a CRS or reproject it "
+            "to EPSG:4326"
+        )
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if invalid.size:
+        reason = shapely.is_valid_reason(geoms[invalid[0]])
+        raise RegionError(f"{label}: invalid geometry for {_named(layer, invalid)} ({reason})")
+    _check_overlaps(layer, label, overlap_tolerance)
+
+
+def _check_overlaps(layer: RegionLayer, label: str, tolerance: float) -> None:
+    geoms = layer.geometries
+    left, right = layer.tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if left.size == 0:
+        return
+    interior = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[interior], right[interior]
+    if left.size == 0:
+        return
+    shared = areas_km2(shapely.intersection(geoms[left], geoms[right]), layer.centre)
+    smaller = np.minimum(layer.areas[left], layer.areas[right])
+    frac = shared / np.where(smaller > 0, smaller, 1.0)
+    bad = np.flatnonzero(frac > tolerance)
+    if bad.size:
+        worst = bad[np.argsort(-frac[bad])][:3]
+        pairs = "; ".join(
+            f"{layer.names[left[k]]!r} and {layer.names[right[k]]!r} share {shared[k]:,.3f} km² "
+            f"({frac[k] * 100:.1f} % of the smaller)"
+            for k in worst
+        )
+        raise RegionError(
+            f"{label}: {bad.size} pair(s) of regions overlap: {pairs}. Regions must not overlap "
+            f"(more than {tolerance * 100:g} % of the smaller one), or areas would be counted twice"
+        )
+
+
+def _few(items: Any, limit: int = 5) -> str:
+    items = [str(x) for x in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _named(layer: RegionLayer, idx: np.ndarray) -> str:
+    return _few([f"{layer.names[int(i)]!r}" for i in idx])
