@@ -1,25 +1,36 @@
 """Ingest: payloads -> snapshots in the store, in one transaction.
 
-Orchestrates an adapter (:mod:`frontlines.sources`) and the store. Work is done
-once per distinct thing: a feature's geometry is validated once per distinct JSON
-(see :class:`~frontlines.sources._geojson.PartCache`), a part is hashed once, and a
-layer's dissolved area is computed once per distinct set of parts.
+Three steps, each doing work once per distinct thing:
+
+1. **parse** (in parallel worker processes for folders and archives): the adapter
+   reads each payload; a feature's geometry is validated once per distinct JSON
+   (:class:`~frontlines.sources._geojson.PartCache`) and each polygon part is
+   hashed from its WKB;
+2. **store**: raw payloads (zstd against a keyframe), new parts, and each
+   snapshot's list of parts;
+3. **derive** (:mod:`frontlines.derive`): for every layer whose timeline gained
+   snapshots, the step from each new snapshot's predecessor is computed from the
+   parts that differ, giving gained / lost per step and the area by telescoping.
+
+If anything fails, the transaction rolls back and the store is as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import shapely
 
-from frontlines.core.geodesy import area_km2
-from frontlines.core.measure import dissolve
+from frontlines.core.geodesy import areas_km2
+from frontlines.derive import derive_layers
 from frontlines.errors import FrontlinesError, SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
@@ -30,7 +41,7 @@ from frontlines.sources.registry import get_adapter
 from frontlines.store import SQLiteStore
 from frontlines.store.payloads import KEYFRAME_EVERY
 
-__all__ = ["IngestReport", "Normaliser", "ingest"]
+__all__ = ["IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads"]
 
 Progress = Callable[[int, str], None]
 
@@ -51,6 +62,7 @@ class IngestReport:
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     seconds: float = 0.0
+    snapshot_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -71,43 +83,106 @@ class IngestReport:
         }
 
 
-class Normaliser:
-    """Turns snapshots into stored rows, remembering work already done."""
+@dataclass
+class ParsedSnapshot:
+    """A snapshot whose parts are WKB, ready to store (picklable, sent back by workers)."""
 
-    def __init__(self) -> None:
-        self._part_rows: dict[int, tuple[str, bytes, float, Any]] = {}
-        self._areas: dict[frozenset[str], float] = {}
+    snapshot: Snapshot  # layers emptied: parts are in ``parts``
+    parts: dict[LayerKey, list[tuple[str, bytes, float]]]
+    payload_name: str
 
-    def part_rows(self, snapshot: Snapshot) -> dict[LayerKey, list[tuple[str, bytes, float]]]:
-        """(hash, WKB, area) of every part of every layer."""
-        out: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
-        for layer, parts in snapshot.layers.items():
-            rows = []
-            for geom in parts:
-                row = self._part_rows.get(id(geom))
-                if row is None:
-                    wkb = shapely.to_wkb(geom, output_dimension=2)
-                    row = (part_hash(wkb), wkb, area_km2(geom), geom)
-                    self._part_rows[id(geom)] = row
-                rows.append(row[:3])
-            out[layer] = rows
-        return out
 
-    def geometries(self) -> dict[str, Any]:
-        """part hash -> geometry of every part seen."""
-        return {h: g for h, _, _, g in self._part_rows.values()}
+class _Parser:
+    """Parses payloads with one adapter, remembering the parts already hashed."""
 
-    def layer_areas(self, snapshot: Snapshot, rows: dict[LayerKey, list[tuple[str, bytes, float]]]) -> dict[LayerKey, float]:
-        """Dissolved area of each layer (memoised by the set of part hashes)."""
-        out = {}
-        for layer, parts in snapshot.layers.items():
-            key = frozenset(h for h, _, _ in rows[layer])
-            area = self._areas.get(key)
-            if area is None:
-                area = area_km2(dissolve(list(parts)))
-                self._areas[key] = area
-            out[layer] = area
-        return out
+    def __init__(self, adapter_name: str, options: IngestOptions) -> None:
+        self.adapter = get_adapter(adapter_name)
+        self.options = options
+        self.cache = PartCache()
+        self._rows: dict[int, tuple[str, bytes, float]] = {}
+
+    def parse(self, payload: Payload) -> ParsedSnapshot:
+        try:
+            snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
+        except FrontlinesError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise SourceError(
+                f"{payload.name}: cannot read as {self.adapter.name} ({type(exc).__name__}: {exc})"
+            ) from exc
+        if self.options.strict and snap.notes.get("repaired"):
+            raise SourceError(
+                f"{payload.name}: {snap.notes['repaired']} invalid geometries (--strict): "
+                + "; ".join(snap.notes.get("repair_details", [])[:3])
+            )
+        parts: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
+        for layer, geoms in snap.layers.items():
+            fresh = [g for g in geoms if id(g) not in self._rows]
+            if fresh:
+                wkbs = shapely.to_wkb(fresh, output_dimension=2)
+                for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
+                    self._rows[id(g)] = (part_hash(wkb), wkb, float(area))
+            parts[layer] = [self._rows[id(g)] for g in geoms]
+        bare = Snapshot(
+            source=snap.source,
+            conflict=snap.conflict,
+            published_at=snap.published_at,
+            provenance=snap.provenance,
+            layers={k: () for k in snap.layers},
+            primary=snap.primary,
+            notes=snap.notes,
+        )
+        return ParsedSnapshot(bare, parts, payload.name)
+
+
+_WORKER: _Parser | None = None
+
+
+def _worker_init(adapter_name: str, options: IngestOptions) -> None:
+    global _WORKER
+    _WORKER = _Parser(adapter_name, options)
+
+
+def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
+    assert _WORKER is not None
+    return [_WORKER.parse(p) for p in batch]
+
+
+def _batches(payloads: Iterable[Payload], size: int) -> Iterator[list[Payload]]:
+    batch: list[Payload] = []
+    for p in payloads:
+        batch.append(p)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parse_all(
+    payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int
+) -> Iterator[tuple[Payload, ParsedSnapshot]]:
+    if workers <= 1:
+        parser = _Parser(adapter_name, options)
+        for p in payloads:
+            yield p, parser.parse(p)
+        return
+    # Consecutive payloads go to the same worker so that its part cache hits.
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options)) as pool:
+        pending: deque[tuple[list[Payload], Future[list[ParsedSnapshot]]]] = deque()
+        for batch in _batches(payloads, 24):
+            pending.append((batch, pool.submit(_worker_parse, batch)))
+            while len(pending) > 2 * workers:
+                done_batch, fut = pending.popleft()
+                yield from zip(done_batch, fut.result())
+        while pending:
+            done_batch, fut = pending.popleft()
+            yield from zip(done_batch, fut.result())
+
+
+def _default_workers(paths: list[Path]) -> int:
+    many = any(Path(p).is_dir() or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
+    return min(2, os.cpu_count() or 1) if many else 1
 
 
 def ingest(
@@ -117,6 +192,7 @@ def ingest(
     *,
     options: IngestOptions | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -133,71 +209,97 @@ def ingest(
     options : IngestOptions, optional
     progress : callable, optional
         Called with (payloads done, current name).
+    workers : int, optional
+        Parser processes; by default 2 for folders and archives, 1 for single files.
 
     Returns
     -------
     IngestReport
     """
     adapter = get_adapter(adapter_name)
+    paths = [Path(p) for p in paths]
+    payloads = iter_payloads(paths, adapter.patterns)
+    return ingest_payloads(
+        store,
+        adapter_name,
+        payloads,
+        options=options,
+        progress=progress,
+        workers=_default_workers(paths) if workers is None else workers,
+    )
+
+
+def ingest_payloads(
+    store: SQLiteStore,
+    adapter_name: str,
+    payloads: Iterable[Payload],
+    *,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> IngestReport:
+    """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
+    adapter = get_adapter(adapter_name)
     options = options or IngestOptions(now=dt.datetime.now(dt.timezone.utc))
     report = IngestReport(adapter=adapter.name)
-    cache = PartCache()
-    norm = Normaliser()
     bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
+    new_parts: dict[str, bytes] = {}
+    touched: set[tuple[str, LayerKey]] = set()
     t0 = time.perf_counter()
     with store.transaction():
-        for payload in iter_payloads(list(paths), adapter.patterns):
+        for payload, parsed in _parse_all(payloads, adapter.name, options, workers):
             report.files_read += 1
             if progress:
                 progress(report.files_read, payload.name)
-            snapshot = _parse(adapter, payload, cache, options)
-            if options.strict and snapshot.notes.get("repaired"):
-                raise SourceError(
-                    f"{payload.name}: {snapshot.notes['repaired']} invalid geometries (--strict): "
-                    + "; ".join(snapshot.notes.get("repair_details", [])[:3])
-                )
-            _tally(report, snapshot)
-            if store.find_snapshot(snapshot.source, snapshot.published_at, snapshot.provenance.content_hash):
+            snap = parsed.snapshot
+            _tally(report, snap)
+            if store.find_snapshot(snap.source, snap.published_at, snap.provenance.content_hash):
                 report.duplicates += 1
                 continue
-            base, since = bases.get(snapshot.source) or _keyframe(store, snapshot.source)
-            if base is None or since >= KEYFRAME_EVERY:
-                store.put_payload(snapshot.provenance.content_hash, payload.data, source=snapshot.source, base=None)
-                base, since = (snapshot.provenance.content_hash, payload.data), 0
-            else:
-                store.put_payload(snapshot.provenance.content_hash, payload.data, source=snapshot.source, base=base)
-                since += 1
-            bases[snapshot.source] = (base, since)
-            rows = norm.part_rows(snapshot)
-            store.add_snapshot(
-                snapshot,
+            _put_payload(store, bases, snap.source, snap.provenance.content_hash, payload.data)
+            sid = store.add_snapshot(
+                snap,
                 adapter=adapter.name,
                 adapter_version=adapter.version,
                 options=options.as_dict(),
-                parts=rows,
-                layer_areas=norm.layer_areas(snapshot, rows),
-                ingested_at=options.now,
+                parts=parsed.parts,
             )
+            for layer, rows in parsed.parts.items():
+                touched.add((snap.source, layer))
+                for h, wkb, _ in rows:
+                    new_parts.setdefault(h, wkb)
+            report.snapshot_ids.append(sid)
             report.added += 1
-    store.remember_parts(norm.geometries())
+        if new_parts:
+            hashes = list(new_parts)
+            store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
+        derive_layers(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _parse(adapter: Any, payload: Payload, cache: PartCache, options: IngestOptions) -> Snapshot:
-    try:
-        return adapter.parse(payload, cache=cache, options=options)
-    except FrontlinesError:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise SourceError(f"{payload.name}: cannot read as {adapter.name} ({type(exc).__name__}: {exc})") from exc
-
-
-def _keyframe(store: SQLiteStore, source: str) -> tuple[tuple[str, bytes] | None, int]:
-    found = store.latest_keyframe(source)
-    if found is None or found[1] >= KEYFRAME_EVERY:
-        return None, 0
-    return (found[0], store.get_payload(found[0])), found[1]
+def _put_payload(
+    store: SQLiteStore,
+    bases: dict[str, tuple[tuple[str, bytes] | None, int]],
+    source: str,
+    content_hash: str,
+    data: bytes,
+) -> None:
+    if source not in bases:
+        found = store.latest_keyframe(source)
+        if found is None or found[1] >= KEYFRAME_EVERY:
+            bases[source] = (None, 0)
+        else:
+            bases[source] = ((found[0], store.get_payload(found[0])), found[1])
+    base, since = bases[source]
+    if store.has_payload(content_hash):
+        return
+    if base is None or since >= KEYFRAME_EVERY:
+        store.put_payload(content_hash, data, source=source, base=None)
+        bases[source] = ((content_hash, data), 0)
+    else:
+        store.put_payload(content_hash, data, source=source, base=base)
+        bases[source] = (base, since + 1)
 
 
 def _tally(report: IngestReport, snapshot: Snapshot) -> None:

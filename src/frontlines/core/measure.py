@@ -66,16 +66,22 @@ def change_geoms(a: Any, b: Any) -> tuple[Any, Any]:
     return polygonal(shapely.difference(b, a)), polygonal(shapely.difference(a, b))
 
 
-def _local_union(own: list[Any], shared: np.ndarray, tree: shapely.STRtree | None, against: Any) -> Any:
-    pieces = list(own)
-    if tree is not None and not shapely.is_empty(against):
-        idx = tree.query(against)
-        pieces.extend(shared[idx])
-    return dissolve(pieces)
+def _minus_shared(geom: Any, shared: np.ndarray, tree: shapely.STRtree | None) -> Any:
+    """``geom`` minus the shared parts that meet it (only those are looked at)."""
+    if tree is None or shapely.is_empty(geom):
+        return geom
+    idx = tree.query(geom, predicate="intersects")
+    if len(idx) == 0:
+        return geom
+    return polygonal(shapely.difference(geom, dissolve(shared[idx])))
 
 
 def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     """(gained, lost) between two part sets, touching only the parts that differ.
+
+    With ``A = S ∪ A'`` and ``B = S ∪ B'`` (``S`` the shared parts),
+    ``B − A = (B' − A') − S``: the difference of the changed parts first, which is
+    small, and then only the shared parts that meet it.
 
     Parameters
     ----------
@@ -103,10 +109,6 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     tree = shapely.STRtree(shared) if len(shared) else None
     a1 = dissolve(a_only)
     b1 = dissolve(b_only)
-    gained = EMPTY
-    lost = EMPTY
-    if not shapely.is_empty(b1):
-        gained = polygonal(shapely.difference(b1, _local_union(a_only, shared, tree, b1)))
-    if not shapely.is_empty(a1):
-        lost = polygonal(shapely.difference(a1, _local_union(b_only, shared, tree, a1)))
+    gained = _minus_shared(polygonal(shapely.difference(b1, a1)), shared, tree)
+    lost = _minus_shared(polygonal(shapely.difference(a1, b1)), shared, tree)
     return gained, lost

@@ -7,8 +7,10 @@ Tables (schema version 1)::
     parts(hash, wkb, area_km2)               validated polygons (lon/lat WKB), content-addressed
     snapshots(id, source, conflict, published_at, file_name, content_hash, url,
               adapter, adapter_version, options, primary_layer, notes, ingested_at)
-    snapshot_layers(snapshot_id, layer, area_km2, n_parts)    dissolved area per layer
+    snapshot_layers(snapshot_id, layer, area_km2, n_parts)    dissolved area per layer (derived)
     layer_parts(snapshot_id, layer, part_hash)                which parts make a layer
+    steps(to_id, layer, from_id, gained_km2, lost_km2, gained_wkb, lost_wkb)
+                                             change from the previous snapshot of the layer (derived)
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived cache
 
 Times are stored as ``YYYY-MM-DDTHH:MM:SSZ`` so that text order is time order.
@@ -69,10 +71,20 @@ CREATE INDEX snapshots_by_time ON snapshots(source, published_at);
 CREATE TABLE snapshot_layers(
     snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
     layer TEXT NOT NULL,
-    area_km2 REAL NOT NULL,
+    area_km2 REAL,
     n_parts INTEGER NOT NULL,
     PRIMARY KEY(snapshot_id, layer)
 );
+CREATE TABLE steps(
+    to_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    from_id INTEGER REFERENCES snapshots(id) ON DELETE SET NULL,
+    gained_km2 REAL,
+    lost_km2 REAL,
+    gained_wkb BLOB,
+    lost_wkb BLOB,
+    PRIMARY KEY(to_id, layer)
+) WITHOUT ROWID;
 CREATE TABLE layer_parts(
     snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
     layer TEXT NOT NULL,
@@ -274,13 +286,11 @@ class SQLiteStore:
         adapter_version: int,
         options: dict[str, Any],
         parts: dict[LayerKey, list[tuple[str, bytes, float]]],
-        layer_areas: dict[LayerKey, float],
-        ingested_at: dt.datetime,
     ) -> int:
         """Insert a normalised snapshot; returns its id.
 
-        ``parts`` maps each layer to (part hash, WKB, area km²) triples; ``layer_areas``
-        holds each layer's dissolved area.
+        ``parts`` maps each layer to (part hash, WKB, area km²) triples. The layers'
+        areas are filled in by :func:`frontlines.derive.derive_layers`.
         """
         cur = self._db.execute(
             "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter,"
@@ -297,7 +307,7 @@ class SQLiteStore:
                 orjson.dumps(options).decode(),
                 str(snapshot.primary),
                 orjson.dumps(snapshot.notes).decode(),
-                format_time(ingested_at),
+                format_time(dt.datetime.now(dt.timezone.utc)),
             ),
         )
         sid = int(cur.lastrowid)  # type: ignore[arg-type]
@@ -308,8 +318,7 @@ class SQLiteStore:
                 "INSERT OR IGNORE INTO layer_parts VALUES(?,?,?)", [(sid, name, h) for h, _, _ in triples]
             )
             self._db.execute(
-                "INSERT INTO snapshot_layers VALUES(?,?,?,?)",
-                (sid, name, layer_areas[layer], len({h for h, _, _ in triples})),
+                "INSERT INTO snapshot_layers VALUES(?,?,NULL,?)", (sid, name, len({h for h, _, _ in triples}))
             )
         return sid
 
@@ -372,20 +381,69 @@ class SQLiteStore:
         ).fetchall()
         return [(r[0], r[1], parse_time(r[2]), parse_time(r[3])) for r in rows]
 
-    def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float]]:
-        """(snapshot id, published_at, area km²) of every snapshot holding ``layer``, in time order.
+    def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float | None]]:
+        """(snapshot id, published_at, area km²) of every snapshot holding ``layer``.
 
-        Of several snapshots with the same ``published_at`` only the last ingested is kept.
+        In time order; snapshots published at the same instant are ordered by id, so
+        the last ingested is the state from that instant on.
         """
         rows = self._db.execute(
             "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
             " WHERE s.source=? AND l.layer=? ORDER BY s.published_at, s.id",
             (source, str(layer)),
         ).fetchall()
-        out: dict[str, tuple[int, dt.datetime, float]] = {}
-        for sid, when, area in rows:
-            out[when] = (sid, parse_time(when), area)
-        return list(out.values())
+        return [(sid, parse_time(when), area) for sid, when, area in rows]
+
+    def step_links(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, int | None]:
+        """to_id -> from_id of the stored steps of a layer (for the given snapshots)."""
+        out: dict[int, int | None] = {}
+        for i in range(0, len(snapshot_ids), 500):
+            chunk = snapshot_ids[i : i + 500]
+            for to_id, from_id in self._db.execute(
+                f"SELECT to_id, from_id FROM steps WHERE layer=? AND to_id IN ({','.join('?' * len(chunk))})",
+                [str(layer), *chunk],
+            ):
+                out[to_id] = from_id
+        return out
+
+    def put_step(
+        self,
+        layer: LayerKey,
+        to_id: int,
+        from_id: int | None,
+        area_km2: float,
+        gained: tuple[float, bytes] | None,
+        lost: tuple[float, bytes] | None,
+    ) -> None:
+        """Record the change into ``to_id`` from its predecessor, and its area."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO steps VALUES(?,?,?,?,?,?,?)",
+            (
+                to_id,
+                str(layer),
+                from_id,
+                gained[0] if gained else None,
+                lost[0] if lost else None,
+                gained[1] if gained else None,
+                lost[1] if lost else None,
+            ),
+        )
+        self._db.execute(
+            "UPDATE snapshot_layers SET area_km2=? WHERE snapshot_id=? AND layer=?", (area_km2, to_id, str(layer))
+        )
+
+    def steps(self, layer: LayerKey, snapshot_ids: list[int], *, geometry: bool = False) -> dict[int, tuple[Any, ...]]:
+        """to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB])."""
+        cols = "to_id, from_id, gained_km2, lost_km2" + (", gained_wkb, lost_wkb" if geometry else "")
+        out: dict[int, tuple[Any, ...]] = {}
+        for i in range(0, len(snapshot_ids), 500):
+            chunk = snapshot_ids[i : i + 500]
+            for row in self._db.execute(
+                f"SELECT {cols} FROM steps WHERE layer=? AND to_id IN ({','.join('?' * len(chunk))})",
+                [str(layer), *chunk],
+            ):
+                out[row[0]] = row[1:]
+        return out
 
     # -- geometry ---------------------------------------------------------------------------
     def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:
