@@ -1,0 +1,396 @@
+"""The library's front door: every figure the CLI, the web app and reports show.
+
+Each analytic function returns a JSON-ready ``dict`` whose schema is documented in
+the README; the CLI's ``--json`` prints exactly this, and the HTTP API returns it.
+
+Time semantics
+    The *state at T* of a (source, layer) is the latest snapshot holding that layer
+    published at or before T. A bare date ``2025-01-01`` means the end of that day
+    (23:59:59) in UTC unless ``tz`` says otherwise. Series periods are closed-open.
+Source and layer defaults
+    Without ``source``, the store's only source is used; with several, the one with
+    the most snapshots. Without ``layer``, the source's primary layer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.geodesy import area_km2
+from frontlines.core.measure import EMPTY, change_parts, dissolve
+from frontlines.core.regions import RegionLayer, clip_areas
+from frontlines.derive import region_area_table
+from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError
+from frontlines.ingest import IngestReport, ingest
+from frontlines.model import LayerKey, SnapshotInfo
+from frontlines.store import SQLiteStore, default_store_path
+from frontlines.times import parse_user_time, periods, utc_text
+
+__all__ = [
+    "Selection",
+    "area",
+    "change",
+    "change_geometries",
+    "ingest",
+    "layer_geometry",
+    "open_store",
+    "regions_for",
+    "select",
+    "series",
+    "snapshots",
+    "sources",
+    "state_at",
+]
+
+TimeLike = str | dt.date | dt.datetime
+
+
+def open_store(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteStore:
+    """Open (or create) a store; ``None`` means ``$FRONTLINES_STORE`` or the default path."""
+    return SQLiteStore(path or default_store_path(), readonly=readonly)
+
+
+def _time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:
+    if value is None:
+        raise FrontlinesError(f"missing {name} time")
+    return parse_user_time(value, tz=tz)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A resolved (source, layer) and its timeline."""
+
+    source: str
+    layer: LayerKey
+    timeline: list[tuple[int, dt.datetime, float | None]]
+
+    @property
+    def times(self) -> list[dt.datetime]:
+        """Publication times, ascending."""
+        return [t for _, t, _ in self.timeline]
+
+    def coverage(self) -> dict[str, Any]:
+        """First and last publication times and count."""
+        return {
+            "first": utc_text(self.timeline[0][1]) if self.timeline else None,
+            "last": utc_text(self.timeline[-1][1]) if self.timeline else None,
+            "snapshots": len(self.timeline),
+        }
+
+    def index_at(self, when: dt.datetime, *, strictly_before: bool = False) -> int | None:
+        """Position of the state at ``when`` (latest published <= when, or < when)."""
+        times = self.times
+        pos = (bisect.bisect_left if strictly_before else bisect.bisect_right)(times, when) - 1
+        return pos if pos >= 0 else None
+
+
+def sources(store: SQLiteStore) -> list[dict[str, Any]]:
+    """Every source in the store with its snapshot count, time span and layers."""
+    out = []
+    for name, count, first, last in store.sources():
+        layers = sorted({str(k) for s in store.snapshots(name)[-1:] for k in s.layers})
+        primary = store.snapshots(name)[-1].primary
+        out.append(
+            {"source": name, "snapshots": count, "first": utc_text(first), "last": utc_text(last),
+             "primary_layer": str(primary), "layers": layers}
+        )
+    return out
+
+
+def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
+    """Resolve the source and layer defaults and load the layer's timeline."""
+    known = store.sources()
+    if not known:
+        raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")
+    names = [k[0] for k in known]
+    if source is None:
+        source = max(known, key=lambda k: (k[1], k[0]))[0]
+    elif source not in names:
+        raise SnapshotNotFoundError(f"no source {source!r} in store {store.path}; it has {', '.join(names)}")
+    latest = store.snapshots(source)[-1]
+    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or latest.primary)
+    timeline = store.layer_timeline(source, key)
+    if not timeline:
+        have = sorted({str(k) for s in store.snapshots(source) for k in s.layers})
+        raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
+    return Selection(source, key, timeline)
+
+
+def state_at(sel: Selection, when: dt.datetime, *, strictly_before: bool = False) -> int:
+    """Snapshot id of the state at ``when``; :class:`SnapshotNotFoundError` if none."""
+    pos = sel.index_at(when, strictly_before=strictly_before)
+    if pos is None:
+        cov = sel.coverage()
+        raise SnapshotNotFoundError(
+            f"no {sel.source} snapshot of {sel.layer} at or before {utc_text(when)}; "
+            f"the data covers {cov['first']} .. {cov['last']}"
+        )
+    return sel.timeline[pos][0]
+
+
+def snapshots(store: SQLiteStore, source: str | None = None) -> list[dict[str, Any]]:
+    """Metadata of every snapshot (oldest first), with each layer's area."""
+    out = []
+    for info in store.snapshots(source):
+        d = info.as_dict()
+        d["notes"] = info.notes
+        out.append(d)
+    return out
+
+
+# --------------------------------------------------------------------------- regions
+def regions_for(by: str | None = None, regions: str | Path | None = None, region_field: str | None = None) -> tuple[str, RegionLayer] | None:
+    """The region layer asked for: shipped (``oblast``, ``raion``, ``hromada``) or a user file.
+
+    Returns (cache key, layer) or None.
+    """
+    from frontlines.sources.boundaries import load_region_layer, read_region_file
+
+    if regions is not None:
+        if not region_field:
+            raise RegionError(f"{regions}: give --region-field, the attribute that names each region")
+        path = Path(regions)
+        if not path.exists():
+            raise RegionError(f"{regions}: no such file")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        return f"file:{digest}:{region_field}", read_region_file(path, name_field=region_field)
+    if by is None:
+        return None
+    layer = load_region_layer(by)
+    return layer.name, layer
+
+
+def _region_rows(layer: RegionLayer, values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    rows = []
+    land = layer.areas
+    for i, (rid, name) in enumerate(zip(layer.ids, layer.names)):
+        row: dict[str, Any] = {"id": rid, "name": name}
+        if layer.parents is not None and layer.parents[i]:
+            row["parent"] = layer.parents[i]
+        for key, arr in values.items():
+            row[key] = round(float(arr[i]), 3)
+        row["land_area_km2"] = round(float(land[i]), 3)
+        if "area_km2" in values:
+            row["share"] = round(float(values["area_km2"][i] / land[i]), 5) if land[i] > 0 else None
+        rows.append(row)
+    return rows
+
+
+def _region_areas(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
+    key, layer = region
+    return region_area_table(store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g))
+
+
+# --------------------------------------------------------------------------- area
+def area(
+    store: SQLiteStore,
+    *,
+    at: TimeLike,
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    by: str | None = None,
+    regions: str | Path | None = None,
+    region_field: str | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Area of a layer at a time.
+
+    Returns
+    -------
+    dict
+        ``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions"]}``.
+    """
+    sel = select(store, source, layer)
+    when = _time(at, tz, name="--at")
+    sid = state_at(sel, when)
+    value = next(a for s, _, a in sel.timeline if s == sid)
+    out: dict[str, Any] = {
+        "source": sel.source,
+        "layer": str(sel.layer),
+        "at": utc_text(when),
+        "snapshot": store.snapshot(sid).as_dict(),
+        "area_km2": round(float(value or 0.0), 3),
+    }
+    region = regions_for(by, regions, region_field)
+    if region is not None:
+        table = _region_areas(store, sel, region)
+        out["region_layer"] = region[1].name
+        out["regions"] = _region_rows(region[1], {"area_km2": table[sid]})
+    return out
+
+
+# --------------------------------------------------------------------------- change
+def change_geometries(store: SQLiteStore, sel: Selection, from_id: int, to_id: int) -> tuple[Any, Any]:
+    """(gained, lost) geometries between two snapshots of a selection.
+
+    Uses the stored step when the two are consecutive.
+    """
+    if from_id == to_id:
+        return EMPTY, EMPTY
+    ids = [s for s, _, _ in sel.timeline]
+    if ids.index(to_id) == ids.index(from_id) + 1:
+        step = store.steps(sel.layer, [to_id], geometry=True).get(to_id)
+        if step is not None and step[0] == from_id:
+            g = shapely.from_wkb(step[3]) if step[3] else EMPTY
+            l = shapely.from_wkb(step[4]) if step[4] else EMPTY
+            return g, l
+    return change_parts(store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer))
+
+
+def change(
+    store: SQLiteStore,
+    *,
+    start: TimeLike,
+    end: TimeLike,
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    by: str | None = None,
+    regions: str | Path | None = None,
+    region_field: str | None = None,
+    tz: str = "UTC",
+    geometry: bool = False,
+) -> dict[str, Any]:
+    """Gained, lost and net area of a layer between two times.
+
+    Returns
+    -------
+    dict
+        ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
+        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day"[, "regions"]}``;
+        with ``geometry=True`` also ``"gained"`` and ``"lost"`` as shapely geometries
+        (not JSON: the caller serialises them).
+    """
+    sel = select(store, source, layer)
+    t0 = _time(start, tz, name="--from")
+    t1 = _time(end, tz, name="--to")
+    if t1 < t0:
+        raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
+    a, b = state_at(sel, t0), state_at(sel, t1)
+    gained, lost = change_geometries(store, sel, a, b)
+    area_of = {s: v for s, _, v in sel.timeline}
+    g, l = area_km2(gained), area_km2(lost)
+    days = (t1 - t0).total_seconds() / 86400
+    out: dict[str, Any] = {
+        "source": sel.source,
+        "layer": str(sel.layer),
+        "from": utc_text(t0),
+        "to": utc_text(t1),
+        "from_snapshot": store.snapshot(a).as_dict(),
+        "to_snapshot": store.snapshot(b).as_dict(),
+        "area_from_km2": round(float(area_of[a] or 0), 3),
+        "area_to_km2": round(float(area_of[b] or 0), 3),
+        "gained_km2": round(g, 3),
+        "lost_km2": round(l, 3),
+        "net_km2": round(g - l, 3),
+        "days": round(days, 4),
+        "net_km2_per_day": round((g - l) / days, 3) if days > 0 else None,
+    }
+    region = regions_for(by, regions, region_field)
+    if region is not None:
+        rl = region[1]
+        gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
+        out["region_layer"] = rl.name
+        out["regions"] = _region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
+    if geometry:
+        out["gained"] = gained
+        out["lost"] = lost
+    return out
+
+
+# --------------------------------------------------------------------------- series
+def series(
+    store: SQLiteStore,
+    *,
+    start: TimeLike,
+    end: TimeLike,
+    freq: str = "month",
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    by: str | None = None,
+    regions: str | Path | None = None,
+    region_field: str | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Per-period figures: area at period end, gained, lost, net, km² per day.
+
+    Periods are closed-open ``[start, end)`` calendar days / weeks (Monday) / months /
+    years in ``tz``. The state at a boundary is the latest snapshot published
+    strictly before it; gained and lost compare the states at the two boundaries, so
+    nets add up over consecutive periods. ``gained_steps_km2`` / ``lost_steps_km2``
+    add up every snapshot-to-snapshot step inside the period (gross churn).
+    """
+    sel = select(store, source, layer)
+    t0 = parse_user_time(start, tz=tz, end_of_day=False)
+    t1 = parse_user_time(end, tz=tz)
+    ids = [s for s, _, _ in sel.timeline]
+    area_of = {s: v for s, _, v in sel.timeline}
+    steps = store.steps(sel.layer, ids)
+    region = regions_for(by, regions, region_field)
+    table = _region_areas(store, sel, region) if region else None
+    rows = []
+    for ps, pe in periods(t0, t1, freq, tz=tz):
+        i0 = sel.index_at(ps, strictly_before=True)
+        i1 = sel.index_at(pe, strictly_before=True)
+        row: dict[str, Any] = {"start": utc_text(ps), "end": utc_text(pe)}
+        inside = ids[(i0 + 1 if i0 is not None else 0) : (i1 + 1 if i1 is not None else 0)]
+        row["snapshots"] = len(inside)
+        row["end_snapshot"] = ids[i1] if i1 is not None else None
+        row["area_km2"] = round(float(area_of[ids[i1]]), 3) if i1 is not None else None
+        if i0 is not None and i1 is not None:
+            gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
+            g, l = area_km2(gained), area_km2(lost)
+            row.update(gained_km2=round(g, 3), lost_km2=round(l, 3), net_km2=round(g - l, 3))
+            row["km2_per_day"] = round((g - l) / ((pe - ps).total_seconds() / 86400), 3)
+            sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
+            sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
+            row.update(gained_steps_km2=round(sg, 3), lost_steps_km2=round(sl, 3))
+            if region is not None:
+                rl = region[1]
+                gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
+                assert table is not None
+                row["regions"] = _region_rows(rl, {"area_km2": table[ids[i1]], "gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
+        else:
+            row.update(gained_km2=None, lost_km2=None, net_km2=None, km2_per_day=None,
+                       gained_steps_km2=None, lost_steps_km2=None)
+        rows.append(row)
+    out: dict[str, Any] = {
+        "source": sel.source,
+        "layer": str(sel.layer),
+        "freq": freq,
+        "tz": tz,
+        "from": utc_text(t0),
+        "to": utc_text(t1),
+        "coverage": sel.coverage(),
+        "periods": rows,
+    }
+    if region is not None:
+        out["region_layer"] = region[1].name
+    return out
+
+
+# --------------------------------------------------------------------------- geometry
+def layer_geometry(
+    store: SQLiteStore,
+    *,
+    at: TimeLike,
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    tz: str = "UTC",
+) -> tuple[SnapshotInfo, Any]:
+    """The dissolved geometry (lon/lat) of a layer at a time, with its snapshot."""
+    sel = select(store, source, layer)
+    sid = state_at(sel, _time(at, tz, name="--at"))
+    return store.snapshot(sid), dissolve(list(store.layer_parts(sid, sel.layer).values()))
+
+
+def ingest_report(report: IngestReport) -> dict[str, Any]:
+    """JSON form of an ingest report."""
+    return report.as_dict()
