@@ -82,9 +82,10 @@ def _shipped(filename: str) -> tuple[list[dict[str, Any]], np.ndarray]:
     return _read_geojson_gz(data, f"frontlines/data/{filename}")
 
 
-@functools.lru_cache(maxsize=None)
 def load_region_layer(kind: str) -> RegionLayer:
     """A shipped region layer: ``"oblast"``, ``"raion"`` or ``"hromada"`` (cached).
+
+    Plural and common synonyms are accepted (``"oblasts"``, ``"district"``).
 
     Raises
     ------
@@ -94,6 +95,11 @@ def load_region_layer(kind: str) -> RegionLayer:
     key = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
     if key not in KINDS:
         raise RegionError(f"unknown region layer {kind!r}: choose one of {', '.join(KINDS)}")
+    return _load_layer(key)
+
+
+@functools.lru_cache(maxsize=None)
+def _load_layer(key: str) -> RegionLayer:
     props, geoms = _shipped(KINDS[key])
     return RegionLayer(
         name=key,
@@ -166,8 +172,9 @@ def read_region_file(
     columns = dict(zip(fields, field_data, strict=True))
     for role, fname in (("name", name_field), ("id", id_field)):
         if fname is not None and fname not in columns:
-            close = difflib.get_close_matches(fname, fields, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            folded = {f.casefold(): f for f in fields}
+            close = difflib.get_close_matches(fname.casefold(), list(folded), n=1, cutoff=0.6)
+            hint = f" (did you mean {folded[close[0]]!r}?)" if close else ""
             raise RegionError(
                 f"{label}: no {role} field {fname!r}{hint}; available fields: "
                 f"{', '.join(fields) if fields else '(none)'}"
@@ -261,8 +268,27 @@ def _repair(geoms: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ name look-up
 
 
+#: Russian-based or old English spellings of the oblasts' names -> the national ones.
+_EXONYMS = {
+    "kiev": "kyiv", "kiyev": "kyiv", "odessa": "odesa", "kharkov": "kharkiv", "lugansk": "luhansk",
+    "zaporozhye": "zaporizhzhia", "zaporizhia": "zaporizhzhia", "zaporozhzhia": "zaporizhzhia",
+    "nikolaev": "mykolaiv", "nikolayev": "mykolaiv", "lvov": "lviv", "rovno": "rivne",
+    "ternopol": "ternopil", "vinnitsa": "vinnytsia", "zhitomir": "zhytomyr", "chernigov": "chernihiv",
+    "chernovtsy": "chernivtsi", "khmelnitsky": "khmelnytskyi", "khmelnytskyy": "khmelnytskyi",
+    "kirovograd": "kirovohrad", "ivano frankovsk": "ivano frankivsk", "transcarpathia": "zakarpattia",
+    "zakarpatska": "zakarpattia", "dnepropetrovsk": "dnipropetrovsk", "kherson": "kherson",
+    "crimean": "crimea", "krym": "crimea", "krim": "crimea", "sevastopil": "sevastopol",
+    "cherkassy": "cherkasy", "volhynia": "volyn", "poltava": "poltava", "sumy": "sumy",
+}  # fmt: skip
+
+
 def _core(text: str) -> str:
-    words = fold(text).split()
+    folded = fold(text)
+    for old, new in _EXONYMS.items():
+        if folded == old or folded.startswith(old + " "):
+            folded = new + folded[len(old):]
+            break
+    words = folded.split()
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     while len(words) > 1 and words[0] in _SUFFIXES:
