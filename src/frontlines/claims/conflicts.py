@@ -144,8 +144,9 @@ UKRAINE = ConflictInfo(
         Event(
             "kursk-incursion",
             dt.date(2024, 8, 6),
-            (r"(?:kursk )?(?:incursion|operation|offensive)", r"kursk (?:incursion|operation|offensive)"),
+            (r"incursion", r"kursk (?:incursion|operation|offensive)", r"cross-border (?:incursion|operation|offensive)"),
         ),
+        Event("kharkiv-offensive-2024", dt.date(2024, 5, 10), (r"russian kharkiv offensive",)),
     ),
     regions=_oblasts(),
 )

@@ -51,6 +51,7 @@ class _Span:
     end: int
     role: str  # side id / pronoun / enemy / own  (actors) or gain / loss / held / held? (actions)
     text: str
+    object: bool = False  # a side named as a place or an object ("into Russia")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class _Figure:
     kind: str
     qualifier: str | None
     text: str
+    per: str | None = None
 
 
 @dataclass
@@ -97,11 +99,20 @@ def _qualifier(before: str, lex: Lexicon) -> tuple[str | None, int]:
 
 
 _FRONT_LINE_AFTER = re.compile(r"^[\s-]*(?:long\s+)?(?:front[\s-]?lines?|frontlines?|line\s+of\s+contact|contact\s+line)\b", re.I)
-_FRONT_AFTER = re.compile(r"^[\s-]*(?:long\s+|wide\s+)?(?:front|stretch|section|sector|frontage|swath|strip|corridor)\b", re.I)
+_FRONT_AFTER = re.compile(r"^[\s-]*(?:long\s+)?front\b", re.I)
+_STRETCH_AFTER = re.compile(r"^[\s-]*(?:long\s+|wide\s+)?(?:front|stretch|section|sector|frontage|swath|strip|corridor|segment)\b", re.I)
+_PER_AFTER = re.compile(r"^\s*(?:(?P<a>daily|a\s+day|per\s+day|each\s+day|every\s+day)|(?P<b>a\s+week|per\s+week|weekly|each\s+week|every\s+week)"
+                        r"|(?P<c>a\s+month|per\s+month|monthly|each\s+month|every\s+month))\b", re.I)
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|these|those|both|all|its|their|of\s+the)\s+$", re.I)
 _WIDE_AFTER = re.compile(r"^[\s-]*wide\b", re.I)
 _FRONT_BEFORE = re.compile(
     r"(?:front[\s-]?lines?|frontlines?|line\s+of\s+contact|contact\s+line|\bfront)\b[^.;]{0,40}?"
     r"(?:stretch(?:es|ing)?|spans?|spanning|runs?|running|extends?|extending|measur(?:es|ing)|is|of)\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
+_MOVE_BEFORE = re.compile(
+    r"\b(?:advanc(?:ed|ing|es?)|retreat(?:ed|ing|s)?|withdr[ae]w(?:n)?|pulled\s+back|fell\s+back|pushed(?:\s+forward|\s+back)?"
+    r"|moved\s+forward|penetrated|driven\s+back|progressed)\s+(?:by\s+)?$",
     re.I,
 )
 _WIDTH_BEFORE = re.compile(r"\b(?:along|across|on|over)\s+(?:a|an|the)\s+$", re.I)
@@ -137,21 +148,29 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
         v, canonical = to_canonical(value, unit)
         vmax = to_canonical(value2, unit)[0] if value2 is not None else None
         kind = {"km2": "area", "count": "settlements", "percent": "share", "km": "depth"}[canonical]
+        q_before = before[: len(before) - qlen]
         if canonical == "km":
+            moved = _MOVE_BEFORE.search(q_before) is not None
             if _FRONT_LINE_AFTER.search(after) or _FRONT_BEFORE.search(before):
                 kind = "front_length"
-            elif _WIDE_AFTER.search(after) or (_FRONT_AFTER.search(after) and _WIDTH_BEFORE.search(before)):
+            elif _WIDE_AFTER.search(after) or (_STRETCH_AFTER.search(after) and _WIDTH_BEFORE.search(before)):
                 kind = "width"
             elif _FRONT_AFTER.search(after):
                 kind = "front_length"
-            elif re.search(lex.non_advance_after, after, re.I) and not _DEPTH_AFTER.search(after):
+            elif _STRETCH_AFTER.search(after):
+                continue  # "the 2 km stretch of road": a description, not a claim
+            elif re.search(lex.non_advance_after, after, re.I) and not _DEPTH_AFTER.search(after) and not moved:
                 continue  # a location ("20 km from the border"), not an advance
             elif re.search(r"\b(?:within|range\s+of|radius\s+of|distance\s+of)\s+(?:\w+\s+)?$", before, re.I):
                 continue
         if canonical == "percent" and not _share_of_territory(after):
             continue
+        if kind not in ("front_length", "width") and _DEFINITE_BEFORE.search(q_before):
+            continue  # "the two villages": a reference, not a figure
+        per = _PER_AFTER.search(after)
+        per_unit = None if per is None else "day" if per.group("a") else "week" if per.group("b") else "month"
         start = m.start() - qlen
-        out.append(_Figure(start, m.end(), v, vmax, canonical, kind, qualifier, sentence[start : m.end()].strip()))
+        out.append(_Figure(start, m.end(), v, vmax, canonical, kind, qualifier, sentence[start : m.end()].strip(), per_unit))
     return out
 
 
@@ -205,7 +224,7 @@ def _resolve(span: _Span, actors: list[_Span], speaker: str | None, ctx: _Contex
         return conflict.opponent(speaker) if speaker else None
     if span.role == "own":
         return speaker
-    earlier = [a.role for a in actors if a.end <= span.start and a.role in conflict.sides]
+    earlier = [a.role for a in actors if a.end <= span.start and a.role in conflict.sides and not a.object]
     if earlier:
         return earlier[-1]
     if len(set(ctx.sides)) == 1:
@@ -246,10 +265,18 @@ def _actor_for(
         pivot = action.start
     else:
         pivot = fig.start
-    before = [a for a in actors if a.end <= pivot and not _is_speaker_only(a, sentence)]
+    before = [a for a in actors if a.end <= pivot and not _is_speaker_only(a, sentence) and not _is_object(a, sentence)]
     if before:
         return _resolve(before[-1], actors, speaker, ctx, conflict)
     return None
+
+
+_OBJECT_BEFORE = re.compile(r"\b(?:into|in|to|from|of|against|with|inside|across|on|over|toward|towards)\s+$", re.I)
+
+
+def _is_object(a: _Span, sentence: str) -> bool:
+    """A side named as a place or an object ("into Russia", "to Ukraine"), not an actor."""
+    return a.role in ("ukraine", "russia") and _OBJECT_BEFORE.search(sentence[: a.start]) is not None
 
 
 def _is_speaker_only(a: _Span, sentence: str) -> bool:
@@ -271,6 +298,14 @@ def _find_comparison(
     """(kind, factor, rate, period, start, rest_start, raw) of a comparison, or None."""
     num_words = rf"(?:{NUMBER_RE})"
     m = re.search(
+        r"\b(?:more|larger|bigger|greater|faster)\s+than\s+(?:in\s+)?any\s+(?:other\s+)?(?:previous\s+)?"
+        r"(?P<per>day|week|month|year)\b",
+        sentence,
+        re.I,
+    )
+    if m:
+        return "largest_since", 1.0, False, m.group("per").lower(), m.start(), m.end(), m.group(0).strip()
+    m = re.search(
         rf"\b(?P<f>twice|double|triple|thrice|half|(?P<n>{num_words})\s+times)\s+"
         r"(?:as\s+(?P<w1>much|many|fast|quickly|large|big|great|far)(?:\s+(?:ground|territory|land|area|villages))?\s+as"
         r"|(?P<w2>more|faster|larger|bigger|greater|quicker)\s+(?:(?:ground|territory|land|area|villages)\s+)?than"
@@ -283,10 +318,16 @@ def _find_comparison(
         factor = float(parse_number(m.group("n"))) if m.group("n") else _FACTORS[f]
         word = (m.group("w1") or m.group("w2") or m.group("w3") or "").lower()
         rate = word in ("fast", "quickly", "faster", "quicker", "pace", "rate", "speed")
+        bound = re.search(r"\b(?P<b>more\s+than|over|at\s+least|less\s+than|under|almost|nearly)\s+$", sentence[: m.start()], re.I)
+        if bound is not None:
+            b = bound.group("b").lower()
+            kind = "less_than" if b in ("less than", "under") else "ratio" if b in ("almost", "nearly") else "more_than"
+            return kind, factor, rate, None, bound.start(), m.end(), sentence[bound.start() : m.end()].strip()
         return "ratio", factor, rate, None, m.start(), m.end(), m.group(0).strip()
     m = re.search(
         r"\b(?P<c>more|less|fewer|faster|slower|greater|larger|bigger|smaller)\s+"
-        r"(?:(?:ground|territory|land|area|villages|settlements|towns|progress|gains?|square\s+kilomet(?:re|er)s)\s+)?"
+        r"(?:(?:ground|territory|land|area|villages|settlements|towns|progress|gains?|square\s+kilomet(?:re|er)s)\s+"
+        r"(?:(?!than\b)[\w'’-]+\s+){0,6}?)?"
         rf"than\s+(?!{num_words}\b|ever\b)",
         sentence,
         re.I,
@@ -339,7 +380,7 @@ def find_operation_start(text: str, published: dt.date) -> dt.date | None:
     """
     pats = [
         rf"(?:operation|incursion|offensive|counter-?offensive|assault)[^.;]{{0,60}}?(?:launched|began|started|begun|kicked\s+off)\s+(?:on\s+)?(?P<d>{DATE})",
-        rf"(?:launched|began|started)\s+(?:the|its|an?|their)\s+(?:[\w-]+\s+){{0,3}}?(?:operation|incursion|offensive|counter-?offensive)\s+on\s+(?P<d>{DATE})",
+        rf"(?:launched|began|started)\s+(?:the|its|an?|their)\s+(?:[\w-]+\s+){{0,3}}?(?:operation|incursion|offensive|counter-?offensive)(?:\s+[\w'’-]+){{0,3}}?\s+on\s+(?P<d>{DATE})",
         rf"since\s+(?:its|the)\s+(?:launch|start)\s+on\s+(?P<d>{DATE})",
     ]
     for pat in pats:
@@ -408,7 +449,7 @@ def _sentence_claims(
     anchor: dt.date | None,
     ctx: _Context,
 ) -> list[Claim]:
-    actors = _spans(sentence, lex.actors)
+    actors = [_Span(a.start, a.end, a.role, a.text, _is_object(a, sentence)) for a in _spans(sentence, lex.actors)]
     actions = [a for a in _spans(sentence, lex.actions)]
     speaker = _speaker(sentence, actors, lex) or ctx.speaker
     cmp = _find_comparison(sentence, published, conflict, anchor, lex)
@@ -419,15 +460,14 @@ def _sentence_claims(
         limit = c_start
         rest = sentence[rest_start:]
     figures = [f for f in _find_figures(sentence, lex) if f.start < limit or f.kind == "front_length"]
-    windows = [w for w in find_windows(sentence, published, conflict, anchor) if w.start < limit or cmp is None]
-    if cmp is not None and cmp[0] == "largest_since":
-        windows = [w for w in windows if w.start < cmp[4]]
+    w_limit = len(sentence) if cmp is None else cmp[5] if cmp[0] in ("more_than", "less_than") else cmp[4]
+    windows = [w for w in find_windows(sentence, published, conflict, anchor) if w.end <= w_limit]
     main_actions = [a for a in actions if a.start < limit]
 
-    explicit = tuple(a.role for a in actors if a.role in conflict.sides)
+    explicit = tuple(a.role for a in actors if a.role in conflict.sides and not a.object)
     claims: list[Claim] = []
     assigned = _assign_windows(figures, windows)
-    place = find_place(sentence[:limit], conflict)
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;]+", sentence[:limit])] or [(0, limit)]
 
     def make(fig: _Figure | None) -> Claim | None:
         anchor_fig = fig or _Figure(limit, limit, 0.0, None, "km2", "comparison", None, "")
@@ -457,17 +497,13 @@ def _sentence_claims(
             if ow.resolved:
                 days = (ow.end - ow.start).days  # type: ignore[operator]
                 window = TimeWindow("(assumed: the same length up to publication)", published - dt.timedelta(days=days), published, days)
-        pl = place
-        if fig is not None and fig.kind == "share" and pl is not None and pl.region is None:
-            region = conflict.region_for(pl.raw)
-            if region is not None:
-                pl = Place(pl.raw, region, "oblast")
+        pl = _place_for(fig, sentence, clauses, limit, conflict)
         if fig is None:
             return Claim("comparison", None, None, "km2", None, actor, act, window, pl, comparison, "", sentence)
         return Claim(
             fig.kind, fig.value, fig.value_max, fig.unit, fig.qualifier,
             actor if fig.kind != "front_length" else None, act, window,
-            pl if fig.kind != "front_length" else None, comparison, fig.text, sentence,
+            pl if fig.kind != "front_length" else None, comparison, fig.text, sentence, fig.per,
         )
 
     for fig in figures:
@@ -489,6 +525,25 @@ def _sentence_claims(
     return claims
 
 
+def _place_for(
+    fig: _Figure | None, sentence: str, clauses: list[tuple[int, int]], limit: int, conflict: ConflictInfo
+) -> Place | None:
+    """The place of a figure: in its clause (between semicolons), nearest to it."""
+    if fig is None:
+        return find_place(sentence[:limit], conflict)
+    a, b = next(((a, b) for a, b in clauses if a <= fig.start < b), (0, limit))
+    if fig.kind == "share":
+        m = re.match(r"\s*of\s+((?:the\s+)?[A-Z][^,;.]*?)(?=\s+(?:and|in|since|over|during|this|last|by|at|as|,)\b|[,;.]|$)",
+                     sentence[fig.end : b])
+        if m is None:
+            return None
+        pl = find_place("in " + m.group(1), conflict)
+        if pl is not None and pl.region is None and conflict.region_for(pl.raw):
+            pl = Place(pl.raw, conflict.region_for(pl.raw), "oblast")
+        return pl
+    return find_place(sentence[a:b], conflict, near=fig.start - a)
+
+
 def _gap(fig: _Figure, w: WindowMatch) -> int:
     if w.end <= fig.start:
         return fig.start - w.end
@@ -502,9 +557,13 @@ def _assign_windows(figures: list[_Figure], windows: list[WindowMatch]) -> dict[
     out: dict[int, TimeWindow] = {}
     if not figures:
         return out
+    best: dict[int, int] = {}
     for w in windows:
         fig = min(figures, key=lambda f: _gap(f, w))
-        out.setdefault(id(fig), w.window)
+        gap = _gap(fig, w)
+        if id(fig) not in best or gap < best[id(fig)]:
+            best[id(fig)] = gap
+            out[id(fig)] = w.window
     return out
 
 

@@ -87,6 +87,10 @@ ENGLISH = Lexicon(
         (r"exactly|precisely", "exactly"),
     ),
     actors=(
+        (r"(?:the\s+)?russian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
+         r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))", "russia"),
+        (r"(?:the\s+)?ukrainian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
+         r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))", "ukraine"),
         (rf"(?:pro-)?russia(?:n|'s|’s)?\s+{_FORCES}", "russia"),
         (rf"ukrain(?:e'?s|e’s|ian)\s+{_FORCES}", "ukraine"),
         (rf"(?:moscow|kremlin|putin)(?:'s|’s)?\s+{_FORCES}", "russia"),
@@ -101,6 +105,8 @@ ENGLISH = Lexicon(
         (rf"(?:its|their|his)\s+{_FORCES}|(?:the\s+)?{_FORCES}\b|\bthey\b|\bit\b", "pronoun"),
     ),
     actions=(
+        (r"\blost\s+control\s+(?:of|over)\b|\blos(?:e|es|ing)\s+control\s+(?:of|over)\b", "loss"),
+        (r"\b(?:taken|took|take|takes|taking|gained|gain|seized|seize|established|establish|assumed|won)\s+(?:full\s+)?control\s+(?:of|over)\b", "gain"),
         (r"(?:were|was|been|being|had\s+been|have\s+been)\s+(?:pushed|driven|forced)\s+back", "loss"),
         (r"(?:were|was|been|have\s+been|had\s+been)\s+forced\s+to\s+(?:withdraw|retreat|cede)", "loss"),
         (r"\blos(?:t|e|es|ing)\b|\bceded?\b|\bceding\b|\bwithdr[ae]w(?:n|ing)?\b|\bwithdraws?\b"

@@ -18,7 +18,7 @@ __all__ = ["find_place"]
 _NAME = r"[A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+)?"
 _OWNER = r"(?i:(?:russia|ukraine)(?:'s|’s)\s+|(?:russian|ukrainian)\s+)?"
 _OBLAST = re.compile(
-    rf"(?:\bthe\s+)?{_OWNER}(?P<name>{_NAME})\s+(?:region|oblast|province|administrative\s+region)s?\b",
+    rf"(?:\bthe\s+)?{_OWNER}(?P<name>{_NAME})\s+(?i:region|oblast|province|administrative\s+region|People(?:'|’)s\s+Republic)s?\b",
 )
 _OF_OBLAST = re.compile(rf"\bthe\s+(?:region|oblast|province)\s+of\s+(?P<name>{_NAME})")
 _DIRECTION = re.compile(
@@ -40,12 +40,12 @@ _NOT_PLACES = re.compile(
 )
 
 
-def find_place(text: str, conflict: ConflictInfo) -> Place | None:
+def find_place(text: str, conflict: ConflictInfo, near: int | None = None) -> Place | None:
     """The place a clause names, or None.
 
-    The raw string is the first place mention (a town or direction is more
-    specific than its oblast); ``region`` is the normalised oblast when the clause
-    names one anywhere.  "In Ukraine" is the whole country: no place.
+    The raw string is the place mention nearest the figure (the first without
+    ``near``); ``region`` is the normalised oblast of that mention, else of the
+    nearest oblast mention of the clause.  "In Ukraine" is the whole country: no place.
 
     Parameters
     ----------
@@ -53,6 +53,8 @@ def find_place(text: str, conflict: ConflictInfo) -> Place | None:
         One clause of a sentence (case matters: place names are capitalised).
     conflict : ConflictInfo
         Supplies the oblast spellings.
+    near : int, optional
+        Position of the figure: the mentions nearest to it win (else the first).
 
     Examples
     --------
@@ -81,7 +83,12 @@ def find_place(text: str, conflict: ConflictInfo) -> Place | None:
         mentions.append((m.start("name"), m.end("name"), name, None, "place"))
     if not mentions:
         return None
-    mentions.sort()
+    def dist(mm: tuple[int, int, str, str | None, str]) -> int:
+        if near is None:
+            return mm[0]
+        return max(mm[0] - near, near - mm[1], 0)
+
+    mentions.sort(key=lambda mm: (dist(mm), mm[0]))
     first = mentions[0]
     region = first[3] or next((r for *_, r, k in mentions if r), None)
     return Place(raw=first[2], region=region, kind=first[4])

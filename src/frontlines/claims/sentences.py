@@ -42,6 +42,7 @@ def split_sentences(text: str) -> list[str]:
 
 def strip_dateline(sentence: str) -> str:
     """Remove an agency dateline ("KYIV, Sept 11 (Reuters) - ") from the start of a sentence."""
+    sentence = re.sub(r"^\s*(?:\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*[|\u2014\u2013]\s*", "", sentence)
     return re.sub(
         r"^[A-Z][A-Za-z .'\-]{1,40},\s+(?:[A-Z][A-Za-z .'\-]{1,30},\s+)?[A-Za-z]{3,9}\.?\s+\d{1,2}"
         r"(?:,?\s+\d{4})?\s*\([^)]{1,40}\)\s*[-\u2013\u2014]+\s*",

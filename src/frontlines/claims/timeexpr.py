@@ -215,11 +215,13 @@ def _rules(p: dt.date, conflict: ConflictInfo, anchor: dt.date | None):
         if unit == "month":
             return _minus_months(p, n), p, None
         if unit == "year":
-            return dt.date(p.year - n, p.month, min(p.day, 28)), p, None
+            return dt.date(p.year - n, p.month, min(p.day, calendar.monthrange(p.year - n, p.month)[1])), p, None
         days = max(1, round(n * _UNIT_DAYS[unit]))
         return p - dt.timedelta(days=days), p, days
 
     def first_n_of_event(m: re.Match[str]):
+        if not m.group("n"):
+            return None, None, None  # "the first days of ...": no length
         n = _count(m.group("n"))
         unit = m.group("u").lower().rstrip("s")
         days = n * (30 if unit == "month" else int(_UNIT_DAYS.get(unit, 1)))
@@ -289,7 +291,26 @@ def _rules(p: dt.date, conflict: ConflictInfo, anchor: dt.date | None):
         d = parse_date(m.group("d"), p)
         return d, d, None
 
-    n_unit = rf"(?P<n>{_N})?[\s-]*(?P<u>days?|weeks?|months?|years?|fortnight|hours?)"
+    def last_week(m: re.Match[str]):
+        monday = p - dt.timedelta(days=p.weekday() + 7)
+        return monday, monday + dt.timedelta(days=6), None
+
+    def previous_n(m: re.Match[str]):
+        unit = m.group("u").lower()
+        days = {"day": 1, "week": 7, "fortnight": 14}.get(unit)
+        if days is None:
+            return last_month(m)
+        return p - dt.timedelta(days=2 * days), p - dt.timedelta(days=days), days
+
+    def weekend(m: re.Match[str]):
+        sunday = p - dt.timedelta(days=(p.weekday() - 6) % 7)
+        return sunday - dt.timedelta(days=1), sunday, None
+
+    def since_weekday(m: re.Match[str]):
+        start, _, _ = weekday(m)
+        return start, p, None
+
+    n_unit = rf"(?P<n>{_N})?[\s-]*(?P<u>days?|weeks?|months?|years?|fortnight|hours?)\b"
     season = r"(?P<s>spring|summer|autumn|fall|winter)"
     return [
         (rf"\bbetween\s+(?P<a>{DATE})\s+and\s+(?P<b>{DATE})", between_dates),
@@ -301,17 +322,23 @@ def _rules(p: dt.date, conflict: ConflictInfo, anchor: dt.date | None):
         (rf"\bsince\s+(?P<e>(?:the\s+)?(?:full[- ]scale\s+)?invasion)", since_event),
         (rf"\bsince\s+(?:the\s+)?(?:early\s+|late\s+)?{season}(?:\s+(?:of\s+)?(?P<y>{_YEAR}))?", since_season),
         (rf"\bsince\s+(?P<d>{DATE})", since_date),
+        (rf"\bsince\s+(?:the\s+)?(?:start|beginning|launch)\s+of\s+{_EVENT_WORDS}\s+on\s+(?P<d>{DATE})", since_date),
+        (r"\bsince\s+(?:last\s+)?(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", since_weekday),
+        (r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+month\b", this_month),
         (rf"\bsince\s+(?:early\s+|late\s+|mid-)?(?P<m>{MONTH})(?:\s+(?P<y>{_YEAR}))?", since_month),
         (rf"\bsince\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?P<m>{MONTH})(?:\s+(?P<y>{_YEAR}))?", since_month),
         (rf"\b(?:during|in|over)\s+the\s+first\s+{n_unit}\s+of\s+(?P<e>{_EVENT_WORDS})", first_n_of_event),
         (rf"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous|preceding)\s+{n_unit}", past_n),
         (rf"\b(?:within|in\s+(?:just|only|less\s+than)?|over)\s*(?:a\s+(?:single\s+)?|the\s+space\s+of\s+)?{n_unit}(?!\s+(?:ago|later|earlier|before|after))", past_n),
-        (rf"\b(?:in|during)\s+the\s+first\s+(?:(?P<h>half)|(?P<n>{_N})\s+months?)\s+of\s+(?:the\s+year|(?P<y>{_YEAR}))", first_half),
+        (rf"\b(?:in|during)\s+(?:the\s+whole\s+of\s+)?the\s+first\s+(?:(?P<h>half)|(?P<n>{_N})\s+months?)\s+of\s+(?:the\s+year|(?P<y>{_YEAR}))", first_half),
         (rf"\bin\s+the\s+(?:whole|course)\s+of\s+last\s+year|\b(?<!the\s)last\s+year\b|\bin\s+the\s+previous\s+year\b", last_year),
-        (rf"\b(?:in\s+the\s+whole\s+of|throughout|during|in)\s+(?P<y>{_YEAR})\b", in_year),
+        (rf"\b(?:in\s+the\s+whole\s+of|(?:over|in|during)\s+the\s+course\s+of|throughout|during|in)\s+(?:early\s+|late\s+|mid-)?(?P<y>{_YEAR})\b", in_year),
         (r"\b(?:so\s+far\s+)?this\s+year\b|\bsince\s+january\b", this_year),
         (r"\b(?:so\s+far\s+)?this\s+month\b", this_month),
         (r"\b(?<!the\s)last\s+month\b|\bin\s+the\s+previous\s+month\b", last_month),
+        (r"\b(?<!the\s)last\s+week\b", last_week),
+        (r"\b(?:over|during|at)\s+the\s+(?:last\s+|past\s+)?weekend\b|\bthis\s+weekend\b", weekend),
+        (r"\b(?:the|a)\s+(?:previous|preceding)\s+(?P<u>day|week|fortnight|month)\b", previous_n),
         (rf"\b(?:in|during|throughout|over)\s+(?:the\s+month\s+of\s+)?(?:early\s+|late\s+|mid-)?(?P<m>{MONTH})(?:\s+(?P<y>{_YEAR}))?(?!\s+\d)", in_month),
         (rf"\b(?:in|during|over|throughout)\s+(?:the\s+)?{season}(?:\s+(?:of\s+)?(?P<y>{_YEAR}))?", in_season),
         (r"\byesterday\b", yesterday),

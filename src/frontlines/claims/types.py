@@ -168,6 +168,9 @@ class Claim:
         The figure as written ("more than 1,000 sq km").
     sentence : str
         The sentence the claim was read from.
+    per : str or None
+        ``day``, ``week`` or ``month`` for a rate ("10 km² a day"); the total over
+        the window is ``value`` x the window's length in those periods.
     """
 
     kind: str
@@ -182,6 +185,7 @@ class Claim:
     comparison: Comparison | None
     figure_text: str
     sentence: str
+    per: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation (every field)."""
@@ -196,6 +200,7 @@ class Claim:
             "window": self.window.as_dict() if self.window else None,
             "place": self.place.as_dict() if self.place else None,
             "comparison": self.comparison.as_dict() if self.comparison else None,
+            "per": self.per,
             "figure_text": self.figure_text,
             "sentence": self.sentence,
         }
