@@ -1,0 +1,7 @@
+"""``python -m frontlines``."""
+
+import sys
+
+from frontlines.cli import main
+
+sys.exit(main())

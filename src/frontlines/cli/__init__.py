@@ -1,0 +1,68 @@
+"""The ``frontlines`` command line: a thin layer over :mod:`frontlines.api`.
+
+Errors derived from :class:`~frontlines.errors.FrontlinesError` print one red line
+and exit with status 1; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from frontlines import __version__
+from frontlines.cli import commands_data, commands_measure
+from frontlines.cli.output import err_console
+from frontlines.errors import FrontlinesError
+
+app = typer.Typer(
+    name="frontlines",
+    help="Measure dated control maps of armed conflicts: area, change, regions, front lines, claims.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+commands_data.register(app)
+commands_measure.register(app)
+for _mod in ("commands_where", "commands_claims", "commands_visual", "commands_web"):
+    try:
+        __import__(f"frontlines.cli.{_mod}", fromlist=["register"]).register(app)
+    except ModuleNotFoundError as exc:  # a command group not built yet
+        if exc.name != f"frontlines.cli.{_mod}":
+            raise
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: bool = typer.Option(False, "--version", help="Print the version.")) -> None:
+    if version:
+        typer.echo(f"frontlines {__version__}")
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except FrontlinesError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("[red]aborted[/]")
+        return 130
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted: nothing was written[/]")
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Commands that fill and inspect the store: ingest, reindex, snapshots, sources, info, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from frontlines import api
+from frontlines.cli import options as o
+from frontlines.cli.output import console, km2, print_json, table
+from frontlines.errors import FrontlinesError
+from frontlines.export import FORMATS, export
+from frontlines.model import LayerKey
+from frontlines.sources.base import IngestOptions, parse_date_text
+from frontlines.sources.registry import ADAPTERS
+from frontlines.times import utc_text
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[name]}"), console=console, transient=True,
+    )
+
+
+def _print_report(report: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(report)
+        return
+    console.print(
+        f"[green]ingested[/] {report['snapshots_added']} snapshots from {report['files_read']} files "
+        f"({report['duplicates_skipped']} already stored) in {report['seconds']:.1f} s; "
+        f"sources: {', '.join(report['sources']) or '–'}; {report['first']} .. {report['last']}"
+    )
+    if report["geometries_repaired"]:
+        console.print(f"[yellow]repaired[/] {report['geometries_repaired']} invalid geometries (see `snapshots --json` notes)")
+    if report["unknown_classes"]:
+        names = "; ".join(f"{k!r} ×{v}" for k, v in list(report["unknown_classes"].items())[:12])
+        console.print(f"[yellow]unknown classes (not measured)[/]: {names}")
+    if report["excluded_classes"]:
+        names = "; ".join(f"{k} ×{v}" for k, v in report["excluded_classes"].items())
+        console.print(f"excluded: {names}")
+
+
+def ingest_cmd(
+    adapter: Annotated[str, typer.Argument(help=f"Source adapter: {', '.join(ADAPTERS)}.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or .tar[.gz|.xz] archives.")],
+    store: o.Store = None,
+    source_name: Annotated[Optional[str], typer.Option("--source-name", help="Store under this source id.")] = None,
+    conflict: Annotated[str, typer.Option("--conflict", help="Conflict id.")] = "ukraine",
+    date: Annotated[Optional[str], typer.Option("--date", help="files: publication date of every file.")] = None,
+    date_field: Annotated[Optional[str], typer.Option("--date-field", help="files: attribute holding the date.")] = None,
+    date_from_name: Annotated[Optional[str], typer.Option("--date-from-name", help="files: regex finding the date in the file name.")] = None,
+    layer: Annotated[Optional[str], typer.Option("--layer", help="files: layer SIDE:STATUS of every feature.")] = None,
+    layer_field: Annotated[Optional[str], typer.Option("--layer-field", help="files: attribute mapped to layers with --map.")] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option("--map", help="files: VALUE=SIDE:STATUS (or VALUE=none), repeatable.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Parser processes (default 2 for folders).")] = None,
+    as_json: o.Json = False,
+) -> None:
+    """Read snapshots from files into the store (one transaction: all or nothing)."""
+    layer_map: dict[str, LayerKey | None] = {}
+    for item in mapping or []:
+        value, sep, key = item.partition("=")
+        if not sep:
+            raise FrontlinesError(f"--map {item!r} is not VALUE=SIDE:STATUS")
+        layer_map[value] = None if key.strip().lower() == "none" else LayerKey.parse(key)
+    opts = IngestOptions(
+        now=dt.datetime.now(dt.timezone.utc),
+        conflict=conflict,
+        source_name=source_name,
+        date=parse_date_text(date, name="--date") if date else None,
+        date_field=date_field,
+        date_from_name=date_from_name,
+        layer=LayerKey.parse(layer) if layer else None,
+        layer_field=layer_field,
+        layer_map=layer_map,
+        strict=strict,
+    )
+    st = api.open_store(store)
+    with _progress() as bar:
+        task = bar.add_task(f"ingest {adapter}", total=None, name="")
+        report = api.ingest(
+            st, adapter, paths, options=opts, workers=workers,
+            progress=lambda n, name: bar.update(task, completed=n, name=Path(name.split("!")[-1]).name),
+        )
+    _print_report(report.as_dict(), as_json)
+
+
+def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
+    """Re-read every stored raw payload with the current adapters (one transaction)."""
+    from frontlines.reindex import reindex
+
+    st = api.open_store(store)
+    with _progress() as bar:
+        task = bar.add_task("reindex", total=st.stats()["snapshots"], name="")
+        result = reindex(st, progress=lambda n, name: bar.update(task, completed=n, name=name))
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"[green]reindexed[/] {result['snapshots']} snapshots; areas changed on {result['areas_changed']}")
+
+
+def snapshots_cmd(store: o.Store = None, source: o.Source = None, limit: Annotated[int, typer.Option(help="Show the last N (0: all).")] = 20, as_json: o.Json = False) -> None:
+    """List stored snapshots with their time, file and layers."""
+    st = api.open_store(store, readonly=True)
+    snaps = api.snapshots(st, source)
+    if as_json:
+        print_json({"snapshots": snaps})
+        return
+    shown = snaps[-limit:] if limit else snaps
+    rows = [[s["id"], s["source"], s["published_at"], s["file_name"], ", ".join(s["layers"])] for s in shown]
+    console.print(table(f"{len(snaps)} snapshots (showing {len(shown)})", ["id", "source", "published_at", "file", "layers"], rows, right={0}))
+
+
+def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
+    """List sources in the store with their coverage."""
+    st = api.open_store(store, readonly=True)
+    srcs = api.sources(st)
+    if as_json:
+        print_json({"sources": srcs, "store": st.stats()})
+        return
+    rows = [[s["source"], s["snapshots"], s["first"], s["last"], s["primary_layer"], ", ".join(s["layers"])] for s in srcs]
+    console.print(table("sources", ["source", "snapshots", "first", "last", "primary", "layers"], rows, right={1}))
+    stats = st.stats()
+    console.print(
+        f"store {stats['path']}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
+        f"payloads {stats['payload_raw_bytes'] / 1e6:,.1f} MB raw -> {stats['payload_stored_bytes'] / 1e6:,.1f} MB stored"
+    )
+
+
+def export_cmd(
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    store: o.Store = None,
+    source: o.Source = None,
+    layer: o.Layer = None,
+) -> None:
+    """Export every (snapshot, layer) with its area and geometry for QGIS or pandas."""
+    st = api.open_store(store, readonly=True)
+    n = export(st, fmt=fmt, out=out, source=source, layer=LayerKey.parse(layer) if layer else None)
+    console.print(f"[green]wrote[/] {n} rows to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("ingest")(ingest_cmd)
+    app.command("reindex")(reindex_cmd)
+    app.command("snapshots")(snapshots_cmd)
+    app.command("sources")(sources_cmd)
+    app.command("export")(export_cmd)

@@ -1,0 +1,85 @@
+"""Analytic commands: area, change, series."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from frontlines import api
+from frontlines.cli import options as o
+from frontlines.cli.output import console, km2, print_json, signed, table
+from frontlines.geojson_out import write_change_geojson
+from frontlines.times import FREQS
+
+
+def _region_table(doc: dict, keys: list[str], title: str) -> None:
+    rows = []
+    for r in doc["regions"]:
+        if not any(r.get(k) for k in keys):
+            continue
+        rows.append([r["name"], *[km2(r.get(k)) if k != "share" else f"{100 * (r.get(k) or 0):.1f} %" for k in keys]])
+    if rows:
+        console.print(table(title, ["region", *keys], rows, right=set(range(1, len(keys) + 1))))
+
+
+def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
+             regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
+    """Area of a layer on a date (km², WGS84 ellipsoid)."""
+    st = api.open_store(store, readonly=True)
+    doc = api.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz)
+    if as_json:
+        print_json(doc)
+        return
+    snap = doc["snapshot"]
+    console.print(f"{doc['source']} {doc['layer']} at {doc['at']}: [bold]{km2(doc['area_km2'])} km²[/] "
+                  f"(snapshot {snap['id']} published {snap['published_at']}, {snap['file_name']})")
+    if "regions" in doc:
+        _region_table(doc, ["area_km2", "share"], f"by {doc['region_layer']}")
+
+
+def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source = None, layer: o.Layer = None,
+               by: o.By = None, regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC",
+               geojson: o.GeoJsonOut = None, as_json: o.Json = False) -> None:
+    """Gained, lost and net area of a layer between two dates."""
+    st = api.open_store(store, readonly=True)
+    doc = api.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
+                     region_field=region_field, tz=tz, geometry=geojson is not None)
+    if geojson is not None:
+        write_change_geojson(geojson, doc.pop("gained"), doc.pop("lost"), doc)
+        doc["geojson"] = str(geojson)
+    if as_json:
+        print_json(doc)
+        return
+    console.print(
+        f"{doc['source']} {doc['layer']} {doc['from']} -> {doc['to']} "
+        f"(snapshots {doc['from_snapshot']['published_at']} -> {doc['to_snapshot']['published_at']}):\n"
+        f"  area {km2(doc['area_from_km2'])} -> {km2(doc['area_to_km2'])} km²\n"
+        f"  gained [green]{km2(doc['gained_km2'])}[/] km², lost [red]{km2(doc['lost_km2'])}[/] km², "
+        f"net [bold]{signed(doc['net_km2'])}[/] km² ({signed(doc['net_km2_per_day'])} km²/day)"
+    )
+    if "regions" in doc:
+        _region_table(doc, ["gained_km2", "lost_km2", "net_km2"], f"by {doc['region_layer']}")
+
+
+def series_cmd(start: o.From, end: o.To,
+               freq: Annotated[str, typer.Option("--freq", help=f"One of {', '.join(FREQS)}.")] = "month",
+               store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
+               regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
+    """Per-period area, gained, lost and net (periods are closed-open)."""
+    st = api.open_store(store, readonly=True)
+    doc = api.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
+                     region_field=region_field, tz=tz)
+    if as_json:
+        print_json(doc)
+        return
+    rows = [[p["start"][:10], p["end"][:10], p["snapshots"], km2(p["area_km2"]), km2(p["gained_km2"]),
+             km2(p["lost_km2"]), signed(p["net_km2"]), signed(p["km2_per_day"])] for p in doc["periods"]]
+    console.print(table(f"{doc['source']} {doc['layer']} per {freq}", ["start", "end", "snaps", "area km²", "gained", "lost", "net", "km²/day"], rows, right={2, 3, 4, 5, 6, 7}))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("area")(area_cmd)
+    app.command("change")(change_cmd)
+    app.command("series")(series_cmd)

@@ -1,0 +1,32 @@
+"""Writing result geometries as GeoJSON (RFC 7946: lon/lat, counter-clockwise exteriors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import shapely
+
+__all__ = ["feature", "write_change_geojson", "write_features"]
+
+
+def feature(geom: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON Feature for a shapely geometry."""
+    g = None if geom is None or shapely.is_empty(geom) else orjson.loads(shapely.to_geojson(shapely.orient_polygons(geom)))
+    return {"type": "Feature", "properties": properties, "geometry": g}
+
+
+def write_features(path: str | Path, features: list[dict[str, Any]]) -> None:
+    """Write a FeatureCollection."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def write_change_geojson(path: str | Path, gained: Any, lost: Any, doc: dict[str, Any]) -> None:
+    """Gained and lost ground of a change as two features."""
+    base = {k: doc[k] for k in ("source", "layer", "from", "to")}
+    write_features(path, [
+        feature(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
+        feature(lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]}),
+    ])
