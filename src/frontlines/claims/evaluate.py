@@ -34,7 +34,8 @@ reasonable reading: window start at 00:00 or 23:59:59 (UTC) of its first day, en
 00:00 or 23:59:59 of its last day; ``control`` or ``control+contested`` (contested
 counted); gross or net; the stated region or no region.  The *central* reading is
 00:00 of the first day to 23:59:59 of the last (a held area: 00:00 of the day), control
-only, gross, the stated region, the first layer the source has; the central figure is
+only, gross, the stated region, the first layer the source has (when the source does
+not cover those exact times, its first covered time reading); the central figure is
 the median of the sources' central readings.  The range is the min/max over readings
 in the stated region (no-region readings are listed but not in the range).  A reading
 needs ``coverage.first <= start`` and ``end <= coverage.last + COVERAGE_SLACK``.
@@ -50,6 +51,7 @@ A claimed figure X (``X_max`` for a range "10 to 15") means the true value lies 
 * "nearly", "almost": X (1 - ``NEARLY_REL_TOL``) .. X (1 + ``BOUND_SLACK``) = -15 % .. +2 %;
 * "up to": X ``UP_TO_FLOOR`` .. X (1 + ``BOUND_SLACK``) = 50 % .. 102 %;
 * "less than", "under": 0 .. X (1 + ``BOUND_SLACK``);
+* a rate ("10 km² a day") is multiplied by the window's length in days, weeks or months;
 
 widened by at least ``ABS_TOL`` (1 km², 0.5 km, 1 settlement, 0.5 percentage points).
 
@@ -140,6 +142,7 @@ VERDICTS: tuple[str, ...] = (
 )
 
 _UTC = dt.timezone.utc
+_PER_DAYS = {"day": 1.0, "week": 7.0, "month": 30.4375}
 _EOD = dt.time(23, 59, 59)
 
 
@@ -396,20 +399,24 @@ def _covers(cov: tuple[dt.datetime, dt.datetime] | None, start: dt.datetime | No
     return end <= last + COVERAGE_SLACK
 
 
-def _layer_options(action: str, actor: str, conflict: ConflictInfo) -> list[tuple[str, str, str]]:
-    """(side, direction, contested-side) options: ground the actor gained/lost/holds."""
+def _layer_options(action: str, actor: str, conflict: ConflictInfo) -> list[tuple[str, str]]:
+    """(side, direction) options, in order of preference: ground the actor gained / lost / holds.
+
+    The opponent's layer comes first for gains and losses (maps draw the occupier's
+    control), the actor's own layer first for held ground.
+    """
     other = conflict.opponent(actor)
     if action == "gain":
-        return [(other, "lost", "yes"), (actor, "gained", "no")]
+        return [(other, "lost"), (actor, "gained")]
     if action == "loss":
-        return [(other, "gained", "yes"), (actor, "lost", "no")]
-    return [(actor, "area", "yes"), (other, "complement", "yes")]
+        return [(other, "gained"), (actor, "lost")]
+    return [(actor, "area"), (other, "complement")]
 
 
 def _measure_area(
     m: Measurer,
     source: str,
-    opt: tuple[str, str, str],
+    opt: tuple[str, str],
     contested: bool,
     net: bool,
     start: dt.datetime | None,
@@ -417,9 +424,7 @@ def _measure_area(
     region: str | None,
     land: float | None,
 ) -> tuple[str, float] | None:
-    side, direction, allows_contested = opt
-    if contested and allows_contested != "yes":
-        return None
+    side, direction = opt
     status = "control+contested" if contested else "control"
     if direction in ("area", "complement"):
         if net:
@@ -461,12 +466,12 @@ def _readings_for_region(
     for source in sources:
         cov = m.coverage(source)
         central_done = False
-        for start, end, central_time in times:
+        for start, end, _preferred in times:  # the preferred reading comes first
             if not _covers(cov, start, end):
                 continue
             if spec.kind in ("area", "share"):
                 opts = _layer_options(spec.action, spec.actor, conflict)
-                first_opt: tuple[str, str, str] | None = None
+                first_opt: tuple[str, str] | None = None
                 for opt in opts:
                     for contested in (False, True):
                         for net in (False, True):
@@ -480,9 +485,7 @@ def _readings_for_region(
                                 if not land:
                                     continue
                                 value = 100.0 * value / land
-                            is_central = (
-                                central_time and not contested and not net and opt == first_opt and not central_done
-                            )
+                            is_central = not contested and not net and opt == first_opt and not central_done
                             central_done = central_done or is_central
                             out.append(Reading(source, layer, start, end, contested, net, region, value, is_central, in_range))
             elif spec.kind in ("depth", "settlements"):
@@ -498,7 +501,7 @@ def _readings_for_region(
                     layer = f"{side} settlements taken"
                 if v is None:
                     continue
-                is_central = central_time and not central_done
+                is_central = not central_done
                 central_done = central_done or is_central
                 out.append(Reading(source, layer, start, end, False, False, region, float(v), is_central, in_range))
     return out
@@ -601,6 +604,10 @@ def evaluate_claim(
     readings_t = tuple(readings)
 
     lo_c, hi_c = claim_interval(claim.value or 0.0, claim.value_max, claim.qualifier, claim.unit)
+    if claim.per is not None and window is not None and window.resolved:
+        # A rate ("10 km² a day"): the claimed total over the window.
+        periods = _days(window) / _PER_DAYS[claim.per]
+        lo_c, hi_c = lo_c * periods, hi_c * periods
     claimed_hi = None if hi_c == float("inf") else hi_c
 
     if place is not None and region is None:
@@ -671,7 +678,7 @@ def _verdict(
     span = f"the maps show {_fmt(central, u)} (readings {_fmt(lo, u)} to {_fmt(hi, u)})"
     lower_bound = claim.qualifier in ("over", "at_least")
     if lo_c <= central <= hi_c:
-        if lower_bound and (claim.value or 0.0) < LOWER_BOUND_FAR * central:
+        if lower_bound and lo_c < LOWER_BOUND_FAR * central:
             return "supported-lower-bound", (
                 f"True but far below the maps: {claim.figure_text!r} is under half of what {span}."
             )
