@@ -30,8 +30,8 @@ What is done (also written to ``src/frontlines/data/NOTICE.md``):
   union, parent raion = the raion with the largest overlap, then coverage-simplified.
 * **Gazetteer**: GeoNames cities500 (CC BY 4.0) with Ukrainian and Russian names
   picked from the Cyrillic alternate names, plus OSM admin-centre / label points
-  of settlements (admin levels 9/10) that GeoNames lacks (no GeoNames place of the
-  same folded name within 2 km); oblast/raion of the OSM points by point-in-polygon.
+  of settlements (admin levels 9/10) that GeoNames lacks (no GeoNames place with the
+  same name, loosely romanised, within 2 km); oblast/raion of the OSM points by point-in-polygon.
 
 Usage::
 
@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from frontlines.core.geodesy import area_km2, areas_km2, distance_km  # noqa: E402
-from frontlines.sources.gazetteer import fold, is_cyrillic, transliterate  # noqa: E402
+from frontlines.sources.gazetteer import fold, is_cyrillic, loose, transliterate  # noqa: E402
 
 OUT = ROOT / "src" / "frontlines" / "data"
 DECIMALS = 5  # ~1.1 m at the equator
@@ -500,7 +500,10 @@ def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
     pts = read_features(base / "boundaries" / "osm_admin_centres_points.geojson.gz")
     gn_lon = np.array([r["lon"] for r in rows])
     gn_lat = np.array([r["lat"] for r in rows])
-    gn_keys = [{fold(r["name"]), fold(r["name_uk"]), fold(r["name_ru"])} - {""} for r in rows]
+    gn_keys = [
+        {loose(n) for n in [r["name"], r["name_uk"], r["name_ru"], *r["alt"].split("|")] if n} - {""}
+        for r in rows
+    ]
     tree = shapely.STRtree(shapely.points(gn_lon, gn_lat))
     r_tree = shapely.STRtree(raion_geoms)
     added: list[dict[str, Any]] = []
@@ -508,9 +511,9 @@ def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
     for p, g in pts:
         if p.get("of_admin_level") not in ("9", "10") or not p.get("of_name"):
             continue
-        if not is_cyrillic(p["of_name"]):
+        if not is_cyrillic(p["of_name"]) or any(w in p["of_name"] for w in ("район", "громада")):
             continue
-        key = fold(p["of_name"])
+        key = loose(p["of_name"])
         near = tree.query(g.buffer(0.04))
         dup = False
         for k in near:

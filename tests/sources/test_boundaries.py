@@ -156,6 +156,7 @@ def test_duplicate_names_without_id_field(tmp_path):
     assert read_region_file(path, name_field="name", id_field="k").ids == ("1", "2")
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_projected_coordinates_without_crs(tmp_path):
     utm = [box(300_000, 5_300_000, 350_000, 5_350_000)]
     shp = tmp_path / "utm.shp"

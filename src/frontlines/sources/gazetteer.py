@@ -34,6 +34,7 @@ __all__ = [
     "Gazetteer",
     "fold",
     "is_cyrillic",
+    "loose",
     "load_gazetteer",
     "read_gazetteer",
     "transliterate",
@@ -107,6 +108,17 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
+def loose(text: str) -> str:
+    """Looser key than :func:`fold`: romanisation variants collapse (y/i/j, kh/h, doubled letters).
+
+    ``"Ostrytsya"``, ``"Ostrytsia"`` and ``"Остриця"`` give the same key; so do
+    ``"Kadiyivka"`` and ``"Kadiivka"``.
+    """
+    key = fold(text)
+    key = key.replace("kh", "h").replace("y", "i").replace("j", "i").replace("'", "")
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Settlements as parallel arrays (one entry per place).
@@ -166,6 +178,14 @@ class Gazetteer:
             self._cache["index"] = index
         return self._cache["index"]
 
+    def _loose_index(self) -> dict[str, list[int]]:
+        if "loose" not in self._cache:
+            index: dict[str, list[int]] = {}
+            for key, hits in self._index().items():
+                index.setdefault(loose(key), []).extend(hits)
+            self._cache["loose"] = {k: sorted(set(v)) for k, v in index.items()}
+        return self._cache["loose"]
+
     def _name_counts(self) -> dict[str, int]:
         if "counts" not in self._cache:
             counts: dict[str, int] = {}
@@ -198,10 +218,12 @@ class Gazetteer:
 
         Matches English, romanised, Ukrainian, Russian and historic spellings
         after :func:`fold` (``"Kiev"``, ``"Київ"``, ``"Киев"`` and ``"Kyiv"`` are
-        the same key); an optional ``oblast`` (English name or id) narrows it.
-        Returns an empty list when nothing matches.
+        the same key); when nothing matches exactly, romanisation variants are
+        tried (:func:`loose`: ``"Avdiivka"`` finds ``"Avdiyivka"``). An optional
+        ``oblast`` (English name or id) narrows it. Returns an empty list when
+        nothing matches.
         """
-        hits = list(self._index().get(fold(name), []))
+        hits = list(self._index().get(fold(name), [])) or list(self._loose_index().get(loose(name), []))
         if oblast is not None:
             o = fold(oblast)
             hits = [i for i in hits if fold(self.oblasts[i]) == o or self.oblast_ids[i] == oblast]
