@@ -87,6 +87,8 @@ ENGLISH = Lexicon(
         (r"exactly|precisely", "exactly"),
     ),
     actors=(
+        (r"russian(?=\s+and\s+ukrainian)", "russia"),
+        (r"ukrainian(?=\s+and\s+russian)", "ukraine"),
         (r"(?:the\s+)?russian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
          r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))", "russia"),
         (r"(?:the\s+)?ukrainian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
