@@ -174,20 +174,6 @@ def clean(geom: Any) -> Any:
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
-def remove_overlaps(geoms: np.ndarray) -> np.ndarray:
-    """Make a coverage: each geometry loses what it shares with an earlier one."""
-    out = geoms.copy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="overlaps")
-    later: dict[int, list[int]] = defaultdict(list)
-    for a, b in zip(left, right, strict=True):
-        if a > b:
-            later[int(a)].append(int(b))
-    for a, earlier in sorted(later.items()):
-        out[a] = clean(shapely.difference(out[a], shapely.union_all(out[earlier])))
-    return out
-
-
 def make_coverage(geoms: np.ndarray, *, fill_gaps: bool = True) -> np.ndarray:
     """Re-node polygons into an exact coverage (shared edges with identical vertices).
 
