@@ -2,9 +2,12 @@
 
 All inputs are shapely geometries in longitude / latitude (degrees, WGS84).
 Areas are computed in a Lambert azimuthal equal-area projection on the WGS84
-ellipsoid centred on the geometry (an exactly area-preserving map, so the planar
-area is the ellipsoidal area up to the difference between straight and geodesic
-edges, below 1e-6 relative for map vertices a few km apart). Lengths and
+ellipsoid centred on the geometry (an exactly area-preserving map). Polygon edges
+are taken as straight in longitude / latitude, as the source maps draw them: edges
+longer than :data:`EDGE_STEP_DEG` are split before projecting, so an area does not
+change when an overlay adds a vertex on an edge. The result differs from the area
+with geodesic edges (:func:`geodesic_area_km2`) by under 0.003 % even for 1° boxes,
+and by far less for map polygons whose vertices are a few km apart. Lengths and
 distances are geodesics computed by :class:`pyproj.Geod` (Karney's algorithm).
 
 Never Web Mercator (overstates Ukraine's areas by ~117 %) and never UTM
@@ -38,6 +41,9 @@ __all__ = [
 WGS84 = Geod(ellps="WGS84")
 
 _M2_PER_KM2 = 1_000_000.0
+
+#: Longest edge (degrees) projected as a straight line; longer ones are split first.
+EDGE_STEP_DEG = 0.01
 
 
 def equal_area_crs(lon0: float, lat0: float) -> str:
@@ -111,7 +117,9 @@ def areas_km2(geoms: Sequence[Any] | np.ndarray, centre: tuple[float, float] | N
     mask = ~shapely.is_missing(arr)
     out = np.zeros(arr.shape, dtype=float)
     if mask.any():
-        projected = to_equal_area(arr[mask], centre)
+        # Edges are straight in longitude / latitude (as maps draw them); densify long
+        # ones so that the projected area does not depend on where vertices happen to be.
+        projected = to_equal_area(shapely.segmentize(arr[mask], EDGE_STEP_DEG), centre)
         out[mask] = shapely.area(projected) / _M2_PER_KM2
     return out
 
