@@ -145,14 +145,23 @@ class SQLiteStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             uri = f"file:{self.path}?mode={'ro' if readonly else 'rwc'}"
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        try:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=10000")
+            # Check (and create or migrate) before switching to WAL: switching rewrites the
+            # file header, which must not happen to a foreign or newer SQLite file.
+            self._migrate()
             if not readonly:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        except BaseException:
+            self._db.close()
+            raise
         self._parts: dict[str, Any] = {}
         self._layer_cache: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
         self._in_tx = False
