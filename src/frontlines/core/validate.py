@@ -19,9 +19,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from frontlines.errors import CoordinateError, InvalidGeometryError
+from frontlines.errors import CoordinateError, InvalidGeometryError, SourceError, SourceFormatError
 
-__all__ = ["Repairs", "check_lonlat", "polygon_parts"]
+__all__ = ["Repairs", "check_lonlat", "polygon_parts", "unreadable_geometry"]
 
 
 @dataclass
@@ -31,6 +31,20 @@ class Repairs:
     repaired: int = 0
     dropped_empty: int = 0
     details: list[str] = field(default_factory=list)
+
+
+def unreadable_geometry(exc: Exception, *, where: str) -> SourceError:
+    """The error for a geometry GEOS cannot build (e.g. from GeoJSON or WKB).
+
+    An unclosed ring (first and last positions differ) is named as such: GeoJSON and
+    WKB require closed rings, and frontlines does not guess how to close one.
+    """
+    if "closed linestring" in str(exc):
+        return InvalidGeometryError(
+            f"{where}: a polygon ring is not closed (its first and last positions differ); "
+            "rings must be closed"
+        )
+    return SourceFormatError(f"{where}: unreadable geometry ({exc})")
 
 
 def check_lonlat(geom: BaseGeometry, *, where: str) -> None:

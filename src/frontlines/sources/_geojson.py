@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import shapely
 
-from frontlines.core.validate import Repairs, polygon_parts
+from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import SourceFormatError
 from frontlines.model import LayerKey
 
@@ -44,7 +44,7 @@ class PartCache:
         try:
             geom = shapely.from_geojson(raw)
         except shapely.errors.GEOSException as exc:
-            raise SourceFormatError(f"{where}: unreadable geometry ({exc})") from exc
+            raise unreadable_geometry(exc, where=where) from exc
         parts = tuple(polygon_parts(geom, where=where, repairs=repairs))
         self.entries[key] = parts
         return parts

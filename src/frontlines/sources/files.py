@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines.core.validate import Repairs, polygon_parts
+from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import DateError, InputTooLargeError, LayerError, SourceFormatError, UnknownClassError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
@@ -107,7 +107,15 @@ class Files:
         meta, wkb, fields, columns = _read_vector(payload)
         if len(wkb) == 0:
             raise SourceFormatError(f"{payload.name}: the file holds no features")
-        geoms = shapely.from_wkb(wkb)
+        try:
+            geoms = shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException:
+            for i, one in enumerate(wkb):  # name the first feature GEOS cannot build
+                try:
+                    shapely.from_wkb(one)
+                except shapely.errors.GEOSException as exc:
+                    raise unreadable_geometry(exc, where=f"{payload.name} feature {i}") from exc
+            raise
         geoms = _to_lonlat(geoms, meta.get("crs"), name=payload.name)
         published = self._date(payload, fields, columns, options)
         check_not_future(published, name=payload.name, now=options.now)
