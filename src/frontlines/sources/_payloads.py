@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
+import io
 import re
 import tarfile
 import zlib
@@ -45,11 +46,13 @@ def decompress(data: bytes, *, name: str) -> bytes:
     if data[:2] != b"\x1f\x8b":
         return data
     try:
-        out = gzip.decompress(data)
+        # Read at most one byte past the limit: a gzip bomb must not be expanded in memory.
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            out = gz.read(MAX_PAYLOAD_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise SourceFormatError(f"{name}: corrupt or truncated gzip data ({exc})") from exc
     if len(out) > MAX_PAYLOAD_BYTES:
-        raise InputTooLargeError(f"{name}: decompressed size {len(out):,} bytes exceeds the limit")
+        raise InputTooLargeError(f"{name}: decompressed size exceeds the limit of {MAX_PAYLOAD_BYTES:,} bytes")
     return out
 
 
