@@ -224,6 +224,7 @@ def area(
         table = _region_areas(store, sel, region)
         out["region_layer"] = region[1].name
         out["regions"] = _region_rows(region[1], {"area_km2": table[sid]})
+        out["outside_regions_km2"] = round(out["area_km2"] - float(table[sid].sum()), 3)
     return out
 
 
@@ -299,6 +300,7 @@ def change(
         gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
         out["region_layer"] = rl.name
         out["regions"] = _region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
+        out["outside_regions"] = {"gained_km2": round(g - float(gv.sum()), 3), "lost_km2": round(l - float(lv.sum()), 3)}
     if geometry:
         out["gained"] = gained
         out["lost"] = lost
