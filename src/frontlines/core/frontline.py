@@ -145,8 +145,12 @@ def _lines(geom: Any) -> np.ndarray:
     return parts[np.isin(shapely.get_type_id(parts), (1, 2))]
 
 
-def _split_contested(control: Any, contested: Any, spacing_m: float) -> Any:
-    """Control plus the part of the contested strip nearer to control's edge (planar)."""
+def _split_contested(control: Any, contested: Any, spacing_m: float, border: Any | None) -> Any:
+    """Control plus the part of the contested strip nearer to control's edge (planar).
+
+    Edges of the strip in ``border`` (the outline's border and coast zone) belong
+    to neither side and are not sampled.
+    """
     strip = _polygonal(shapely.difference(contested, control))
     if shapely.is_empty(strip):
         return control
@@ -156,6 +160,9 @@ def _split_contested(control: Any, contested: Any, spacing_m: float) -> Any:
     outer = shapely.difference(
         shapely.intersection(shapely.boundary(union), near_strip), shapely.buffer(control, _EPS_M)
     )
+    if border is not None:
+        inner = shapely.difference(inner, border)
+        outer = shapely.difference(outer, border)
     a = shapely.get_coordinates(shapely.segmentize(inner, spacing_m)) if not shapely.is_empty(inner) else np.empty((0, 2))
     b = shapely.get_coordinates(shapely.segmentize(outer, spacing_m)) if not shapely.is_empty(outer) else np.empty((0, 2))
     if len(a) == 0:
@@ -261,6 +268,15 @@ def frontline(
     c_p = _close(to_equal_area(control, centre), gap_m)
     k_p = _close(to_equal_area(contested, centre), gap_m) if not shapely.is_empty(contested) else None
 
+    tol_m = float(tolerance_km) * 1000.0
+    land = land_full = border = None
+    if outline is not None and not shapely.is_empty(outline):
+        land_full = _polygonal(to_equal_area(outline, centre))
+        land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
+        shapely.prepare(land)
+        if contested_mode == "centre":
+            border = shapely.buffer(shapely.boundary(land_full), max(tol_m, _EPS_M))
+
     if k_p is None or contested_mode == "inner":
         regions = [c_p]
     elif contested_mode == "outer":
@@ -268,14 +284,7 @@ def frontline(
     elif contested_mode == "both":
         regions = [c_p, _close(shapely.union(c_p, k_p), gap_m)]
     else:
-        regions = [_close(_split_contested(c_p, k_p, centre_spacing_km * 1000.0), gap_m)]
-
-    tol_m = float(tolerance_km) * 1000.0
-    land = land_full = None
-    if outline is not None and not shapely.is_empty(outline):
-        land_full = _polygonal(to_equal_area(outline, centre))
-        land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
-        shapely.prepare(land)
+        regions = [_close(_split_contested(c_p, k_p, centre_spacing_km * 1000.0, border), gap_m)]
 
     pieces = []
     for region in regions:
