@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the dashboard's browser libraries from npm and copy the files the app serves
+# into src/frontlines/web/static/vendor/ (git-ignored: this script recreates it).
+# Needs node >= 18 and npm. Run from anywhere; idempotent. Offline after it ran once.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WEB="$ROOT/web"
+VENDOR="$ROOT/src/frontlines/web/static/vendor"
+
+cd "$WEB"
+npm ci --no-audit --no-fund --loglevel=error
+
+rm -rf "$VENDOR/leaflet"
+mkdir -p "$VENDOR/leaflet/images"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$VENDOR/leaflet/"
+cp node_modules/leaflet/dist/images/*.png "$VENDOR/leaflet/images/"
+cp node_modules/leaflet/LICENSE "$VENDOR/leaflet/LICENSE" 2>/dev/null || true
+printf '*\n!.gitignore\n' > "$VENDOR/.gitignore"
+echo "vendor files in $VENDOR:"
+(cd "$VENDOR" && find . -type f ! -name .gitignore | sort)

@@ -1,0 +1,367 @@
+// The frontlines dashboard: map of the selected date, compare mode, charts, regions, claims.
+// Talks only to this server's /api; state lives in the URL query string.
+"use strict";
+(() => {
+  const $ = id => document.getElementById(id);
+  const LAYER_STYLE = {
+    control: { color: "#b71c1c", fillColor: "#e53935", fillOpacity: 0.35, weight: 1 },
+    contested: { color: "#ef6c00", fillColor: "#ffa726", fillOpacity: 0.3, weight: 1, dashArray: "3,3" },
+    regained: { color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.25, weight: 1 },
+    other: { color: "#6a1b9a", fillColor: "#ab47bc", fillOpacity: 0.25, weight: 1 },
+  };
+  const GAINED = { color: "#7f0000", fillColor: "#d50000", fillOpacity: 0.75, weight: 1 };
+  const LOST = { color: "#0d47a1", fillColor: "#2979ff", fillOpacity: 0.75, weight: 1 };
+  const TOLERANCE_KM = 0.3;
+
+  const state = {
+    source: null, layers: null, primary: null, by: "oblast", region: null, places: true,
+    at: null, from: null, compare: false, view: null,
+    days: [],            // [{date: "YYYY-MM-DD", ms, area}] last snapshot of each day (primary layer)
+    seriesMonth: null, regionRows: {}, features: {}, pending: 0, seq: 0,
+  };
+
+  // ------------------------------------------------------------------ helpers
+  const num = v => (v === null || v === undefined) ? "–" :
+    Number(v).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const signed = v => (v === null || v === undefined) ? "–" : (v >= 0 ? "+" : "−") + num(Math.abs(v));
+  function setNum(id, v, fmt = num) { const e = $(id); e.textContent = fmt(v); e.dataset.value = v ?? ""; }
+  function qs(params) {
+    const u = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") u.set(k, v);
+    return u.toString();
+  }
+  function busy(delta, error) {
+    state.pending += delta;
+    const s = $("status");
+    if (error) { s.dataset.state = "error"; s.textContent = error; return; }
+    if (s.dataset.state === "error" && delta > 0) return;
+    s.dataset.state = state.pending > 0 ? "loading" : "ready";
+    if (state.pending <= 0) s.textContent = "ready"; else s.textContent = "loading…";
+  }
+  async function get(path, params = {}) {
+    busy(+1);
+    try {
+      const r = await fetch(`/api/${path}?${qs(params)}`);
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+      busy(-1);
+      return body;
+    } catch (e) {
+      state.pending -= 1;
+      busy(0, `error: ${e.message}`);
+      throw e;
+    }
+  }
+  const dayOf = iso => iso.slice(0, 10);
+  function indexOfDate(date) {  // last day <= date
+    let lo = 0, hi = state.days.length - 1, best = 0;
+    while (lo <= hi) { const m = (lo + hi) >> 1; if (state.days[m].date <= date) { best = m; lo = m + 1; } else hi = m - 1; }
+    return best;
+  }
+
+  // ------------------------------------------------------------------ URL state
+  function readUrl() {
+    const p = new URLSearchParams(location.search);
+    state.source = p.get("source");
+    state.at = p.get("at");
+    state.from = p.get("from");
+    state.compare = p.get("cmp") === "1";
+    state.by = p.has("by") ? p.get("by") : "oblast";
+    state.region = p.get("region");
+    state.places = p.get("places") !== "0";
+    state.layers = p.has("layers") ? p.get("layers").split(",").filter(Boolean) : null;
+    const v = (p.get("view") || "").split(",").map(Number);
+    state.view = v.length === 3 && v.every(isFinite) ? v : null;
+  }
+  function writeUrl() {
+    const c = map.getCenter();
+    const q = qs({
+      source: state.source, at: state.at, cmp: state.compare ? "1" : null, from: state.compare ? state.from : null,
+      layers: (state.layers || []).join(","), by: state.by, region: state.region, places: state.places ? null : "0",
+      view: `${c.lat.toFixed(4)},${c.lng.toFixed(4)},${map.getZoom()}`,
+    });
+    history.replaceState(null, "", `${location.pathname}?${q}`);
+  }
+
+  // ------------------------------------------------------------------ map
+  if (typeof L === "undefined") { $("missing-assets").hidden = false; busy(0, "error: map library missing"); return; }
+  const map = L.map("map", { zoomControl: true, preferCanvas: false, attributionControl: true });
+  map.attributionControl.setPrefix("frontlines · Leaflet");
+  map.createPane("regions").style.zIndex = 350;
+  map.createPane("data").style.zIndex = 420;
+  map.createPane("change").style.zIndex = 430;
+  map.createPane("places").style.zIndex = 450;
+  const groups = { regions: L.layerGroup().addTo(map), data: L.layerGroup().addTo(map),
+                   change: L.layerGroup().addTo(map), places: L.layerGroup().addTo(map) };
+  let regionLayer = null;
+
+  async function drawRegions() {
+    groups.regions.clearLayers(); regionLayer = null;
+    if (!state.by) return;
+    const gj = await get("regions.geojson", { by: state.by, tolerance: state.by === "oblast" ? 0.5 : 0.3 });
+    regionLayer = L.geoJSON(gj, {
+      pane: "regions",
+      style: f => ({ color: "#78909c", weight: state.by === "oblast" ? 1.2 : 0.6, fillColor: "#fff",
+                     fillOpacity: f.properties.id === state.region ? 0.0 : 0.55 }),
+      onEachFeature: (f, lyr) => {
+        lyr.bindTooltip(f.properties.name, { sticky: true });
+        lyr.on("click", () => selectRegion(f.properties.id));
+      },
+    }).addTo(groups.regions);
+    highlightRegion();
+  }
+  function highlightRegion() {
+    if (!regionLayer) return;
+    regionLayer.eachLayer(l => l.setStyle(l.feature.properties.id === state.region
+      ? { color: "#263238", weight: 3 } : { color: "#78909c", weight: state.by === "oblast" ? 1.2 : 0.6 }));
+  }
+
+  async function drawData() {
+    const seq = ++state.seq;
+    const at = state.at;
+    const requests = state.layers.map(layer =>
+      get("layer.geojson", { at, source: state.source, layer, tolerance: TOLERANCE_KM }).then(gj => [layer, gj]));
+    const areaDoc = get("area", { at, source: state.source, layer: state.primary });
+    let changeReq = null;
+    if (state.compare && state.from) {
+      const [a, b] = state.from <= at ? [state.from, at] : [at, state.from];
+      changeReq = get("change.geojson", { from: a, to: b, source: state.source, layer: state.primary, tolerance: 0.1 });
+    }
+    const results = await Promise.all(requests);
+    const area = await areaDoc;
+    const change = changeReq ? await changeReq : null;
+    if (seq !== state.seq) return;  // a newer request superseded this one
+    groups.data.clearLayers(); groups.change.clearLayers();
+    for (const [layer, gj] of results) {
+      const status = layer.split(":")[1] || "other";
+      const style = { ...(LAYER_STYLE[status] || LAYER_STYLE.other) };
+      if (change) style.fillOpacity = 0.12;
+      L.geoJSON(gj, { pane: "data", style, interactive: false }).addTo(groups.data);
+    }
+    setNum("area-value", area.area_km2);
+    $("area-snapshot").textContent = `${area.layer} · snapshot ${area.snapshot.published_at.replace("T", " ").replace("Z", " UTC")}`;
+    $("change-stats").hidden = !change;
+    if (change) {
+      const doc = change.change;
+      for (const f of change.features) {
+        if (f.geometry) L.geoJSON(f, { pane: "change", style: f.properties.kind === "gained" ? GAINED : LOST, interactive: false })
+          .bindTooltip(`${f.properties.kind}: ${num(f.properties.area_km2)} km²`).addTo(groups.change);
+      }
+      setNum("gained-value", doc.gained_km2);
+      setNum("lost-value", doc.lost_km2);
+      setNum("net-value", doc.net_km2, signed);
+      $("rate-value").textContent = doc.net_km2_per_day === null ? "" : `${signed(doc.net_km2_per_day)} km²/day over ${doc.days.toFixed(1)} days`;
+    }
+    if (state.region) refreshRegionArea();
+    drawCharts();
+  }
+
+  let placesTimer = null;
+  function schedulePlaces() { clearTimeout(placesTimer); placesTimer = setTimeout(drawPlaces, 250); }
+  async function drawPlaces() {
+    groups.places.clearLayers();
+    if (!state.places) return;
+    const b = map.getBounds(), z = map.getZoom();
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    const bbox = [clamp(b.getWest(), -180, 179.9), clamp(b.getSouth(), -90, 89.9), clamp(b.getEast(), -179.9, 180), clamp(b.getNorth(), -89.9, 90)]
+      .map(v => v.toFixed(4)).join(",");
+    const minPop = z < 7 ? 50000 : z < 8 ? 10000 : z < 10 ? 1000 : 0;
+    const gj = await get("places.geojson", { bbox, min_population: minPop, limit: 400 });
+    groups.places.clearLayers();
+    L.geoJSON(gj, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, { pane: "places", radius: f.properties.population > 100000 ? 4 : 2.5,
+        color: "#263238", weight: 1, fillColor: "#fff", fillOpacity: 1 }),
+      onEachFeature: (f, lyr) => lyr.bindTooltip(`${f.properties.name}${f.properties.name_uk ? " / " + f.properties.name_uk : ""}` +
+        (f.properties.population ? ` · ${f.properties.population.toLocaleString("en-US")}` : ""), { direction: "top" }),
+    }).addTo(groups.places);
+  }
+
+  // ------------------------------------------------------------------ charts
+  function drawCharts() {
+    const ms = Date.parse(state.at + "T23:59:59Z");
+    const fromMs = state.compare && state.from ? Date.parse(state.from + "T23:59:59Z") : null;
+    Charts.line($("area-chart"), state.days.map(d => [d.ms, d.area]), { marker: ms, marker2: fromMs });
+    if (state.seriesMonth) {
+      Charts.bars($("net-chart"), state.seriesMonth.periods.map(p => [Date.parse(p.start), Date.parse(p.end), p.net_km2]), { marker: ms });
+    }
+    if (state.region && state.regionSeries) drawRegionCharts(ms);
+  }
+  async function loadSeries() {
+    const first = state.days[0].date.slice(0, 8) + "01", last = state.days[state.days.length - 1].date;
+    state.seriesMonth = await get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary });
+    drawCharts();
+  }
+  for (const id of ["area-chart", "net-chart", "region-area-chart", "region-net-chart"]) {
+    $(id).addEventListener("click", evt => {
+      const t = Charts.timeAt($(id), evt);
+      if (t === null) return;
+      const date = new Date(Math.max(state.days[0].ms, Math.min(t, state.days[state.days.length - 1].ms))).toISOString().slice(0, 10);
+      setDate(state.days[indexOfDate(date)].date);
+    });
+  }
+
+  // ------------------------------------------------------------------ regions
+  async function selectRegion(id) {
+    state.region = state.region === id ? null : id;
+    $("region-panel").hidden = !state.region;
+    highlightRegion();
+    writeUrl();
+    if (!state.region) return;
+    const by = state.by || "oblast";
+    const first = state.days[0].date.slice(0, 8) + "01", last = state.days[state.days.length - 1].date;
+    $("region-name").textContent = "…";
+    const [series] = await Promise.all([
+      get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary, by }),
+      refreshRegionArea(),
+    ]);
+    state.regionSeries = series;
+    drawCharts();
+  }
+  async function refreshRegionArea() {
+    const by = state.by || "oblast";
+    const doc = await get("area", { at: state.at, source: state.source, layer: state.primary, by });
+    const row = (doc.regions || []).find(r => r.id === state.region);
+    if (!row) { $("region-name").textContent = `${state.region} (not in ${by} layer)`; return; }
+    $("region-name").textContent = row.name;
+    setNum("region-area", row.area_km2);
+    $("region-share").textContent = row.share === null ? "" : `${(100 * row.share).toFixed(1)} % of ${num(row.land_area_km2)} km²`;
+  }
+  function drawRegionCharts(ms) {
+    const rows = state.regionSeries.periods.map(p => [p, (p.regions || []).find(r => r.id === state.region)]);
+    Charts.line($("region-area-chart"), rows.filter(([, r]) => r).map(([p, r]) => [Date.parse(p.end), r.area_km2]),
+      { marker: ms, color: "#6d4c41" });
+    Charts.bars($("region-net-chart"), rows.map(([p, r]) => [Date.parse(p.start), Date.parse(p.end), r ? r.net_km2 : null]), { marker: ms });
+  }
+  $("region-clear").addEventListener("click", () => selectRegion(state.region));
+
+  // ------------------------------------------------------------------ time controls
+  function setDate(date, { from = false } = {}) {
+    const i = indexOfDate(date);
+    const d = state.days[i].date;
+    if (from) { state.from = d; $("from-slider").value = i; $("from-input").value = d; $("from-label").textContent = d; }
+    else { state.at = d; $("date-slider").value = i; $("date-input").value = d; $("date-label").textContent = d; }
+    writeUrl();
+    drawData().catch(() => {});
+  }
+  $("date-slider").addEventListener("input", e => {
+    const d = state.days[Number(e.target.value)].date; $("date-label").textContent = d; $("date-input").value = d;
+  });
+  $("date-slider").addEventListener("change", e => setDate(state.days[Number(e.target.value)].date));
+  $("from-slider").addEventListener("input", e => {
+    const d = state.days[Number(e.target.value)].date; $("from-label").textContent = d; $("from-input").value = d;
+  });
+  $("from-slider").addEventListener("change", e => setDate(state.days[Number(e.target.value)].date, { from: true }));
+  $("date-input").addEventListener("change", e => e.target.value && setDate(e.target.value));
+  $("from-input").addEventListener("change", e => e.target.value && setDate(e.target.value, { from: true }));
+  $("compare-toggle").addEventListener("change", e => {
+    state.compare = e.target.checked;
+    $("from-slider").disabled = $("from-input").disabled = !state.compare;
+    if (state.compare && !state.from) {
+      const i = Math.max(0, indexOfDate(state.at) - 30);
+      state.from = state.days[i].date;
+    }
+    if (state.compare) setDate(state.from, { from: true }); else { writeUrl(); drawData().catch(() => {}); }
+  });
+  $("by").addEventListener("change", e => {
+    state.by = e.target.value; state.region = null; state.regionSeries = null; $("region-panel").hidden = true;
+    writeUrl(); drawRegions().catch(() => {});
+  });
+  $("places-toggle").addEventListener("change", e => { state.places = e.target.checked; writeUrl(); drawPlaces().catch(() => {}); });
+  $("source").addEventListener("change", e => { state.source = e.target.value; state.layers = null; state.at = null; state.from = null; start().catch(() => {}); });
+  map.on("moveend", () => { writeUrl(); schedulePlaces(); });
+
+  // ------------------------------------------------------------------ claims
+  async function setupClaims(enabled) {
+    const run = $("claim-run");
+    if (!enabled) {
+      run.disabled = true; $("claim-text").disabled = true;
+      $("claim-message").textContent = "Claim checking is not available in this version of frontlines.";
+      return;
+    }
+    run.addEventListener("click", async () => {
+      $("claim-message").textContent = "checking…"; $("claim-results").innerHTML = "";
+      busy(+1);
+      try {
+        const body = { text: $("claim-text").value };
+        if ($("claim-published").value) body.published = $("claim-published").value;
+        const r = await fetch("/api/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        const doc = await r.json();
+        busy(-1);
+        if (!r.ok) { $("claim-message").textContent = doc.error; return; }
+        $("claim-message").textContent = doc.message;
+        doc.claims.forEach((c, i) => {
+          const li = document.createElement("li");
+          li.dataset.index = i; li.dataset.verdict = c.verdict;
+          const v = document.createElement("span"); v.className = `verdict ${c.verdict}`; v.textContent = c.verdict;
+          const t = document.createElement("span"); t.textContent = ` ${c.claim.sentence || c.claim.figure_text || ""}`;
+          const why = document.createElement("div"); why.className = "k"; why.textContent = c.reason || "";
+          li.append(v, t, why);
+          li.addEventListener("click", () => showEvidence(c, li));
+          $("claim-results").appendChild(li);
+        });
+      } catch (e) { state.pending -= 1; busy(0, `error: ${e.message}`); }
+    });
+  }
+  function showEvidence(c, li) {
+    for (const x of document.querySelectorAll("#claim-results li")) x.classList.toggle("active", x === li);
+    const w = c.claim.window;
+    if (w && w.start && w.end) {
+      state.compare = true; $("compare-toggle").checked = true; $("from-slider").disabled = $("from-input").disabled = false;
+      const i0 = indexOfDate(dayOf(w.start)), i1 = indexOfDate(dayOf(w.end));
+      state.from = state.days[i0].date; $("from-slider").value = i0; $("from-input").value = state.from; $("from-label").textContent = state.from;
+      setDate(state.days[i1].date);
+    }
+    const place = c.claim.place;
+    if (place && place.region && regionLayer) {
+      regionLayer.eachLayer(l => {
+        const n = l.feature.properties.name;
+        if (n === place.region || n.startsWith(place.region)) map.fitBounds(l.getBounds(), { padding: [10, 10] });
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+  async function start() {
+    const [health, sources] = await Promise.all([get("health"), get("sources")]);
+    if (!health.assets) $("missing-assets").hidden = false;
+    const src = sources.find(s => s.source === state.source) || sources.slice().sort((a, b) => b.snapshots - a.snapshots)[0];
+    state.source = src.source; state.primary = src.primary_layer;
+    $("source").innerHTML = "";
+    for (const s of sources) $("source").add(new Option(`${s.source} (${s.snapshots})`, s.source, false, s.source === state.source));
+    if (!state.layers) state.layers = src.layers.filter(l => !l.endsWith(":other"));
+    state.layers = state.layers.filter(l => src.layers.includes(l));
+    const box = $("layers"); box.innerHTML = "";
+    for (const l of src.layers) {
+      const lab = document.createElement("label"); const cb = document.createElement("input");
+      cb.type = "checkbox"; cb.value = l; cb.checked = state.layers.includes(l);
+      cb.addEventListener("change", () => { state.layers = [...box.querySelectorAll("input:checked")].map(x => x.value); writeUrl(); drawData().catch(() => {}); });
+      lab.append(cb, ` ${l}`); box.appendChild(lab);
+    }
+    const tl = await get("timeline", { source: state.source, layer: state.primary });
+    const byDay = new Map();
+    for (const [, when, area] of tl.snapshots) byDay.set(dayOf(when), area);
+    state.days = [...byDay].map(([date, area]) => ({ date, area, ms: Date.parse(date + "T23:59:59Z") }));
+    const n = state.days.length - 1;
+    for (const s of ["date-slider", "from-slider"]) $(s).max = n;
+    for (const s of ["date-input", "from-input"]) { $(s).min = state.days[0].date; $(s).max = state.days[n].date; }
+    $("compare-toggle").checked = state.compare;
+    $("from-slider").disabled = $("from-input").disabled = !state.compare;
+    $("by").value = state.by; $("places-toggle").checked = state.places;
+    if (state.compare) {
+      const i = indexOfDate(state.from || state.days[Math.max(0, n - 30)].date);
+      state.from = state.days[i].date; $("from-slider").value = i; $("from-input").value = state.from; $("from-label").textContent = state.from;
+    }
+    await setupClaimsOnce(health.features.check);
+    drawRegions().then(() => { if (state.region) { const r = state.region; state.region = null; selectRegion(r); } }).catch(() => {});
+    loadSeries().catch(() => {});
+    setDate(state.at || state.days[n].date);
+    schedulePlaces();
+  }
+  let claimsReady = false;
+  async function setupClaimsOnce(enabled) { if (!claimsReady) { claimsReady = true; await setupClaims(enabled); } }
+
+  readUrl();
+  if (state.view) map.setView([state.view[0], state.view[1]], state.view[2]);
+  else map.fitBounds([[44.3, 22.1], [52.4, 40.3]]);
+  start().catch(e => busy(0, `error: ${e.message}`));
+})();
