@@ -1,0 +1,224 @@
+"""Claim checking against a store: the :class:`~frontlines.claims.evaluate.Measurer` over stored maps.
+
+:func:`check` extracts the claims of a text (:mod:`frontlines.claims`) and evaluates
+each against every source in the store. Places resolve to a shipped oblast, raion or
+hromada (a city resolves to its hromada); a place that resolves to nothing makes the
+claim unverifiable for that place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import shapely
+
+from frontlines import api
+from frontlines.claims import CheckReport, check_text
+from frontlines.core.geodesy import area_km2
+from frontlines.core.measure import change_geoms, dissolve
+from frontlines.core.regions import RegionLayer, clip_areas
+from frontlines.errors import FrontlinesError, RegionError
+from frontlines.model import STATUSES, LayerKey
+from frontlines.store import SQLiteStore
+
+__all__ = ["StoreMeasurer", "check"]
+
+_KINDS = ("oblast", "raion", "hromada")
+
+
+class StoreMeasurer:
+    """Measures a store's layers for the claim evaluator (see ``claims.evaluate.Measurer``).
+
+    Region ids are ``"<kind>:<id>"``, e.g. ``"oblast:UA-14"``.
+    """
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
+
+    # -- coverage -----------------------------------------------------------------------
+    def sources(self) -> list[str]:
+        """Sources with a ``control`` layer."""
+        out = []
+        for name in self._sources:
+            layers = {k for s in self.store.snapshots(name)[-1:] for k in s.layers}
+            if any(k.status == "control" for k in layers):
+                out.append(name)
+        return out
+
+    def coverage(self, source: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """First and last publication time of a source."""
+        return self._sources.get(source)
+
+    # -- geometry helpers ------------------------------------------------------------------
+    def _selections(self, source: str, side: str, status: str) -> list[api.Selection] | None:
+        sels = []
+        for st in status.split("+"):
+            if st not in STATUSES:
+                return None
+            try:
+                sels.append(api.select(self.store, source, LayerKey(side, st)))
+            except FrontlinesError:
+                if st == "control":
+                    return None
+                continue  # a missing secondary layer (no contested areas) counts as empty
+        return sels or None
+
+    def _geometry(self, sels: list[api.Selection], at: dt.datetime) -> Any | None:
+        pieces = []
+        for sel in sels:
+            pos = sel.index_at(at)
+            if pos is None:
+                return None
+            pieces.extend(self.store.layer_parts(sel.timeline[pos][0], sel.layer).values())
+        return dissolve(pieces)
+
+    @functools.lru_cache(maxsize=64)
+    def _region(self, region: str) -> tuple[RegionLayer, int]:
+        from frontlines.sources.boundaries import load_region_layer
+
+        kind, _, rid = region.partition(":")
+        layer = load_region_layer(kind)
+        return layer, layer.index(rid)
+
+    def _clip(self, geom: Any, region: str | None) -> float:
+        if region is None:
+            return area_km2(geom)
+        layer, i = self._region(region)
+        return float(clip_areas(layer, geom)[i]) if not shapely.is_empty(geom) else 0.0
+
+    # -- Measurer -----------------------------------------------------------------------------
+    def area_km2(self, source: str, side: str, status: str, at: dt.datetime, region: str | None) -> float | None:
+        """Area of the union of ``status`` layers of ``side`` at ``at`` (in ``region``)."""
+        sels = self._selections(source, side, status)
+        if sels is None:
+            return None
+        geom = self._geometry(sels, at)
+        return None if geom is None else self._clip(geom, region)
+
+    def change_km2(
+        self, source: str, side: str, status: str, start: dt.datetime, end: dt.datetime, region: str | None
+    ) -> tuple[float, float] | None:
+        """(gained, lost) of the union of layers between two times."""
+        sels = self._selections(source, side, status)
+        if sels is None:
+            return None
+        a, b = self._geometry(sels, start), self._geometry(sels, end)
+        if a is None or b is None:
+            return None
+        gained, lost = change_geoms(a, b)
+        return self._clip(gained, region), self._clip(lost, region)
+
+    def max_depth_km(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> float | None:
+        """Deepest advance of ``side`` (km from the earlier front line)."""
+        try:
+            doc = api.depth(self.store, start=start, end=end, source=source, side=side,
+                            region=self._region_name(region))
+        except (FrontlinesError, AttributeError):
+            return None
+        return doc.get("max_km")
+
+    def settlements_changed(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> int | None:
+        """Settlements that passed into the control of ``side``."""
+        try:
+            doc = api.settlements(self.store, start=start, end=end, source=source,
+                                  region=self._region_name(region))
+        except (FrontlinesError, AttributeError):
+            return None
+        return sum(1 for s in doc["settlements"] if s.get("gained_by") == side)
+
+    def region_land_area_km2(self, region: str | None) -> float | None:
+        """Land area of a region, or of the country."""
+        if region is None:
+            from frontlines.sources.boundaries import load_outline
+
+            return area_km2(load_outline())
+        layer, i = self._region(region)
+        return float(layer.areas[i])
+
+    def resolve_region(self, place: str) -> str | None:
+        """An oblast, raion or hromada name (or a city's hromada) -> region id."""
+        from frontlines.sources.boundaries import find_region, load_region_layer
+        from frontlines.sources.gazetteer import load_gazetteer
+
+        for kind in _KINDS:
+            try:
+                layer = load_region_layer(kind)
+                return f"{kind}:{layer.ids[find_region(layer, place)]}"
+            except RegionError:
+                continue
+        gaz = load_gazetteer()
+        hits = gaz.lookup(place)
+        if hits:
+            i = hits[0]
+            layer = load_region_layer("hromada")
+            idx = layer.tree.query(shapely.Point(gaz.lon[i], gaz.lat[i]), predicate="within")
+            if len(idx):
+                return f"hromada:{layer.ids[int(idx[0])]}"
+        return None
+
+    def _region_name(self, region: str | None) -> str | None:
+        if region is None:
+            return None
+        layer, i = self._region(region)
+        return f"{layer.name}:{layer.ids[i]}"
+
+
+def check(
+    store: SQLiteStore,
+    text: str,
+    *,
+    published: dt.date | dt.datetime | None = None,
+    sources: Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """Extract the territorial claims of ``text`` and check them against the store.
+
+    Parameters
+    ----------
+    published : date, optional
+        Publication date; default the text's dateline, else ``today``.
+    sources : sequence of str, optional
+        Restrict to these sources.
+    today : date, optional
+        Defaults to the current UTC date.
+    """
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    return check_text(text, StoreMeasurer(store), published=published, sources=sources, today=today)
+
+
+def evidence_features(store: SQLiteStore, claim: dict[str, Any]) -> list[dict[str, Any]]:
+    """GeoJSON features of the change behind a checked claim's central reading.
+
+    For area claims: the gained and lost ground of the central reading's layer between
+    its start and end (clipped to its region). Empty for claims without a central reading.
+    """
+    from frontlines.geojson_out import feature
+
+    central = [r for rs in (claim.get("readings") or {}).values() for r in rs if r.get("central")]
+    if not central:
+        return []
+    r = central[0]
+    layer_text = str(r.get("layer", "")).split()[0]
+    side, _, status = layer_text.partition(":")
+    measurer = StoreMeasurer(store)
+    sels = measurer._selections(r["source"], side, status)
+    if sels is None:
+        return []
+    start = dt.datetime.fromisoformat(r["start"].replace("Z", "+00:00"))
+    end = dt.datetime.fromisoformat(r["end"].replace("Z", "+00:00"))
+    a, b = measurer._geometry(sels, start), measurer._geometry(sels, end)
+    if a is None or b is None:
+        return []
+    gained, lost = change_geoms(a, b)
+    if r.get("region"):
+        layer, i = measurer._region(r["region"])
+        gained = shapely.intersection(gained, layer.geometries[i])
+        lost = shapely.intersection(lost, layer.geometries[i])
+    base = {"source": r["source"], "layer": layer_text, "from": r["start"], "to": r["end"], "region": r.get("region"),
+            "claim": claim["claim"]["sentence"], "verdict": claim["verdict"]}
+    return [feature(gained, {**base, "kind": "gained", "area_km2": round(area_km2(gained), 3)}),
+            feature(lost, {**base, "kind": "lost", "area_km2": round(area_km2(lost), 3)})]
