@@ -221,6 +221,8 @@ class SQLiteStore:
         if self._in_tx:
             yield
             return
+        if self.readonly:
+            raise StoreError(f"store {self.path} is open read-only: cannot write")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -402,6 +404,13 @@ class SQLiteStore:
             (source, str(layer)),
         ).fetchall()
         return [(sid, parse_time(when), area) for sid, when, area in rows]
+
+    def snapshot_keys(self, source: str) -> dict[int, tuple[str, str, str]]:
+        """id -> (source, published_at ISO, content hash) of a source's snapshots."""
+        rows = self._db.execute(
+            "SELECT id, published_at, content_hash FROM snapshots WHERE source=?", (source,)
+        ).fetchall()
+        return {sid: (source, parse_time(when).isoformat(), h) for sid, when, h in rows}
 
     def step_links(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, int | None]:
         """to_id -> from_id of the stored steps of a layer (for the given snapshots)."""
