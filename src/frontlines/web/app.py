@@ -253,14 +253,18 @@ def create_app(
 
     @app.get("/api/sources", tags=["data"], summary="Sources with snapshot count, span and layers (= `frontlines sources --json`)")
     def get_sources() -> Response:
-        return cached(("sources",), api.sources)
+        def compute(store: Any) -> Any:
+            stats = store.stats()
+            stats["path"] = store_path.name  # the file name only: no server paths
+            return {"sources": api.sources(store), "store": stats}
+        return cached(("sources",), compute)
 
     @app.get("/api/snapshots", tags=["data"], summary="Metadata of every snapshot, oldest first (= `frontlines snapshots --json`)")
     def get_snapshots(source: SourceQ = None) -> Response:
         def compute(store: Any) -> Any:
             if source is not None:
                 api.select(store, source)  # 404 for an unknown source
-            return api.snapshots(store, source)
+            return {"snapshots": api.snapshots(store, source)}
         return cached(("snapshots", source), compute)
 
     @app.get("/api/timeline", tags=["data"], summary="Compact timeline of one layer: [snapshot id, published_at, area km²]")

@@ -322,7 +322,8 @@
 
   // ------------------------------------------------------------------ start
   async function start() {
-    const [health, sources] = await Promise.all([get("health"), get("sources")]);
+    const [health, srcDoc] = await Promise.all([get("health"), get("sources")]);
+    const sources = srcDoc.sources;
     if (!health.assets) $("missing-assets").hidden = false;
     const src = sources.find(s => s.source === state.source) || sources.slice().sort((a, b) => b.snapshots - a.snapshots)[0];
     state.source = src.source; state.primary = src.primary_layer;
