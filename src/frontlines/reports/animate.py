@@ -1,0 +1,170 @@
+"""Animations of a layer over time: GIF (Pillow) or MP4 (imageio-ffmpeg).
+
+The static background — land, borders, names, scale bar, legend — is drawn once;
+each frame only replaces the shapes of three patches (held, gained since the
+start, lost since the start) and two texts (date stamp, running counter).
+Frames are given as results (time, geometry) pairs — a generator is fine — and
+never read from a store here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.geodesy import area_km2
+from frontlines.errors import FrontlinesError
+from frontlines.reports.maps import Extent, MapCanvas, Settlement, _patch, clip
+from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
+
+__all__ = ["animate", "frame_times", "parse_step"]
+
+_STEP = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|d|w)\s*$", re.I)
+_FORMATS = (".gif", ".mp4")
+
+
+def parse_step(text: str) -> dt.timedelta:
+    """``"1d"``, ``"12h"``, ``"2w"`` -> timedelta."""
+    m = _STEP.match(text)
+    if not m:
+        raise FrontlinesError(f"--step {text!r}: expected a number and h, d or w (e.g. 1d, 12h, 1w)")
+    n = float(m.group(1))
+    if n <= 0:
+        raise FrontlinesError(f"--step {text!r} must be positive")
+    unit = m.group(2).lower()
+    return dt.timedelta(hours=n) if unit == "h" else dt.timedelta(days=n) if unit == "d" else dt.timedelta(weeks=n)
+
+
+def frame_times(start: dt.datetime, end: dt.datetime, step: dt.timedelta, *, max_frames: int = 2000) -> list[dt.datetime]:
+    """``start, start + step, ...`` up to and including ``end``."""
+    if end < start:
+        raise FrontlinesError("--to is before --from")
+    n = int((end - start) / step) + 1
+    if n > max_frames:
+        raise FrontlinesError(f"{n} frames: too many (at most {max_frames}); use a longer --step")
+    out = [start + k * step for k in range(n)]
+    if out[-1] < end - dt.timedelta(seconds=1):
+        out.append(end)
+    return out
+
+
+def _writer(out: Path, fps: float) -> Any:
+    import imageio.v2 as iio
+
+    if out.suffix.lower() == ".mp4":
+        try:
+            return iio.get_writer(out, format="FFMPEG", fps=fps, codec="libx264", quality=7,
+                                  pixelformat="yuv420p", macro_block_size=16)
+        except (ImportError, RuntimeError) as exc:  # pragma: no cover - ffmpeg missing
+            raise FrontlinesError(f"{out}: cannot write MP4 ({exc}); install imageio-ffmpeg or write a .gif") from exc
+    return None
+
+
+def animate(
+    states: Iterable[tuple[dt.datetime, Any]],
+    out: str | Path,
+    *,
+    source: str,
+    layer: str,
+    extent: Extent,
+    furniture: dict[str, Any],
+    context_places: Sequence[Settlement] = (),
+    fps: float = 4.0,
+    size: tuple[float, float] = (9.6, 8.0),
+    dpi: int = 100,
+    title: str | None = None,
+    hold_last: int = 3,
+    progress: Callable[[int, dt.datetime], None] | None = None,
+) -> dict[str, Any]:
+    """Render one frame per (time, geometry of the layer at that time) into a GIF or MP4.
+
+    The first state is the reference: red is ground gained since then, blue ground lost,
+    and the counter adds them up within the view (km², equal-area).
+
+    Returns
+    -------
+    dict
+        ``{"out", "frames", "width", "height", "gained_km2", "lost_km2", "net_km2"}`` (areas in view at the end).
+    """
+    out = Path(out)
+    if out.suffix.lower() not in _FORMATS:
+        raise FrontlinesError(f"{out}: unsupported animation type {out.suffix or '(none)'}; use .gif or .mp4")
+    from frontlines.reports.charts import layer_title
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi,
+                       title=title or f"{layer_title(layer)} over time",
+                       subtitle="", credit=attribution(source, boundaries=True))
+    canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
+                      region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
+    view = canvas.extent
+    held = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
+    gained_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["gained"], alpha=0.9, zorder=2.5)
+    lost_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["lost"], alpha=0.9, zorder=2.5)
+    canvas.scale_bar()
+    canvas.fig.canvas.draw()
+    canvas.label_places(list(context_places), limit=12)
+    box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.92}
+    stamp = canvas.ax.text(0.985, 0.975, "", transform=canvas.ax.transAxes, ha="right", va="top", fontsize=17,
+                           fontweight="bold", zorder=12, bbox=box)
+    counter = canvas.fig.text(0.15 / size[0], 1 - 0.52 / size[1], "", ha="left", va="top", fontsize=10, color=COLOURS["text"])
+    writer = _writer(out, fps)
+    frames: list[np.ndarray] = []
+    n = 0
+    first_geom = None
+    first_time = None
+    g_km2 = l_km2 = 0.0
+    try:
+        for when, geom in states:
+            geom = clip(geom, view, 0.02)
+            if first_geom is None:
+                first_geom, first_time = geom, when
+                canvas.legend([
+                    _patch(COLOURS["held"], f"{layer}", edgecolor=COLOURS["held_edge"]),
+                    _patch(COLOURS["gained"], f"gained since {day_text(when)}"),
+                    _patch(COLOURS["lost"], f"lost since {day_text(when)}"),
+                ])
+            gained = shapely.difference(geom, first_geom)
+            lost = shapely.difference(first_geom, geom)
+            g_km2, l_km2 = area_km2(gained), area_km2(lost)
+            canvas.update_polygon(held, shapely.intersection(geom, first_geom))
+            canvas.update_polygon(gained_p, gained)
+            canvas.update_polygon(lost_p, lost)
+            stamp.set_text(day_text(when))
+            counter.set_text(f"since {day_text(first_time)}, in this view: gained {fmt_km2(g_km2)} km² · "
+                             f"lost {fmt_km2(l_km2)} km² · net {g_km2 - l_km2:+,.1f} km²")
+            canvas.fig.canvas.draw()
+            frame = np.asarray(canvas.fig.canvas.buffer_rgba())[:, :, :3].copy()
+            if writer is not None:
+                writer.append_data(frame)
+            else:
+                frames.append(frame)
+            n += 1
+            if progress is not None:
+                progress(n, when)
+        if n == 0:
+            raise FrontlinesError("no frames: the period holds no snapshot of the layer")
+        last = frame  # noqa: F821 - set in the loop
+        for _ in range(hold_last):  # linger on the final state
+            if writer is not None:
+                writer.append_data(last)
+            else:
+                frames.append(last)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        import imageio.v3 as iio3
+
+        durations = [1000.0 / fps] * len(frames)
+        iio3.imwrite(out, np.stack(frames), extension=".gif", duration=durations, loop=0)
+    h, w = frames[0].shape[:2] if frames else last.shape[:2]
+    canvas.fig.clear()
+    return {"out": str(out), "frames": n, "width": int(w), "height": int(h),
+            "gained_km2": round(g_km2, 3), "lost_km2": round(l_km2, 3), "net_km2": round(g_km2 - l_km2, 3)}

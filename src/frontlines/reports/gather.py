@@ -1,0 +1,330 @@
+"""The one place in :mod:`frontlines.reports` that reads a store.
+
+It calls :mod:`frontlines.api` (and the pure cores for front lines, depth and
+settlements) and hands plain results — API dictionaries, shapely geometries,
+lists — to the renderers in :mod:`~frontlines.reports.charts`,
+:mod:`~frontlines.reports.maps`, :mod:`~frontlines.reports.animate` and
+:mod:`~frontlines.reports.html`, which never see the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines import api
+from frontlines.core.geodesy import area_km2
+from frontlines.errors import FrontlinesError, LayerError, RegionError
+from frontlines.model import LayerKey
+from frontlines.reports.charts import find_gaps
+from frontlines.reports.maps import Extent, Settlement, auto_extent
+from frontlines.reports.style import parse_iso
+from frontlines.store import SQLiteStore
+from frontlines.times import parse_user_time, utc_text
+
+__all__ = [
+    "Region",
+    "ReportInputs",
+    "changed_places",
+    "context_places",
+    "front_line",
+    "furniture",
+    "report_inputs",
+    "resolve_region",
+    "view_extent",
+]
+
+
+# ---------------------------------------------------------------------------- regions
+@dataclass(frozen=True)
+class Region:
+    """A shipped region picked by name: its layer kind, id, name and geometry."""
+
+    kind: str
+    id: str
+    name: str
+    geometry: Any
+
+
+def resolve_region(name: str) -> Region:
+    """An oblast, else a raion, else a hromada called ``name`` (forgiving spelling)."""
+    from frontlines.sources.boundaries import find_region, load_region_layer
+
+    errors = []
+    for kind in ("oblast", "raion", "hromada"):
+        layer = load_region_layer(kind)
+        try:
+            i = find_region(layer, name)
+        except RegionError as exc:
+            errors.append(str(exc))
+            continue
+        return Region(kind, layer.ids[i], layer.names[i], layer.geometries[i])
+    raise RegionError(f"--region {name!r}: {errors[0]}")
+
+
+def view_extent(*, bbox: str | None = None, region: Region | None = None, around: tuple[Any, ...] = (),
+                fallback: Any = None) -> Extent:
+    """The map view: ``--bbox``, else the region, else around the geometries (else ``fallback``)."""
+    if bbox is not None and region is not None:
+        raise FrontlinesError("give --bbox or --region, not both")
+    if bbox is not None:
+        return Extent.parse(bbox)
+    if region is not None:
+        return Extent.of(region.geometry).padded(0.06, 20.0)
+    return auto_extent(*around, fallback=fallback)
+
+
+def furniture(extent: Extent) -> dict[str, Any]:
+    """Land outline, oblast borders and names; raion borders when the view is under ~350 km."""
+    from frontlines.sources.boundaries import load_outline, load_region_layer
+
+    ob = load_region_layer("oblast")
+    view = extent.box()
+    keep = np.flatnonzero(shapely.intersects(ob.geometries, view))
+    out: dict[str, Any] = {
+        "outline": load_outline(),
+        "regions": [ob.geometries[i] for i in keep],
+        "region_names": [ob.names[i] for i in keep],
+    }
+    if max(extent.size_km()) < 350:
+        ra = load_region_layer("raion")
+        rk = np.flatnonzero(shapely.intersects(ra.geometries, view))
+        out["subregions"] = [ra.geometries[i] for i in rk]
+    return out
+
+
+# -------------------------------------------------------------------------- places
+def _gazetteer() -> Any:
+    from frontlines.sources.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def changed_places(gained: Any, lost: Any, *, within: Any | None = None) -> list[dict[str, Any]]:
+    """Gazetteer places inside the gained or lost ground, most populous first.
+
+    Each: ``{"name", "oblast", "raion", "population", "lon", "lat", "status"}`` where
+    ``status`` is ``"gained"`` or ``"lost"`` (from the measured layer's point of view).
+    """
+    gz = _gazetteer()
+    rows = []
+    for status, geom in (("gained", gained), ("lost", lost)):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        for i in gz.within(geom):
+            if within is not None and not shapely.intersects_xy(within, gz.lon[i], gz.lat[i]):
+                continue
+            rows.append({"name": gz.display_name(int(i)), "short_name": gz.names[i], "oblast": gz.oblasts[i],
+                         "raion": gz.raions[i], "population": int(gz.population[i]),
+                         "lon": float(gz.lon[i]), "lat": float(gz.lat[i]), "status": status})
+    rows.sort(key=lambda r: (-r["population"], r["name"]))
+    return rows
+
+
+def context_places(extent: Extent, *, min_population: int = 20_000, exclude: set[str] = frozenset(), limit: int = 30) -> list[Settlement]:
+    """The largest places in view, for orientation."""
+    gz = _gazetteer()
+    sel = np.flatnonzero((gz.lon > extent.west) & (gz.lon < extent.east) & (gz.lat > extent.south)
+                         & (gz.lat < extent.north) & (gz.population >= min_population))
+    sel = sel[np.argsort(-gz.population[sel])][:limit]
+    return [Settlement(gz.names[i], float(gz.lon[i]), float(gz.lat[i]), int(gz.population[i]))
+            for i in sel if gz.names[i] not in exclude]
+
+
+def as_settlements(rows: list[dict[str, Any]]) -> list[Settlement]:
+    return [Settlement(r["short_name"], r["lon"], r["lat"], r["population"], r["status"]) for r in rows]
+
+
+# ---------------------------------------------------------------------- front lines
+def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> Any | None:
+    try:
+        return api.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
+    except (LayerError, FrontlinesError):
+        return None
+
+
+def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
+    """The line of contact of a ``SIDE:control`` layer at a time: ``{"geometry", "length_km", "mode"}``.
+
+    ``None`` when the layer is not a control layer or the front-line core is missing.
+    The side's contested layer, if the source has one, is its grey zone (outer edge).
+    """
+    key = LayerKey.parse(layer)
+    if key.status != "control":
+        return None
+    if hasattr(api, "frontline"):
+        try:
+            doc = api.frontline(store, at=at, source=source, layer=layer, geometry=True)
+            geom = doc.get("geometry")
+            if geom is not None and not hasattr(geom, "geom_type"):
+                geom = shapely.geometry.shape(geom)
+            return {"geometry": geom, "length_km": float(doc["length_km"]), "mode": doc.get("mode", "outer")}
+        except TypeError:
+            pass  # a different signature: fall back to the core
+    try:
+        from frontlines.core.frontline import frontline
+    except ImportError:  # pragma: no cover - core not available
+        return None
+    from frontlines.sources.boundaries import load_outline
+
+    control = _layer_if_any(store, source, key, at)
+    if control is None:
+        return None
+    contested = _layer_if_any(store, source, LayerKey(key.side, "contested"), at)
+    f = frontline(control, outline=load_outline(), contested=contested)
+    return {"geometry": f.geometry, "length_km": float(f.length_km), "mode": f.mode}
+
+
+def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Depth of gained ground beyond the earlier front (``core.depth``), or None."""
+    if front is None or gained is None or shapely.is_empty(gained):
+        return None
+    try:
+        from frontlines.core.depth import advance_depth
+    except ImportError:  # pragma: no cover
+        return None
+    return advance_depth(gained, front["geometry"]).as_dict()
+
+
+# ---------------------------------------------------------------------- report data
+@dataclass
+class ReportInputs:
+    """Everything a report shows, as results (no store inside)."""
+
+    change: dict[str, Any]
+    series: dict[str, Any]
+    area_series: list[dict[str, Any]]
+    snapshot_times: dict[str, list[dt.datetime]]
+    held_before: Any
+    extent: Extent
+    furniture: dict[str, Any]
+    region: Region | None = None
+    region_change: dict[str, Any] | None = None
+    subregion_rows: list[dict[str, Any]] = field(default_factory=list)
+    front_before: dict[str, Any] | None = None
+    front_after: dict[str, Any] | None = None
+    depth_gained: dict[str, Any] | None = None
+    depth_lost: dict[str, Any] | None = None
+    places: list[dict[str, Any]] = field(default_factory=list)
+    context: list[Settlement] = field(default_factory=list)
+    gaps: list[tuple[str, str, float]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    other_sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def auto_freq(start: dt.datetime, end: dt.datetime) -> str:
+    """Bars per day up to ~6 weeks, per week up to ~9 months, else per month."""
+    days = (end - start).total_seconds() / 86400
+    return "day" if days <= 45 else "week" if days <= 270 else "month"
+
+
+def _gaps_in(times: list[dt.datetime], t0: dt.datetime, t1: dt.datetime) -> list[tuple[str, str, float]]:
+    return [(utc_text(a), utc_text(b), round((b - a).total_seconds() / 86400, 2))
+            for a, b in find_gaps(times) if b > t0 and a < t1]
+
+
+def report_inputs(
+    store: SQLiteStore,
+    *,
+    start: str,
+    end: str,
+    source: str | None = None,
+    layer: str | None = None,
+    region: str | None = None,
+    bbox: str | None = None,
+    freq: str | None = None,
+    compare: bool = True,
+    tz: str = "UTC",
+) -> ReportInputs:
+    """Collect the results a report shows for ``[start, end]``."""
+    doc = api.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
+    source, layer = doc["source"], doc["layer"]
+    t0, t1 = parse_iso(doc["from"]), parse_iso(doc["to"])
+    freq = freq or auto_freq(t0, t1)
+    ser = api.series(store, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz)
+    sel = api.select(store, source, layer)
+    times = {source: sel.times}
+    held_before = api.layer_geometry(store, at=start, source=source, layer=layer, tz=tz)[1]
+    reg = resolve_region(region) if region else None
+    gained, lost = doc["gained"], doc["lost"]
+    extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
+    inputs = ReportInputs(change=doc, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
+                          extent=extent, furniture=furniture(extent), region=reg)
+    if reg is not None:
+        g, l = area_km2(shapely.intersection(gained, reg.geometry)), area_km2(shapely.intersection(lost, reg.geometry))
+        inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
+                                "lost_km2": round(l, 3), "net_km2": round(g - l, 3)}
+        if reg.kind == "oblast":
+            sub = api.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz)
+            inputs.subregion_rows = [r for r in sub["regions"] if r.get("parent") == reg.id]
+    inputs.front_before = front_line(store, at=start, source=source, layer=layer)
+    inputs.front_after = front_line(store, at=end, source=source, layer=layer)
+    inputs.depth_gained = depth_of(gained, inputs.front_before)
+    inputs.depth_lost = depth_of(lost, inputs.front_before)
+    inputs.places = changed_places(gained, lost, within=reg.geometry if reg else None)
+    inputs.context = context_places(extent, exclude={p["short_name"] for p in inputs.places})
+    inputs.gaps = _gaps_in(sel.times, t0, t1)
+    inputs.notes = _snapshot_notes(store, source, t0, t1)
+    if compare:
+        inputs.other_sources = _other_sources(store, source, layer, start, end, freq, tz, inputs)
+    return inputs
+
+
+def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
+    """Snapshots of the period (and the state at the start) whose ingest left notes."""
+    out = []
+    snaps = api.snapshots(store, source)
+    start_i = 0
+    for i, s in enumerate(snaps):
+        if parse_iso(s["published_at"]) <= t0:
+            start_i = i
+    for s in snaps[start_i:]:
+        if parse_iso(s["published_at"]) > t1:
+            break
+        notes = s.get("notes") or {}
+        keep = {k: v for k, v in notes.items() if k in ("repaired", "unknown_classes", "dropped", "warnings") and v}
+        if keep:
+            out.append({"published_at": s["published_at"], "file_name": s["file_name"], **keep})
+    return out
+
+
+def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end: str, freq: str, tz: str,
+                   inputs: ReportInputs) -> list[dict[str, Any]]:
+    """The same layer from every other source covering the period: change and area, for comparison."""
+    out = []
+    for s in api.sources(store):
+        name = s["source"]
+        if name == source or layer not in s["layers"]:
+            continue
+        try:
+            sel = api.select(store, name, layer)
+            t0 = parse_user_time(start, tz=tz)
+            if sel.index_at(t0) is None:
+                continue
+            other = api.change(store, start=start, end=end, source=name, layer=layer, tz=tz)
+            ser = api.series(store, start=start, end=end, freq=freq, source=name, layer=layer, tz=tz)
+        except FrontlinesError:
+            continue
+        inputs.area_series.append(ser)
+        inputs.snapshot_times[name] = sel.times
+        out.append({k: other[k] for k in ("source", "layer", "area_from_km2", "area_to_km2", "gained_km2",
+                                           "lost_km2", "net_km2", "from_snapshot", "to_snapshot")})
+    return out
+
+
+def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | None, layer: str | None,
+                 ) -> Any:
+    """``(time, geometry)`` of the layer at each time (a generator; consecutive equal states are reused)."""
+    sel = api.select(store, source, layer)
+    last_sid = None
+    geom = None
+    for when in times:
+        sid = api.state_at(sel, when)
+        if sid != last_sid:
+            geom = api.layer_geometry(store, at=when, source=sel.source, layer=str(sel.layer))[1]
+            last_sid = sid
+        yield when, geom

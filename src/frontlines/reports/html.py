@@ -1,0 +1,299 @@
+"""A self-contained HTML report: one file, inline styles and images, no external requests.
+
+Works offline and as an e-mail attachment. Numbers are formatted exactly as the CLI
+prints them (``9,203.0``, ``-9,157.8``) from the same :func:`frontlines.api.change`
+result. :func:`to_pdf` prints the file with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from frontlines import __version__
+from frontlines.errors import FrontlinesError
+from frontlines.reports import charts, maps
+from frontlines.reports.gather import ReportInputs, as_settlements
+from frontlines.reports.style import (
+    BOUNDARIES_CREDIT,
+    close,
+    day_text,
+    figure_png,
+    fmt_km,
+    fmt_km2,
+    fmt_signed,
+    source_label,
+)
+
+__all__ = ["find_chromium", "render_report", "to_pdf", "write_report"]
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;color:#222;margin:0;background:#f6f6f4}
+main{max-width:1020px;margin:0 auto;padding:24px 28px 40px;background:#fff}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 10px;border-bottom:1px solid #e3e3e3;padding-bottom:4px}
+.sub{color:#666;font-size:14px;margin:0 0 18px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
+.card{flex:1 1 150px;border:1px solid #e3e3e3;border-radius:6px;padding:10px 12px;background:#fafafa}
+.card .v{font-size:22px;font-weight:700;white-space:nowrap}.card .k{font-size:12px;color:#666;text-transform:uppercase;letter-spacing:.04em}
+.card .n{font-size:12px;color:#666}
+.gained{color:#d7301f}.lost{color:#2166ac}
+figure{margin:12px 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:12.5px;color:#666}
+table{border-collapse:collapse;width:100%;font-size:13.5px;margin:8px 0}
+th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}th{background:#f3f3f3}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.note{font-size:13.5px;color:#444}.muted{color:#777}
+ul{padding-left:20px}li{margin:3px 0}
+footer{margin-top:36px;font-size:12px;color:#777;border-top:1px solid #e3e3e3;padding-top:8px}
+@media print{body{background:#fff}main{padding:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _img(fig: Any, alt: str, caption: str = "", dpi: int = 100) -> str:
+    data = base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
+    close(fig)
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
+
+
+def _card(key: str, value: str, note: str = "", cls: str = "") -> str:
+    return (f'<div class="card"><div class="k">{_e(key)}</div><div class="v {cls}">{_e(value)}</div>'
+            f'<div class="n">{_e(note)}</div></div>')
+
+
+def _table(headers: list[str], rows: list[list[Any]], num: set[int]) -> str:
+    head = "".join(f'<th class="num">{_e(h)}</th>' if i in num else f"<th>{_e(h)}</th>" for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="num">{_e(c)}</td>' if i in num else f"<td>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _lag(requested: str, published: str) -> str:
+    r = dt.datetime.fromisoformat(requested.replace("Z", "+00:00"))
+    p = dt.datetime.fromisoformat(published.replace("Z", "+00:00"))
+    hours = (r - p).total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
+
+
+def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
+    """The report as one HTML string."""
+    c = inputs.change
+    layer_name = charts.layer_title(c["layer"])
+    period = charts.period_text(c["from"], c["to"])
+    heading = title or f"{layer_name}: {period}"
+    if inputs.region is not None:
+        heading = title or f"{layer_name} in and around {inputs.region.name}: {period}"
+    parts: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(heading)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>{_e(heading)}</h1>",
+        f'<p class="sub">{_e(source_label(c["source"]))} · layer <code>{_e(c["layer"])}</code> · '
+        f'snapshots published {_e(c["from_snapshot"]["published_at"])} → {_e(c["to_snapshot"]["published_at"])}</p>',
+    ]
+
+    # ---------------------------------------------------------------- headline
+    cards = [
+        _card("gained", f"{fmt_km2(c['gained_km2'])} km²", "ground newly in the layer", "gained"),
+        _card("lost", f"{fmt_km2(c['lost_km2'])} km²", "ground no longer in the layer", "lost"),
+        _card("net", f"{fmt_signed(c['net_km2'])} km²",
+              f"{fmt_signed(c['net_km2_per_day'])} km²/day over {c['days']:.1f} days" if c["net_km2_per_day"] is not None else ""),
+        _card("area held", f"{fmt_km2(c['area_to_km2'])} km²", f"was {fmt_km2(c['area_from_km2'])} km²"),
+    ]
+    fb, fa = inputs.front_before, inputs.front_after
+    if fb is not None and fa is not None:
+        cards.append(_card("front line", f"{fmt_km(fa['length_km'])} km", f"was {fmt_km(fb['length_km'])} km"))
+    if inputs.depth_gained is not None:
+        d = inputs.depth_gained
+        cards.append(_card("depth of gains", f"{fmt_km(d['max_km'])} km", f"max; 90 % of gained ground within {fmt_km(d['p90_km'])} km"))
+    if inputs.depth_lost is not None:
+        d = inputs.depth_lost
+        cards.append(_card("depth of losses", f"{fmt_km(d['max_km'])} km", f"max; 90 % within {fmt_km(d['p90_km'])} km"))
+    n_g = sum(1 for p in inputs.places if p["status"] == "gained")
+    n_l = len(inputs.places) - n_g
+    cards.append(_card("places changed hands", f"{len(inputs.places):,}", f"{n_g:,} in gained, {n_l:,} in lost ground"))
+    parts.append('<h2>Headline figures</h2><div class="cards">' + "".join(cards) + "</div>")
+    if inputs.region_change is not None:
+        r = inputs.region_change
+        parts.append(f'<p class="note">Within <b>{_e(r["name"])}</b> ({_e(r["kind"])}): gained '
+                     f'<b class="gained">{fmt_km2(r["gained_km2"])} km²</b>, lost <b class="lost">{fmt_km2(r["lost_km2"])} km²</b>, '
+                     f'net <b>{fmt_signed(r["net_km2"])} km²</b>.</p>')
+
+    # ---------------------------------------------------------------- map
+    fig = maps.change_map(
+        c, held_before=inputs.held_before, furniture=inputs.furniture, extent=inputs.extent,
+        front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
+        settlements=as_settlements(inputs.places), context_places=inputs.context,
+    )
+    parts.append("<h2>Change map</h2>" + _img(fig, "map of ground gained and lost",
+                                               "Red: ground gained by the layer; blue: ground lost; shaded: the layer at the start. "
+                                               "Dashed and solid lines: the front line at the start and at the end."))
+
+    # ---------------------------------------------------------------- charts
+    parts.append("<h2>Over time</h2>")
+    try:
+        parts.append(_img(charts.area_chart(inputs.area_series, snapshot_times=inputs.snapshot_times), "area over time",
+                          "Grey bands: no snapshot for more than twice the usual interval."))
+    except FrontlinesError as exc:
+        parts.append(f'<p class="muted">No area chart: {_e(exc)}</p>')
+    try:
+        parts.append(_img(charts.change_bars(inputs.series), "gained and lost per period"))
+    except FrontlinesError as exc:
+        parts.append(f'<p class="muted">No change chart: {_e(exc)}</p>')
+
+    # ---------------------------------------------------------------- regions
+    parts.append("<h2>By region</h2>")
+    moved = [r for r in c.get("regions", []) if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
+    if moved:
+        parts.append(_img(charts.region_bars(c), "change by oblast"))
+        moved.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
+        parts.append(_table(["oblast", "gained km²", "lost km²", "net km²"],
+                            [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in moved],
+                            {1, 2, 3}))
+    else:
+        parts.append('<p class="muted">No oblast changed in this period.</p>')
+    sub = [r for r in inputs.subregion_rows if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
+    if sub:
+        sub.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
+        parts.append(f"<h3>Raions of {_e(inputs.region.name if inputs.region else '')}</h3>")
+        parts.append(_table(["raion", "gained km²", "lost km²", "net km²"],
+                            [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in sub],
+                            {1, 2, 3}))
+
+    # ---------------------------------------------------------------- places
+    parts.append("<h2>Settlements that changed hands</h2>")
+    if inputs.places:
+        limit = 60
+        rows = [[p["name"], p["oblast"], f"{p['population']:,}" if p["population"] else "–",
+                 "gained" if p["status"] == "gained" else "lost"] for p in inputs.places[:limit]]
+        parts.append(f'<p class="note">{len(inputs.places):,} gazetteer places lie in ground that changed hands, '
+                     f"most populous first{'; the first ' + str(limit) + ' are listed' if len(inputs.places) > limit else ''}.</p>")
+        parts.append(_table(["place", "oblast", "population", "ground"], rows, {2}))
+    else:
+        parts.append('<p class="muted">No gazetteer place lies in the ground that changed hands.</p>')
+
+    # ---------------------------------------------------------------- quality
+    q: list[str] = []
+    q.append(f"State at the start: snapshot published {_e(c['from_snapshot']['published_at'])} "
+             f"({_lag(c['from'], c['from_snapshot']['published_at'])} before {_e(c['from'])}, file {_e(c['from_snapshot']['file_name'])}); "
+             f"at the end: {_e(c['to_snapshot']['published_at'])} ({_lag(c['to'], c['to_snapshot']['published_at'])} before "
+             f"{_e(c['to'])}, file {_e(c['to_snapshot']['file_name'])}).")
+    if inputs.gaps:
+        items = "".join(f"<li>{_e(day_text(a))} → {_e(day_text(b))}: {g:g} days without a snapshot</li>" for a, b, g in inputs.gaps)
+        q.append(f"Gaps in the data (no snapshot for more than twice the median interval):<ul>{items}</ul>")
+    else:
+        q.append("No gap in the data in this period (no interval longer than twice the median).")
+    repaired = [n for n in inputs.notes if n.get("repaired")]
+    if repaired:
+        total = sum(int(n["repaired"]) for n in repaired)
+        q.append(f"{len(repaired)} snapshot(s) of the period had invalid geometries repaired on ingest "
+                 f"({total} polygon part(s) in all), e.g. {_e(repaired[0]['file_name'])}.")
+    else:
+        q.append("No snapshot of the period needed geometry repairs on ingest.")
+    unknown = [n for n in inputs.notes if n.get("unknown_classes")]
+    if unknown:
+        names = sorted({k for n in unknown for k in n["unknown_classes"]})
+        q.append(f"{len(unknown)} snapshot(s) held feature classes no mapping knows (left out): "
+                 f"{_e(', '.join(names[:8]))}{' …' if len(names) > 8 else ''}.")
+    if inputs.other_sources:
+        rows = [[source_label(c["source"]) + " (this report)", fmt_km2(c["area_from_km2"]), fmt_km2(c["area_to_km2"]),
+                 fmt_km2(c["gained_km2"]), fmt_km2(c["lost_km2"]), fmt_signed(c["net_km2"])]]
+        rows += [[source_label(o["source"]), fmt_km2(o["area_from_km2"]), fmt_km2(o["area_to_km2"]), fmt_km2(o["gained_km2"]),
+                  fmt_km2(o["lost_km2"]), fmt_signed(o["net_km2"])] for o in inputs.other_sources]
+        diffs = "; ".join(f"{source_label(o['source'])}: net differs by {abs(o['net_km2'] - c['net_km2']):,.1f} km², "
+                          f"area at the end by {abs(o['area_to_km2'] - c['area_to_km2']):,.1f} km²" for o in inputs.other_sources)
+        q.append("Other sources cover this period; they measure different things (see their definitions), "
+                 f"so differences are expected: {_e(diffs)}." + _table(
+                     ["source", "area at start km²", "area at end km²", "gained", "lost", "net"], rows, {1, 2, 3, 4, 5}))
+    else:
+        q.append("No other source in the store covers this period with the same layer: no cross-check.")
+    parts.append("<h2>Data quality</h2><ul class=\"note\">" + "".join(f"<li>{x}</li>" for x in q) + "</ul>")
+
+    # ---------------------------------------------------------------- method
+    method = [
+        "The state of a layer at a time is the latest snapshot published at or before it; a bare date means the end of that day (UTC).",
+        "Gained ground is in the layer at the end and not at the start; lost ground the reverse; net = gained − lost. "
+        "Areas are km² on the WGS84 ellipsoid (Lambert azimuthal equal-area), never Web Mercator.",
+        "Per-region figures clip the gained and lost ground with the shipped oblast (and raion) boundaries.",
+        "Per-period bars compare the states at the period's boundaries, so nets add up over consecutive periods.",
+    ]
+    if fb is not None:
+        method.append(f"Front line: the boundary of the controlled area (with the contested zone's far edge, mode "
+                      f"“{_e(fb.get('mode', 'outer'))}”) less international borders and coast within 1 km; length geodesic.")
+    if inputs.depth_gained is not None or inputs.depth_lost is not None:
+        method.append("Depth: geodesic distance of the gained (or lost) ground from the front line at the start, sampled on a "
+                      "0.5 km grid; maximum and 90th percentile.")
+    method.append("Settlements: gazetteer points (GeoNames, OpenStreetMap) inside the gained or lost ground.")
+    method.append("Maps: longitude / latitude drawn with the aspect of the central latitude (equirectangular); the scale bar is geodesic.")
+    parts.append("<h2>Method</h2><ul class=\"note\">" + "".join(f"<li>{m}</li>" for m in method) + "</ul>")
+
+    sources = [c["source"], *[o["source"] for o in inputs.other_sources]]
+    credits = "; ".join(dict.fromkeys(source_label(s) for s in sources))
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts.append(f"<footer>Data: {_e(credits)} — map content © its publishers. {_e(BOUNDARIES_CREDIT)}; settlements "
+                 f"GeoNames (CC BY 4.0) and OpenStreetMap (ODbL). Made with frontlines {_e(__version__)} on {_e(generated)}.</footer>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts)
+
+
+def write_report(inputs: ReportInputs, out: str | Path, *, title: str | None = None) -> Path:
+    """Write the HTML report to ``out`` (a ``.html`` file)."""
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise FrontlinesError(f"{out}: the report is an HTML file; use a .html name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(inputs, title=title), encoding="utf-8")
+    return out
+
+
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+#: Flags for a quiet, sandbox-free headless Chromium that makes no network requests of its own.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run")
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium / Chrome executable (``$FRONTLINES_CHROMIUM`` first), or None."""
+    env = os.environ.get("FRONTLINES_CHROMIUM")
+    if env:
+        return env
+    for name in _CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def to_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | None = None, timeout: float = 120.0) -> Path:
+    """Print an HTML file to PDF with headless Chromium."""
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise FrontlinesError("--pdf needs Chromium: install it (Debian: apt-get install chromium) or set FRONTLINES_CHROMIUM")
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="frontlines-chromium-") as profile:
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               f"--print-to-pdf={pdf_path}", html_path.as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise FrontlinesError(f"Chromium failed to print {html_path}: {exc}") from exc
+    if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        raise FrontlinesError(f"Chromium could not print {html_path} to PDF (exit {proc.returncode}): {' / '.join(tail)}")
+    return pdf_path

@@ -1,0 +1,535 @@
+"""Offline maps of control and change, drawn with matplotlib only (no tile servers).
+
+Longitude / latitude are drawn directly with the axes' aspect set to
+``1 / cos(latitude of the centre)``: an equirectangular map true to scale along the
+central parallel, which keeps shapes right at the scale of an oblast or of Ukraine
+(the distortion at ±3° of latitude is under 10 %). The scale bar is computed
+geodesically (WGS84) at the centre of the view.
+
+Functions take results — geometries and the dictionaries of :mod:`frontlines.api` —
+never the store; :mod:`frontlines.reports.gather` builds them from a store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Patch, Rectangle
+from matplotlib.path import Path as MplPath
+import matplotlib.patheffects as pe
+
+from frontlines.core.geodesy import WGS84
+from frontlines.errors import FrontlinesError
+from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
+
+__all__ = [
+    "Extent",
+    "MapCanvas",
+    "auto_extent",
+    "change_map",
+    "geometry_path",
+    "state_map",
+]
+
+_HALO = [pe.withStroke(linewidth=2.6, foreground="white")]
+
+
+# ----------------------------------------------------------------------------- extent
+@dataclass(frozen=True)
+class Extent:
+    """A lon/lat box: ``(west, south, east, north)``."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def __post_init__(self) -> None:
+        if not (self.west < self.east and self.south < self.north):
+            raise FrontlinesError(
+                f"empty map extent {self.west:.3f},{self.south:.3f},{self.east:.3f},{self.north:.3f}: "
+                "give WEST,SOUTH,EAST,NORTH with west < east and south < north"
+            )
+        if not (-180 <= self.west <= 180 and -180 <= self.east <= 180 and -90 <= self.south <= 90 and -90 <= self.north <= 90):
+            raise FrontlinesError("map extent outside longitude / latitude ranges: give WEST,SOUTH,EAST,NORTH in degrees")
+
+    @classmethod
+    def parse(cls, text: str) -> Extent:
+        """``"36.5,48.8,38.5,50.2"`` (west, south, east, north)."""
+        try:
+            w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
+        except ValueError as exc:
+            raise FrontlinesError(f"--bbox {text!r}: expected four numbers WEST,SOUTH,EAST,NORTH in degrees") from exc
+        return cls(w, s, e, n)
+
+    @classmethod
+    def of(cls, geom: Any) -> Extent:
+        w, s, e, n = shapely.bounds(geom)
+        return cls(float(w), float(s), float(e), float(n))
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return ((self.west + self.east) / 2, (self.south + self.north) / 2)
+
+    @property
+    def kx(self) -> float:
+        """Horizontal stretch: cos of the central latitude."""
+        return math.cos(math.radians(self.centre[1]))
+
+    def size_km(self) -> tuple[float, float]:
+        """Approximate width and height in km."""
+        return ((self.east - self.west) * 111.32 * self.kx, (self.north - self.south) * 110.57)
+
+    def box(self) -> Any:
+        return shapely.box(self.west, self.south, self.east, self.north)
+
+    def padded(self, frac: float = 0.1, min_km: float = 0.0) -> Extent:
+        """Grown by ``frac`` of its size on each side, and to at least ``min_km`` across."""
+        w_km, h_km = self.size_km()
+        dx = (self.east - self.west) * frac
+        dy = (self.north - self.south) * frac
+        if w_km + 2 * frac * w_km < min_km:
+            dx = (min_km / (111.32 * self.kx) - (self.east - self.west)) / 2
+        if h_km + 2 * frac * h_km < min_km:
+            dy = (min_km / 110.57 - (self.north - self.south)) / 2
+        return Extent(self.west - dx, self.south - dy, self.east + dx, self.north + dy)
+
+    def fitted(self, aspect: float) -> Extent:
+        """Grown along one axis so that width_km / height_km == ``aspect`` (an axes' box)."""
+        w_km, h_km = self.size_km()
+        cx, cy = self.centre
+        if w_km / h_km < aspect:
+            half = aspect * h_km / (111.32 * self.kx) / 2
+            return Extent(cx - half, self.south, cx + half, self.north)
+        half = w_km / aspect / 110.57 / 2
+        return Extent(self.west, cy - half, self.east, cy + half)
+
+
+def auto_extent(*geoms: Any, fallback: Any = None, pad: float = 0.15, min_km: float = 40.0) -> Extent:
+    """A view around the non-empty geometries (else ``fallback``), padded, at least ``min_km`` across."""
+    parts = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+    if not parts and fallback is not None and not shapely.is_empty(fallback):
+        parts = [fallback]
+    if not parts:
+        raise FrontlinesError("nothing to map: no geometry in the period and no region or --bbox given")
+    w, s, e, n = shapely.total_bounds(np.array(parts, dtype=object))
+    if e - w < 1e-9 or n - s < 1e-9:
+        e, n = e + 1e-3, n + 1e-3
+    return Extent(float(w), float(s), float(e), float(n)).padded(pad, min_km)
+
+
+# ------------------------------------------------------------------------- geometry
+def geometry_path(geom: Any) -> MplPath:
+    """A matplotlib compound path of a (Multi)Polygon, holes included (non-zero winding)."""
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty] \
+        if geom is not None and not shapely.is_empty(geom) else []
+    if geom is not None and geom.geom_type == "GeometryCollection":
+        polys = [q for p in polys for q in shapely.get_parts(p)]
+    if not polys:
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    polys = shapely.orient_polygons(np.array(polys, dtype=object), exterior_cw=False)
+    rings = shapely.get_rings(polys)
+    verts, codes = [], []
+    for ring in rings:
+        xy = shapely.get_coordinates(ring)
+        if len(xy) < 4:
+            continue
+        c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+        c[0] = MplPath.MOVETO
+        c[-1] = MplPath.CLOSEPOLY
+        verts.append(xy)
+        codes.append(c)
+    if not verts:
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _line_segments(geom: Any) -> list[np.ndarray]:
+    if geom is None or shapely.is_empty(geom):
+        return []
+    parts = shapely.get_parts(geom)
+    out = []
+    for p in parts:
+        if p.geom_type in ("Polygon", "MultiPolygon"):
+            out.extend(shapely.get_coordinates(r) for r in shapely.get_rings(shapely.get_parts(p)))
+        elif p.geom_type in ("LineString", "LinearRing"):
+            out.append(shapely.get_coordinates(p))
+        elif p.geom_type in ("MultiLineString", "GeometryCollection"):
+            out.extend(_line_segments(p))
+    return [o for o in out if len(o) >= 2]
+
+
+def clip(geom: Any, ext: Extent, margin: float = 0.05) -> Any:
+    """A geometry cut to the view (plus a margin), for fast drawing."""
+    if geom is None or shapely.is_empty(geom):
+        return shapely.Polygon()
+    dx = (ext.east - ext.west) * margin
+    dy = (ext.north - ext.south) * margin
+    return shapely.clip_by_rect(geom, ext.west - dx, ext.south - dy, ext.east + dx, ext.north + dy)
+
+
+def _nice_length(km: float) -> float:
+    """The largest of 1, 2, 5 × 10^n not above ``km``."""
+    if km <= 0:
+        return 1.0
+    exp = math.floor(math.log10(km))
+    for m in (5, 2, 1):
+        if m * 10**exp <= km:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def km_per_degree_lon(lat: float) -> float:
+    """Geodesic length of one degree of longitude at ``lat`` (WGS84), in km."""
+    _, _, d = WGS84.inv(0.0, lat, 1.0, lat)
+    return float(d) / 1000.0
+
+
+# --------------------------------------------------------------------------- canvas
+@dataclass
+class Settlement:
+    """A labelled place: name, position, population and how it changed."""
+
+    name: str
+    lon: float
+    lat: float
+    population: int = 0
+    status: str = ""  # "gained", "lost" or "" (context)
+
+
+@dataclass
+class MapCanvas:
+    """A figure with a map axes and the static furniture (land, borders, names, scale bar).
+
+    The layer artists are added afterwards and may be updated in place (animations).
+    """
+
+    extent: Extent
+    width_in: float = 10.0
+    height_in: float = 8.0
+    dpi: int = 100
+    title: str = ""
+    subtitle: str = ""
+    credit: str = ""
+    fig: Figure = field(init=False)
+    ax: Axes = field(init=False)
+    _region_labels: list[Any] = field(init=False, default_factory=list)
+
+    #: Inches reserved above (title) and below (legend, credit) the map.
+    top_in: float = 0.95
+    bottom_in: float = 0.75
+
+    def __post_init__(self) -> None:
+        self.fig = Figure(figsize=(self.width_in, self.height_in), dpi=self.dpi, facecolor="white")
+        FigureCanvasAgg(self.fig)
+        left = right = 0.15
+        map_w = self.width_in - left - right
+        map_h = self.height_in - self.top_in - self.bottom_in
+        self.extent = self.extent.fitted(map_w / map_h)
+        self.ax = self.fig.add_axes((left / self.width_in, self.bottom_in / self.height_in,
+                                     map_w / self.width_in, map_h / self.height_in))
+        ax = self.ax
+        ax.set_xlim(self.extent.west, self.extent.east)
+        ax.set_ylim(self.extent.south, self.extent.north)
+        ax.set_aspect(1.0 / self.extent.kx, adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_facecolor(COLOURS["water"])
+        for s in ax.spines.values():
+            s.set_edgecolor("#999999")
+            s.set_linewidth(0.8)
+        if self.title:
+            self.fig.text(0.15 / self.width_in, 1 - 0.12 / self.height_in, self.title, ha="left", va="top",
+                          fontsize=14, fontweight="bold", color=COLOURS["text"])
+        if self.subtitle:
+            self.fig.text(0.15 / self.width_in, 1 - 0.52 / self.height_in, self.subtitle, ha="left", va="top",
+                          fontsize=9.5, color=COLOURS["muted"])
+        if self.credit:
+            self.fig.text(1 - 0.15 / self.width_in, 0.06 / self.height_in, self.credit, ha="right", va="bottom",
+                          fontsize=7.5, color=COLOURS["muted"])
+
+    # ------------------------------------------------------------------ layers
+    def polygon(self, geom: Any, *, facecolor: str, edgecolor: str = "none", linewidth: float = 0.0,
+                alpha: float = 1.0, zorder: float = 2, hatch: str | None = None) -> PathPatch:
+        """Fill a (Multi)Polygon; returns the patch (``set_path`` to update it)."""
+        patch = PathPatch(geometry_path(clip(geom, self.extent)), facecolor=facecolor, edgecolor=edgecolor,
+                          linewidth=linewidth, alpha=alpha, zorder=zorder, hatch=hatch)
+        self.ax.add_patch(patch)
+        return patch
+
+    def update_polygon(self, patch: PathPatch, geom: Any) -> None:
+        """Replace the shape of a patch made by :meth:`polygon`."""
+        patch.set_path(geometry_path(clip(geom, self.extent)))
+
+    def lines(self, geom: Any, *, color: str, linewidth: float = 1.0, linestyle: str = "-",
+              zorder: float = 4, alpha: float = 1.0) -> LineCollection:
+        """Draw the lines (or polygon rings) of a geometry."""
+        coll = LineCollection(_line_segments(clip(geom, self.extent, 0.1)), colors=color, linewidths=linewidth,
+                              linestyles=linestyle, zorder=zorder, alpha=alpha, capstyle="round", joinstyle="round")
+        self.ax.add_collection(coll)
+        return coll
+
+    def background(self, *, outline: Any, regions: Any | None = None, region_names: Sequence[str] = (),
+                   subregions: Any | None = None) -> None:
+        """Land, region borders and region names (drawn once)."""
+        self.polygon(outline, facecolor=COLOURS["land"], zorder=0.5)
+        if subregions is not None:
+            segs = [s for g in subregions for s in _line_segments(clip(g, self.extent, 0.1))]
+            self.ax.add_collection(LineCollection(segs, colors=COLOURS["borders"], linewidths=0.35,
+                                                  linestyles=(0, (3, 2)), zorder=3, alpha=0.7))
+        if regions is not None:
+            segs = [s for g in regions for s in _line_segments(clip(g, self.extent, 0.1))]
+            self.ax.add_collection(LineCollection(segs, colors=COLOURS["borders"], linewidths=0.9, zorder=3.1))
+            view = self.extent.box()
+            view_area = view.area
+            for geom, name in zip(regions, region_names):
+                part = shapely.intersection(geom, view)
+                if shapely.is_empty(part) or part.area < 0.04 * view_area:
+                    continue
+                p = shapely.point_on_surface(part) if part.area > 0.6 * geom.area else _label_point(part)
+                self._region_labels.append(
+                    self.ax.text(p.x, p.y, name.upper(), ha="center", va="center", fontsize=8.5, color="#9a9a9a",
+                                 fontweight="bold", zorder=3.2, path_effects=_HALO, clip_on=True))
+        self.ax.add_patch(Rectangle((0, 0), 1, 1, transform=self.ax.transAxes, fill=False,
+                                    edgecolor="#999999", linewidth=0.8, zorder=10))
+
+    def scale_bar(self) -> None:
+        """A geodesic scale bar in km, lower left, on a white box."""
+        ext = self.extent
+        lat = ext.south + (ext.north - ext.south) * 0.06
+        kmdeg = km_per_degree_lon(lat)
+        width_km = (ext.east - ext.west) * kmdeg
+        length = _nice_length(width_km * 0.22)
+        x0 = ext.west + (ext.east - ext.west) * 0.04
+        y0 = lat
+        dlon = length / kmdeg
+        h = (ext.north - ext.south) * 0.009
+        pad_x = (ext.east - ext.west) * 0.012
+        self.ax.add_patch(Rectangle((x0 - pad_x, y0 - h * 1.8), dlon + pad_x * 3.6, h * 5.6, facecolor="white",
+                                    edgecolor="none", alpha=0.85, zorder=8))
+        for k in range(4):
+            self.ax.add_patch(Rectangle((x0 + k * dlon / 4, y0), dlon / 4, h, facecolor="black" if k % 2 == 0 else "white",
+                                        edgecolor="black", linewidth=0.6, zorder=9))
+        num = f"{length:g}"
+        self.ax.text(x0, y0 + h * 1.5, "0", ha="center", va="bottom", fontsize=7.5, zorder=9)
+        self.ax.text(x0 + dlon / 2, y0 + h * 1.5, f"{length / 2:g}", ha="center", va="bottom", fontsize=7.5, zorder=9)
+        self.ax.text(x0 + dlon, y0 + h * 1.5, f"{num} km", ha="left", va="bottom", fontsize=7.5, zorder=9)
+
+    def legend(self, handles: list[Any]) -> None:
+        """The legend in the strip below the map (never over the data)."""
+        self.fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in),
+                        ncols=min(len(handles), 4), frameon=False, fontsize=8.5, handlelength=1.8, columnspacing=1.4)
+
+    def label_places(self, places: Sequence[Settlement], *, limit: int = 12) -> list[Settlement]:
+        """Label places in order, skipping any whose label would overlap one already drawn."""
+        renderer = self.fig.canvas.get_renderer()
+        taken: list[Any] = []
+        ax_box = self.ax.get_window_extent(renderer)
+        drawn: list[Settlement] = []
+        ext = self.extent
+        for s in places:
+            if len(drawn) >= limit:
+                break
+            if not (ext.west < s.lon < ext.east and ext.south < s.lat < ext.north):
+                continue
+            colour = {"gained": COLOURS["gained"], "lost": COLOURS["lost"]}.get(s.status, "#444444")
+            weight = "bold" if s.status else "normal"
+            size = 9 if s.status else 8
+            txt = self.ax.text(s.lon, s.lat, f"  {s.name}", ha="left", va="center", fontsize=size,
+                               fontweight=weight, color=COLOURS["text"] if s.status else "#555555",
+                               zorder=7, path_effects=_HALO, clip_on=True)
+            def blocked(bb: Any) -> bool:
+                if any(bb.overlaps(o) for o in taken):
+                    return True
+                if not (ax_box.contains(bb.x0, bb.y0) and ax_box.contains(bb.x1, bb.y1)):
+                    return True
+                hits = [r for r in self._region_labels if r.get_visible() and bb.overlaps(r.get_window_extent(renderer))]
+                if hits and not s.status:
+                    return True
+                return False
+
+            bb = txt.get_window_extent(renderer).expanded(1.05, 1.2)
+            if blocked(bb):
+                txt.set_ha("right")
+                txt.set_text(f"{s.name}  ")
+                bb = txt.get_window_extent(renderer).expanded(1.05, 1.2)
+                if blocked(bb):
+                    txt.remove()
+                    continue
+            for r in self._region_labels:  # a place outranks a region name
+                if r.get_visible() and bb.overlaps(r.get_window_extent(renderer)):
+                    r.set_visible(False)
+            taken.append(bb)
+            self.ax.plot([s.lon], [s.lat], marker="o", markersize=5 if s.status else 3.5,
+                         markerfacecolor=colour, markeredgecolor="white", markeredgewidth=0.8, zorder=7.5)
+            drawn.append(s)
+        return drawn
+
+
+def _label_point(geom: Any) -> Any:
+    """A point well inside a polygon (its largest part's surface point)."""
+    parts = list(shapely.get_parts(geom))
+    big = max(parts, key=lambda p: p.area)
+    return shapely.point_on_surface(big)
+
+
+# ------------------------------------------------------------------------- handles
+def _patch(colour: str, label: str, **kw: Any) -> Patch:
+    return Patch(facecolor=colour, edgecolor=kw.pop("edgecolor", "none"), label=label, **kw)
+
+
+def _front_handle(style: str, colour: str, label: str) -> Line2D:
+    return Line2D([], [], color=colour, linewidth=1.6, linestyle=style, label=label)
+
+
+# ------------------------------------------------------------------------- maps
+def _background(canvas: MapCanvas, furniture: dict[str, Any]) -> None:
+    canvas.background(
+        outline=furniture["outline"],
+        regions=furniture.get("regions"),
+        region_names=furniture.get("region_names", ()),
+        subregions=furniture.get("subregions"),
+    )
+
+
+def change_map(
+    change_doc: dict[str, Any],
+    *,
+    held_before: Any,
+    furniture: dict[str, Any],
+    extent: Extent,
+    front_before: Any | None = None,
+    front_after: Any | None = None,
+    settlements: Sequence[Settlement] = (),
+    context_places: Sequence[Settlement] = (),
+    size: tuple[float, float] = (10.0, 8.0),
+    dpi: int = 100,
+    title: str | None = None,
+) -> Figure:
+    """Ground gained and lost between two dates over the layer held at the start.
+
+    Parameters
+    ----------
+    change_doc : dict
+        ``api.change(..., geometry=True)``: ``gained`` and ``lost`` geometries and figures.
+    held_before : geometry
+        The layer at the start (``api.layer_geometry(at=start)``).
+    furniture : dict
+        ``outline`` (land), ``regions`` and ``region_names`` (borders and names),
+        optionally ``subregions`` (thin borders): see :func:`frontlines.reports.gather.furniture`.
+    extent : Extent
+        The view (it is widened to the figure's proportions).
+    front_before, front_after : geometry, optional
+        Lines of contact at the start and end.
+    settlements : sequence of Settlement
+        Places that changed hands, most important first (labelled first).
+    context_places : sequence of Settlement
+        Other large places for orientation, labelled where room is left.
+    """
+    gained, lost = change_doc.get("gained"), change_doc.get("lost")
+    if gained is None or lost is None:
+        raise FrontlinesError("change map: the change result has no geometries; call api.change(..., geometry=True)")
+    layer = change_doc["layer"]
+    t0, t1 = day_text(change_doc["from_snapshot"]["published_at"]), day_text(change_doc["to_snapshot"]["published_at"])
+    from frontlines.reports.charts import layer_title, period_text
+
+    canvas = MapCanvas(
+        extent, width_in=size[0], height_in=size[1], dpi=dpi,
+        title=title or f"{layer_title(layer)}: change {period_text(change_doc['from'], change_doc['to'])}",
+        subtitle=(f"gained {fmt_km2(change_doc['gained_km2'])} km² · lost {fmt_km2(change_doc['lost_km2'])} km² · "
+                  f"net {change_doc['net_km2']:+,.1f} km² (whole map) · snapshots {t0} → {t1}"),
+        credit=attribution(change_doc["source"], boundaries=True),
+    )
+    _background(canvas, furniture)
+    canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
+    canvas.polygon(gained, facecolor=COLOURS["gained"], alpha=0.9, zorder=2.5)
+    canvas.polygon(lost, facecolor=COLOURS["lost"], alpha=0.9, zorder=2.5)
+    handles: list[Any] = [
+        _patch(COLOURS["held"], f"{layer} on {t0}", edgecolor=COLOURS["held_edge"]),
+        _patch(COLOURS["gained"], f"gained ({fmt_km2(change_doc['gained_km2'])} km²)"),
+        _patch(COLOURS["lost"], f"lost ({fmt_km2(change_doc['lost_km2'])} km²)"),
+    ]
+    if front_before is not None and not shapely.is_empty(front_before):
+        canvas.lines(front_before, color=COLOURS["front_before"], linewidth=1.5, linestyle=(0, (3, 1.5)), zorder=4.2)
+        handles.append(_front_handle("--", COLOURS["front_before"], f"front line {t0}"))
+    if front_after is not None and not shapely.is_empty(front_after):
+        canvas.lines(front_after, color=COLOURS["front_after"], linewidth=1.6, zorder=4.1)
+        handles.append(_front_handle("-", COLOURS["front_after"], f"front line {t1}"))
+    canvas.scale_bar()
+    canvas.fig.canvas.draw()
+    drawn = canvas.label_places(list(settlements), limit=12)
+    canvas.label_places(list(context_places), limit=max(0, 16 - len(drawn)))
+    if drawn:
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="#777777", markeredgecolor="white",
+                              markersize=6, label="places that changed hands (by population)"))
+    canvas.legend(handles)
+    return canvas.fig
+
+
+_LAYER_STYLE = {
+    "control": (COLOURS["held"], 1.0, None),
+    "contested": (COLOURS["contested"], 0.85, None),
+    "claimed": (COLOURS["claimed"], 0.75, "///"),
+    "advance": (COLOURS["advance"], 0.8, None),
+    "regained": (COLOURS["regained"], 0.8, None),
+    "other": (COLOURS["other"], 0.7, "..."),
+}
+_LAYER_ORDER = ("claimed", "regained", "other", "control", "advance", "contested")
+
+
+def state_map(
+    source: str,
+    at: str,
+    layers: dict[str, Any],
+    *,
+    furniture: dict[str, Any],
+    extent: Extent,
+    areas: dict[str, float] | None = None,
+    front: Any | None = None,
+    context_places: Sequence[Settlement] = (),
+    size: tuple[float, float] = (10.0, 8.0),
+    dpi: int = 100,
+    title: str | None = None,
+    published_at: str | None = None,
+) -> Figure:
+    """Every layer of a source at one time (control, contested, claimed ...) with the same furniture."""
+    if not layers:
+        raise FrontlinesError(f"state map: no layer of {source} at {at}")
+    canvas = MapCanvas(
+        extent, width_in=size[0], height_in=size[1], dpi=dpi,
+        title=title or f"Control of terrain on {day_text(at)}",
+        subtitle=f"{source} · snapshot published {published_at or at} · areas in km² on the WGS84 ellipsoid",
+        credit=attribution(source, boundaries=True),
+    )
+    _background(canvas, furniture)
+    handles: list[Any] = []
+    order = sorted(layers, key=lambda k: (_LAYER_ORDER.index(k.partition(":")[2]) if k.partition(":")[2] in _LAYER_ORDER else 9, k))
+    for z, key in enumerate(order):
+        status = key.partition(":")[2]
+        colour, alpha, hatch = _LAYER_STYLE.get(status, (COLOURS["other"], 0.7, None))
+        if key.startswith("ukraine:") and status == "claimed":
+            colour = COLOURS["regained"]
+        canvas.polygon(layers[key], facecolor=colour if not hatch else "none", edgecolor=COLOURS["held_edge"] if not hatch else colour,
+                       linewidth=0.3 if not hatch else 0.0, alpha=alpha, zorder=2 + z * 0.1, hatch=hatch)
+        if hatch:
+            canvas.polygon(layers[key], facecolor=colour, alpha=0.25, zorder=2 + z * 0.1)
+        label = f"{key} ({fmt_km2(areas[key])} km²)" if areas and key in areas else key
+        handles.append(_patch(colour, label, alpha=alpha, hatch=hatch, edgecolor=COLOURS["held_edge"] if not hatch else colour))
+    if front is not None and not shapely.is_empty(front):
+        canvas.lines(front, color=COLOURS["front_after"], linewidth=1.4, zorder=4)
+        handles.append(_front_handle("-", COLOURS["front_after"], "front line"))
+    canvas.scale_bar()
+    canvas.fig.canvas.draw()
+    canvas.label_places(list(context_places), limit=14)
+    canvas.legend(handles)
+    return canvas.fig
