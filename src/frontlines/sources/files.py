@@ -173,7 +173,10 @@ class Files:
                 )
             return parse_date_text(values.pop(), name=payload.name)
         if options.date_from_name:
-            m = re.search(options.date_from_name, payload.basename)
+            try:
+                m = re.search(options.date_from_name, payload.basename)
+            except re.error as exc:
+                raise DateError(f"--date-from-name {options.date_from_name!r} is not a valid regular expression ({exc})") from exc
             if not m:
                 raise DateError(f"{payload.name}: --date-from-name {options.date_from_name!r} does not match the file name")
             text = m.groupdict().get("date") or (m.group(1) if m.groups() else m.group(0))
