@@ -27,8 +27,8 @@ import shapely
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
-from frontlines.derive import region_area_table
-from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError
+from frontlines.derive import derive_layers, region_area_table
+from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError, StoreError
 from frontlines.ingest import IngestReport, ingest
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.store import SQLiteStore, default_store_path
@@ -121,6 +121,16 @@ def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey 
     if not timeline:
         have = sorted({str(k) for s in store.snapshots(source) for k in s.layers})
         raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
+    if any(area is None for _, _, area in timeline):
+        # Ingested with derive="primary": derive this layer now, once.
+        if store.readonly:
+            raise StoreError(
+                f"layer {key} of {source!r} has not been derived yet; run any query on the store "
+                "without read-only access once (e.g. `frontlines area`)"
+            )
+        with store.transaction():
+            derive_layers(store, [(source, key)])
+        timeline = store.layer_timeline(source, key)
     return Selection(source, key, timeline)
 
 

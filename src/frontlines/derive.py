@@ -37,28 +37,55 @@ def _wkb(geom: Any) -> bytes | None:
     return shapely.to_wkb(geom, output_dimension=2)
 
 
-def derive_layers(store: SQLiteStore, touched: list[tuple[str, LayerKey]]) -> int:
+def derive_layers(
+    store: SQLiteStore,
+    touched: list[tuple[str, LayerKey]],
+    *,
+    precomputed: dict[tuple[Any, LayerKey], Any] | None = None,
+) -> int:
     """Compute missing or stale steps and areas of the given timelines.
+
+    Parameters
+    ----------
+    precomputed : dict, optional
+        ``((source, published_at ISO, content hash), layer) -> PrecomputedStep`` from the
+        parse workers; used when its predecessor is the snapshot's real predecessor.
 
     Returns
     -------
     int
-        Number of steps computed.
+        Number of steps computed here (not taken from ``precomputed``).
     """
+    precomputed = precomputed or {}
     computed = 0
     for source, layer in touched:
         timeline = store.layer_timeline(source, layer)
         ids = [sid for sid, _, _ in timeline]
         links = store.step_links(layer, ids)
+        keys = store.snapshot_keys(source) if precomputed else {}
         prev: int | None = None
         prev_area: float | None = None
         for pos, (sid, _when, area) in enumerate(timeline):
             stale = sid not in links or links[sid] != prev or area is None
             if stale:
-                area = _step(store, layer, prev, sid, prev_area, full=prev is None or pos % FULL_EVERY == 0)
-                computed += 1
+                pre = precomputed.get((keys.get(sid), layer))
+                if pre is not None and pre.previous == (keys.get(prev) if prev is not None else None):
+                    area = _use_precomputed(store, layer, prev, sid, prev_area, pre)
+                else:
+                    area = _step(store, layer, prev, sid, prev_area, full=prev is None or pos % FULL_EVERY == 0)
+                    computed += 1
             prev, prev_area = sid, area
     return computed
+
+
+def _use_precomputed(store: SQLiteStore, layer: LayerKey, prev: int | None, sid: int, prev_area: float | None, pre: Any) -> float:
+    if prev is None:
+        store.put_step(layer, sid, None, pre.full_area_km2, None, None)
+        return float(pre.full_area_km2)
+    assert prev_area is not None
+    area = prev_area + pre.gained_km2 - pre.lost_km2
+    store.put_step(layer, sid, prev, area, (pre.gained_km2, pre.gained_wkb), (pre.lost_km2, pre.lost_wkb))
+    return area
 
 
 def _step(store: SQLiteStore, layer: LayerKey, prev: int | None, sid: int, prev_area: float | None, *, full: bool) -> float:

@@ -29,7 +29,8 @@ from typing import Any
 
 import shapely
 
-from frontlines.core.geodesy import areas_km2
+from frontlines.core.geodesy import area_km2, areas_km2
+from frontlines.core.measure import change_parts, dissolve
 from frontlines.derive import derive_layers
 from frontlines.errors import FrontlinesError, SourceError
 from frontlines.hashing import part_hash
@@ -44,6 +45,9 @@ from frontlines.store.payloads import KEYFRAME_EVERY
 __all__ = ["IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads"]
 
 Progress = Callable[[int, str], None]
+
+#: Payloads parsed together by one worker (steps inside a batch are computed there).
+BATCH = 24
 
 
 @dataclass
@@ -83,6 +87,25 @@ class IngestReport:
         }
 
 
+SnapshotKey = tuple[str, str, str]  # (source, published_at ISO, content hash)
+
+
+@dataclass
+class PrecomputedStep:
+    """A layer's change from the previous snapshot of the same parse batch.
+
+    ``previous`` is None for the first snapshot of a batch, whose ``full_area_km2``
+    is computed from its whole geometry instead.
+    """
+
+    previous: SnapshotKey | None
+    gained_km2: float = 0.0
+    lost_km2: float = 0.0
+    gained_wkb: bytes = b""
+    lost_wkb: bytes = b""
+    full_area_km2: float | None = None
+
+
 @dataclass
 class ParsedSnapshot:
     """A snapshot whose parts are WKB, ready to store (picklable, sent back by workers)."""
@@ -90,16 +113,25 @@ class ParsedSnapshot:
     snapshot: Snapshot  # layers emptied: parts are in ``parts``
     parts: dict[LayerKey, list[tuple[str, bytes, float]]]
     payload_name: str
+    steps: dict[LayerKey, PrecomputedStep] = field(default_factory=dict)
+
+    @property
+    def key(self) -> SnapshotKey:
+        """Identity of the snapshot before it has a store id."""
+        s = self.snapshot
+        return (s.source, s.published_at.isoformat(), s.provenance.content_hash)
 
 
 class _Parser:
     """Parses payloads with one adapter, remembering the parts already hashed."""
 
-    def __init__(self, adapter_name: str, options: IngestOptions) -> None:
+    def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
+        self.derive = derive
         self.adapter = get_adapter(adapter_name)
         self.options = options
         self.cache = PartCache()
         self._rows: dict[int, tuple[str, bytes, float]] = {}
+        self._geoms: dict[str, Any] = {}
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
         try:
@@ -121,7 +153,9 @@ class _Parser:
             if fresh:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
                 for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
-                    self._rows[id(g)] = (part_hash(wkb), wkb, float(area))
+                    h = part_hash(wkb)
+                    self._rows[id(g)] = (h, wkb, float(area))
+                    self._geoms[h] = g
             parts[layer] = [self._rows[id(g)] for g in geoms]
         bare = Snapshot(
             source=snap.source,
@@ -134,18 +168,47 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
+    def parse_batch(self, batch: list[Payload]) -> list[ParsedSnapshot]:
+        """Parse consecutive payloads and compute each layer's steps between them.
+
+        Steps follow publication order inside the batch; the first snapshot of each
+        (source, layer) gets its full area instead. The main process links batches.
+        """
+        parsed = [self.parse(p) for p in batch]
+        last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
+        for item in sorted(parsed, key=lambda x: (x.snapshot.published_at, x.payload_name)):
+            for layer, rows in item.parts.items():
+                if self.derive == "primary" and layer != item.snapshot.primary:
+                    continue
+                cur = {h: self._geoms[h] for h, _, _ in rows}
+                prev = last.get((item.snapshot.source, layer))
+                if prev is None:
+                    item.steps[layer] = PrecomputedStep(None, full_area_km2=area_km2(dissolve(list(cur.values()))))
+                else:
+                    before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
+                    gained, lost = change_parts(before, cur)
+                    item.steps[layer] = PrecomputedStep(
+                        prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
+                    )
+                last[(item.snapshot.source, layer)] = item
+        return parsed
+
+
+def _wkb(geom: Any) -> bytes:
+    return b"" if shapely.is_empty(geom) else shapely.to_wkb(geom, output_dimension=2)
+
 
 _WORKER: _Parser | None = None
 
 
-def _worker_init(adapter_name: str, options: IngestOptions) -> None:
+def _worker_init(adapter_name: str, options: IngestOptions, derive: str) -> None:
     global _WORKER
-    _WORKER = _Parser(adapter_name, options)
+    _WORKER = _Parser(adapter_name, options, derive)
 
 
 def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     assert _WORKER is not None
-    return [_WORKER.parse(p) for p in batch]
+    return _WORKER.parse_batch(batch)
 
 
 def _batches(payloads: Iterable[Payload], size: int) -> Iterator[list[Payload]]:
@@ -160,17 +223,17 @@ def _batches(payloads: Iterable[Payload], size: int) -> Iterator[list[Payload]]:
 
 
 def _parse_all(
-    payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int
+    payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str
 ) -> Iterator[tuple[Payload, ParsedSnapshot]]:
     if workers <= 1:
-        parser = _Parser(adapter_name, options)
-        for p in payloads:
-            yield p, parser.parse(p)
+        parser = _Parser(adapter_name, options, derive)
+        for batch in _batches(payloads, BATCH):
+            yield from zip(batch, parser.parse_batch(batch))
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
         pending: deque[tuple[list[Payload], Future[list[ParsedSnapshot]]]] = deque()
-        for batch in _batches(payloads, 24):
+        for batch in _batches(payloads, BATCH):
             pending.append((batch, pool.submit(_worker_parse, batch)))
             while len(pending) > 2 * workers:
                 done_batch, fut = pending.popleft()
@@ -193,6 +256,7 @@ def ingest(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    derive: str = "all",
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -211,6 +275,9 @@ def ingest(
         Called with (payloads done, current name).
     workers : int, optional
         Parser processes; by default 2 for folders and archives, 1 for single files.
+    derive : {"all", "primary"}
+        Compute steps and areas of every layer now, or of the primary layer only
+        (the others are derived the first time they are asked for).
 
     Returns
     -------
@@ -226,6 +293,7 @@ def ingest(
         options=options,
         progress=progress,
         workers=_default_workers(paths) if workers is None else workers,
+        derive=derive,
     )
 
 
@@ -237,17 +305,21 @@ def ingest_payloads(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    derive: str = "all",
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
+    if derive not in ("all", "primary"):
+        raise SourceError(f"derive must be 'all' or 'primary', not {derive!r}")
     adapter = get_adapter(adapter_name)
     options = options or IngestOptions(now=dt.datetime.now(dt.timezone.utc))
     report = IngestReport(adapter=adapter.name)
     bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
     new_parts: dict[str, bytes] = {}
     touched: set[tuple[str, LayerKey]] = set()
+    precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
     with store.transaction():
-        for payload, parsed in _parse_all(payloads, adapter.name, options, workers):
+        for payload, parsed in _parse_all(payloads, adapter.name, options, workers, derive):
             report.files_read += 1
             if progress:
                 progress(report.files_read, payload.name)
@@ -264,8 +336,11 @@ def ingest_payloads(
                 options=options.as_dict(),
                 parts=parsed.parts,
             )
+            for layer, step in parsed.steps.items():
+                precomputed[(parsed.key, layer)] = step
             for layer, rows in parsed.parts.items():
-                touched.add((snap.source, layer))
+                if derive == "all" or layer == snap.primary:
+                    touched.add((snap.source, layer))
                 for h, wkb, _ in rows:
                     new_parts.setdefault(h, wkb)
             report.snapshot_ids.append(sid)
@@ -273,7 +348,7 @@ def ingest_payloads(
         if new_parts:
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
-        derive_layers(store, sorted(touched))
+        derive_layers(store, sorted(touched), precomputed=precomputed)
     report.seconds = time.perf_counter() - t0
     return report
 
