@@ -105,8 +105,8 @@ def animate(
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
     view = canvas.extent
     held = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
-    gained_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["gained"], alpha=0.9, zorder=2.5)
-    lost_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["lost"], alpha=0.9, zorder=2.5)
+    gained_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["gained"], alpha=1.0, zorder=2.5)
+    lost_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["lost"], alpha=1.0, zorder=2.5)
     canvas.scale_bar()
     canvas.fig.canvas.draw()
     canvas.label_places(list(context_places), limit=12)

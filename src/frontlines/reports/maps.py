@@ -452,8 +452,8 @@ def change_map(
     )
     _background(canvas, furniture)
     canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
-    canvas.polygon(gained, facecolor=COLOURS["gained"], alpha=0.9, zorder=2.5)
-    canvas.polygon(lost, facecolor=COLOURS["lost"], alpha=0.9, zorder=2.5)
+    canvas.polygon(gained, facecolor=COLOURS["gained"], alpha=1.0, zorder=2.5)
+    canvas.polygon(lost, facecolor=COLOURS["lost"], alpha=1.0, zorder=2.5)
     handles: list[Any] = [
         _patch(COLOURS["held"], f"{layer} on {t0}", edgecolor=COLOURS["held_edge"]),
         _patch(COLOURS["gained"], f"gained ({fmt_km2(change_doc['gained_km2'])} km²)"),
