@@ -182,3 +182,21 @@ def test_cache_follows_store_changes(store_copy, daily_split) -> None:
         st.close()
         after = c.get("/api/area?at=2026-12-31").json()
         assert after["snapshot"]["id"] != before["snapshot"]["id"]
+
+
+def test_claim_check_and_evidence(client) -> None:
+    from frontlines.web.optional import check_function
+
+    if check_function() is None:
+        pytest.skip("claim checking not in this version")
+    text = "Russian forces captured more than 1,500 square kilometres in Donetsk region in October 2024."
+    r = client.post("/api/check", json={"text": text, "published": "2024-11-05"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["found"] and doc["claims"][0]["verdict"]
+    ev = client.post("/api/evidence.geojson?tolerance=0.1", json=doc["claims"][0]).json()
+    assert {f["properties"]["kind"] for f in ev["features"]} == {"gained", "lost"}
+    assert client.post("/api/check", json={"text": ""}).status_code == 422
+    assert client.post("/api/check", json={"text": "x", "published": "2024-02-31"}).status_code == 422
+    assert client.post("/api/check", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+    assert client.post("/api/evidence.geojson", json={"claim": 1}).status_code == 422

@@ -245,10 +245,12 @@ def create_app(
         }
 
     def features() -> dict[str, bool]:
+        from frontlines.web.optional import check_function
+
         return {
             "frontline": hasattr(api, "frontline"),
             "settlements": hasattr(api, "settlements"),
-            "check": hasattr(api, "check"),
+            "check": check_function() is not None,
         }
 
     @app.get("/api/sources", tags=["data"], summary="Sources with snapshot count, span and layers (= `frontlines sources --json`)")

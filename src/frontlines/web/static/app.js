@@ -93,6 +93,7 @@
   map.createPane("places").style.zIndex = 450;
   const groups = { regions: L.layerGroup().addTo(map), data: L.layerGroup().addTo(map),
                    change: L.layerGroup().addTo(map), places: L.layerGroup().addTo(map) };
+  const evidence = L.layerGroup().addTo(map);
   let regionLayer = null;
 
   async function drawRegions() {
@@ -279,7 +280,7 @@
       return;
     }
     run.addEventListener("click", async () => {
-      $("claim-message").textContent = "checking…"; $("claim-results").innerHTML = "";
+      $("claim-message").textContent = "checking…"; $("claim-results").innerHTML = ""; evidence.clearLayers();
       busy(+1);
       try {
         const body = { text: $("claim-text").value };
@@ -302,22 +303,33 @@
       } catch (e) { state.pending -= 1; busy(0, `error: ${e.message}`); }
     });
   }
-  function showEvidence(c, li) {
+  async function showEvidence(c, li) {
     for (const x of document.querySelectorAll("#claim-results li")) x.classList.toggle("active", x === li);
-    const w = c.claim.window;
+    const central = Object.values(c.readings || {}).flat().find(r => r.central);
+    const w = central ? { start: central.start, end: central.end } : c.claim.window;
     if (w && w.start && w.end) {
       state.compare = true; $("compare-toggle").checked = true; $("from-slider").disabled = $("from-input").disabled = false;
       const i0 = indexOfDate(dayOf(w.start)), i1 = indexOfDate(dayOf(w.end));
       state.from = state.days[i0].date; $("from-slider").value = i0; $("from-input").value = state.from; $("from-label").textContent = state.from;
       setDate(state.days[i1].date);
     }
-    const place = c.claim.place;
-    if (place && place.region && regionLayer) {
-      regionLayer.eachLayer(l => {
-        const n = l.feature.properties.name;
-        if (n === place.region || n.startsWith(place.region)) map.fitBounds(l.getBounds(), { padding: [10, 10] });
-      });
-    }
+    if (!central) return;
+    busy(+1);
+    try {
+      const r = await fetch("/api/evidence.geojson?tolerance=0.1", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(c) });
+      const gj = await r.json();
+      busy(-1);
+      if (!r.ok) { $("claim-message").textContent = gj.error; return; }
+      evidence.clearLayers();
+      const lyr = L.geoJSON(gj, { pane: "change", style: f => ({ ...(f.properties.kind === "gained" ? GAINED : LOST), color: "#000", weight: 1.5 }) })
+        .bindTooltip(l => `evidence ${l.feature.properties.kind}: ${num(l.feature.properties.area_km2)} km²`).addTo(evidence);
+      const g = gj.features.find(f => f.properties.kind === "gained");
+      $("claim-message").textContent = `evidence: ${g ? num(g.properties.area_km2) : "–"} km² gained ${central.region ? "in " + central.region : ""} (${dayOf(central.start)} → ${dayOf(central.end)})`;
+      $("claim-message").dataset.evidence = g ? g.properties.area_km2 : "";
+      if (lyr.getBounds().isValid()) map.fitBounds(lyr.getBounds(), { padding: [20, 20], maxZoom: 10 });
+      const [kind, id] = (central.region || "").split(":");
+      if (id && kind === state.by && state.region !== id) selectRegion(id);
+    } catch (e) { state.pending -= 1; busy(0, `error: ${e.message}`); }
   }
 
   // ------------------------------------------------------------------ start
