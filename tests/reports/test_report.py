@@ -43,6 +43,8 @@ def test_sections_and_content(report) -> None:
     assert "<td>Izyum</td>" in text and "<td>Kupyansk</td>" in text
     assert inputs.front_before is not None and f"{inputs.front_after['length_km']:,.1f} km" in text
     assert "depth of gains" in text
+    if inputs.far_gained is not None:  # detached slivers are called out, not hidden
+        assert "lies wholly more than 10 km from the front line" in text
     # ISW covers the same days: a cross-check table
     assert "ISW / Critical Threats" in text and "net differs by" in text
     assert text.count("data:image/png;base64,") >= 4

@@ -190,6 +190,36 @@ def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None
     return advance_depth(gained, front["geometry"]).as_dict()
 
 
+def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> dict[str, Any] | None:
+    """Pieces of gained (or lost) ground lying wholly more than ``km`` from the earlier front line.
+
+    Ground taken in fighting touches the line it was taken across; a piece detached
+    from it by more than ``km`` is usually the map redrawing an edge (a coastline, an
+    old line of control) and inflates depth figures. Returns
+    ``{"km", "area_km2", "pieces", "regions": [(oblast, km²), ...]}`` or None when there is none.
+    """
+    if front is None or geom is None or shapely.is_empty(geom) or shapely.is_empty(front["geometry"]):
+        return None
+    from frontlines.core.geodesy import from_equal_area, to_equal_area
+    from frontlines.core.regions import clip_areas
+    from frontlines.sources.boundaries import load_region_layer
+
+    w, s, e, n = shapely.bounds(geom)
+    centre = ((w + e) / 2, (s + n) / 2)
+    parts = shapely.get_parts(to_equal_area(geom, centre))
+    front_p = to_equal_area(front["geometry"], centre)
+    shapely.prepare(front_p)
+    far = parts[shapely.distance(parts, front_p) > km * 1000.0]
+    area = float(shapely.area(far).sum()) / 1e6 if len(far) else 0.0
+    if area < 0.5:
+        return None
+    far_ll = shapely.make_valid(from_equal_area(shapely.union_all(far), centre))
+    ob = load_region_layer("oblast")
+    per = clip_areas(ob, far_ll)
+    regions = sorted(((ob.names[i], round(float(per[i]), 1)) for i in np.flatnonzero(per >= 0.5)), key=lambda r: -r[1])
+    return {"km": km, "area_km2": round(area, 3), "pieces": len(far), "regions": regions}
+
+
 # ---------------------------------------------------------------------- report data
 @dataclass
 class ReportInputs:
@@ -209,6 +239,8 @@ class ReportInputs:
     front_after: dict[str, Any] | None = None
     depth_gained: dict[str, Any] | None = None
     depth_lost: dict[str, Any] | None = None
+    far_gained: dict[str, Any] | None = None
+    far_lost: dict[str, Any] | None = None
     places: list[dict[str, Any]] = field(default_factory=list)
     context: list[Settlement] = field(default_factory=list)
     gaps: list[tuple[str, str, float]] = field(default_factory=list)
@@ -265,6 +297,8 @@ def report_inputs(
     inputs.front_after = front_line(store, at=end, source=source, layer=layer)
     inputs.depth_gained = depth_of(gained, inputs.front_before)
     inputs.depth_lost = depth_of(lost, inputs.front_before)
+    inputs.far_gained = far_behind(gained, inputs.front_before)
+    inputs.far_lost = far_behind(lost, inputs.front_before)
     inputs.places = changed_places(gained, lost, within=reg.geometry if reg else None)
     inputs.context = context_places(extent, exclude={p["short_name"] for p in inputs.places})
     inputs.gaps = _gaps_in(sel.times, t0, t1)

@@ -119,13 +119,16 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         cards.append(_card("front line", f"{fmt_km(fa['length_km'])} km", f"was {fmt_km(fb['length_km'])} km"))
     if inputs.depth_gained is not None:
         d = inputs.depth_gained
-        cards.append(_card("depth of gains", f"{fmt_km(d['max_km'])} km", f"max; 90 % of gained ground within {fmt_km(d['p90_km'])} km"))
+        warn = " (includes redrawn ground far behind the front: see data quality)" if inputs.far_gained else ""
+        cards.append(_card("depth of gains", f"{fmt_km(d['max_km'])} km", f"max; 90 % of gained ground within {fmt_km(d['p90_km'])} km{warn}"))
     if inputs.depth_lost is not None:
         d = inputs.depth_lost
-        cards.append(_card("depth of losses", f"{fmt_km(d['max_km'])} km", f"max; 90 % within {fmt_km(d['p90_km'])} km"))
+        warn = " (includes redrawn ground far behind the front: see data quality)" if inputs.far_lost else ""
+        cards.append(_card("depth of losses", f"{fmt_km(d['max_km'])} km", f"max; 90 % within {fmt_km(d['p90_km'])} km{warn}"))
     n_g = sum(1 for p in inputs.places if p["status"] == "gained")
     n_l = len(inputs.places) - n_g
-    cards.append(_card("places changed hands", f"{len(inputs.places):,}", f"{n_g:,} in gained, {n_l:,} in lost ground"))
+    where = f" (within {inputs.region.name})" if inputs.region is not None else ""
+    cards.append(_card("places changed hands", f"{len(inputs.places):,}", f"{n_g:,} in gained, {n_l:,} in lost ground{where}"))
     parts.append('<h2>Headline figures</h2><div class="cards">' + "".join(cards) + "</div>")
     if inputs.region_change is not None:
         r = inputs.region_change
@@ -209,6 +212,12 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         names = sorted({k for n in unknown for k in n["unknown_classes"]})
         q.append(f"{len(unknown)} snapshot(s) held feature classes no mapping knows (left out): "
                  f"{_e(', '.join(names[:8]))}{' …' if len(names) > 8 else ''}.")
+    for what, far in (("gained", inputs.far_gained), ("lost", inputs.far_lost)):
+        if far:
+            where = ", ".join(f"{name} {fmt_km2(a)} km²" for name, a in far["regions"][:5])
+            q.append(f"{fmt_km2(far['area_km2'])} km² of the {what} ground ({far['pieces']} piece(s): {_e(where)}) lies wholly more "
+                     f"than {far['km']:g} km from the front line at the start: usually the map redrawing an edge (a coast, an "
+                     f"old line of control) rather than fighting. It counts in the totals and in the depth figures.")
     if inputs.other_sources:
         rows = [[source_label(c["source"]) + " (this report)", fmt_km2(c["area_from_km2"]), fmt_km2(c["area_to_km2"]),
                  fmt_km2(c["gained_km2"]), fmt_km2(c["lost_km2"]), fmt_signed(c["net_km2"])]]
