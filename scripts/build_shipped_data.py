@@ -31,7 +31,7 @@ What is done (also written to ``src/frontlines/data/NOTICE.md``):
 * **Gazetteer**: GeoNames cities500 (CC BY 4.0) with Ukrainian and Russian names
   picked from the Cyrillic alternate names, plus OSM admin-centre / label points
   of settlements (admin levels 9/10) that GeoNames lacks (no GeoNames place with the
-  same name, loosely romanised, within 2 km); oblast/raion of the OSM points by point-in-polygon.
+  same name, loosely romanised, within 4 km; GeoNames duplicates of one place merged); oblast/raion of the OSM points by point-in-polygon.
 
 Usage::
 
@@ -449,6 +449,35 @@ def split_alternates(name: str, alternates: str) -> tuple[str, str, list[str]]:
     return uk, ru, others[:12]
 
 
+#: Two entries with the same (loosely romanised) name closer than this are one place.
+DUPLICATE_KM = 4.0
+
+
+def dedupe_geonames(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge GeoNames entries that are one place listed twice (e.g. Makiivka as PPL and PPLA2).
+
+    Same Ukrainian name (or the same loose romanisation) within DUPLICATE_KM: the
+    more populous entry is kept. Settlement counts must not count a town twice.
+    """
+    order = sorted(range(len(rows)), key=lambda i: -rows[i]["population"])
+    kept: list[int] = []
+    seen: dict[str, list[int]] = {}
+    for i in order:
+        r = rows[i]
+        keys = {k for k in (loose(r["name"]), fold(r["name_uk"])) if k}
+        dup = any(
+            distance_km(r["lon"], r["lat"], rows[j]["lon"], rows[j]["lat"]) < DUPLICATE_KM
+            for k in keys for j in seen.get(k, [])
+        )
+        if dup:
+            continue
+        kept.append(i)
+        for k in keys:
+            seen.setdefault(k, []).append(i)
+    print(f"gazetteer: {len(rows) - len(kept)} duplicated GeoNames entries merged")
+    return [rows[i] for i in sorted(kept)]
+
+
 def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
     raion_rows = regions["raion_rows"]
     raion_geoms = regions["raion_geoms"]
@@ -481,6 +510,7 @@ def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
                     "raion": short.get(rid, ""),
                 }
             )
+    rows = dedupe_geonames(rows)
     n_gn = len(rows)
     # OSM settlement points that GeoNames lacks
     pts = read_features(base / "boundaries" / "osm_admin_centres_points.geojson.gz")
@@ -503,10 +533,10 @@ def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
         near = tree.query(g.buffer(0.04))
         dup = False
         for k in near:
-            if key in gn_keys[k] and distance_km(g.x, g.y, gn_lon[k], gn_lat[k]) < 2.0:
+            if key in gn_keys[k] and distance_km(g.x, g.y, gn_lon[k], gn_lat[k]) < DUPLICATE_KM:
                 dup = True
                 break
-        if dup or any(k == key and distance_km(g.x, g.y, x, y) < 2.0 for k, x, y in added_keys):
+        if dup or any(k == key and distance_km(g.x, g.y, x, y) < DUPLICATE_KM for k, x, y in added_keys):
             continue
         hit = r_tree.query(g, predicate="intersects")
         if len(hit) == 0:

@@ -268,8 +268,13 @@ def change(
     region_field: str | None = None,
     tz: str = "UTC",
     geometry: bool = False,
+    depth: bool = False,
 ) -> dict[str, Any]:
     """Gained, lost and net area of a layer between two times.
+
+    With ``depth=True`` also the front-line length at both times and the depth of the
+    ground gained and lost from the earlier front line (see :func:`frontlines.where.change_depth`),
+    per region too when a region layer is given.
 
     Returns
     -------
@@ -311,6 +316,10 @@ def change(
         out["region_layer"] = rl.name
         out["regions"] = _region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
         out["outside_regions"] = {"gained_km2": round(g - float(gv.sum()), 3), "lost_km2": round(l - float(lv.sum()), 3)}
+    if depth:
+        from frontlines.where import change_depth
+
+        out["depth"] = change_depth(store, sel, out, gained, lost, region=region)
     if geometry:
         out["gained"] = gained
         out["lost"] = lost

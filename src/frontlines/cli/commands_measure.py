@@ -26,7 +26,7 @@ def _region_table(doc: dict, keys: list[str], title: str) -> None:
 def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
              regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Area of a layer on a date (km², WGS84 ellipsoid)."""
-    st = api.open_store(store, readonly=True)
+    st = api.open_store(store)
     doc = api.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz)
     if as_json:
         print_json(doc)
@@ -40,11 +40,13 @@ def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.
 
 def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source = None, layer: o.Layer = None,
                by: o.By = None, regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC",
-               geojson: o.GeoJsonOut = None, as_json: o.Json = False) -> None:
+               geojson: o.GeoJsonOut = None,
+               depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
+               as_json: o.Json = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
-    st = api.open_store(store, readonly=True)
+    st = api.open_store(store)
     doc = api.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
-                     region_field=region_field, tz=tz, geometry=geojson is not None)
+                     region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
     if geojson is not None:
         write_change_geojson(geojson, doc.pop("gained"), doc.pop("lost"), doc)
         doc["geojson"] = str(geojson)
@@ -58,6 +60,17 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
         f"  gained [green]{km2(doc['gained_km2'])}[/] km², lost [red]{km2(doc['lost_km2'])}[/] km², "
         f"net [bold]{signed(doc['net_km2'])}[/] km² ({signed(doc['net_km2_per_day'])} km²/day)"
     )
+    if "depth" in doc:
+        d = doc["depth"]
+        fl = d["frontline_km"]
+        console.print(f"  front line {fl['from']:,.1f} -> {fl['to']:,.1f} km ({fl['change']:+,.1f} km)")
+        for key, label in (("advance", "gained ground"), ("retreat", "lost ground")):
+            x = d[key]
+            if x.get("max_km"):
+                near = x.get("nearest_settlement") or {}
+                console.print(f"  depth of {label}: max {x['max_km']:.1f} km, 90th percentile {x['p90_km']:.1f} km, "
+                              f"deepest at {x['deepest_point'][1]:.4f}N {x['deepest_point'][0]:.4f}E"
+                              + (f" (near {near['name']}, {near['distance_km']:.1f} km)" if near else ""))
     if "regions" in doc:
         _region_table(doc, ["gained_km2", "lost_km2", "net_km2"], f"by {doc['region_layer']}")
 
@@ -67,7 +80,7 @@ def series_cmd(start: o.From, end: o.To,
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
                regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Per-period area, gained, lost and net (periods are closed-open)."""
-    st = api.open_store(store, readonly=True)
+    st = api.open_store(store)
     doc = api.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
                      region_field=region_field, tz=tz)
     if as_json:

@@ -1,0 +1,323 @@
+"""Where and how deep: front lines, depth of advances and settlements that changed hands.
+
+Orchestration over the pure :mod:`frontlines.core.frontline`, :mod:`frontlines.core.depth`
+and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines import api
+from frontlines.core.depth import Depth, advance_depth
+from frontlines.core.frontline import FrontLine, frontline as build_frontline
+from frontlines.core.measure import EMPTY, dissolve
+from frontlines.core.regions import clip_pieces
+from frontlines.core.settlements import settlement_status
+from frontlines.errors import FrontlinesError, LayerError, RegionError
+from frontlines.model import LayerKey
+from frontlines.store import SQLiteStore
+from frontlines.times import utc_text
+
+__all__ = ["change_depth", "frontline", "frontline_at", "settlements"]
+
+
+def _outline(conflict: str) -> Any | None:
+    if conflict != "ukraine":
+        return None
+    from frontlines.sources.boundaries import load_outline
+
+    return load_outline()
+
+
+def _contested_key(layer: LayerKey) -> LayerKey:
+    return LayerKey(layer.side, "contested")
+
+
+def _layer_at(store: SQLiteStore, sel: api.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
+    sid = api.state_at(sel, when, strictly_before=strictly_before)
+    return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
+
+
+def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
+    try:
+        sel = api.select(store, source, _contested_key(layer))
+    except LayerError:
+        return None
+    pos = sel.index_at(when)
+    if pos is None:
+        return None
+    return dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, tolerance_km: float, contested_sid: int | None,
+                      control_wkb: bytes, contested_wkb: bytes | None, conflict: str) -> FrontLine:
+    control = shapely.from_wkb(control_wkb)
+    contested = shapely.from_wkb(contested_wkb) if contested_wkb else None
+    return build_frontline(control, outline=_outline(conflict), contested=contested,
+                           tolerance_km=tolerance_km, contested_mode=mode)
+
+
+def frontline_at(store: SQLiteStore, sel: api.Selection, when: Any, *, mode: str = "outer",
+                 tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
+    """Snapshot id and front line of a selection's layer at a time (cached per process)."""
+    sid, control = _layer_at(store, sel, when)
+    contested = _contested_at(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
+    conflict = store.snapshot(sid).conflict
+    line = _cached_frontline(
+        str(store.path), sid, str(sel.layer), mode, float(tolerance_km), None,
+        shapely.to_wkb(control), shapely.to_wkb(contested) if contested is not None and not contested.is_empty else None,
+        conflict,
+    )
+    return sid, line
+
+
+def frontline(
+    store: SQLiteStore,
+    *,
+    at: api.TimeLike,
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    mode: str = "outer",
+    tolerance_km: float = 1.0,
+    tz: str = "UTC",
+    geometry: bool = False,
+) -> dict[str, Any]:
+    """The line of contact of a layer at a time.
+
+    Returns
+    -------
+    dict
+        ``{"source", "layer", "at", "snapshot", "length_km", "mode", "tolerance_km"}`` and,
+        with ``geometry=True``, ``"geometry"`` (a shapely MultiLineString).
+    """
+    sel = api.select(store, source, layer)
+    when = api.parse_user_time(at, tz=tz)
+    sid, line = frontline_at(store, sel, when, mode=mode, tolerance_km=tolerance_km)
+    out: dict[str, Any] = {
+        "source": sel.source,
+        "layer": str(sel.layer),
+        "at": utc_text(when),
+        "snapshot": store.snapshot(sid).as_dict(),
+        "length_km": round(line.length_km, 3),
+        "mode": mode,
+        "tolerance_km": tolerance_km,
+        "parts": int(len(shapely.get_parts(line.geometry))),
+    }
+    if geometry:
+        out["geometry"] = line.geometry
+    return out
+
+
+def _depth_dict(depth: Depth) -> dict[str, Any]:
+    from frontlines.sources.gazetteer import load_gazetteer
+
+    out = depth.as_dict()
+    if depth.deepest_point is not None:
+        gaz = load_gazetteer()
+        i, km = gaz.nearest(*depth.deepest_point)
+        out["nearest_settlement"] = {"name": gaz.display_name(i), "distance_km": round(km, 2),
+                                     "population": int(gaz.population[i])}
+    return out
+
+
+#: Pieces of moved ground smaller than this are left out of depth (redrawing slivers far
+#: behind the front would otherwise pass for deep advances).
+MIN_DEPTH_PIECE_KM2 = 1.0
+
+
+def _substantial(geom: Any) -> Any:
+    if geom is None or shapely.is_empty(geom):
+        return EMPTY
+    parts = shapely.get_parts(geom)
+    from frontlines.core.geodesy import areas_km2
+
+    keep = parts[areas_km2(parts) >= MIN_DEPTH_PIECE_KM2]
+    return dissolve(list(keep)) if len(keep) else EMPTY
+
+
+def change_depth(
+    store: SQLiteStore,
+    sel: api.Selection,
+    doc: dict[str, Any],
+    gained: Any,
+    lost: Any,
+    *,
+    region: tuple[str, Any] | None = None,
+    mode: str = "outer",
+) -> dict[str, Any]:
+    """Front lines at both ends of a change and the depth of the ground that moved.
+
+    ``advance`` is the depth of ground gained by the layer's side; ``retreat`` the depth
+    of ground it lost (the other side's advance), both from the earlier front line.
+    Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
+    """
+    gained, lost = _substantial(gained), _substantial(lost)
+    t0 = api.parse_user_time(doc["from"])
+    t1 = api.parse_user_time(doc["to"])
+    _, f0 = frontline_at(store, sel, t0, mode=mode)
+    _, f1 = frontline_at(store, sel, t1, mode=mode)
+    out: dict[str, Any] = {
+        "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
+                         "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
+        "advance": _depth_dict(advance_depth(gained, f0)),
+        "retreat": _depth_dict(advance_depth(lost, f0)),
+    }
+    if region is not None:
+        layer = region[1]
+        rows = []
+        pieces_g = dict(clip_pieces(layer, gained)) if not shapely.is_empty(gained) else {}
+        pieces_l = dict(clip_pieces(layer, lost)) if not shapely.is_empty(lost) else {}
+        for i in sorted(set(pieces_g) | set(pieces_l)):
+            rows.append({
+                "id": layer.ids[i], "name": layer.names[i],
+                "advance_max_km": round(advance_depth(pieces_g[i], f0).max_km, 3) if i in pieces_g else 0.0,
+                "retreat_max_km": round(advance_depth(pieces_l[i], f0).max_km, 3) if i in pieces_l else 0.0,
+            })
+        out["regions"] = rows
+    return out
+
+
+def _status_layers(store: SQLiteStore, sel: api.Selection, when: Any) -> dict[str, Any] | None:
+    pos = sel.index_at(when)
+    if pos is None:
+        return None
+    control = dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+    layers = {"control": control}
+    contested = _contested_at(store, sel.source, sel.layer, when)
+    if contested is not None:
+        layers["contested"] = contested
+    return layers
+
+
+def settlements(
+    store: SQLiteStore,
+    *,
+    start: api.TimeLike | None = None,
+    end: api.TimeLike | None = None,
+    at: api.TimeLike | None = None,
+    source: str | None = None,
+    layer: str | LayerKey | None = None,
+    min_population: int = 0,
+    region: str | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Settlements whose status changed between two times, or those under a layer at a time.
+
+    Status of a place: ``control`` (inside the layer), ``contested`` (inside the same
+    side's contested layer), else ``none``. Points on a boundary count as inside.
+    For changes, ``date`` is the publication time of the first snapshot in the window
+    at which the place had its final status; ``gained_by`` / ``lost_by`` name the
+    layer's side when a place entered or left its control. Sorted by population.
+
+    Parameters
+    ----------
+    region : str, optional
+        ``oblast:UA-14`` style id, or an oblast / raion name: only places inside it.
+    """
+    from frontlines.sources.gazetteer import load_gazetteer
+
+    sel = api.select(store, source, layer)
+    if sel.layer.status != "control":
+        raise LayerError(f"settlement status needs a control layer, not {sel.layer}")
+    gaz = load_gazetteer()
+    keep = np.asarray(gaz.population) >= min_population
+    if region is not None:
+        keep &= _region_mask(gaz, region)
+    idx = np.flatnonzero(keep)
+    lon, lat = np.asarray(gaz.lon)[idx], np.asarray(gaz.lat)[idx]
+    base: dict[str, Any] = {"source": sel.source, "layer": str(sel.layer), "min_population": min_population,
+                            "region": region}
+
+    def row(j: int, **extra: Any) -> dict[str, Any]:
+        i = int(idx[j])
+        return {"name": gaz.names[i], "display_name": gaz.display_name(i), "population": int(gaz.population[i]),
+                "oblast": gaz.oblasts[i], "raion": gaz.raions[i], "lon": round(float(gaz.lon[i]), 5),
+                "lat": round(float(gaz.lat[i]), 5), **extra}
+
+    if at is not None:
+        when = api.parse_user_time(at, tz=tz)
+        layers = _status_layers(store, sel, when)
+        if layers is None:
+            api.state_at(sel, when)  # raises with the coverage in the message
+        status = settlement_status(lon, lat, layers)
+        rows = [row(j, status=str(status[j])) for j in np.flatnonzero(status != "none")]
+        rows.sort(key=lambda r: -r["population"])
+        counts = {k: int((status == k).sum()) for k in layers}
+        return {**base, "at": utc_text(when), "counts": counts, "settlements": rows}
+    if start is None or end is None:
+        raise FrontlinesError("give --at, or both --from and --to")
+    t0, t1 = api.parse_user_time(start, tz=tz), api.parse_user_time(end, tz=tz)
+    before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
+    if before is None or after is None:
+        api.state_at(sel, t0)
+        api.state_at(sel, t1)
+    s0 = settlement_status(lon, lat, before)
+    s1 = settlement_status(lon, lat, after)
+    changed = np.flatnonzero(s0 != s1)
+    dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
+    rows = []
+    for k, j in enumerate(changed):
+        extra: dict[str, Any] = {"from_status": str(s0[j]), "to_status": str(s1[j]), "date": dates[k]}
+        if s1[j] == "control":
+            extra["gained_by"] = sel.layer.side
+        elif s0[j] == "control":
+            extra["lost_by"] = sel.layer.side
+        rows.append(row(int(j), **extra))
+    rows.sort(key=lambda r: -r["population"])
+    transitions: dict[str, int] = {}
+    for r in rows:
+        key = f"{r['from_status']}->{r['to_status']}"
+        transitions[key] = transitions.get(key, 0) + 1
+    return {**base, "from": utc_text(t0), "to": utc_text(t1), "count": len(rows), "transitions": transitions,
+            "settlements": rows}
+
+
+def _change_dates(store: SQLiteStore, sel: api.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
+                  final: np.ndarray) -> list[str | None]:
+    """Publication time of the first snapshot from which each place keeps its final status."""
+    if len(lon) == 0:
+        return []
+    i0, i1 = sel.index_at(t0), sel.index_at(t1)
+    start = (i0 + 1) if i0 is not None else 0
+    if i1 is None:
+        return [None] * len(lon)
+    out: list[str | None] = [utc_text(sel.timeline[i1][1])] * len(lon)
+    settled = np.ones(len(lon), dtype=bool)
+    # Walk back from the end while a place still has its final status.
+    for pos in range(i1 - 1, start - 1, -1):
+        layers = _status_layers(store, sel, sel.timeline[pos][1])
+        status = settlement_status(lon, lat, layers)
+        settled &= status == final
+        for k in np.flatnonzero(settled):
+            out[k] = utc_text(sel.timeline[pos][1])
+        if not settled.any():
+            break
+    return out
+
+
+def _region_mask(gaz: Any, region: str) -> np.ndarray:
+    from frontlines.sources.boundaries import find_region, load_region_layer
+
+    kind, sep, rid = region.partition(":")
+    if sep and kind in ("oblast", "raion", "hromada"):
+        layer = load_region_layer(kind)
+        i = layer.index(rid)
+    else:
+        for kind in ("oblast", "raion", "hromada"):
+            layer = load_region_layer(kind)
+            try:
+                i = find_region(layer, region)
+                break
+            except RegionError:
+                continue
+        else:
+            raise RegionError(f"unknown region {region!r}: give an oblast, raion or hromada name")
+    return shapely.contains_xy(layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat)) | shapely.intersects_xy(
+        layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat))
