@@ -244,7 +244,7 @@ class MapCanvas:
         ax.set_aspect(1.0 / self.extent.kx, adjustable="box")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_facecolor(COLOURS["water"])
+        ax.set_facecolor(COLOURS["water"])  # outside Ukraine: sea and neighbours alike (no other land is shipped)
         for s in ax.spines.values():
             s.set_edgecolor("#999999")
             s.set_linewidth(0.8)

@@ -47,7 +47,7 @@ COLOURS: dict[str, str] = {
     "front_after": "#111111",
     "borders": "#8c8c8c",
     "land": "#fbfaf6",
-    "water": "#dde9f3",
+    "water": "#e8eaec",
     "text": "#222222",
     "muted": "#666666",
     "gap": "#e0e0e0",
