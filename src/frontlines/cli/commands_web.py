@@ -33,6 +33,7 @@ def serve_cmd(
     path = store or default_store_path()
     if not path.exists():
         raise FrontlinesError(f"store {path} does not exist; ingest something first")
+    token = token or None  # an empty $FRONTLINES_TOKEN means read-only
     if token is not None and len(token) < 8:
         raise FrontlinesError("--token must be at least 8 characters")
     app = create_app(path, token=token, max_upload_bytes=max_upload_mb * 1024 * 1024, pool_size=workers)

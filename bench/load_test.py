@@ -1,0 +1,154 @@
+"""Bounded load test of the HTTP API on loopback: throughput, p50/p95 latency, errors.
+
+Starts ``frontlines serve`` on a free loopback port over a store (read-only), warms it,
+then sends a fixed number of mixed requests from a few client threads and stops.
+
+    python bench/load_test.py --store /tmp/t1.db [--requests 3000] [--concurrency 4]
+
+Change queries use random pairs of dates over the whole timeline (so they are measured,
+not served from the response cache); the target is p95 well under 100 ms once warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--store", required=True, type=Path)
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--readers", type=int, default=4, help="read connections of the server")
+    ap.add_argument("--warm", type=int, default=300, help="warm-up requests (not counted)")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    if not args.store.exists():
+        ap.error(f"{args.store}: no such store")
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    exe = [sys.executable, "-m", "frontlines", "serve", "--store", str(args.store), "--port", str(port),
+           "--readers", str(args.readers)]
+    srv = subprocess.Popen(exe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"})
+    try:
+        client = httpx.Client(base_url=url, timeout=120)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.get("/api/health").raise_for_status()
+                break
+            except httpx.HTTPError:
+                if srv.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"server did not start: {srv.stderr.read().decode() if srv.stderr else ''}")
+                time.sleep(0.2)
+        days = sorted({w[:10] for _, w, _ in client.get("/api/timeline").json()["snapshots"]})
+        rng = random.Random(args.seed)
+
+        def pick() -> tuple[str, str, dict[str, str]]:
+            r = rng.random()
+            if r < 0.45:
+                a, b = sorted(rng.sample(days, 2))
+                return "change", "/api/change", {"from": a, "to": b}
+            if r < 0.70:
+                return "area", "/api/area", {"at": rng.choice(days)}
+            if r < 0.80:
+                return "layer.geojson", "/api/layer.geojson", {"at": rng.choice(days), "tolerance": "0.3"}
+            if r < 0.88:
+                a, b = sorted(rng.sample(days, 2))
+                return "change.geojson", "/api/change.geojson", {"from": a, "to": b, "tolerance": "0.1"}
+            if r < 0.93:
+                return "timeline", "/api/timeline", {}
+            if r < 0.97:
+                return "series", "/api/series", {"from": days[0][:8] + "01", "to": days[-1], "freq": "month"}
+            return "regions.geojson", "/api/regions.geojson", {"tolerance": "0.5"}
+
+        plan_warm = [pick() for _ in range(args.warm)]
+        plan = [pick() for _ in range(args.requests)]
+        lat: dict[str, list[float]] = defaultdict(list)
+        errors: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+
+        def run(items: list[tuple[str, str, dict[str, str]]], record: bool) -> None:
+            with httpx.Client(base_url=url, timeout=120) as h:
+                for name, path, params in items:
+                    t = time.perf_counter()
+                    try:
+                        ok = h.get(path, params=params).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    dt = time.perf_counter() - t
+                    if record:
+                        with lock:
+                            lat[name].append(dt)
+                            if not ok:
+                                errors[name] += 1
+
+        def phase(items: list[tuple[str, str, dict[str, str]]], record: bool) -> float:
+            chunks = [items[i :: args.concurrency] for i in range(args.concurrency)]
+            threads = [threading.Thread(target=run, args=(c, record)) for c in chunks]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return time.perf_counter() - t0
+
+        print(f"store {args.store} ({len(days)} days), {args.requests} requests, concurrency {args.concurrency}, "
+              f"server readers {args.readers}; warming with {args.warm} ...", flush=True)
+        phase(plan_warm, False)
+        wall = phase(plan, True)
+        total = sum(len(v) for v in lat.values())
+        out = {"requests": total, "seconds": round(wall, 2), "throughput_rps": round(total / wall, 1),
+               "errors": sum(errors.values()), "endpoints": {}}
+        print(f"{'endpoint':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}")
+        for name in sorted(lat):
+            v = lat[name]
+            row = {"n": len(v), "p50_ms": round(1000 * statistics.median(v), 1), "p95_ms": round(1000 * pct(v, 0.95), 1),
+                   "max_ms": round(1000 * max(v), 1), "errors": errors[name]}
+            out["endpoints"][name] = row
+            print(f"{name:<16}{row['n']:>6}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['max_ms']:>9}{row['errors']:>8}")
+        allv = [x for v in lat.values() for x in v]
+        out["p50_ms"], out["p95_ms"] = round(1000 * statistics.median(allv), 1), round(1000 * pct(allv, 0.95), 1)
+        print(f"all: {total} requests in {wall:.1f} s = {out['throughput_rps']} req/s, p50 {out['p50_ms']} ms, "
+              f"p95 {out['p95_ms']} ms, errors {out['errors']}")
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2))
+        return 1 if out["errors"] else 0
+    finally:
+        srv.terminate()
+        try:
+            srv.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
