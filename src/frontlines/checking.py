@@ -112,23 +112,41 @@ class StoreMeasurer:
         gained, lost = change_geoms(a, b)
         return self._clip(gained, region), self._clip(lost, region)
 
-    def max_depth_km(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> float | None:
-        """Deepest advance of ``side`` (km from the earlier front line)."""
+    def _primary(self, source: str) -> api.Selection | None:
         try:
-            doc = api.depth(self.store, start=start, end=end, source=source, side=side,
-                            region=self._region_name(region))
-        except (FrontlinesError, AttributeError):
+            sel = api.select(self.store, source)
+        except FrontlinesError:
             return None
-        return doc.get("max_km")
+        return sel if sel.layer.status == "control" else None
+
+    def max_depth_km(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> float | None:
+        """Deepest advance of ``side`` (km from the earlier front line), in ``region``."""
+        from frontlines.core.depth import advance_depth
+        from frontlines.where import _substantial, frontline_at
+
+        sel = self._primary(source)
+        if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
+            return None
+        a, b = api.state_at(sel, start), api.state_at(sel, end)
+        gained, lost = api.change_geometries(self.store, sel, a, b)
+        moved = gained if side == sel.layer.side else lost
+        if region is not None:
+            layer, i = self._region(region)
+            moved = shapely.intersection(moved, layer.geometries[i])
+        _, front = frontline_at(self.store, sel, start)
+        return float(advance_depth(_substantial(moved), front).max_km)
 
     def settlements_changed(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> int | None:
-        """Settlements that passed into the control of ``side``."""
-        try:
-            doc = api.settlements(self.store, start=start, end=end, source=source,
-                                  region=self._region_name(region))
-        except (FrontlinesError, AttributeError):
+        """Settlements that passed into the control of ``side`` (or out of the other side's)."""
+        from frontlines.where import settlements
+
+        sel = self._primary(source)
+        if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
             return None
-        return sum(1 for s in doc["settlements"] if s.get("gained_by") == side)
+        doc = settlements(self.store, start=start, end=end, source=source, region=region)
+        if side == sel.layer.side:
+            return sum(1 for s in doc["settlements"] if s["to_status"] == "control")
+        return sum(1 for s in doc["settlements"] if s["from_status"] == "control" and s["to_status"] == "none")
 
     def region_land_area_km2(self, region: str | None) -> float | None:
         """Land area of a region, or of the country."""
@@ -159,12 +177,6 @@ class StoreMeasurer:
             if len(idx):
                 return f"hromada:{layer.ids[int(idx[0])]}"
         return None
-
-    def _region_name(self, region: str | None) -> str | None:
-        if region is None:
-            return None
-        layer, i = self._region(region)
-        return f"{layer.name}:{layer.ids[i]}"
 
 
 def check(

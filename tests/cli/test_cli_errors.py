@@ -243,11 +243,6 @@ def test_store_from_environment(tmp_path, capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------ usage errors
-@pytest.mark.xfail(
-    strict=True,
-    reason="typer 0.29 raises its vendored typer._click exceptions, which cli.main's "
-    "`isinstance(exc, click.ClickException)` does not catch: usage errors end in a traceback",
-)
 @pytest.mark.parametrize("argv", [["ingest", "deepstate-daily"], ["snapshots", "--limit", "many"], ["no-such-command"]])
 def test_usage_errors_exit_2_without_traceback(argv, capsys):
     rc = main(argv)

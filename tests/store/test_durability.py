@@ -213,11 +213,6 @@ def test_ctrl_c_in_the_cli_writes_nothing(tmp_path, capsys, monkeypatch):
     assert count(store) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.main ignores app()'s return value: typer turns KeyboardInterrupt (and typer.Exit(n)) "
-    "into a returned exit code when standalone_mode=False, so main() returns 0",
-)
 def test_ctrl_c_in_the_cli_exits_130(tmp_path, capsys, monkeypatch):
     make_daily(tmp_path / "in", 6)
     _interrupt_at_fourth(monkeypatch)

@@ -39,28 +39,44 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
         raise typer.Exit()
 
 
+try:  # typer >= 0.29 vendors click and raises its own copies of click's exceptions
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover - older typer on real click
+    from click.exceptions import ClickException as _ClickException
+try:
+    from pydantic import ValidationError as _ValidationError  # typer 0.29 converts options with pydantic
+except ImportError:  # pragma: no cover
+    _ValidationError = ValueError  # type: ignore[assignment,misc]
+
+_INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    err_console.print("[red]interrupted: nothing was written[/]")
+    return _INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point."""
+    """Console-script entry point: returns the exit status."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except FrontlinesError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 1
+    except _ClickException as exc:  # usage errors: exit 2 with click's message
+        exc.show()
+        return exc.exit_code
+    except _ValidationError as exc:  # an option value of the wrong type
+        problems = "; ".join(f"{e.get('input')!r}: {e.get('msg')}" for e in exc.errors())
+        err_console.print(f"[bold red]usage error:[/] {problems}", highlight=False, soft_wrap=True)
+        return 2
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except typer.Abort:
-        err_console.print("[red]aborted[/]")
-        return 130
-    except KeyboardInterrupt:
-        err_console.print("[red]interrupted: nothing was written[/]")
-        return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
+    if isinstance(rc, int) and rc != 0:
+        # With standalone_mode=False typer returns the code of an Abort / Ctrl-C instead of raising.
+        return _interrupted() if rc in (1, _INTERRUPTED) else rc
     return 0
 
 

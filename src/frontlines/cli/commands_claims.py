@@ -23,7 +23,7 @@ _COLOURS = {"supported": "green", "supported-lower-bound": "green", "overstated"
 def _fmt(v: Any, unit: str) -> str:
     if v is None:
         return "–"
-    unit = {"km2": "km²"}.get(unit, unit)
+    unit = {"km2": "km²", "count": "", "pct": "%"}.get(unit, unit)
     return f"{v:,.0f} {unit}" if abs(v) >= 100 else f"{v:,.1f} {unit}"
 
 
