@@ -200,3 +200,11 @@ def test_claim_check_and_evidence(client) -> None:
     assert client.post("/api/check", json={"text": "x", "published": "2024-02-31"}).status_code == 422
     assert client.post("/api/check", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
     assert client.post("/api/evidence.geojson", json={"claim": 1}).status_code == 422
+
+
+def test_change_depth(client) -> None:
+    r = client.get("/api/change?from=2024-09-01&to=2025-03-01&depth=true")
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert "depth" in r.json()
+    assert client.get("/api/change?from=2024-09-01&to=2025-03-01&depth=maybe").status_code == 422

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import inspect
 import logging
 import re
 import shutil
@@ -291,9 +292,13 @@ def create_app(
 
     @app.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
     def get_change(start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
-                   tz: TzQ = "UTC") -> Response:
-        return cached(("change", start, end, source, layer, by, tz),
-                      lambda st: api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz))
+                   tz: TzQ = "UTC",
+                   depth: Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")] = False) -> Response:
+        extra = {"depth": True} if depth else {}
+        if depth and "depth" not in inspect.signature(api.change).parameters:
+            raise BadParameter("depth=true is not available in this version of frontlines")
+        return cached(("change", start, end, source, layer, by, tz, depth),
+                      lambda st: api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, **extra))
 
     @app.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
     def get_series(start: FromQ, end: ToQ, freq: Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")] = "month",
