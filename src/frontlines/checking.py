@@ -122,7 +122,7 @@ class StoreMeasurer:
     def max_depth_km(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> float | None:
         """Deepest advance of ``side`` (km from the earlier front line), in ``region``."""
         from frontlines.core.depth import advance_depth
-        from frontlines.where import _substantial, frontline_at
+        from frontlines.where import substantial, frontline_at
 
         sel = self._primary(source)
         if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
@@ -134,7 +134,7 @@ class StoreMeasurer:
             layer, i = self._region(region)
             moved = shapely.intersection(moved, layer.geometries[i])
         _, front = frontline_at(self.store, sel, start)
-        return float(advance_depth(_substantial(moved), front).max_km)
+        return float(advance_depth(substantial(moved), front).max_km)
 
     def settlements_changed(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> int | None:
         """Settlements that passed into the control of ``side`` (or out of the other side's)."""

@@ -24,7 +24,7 @@ from frontlines.model import LayerKey
 from frontlines.store import SQLiteStore
 from frontlines.times import utc_text
 
-__all__ = ["change_depth", "frontline", "frontline_at", "settlements"]
+__all__ = ["MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "settlements", "substantial"]
 
 
 def _outline(conflict: str) -> Any | None:
@@ -132,7 +132,8 @@ def _depth_dict(depth: Depth) -> dict[str, Any]:
 MIN_DEPTH_PIECE_KM2 = 1.0
 
 
-def _substantial(geom: Any) -> Any:
+def substantial(geom: Any) -> Any:
+    """The pieces of a geometry of at least :data:`MIN_DEPTH_PIECE_KM2`."""
     if geom is None or shapely.is_empty(geom):
         return EMPTY
     parts = shapely.get_parts(geom)
@@ -158,7 +159,7 @@ def change_depth(
     of ground it lost (the other side's advance), both from the earlier front line.
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
     """
-    gained, lost = _substantial(gained), _substantial(lost)
+    gained, lost = substantial(gained), substantial(lost)
     t0 = api.parse_user_time(doc["from"])
     t1 = api.parse_user_time(doc["to"])
     _, f0 = frontline_at(store, sel, t0, mode=mode)

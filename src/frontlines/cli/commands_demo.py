@@ -25,8 +25,11 @@ def demo_cmd(
     summary = demo_summary(st)
     chart = out / "demo-area.png"
     from frontlines.reports.charts import area_chart
+    from frontlines.reports.style import save_figure
 
-    area_chart(summary["daily"], chart)
+    times = [t for _, t, _ in api.select(st, summary["daily"]["source"]).timeline]
+    fig = area_chart(summary["daily"], snapshot_times={summary["daily"]["source"]: times})
+    save_figure(fig, chart)
     if as_json:
         print_json({"ingest": report.as_dict(), **{k: v for k, v in summary.items() if k != "daily"}, "chart": str(chart)})
         return

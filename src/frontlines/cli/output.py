@@ -10,8 +10,9 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+# Tables stay readable when the output is piped or logged (no terminal width to detect).
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def print_json(doc: Any) -> None:

@@ -150,44 +150,28 @@ def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> 
 def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
     """The line of contact of a ``SIDE:control`` layer at a time: ``{"geometry", "length_km", "mode"}``.
 
-    ``None`` when the layer is not a control layer or the front-line core is missing.
-    The side's contested layer, if the source has one, is its grey zone (outer edge).
+    Same figures as ``frontlines frontline`` (:func:`frontlines.where.frontline`);
+    ``None`` for a layer that is not a control layer.
     """
-    key = LayerKey.parse(layer)
-    if key.status != "control":
-        return None
-    if hasattr(api, "frontline"):
-        try:
-            doc = api.frontline(store, at=at, source=source, layer=layer, geometry=True)
-            geom = doc.get("geometry")
-            if geom is not None and not hasattr(geom, "geom_type"):
-                geom = shapely.geometry.shape(geom)
-            return {"geometry": geom, "length_km": float(doc["length_km"]), "mode": doc.get("mode", "outer")}
-        except TypeError:
-            pass  # a different signature: fall back to the core
-    try:
-        from frontlines.core.frontline import frontline
-    except ImportError:  # pragma: no cover - core not available
-        return None
-    from frontlines.sources.boundaries import load_outline
+    from frontlines.where import frontline
 
-    control = _layer_if_any(store, source, key, at)
-    if control is None:
+    if LayerKey.parse(layer).status != "control":
         return None
-    contested = _layer_if_any(store, source, LayerKey(key.side, "contested"), at)
-    f = frontline(control, outline=load_outline(), contested=contested)
-    return {"geometry": f.geometry, "length_km": float(f.length_km), "mode": f.mode}
+    doc = frontline(store, at=at, source=source, layer=layer, geometry=True)
+    return {"geometry": doc["geometry"], "length_km": float(doc["length_km"]), "mode": doc["mode"]}
 
 
 def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Depth of gained ground beyond the earlier front (``core.depth``), or None."""
+    """Depth of gained ground beyond the earlier front, as ``change --depth`` computes it, or None.
+
+    Pieces under :data:`frontlines.where.MIN_DEPTH_PIECE_KM2` are left out, like the CLI does.
+    """
+    from frontlines.core.depth import advance_depth
+    from frontlines.where import substantial
+
     if front is None or gained is None or shapely.is_empty(gained):
         return None
-    try:
-        from frontlines.core.depth import advance_depth
-    except ImportError:  # pragma: no cover
-        return None
-    return advance_depth(gained, front["geometry"]).as_dict()
+    return advance_depth(substantial(gained), front["geometry"]).as_dict()
 
 
 def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> dict[str, Any] | None:
