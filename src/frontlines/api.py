@@ -96,8 +96,8 @@ def sources(store: SQLiteStore) -> list[dict[str, Any]]:
     """Every source in the store with its snapshot count, time span and layers."""
     out = []
     for name, count, first, last in store.sources():
-        layers = sorted({str(k) for s in store.snapshots(name)[-1:] for k in s.layers})
-        primary = store.snapshots(name)[-1].primary
+        layers = [str(k) for k in store.source_layers(name)]
+        primary = store.latest_snapshot(name).primary
         out.append(
             {"source": name, "snapshots": count, "first": utc_text(first), "last": utc_text(last),
              "primary_layer": str(primary), "layers": layers}
@@ -115,11 +115,10 @@ def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey 
         source = max(known, key=lambda k: (k[1], k[0]))[0]
     elif source not in names:
         raise SnapshotNotFoundError(f"no source {source!r} in store {store.path}; it has {', '.join(names)}")
-    latest = store.snapshots(source)[-1]
-    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or latest.primary)
+    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or store.latest_snapshot(source).primary)
     timeline = store.layer_timeline(source, key)
     if not timeline:
-        have = sorted({str(k) for s in store.snapshots(source) for k in s.layers})
+        have = [str(k) for k in store.source_layers(source)]
         raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
     if any(area is None for _, _, area in timeline):
         # Ingested with derive="primary": derive this layer now, once.

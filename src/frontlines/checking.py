@@ -44,8 +44,7 @@ class StoreMeasurer:
         """Sources with a ``control`` layer."""
         out = []
         for name in self._sources:
-            layers = {k for s in self.store.snapshots(name)[-1:] for k in s.layers}
-            if any(k.status == "control" for k in layers):
+            if any(k.status == "control" for k in self.store.source_layers(name)):
                 out.append(name)
         return out
 

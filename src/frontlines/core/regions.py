@@ -196,12 +196,29 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     equals the area of ``geom`` clipped to the layer's union (to rounding).
     """
     out = np.zeros(len(layer), dtype=float)
+    if geom is None or shapely.is_empty(geom) or len(layer) == 0:
+        return out
+    parts = shapely.get_parts(geom)
+    if len(parts) > 1:
+        # Gained / lost ground is many small pieces, most inside one region: those take
+        # their own area; only the pieces that cross a region border are intersected.
+        shapely.prepare(layer.geometries)
+        part_idx, region_idx = layer.tree.query(parts)
+        whole = shapely.contains_properly(layer.geometries[region_idx], parts[part_idx])
+        done = np.zeros(len(parts), dtype=bool)
+        if whole.any():
+            pi, ri = part_idx[whole], region_idx[whole]
+            np.add.at(out, ri, areas_km2(parts[pi], layer.centre))
+            done[pi] = True
+        if done.all():
+            return out
+        geom = shapely.multipolygons(parts[~done]) if (~done).sum() > 1 else parts[~done][0]
     inside, partial = _split(layer, geom)
     if inside.size:
-        out[inside] = layer.areas[inside]
+        out[inside] += layer.areas[inside]
     if partial.size:
         pieces = shapely.intersection(layer.geometries[partial], geom)
-        out[partial] = areas_km2(pieces, layer.centre)
+        out[partial] += areas_km2(pieces, layer.centre)
     return out
 
 

@@ -121,7 +121,7 @@ def format_time(when: dt.datetime) -> str:
 
 def parse_time(text: str) -> dt.datetime:
     """Inverse of :func:`format_time`."""
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(text)  # Python 3.11 reads the trailing "Z" as UTC
 
 
 class SQLiteStore:
@@ -164,6 +164,9 @@ class SQLiteStore:
             raise
         self._parts: dict[str, Any] = {}
         self._layer_cache: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+        self._timelines: dict[tuple[str, str], list[tuple[int, dt.datetime, float | None]]] = {}
+        self._timelines_version: tuple[int, int] | None = None
+        self._writes = 0
         self._in_tx = False
 
     # -- schema ---------------------------------------------------------------------------
@@ -238,6 +241,7 @@ class SQLiteStore:
             self._db.execute("COMMIT")
         finally:
             self._in_tx = False
+            self._writes += 1
 
     # -- payloads ---------------------------------------------------------------------------
     def has_payload(self, content_hash: str) -> bool:
@@ -371,6 +375,23 @@ class SQLiteStore:
             ).fetchall()
         return [self._info(r) for r in rows]
 
+    def latest_snapshot(self, source: str) -> SnapshotInfo:
+        """The most recently published snapshot of a source."""
+        row = self._db.execute(
+            self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at DESC, s.id DESC LIMIT 1", (source,)
+        ).fetchone()
+        if row is None:
+            raise SnapshotNotFoundError(f"no snapshot of source {source!r} in {self.path}")
+        return self._info(row)
+
+    def source_layers(self, source: str) -> list[LayerKey]:
+        """Every layer any snapshot of the source holds."""
+        rows = self._db.execute(
+            "SELECT DISTINCT l.layer FROM snapshot_layers l JOIN snapshots s ON s.id=l.snapshot_id WHERE s.source=?",
+            (source,),
+        ).fetchall()
+        return sorted(LayerKey.parse(r[0]) for r in rows)
+
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
         """One snapshot by id."""
         row = self._db.execute(self._INFO_SQL + " WHERE s.id=?", (snapshot_id,)).fetchone()
@@ -398,12 +419,24 @@ class SQLiteStore:
         In time order; snapshots published at the same instant are ordered by id, so
         the last ingested is the state from that instant on.
         """
+        # Cached until this connection writes or another one commits (PRAGMA data_version).
+        version = (self._writes, self._db.execute("PRAGMA data_version").fetchone()[0])
+        if self._in_tx or version != self._timelines_version:
+            self._timelines.clear()
+            self._timelines_version = None if self._in_tx else version
+        key = (source, str(layer))
+        hit = self._timelines.get(key)
+        if hit is not None:
+            return list(hit)
         rows = self._db.execute(
             "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
             " WHERE s.source=? AND l.layer=? ORDER BY s.published_at, s.id",
             (source, str(layer)),
         ).fetchall()
-        return [(sid, parse_time(when), area) for sid, when, area in rows]
+        out = [(sid, parse_time(when), area) for sid, when, area in rows]
+        if not self._in_tx:
+            self._timelines[key] = out
+        return list(out)
 
     def snapshot_keys(self, source: str) -> dict[int, tuple[str, str, str]]:
         """id -> (source, published_at ISO, content hash) of a source's snapshots."""
