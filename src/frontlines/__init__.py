@@ -1,5 +1,74 @@
-"""frontlines: turn dated control maps of armed conflicts into numbers people can trust."""
+"""frontlines: turn dated control maps of armed conflicts into numbers people can trust.
+
+>>> import frontlines
+>>> store = frontlines.open_store("war.db")                      # doctest: +SKIP
+>>> frontlines.ingest(store, "deepstate-daily", ["daily.tar.xz"])  # doctest: +SKIP
+>>> frontlines.change(store, start="2025-06-01", end="2025-06-30")["net_km2"]  # doctest: +SKIP
+
+Every analytic function returns the JSON document the CLI prints with ``--json``.
+"""
 
 from __future__ import annotations
 
+from frontlines.api import area, change, ingest, layer_geometry, open_store, select, series, snapshots, sources
+from frontlines.checking import check
+from frontlines.errors import (
+    ClaimParseError,
+    CoordinateError,
+    DateError,
+    FrontlinesError,
+    InputTooLargeError,
+    InvalidGeometryError,
+    LayerError,
+    RegionError,
+    SchemaVersionError,
+    SnapshotNotFoundError,
+    SourceError,
+    SourceFormatError,
+    StoreError,
+    UnknownClassError,
+)
+from frontlines.export import export
+from frontlines.model import STATUSES, LayerKey, Snapshot, SnapshotInfo
+from frontlines.reindex import reindex
+from frontlines.sources.base import IngestOptions
+from frontlines.where import frontline, settlements
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "ClaimParseError",
+    "CoordinateError",
+    "DateError",
+    "FrontlinesError",
+    "IngestOptions",
+    "InputTooLargeError",
+    "InvalidGeometryError",
+    "LayerError",
+    "LayerKey",
+    "RegionError",
+    "STATUSES",
+    "SchemaVersionError",
+    "Snapshot",
+    "SnapshotInfo",
+    "SnapshotNotFoundError",
+    "SourceError",
+    "SourceFormatError",
+    "StoreError",
+    "UnknownClassError",
+    "__version__",
+    "area",
+    "change",
+    "check",
+    "export",
+    "frontline",
+    "ingest",
+    "layer_geometry",
+    "open_store",
+    "reindex",
+    "select",
+    "series",
+    "settlements",
+    "snapshots",
+    "sources",
+]
