@@ -1,0 +1,533 @@
+"""Benchmark harness: frontlines against the geopandas baseline, same inputs, same oblasts.
+
+    python bench/run.py [--workloads W1,W2,W3] [--reps N] [--quick]
+
+For each workload the two sides run alternately (baseline first on even reps,
+frontlines first on odd ones), each run in a fresh Python subprocess:
+
+* baseline: :func:`baseline.run_baseline` over the workload's inputs;
+* frontlines: :func:`engine.run_frontlines`, a full rebuild into a new store file:
+  ingest (``derive="primary"``), per-oblast areas of every snapshot, every figure
+  read back.
+
+Both clip with the shipped land-clipped oblasts of frontlines (written to a temporary
+GeoJSON for the baseline). The figures of the first run of each side are compared
+snapshot by snapshot (area, gained, lost: within 0.01 % or 0.1 km²; per-oblast area:
+within 0.01 % or 0.1 km²).
+
+Measured per run: wall time and CPU time (user + sys of the process and its
+children) of the work itself (after imports), the whole subprocess's CPU and peak
+RSS (``os.wait4``: the largest single process), the peak of the summed RSS of the
+process tree (sampled every 50 ms), and the CPU time other processes used on the
+machine during the run (``/proc/stat``), since the machine may be shared.
+
+With W1 also: (a) incremental update, adding the last W1 snapshot to a store holding
+all the others (median of 5 copies of the prepared store, target < 0.5 s) and
+(b) query latency of ``api.change(start, end, by="oblast")`` between random snapshot
+times (200 warm queries, target p95 < 50 ms).
+
+Everything goes to ``bench/results.json`` (``--json`` to change). W1/W2 are unpacked
+from the shared archives into a temporary directory unless ``--dir-w1`` / ``--dir-w2``
+name unpacked folders. ``--quick``: the first 100 snapshots of each workload, one rep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import workloads  # noqa: E402
+
+DEFAULT_REPS = {"W1": 2, "W2": 3, "W3": 3}
+QUICK_LIMIT = 100
+#: tolerances of the check: |difference| <= max(ABS_KM2, REL * |baseline value|)
+ABS_KM2 = 0.1
+REL = 1e-4
+
+
+
+# =========================================================================== child side
+def _cpu() -> float:
+    """user + sys CPU of this process and its reaped children."""
+    import resource
+
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def _child(spec_path: str) -> int:
+    """Run one side of one workload (or the extras) and write the result as JSON.
+
+    Only the side's own libraries are imported: the baseline process never imports
+    frontlines' store or ingest, the frontlines process never imports geopandas.
+    """
+    spec = json.loads(Path(spec_path).read_text())
+    kind = spec["kind"]
+    out: dict[str, Any] = {"kind": kind}
+    timings: dict[str, Any] = {}
+    if kind == "baseline":
+        import baseline
+
+        inputs = workloads.list_inputs(spec["workload"], spec["folder"])
+        c0, t0 = _cpu(), time.perf_counter()
+        rows = baseline.run_baseline(spec["workload"], inputs, Path(spec["oblasts"]), name_field="name", timings=timings)
+        out.update(wall_s=time.perf_counter() - t0, cpu_s=_cpu() - c0, rows=rows, timings=timings)
+    elif kind == "frontlines":
+        import engine
+
+        c0, t0 = _cpu(), time.perf_counter()
+        rows = engine.run_frontlines(
+            spec["workload"], Path(spec["folder"]), Path(spec["store"]), workers=spec.get("workers"), timings=timings
+        )
+        out.update(wall_s=time.perf_counter() - t0, cpu_s=_cpu() - c0, rows=rows, timings=timings)
+        if spec.get("store_bytes"):
+            out["store_bytes"] = Path(spec["store"]).stat().st_size
+    elif kind == "extras":
+        import engine
+
+        c0, t0 = _cpu(), time.perf_counter()
+        prep = engine.prepare_incremental(Path(spec["folder"]), Path(spec["prepared"]), derive=spec["derive"])
+        ref = spec.get("reference")
+        inc = engine.incremental_update(
+            Path(spec["prepared"]), Path(spec["new_file"]), Path(spec["work"]),
+            reps=spec["reps"], derive=spec["derive"], reference=ref,
+        )
+        q = engine.query_latency(Path(spec["work"]), queries=spec["queries"], warmup=spec["warmup"])
+        out.update(wall_s=time.perf_counter() - t0, cpu_s=_cpu() - c0, prepare=prep, incremental=inc, queries=q)
+    else:
+        raise SystemExit(f"unknown child kind {kind!r}")
+    Path(spec["out"]).write_text(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+# =========================================================================== parent side
+def _proc_table() -> tuple[dict[int, list[int]], dict[int, int]]:
+    """(ppid -> child pids, pid -> RSS bytes) of every process, from /proc."""
+    kids: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                s = f.read()
+        except OSError:
+            continue
+        fields = s[s.rfind(b")") + 2 :].split()
+        kids[int(fields[1])].append(int(d))
+        rss[int(d)] = int(fields[21]) * page
+    return kids, rss
+
+
+class _TreeRSS(threading.Thread):
+    """Samples the summed RSS of a process and its descendants; keeps the peak."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak, self.peak_procs = pid, every, 0, 0
+        self._stop_evt = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_evt.is_set():
+            kids, rss = _proc_table()
+            todo, total, n = [self.pid], 0, 0
+            while todo:
+                p = todo.pop()
+                if p in rss:
+                    total += rss[p]
+                    n += 1
+                todo.extend(kids.get(p, ()))
+            if total > self.peak:
+                self.peak, self.peak_procs = total, n
+            self._stop_evt.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_evt.set()
+        self.join()
+
+
+def _busy_cpu_s() -> float:
+    """Busy CPU seconds of the whole machine since boot (/proc/stat, all cores)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    busy = sum(v[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def run_child(spec: dict, tmp: Path, label: str) -> dict:
+    """Run one child with ``spec``; add its process-level measurements to its result."""
+    spec_path = tmp / f"{label}.spec.json"
+    out_path = tmp / f"{label}.out.json"
+    log_path = tmp / f"{label}.log"
+    spec = dict(spec, out=str(out_path))
+    spec_path.write_text(json.dumps(spec))
+    busy0, load0, t0 = _busy_cpu_s(), os.getloadavg()[0], time.perf_counter()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", str(spec_path)],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=str(BENCH.parent))
+        sampler = _TreeRSS(proc.pid)
+        sampler.start()
+        _, status, ru = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        sampler.stop()
+    busy = _busy_cpu_s() - busy0
+    if proc.returncode != 0 or not out_path.exists():
+        tail = log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{label} failed (exit {proc.returncode}):\n{tail}")
+    res = json.loads(out_path.read_text())
+    proc_cpu = ru.ru_utime + ru.ru_stime
+    res.update(
+        process_wall_s=wall,
+        process_cpu_s=proc_cpu,
+        max_rss_mb=ru.ru_maxrss / 1024,  # KiB on Linux: the largest single process
+        tree_rss_peak_mb=sampler.peak / 2**20,
+        tree_rss_peak_processes=sampler.peak_procs,
+        other_cpu_s=max(0.0, busy - proc_cpu),
+        loadavg_1m_before=load0,
+        loadavg_1m_after=os.getloadavg()[0],
+    )
+    return res
+
+
+# --------------------------------------------------------------------------- check
+def _tol(b: float) -> float:
+    return max(ABS_KM2, REL * abs(b))
+
+
+def compare(base_rows: list[dict], fl_rows: list[dict], *, worst: int = 5) -> dict:
+    """Snapshot-by-snapshot comparison of the two sides (baseline is the reference)."""
+    b = {r["key"]: r for r in base_rows}
+    f = {r["key"]: r for r in fl_rows}
+    out: dict[str, Any] = {
+        "snapshots_baseline": len(base_rows),
+        "snapshots_frontlines": len(fl_rows),
+        "duplicate_keys": {"baseline": len(base_rows) - len(b), "frontlines": len(fl_rows) - len(f)},
+        "only_baseline": sorted(set(b) - set(f))[:20],
+        "only_frontlines": sorted(set(f) - set(b))[:20],
+        "tolerance": f"|d| <= max({ABS_KM2} km2, {REL * 100:g} % of the baseline value)",
+    }
+    common = [k for k in b if k in f]
+    mism: dict[str, list] = {"area_km2": [], "gained_km2": [], "lost_km2": [], "oblast_km2": []}
+    diffs: dict[str, list] = {k: [] for k in mism}
+    for k in common:
+        rb, rf = b[k], f[k]
+        for m in ("area_km2", "gained_km2", "lost_km2"):
+            d = rf[m] - rb[m]
+            diffs[m].append((abs(d), k, rb[m], rf[m]))
+            if abs(d) > _tol(rb[m]):
+                mism[m].append(k)
+        for name, vb in rb["oblasts"].items():
+            vf = rf["oblasts"].get(name)
+            if vf is None:
+                mism["oblast_km2"].append(f"{k}:{name} missing")
+                continue
+            d = vf - vb
+            diffs["oblast_km2"].append((abs(d), f"{k} {name}", vb, vf))
+            if abs(d) > _tol(vb):
+                mism["oblast_km2"].append(f"{k} {name}")
+        extra = set(rf["oblasts"]) - set(rb["oblasts"])
+        if extra:
+            mism["oblast_km2"].extend(f"{k}:{n} not in baseline" for n in sorted(extra))
+    out["compared"] = len(common)
+    out["mismatches"] = {m: len(v) for m, v in mism.items()}
+    out["mismatches_total"] = sum(len(v) for v in mism.values()) + len(out["only_baseline"]) + len(out["only_frontlines"])
+    out["mismatch_keys"] = {m: v[:20] for m, v in mism.items() if v}
+    out["worst"] = {
+        m: [{"key": k, "baseline": round(vb, 4), "frontlines": round(vf, 4), "diff": round(vf - vb, 4)}
+            for _, k, vb, vf in sorted(v, reverse=True)[:worst]]
+        for m, v in diffs.items()
+    }
+    out["max_abs_diff_km2"] = {m: (round(max(v)[0], 4) if v else None) for m, v in diffs.items()}
+    out["median_abs_diff_km2"] = {m: (round(statistics.median(x[0] for x in v), 5) if v else None) for m, v in diffs.items()}
+    return out
+
+
+def _same_rows(a: list[dict], b: list[dict]) -> float:
+    """Largest absolute difference between two runs of the same side (0.0 = identical)."""
+    worst = 0.0
+    for ra, rb in zip(a, b):
+        for m in ("area_km2", "gained_km2", "lost_km2"):
+            worst = max(worst, abs(ra[m] - rb[m]))
+        for n, v in ra["oblasts"].items():
+            worst = max(worst, abs(v - rb["oblasts"].get(n, float("nan"))))
+    return worst if len(a) == len(b) else float("inf")
+
+
+# --------------------------------------------------------------------------- machine
+def machine_info() -> dict:
+    import geopandas
+    import pyproj
+    import shapely
+
+    import frontlines
+
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split(":", 1)[1].strip()
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=str(BENCH.parent)).stdout.strip()
+    return {
+        "hostname": platform.node(),
+        "platform": platform.platform(),
+        "cpu_model": cpu_model,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "memory": mem,
+        "python": platform.python_version(),
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "geopandas": geopandas.__version__,
+        "pyproj": pyproj.__version__,
+        "proj": pyproj.proj_version_str,
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "frontlines": getattr(frontlines, "__version__", "?"),
+        "git_commit": commit,
+    }
+
+
+# --------------------------------------------------------------------------- report
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def summarize(runs: dict[str, dict[str, list[dict]]]) -> list[dict]:
+    """One row per (workload, side): medians over reps and baseline / frontlines ratios."""
+    rows = []
+    for w, sides in runs.items():
+        med = {}
+        for side in ("baseline", "frontlines"):
+            rs = sides.get(side) or []
+            if not rs:
+                continue
+            med[side] = {
+                "workload": w,
+                "side": side,
+                "snapshots": len(rs[0]["rows"]) if "rows" in rs[0] else rs[0]["snapshots"],
+                "reps": len(rs),
+                "wall_s": _median(rs, "wall_s"),
+                "wall_s_all": [round(r["wall_s"], 2) for r in rs],
+                "cpu_s": _median(rs, "cpu_s"),
+                "cpu_s_all": [round(r["cpu_s"], 2) for r in rs],
+                "tree_rss_peak_mb": max(r["tree_rss_peak_mb"] for r in rs),
+                "max_rss_mb": max(r["max_rss_mb"] for r in rs),
+                "other_cpu_s": _median(rs, "other_cpu_s"),
+            }
+        if "baseline" in med and "frontlines" in med:
+            b, f = med["baseline"], med["frontlines"]
+            f["ratio_wall"] = b["wall_s"] / f["wall_s"]
+            f["ratio_cpu"] = b["cpu_s"] / f["cpu_s"]
+        rows.extend(med.values())
+    return rows
+
+
+def format_table(summary: list[dict], extras: dict | None) -> str:
+    head = ("workload", "snaps", "side", "reps", "wall s", "CPU s", "peak RSS MB", "largest proc MB",
+            "others' CPU", "base/fl wall", "base/fl CPU")
+    lines = []
+    for r in summary:
+        others = r["other_cpu_s"] / r["wall_s"] if r["wall_s"] else 0.0
+        lines.append((
+            r["workload"], f"{r['snapshots']:,}", r["side"], str(r["reps"]), f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}",
+            f"{r['tree_rss_peak_mb']:.0f}", f"{r['max_rss_mb']:.0f}", f"{others:.2f} cores",
+            f"{r['ratio_wall']:.1f}x" if "ratio_wall" in r else "",
+            f"{r['ratio_cpu']:.1f}x" if "ratio_cpu" in r else "",
+        ))
+    widths = [max(len(h), *(len(x[i]) for x in lines)) if lines else len(h) for i, h in enumerate(head)]
+    fmt = lambda row: "| " + " | ".join(c.ljust(wd) for c, wd in zip(row, widths)) + " |"  # noqa: E731
+    out = [fmt(head), "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"]
+    out += [fmt(x) for x in lines]
+    if extras:
+        inc, q = extras["incremental"], extras["queries"]
+        ok_inc = "OK" if inc["median_s"] < inc["target_s"] else "MISSED"
+        ok_q = "OK" if q["p95_ms"] < q["target_p95_ms"] else "MISSED"
+        out.append("")
+        out.append(
+            f"(a) incremental: W1 store of {extras['prepare']['snapshots']:,} snapshots + 1 file, ingest + area by oblast: "
+            f"median {inc['median_s']:.3f} s of {inc['reps']} (ingest {inc['median_ingest_s']:.3f} s, "
+            f"area by oblast {inc['median_area_by_oblast_s']:.3f} s); target < {inc['target_s']} s: {ok_inc}"
+        )
+        out.append(
+            f"(b) query: change(start, end, by=oblast) between random snapshot times, {q['snapshots']:,} snapshots, "
+            f"{q['queries']} warm queries: p50 {q['p50_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms, max {q['max_ms']:.1f} ms; "
+            f"target p95 < {q['target_p95_ms']:.0f} ms: {ok_q}"
+        )
+    return "\n".join(out)
+
+
+def format_check(checks: dict[str, dict]) -> str:
+    out = []
+    for w, c in checks.items():
+        mm = c["mismatches"]
+        out.append(
+            f"{w}: {c['compared']:,} snapshots compared, mismatches {c['mismatches_total']} "
+            f"(area {mm['area_km2']}, gained {mm['gained_km2']}, lost {mm['lost_km2']}, oblast cells {mm['oblast_km2']}"
+            f"; keys only in baseline {len(c['only_baseline'])}, only in frontlines {len(c['only_frontlines'])}); "
+            "max |diff| km2: " + ", ".join(f"{m} {v}" for m, v in c["max_abs_diff_km2"].items())
+        )
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- main
+def _source_dir(workload: str, given: Path | None, tmp: Path, notes: dict) -> Path | None:
+    if workload == "W3":
+        return given
+    if given is not None:
+        return given
+    archive = workloads.data_root() / workloads.ARCHIVES[workload]
+    t0 = time.perf_counter()
+    d = workloads.unpack(archive, tmp / f"unpacked-{workload}")
+    notes[workload] = {"archive": archive.name, "unpack_s": round(time.perf_counter() - t0, 2)}
+    print(f"unpacked {archive.name} in {notes[workload]['unpack_s']} s (not timed)", flush=True)
+    return d
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--child"]:
+        return _child(argv[1])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workloads", default="W1,W2,W3", help="comma-separated subset of W1,W2,W3")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions per side (default W1 2, W2/W3 3)")
+    ap.add_argument("--quick", action="store_true", help=f"first {QUICK_LIMIT} snapshots of each, 1 rep (smoke run)")
+    ap.add_argument("--limit", type=int, default=None, help="first N snapshots of each workload")
+    ap.add_argument("--dir-w1", type=Path, default=None, help="unpacked W1 folder (default: unpack the archive)")
+    ap.add_argument("--dir-w2", type=Path, default=None, help="unpacked W2 folder (default: unpack the archive)")
+    ap.add_argument("--dir-w3", type=Path, default=None, help="ISW layer folder (default: shared isw-2022/layers)")
+    ap.add_argument("--workers", type=int, default=None, help="frontlines ingest workers (default: its own)")
+    ap.add_argument("--no-extras", action="store_true", help="skip the incremental-update and query-latency runs")
+    ap.add_argument("--inc-reps", type=int, default=5)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--json", type=Path, default=BENCH / "results.json", help="results file (default bench/results.json)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (stores, per-run outputs)")
+    args = ap.parse_args(argv)
+
+    wls = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    bad = [w for w in wls if w not in workloads.WORKLOADS]
+    if bad:
+        ap.error(f"unknown workload(s) {', '.join(bad)}")
+    limit = QUICK_LIMIT if args.quick else args.limit
+    started = dt.datetime.now(dt.timezone.utc)
+    t_start = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="frontlines-bench-run-"))
+    dirs = {"W1": args.dir_w1, "W2": args.dir_w2, "W3": args.dir_w3}
+    import engine  # the parent only uses it for the oblast file and staging (no timing here)
+
+    results: dict[str, Any] = {
+        "command": "python bench/run.py " + " ".join(argv),
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "settings": {"workloads": wls, "quick": args.quick, "limit": limit, "workers": args.workers,
+                     "reps": {w: (1 if args.quick and args.reps is None else (args.reps or DEFAULT_REPS[w])) for w in wls},
+                     "tolerance": {"abs_km2": ABS_KM2, "rel": REL},
+                     "oblasts": "frontlines shipped land-clipped oblast layer (27 units), name = English name"},
+        "unpack": {},
+        "runs": {},
+        "checks": {},
+    }
+    try:
+        oblasts_path = tmp / "oblasts.geojson"
+        engine.write_oblast_geojson(oblasts_path)
+        staged: dict[str, tuple[Path, list[Path]]] = {}
+        for w in wls:
+            src = _source_dir(w, dirs[w], tmp, results["unpack"])
+            inputs = workloads.list_inputs(w, src, limit)
+            staged[w] = (engine.stage_inputs(inputs, tmp / f"inputs-{w}"), inputs)
+
+        fl_rows: dict[str, list[dict]] = {}
+        for w in wls:
+            folder, inputs = staged[w]
+            reps = results["settings"]["reps"][w]
+            runs: dict[str, list[dict]] = {"baseline": [], "frontlines": []}
+            first_rows: dict[str, list[dict]] = {}
+            repeat_diff: dict[str, float] = {"baseline": 0.0, "frontlines": 0.0}
+            for rep in range(reps):
+                order = ("baseline", "frontlines") if rep % 2 == 0 else ("frontlines", "baseline")
+                for side in order:
+                    label = f"{w}-{side}-{rep}"
+                    spec = {"kind": side, "workload": w, "folder": str(folder), "oblasts": str(oblasts_path),
+                            "store": str(tmp / f"{w}-store.sqlite"), "workers": args.workers, "store_bytes": True}
+                    print(f"{label}: {len(inputs):,} snapshots ...", end=" ", flush=True)
+                    res = run_child(spec, tmp, label)
+                    print(f"wall {res['wall_s']:.2f} s, CPU {res['cpu_s']:.2f} s, peak RSS {res['tree_rss_peak_mb']:.0f} MB, "
+                          f"others' CPU {res['other_cpu_s'] / max(res['process_wall_s'], 1e-9):.2f} cores", flush=True)
+                    rows = res.pop("rows")
+                    res["snapshots"] = len(rows)
+                    if side not in first_rows:
+                        first_rows[side] = rows
+                    else:
+                        repeat_diff[side] = max(repeat_diff[side], _same_rows(first_rows[side], rows))
+                    runs[side].append(res)
+                    Path(tmp / f"{w}-store.sqlite").unlink(missing_ok=True)
+            results["runs"][w] = runs
+            check = compare(first_rows["baseline"], first_rows["frontlines"])
+            check["repeat_max_abs_diff_km2"] = repeat_diff
+            results["checks"][w] = check
+            fl_rows[w] = first_rows["frontlines"]
+            print(format_check({w: check}), flush=True)
+            if args.keep:
+                for side, rows in first_rows.items():
+                    (tmp / f"{w}-{side}-rows.json").write_text(json.dumps(rows, ensure_ascii=False))
+
+        extras = None
+        if "W1" in wls and not args.no_extras:
+            folder, inputs = staged["W1"]
+            prev_folder = engine.stage_inputs(inputs[:-1], tmp / "inputs-W1-minus-last")
+            key = workloads.time_key("W1", inputs[-1])
+            ref = next((r for r in fl_rows["W1"] if r["key"] == key), None)
+            spec = {"kind": "extras", "folder": str(prev_folder), "new_file": str(inputs[-1]),
+                    "prepared": str(tmp / "W1-prepared.sqlite"), "work": str(tmp / "W1-work.sqlite"),
+                    "derive": "all", "reps": args.inc_reps, "queries": args.queries, "warmup": 20, "reference": ref}
+            print(f"extras: W1 store of {len(inputs) - 1:,} snapshots (derive=all, oblast table) + {inputs[-1].name} ...",
+                  flush=True)
+            extras = run_child(spec, tmp, "extras")
+            results["extras"] = extras
+        results["summary"] = summarize(results["runs"])
+        results["table"] = format_table(results["summary"], extras)
+        results["check_text"] = format_check(results["checks"])
+        results["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        results["total_s"] = round(time.perf_counter() - t_start, 1)
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        print()
+        print(results["table"])
+        print()
+        print(results["check_text"])
+        print(f"\nresults: {args.json}  (total {results['total_s']} s)")
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
