@@ -29,7 +29,7 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.derive import derive_layers, region_area_table
 from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError, StoreError
-from frontlines.ingest import IngestReport, ingest
+from frontlines.pipeline import IngestReport, ingest
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.store import SQLiteStore, default_store_path
 from frontlines.times import parse_user_time, periods, utc_text

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from frontlines import api
-from frontlines.ingest import IngestReport
+from frontlines.pipeline import IngestReport
 from frontlines.store import SQLiteStore
 
 __all__ = ["DEMO_SOURCE", "demo_archive", "demo_summary", "ingest_demo"]

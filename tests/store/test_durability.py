@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from frontlines import ingest as ingest_mod
+from frontlines import pipeline as ingest_mod
 from frontlines.cli import main
-from frontlines.ingest import ingest
+from frontlines.pipeline import ingest
 from frontlines.store import SQLiteStore
 from frontlines.store.payloads import KEYFRAME_EVERY
 from tests.conftest import require_data

@@ -1,4 +1,4 @@
-"""Ingest: payloads -> snapshots in the store, in one transaction.
+"""The ingest pipeline: payloads -> snapshots in the store, in one transaction.
 
 Three steps, each doing work once per distinct thing:
 
