@@ -46,7 +46,7 @@ def test_gained_minus_lost_is_the_area_difference(a, b) -> None:
 @given(boxes(), boxes())
 def test_area_is_additive_over_disjoint_parts(p, q) -> None:
     q_only = shapely.difference(q, p)
-    assert area_km2(shapely.union(p, q)) == pytest.approx(area_km2(p) + area_km2(q_only), rel=1e-9, abs=1e-6)
+    assert area_km2(shapely.union(p, q)) == pytest.approx(area_km2(p) + area_km2(q_only), rel=1e-7, abs=1e-6)  # overlays add vertices: 1e-7 of the area
 
 
 @settings(max_examples=40, deadline=None)
