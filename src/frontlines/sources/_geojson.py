@@ -8,6 +8,7 @@ polygon once.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -19,7 +20,9 @@ import shapely
 
 from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import SourceFormatError
-from frontlines.model import LayerKey
+from frontlines.hashing import content_hash
+from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.sources._payloads import Payload
 
 __all__ = ["LayerCollector", "PartCache", "features_of"]
 
@@ -127,3 +130,26 @@ class LayerCollector:
     def frozen_layers(self) -> dict[LayerKey, tuple[Any, ...]]:
         """Layers as tuples, sorted by key."""
         return {k: tuple(v) for k, v in sorted(self.layers.items())}
+
+    def snapshot(
+        self,
+        payload: Payload,
+        *,
+        source: str,
+        conflict: str,
+        published_at: dt.datetime,
+        declared: tuple[LayerKey, ...],
+        primary: LayerKey,
+    ) -> Snapshot:
+        """The snapshot of what was collected; ``declared`` layers are present even when empty."""
+        layers: dict[LayerKey, tuple[Any, ...]] = {k: () for k in declared}
+        layers.update(self.frozen_layers())
+        return Snapshot(
+            source=source,
+            conflict=conflict,
+            published_at=published_at,
+            provenance=Provenance(payload.basename, content_hash(payload.data)),
+            layers=layers,
+            primary=primary,
+            notes=self.notes(),
+        )

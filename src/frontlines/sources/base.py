@@ -12,7 +12,7 @@ from frontlines.model import LayerKey, Snapshot
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload
 
-__all__ = ["Adapter", "IngestOptions", "check_not_future", "parse_date_text"]
+__all__ = ["Adapter", "IngestOptions", "check_not_future", "compact_date", "parse_date_text"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,14 @@ def check_not_future(when: dt.datetime, *, name: str, now: dt.datetime) -> dt.da
     if when.year < 1900:
         raise DateError(f"{name}: implausible date {when.isoformat()}")
     return when
+
+
+def compact_date(text: str, *, name: str) -> dt.datetime:
+    """Midnight UTC of a ``YYYYMMDD`` date found in a file name."""
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise DateError(f"{name}: invalid date {text!r} in the file name") from exc
 
 
 _DATE_PATTERNS = (

@@ -20,12 +20,11 @@ import datetime as dt
 import re
 
 from frontlines.errors import DateError
-from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.model import Snapshot
 from frontlines.sources import deepstate_classes
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload, load_json
-from frontlines.sources.base import IngestOptions, check_not_future
-from frontlines.hashing import content_hash
+from frontlines.sources.base import IngestOptions, check_not_future, compact_date
 
 __all__ = ["DeepStateDaily", "DeepStateHistory"]
 
@@ -58,16 +57,10 @@ class DeepStateHistory:
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
         collector.add_features(features_of(doc, name=payload.name), _classify_history)
-        layers = {k: () for k in (deepstate_classes.CONTROL, deepstate_classes.CONTESTED, deepstate_classes.REGAINED)}
-        layers.update(collector.frozen_layers())
-        return Snapshot(
-            source=options.source_name or "deepstate-history",
-            conflict=options.conflict,
-            published_at=published,
-            provenance=Provenance(payload.basename, content_hash(payload.data)),
-            layers=layers,
+        return collector.snapshot(
+            payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
+            declared=(deepstate_classes.CONTROL, deepstate_classes.CONTESTED, deepstate_classes.REGAINED),
             primary=self.primary,
-            notes=collector.notes(),
         )
 
 
@@ -84,22 +77,12 @@ class DeepStateDaily:
         m = _DAILY_NAME.search(payload.basename)
         if not m:
             raise DateError(f"{payload.name}: no date in the file name (expected deepstatemap_data_YYYYMMDD.geojson)")
-        try:
-            day = dt.datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=dt.timezone.utc)
-        except ValueError as exc:
-            raise DateError(f"{payload.name}: invalid date {m.group(1)!r} in the file name") from exc
+        day = compact_date(m.group(1), name=payload.name)
         published = check_not_future(day + dt.timedelta(hours=3), name=payload.name, now=options.now)
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
         collector.add_features(features_of(doc, name=payload.name), lambda _p: ("layer", deepstate_classes.CONTROL))
-        layers: dict[LayerKey, tuple] = {deepstate_classes.CONTROL: ()}
-        layers.update(collector.frozen_layers())
-        return Snapshot(
-            source=options.source_name or "deepstate-daily",
-            conflict=options.conflict,
-            published_at=published,
-            provenance=Provenance(payload.basename, content_hash(payload.data)),
-            layers=layers,
-            primary=self.primary,
-            notes=collector.notes(),
+        return collector.snapshot(
+            payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
+            declared=(deepstate_classes.CONTROL,), primary=self.primary,
         )

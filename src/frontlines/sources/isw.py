@@ -22,11 +22,10 @@ import datetime as dt
 import re
 
 from frontlines.errors import DateError, UnknownClassError
-from frontlines.hashing import content_hash
-from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.model import LayerKey, Snapshot
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload, load_json
-from frontlines.sources.base import IngestOptions, check_not_future
+from frontlines.sources.base import IngestOptions, check_not_future, compact_date
 
 __all__ = ["ISW", "ISW_LAYERS"]
 
@@ -59,22 +58,12 @@ class ISW:
             raise UnknownClassError(
                 f"{payload.name}: unknown ISW layer {m.group(2)!r}; known: {', '.join(ISW_LAYERS)}"
             )
-        try:
-            day = dt.datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=dt.timezone.utc)
-        except ValueError as exc:
-            raise DateError(f"{payload.name}: invalid date {m.group(1)!r} in the file name") from exc
+        day = compact_date(m.group(1), name=payload.name)
         published = check_not_future(day + dt.timedelta(hours=23), name=payload.name, now=options.now)
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
         collector.add_features(features_of(doc, name=payload.name), lambda _p: ("layer", layer))
-        layers: dict[LayerKey, tuple] = {layer: ()}
-        layers.update(collector.frozen_layers())
-        return Snapshot(
-            source=options.source_name or "isw",
-            conflict=options.conflict,
-            published_at=published,
-            provenance=Provenance(payload.basename, content_hash(payload.data)),
-            layers=layers,
-            primary=self.primary,
-            notes=collector.notes(),
+        return collector.snapshot(
+            payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
+            declared=(layer,), primary=self.primary,
         )

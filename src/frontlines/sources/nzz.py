@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from frontlines.errors import DateError, SourceFormatError
-from frontlines.hashing import content_hash
-from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.model import LayerKey, Snapshot
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload, load_json
 from frontlines.sources.base import IngestOptions, check_not_future
@@ -63,17 +62,10 @@ class NZZ:
         collector.add_features(features, classify)
         gains = LayerCollector(payload.name, cache)
         gains.add_features(features, lambda p: ("layer", ADVANCE) if p.get("type") == "gains" else ("excluded", "n/a"))
-        layers: dict[LayerKey, tuple] = {CONTROL: (), ADVANCE: (), REGAINED: ()}
-        layers.update(collector.frozen_layers())
-        layers.update(gains.frozen_layers())
-        if not layers[CONTROL]:
+        if not collector.layers.get(CONTROL):
             raise SourceFormatError(f"{payload.name}: no nochange or gains polygons")
-        return Snapshot(
-            source=options.source_name or "nzz",
-            conflict=options.conflict,
-            published_at=published,
-            provenance=Provenance(payload.basename, content_hash(payload.data)),
-            layers=layers,
-            primary=CONTROL,
-            notes=collector.notes(),
+        collector.layers[ADVANCE] = gains.layers.get(ADVANCE, [])
+        return collector.snapshot(
+            payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
+            declared=(CONTROL, ADVANCE, REGAINED), primary=CONTROL,
         )
