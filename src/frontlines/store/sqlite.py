@@ -208,6 +208,18 @@ class SQLiteStore:
         """The schema version written in the file."""
         return int(self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
 
+    def backup(self, dest: str | Path) -> Path:
+        """Copy the store, consistently, into a new file (SQLite online backup)."""
+        dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest} exists; choose a new file for the backup")
+        target = sqlite3.connect(dest)
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+        return dest
+
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
