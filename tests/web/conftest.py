@@ -14,6 +14,8 @@ import pytest
 
 from frontlines import api
 
+#: TestClient's default Host (testserver) is refused by the Host check: use a loopback name.
+BASE_URL = "http://127.0.0.1"
 #: Daily files up to this date go into the base store; later ones are left for ingest tests.
 SPLIT = "20250601"
 
@@ -59,7 +61,7 @@ def client(base_store: Path) -> Iterator[object]:
 
     from frontlines.web import create_app
 
-    with TestClient(create_app(base_store)) as c:
+    with TestClient(create_app(base_store), base_url=BASE_URL) as c:
         yield c
 
 

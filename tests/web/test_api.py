@@ -10,6 +10,8 @@ from frontlines import api
 from frontlines.cli import main as cli_main
 from frontlines.core.geodesy import area_km2
 
+from .conftest import BASE_URL
+
 pytestmark = pytest.mark.realdata
 
 
@@ -174,7 +176,7 @@ def test_cache_follows_store_changes(store_copy, daily_split) -> None:
 
     from frontlines.web import create_app
 
-    with TestClient(create_app(store_copy)) as c:
+    with TestClient(create_app(store_copy), base_url=BASE_URL) as c:
         before = c.get("/api/area?at=2026-12-31").json()
         assert c.get("/api/area?at=2026-12-31").json() == before  # cached
         st = api.open_store(store_copy)

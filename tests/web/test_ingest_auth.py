@@ -15,7 +15,7 @@ import pytest
 from frontlines import api
 from frontlines.web import create_app
 
-from .conftest import LiveServer
+from .conftest import BASE_URL, LiveServer
 
 pytestmark = pytest.mark.realdata
 TOKEN = "s3cret-token-for-tests"
@@ -25,7 +25,7 @@ TOKEN = "s3cret-token-for-tests"
 def tclient(store_copy):
     from fastapi.testclient import TestClient
 
-    with TestClient(create_app(store_copy, token=TOKEN, max_upload_bytes=8 * 1024 * 1024)) as c:
+    with TestClient(create_app(store_copy, token=TOKEN, max_upload_bytes=8 * 1024 * 1024), base_url=BASE_URL) as c:
         yield c
 
 

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -40,6 +40,7 @@ from frontlines.errors import (
 from frontlines.times import FREQS, parse_user_time, periods
 from frontlines.web import geo
 from frontlines.web.geo import BadParameter
+from frontlines.web.guard import GuardMiddleware, allowed_host_set
 from frontlines.web.stores import StorePool
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "MAX_PERIODS", "create_app"]
@@ -51,7 +52,7 @@ STATIC = Path(__file__).parent / "static"
 DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024
 #: Most periods one series request may ask for.
 MAX_PERIODS = 500
-#: Largest JSON body (claim text) accepted by POST endpoints other than uploads.
+#: Largest body (JSON: a claim text) accepted by POST endpoints other than the upload (413 beyond).
 MAX_JSON_BODY = 1024 * 1024
 #: Adapters an upload may name.
 UPLOAD_ADAPTERS = ("deepstate-history", "deepstate-daily", "isw", "nzz", "files")
@@ -141,6 +142,8 @@ def create_app(
     pool_size: int = 4,
     cache_entries: int = 512,
     cache_bytes: int = 256 * 1024 * 1024,
+    host: str | None = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
 ) -> FastAPI:
     """The web app over the store at ``store_path``.
 
@@ -157,8 +160,16 @@ def create_app(
         Read connections shared by the request threads.
     cache_entries, cache_bytes : int
         Bounds of the in-memory cache of responses (keyed by the store's content).
+    host : str, optional
+        The address the server is bound to: a Host header naming it is accepted.
+    allowed_hosts : iterable of str
+        Further names accepted in Host headers (``--allow-host``); ``"*"`` accepts any.
+        Requests with any other Host (``localhost``, ``127.0.0.1`` and ``[::1]`` are
+        always accepted) get 400: a page whose name was re-pointed at this machine
+        (DNS rebinding) cannot read the API.
     """
     store_path = Path(store_path)
+    allowed = allowed_host_set(host, allowed_hosts)
     pool = StorePool(store_path, size=pool_size)
     cache = _LRU(cache_entries, cache_bytes)
     ingest_lock = threading.Lock()
@@ -179,6 +190,7 @@ def create_app(
     app.state.pool = pool
     app.state.token = token
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.allowed_hosts = allowed
 
     # ------------------------------------------------------------------- errors
     @app.exception_handler(FrontlinesError)
@@ -205,18 +217,6 @@ def create_app(
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - a bug
         log.exception("internal error on %s", request.url.path)
         return _error(500, f"internal error ({type(exc).__name__}); this is a bug in frontlines")
-
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[..., Any]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.url.path in ("/", "/index.html"):
-            response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-            )
-        return response
 
     # ------------------------------------------------------------------- helpers
     def cached(key: tuple[Any, ...], compute: Callable[[Any], Any], media: str = "application/json") -> Response:
@@ -454,6 +454,8 @@ def create_app(
         return Response(status_code=204)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost: a request with a foreign Host header is refused before anything else runs.
+    app.add_middleware(GuardMiddleware, allowed_hosts=allowed, max_body=MAX_JSON_BODY, streamed_paths=("/api/ingest",))
 
     _register_optional(app, cached, pool)
     return app
