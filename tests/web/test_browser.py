@@ -90,6 +90,8 @@ def test_slider_compare_and_shareable_url(page, server) -> None:
     last = page.locator("#date-label").text_content()
     assert _value(page, "#area-value") == api_.get("/api/area", params={"at": last}).json()["area_km2"]
     assert page.locator("#map path.leaflet-interactive").count() > 20  # region borders drawn
+    assert _value(page, "#frontline-value") == api_.get("/api/frontline", params={"at": last}).json()["length_km"]
+    assert page.locator(".leaflet-front-pane path").count() == 1
     _shot(page, "01-latest")
 
     # Move the slider back with the keyboard.
@@ -100,6 +102,7 @@ def test_slider_compare_and_shareable_url(page, server) -> None:
     at = page.locator("#date-label").text_content()
     assert at < last
     assert _value(page, "#area-value") == api_.get("/api/area", params={"at": at}).json()["area_km2"]
+    assert _value(page, "#frontline-value") == api_.get("/api/frontline", params={"at": at}).json()["length_km"]
     assert f"at={at}" in page.url
     _shot(page, "02-slider")
 
@@ -112,6 +115,9 @@ def test_slider_compare_and_shareable_url(page, server) -> None:
     assert _value(page, "#lost-value") == doc["lost_km2"]
     assert _value(page, "#net-value") == doc["net_km2"]
     assert page.locator(".leaflet-change-pane path").count() >= 1
+    assert page.locator(".leaflet-front-pane path").count() == 2  # both dates' front lines
+    assert _value(page, "#frontline-from-value") == api_.get("/api/frontline", params={"at": frm}).json()["length_km"]
+    assert _value(page, "#changed-count") == api_.get("/api/settlements", params={"from": frm, "to": at}).json()["count"]
     _shot(page, "03-compare")
 
     # The URL carries the state: a fresh page on it shows the same figures.
@@ -154,3 +160,47 @@ def test_region_click_and_claim_check(page, server) -> None:
     gained = next(f for f in ev["features"] if f["properties"]["kind"] == "gained")
     assert float(page.locator("#claim-message").get_attribute("data-evidence")) == gained["properties"]["area_km2"]
     _shot(page, "05-claim")
+
+
+def test_front_lines_settlement_status_and_changed_places(page, server) -> None:
+    """Compare 2024-09-01 -> 2025-02-01: both front lines, places coloured by status, the changed places listed."""
+    from playwright.sync_api import expect
+
+    api_ = httpx.Client(base_url=server.url, timeout=120)
+    frm, at = "2024-09-01", "2025-02-01"
+    with page.expect_response(lambda r: "/api/places.geojson" in r.url and f"at={at}" in r.url, timeout=60_000) as places:
+        page.goto(server.url + f"/?at={at}&cmp=1&from={frm}&by=&view=48.0,37.6,8")
+    _ready(page)
+
+    # Front lines of both dates, with the lengths of /api/frontline.
+    for sel, when in (("#frontline-value", at), ("#frontline-from-value", frm)):
+        assert _value(page, sel) == api_.get("/api/frontline", params={"at": when}).json()["length_km"], sel
+    assert page.locator(".leaflet-front-pane path").count() == 2
+
+    # Places coloured by their status at the selected date, as the API has it.
+    url = places.value.url
+    gj = api_.get(url[url.index("/api/"):]).json()
+    expected = {k: sum(f["properties"]["status"] == k for f in gj["features"]) for k in ("control", "contested", "none")}
+    assert expected["control"] > 0 and expected["none"] > 0
+    for k, n in expected.items():
+        expect(page.locator(f".leaflet-places-pane path.place.{k}")).to_have_count(n, timeout=30_000)
+
+    # The places that changed hands: the count and order of /api/settlements.
+    doc = api_.get("/api/settlements", params={"from": frm, "to": at}).json()
+    assert doc["count"] > 0
+    assert _value(page, "#changed-count") == doc["count"]
+    items = page.locator("#changed-list li")
+    expect(items).to_have_count(min(doc["count"], 150))
+    first = doc["settlements"][0]
+    assert items.first.text_content().startswith(first["display_name"])
+    _shot(page, "06-front-settlements")
+
+    # Clicking one zooms the map to it (the view is in the URL).
+    pick = doc["settlements"][min(3, doc["count"] - 1)]
+    items.nth(min(3, doc["count"] - 1)).click()
+    page.wait_for_function("() => /view=/.test(location.search) && Number(new URLSearchParams(location.search).get('view').split(',')[2]) >= 11")
+    lat, lon, zoom = (float(v) for v in page.evaluate("() => new URLSearchParams(location.search).get('view')").split(","))
+    assert abs(lat - pick["lat"]) < 0.01 and abs(lon - pick["lon"]) < 0.01 and zoom >= 11
+    assert items.nth(min(3, doc["count"] - 1)).get_attribute("class").endswith("active")
+    _ready(page)
+    _shot(page, "07-changed-place")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import inspect
+import json
 import logging
+import math
+import os
 import re
 import shutil
 import tempfile
@@ -30,7 +32,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontlines import __version__, api
+from frontlines import __version__, api, where
 from frontlines.errors import (
     FrontlinesError,
     InputTooLargeError,
@@ -54,6 +56,10 @@ DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024
 MAX_PERIODS = 500
 #: Largest body (JSON: a claim text) accepted by POST endpoints other than the upload (413 beyond).
 MAX_JSON_BODY = 1024 * 1024
+#: Largest ``tolerance_km`` of the front line (distance from borders and coast removed).
+MAX_TOLERANCE_KM = 50.0
+#: Environment variable that carries create_app's arguments to worker processes.
+CONFIG_ENV = "FRONTLINES_WEB_CONFIG"
 #: Adapters an upload may name.
 UPLOAD_ADAPTERS = ("deepstate-history", "deepstate-daily", "isw", "nzz", "files")
 
@@ -70,6 +76,22 @@ ByQ = Annotated[
 ]
 TolQ = Annotated[float, Query(description="Simplification tolerance for the browser, in `units` (0 = exact).")]
 UnitsQ = Annotated[Literal["km", "deg"], Query(description="Unit of `tolerance`: km or deg (degrees).")]
+ModeQ = Annotated[
+    Literal["outer", "inner", "both", "centre"],
+    Query(description="Grey zone: outer (its far edge), inner (control only), both, or centre (= `--contested`)."),
+]
+TolKmQ = Annotated[float, Query(description=f"Boundary within this distance (km) of borders and coast is not front (0..{MAX_TOLERANCE_KM:g}; = `--tolerance-km`).")]
+MinPopQ = Annotated[int, Query(ge=0, description="Only places with at least this population.")]
+RegionQ = Annotated[str | None, Query(description="Only places in this oblast / raion / hromada: a name or `oblast:UA-14`.", max_length=200)]
+OptFromQ = Annotated[str | None, Query(alias="from", description="Start date or ISO time (with `to`).", max_length=64)]
+OptToQ = Annotated[str | None, Query(alias="to", description="End date or ISO time (with `from`).", max_length=64)]
+OptAtQ = Annotated[str | None, Query(description="Date or ISO time (instead of `from` and `to`).", max_length=64)]
+
+
+def _tolerance_km(value: float) -> float:
+    if not math.isfinite(value) or not 0 <= value <= MAX_TOLERANCE_KM:
+        raise BadParameter(f"tolerance_km={value}: must be a number from 0 to {MAX_TOLERANCE_KM:g}")
+    return value
 
 
 def _status(exc: FrontlinesError) -> int:
@@ -114,6 +136,29 @@ class _LRU:
             while len(self._d) > self.entries or self._bytes > self.max_bytes:
                 _, v = self._d.popitem(last=False)
                 self._bytes -= len(v)
+
+
+class _LRUObjects:
+    """A small thread-safe LRU of computed Python objects."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._d: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            hit = self._d.get(key)
+            if hit is not None:
+                self._d.move_to_end(key)
+            return hit
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.entries:
+                self._d.popitem(last=False)
 
 
 class CheckBody(BaseModel):
@@ -219,12 +264,15 @@ def create_app(
         return _error(500, f"internal error ({type(exc).__name__}); this is a bug in frontlines")
 
     # ------------------------------------------------------------------- helpers
-    def cached(key: tuple[Any, ...], compute: Callable[[Any], Any], media: str = "application/json") -> Response:
+    def cached(key: tuple[Any, ...], compute: Callable[..., Any], media: str = "application/json", *,
+               with_fp: bool = False) -> Response:
+        """The response body of ``compute(store[, fingerprint])``, from the cache when the store is unchanged."""
         with pool.view() as (store, fp):
             full = (fp, *key)
             body = cache.get(full)
             if body is None:
-                body = orjson.dumps(compute(store), option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+                doc = compute(store, fp) if with_fp else compute(store)
+                body = orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
                 cache.put(full, body)
         return Response(body, media_type=media)
 
@@ -249,8 +297,8 @@ def create_app(
         from frontlines.web.optional import check_function
 
         return {
-            "frontline": hasattr(api, "frontline"),
-            "settlements": hasattr(api, "settlements"),
+            "frontline": True,
+            "settlements": True,
             "check": check_function() is not None,
         }
 
@@ -294,11 +342,8 @@ def create_app(
     def get_change(start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
                    tz: TzQ = "UTC",
                    depth: Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")] = False) -> Response:
-        extra = {"depth": True} if depth else {}
-        if depth and "depth" not in inspect.signature(api.change).parameters:
-            raise BadParameter("depth=true is not available in this version of frontlines")
         return cached(("change", start, end, source, layer, by, tz, depth),
-                      lambda st: api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, **extra))
+                      lambda st: api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, depth=depth))
 
     @app.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
     def get_series(start: FromQ, end: ToQ, freq: Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")] = "month",
@@ -341,6 +386,60 @@ def create_app(
                                   tol, change=doc, tolerance_deg=tol)
         return cached(("change.geojson", start, end, source, layer, tz, tol), compute, geojson)
 
+    # ------------------------------------------------------------------- where: front line, settlements
+    @app.get("/api/frontline", tags=["where"], summary="The line of contact at a time and its length (= `frontlines frontline --json`)")
+    def get_frontline(at: AtQ, source: SourceQ = None, layer: LayerQ = None, mode: ModeQ = "outer",
+                      tolerance_km: TolKmQ = 1.0, tz: TzQ = "UTC") -> Response:
+        tkm = _tolerance_km(tolerance_km)
+        return cached(("frontline", at, source, layer, mode, tkm, tz),
+                      lambda st: where.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm,
+                                                 tz=tz, geometry=False))
+
+    @app.get("/api/frontline.geojson", tags=["geometry"], summary="GeoJSON of the line of contact at a time (simplified to `tolerance`)")
+    def get_frontline_geojson(at: AtQ, source: SourceQ = None, layer: LayerQ = None, mode: ModeQ = "outer",
+                              tolerance_km: TolKmQ = 1.0, tz: TzQ = "UTC",
+                              tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+        tkm = _tolerance_km(tolerance_km)
+        tol = geo.tolerance_degrees(tolerance, units)
+
+        def compute(store: Any) -> Any:
+            doc = where.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
+                                  geometry=True)
+            line = doc.pop("geometry")
+            return geo.collection([(line, {**doc, "kind": "frontline"})], tol, frontline=doc, tolerance_deg=tol)
+        return cached(("frontline.geojson", at, source, layer, mode, tkm, tz, tol), compute, geojson)
+
+    @app.get("/api/settlements", tags=["where"],
+             summary="Settlements that changed status between two times, or under a layer at a time (= `frontlines settlements --json`)")
+    def get_settlements(start: OptFromQ = None, end: OptToQ = None, at: OptAtQ = None, source: SourceQ = None,
+                        layer: LayerQ = None, min_population: MinPopQ = 0, region: RegionQ = None,
+                        tz: TzQ = "UTC") -> Response:
+        if at is not None and (start is not None or end is not None):
+            raise BadParameter("give at, or from and to, not both")
+        if at is None and (start is None or end is None):
+            raise BadParameter("give at, or both from and to" if start is None and end is None
+                               else f"{'to' if end is None else 'from'} is missing: give both from and to (or at)")
+        if at is None and parse_user_time(end, tz=tz) < parse_user_time(start, tz=tz):
+            raise BadParameter(f"to={end} is before from={start}")
+        return cached(("settlements", start, end, at, source, layer, min_population, region, tz),
+                      lambda st: where.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
+                                                   min_population=min_population, region=region, tz=tz))
+
+    status_memo = _LRUObjects(16)
+
+    def place_status(store: Any, fp: tuple[Any, ...], at: str, source: str | None, layer: str | None,
+                     tz: str) -> tuple[dict[tuple[float, float, str], str], dict[str, Any]]:
+        """(lon, lat, name) -> status of the places under a layer or its grey zone at a time, and the doc's head."""
+        key = (fp, at, source, layer, tz)
+        hit = status_memo.get(key)
+        if hit is None:
+            doc = where.settlements(store, at=at, source=source, layer=layer, tz=tz)
+            table = {(r["lon"], r["lat"], r["name"]): r["status"] for r in doc["settlements"]}
+            head = {k: doc[k] for k in ("source", "layer", "at", "counts")}
+            hit = (table, head)
+            status_memo.put(key, hit)
+        return hit
+
     # ------------------------------------------------------------------- regions and places
     @app.get("/api/regions", tags=["regions"], summary="Shipped regions: id, name, parent, land area")
     def get_regions(by: Annotated[Literal["oblast", "raion", "hromada"], Query(description="Region layer.")] = "oblast") -> Response:
@@ -377,10 +476,12 @@ def create_app(
     @app.get("/api/places.geojson", tags=["regions"], summary="Settlements of the gazetteer as points (for the map)")
     def get_places(bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat (degrees).", max_length=200)] = None,
                    min_population: Annotated[int, Query(ge=0, description="Only places with at least this population.")] = 0,
-                   limit: Annotated[int, Query(ge=1, le=5000, description="At most this many places, most populous first.")] = 500) -> Response:
+                   limit: Annotated[int, Query(ge=1, le=5000, description="At most this many places, most populous first.")] = 500,
+                   at: Annotated[str | None, Query(description="Also each place's `status` at this time: control, contested or none (as `/api/settlements?at=`).", max_length=64)] = None,
+                   source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC") -> Response:
         box = geo.parse_bbox(bbox)
 
-        def compute(store: Any) -> Any:
+        def compute(store: Any, fp: tuple[Any, ...]) -> Any:
             import numpy as np
 
             from frontlines.sources.gazetteer import load_gazetteer
@@ -390,13 +491,21 @@ def create_app(
                 keep &= (gz.lon >= box[0]) & (gz.lon <= box[2]) & (gz.lat >= box[1]) & (gz.lat <= box[3])
             idx = np.flatnonzero(keep)
             idx = idx[np.argsort(-gz.population[idx], kind="stable")][:limit]
-            feats = [{"type": "Feature",
-                      "geometry": {"type": "Point", "coordinates": [round(float(gz.lon[i]), 5), round(float(gz.lat[i]), 5)]},
-                      "properties": {"id": gz.ids[i], "name": gz.names[i], "name_uk": gz.names_uk[i],
-                                     "population": int(gz.population[i]), "oblast": gz.oblasts[i], "raion": gz.raions[i]}}
-                     for i in idx]
-            return {"type": "FeatureCollection", "matched": int(keep.sum()), "features": feats}
-        return cached(("places", box, min_population, limit), compute, geojson)
+            table, head = place_status(store, fp, at, source, layer, tz) if at is not None else (None, None)
+            feats = []
+            for i in idx:
+                lon, lat = round(float(gz.lon[i]), 5), round(float(gz.lat[i]), 5)
+                props = {"id": gz.ids[i], "name": gz.names[i], "name_uk": gz.names_uk[i],
+                         "population": int(gz.population[i]), "oblast": gz.oblasts[i], "raion": gz.raions[i]}
+                if table is not None:
+                    props["status"] = table.get((lon, lat, gz.names[i]), "none")
+                feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props})
+            doc: dict[str, Any] = {"type": "FeatureCollection", "matched": int(keep.sum())}
+            if head is not None:
+                doc["status"] = head
+            doc["features"] = feats
+            return doc
+        return cached(("places", box, min_population, limit, at, source, layer, tz), compute, geojson, with_fp=True)
 
     # ------------------------------------------------------------------- ingest (token only)
     def require_token(request: Request) -> None:

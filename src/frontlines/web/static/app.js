@@ -1,4 +1,5 @@
-// The frontlines dashboard: map of the selected date, compare mode, charts, regions, claims.
+// The frontlines dashboard: map of the selected date with its front line and settlements by status,
+// compare mode (gained / lost ground, both front lines, places that changed hands), charts, regions, claims.
 // Talks only to this server's /api; state lives in the URL query string.
 "use strict";
 (() => {
@@ -12,6 +13,10 @@
   const GAINED = { color: "#7f0000", fillColor: "#d50000", fillOpacity: 0.75, weight: 1 };
   const LOST = { color: "#0d47a1", fillColor: "#2979ff", fillOpacity: 0.75, weight: 1 };
   const TOLERANCE_KM = 0.3;
+  const FRONT_NOW = { color: "#111", weight: 2.6, opacity: 0.9 };
+  const FRONT_FROM = { color: "#37474f", weight: 2, opacity: 0.9, dashArray: "6,5" };
+  const PLACE_FILL = { control: "#c62828", contested: "#ffa726", none: "#fff" };
+  const CHANGED_SHOWN = 150;   // rows of the changed-places list
 
   const state = {
     source: null, layers: null, primary: null, by: "oblast", region: null, places: true,
@@ -90,9 +95,13 @@
   map.createPane("regions").style.zIndex = 350;
   map.createPane("data").style.zIndex = 420;
   map.createPane("change").style.zIndex = 430;
+  map.createPane("front").style.zIndex = 440;
   map.createPane("places").style.zIndex = 450;
+  map.createPane("highlight").style.zIndex = 460;
   const groups = { regions: L.layerGroup().addTo(map), data: L.layerGroup().addTo(map),
-                   change: L.layerGroup().addTo(map), places: L.layerGroup().addTo(map) };
+                   change: L.layerGroup().addTo(map), front: L.layerGroup().addTo(map),
+                   places: L.layerGroup().addTo(map), changed: L.layerGroup().addTo(map),
+                   highlight: L.layerGroup().addTo(map) };
   const evidence = L.layerGroup().addTo(map);
   let regionLayer = null;
 
@@ -123,16 +132,23 @@
     const requests = state.layers.map(layer =>
       get("layer.geojson", { at, source: state.source, layer, tolerance: TOLERANCE_KM }).then(gj => [layer, gj]));
     const areaDoc = get("area", { at, source: state.source, layer: state.primary });
-    let changeReq = null;
+    const front = (when) => get("frontline.geojson", { at: when, source: state.source, layer: state.primary, tolerance: TOLERANCE_KM });
+    const frontReqs = [front(at)];
+    let changeReq = null, span = null;
     if (state.compare && state.from) {
-      const [a, b] = state.from <= at ? [state.from, at] : [at, state.from];
-      changeReq = get("change.geojson", { from: a, to: b, source: state.source, layer: state.primary, tolerance: 0.1 });
+      span = state.from <= at ? [state.from, at] : [at, state.from];
+      changeReq = get("change.geojson", { from: span[0], to: span[1], source: state.source, layer: state.primary, tolerance: 0.1 });
+      frontReqs.push(front(state.from));
     }
+    const changedReq = span ? loadChanged(span, seq).catch(() => {}) : (clearChanged(), null);  // errors shown by get()
+    schedulePlaces(0);
     const results = await Promise.all(requests);
     const area = await areaDoc;
     const change = changeReq ? await changeReq : null;
+    const fronts = await Promise.all(frontReqs);
     if (seq !== state.seq) return;  // a newer request superseded this one
     groups.data.clearLayers(); groups.change.clearLayers();
+    drawFronts(fronts);
     for (const [layer, gj] of results) {
       const status = layer.split(":")[1] || "other";
       const style = { ...(LAYER_STYLE[status] || LAYER_STYLE.other) };
@@ -155,25 +171,88 @@
     }
     if (state.region) refreshRegionArea();
     drawCharts();
+    if (changedReq) await changedReq;
   }
 
-  let placesTimer = null;
-  function schedulePlaces() { clearTimeout(placesTimer); placesTimer = setTimeout(drawPlaces, 250); }
+  // ------------------------------------------------------------------ front lines
+  function drawFronts([now, from]) {
+    groups.front.clearLayers();
+    const line = (gj, style, label) => {
+      const p = gj.frontline;
+      L.geoJSON(gj, { pane: "front", style })
+        .bindTooltip(`${label} ${p.at.slice(0, 10)}: ${num(p.length_km)} km`, { sticky: true }).addTo(groups.front);
+    };
+    if (from) line(from, FRONT_FROM, "front line at start");
+    line(now, FRONT_NOW, "front line");
+    setNum("frontline-value", now.frontline.length_km);
+    $("frontline-from").hidden = $("legend-from").hidden = !from;
+    if (from) setNum("frontline-from-value", from.frontline.length_km);
+  }
+
+  // ------------------------------------------------------------------ places that changed hands (compare)
+  function clearChanged() {
+    $("changed-panel").hidden = true; $("changed-list").innerHTML = ""; groups.changed.clearLayers(); groups.highlight.clearLayers();
+  }
+  async function loadChanged([a, b], seq) {
+    if (!state.primary.endsWith(":control")) { clearChanged(); return; }  // status needs a control layer
+    const doc = await get("settlements", { from: a, to: b, source: state.source, layer: state.primary });
+    if (seq !== state.seq) return;
+    clearChanged();
+    $("changed-panel").hidden = false;
+    setNum("changed-count", doc.count, v => Number(v).toLocaleString("en-US"));
+    $("changed-transitions").textContent = Object.entries(doc.transitions).map(([k, v]) => `${k.replace("->", " → ")}: ${v}`).join(" · ");
+    const list = $("changed-list");
+    doc.settlements.slice(0, CHANGED_SHOWN).forEach((r, i) => {
+      const li = document.createElement("li");
+      li.dataset.index = i; li.dataset.lon = r.lon; li.dataset.lat = r.lat;
+      li.className = `to-${r.to_status}`;
+      li.textContent = `${r.display_name} · ${r.population.toLocaleString("en-US")} · ${r.from_status} → ${r.to_status}` +
+        (r.date ? ` · ${r.date.slice(0, 10)}` : "");
+      li.title = `${r.raion ? r.raion + " raion, " : ""}${r.oblast || ""}`;
+      li.addEventListener("click", () => zoomToPlace(r, li));
+      list.appendChild(li);
+      L.circleMarker([r.lat, r.lon], { pane: "highlight", radius: 5, weight: 2, color: r.to_status === "control" ? "#7f0000" : "#0d47a1",
+        fillColor: PLACE_FILL[r.to_status] || "#fff", fillOpacity: 1 })
+        .bindTooltip(`${r.display_name}: ${r.from_status} → ${r.to_status}`).on("click", () => zoomToPlace(r, li)).addTo(groups.changed);
+    });
+    const more = doc.count - Math.min(doc.count, CHANGED_SHOWN);
+    $("changed-more").textContent = more > 0 ? `… and ${more.toLocaleString("en-US")} smaller places` : "";
+  }
+  function zoomToPlace(r, li) {
+    for (const x of document.querySelectorAll("#changed-list li")) x.classList.toggle("active", x === li);
+    li.scrollIntoView({ block: "nearest" });
+    groups.highlight.clearLayers();
+    L.circleMarker([r.lat, r.lon], { pane: "highlight", radius: 11, weight: 3, color: "#ffd600", fill: false, interactive: false })
+      .addTo(groups.highlight);
+    map.setView([r.lat, r.lon], Math.max(map.getZoom(), 11));
+  }
+
+  let placesTimer = null, placesSeq = 0, placesWaiting = false;
+  function schedulePlaces(delay = 250) {  // debounced; a waiting request counts as loading
+    if (!placesWaiting) { placesWaiting = true; busy(+1); }
+    clearTimeout(placesTimer);
+    placesTimer = setTimeout(() => { placesWaiting = false; busy(-1); drawPlaces().catch(() => {}); }, delay);
+  }
   async function drawPlaces() {
-    groups.places.clearLayers();
-    if (!state.places) return;
+    const seq = ++placesSeq;
+    if (!state.places) { groups.places.clearLayers(); return; }
     const b = map.getBounds(), z = map.getZoom();
     const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
     const bbox = [clamp(b.getWest(), -180, 179.9), clamp(b.getSouth(), -90, 89.9), clamp(b.getEast(), -179.9, 180), clamp(b.getNorth(), -89.9, 90)]
       .map(v => v.toFixed(4)).join(",");
     const minPop = z < 7 ? 50000 : z < 8 ? 10000 : z < 10 ? 1000 : 0;
-    const gj = await get("places.geojson", { bbox, min_population: minPop, limit: 400 });
+    const withStatus = state.at && state.primary && state.primary.endsWith(":control");
+    const gj = await get("places.geojson", { bbox, min_population: minPop, limit: 400,
+      ...(withStatus ? { at: state.at, source: state.source, layer: state.primary } : {}) });
+    if (seq !== placesSeq) return;  // superseded
     groups.places.clearLayers();
     L.geoJSON(gj, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { pane: "places", radius: f.properties.population > 100000 ? 4 : 2.5,
-        color: "#263238", weight: 1, fillColor: "#fff", fillOpacity: 1 }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { pane: "places", radius: f.properties.population > 100000 ? 4.5 : 3,
+        color: "#263238", weight: 1, fillColor: PLACE_FILL[f.properties.status || "none"], fillOpacity: 1,
+        className: `place ${f.properties.status || "none"}` }),
       onEachFeature: (f, lyr) => lyr.bindTooltip(`${f.properties.name}${f.properties.name_uk ? " / " + f.properties.name_uk : ""}` +
-        (f.properties.population ? ` · ${f.properties.population.toLocaleString("en-US")}` : ""), { direction: "top" }),
+        (f.properties.population ? ` · ${f.properties.population.toLocaleString("en-US")}` : "") +
+        (f.properties.status ? ` · ${f.properties.status === "none" ? "not held" : f.properties.status}` : ""), { direction: "top" }),
     }).addTo(groups.places);
   }
 
@@ -267,7 +346,7 @@
     state.by = e.target.value; state.region = null; state.regionSeries = null; $("region-panel").hidden = true;
     writeUrl(); drawRegions().catch(() => {});
   });
-  $("places-toggle").addEventListener("change", e => { state.places = e.target.checked; writeUrl(); drawPlaces().catch(() => {}); });
+  $("places-toggle").addEventListener("change", e => { state.places = e.target.checked; writeUrl(); schedulePlaces(0); });
   $("source").addEventListener("change", e => { state.source = e.target.value; state.layers = null; state.at = null; state.from = null; start().catch(() => {}); });
   map.on("moveend", () => { writeUrl(); schedulePlaces(); });
 
@@ -368,7 +447,6 @@
     drawRegions().then(() => { if (state.region) { const r = state.region; state.region = null; selectRegion(r); } }).catch(() => {});
     loadSeries().catch(() => {});
     setDate(state.at || state.days[n].date);
-    schedulePlaces();
   }
   let claimsReady = false;
   async function setupClaimsOnce(enabled) { if (!claimsReady) { claimsReady = true; await setupClaims(enabled); } }
