@@ -47,6 +47,10 @@ def dissolve(parts: Sequence[Any] | np.ndarray) -> Any:
         return EMPTY
     if arr.size == 1:
         return arr[0]
+    arr = shapely.get_parts(arr)  # MultiPolygons to their polygons; empties vanish
+    arr = arr[shapely.get_type_id(arr) == 3]
+    if arr.size == 0:
+        return EMPTY
     if arr.size <= 64:
         # Parts of an already dissolved map touch at most at points: a valid
         # MultiPolygon of them is their union, and checking that is cheaper than a union.
@@ -66,22 +70,128 @@ def change_geoms(a: Any, b: Any) -> tuple[Any, Any]:
     return polygonal(shapely.difference(b, a)), polygonal(shapely.difference(a, b))
 
 
-def _minus_shared(geom: Any, shared: np.ndarray, tree: shapely.STRtree | None) -> Any:
-    """``geom`` minus the shared parts that meet it (only those are looked at)."""
+def _minus_near(geom: Any, shared: np.ndarray, tree: shapely.STRtree | None, skip: int | None = None) -> Any:
+    """``geom`` minus the parts of ``shared`` that meet it (only those are looked at)."""
     if tree is None or shapely.is_empty(geom):
         return geom
     idx = tree.query(geom, predicate="intersects")
+    if skip is not None:
+        idx = idx[idx != skip]
     if len(idx) == 0:
         return geom
-    return polygonal(shapely.difference(geom, dissolve(shared[idx])))
+    # geom is small next to the shared parts it touches (a front-line edit beside the
+    # whole of the occupied south): cut them to geom's box first, so the overlay only
+    # sees their vertices near geom. geom - S == geom - (S ∩ box) since geom ⊆ box.
+    xmin, ymin, xmax, ymax = shapely.bounds(geom)
+    pad = 1e-7 * max(1.0, abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+    near = shapely.clip_by_rect(shared[idx], xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+    bad = ~shapely.is_valid(near)
+    if bad.any():  # clip_by_rect is fast but may leave invalid rings
+        near[bad] = shapely.make_valid(near[bad])
+    near = near[~shapely.is_empty(near)]
+    if len(near) == 0:
+        return geom
+    return polygonal(shapely.difference(geom, dissolve([polygonal(g) for g in near])))
+
+
+def _ring_coords(ring: Any) -> np.ndarray:
+    return shapely.get_coordinates(ring)[:-1]  # without the closing vertex
+
+
+def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
+    """Bounds of the part of polygon ``a`` that was redrawn to make polygon ``b``.
+
+    When ``b`` is ``a`` with one run of exterior vertices replaced (an edit of a map
+    feature) and the same holes, ``a`` and ``b`` coincide outside the returned
+    rectangle: the closed curve formed by the old and new runs lies inside it, so
+    the symmetric difference does too. ``None`` when that cannot be shown cheaply
+    (different holes, the edit wraps around the ring's first vertex, multipart).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> a = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)])
+    >>> b = Polygon([(0, 0), (4, 0), (5, 2), (4, 4), (0, 4)])
+    >>> edit_window(a, b)
+    (4.0, 0.0, 5.0, 4.0)
+    """
+    if a.geom_type != "Polygon" or b.geom_type != "Polygon":
+        return None
+    if len(a.interiors) != len(b.interiors):
+        return None
+    for ra, rb in zip(a.interiors, b.interiors):
+        ca_, cb_ = shapely.get_coordinates(ra), shapely.get_coordinates(rb)
+        if ca_.shape != cb_.shape or not np.array_equal(ca_, cb_):
+            return None
+    ca, cb = _ring_coords(a.exterior), _ring_coords(b.exterior)
+    n = min(len(ca), len(cb))
+    if n < 3:
+        return None
+    same_head = np.all(ca[:n] == cb[:n], axis=1)
+    i = n if same_head.all() else int(np.argmin(same_head))
+    same_tail = np.all(ca[::-1][:n] == cb[::-1][:n], axis=1)
+    j = n if same_tail.all() else int(np.argmin(same_tail))
+    if i == 0 or j == 0:
+        return None  # the edit touches the first vertex: the run wraps around
+    ea, eb = max(len(ca) - j, i), max(len(cb) - j, i)
+    run = np.vstack([ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]])
+    xmin, ymin = run.min(axis=0)
+    xmax, ymax = run.max(axis=0)
+    return float(xmin), float(ymin), float(xmax), float(ymax)
+
+
+def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float]) -> Any:
+    """``b − a`` for a redrawn polygon, computed inside its edit window only."""
+    xmin, ymin, xmax, ymax = window
+    pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+    rect = shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+    return polygonal(shapely.difference(polygonal(shapely.intersection(b, rect)),
+                                        polygonal(shapely.intersection(a, rect))))
+
+
+def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, tuple[float, float, float, float]]]:
+    """b index -> (a index, edit window) for the changed parts that are redrawings of one feature."""
+    if not a_only or not b_only:
+        return {}
+    tree = shapely.STRtree(a_only)
+    out: dict[int, tuple[int, tuple[float, float, float, float]]] = {}
+    used: set[int] = set()
+    for j, b in enumerate(b_only):
+        for i in tree.query(b):
+            i = int(i)
+            if i in used:
+                continue
+            window = edit_window(a_only[i], b)
+            if window is not None:
+                out[j] = (i, window)
+                used.add(i)
+                break
+    return out
+
+
+def _one_way(news: list[Any], olds: list[Any], shared: np.ndarray,
+             partners: dict[int, tuple[int, tuple[float, float, float, float]]]) -> Any:
+    """∪ news − (∪ olds ∪ S): each new part minus what meets it, redrawn parts within their window."""
+    others = np.array(list(olds) + list(shared), dtype=object)
+    tree = shapely.STRtree(others) if len(others) else None
+    pieces = []
+    for j, part in enumerate(news):
+        skip = None
+        if j in partners:
+            skip, window = partners[j]
+            part = _window_difference(part, olds[skip], window)
+        pieces.append(_minus_near(part, others, tree, skip))
+    return dissolve([p for p in pieces if not shapely.is_empty(p)])
 
 
 def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     """(gained, lost) between two part sets, touching only the parts that differ.
 
     With ``A = S ∪ A'`` and ``B = S ∪ B'`` (``S`` the shared parts),
-    ``B − A = (B' − A') − S``: the difference of the changed parts first, which is
-    small, and then only the shared parts that meet it.
+    ``B − A = ∪_j (b_j − (A' ∪ S))`` over the new parts ``b_j``: each is reduced by
+    only the parts that meet it, cut to its bounding box; a new part that redraws an
+    old one (same ring but for one run of vertices, see :func:`edit_window`) is first
+    reduced by it inside the redrawn window only.
 
     Parameters
     ----------
@@ -106,9 +216,10 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     if not a_only and not b_only:
         return EMPTY, EMPTY
     shared = np.array([a[h] for h in common], dtype=object)
-    tree = shapely.STRtree(shared) if len(shared) else None
-    a1 = dissolve(a_only)
-    b1 = dissolve(b_only)
-    gained = _minus_shared(polygonal(shapely.difference(b1, a1)), shared, tree)
-    lost = _minus_shared(polygonal(shapely.difference(a1, b1)), shared, tree)
+    # A step usually redraws a few features: a new part and the old one it replaces
+    # differ in one run of vertices, and only that window needs an overlay.
+    forward = _partners(a_only, b_only)
+    backward = {i: (j, w) for j, (i, w) in forward.items()}
+    gained = _one_way(b_only, a_only, shared, forward)
+    lost = _one_way(a_only, b_only, shared, backward)
     return gained, lost
