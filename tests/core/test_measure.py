@@ -62,3 +62,43 @@ def test_change_parts_equals_overlay_of_dissolved(deepstate_history_dir) -> None
     assert area_km2(g1) == pytest.approx(area_km2(g2), abs=0.1)
     assert area_km2(l1) == pytest.approx(area_km2(l2), abs=0.1)
     assert area_km2(l1) > 5_000  # Kharkiv counteroffensive: thousands of km² left Russian control
+
+
+def test_edit_window_finds_the_redrawn_run() -> None:
+    from shapely.geometry import Polygon
+
+    from frontlines.core.measure import edit_window
+
+    a = Polygon([(0, 0), (4, 0), (4, 2), (4, 4), (0, 4)])
+    b = Polygon([(0, 0), (4, 0), (5, 1), (5, 3), (4, 4), (0, 4)])  # the east side pushed out
+    assert edit_window(a, b) == (4.0, 0.0, 5.0, 4.0)
+    gained, lost = change_parts({"a": a}, {"b": b})
+    assert gained.area == pytest.approx(shapely.difference(b, a).area)
+    assert lost.area == pytest.approx(shapely.difference(a, b).area)
+    # an edit through the first vertex wraps around the ring: no window, same answer
+    c = Polygon([(0.5, 0.5), (4, 0), (4, 4), (0, 4)])
+    assert edit_window(a, c) is None
+    gained, lost = change_parts({"a": a}, {"c": c})
+    assert lost.area == pytest.approx(shapely.difference(a, c).area)
+
+
+def test_gained_minus_lost_equals_area_difference_on_real_steps(deepstate_history_dir) -> None:
+    import datetime as dt
+    import hashlib
+
+    from frontlines.sources._geojson import PartCache
+    from frontlines.sources._payloads import Payload
+    from frontlines.sources.base import IngestOptions
+    from frontlines.sources.deepstate import DeepStateHistory
+
+    files = sorted(deepstate_history_dir.glob("*.geojson"), key=lambda p: int(p.stem))[600:660]
+    adapter, cache = DeepStateHistory(), PartCache()
+    opts = IngestOptions(now=dt.datetime.now(dt.timezone.utc))
+    states = []
+    for p in files:
+        snap = adapter.parse(Payload(str(p), p.read_bytes()), cache=cache, options=opts)
+        states.append({hashlib.sha1(shapely.to_wkb(g)).hexdigest(): g for g in snap.layers[adapter.primary]})
+    areas = [area_km2(dissolve(list(s.values()))) for s in states]
+    for i in range(len(states) - 1):
+        gained, lost = change_parts(states[i], states[i + 1])
+        assert area_km2(gained) - area_km2(lost) == pytest.approx(areas[i + 1] - areas[i], abs=1e-3)
