@@ -30,7 +30,7 @@ from typing import Any
 import shapely
 
 from frontlines.core.geodesy import area_km2, areas_km2
-from frontlines.core.measure import change_parts, dissolve
+from frontlines.core.measure import change_parts
 from frontlines.derive import derive_layers
 from frontlines.errors import FrontlinesError, SourceError
 from frontlines.hashing import part_hash
@@ -92,18 +92,13 @@ SnapshotKey = tuple[str, str, str]  # (source, published_at ISO, content hash)
 
 @dataclass
 class PrecomputedStep:
-    """A layer's change from the previous snapshot of the same parse batch.
+    """A layer's change from the previous snapshot of the same parse batch."""
 
-    ``previous`` is None for the first snapshot of a batch, whose ``full_area_km2``
-    is computed from its whole geometry instead.
-    """
-
-    previous: SnapshotKey | None
-    gained_km2: float = 0.0
-    lost_km2: float = 0.0
-    gained_wkb: bytes = b""
-    lost_wkb: bytes = b""
-    full_area_km2: float | None = None
+    previous: SnapshotKey
+    gained_km2: float
+    lost_km2: float
+    gained_wkb: bytes
+    lost_wkb: bytes
 
 
 @dataclass
@@ -171,8 +166,8 @@ class _Parser:
     def parse_batch(self, batch: list[Payload]) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
-        Steps follow publication order inside the batch; the first snapshot of each
-        (source, layer) gets its full area instead. The main process links batches.
+        Steps follow publication order inside the batch; the main process computes
+        the step into the first snapshot of each batch (it links batches).
         """
         parsed = [self.parse(p) for p in batch]
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
@@ -183,7 +178,7 @@ class _Parser:
                 cur = {h: self._geoms[h] for h, _, _ in rows}
                 prev = last.get((item.snapshot.source, layer))
                 if prev is None:
-                    item.steps[layer] = PrecomputedStep(None, full_area_km2=area_km2(dissolve(list(cur.values()))))
+                    pass  # the step from the previous batch is computed by the main process
                 else:
                     before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
                     gained, lost = change_parts(before, cur)

@@ -7,7 +7,6 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import numpy as np

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import shapely
 
 from frontlines import api, where
 from frontlines.core.geodesy import length_km

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-import pytest
 
 from frontlines import api
 from frontlines.core.geodesy import area_km2

@@ -11,13 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from frontlines import api
 from frontlines.cli import options as o
-from frontlines.cli.output import console, km2, print_json, table
+from frontlines.cli.output import console, print_json, table
 from frontlines.errors import FrontlinesError
 from frontlines.export import FORMATS, export
 from frontlines.model import LayerKey
 from frontlines.sources.base import IngestOptions, parse_date_text
 from frontlines.sources.registry import ADAPTERS
-from frontlines.times import utc_text
 
 
 def _progress() -> Progress:
