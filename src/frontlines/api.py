@@ -29,7 +29,7 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.derive import derive_layers, region_area_table
 from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError, StoreError
-from frontlines.pipeline import IngestReport, ingest
+from frontlines.pipeline import ingest
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.store import SQLiteStore, default_store_path
 from frontlines.times import parse_user_time, periods, utc_text
@@ -410,7 +410,3 @@ def layer_geometry(
     sid = state_at(sel, _time(at, tz, name="--at"))
     return store.snapshot(sid), dissolve(list(store.layer_parts(sid, sel.layer).values()))
 
-
-def ingest_report(report: IngestReport) -> dict[str, Any]:
-    """JSON form of an ingest report."""
-    return report.as_dict()

@@ -59,6 +59,7 @@ def ingest_cmd(
     mapping: Annotated[Optional[list[str]], typer.Option("--map", help="files: VALUE=SIDE:STATUS (or VALUE=none), repeatable.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Parser processes (default 2 for folders).")] = None,
+    derive: Annotated[str, typer.Option("--derive", help="Derive steps and areas of 'all' layers now, or of the 'primary' one (others on first use).")] = "all",
     as_json: o.Json = False,
 ) -> None:
     """Read snapshots from files into the store (one transaction: all or nothing)."""
@@ -84,7 +85,7 @@ def ingest_cmd(
     with _progress() as bar:
         task = bar.add_task(f"ingest {adapter}", total=None, name="")
         report = api.ingest(
-            st, adapter, paths, options=opts, workers=workers,
+            st, adapter, paths, options=opts, workers=workers, derive=derive,
             progress=lambda n, name: bar.update(task, completed=n, name=Path(name.split("!")[-1]).name),
         )
     _print_report(report.as_dict(), as_json)
