@@ -26,6 +26,9 @@ __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2"
 #: The empty polygon.
 EMPTY = Polygon()
 
+#: Up to this many changed parts on each side, changes are computed part by part.
+FEW_PARTS = 8
+
 
 def polygonal(geom: Any) -> Any:
     """Keep only the polygonal pieces of a geometry (drops lines and points left by overlays)."""
@@ -216,10 +219,15 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     if not a_only and not b_only:
         return EMPTY, EMPTY
     shared = np.array([a[h] for h in common], dtype=object)
-    # A step usually redraws a few features: a new part and the old one it replaces
-    # differ in one run of vertices, and only that window needs an overlay.
-    forward = _partners(a_only, b_only)
-    backward = {i: (j, w) for j, (i, w) in forward.items()}
-    gained = _one_way(b_only, a_only, shared, forward)
-    lost = _one_way(a_only, b_only, shared, backward)
+    if len(a_only) <= FEW_PARTS and len(b_only) <= FEW_PARTS:
+        # A step usually redraws a few features: a new part and the old one it replaces
+        # differ in one run of vertices, and only that window needs an overlay.
+        forward = _partners(a_only, b_only)
+        backward = {i: (j, w) for j, (i, w) in forward.items()}
+        return _one_way(b_only, a_only, shared, forward), _one_way(a_only, b_only, shared, backward)
+    # States far apart: most parts differ, one overlay of the two unions is cheaper.
+    tree = shapely.STRtree(shared) if len(shared) else None
+    a1, b1 = dissolve(a_only), dissolve(b_only)
+    gained = _minus_near(polygonal(shapely.difference(b1, a1)), shared, tree)
+    lost = _minus_near(polygonal(shapely.difference(a1, b1)), shared, tree)
     return gained, lost
