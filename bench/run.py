@@ -16,10 +16,11 @@ snapshot by snapshot (area, gained, lost: within 0.01 % or 0.1 km²; per-oblast 
 within 0.01 % or 0.1 km²).
 
 Measured per run: wall time and CPU time (user + sys of the process and its
-children) of the work itself (after imports), the whole subprocess's CPU and peak
-RSS (``os.wait4``: the largest single process), the peak of the summed RSS of the
-process tree (sampled every 50 ms), and the CPU time other processes used on the
-machine during the run (``/proc/stat``), since the machine may be shared.
+children, ``getrusage``) of the work itself (after imports); the whole subprocess's
+CPU (``os.wait4``); memory sampled every 0.1 s over the process tree: the peak of the
+summed PSS (shared pages of forked workers counted once), of the summed RSS, and the
+largest single process (also the child's own ``VmHWM``); and the CPU time other
+processes used on the machine during the run (``/proc/stat``), since it may be shared.
 
 With W1 also: (a) incremental update, adding the last W1 snapshot to a store holding
 all the others (median of 5 copies of the prepared store, target < 0.5 s) and
@@ -71,6 +72,17 @@ def _cpu() -> float:
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
+def _vm_hwm_mb() -> float:
+    """Peak resident memory of this process since its exec (``VmHWM``), MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _child(spec_path: str) -> int:
     """Run one side of one workload (or the extras) and write the result as JSON.
 
@@ -112,50 +124,67 @@ def _child(spec_path: str) -> int:
         out.update(wall_s=time.perf_counter() - t0, cpu_s=_cpu() - c0, prepare=prep, incremental=inc, queries=q)
     else:
         raise SystemExit(f"unknown child kind {kind!r}")
+    out["vm_hwm_mb"] = _vm_hwm_mb()
     Path(spec["out"]).write_text(json.dumps(out, ensure_ascii=False))
     return 0
 
 
 # =========================================================================== parent side
-def _proc_table() -> tuple[dict[int, list[int]], dict[int, int]]:
-    """(ppid -> child pids, pid -> RSS bytes) of every process, from /proc."""
-    kids: dict[int, list[int]] = defaultdict(list)
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (``/proc/<pid>/task/<tid>/children``)."""
+    out, i = [pid], 0
+    while i < len(out):
+        p = out[i]
+        i += 1
         try:
-            with open(f"/proc/{d}/stat", "rb") as f:
-                s = f.read()
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    out.extend(int(c) for c in f.read().split())
         except OSError:
-            continue
-        fields = s[s.rfind(b")") + 2 :].split()
-        kids[int(fields[1])].append(int(d))
-        rss[int(d)] = int(fields[21]) * page
-    return kids, rss
+            pass
+    return out
 
 
-class _TreeRSS(threading.Thread):
-    """Samples the summed RSS of a process and its descendants; keeps the peak."""
+def _rss_pss(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes, from ``/proc/<pid>/smaps_rollup`` (0, 0 if gone)."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    return rss, pss
 
-    def __init__(self, pid: int, every: float = 0.05) -> None:
+
+class _TreeMemory(threading.Thread):
+    """Samples the memory of a process and its descendants every ``every`` seconds.
+
+    Keeps the peak of the summed PSS (proportional set size: pages shared between the
+    main process and its forked workers are counted once), the peak of the summed RSS
+    (counts shared pages in each process) and the largest single-process RSS seen.
+    Each sample costs ~1 ms of this (parent) process's CPU per sampled process.
+    """
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak, self.peak_procs = pid, every, 0, 0
+        self.pid, self.every = pid, every
+        self.peak_pss = self.peak_rss = self.max_proc_rss = 0
+        self.max_procs = 0
         self._stop_evt = threading.Event()
 
     def run(self) -> None:
         while not self._stop_evt.is_set():
-            kids, rss = _proc_table()
-            todo, total, n = [self.pid], 0, 0
-            while todo:
-                p = todo.pop()
-                if p in rss:
-                    total += rss[p]
-                    n += 1
-                todo.extend(kids.get(p, ()))
-            if total > self.peak:
-                self.peak, self.peak_procs = total, n
+            pids = _tree(self.pid)
+            mem = [_rss_pss(p) for p in pids]
+            self.peak_rss = max(self.peak_rss, sum(m[0] for m in mem))
+            self.peak_pss = max(self.peak_pss, sum(m[1] for m in mem))
+            self.max_proc_rss = max([self.max_proc_rss, *(m[0] for m in mem)])
+            self.max_procs = max(self.max_procs, sum(1 for m in mem if m[0]))
             self._stop_evt.wait(self.every)
 
     def stop(self) -> None:
@@ -183,7 +212,7 @@ def run_child(spec: dict, tmp: Path, label: str) -> dict:
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", str(spec_path)],
                                 stdout=log, stderr=subprocess.STDOUT, cwd=str(BENCH.parent))
-        sampler = _TreeRSS(proc.pid)
+        sampler = _TreeMemory(proc.pid)
         sampler.start()
         _, status, ru = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -198,9 +227,12 @@ def run_child(spec: dict, tmp: Path, label: str) -> dict:
     res.update(
         process_wall_s=wall,
         process_cpu_s=proc_cpu,
-        max_rss_mb=ru.ru_maxrss / 1024,  # KiB on Linux: the largest single process
-        tree_rss_peak_mb=sampler.peak / 2**20,
-        tree_rss_peak_processes=sampler.peak_procs,
+        # ru_maxrss of wait4 is not used: on Linux it includes the pre-exec image (a copy
+        # of this parent). The child's own VmHWM is exact; workers come from the sampler.
+        max_rss_mb=max(res.get("vm_hwm_mb", 0.0), sampler.max_proc_rss / 2**20),
+        tree_pss_peak_mb=sampler.peak_pss / 2**20,
+        tree_rss_peak_mb=sampler.peak_rss / 2**20,
+        tree_processes_max=sampler.max_procs,
         other_cpu_s=max(0.0, busy - proc_cpu),
         loadavg_1m_before=load0,
         loadavg_1m_after=os.getloadavg()[0],
@@ -337,6 +369,7 @@ def summarize(runs: dict[str, dict[str, list[dict]]]) -> list[dict]:
                 "wall_s_all": [round(r["wall_s"], 2) for r in rs],
                 "cpu_s": _median(rs, "cpu_s"),
                 "cpu_s_all": [round(r["cpu_s"], 2) for r in rs],
+                "tree_pss_peak_mb": max(r["tree_pss_peak_mb"] for r in rs),
                 "tree_rss_peak_mb": max(r["tree_rss_peak_mb"] for r in rs),
                 "max_rss_mb": max(r["max_rss_mb"] for r in rs),
                 "other_cpu_s": _median(rs, "other_cpu_s"),
@@ -350,14 +383,14 @@ def summarize(runs: dict[str, dict[str, list[dict]]]) -> list[dict]:
 
 
 def format_table(summary: list[dict], extras: dict | None) -> str:
-    head = ("workload", "snaps", "side", "reps", "wall s", "CPU s", "peak RSS MB", "largest proc MB",
+    head = ("workload", "snaps", "side", "reps", "wall s", "CPU s", "peak MB (PSS)", "largest proc MB",
             "others' CPU", "base/fl wall", "base/fl CPU")
     lines = []
     for r in summary:
         others = r["other_cpu_s"] / r["wall_s"] if r["wall_s"] else 0.0
         lines.append((
             r["workload"], f"{r['snapshots']:,}", r["side"], str(r["reps"]), f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}",
-            f"{r['tree_rss_peak_mb']:.0f}", f"{r['max_rss_mb']:.0f}", f"{others:.2f} cores",
+            f"{r['tree_pss_peak_mb']:.0f}", f"{r['max_rss_mb']:.0f}", f"{others:.2f} cores",
             f"{r['ratio_wall']:.1f}x" if "ratio_wall" in r else "",
             f"{r['ratio_cpu']:.1f}x" if "ratio_cpu" in r else "",
         ))
@@ -477,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
                             "store": str(tmp / f"{w}-store.sqlite"), "workers": args.workers, "store_bytes": True}
                     print(f"{label}: {len(inputs):,} snapshots ...", end=" ", flush=True)
                     res = run_child(spec, tmp, label)
-                    print(f"wall {res['wall_s']:.2f} s, CPU {res['cpu_s']:.2f} s, peak RSS {res['tree_rss_peak_mb']:.0f} MB, "
+                    print(f"wall {res['wall_s']:.2f} s, CPU {res['cpu_s']:.2f} s, peak PSS {res['tree_pss_peak_mb']:.0f} MB, "
                           f"others' CPU {res['other_cpu_s'] / max(res['process_wall_s'], 1e-9):.2f} cores", flush=True)
                     rows = res.pop("rows")
                     res["snapshots"] = len(rows)
