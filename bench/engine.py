@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import os
 import random
 import resource
 import shutil

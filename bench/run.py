@@ -325,8 +325,10 @@ def machine_info() -> dict:
         mem = Path("/proc/meminfo").read_text().splitlines()[0].split(":", 1)[1].strip()
     except OSError:
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=str(BENCH.parent)).stdout.strip()
+    git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, cwd=str(BENCH.parent)).stdout  # noqa: E731
+    commit = git("rev-parse", "--short", "HEAD").strip()
+    # Uncommitted changes under src/ at the start of the run (others may be editing it).
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if line[:2] != "??"]
     return {
         "hostname": platform.node(),
         "platform": platform.platform(),
@@ -343,6 +345,7 @@ def machine_info() -> dict:
         "sqlite": __import__("sqlite3").sqlite_version,
         "frontlines": getattr(frontlines, "__version__", "?"),
         "git_commit": commit,
+        "src_uncommitted": dirty,
     }
 
 
