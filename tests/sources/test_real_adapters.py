@@ -65,3 +65,34 @@ def test_isw_and_nzz_ingest_and_compare_with_deepstate(tmp_path) -> None:
     assert report.added == 12 and report.sources == {"isw"}
     doc = api.change(store, start="2022-09-06", end="2022-09-11", source="isw")
     assert doc["lost_km2"] > 3_000  # ISW too shows the Kharkiv breakthrough
+
+
+def test_raw_feature_fast_path_equals_the_full_parse(deepstate_history_dir) -> None:
+    """Features split from the raw bytes give exactly what a full JSON parse gives."""
+    from frontlines.sources._geojson import LayerCollector, features_of, split_minified_features
+    from frontlines.sources._payloads import load_json
+    from frontlines.sources.deepstate import _classify_history
+
+    files = sorted(deepstate_history_dir.glob("*.geojson"), key=lambda p: int(p.stem))
+    for path in (files[0], files[700], files[-1]):
+        data = path.read_bytes()
+        fast, slow = LayerCollector(str(path), PartCache()), LayerCollector(str(path), PartCache())
+        assert fast.add_raw_features(data, _classify_history)
+        slow.add_features(features_of(load_json(data, name=str(path)), name=str(path)), _classify_history)
+        assert len(split_minified_features(data)) == len(load_json(data, name="x")["features"])
+        assert fast.notes() == slow.notes()
+        assert {k: len(v) for k, v in fast.layers.items()} == {k: len(v) for k, v in slow.layers.items()}
+        for k in fast.layers:
+            assert all(a.equals_exact(b, 0) for a, b in zip(fast.layers[k], slow.layers[k]))
+
+
+def test_fast_path_declines_what_it_cannot_split() -> None:
+    from frontlines.sources._geojson import split_minified_features
+
+    assert split_minified_features(b'{"type": "FeatureCollection", "features": []}') is None
+    chunks = split_minified_features(
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{}},'
+        b'{"type":"Feature","geometry":null,"properties":{"name":"x"}}]}'
+    )
+    assert chunks == [b'{"type":"Feature","geometry":null,"properties":{}}',
+                      b'{"type":"Feature","geometry":null,"properties":{"name":"x"}}']

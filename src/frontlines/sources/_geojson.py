@@ -27,11 +27,44 @@ from frontlines.sources._payloads import Payload
 __all__ = ["LayerCollector", "PartCache", "features_of"]
 
 
+@dataclass(frozen=True)
+class FeatureOutcome:
+    """What one feature adds to a snapshot: its kind, layer or label, parts and repairs."""
+
+    kind: str  # "layer", "excluded", "unknown", "points", "empty"
+    value: Any = None
+    parts: tuple[Any, ...] = ()
+    repaired: int = 0
+    details: tuple[str, ...] = ()
+    dropped: int = 0
+
+
+_OPEN = b'{"type":"FeatureCollection","features":['
+_FIRST = b'{"type":"Feature",'
+_SEP = b'},{"type":"Feature",'
+_CLOSE = b"}]}"
+
+
+def split_minified_features(data: bytes) -> list[bytes] | None:
+    """The bytes of each feature of a FeatureCollection written without whitespace.
+
+    ``None`` when the payload is not laid out that way (the caller parses it whole).
+    A chunk that is not a valid feature is caught when it is parsed.
+    """
+    body = data.strip()
+    if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
+        return None
+    pieces = body[len(_OPEN) + len(_FIRST) : -len(_CLOSE)].split(_SEP)
+    return [_FIRST + p + b"}" for p in pieces]
+
+
 @dataclass
 class PartCache:
     """geometry-JSON hash -> tuple of validated polygons (lon/lat)."""
 
     entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict)
+    #: raw feature bytes hash -> what the feature contributed (see LayerCollector.add_raw_features)
+    features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
 
@@ -78,6 +111,37 @@ class LayerCollector:
     excluded: Counter[str] = field(default_factory=Counter)
     ignored_points: int = 0
 
+    def _outcome(self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> FeatureOutcome:
+        if not isinstance(feat, dict):
+            raise SourceFormatError(f"{self.name}: feature {i} is not an object")
+        geom = feat.get("geometry")
+        if not geom:
+            return FeatureOutcome("empty")
+        gtype = geom.get("type") if isinstance(geom, dict) else None
+        if gtype in ("Point", "MultiPoint", "LineString", "MultiLineString"):
+            return FeatureOutcome("points")
+        if gtype not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+            raise SourceFormatError(f"{self.name}: feature {i} has unsupported geometry type {gtype!r}")
+        kind, value = classify(feat.get("properties") or {})
+        if kind != "layer":
+            return FeatureOutcome(kind, str(value))
+        repairs = Repairs()
+        parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs)
+        return FeatureOutcome("layer", value, parts, repairs.repaired, tuple(repairs.details), repairs.dropped_empty)
+
+    def _apply(self, out: FeatureOutcome) -> None:
+        if out.kind == "points":
+            self.ignored_points += 1
+        elif out.kind == "excluded":
+            self.excluded[out.value] += 1
+        elif out.kind == "unknown":
+            self.unknown[out.value] += 1
+        elif out.kind == "layer":
+            self.layers.setdefault(out.value, []).extend(out.parts)
+            self.repairs.repaired += out.repaired
+            self.repairs.dropped_empty += out.dropped
+            self.repairs.details.extend(out.details[: max(0, 20 - len(self.repairs.details))])
+
     def add_features(
         self,
         features: Iterable[dict[str, Any]],
@@ -89,27 +153,36 @@ class LayerCollector:
         ``("excluded", reason)`` or ``("unknown", label)``.
         """
         for i, feat in enumerate(features):
-            if not isinstance(feat, dict):
-                raise SourceFormatError(f"{self.name}: feature {i} is not an object")
-            geom = feat.get("geometry")
-            if not geom:
-                continue
-            gtype = geom.get("type") if isinstance(geom, dict) else None
-            if gtype in ("Point", "MultiPoint", "LineString", "MultiLineString"):
-                self.ignored_points += 1
-                continue
-            if gtype not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-                raise SourceFormatError(f"{self.name}: feature {i} has unsupported geometry type {gtype!r}")
-            props = feat.get("properties") or {}
-            kind, value = classify(props)
-            if kind == "excluded":
-                self.excluded[str(value)] += 1
-                continue
-            if kind == "unknown":
-                self.unknown[str(value)] += 1
-                continue
-            parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=self.repairs)
-            self.layers.setdefault(value, []).extend(parts)
+            self._apply(self._outcome(feat, i, classify))
+
+    def add_raw_features(self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> bool:
+        """Like :meth:`add_features` on the raw bytes of a minified FeatureCollection.
+
+        Each feature's bytes are hashed and a feature seen before (in this ingest) is
+        not parsed again: consecutive map snapshots repeat almost all of their features
+        byte for byte. Returns False, having added nothing, when the payload is not laid
+        out as expected or a chunk is not a feature: the caller then parses it whole.
+        """
+        chunks = split_minified_features(data)
+        if chunks is None:
+            return False
+        outcomes = []
+        for i, chunk in enumerate(chunks):
+            key = hashlib.blake2b(chunk, digest_size=16).digest()
+            out = self.cache.features.get(key)
+            if out is None:
+                try:
+                    feat = orjson.loads(chunk)
+                except orjson.JSONDecodeError:
+                    return False
+                if not isinstance(feat, dict) or feat.get("type") != "Feature":
+                    return False
+                out = self._outcome(feat, i, classify)
+                self.cache.features[key] = out
+            outcomes.append(out)
+        for out in outcomes:
+            self._apply(out)
+        return True
 
     def notes(self) -> dict[str, Any]:
         """Ingest notes for :attr:`frontlines.model.Snapshot.notes`."""

@@ -54,9 +54,10 @@ class DeepStateHistory:
             raise DateError(f"{payload.name}: no Unix time in the file name (expected <unix-seconds>.geojson)")
         published = dt.datetime.fromtimestamp(int(m.group(1)), tz=dt.timezone.utc)
         check_not_future(published, name=payload.name, now=options.now)
-        doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
-        collector.add_features(features_of(doc, name=payload.name), _classify_history)
+        if not collector.add_raw_features(payload.data, _classify_history):
+            doc = load_json(payload.data, name=payload.name)
+            collector.add_features(features_of(doc, name=payload.name), _classify_history)
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(deepstate_classes.CONTROL, deepstate_classes.CONTESTED, deepstate_classes.REGAINED),
