@@ -9,6 +9,11 @@ A :class:`ReadStore` memoises the metadata queries :mod:`frontlines.api` repeats
 every call (sources, snapshot lists, layer timelines), keyed by a fingerprint of the
 ``snapshots`` table; the fingerprint is re-read at the start of every request, so a
 finished ingest is visible to the next request.
+
+Decoded part geometries are shared by all the readers of one store file in the process
+(:func:`shared_parts`): a part is keyed by the hash of its content, so a decoded part
+never goes stale, and shapely geometries are immutable, so threads may share them.
+Without this every reader decoded (and held) its own copy of every part it met.
 """
 
 from __future__ import annotations
@@ -23,7 +28,22 @@ from typing import Any
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.store import SQLiteStore
 
-__all__ = ["ReadStore", "StorePool"]
+__all__ = ["ReadStore", "StorePool", "shared_parts"]
+
+_SHARED_PARTS: dict[str, dict[str, Any]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_parts(path: str | Path) -> dict[str, Any]:
+    """The process-wide dict part hash -> decoded polygon of the store at ``path``.
+
+    Plain dict operations are atomic under the GIL; two readers that miss the same part
+    at once both decode it and store equal geometries, which is harmless.
+    """
+    key = str(Path(path).resolve())
+    with _SHARED_LOCK:
+        return _SHARED_PARTS.setdefault(key, {})
+
 
 _FINGERPRINT_SQL = "SELECT count(*), coalesce(max(id), 0), coalesce(max(ingested_at), '') FROM snapshots"
 
@@ -33,6 +53,7 @@ class ReadStore(SQLiteStore):
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path, readonly=True)
+        self._parts = shared_parts(path)  # decoded parts, shared with the other readers
         self.fingerprint: tuple[Any, ...] | None = None
         self._memo: dict[tuple[Any, ...], Any] = {}
 
