@@ -1,16 +1,22 @@
-"""Host header check (DNS rebinding), body size limits, security headers."""
+"""Host header check (DNS rebinding), body size limits, the ingest lock across worker processes, serve's options."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import select
 import socket
+import subprocess
+import sys
+import time
 
+import httpx
 import pytest
 
 from frontlines.web import create_app
 from frontlines.web.guard import allowed_host_set, host_name
 
-from .conftest import BASE_URL, LiveServer
+from .conftest import BASE_URL, LiveServer, free_port
 
 pytestmark = pytest.mark.realdata
 TOKEN = "s3cret-token-for-tests"
@@ -120,3 +126,65 @@ def test_json_body_limit_streamed(base_store) -> None:
         answer = answer.decode("latin-1")
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
     assert sent < 16 * 1024 * 1024, sent
+
+
+def test_ingest_refused_while_another_process_ingests(store_copy, daily_split) -> None:
+    from fastapi.testclient import TestClient
+
+    p = daily_split[1][0]
+    lock = os.open(store_copy.with_name(store_copy.name + ".ingest-lock"), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as another worker process of the server would
+        with TestClient(create_app(store_copy, token=TOKEN), base_url=BASE_URL) as c:
+            url = f"/api/ingest?adapter=deepstate-daily&filename={p.name}"
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            r = c.post(url, content=p.read_bytes(), headers=auth)
+            assert r.status_code == 409 and "another ingest" in r.json()["error"]
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            assert c.post(url, content=p.read_bytes(), headers=auth).status_code == 200
+    finally:
+        os.close(lock)
+
+
+def test_serve_workers_and_allow_host(base_store) -> None:
+    """`frontlines serve --workers 2 --allow-host NAME`: two processes, the name accepted, others refused."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"}
+    srv = subprocess.Popen([sys.executable, "-m", "frontlines", "serve", "--store", str(base_store), "--port", str(port),
+                            "--workers", "2", "--readers", "1", "--allow-host", "dash.example"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/api/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert srv.poll() is None, srv.stderr.read().decode()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        assert httpx.get(url + "/api/health", headers={"host": "dash.example"}).status_code == 200
+        assert httpx.get(url + "/api/health", headers={"host": "evil.example"}).status_code == 400
+        doc = httpx.get(url + "/api/frontline", params={"at": "2025-03-01"}, timeout=60).json()
+        assert doc["length_km"] > 0
+        # Keep-alive requests are not held back by Nagle + delayed ACK (~40 ms each; uvicorn's
+        # own --workers socket lacks TCP_NODELAY): /api/health answers in about a millisecond.
+        with httpx.Client(base_url=url, timeout=10) as h:
+            times = []
+            for _ in range(8):
+                t = time.perf_counter()
+                assert h.get("/api/health").status_code == 200
+                times.append(time.perf_counter() - t)
+        assert min(times[1:]) < 0.025, times
+        children = subprocess.run(["ps", "--ppid", str(srv.pid), "-o", "cmd="], capture_output=True, text=True).stdout
+        assert children.count("multiprocessing") >= 2, children  # two workers (plus the resource tracker)
+    finally:
+        srv.terminate()
+        try:
+            out, _ = srv.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            out, _ = srv.communicate()
+    assert b"2 workers x 1 readers" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated, Optional
 
@@ -12,6 +13,11 @@ from frontlines.cli.output import err_console
 from frontlines.errors import FrontlinesError
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Default worker processes and read connections per process (see bench/load_test.py).
+DEFAULT_WORKERS = 2
+DEFAULT_READERS = 2
+#: Memory for cached responses, shared out between the worker processes.
+RESPONSE_CACHE_BYTES = 256 * 1024 * 1024
 
 
 def serve_cmd(
@@ -22,13 +28,18 @@ def serve_cmd(
         "--token", envvar="FRONTLINES_TOKEN",
         help="Enable POST /api/ingest, which then needs 'Authorization: Bearer TOKEN' (also $FRONTLINES_TOKEN).")] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", min=1, help="Largest upload accepted (MB).")] = 256,
-    workers: Annotated[int, typer.Option("--readers", min=1, max=64, help="Read connections to the store.")] = 4,
+    readers: Annotated[int, typer.Option("--readers", min=1, max=64, help="Read connections to the store, per worker process.")] = DEFAULT_READERS,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Server processes (each with its own readers and caches).")] = DEFAULT_WORKERS,
+    allow_host: Annotated[Optional[list[str]], typer.Option(
+        "--allow-host",
+        help="Also answer requests whose Host header names this host (repeatable; '*' = any). "
+             "By default only the bound address, localhost, 127.0.0.1 and [::1] are answered (DNS rebinding).")] = None,
 ) -> None:
     """Serve the dashboard and the HTTP API (read-only unless --token is given)."""
     import uvicorn
 
     from frontlines.store import default_store_path
-    from frontlines.web.app import create_app
+    from frontlines.web.app import CONFIG_ENV, create_app
 
     path = store or default_store_path()
     if not path.exists():
@@ -36,13 +47,60 @@ def serve_cmd(
     token = token or None  # an empty $FRONTLINES_TOKEN means read-only
     if token is not None and len(token) < 8:
         raise FrontlinesError("--token must be at least 8 characters")
-    app = create_app(path, token=token, max_upload_bytes=max_upload_mb * 1024 * 1024, pool_size=workers)
+    allowed = [h for h in (allow_host or []) if h.strip()]
+    config = {"store_path": str(path.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
+              "pool_size": readers, "host": host, "allowed_hosts": allowed,
+              "cache_bytes": RESPONSE_CACHE_BYTES // workers}  # each worker has its own response cache
+    # Build the app once here even with workers: a bad store or option fails now, not in a worker.
+    app = create_app(**config)
     if host not in _LOOPBACK:
         err_console.print(f"[yellow]warning:[/] serving on {host}: reachable from other machines"
                           + ("" if token is None else "; the ingest token travels unencrypted over plain HTTP"))
+        if not allowed:
+            err_console.print("[yellow]note:[/] only requests with Host "
+                              f"{host}, localhost, 127.0.0.1 or [::1] are answered; add the names clients use with --allow-host")
     typer.echo(f"frontlines dashboard on http://{'[' + host + ']' if ':' in host else host}:{port}/  "
-               f"(API docs at /docs; {'ingest enabled' if token else 'read-only'}; Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("FRONTLINES_LOG", "warning"), access_log=False)
+               f"(API docs at /docs; {'ingest enabled' if token else 'read-only'}; "
+               f"{workers} worker{'s' if workers > 1 else ''} x {readers} readers; Ctrl-C stops)")
+    log_level = os.environ.get("FRONTLINES_LOG", "warning")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+        return
+    del app
+    # Worker processes build their own app from this (inherited) environment variable.
+    os.environ[CONFIG_ENV] = json.dumps(config)
+    _run_workers(uvicorn.Config("frontlines.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                                log_level=log_level, access_log=False))
+
+
+def _run_workers(config: object) -> None:
+    """uvicorn.run(workers=N), but on a listening socket marked as TCP.
+
+    uvicorn binds the shared socket with ``proto`` 0; accepted connections inherit it and
+    asyncio then leaves Nagle's algorithm on (it sets TCP_NODELAY only for
+    ``proto == IPPROTO_TCP``), so every keep-alive request after the first waits ~40 ms
+    for the client's delayed ACK (uvicorn issue #3149). Re-wrapping the descriptor with
+    IPPROTO_TCP fixes it; the workers rebuild the socket with the proto it carries.
+    """
+    import inspect
+    import socket
+
+    from uvicorn import Server
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()  # type: ignore[attr-defined]
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        sock.set_inheritable(True)
+    kwargs: dict[str, object] = {"sockets": [sock]}
+    if "target" in inspect.signature(Multiprocess.__init__).parameters:  # uvicorn < 0.31
+        kwargs["target"] = Server(config=config).run  # type: ignore[arg-type]
+    try:
+        Multiprocess(config, **kwargs).run()  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
 
 
 def register(app: typer.Typer) -> None:

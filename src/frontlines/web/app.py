@@ -1,13 +1,15 @@
 """The HTTP API and dashboard: :func:`create_app` builds a FastAPI app over one store.
 
-Every read endpoint calls :mod:`frontlines.api` and returns the same JSON as the
-CLI's ``--json`` (geometry endpoints return GeoJSON). Errors are ``{"error": message}``
+Every read endpoint calls :mod:`frontlines.api` or :mod:`frontlines.where` and returns
+the same JSON as the CLI's ``--json`` (geometry endpoints return GeoJSON). Requests must
+name this server in their Host header (see :mod:`frontlines.web.guard`). Errors are ``{"error": message}``
 with a 4xx status; anything else is a bug (500). The schema is at ``/openapi.json``
 and browsable at ``/docs``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -45,7 +47,7 @@ from frontlines.web.geo import BadParameter
 from frontlines.web.guard import GuardMiddleware, allowed_host_set
 from frontlines.web.stores import StorePool
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "MAX_PERIODS", "create_app"]
+__all__ = ["CONFIG_ENV", "DEFAULT_MAX_UPLOAD", "MAX_PERIODS", "MAX_TOLERANCE_KM", "app_from_env", "create_app"]
 
 log = logging.getLogger("frontlines.web")
 
@@ -546,7 +548,8 @@ def create_app(
             if not ingest_lock.acquire(blocking=False):
                 raise StarletteHTTPException(409, "another ingest is running; try again when it has finished")
             try:
-                report = await run_in_threadpool(_ingest_file, store_path, adapter, path, workdir)
+                with _process_lock(store_path):  # other worker processes of this server
+                    report = await run_in_threadpool(_ingest_file, store_path, adapter, path, workdir)
             finally:
                 ingest_lock.release()
         finally:
@@ -645,6 +648,30 @@ async def _receive_upload(request: Request, workdir: Path, filename: str | None,
     return path
 
 
+@contextlib.contextmanager
+def _process_lock(store_path: Path) -> Any:
+    """An exclusive lock on ``<store>.ingest-lock`` (409 when another process holds it).
+
+    A side file, never the store itself: closing another descriptor of the SQLite file
+    would drop SQLite's own POSIX locks in this process.
+    """
+    import fcntl
+
+    lock_path = store_path.with_name(store_path.name + ".ingest-lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create the ingest lock next to the store: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StarletteHTTPException(409, "another ingest is running; try again when it has finished") from None
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
 def _ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path) -> dict[str, Any]:
     """Check and ingest one uploaded file with its own writer connection."""
     from frontlines.store import SQLiteStore
@@ -670,3 +697,17 @@ def _register_optional(app: FastAPI, cached: Callable[..., Response], pool: Stor
     from frontlines.web import optional
 
     optional.register(app, cached, pool)
+
+
+# --------------------------------------------------------------------------- worker processes
+def app_from_env() -> FastAPI:
+    """The app described by ``$FRONTLINES_WEB_CONFIG`` (JSON of create_app's arguments).
+
+    ``frontlines serve --workers N`` sets it and has uvicorn call this factory in each
+    worker process.
+    """
+    raw = os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise RuntimeError(f"${CONFIG_ENV} is not set: start workers with 'frontlines serve --workers N'")
+    cfg = json.loads(raw)
+    return create_app(cfg.pop("store_path"), **cfg)
