@@ -3,7 +3,9 @@
 Starts ``frontlines serve`` on a free loopback port over a store (read-only), warms it,
 then sends a fixed number of mixed requests from a few client threads and stops.
 
-    python bench/load_test.py --store /tmp/t1.db [--requests 3000] [--concurrency 4]
+    python bench/load_test.py --store /tmp/t1.db [--requests 3000] [--concurrency 4] [--workers 2 --readers 2]
+
+Without --workers / --readers the server runs with ``frontlines serve``'s defaults.
 
 Change queries use random pairs of dates over the whole timeline (so they are measured,
 not served from the response cache); the target is p95 well under 100 ms once warm.
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", required=True, type=Path)
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--readers", type=int, default=4, help="read connections of the server")
+    ap.add_argument("--readers", type=int, help="read connections per server process (default: serve's)")
+    ap.add_argument("--workers", type=int, help="server processes (default: serve's)")
     ap.add_argument("--warm", type=int, default=300, help="warm-up requests (not counted)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -55,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    exe = [sys.executable, "-m", "frontlines", "serve", "--store", str(args.store), "--port", str(port),
-           "--readers", str(args.readers)]
+    exe = [sys.executable, "-m", "frontlines", "serve", "--store", str(args.store), "--port", str(port)]
+    for opt in ("readers", "workers"):
+        if getattr(args, opt) is not None:
+            exe += [f"--{opt}", str(getattr(args, opt))]
     srv = subprocess.Popen(exe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"})
     try:
         client = httpx.Client(base_url=url, timeout=120)
@@ -122,11 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             return time.perf_counter() - t0
 
         print(f"store {args.store} ({len(days)} days), {args.requests} requests, concurrency {args.concurrency}, "
-              f"server readers {args.readers}; warming with {args.warm} ...", flush=True)
+              f"server workers {args.workers or 'default'} x readers {args.readers or 'default'}; "
+              f"warming with {args.warm} ...", flush=True)
         phase(plan_warm, False)
         wall = phase(plan, True)
         total = sum(len(v) for v in lat.values())
-        out = {"requests": total, "seconds": round(wall, 2), "throughput_rps": round(total / wall, 1),
+        out = {"workers": args.workers, "readers": args.readers, "concurrency": args.concurrency, "requests": total, "seconds": round(wall, 2), "throughput_rps": round(total / wall, 1),
                "errors": sum(errors.values()), "endpoints": {}}
         print(f"{'endpoint':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}")
         for name in sorted(lat):
