@@ -96,6 +96,12 @@ def frontline(
         ``{"source", "layer", "at", "snapshot", "length_km", "mode", "tolerance_km"}`` and,
         with ``geometry=True``, ``"geometry"`` (a shapely MultiLineString).
     """
+    from frontlines.core.frontline import CONTESTED_MODES
+
+    if mode not in CONTESTED_MODES:
+        raise LayerError(f"unknown grey-zone mode {mode!r}; use one of {', '.join(CONTESTED_MODES)}")
+    if not 0 <= tolerance_km <= 50:
+        raise LayerError(f"tolerance {tolerance_km} km is out of range (0 to 50 km)")
     sel = api.select(store, source, layer)
     when = api.parse_user_time(at, tz=tz)
     sid, line = frontline_at(store, sel, when, mode=mode, tolerance_km=tolerance_km)
@@ -237,7 +243,8 @@ def settlements(
 
     def row(j: int, **extra: Any) -> dict[str, Any]:
         i = int(idx[j])
-        return {"name": gaz.names[i], "display_name": gaz.display_name(i), "population": int(gaz.population[i]),
+        return {"id": gaz.ids[i], "name": gaz.names[i], "display_name": gaz.display_name(i),
+                "population": int(gaz.population[i]),
                 "oblast": gaz.oblasts[i], "raion": gaz.raions[i], "lon": round(float(gaz.lon[i]), 5),
                 "lat": round(float(gaz.lat[i]), 5), **extra}
 
@@ -254,6 +261,8 @@ def settlements(
     if start is None or end is None:
         raise FrontlinesError("give --at, or both --from and --to")
     t0, t1 = api.parse_user_time(start, tz=tz), api.parse_user_time(end, tz=tz)
+    if t1 < t0:
+        raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
     if before is None or after is None:
         api.state_at(sel, t0)
