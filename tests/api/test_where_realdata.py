@@ -53,3 +53,14 @@ def test_settlements_at_a_date(kharkiv_store) -> None:
     held = {s["name"] for s in doc["settlements"] if s["status"] == "control"}
     assert {"Donetsk", "Luhansk", "Mariupol", "Sevastopol"} <= held
     assert "Kharkiv" not in held and "Zaporizhzhia" not in held
+
+
+def test_bad_where_parameters_are_clear_errors(kharkiv_store) -> None:
+    from frontlines.errors import FrontlinesError, LayerError
+
+    with pytest.raises(LayerError, match="unknown grey-zone mode 'middle'"):
+        where.frontline(kharkiv_store, at="2022-09-06", mode="middle")
+    with pytest.raises(FrontlinesError, match="is before --from"):
+        where.settlements(kharkiv_store, start="2022-09-13", end="2022-09-06")
+    doc = where.settlements(kharkiv_store, start="2022-09-06", end="2022-09-13", min_population=20_000)
+    assert all(s["id"].startswith(("gn:", "osm:")) for s in doc["settlements"])
