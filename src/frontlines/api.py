@@ -248,10 +248,12 @@ def area(
 
 
 # --------------------------------------------------------------------------- change
-def change_geometries(store: SQLiteStore, sel: Selection, from_id: int, to_id: int) -> tuple[Any, Any]:
+def change_geometries(store: SQLiteStore, sel: Selection, from_id: int, to_id: int, *,
+                      only: str | None = None) -> tuple[Any, Any]:
     """(gained, lost) geometries between two snapshots of a selection.
 
-    Uses the stored step when the two are consecutive.
+    Uses the stored step when the two are consecutive. With ``only`` ("gained" or
+    "lost") the other side may be None (see :func:`frontlines.core.measure.change_parts`).
     """
     if from_id == to_id:
         return EMPTY, EMPTY
@@ -262,7 +264,7 @@ def change_geometries(store: SQLiteStore, sel: Selection, from_id: int, to_id: i
             g = shapely.from_wkb(step[3]) if step[3] else EMPTY
             l = shapely.from_wkb(step[4]) if step[4] else EMPTY
             return g, l
-    return change_parts(store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer))
+    return change_parts(store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer), only=only)
 
 
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:
@@ -274,7 +276,7 @@ def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float
     if area_a is None or area_b is None:
         return area_km2(gained), area_km2(lost)
     net = area_b - area_a
-    if shapely.get_num_coordinates(lost) <= shapely.get_num_coordinates(gained):
+    if gained is None or (lost is not None and shapely.get_num_coordinates(lost) <= shapely.get_num_coordinates(gained)):
         l = area_km2(lost)
         return max(net + l, 0.0), l
     g = area_km2(gained)
@@ -315,8 +317,12 @@ def change(
     if t1 < t0:
         raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
-    gained, lost = change_geometries(store, sel, a, b)
     area_of = {s: v for s, _, v in sel.timeline}
+    only = None
+    if not geometry and not depth and area_of[a] is not None and area_of[b] is not None:
+        # Only areas are needed: overlay the side that is likely smaller, derive the other.
+        only = "lost" if area_of[b] >= area_of[a] else "gained"
+    gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
     days = (t1 - t0).total_seconds() / 86400
     out: dict[str, Any] = {
@@ -343,7 +349,7 @@ def change(
         net = held[b] - held[a]
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
-        elif l <= g:
+        elif gained is None or (lost is not None and l <= g):
             lv = clip_areas(rl, lost)
             gv = np.maximum(net + lv, 0.0)
         else:

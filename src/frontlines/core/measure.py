@@ -187,7 +187,7 @@ def _one_way(news: list[Any], olds: list[Any], shared: np.ndarray,
     return dissolve([p for p in pieces if not shapely.is_empty(p)])
 
 
-def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
+def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None = None) -> tuple[Any, Any]:
     """(gained, lost) between two part sets, touching only the parts that differ.
 
     With ``A = S ∪ A'`` and ``B = S ∪ B'`` (``S`` the shared parts),
@@ -200,6 +200,9 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
     ----------
     a, b : mapping of part hash -> Polygon
         The earlier and later states.
+    only : {"gained", "lost"}, optional
+        Compute only this side; the other is returned as None (callers that need just
+        areas derive it from the net change).
 
     Returns
     -------
@@ -224,10 +227,13 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Any, Any]:
         # differ in one run of vertices, and only that window needs an overlay.
         forward = _partners(a_only, b_only)
         backward = {i: (j, w) for j, (i, w) in forward.items()}
-        return _one_way(b_only, a_only, shared, forward), _one_way(a_only, b_only, shared, backward)
+        return (
+            None if only == "lost" else _one_way(b_only, a_only, shared, forward),
+            None if only == "gained" else _one_way(a_only, b_only, shared, backward),
+        )
     # States far apart: most parts differ, one overlay of the two unions is cheaper.
     tree = shapely.STRtree(shared) if len(shared) else None
     a1, b1 = dissolve(a_only), dissolve(b_only)
-    gained = _minus_near(polygonal(shapely.difference(b1, a1)), shared, tree)
-    lost = _minus_near(polygonal(shapely.difference(a1, b1)), shared, tree)
+    gained = None if only == "lost" else _minus_near(polygonal(shapely.difference(b1, a1)), shared, tree)
+    lost = None if only == "gained" else _minus_near(polygonal(shapely.difference(a1, b1)), shared, tree)
     return gained, lost
