@@ -18,6 +18,7 @@ from frontlines.cli import main
 from frontlines.errors import InputTooLargeError
 from frontlines.sources import _payloads
 from frontlines.store import SCHEMA_VERSION, SQLiteStore
+from tests.helpers import dump
 
 SQUARE = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]
 GOOD = json.dumps(
@@ -40,13 +41,6 @@ def one_line(err: str) -> str:
     assert "Traceback" not in err
     return lines[0]
 
-
-def dump(store: Path) -> list[str]:
-    con = sqlite3.connect(store)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 @pytest.fixture

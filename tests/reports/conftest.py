@@ -11,6 +11,7 @@ import pytest
 
 from frontlines import api
 from tests.conftest import require_data
+from tests.helpers import skip_or_fail
 
 #: DeepState history files (file name = publication time, unix seconds) ingested for 2022 tests.
 HISTORY_FROM = dt.datetime(2022, 9, 1, tzinfo=dt.UTC)
@@ -51,10 +52,7 @@ def chromium_path() -> str:
     """/usr/bin/chromium, or skip (fail in CI) when missing."""
     path = os.environ.get("FRONTLINES_CHROMIUM", "/usr/bin/chromium")
     if not Path(path).exists():
-        msg = f"headless Chromium not found at {path} (Debian: apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(f"headless Chromium not found at {path} (Debian: apt-get install chromium)")
     return path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from shapely.geometry import Polygon
 from frontlines.cli import main
 from frontlines.core.geodesy import area_km2
 from frontlines.store import SQLiteStore
+from tests.helpers import dump
 
 SQUARE = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]
 
@@ -36,14 +36,6 @@ def good_bytes(shift: float = 0.0) -> bytes:
     ring = [[x + shift, y] for x, y in SQUARE]
     return json.dumps(fc(ring)).encode()
 
-
-def dump(store: Path) -> list[str]:
-    """Every row of every table (and the schema) of a store."""
-    con = sqlite3.connect(store)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from frontlines.core.geodesy import area_km2
 from frontlines.model import LayerKey
 from frontlines.sources import files as files_mod
 from frontlines.store import SQLiteStore
+from tests.helpers import dump
 
 CONTROL = LayerKey("russia", "control")
 REGAINED = LayerKey("ukraine", "regained")
@@ -88,13 +88,6 @@ def cli(argv: list[str], capsys) -> tuple[int, str, str]:
     out, err = capsys.readouterr()
     return rc, out, err
 
-
-def dump(store: Path) -> list[str]:
-    con = sqlite3.connect(store)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 MAP = ["--layer-field", "status", "--map", "occupied=russia:control", "--map", "liberated=ukraine:regained"]

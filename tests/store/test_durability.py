@@ -24,14 +24,8 @@ from frontlines.pipeline import ingest
 from frontlines.store import SQLiteStore
 from frontlines.store.payloads import KEYFRAME_EVERY
 from tests.conftest import require_data
+from tests.helpers import dump
 
-
-def dump(store: Path) -> list[str]:
-    con = sqlite3.connect(store)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 def count(store: Path) -> int:

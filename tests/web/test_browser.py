@@ -6,7 +6,6 @@ map library) is missing, unless CI=true.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ import pytest
 from frontlines.web import create_app
 
 from .conftest import LiveServer
+from tests.helpers import skip_or_fail
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser]
 
@@ -26,10 +26,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 
-def _skip_or_fail(msg: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(msg)
-    pytest.skip(msg)
+_skip_or_fail = skip_or_fail
 
 
 @pytest.fixture(scope="module")
