@@ -63,6 +63,7 @@ import shapely
 from shapely.geometry import MultiLineString
 
 from frontlines.core.geodesy import WGS84, from_equal_area, to_equal_area
+from frontlines.core.prepare import prepare, serialised
 
 __all__ = ["CONTESTED_MODES", "FrontLine", "frontline"]
 
@@ -185,6 +186,7 @@ def _split_contested(control: Any, contested: Any, spacing_m: float, border: Any
     return _polygonal(shapely.union(control, shapely.intersection(strip, near)))
 
 
+@serialised
 def frontline(
     control: Any,
     *,
@@ -279,7 +281,7 @@ def frontline(
     if outline is not None and not shapely.is_empty(outline):
         land_full = _polygonal(to_equal_area(outline, centre))
         land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
-        shapely.prepare(land)
+        prepare(land)
         if contested_mode == "centre":
             border = shapely.buffer(shapely.boundary(land_full), max(tol_m, _EPS_M))
 

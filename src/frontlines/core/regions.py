@@ -21,6 +21,7 @@ import shapely
 
 from frontlines.core.geodesy import areas_km2
 from frontlines.errors import RegionError
+from frontlines.core.prepare import prepare, serialised
 
 __all__ = [
     "RegionLayer",
@@ -150,7 +151,7 @@ def _split(layer: RegionLayer, geom: Any) -> tuple[np.ndarray, np.ndarray]:
     if geom is None or shapely.is_empty(geom) or len(layer) == 0:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
-    shapely.prepare(geom)
+    prepare(geom)
     hit = layer.tree.query(geom, predicate="intersects")
     if hit.size == 0:
         return hit, hit
@@ -174,6 +175,7 @@ def _polygonal(geom: Any) -> Any:
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
+@serialised
 def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     """Area in km² of ``geom`` within each region of ``layer``.
 
@@ -202,7 +204,7 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     if len(parts) > 1:
         # Gained / lost ground is many small pieces, most inside one region: those take
         # their own area; only the pieces that cross a region border are intersected.
-        shapely.prepare(layer.geometries)
+        prepare(layer.geometries)
         part_idx, region_idx = layer.tree.query(parts)
         whole = shapely.contains_properly(layer.geometries[region_idx], parts[part_idx])
         done = np.zeros(len(parts), dtype=bool)
@@ -222,6 +224,7 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     return out
 
 
+@serialised
 def clip_pieces(layer: RegionLayer, geom: Any) -> list[tuple[int, Any]]:
     """The part of ``geom`` in each region, for drawing or per-region geometry.
 

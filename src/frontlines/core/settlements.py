@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
+from frontlines.core.prepare import prepare, serialised
 
 __all__ = ["StatusChanges", "settlement_status", "status_changes"]
 
@@ -54,6 +55,7 @@ class StatusChanges(NamedTuple):
         return dict(c.most_common())
 
 
+@serialised
 def settlement_status(
     lon: Any,
     lat: Any,
@@ -98,7 +100,7 @@ def settlement_status(
         cand = todo & (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
         if not cand.any():
             continue
-        shapely.prepare(geom)
+        prepare(geom)
         hit = np.zeros(x.shape, dtype=bool)
         hit[cand] = shapely.intersects_xy(geom, x[cand], y[cand])
         status[hit] = name

@@ -25,6 +25,7 @@ from frontlines.reports.maps import Extent, Settlement, auto_extent
 from frontlines.reports.style import parse_iso
 from frontlines.store import SQLiteStore
 from frontlines.times import parse_user_time, utc_text
+from frontlines.core.prepare import prepare
 
 __all__ = [
     "Region",
@@ -192,7 +193,7 @@ def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> 
     centre = ((w + e) / 2, (s + n) / 2)
     parts = shapely.get_parts(to_equal_area(geom, centre))
     front_p = to_equal_area(front["geometry"], centre)
-    shapely.prepare(front_p)
+    prepare(front_p)
     far = parts[shapely.distance(parts, front_p) > km * 1000.0]
     area = float(shapely.area(far).sum()) / 1e6 if len(far) else 0.0
     if area < 0.5:

@@ -29,6 +29,7 @@ import shapely
 
 from frontlines.core.geodesy import WGS84
 from frontlines.errors import SourceFormatError
+from frontlines.core.prepare import prepare, serialised
 
 __all__ = [
     "Gazetteer",
@@ -231,6 +232,7 @@ class Gazetteer:
         return hits
 
     # -------------------------------------------------------------- geometry
+    @serialised
     def within(self, geom: Any) -> np.ndarray:
         """Indices of the places inside (or on the boundary of) a lon/lat geometry."""
         if geom is None or shapely.is_empty(geom):
@@ -241,7 +243,7 @@ class Gazetteer:
         )
         if cand.size == 0:
             return cand
-        shapely.prepare(geom)
+        prepare(geom)
         return cand[shapely.intersects_xy(geom, self.lon[cand], self.lat[cand])]
 
     def nearest(self, lon: float, lat: float) -> tuple[int, float]:
