@@ -7,12 +7,12 @@ none of the baseline's libraries.
 
 * :func:`run_frontlines` - one full rebuild: ingest every input into a fresh store
   (``derive="primary"``), per-oblast areas of every snapshot (the region table is
-  forced through ``api.area(..., by="oblast")``), then every snapshot's area, gained,
+  forced through ``service.area(..., by="oblast")``), then every snapshot's area, gained,
   lost and per-oblast area read back. Returns rows in the format of
   :func:`baseline.run_baseline`.
 * :func:`incremental_update` - add the last W1 snapshot to a store holding all the
   others, with every derived figure, median of N copies of the prepared store.
-* :func:`query_latency` - ``api.change(..., by="oblast")`` between random snapshot
+* :func:`query_latency` - ``service.change(..., by="oblast")`` between random snapshot
   times, warm.
 * :func:`write_oblast_geojson` - the shipped land-clipped oblasts as a GeoJSON file
   for the baseline (``name`` = English name), so both sides clip with the same polygons.
@@ -38,9 +38,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import workloads  # noqa: E402  (bench/ is not a package)
 
-from frontlines import api  # noqa: E402
+from frontlines import service  # noqa: E402
 from frontlines.core.regions import clip_areas  # noqa: E402
-from frontlines.derive import region_area_table  # noqa: E402
+from frontlines.service.derive import region_area_table  # noqa: E402
 from frontlines.sources.boundaries import load_region_layer  # noqa: E402
 
 __all__ = [
@@ -112,7 +112,7 @@ def fresh_store(path: Path) -> Any:
     path = Path(path)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    return api.open_store(path)
+    return service.open_store(path)
 
 
 def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
@@ -157,7 +157,7 @@ def run_frontlines(
     store_path : Path
         Store file to create (any existing file there is removed first).
     workers : int, optional
-        Parser processes for ``api.ingest`` (default: its own default, 2 for a folder).
+        Parser processes for ``service.ingest`` (default: its own default, 2 for a folder).
     timings : dict, optional
         Filled with seconds per stage: ``ingest``, ``select``, ``oblasts`` (the forced
         region table), ``read_back``; and the ingest report.
@@ -166,12 +166,12 @@ def run_frontlines(
     t0 = time.perf_counter()
     store = fresh_store(store_path)
     try:
-        report = api.ingest(store, ADAPTERS[workload], [Path(folder)], workers=workers, derive="primary")
+        report = service.ingest(store, ADAPTERS[workload], [Path(folder)], workers=workers, derive="primary")
         t1 = time.perf_counter()
-        sel = api.select(store)
+        sel = service.select(store)
         t2 = time.perf_counter()
         # Force the per-oblast table of the whole timeline (region_area_table fills it all).
-        api.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
+        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
         t3 = time.perf_counter()
         rows = _read_back(workload, store, sel)
         t4 = time.perf_counter()
@@ -199,10 +199,10 @@ def prepare_incremental(folder: Path, store_path: Path, *, derive: str = "all") 
     t0 = time.perf_counter()
     store = fresh_store(store_path)
     try:
-        report = api.ingest(store, ADAPTERS["W1"], [Path(folder)], derive=derive)
+        report = service.ingest(store, ADAPTERS["W1"], [Path(folder)], derive=derive)
         t1 = time.perf_counter()
-        sel = api.select(store)
-        api.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
+        sel = service.select(store)
+        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
         t2 = time.perf_counter()
         n = len(sel.timeline)
     finally:
@@ -222,8 +222,8 @@ def incremental_update(
 ) -> dict:
     """Time adding ``new_file`` to a copy of the ``prepared`` store, ``reps`` times.
 
-    Timed: ``api.ingest(store, "deepstate-history", [new_file])`` plus
-    ``api.area(store, at=<its time>, by="oblast")`` (per-oblast areas of the new
+    Timed: ``service.ingest(store, "deepstate-history", [new_file])`` plus
+    ``service.area(store, at=<its time>, by="oblast")`` (per-oblast areas of the new
     snapshot). The copy and ``open_store`` are not timed (``open_store`` reported apart).
     The region layer is loaded before the first rep (a warm library).
 
@@ -237,15 +237,15 @@ def incremental_update(
         _checkpointed_copy(prepared, work_path)
         gc.collect()
         t0 = time.perf_counter()
-        store = api.open_store(work_path)
+        store = service.open_store(work_path)
         t1 = time.perf_counter()
         try:
-            rep = api.ingest(store, ADAPTERS["W1"], [Path(new_file)], derive=derive)
+            rep = service.ingest(store, ADAPTERS["W1"], [Path(new_file)], derive=derive)
             t2 = time.perf_counter()
             when = workloads.key_to_datetime("W1", workloads.time_key("W1", new_file))
-            res = api.area(store, at=when.isoformat(), by=REGION_KIND)
+            res = service.area(store, at=when.isoformat(), by=REGION_KIND)
             t3 = time.perf_counter()
-            sel = api.select(store)
+            sel = service.select(store)
             sid = res["snapshot"]["id"] if "id" in res["snapshot"] else None
             step = store.steps(sel.layer, [sel.timeline[-1][0]]).get(sel.timeline[-1][0])
             last = {
@@ -287,15 +287,15 @@ def incremental_update(
 
 # --------------------------------------------------------------------------- (b) queries
 def query_latency(store_path: Path, *, queries: int = 200, warmup: int = 20, seed: int = 1) -> dict:
-    """p50 / p95 of ``api.change(start, end, by="oblast")`` between random snapshot times.
+    """p50 / p95 of ``service.change(start, end, by="oblast")`` between random snapshot times.
 
     Pairs of distinct snapshots are drawn uniformly (seeded); times are their
     ``published_at`` in ISO form, so each query resolves to exactly those snapshots.
     ``warmup`` queries (other random pairs) run first and are not counted.
     """
-    store = api.open_store(store_path)
+    store = service.open_store(store_path)
     try:
-        sel = api.select(store)
+        sel = service.select(store)
         times = [t for _, t, _ in sel.timeline]
         rng = random.Random(seed)
 
@@ -305,13 +305,13 @@ def query_latency(store_path: Path, *, queries: int = 200, warmup: int = 20, see
 
         for _ in range(warmup):
             i, j = pair()
-            api.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
+            service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
         lat = []
         spans = []
         for _ in range(queries):
             i, j = pair()
             t0 = time.perf_counter()
-            res = api.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
+            res = service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
             lat.append((time.perf_counter() - t0) * 1000)
             spans.append(j - i)
             assert res["regions"], "no per-oblast rows"

@@ -6,9 +6,9 @@ import os
 import tarfile
 from pathlib import Path
 
+import pyproj
 import pytest
 import shapely
-import pyproj
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

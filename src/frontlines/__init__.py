@@ -10,8 +10,6 @@ Every analytic function returns the JSON document the CLI prints with ``--json``
 
 from __future__ import annotations
 
-from frontlines.api import area, change, ingest, layer_geometry, open_store, select, series, snapshots, sources
-from frontlines.checking import check
 from frontlines.errors import (
     ClaimParseError,
     CoordinateError,
@@ -28,11 +26,24 @@ from frontlines.errors import (
     StoreError,
     UnknownClassError,
 )
-from frontlines.export import export
 from frontlines.model import STATUSES, LayerKey, Snapshot, SnapshotInfo
-from frontlines.reindex import reindex
+from frontlines.service import (
+    area,
+    change,
+    check,
+    export,
+    frontline,
+    ingest,
+    layer_geometry,
+    open_store,
+    reindex,
+    select,
+    series,
+    settlements,
+    snapshots,
+    sources,
+)
 from frontlines.sources.base import IngestOptions
-from frontlines.where import frontline, settlements
 
 __version__ = "0.1.0"
 

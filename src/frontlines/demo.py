@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from frontlines import api
-from frontlines.pipeline import IngestReport
+from frontlines import service
+from frontlines.service.pipeline import IngestReport
 from frontlines.store import SQLiteStore
 
 __all__ = ["DEMO_SOURCE", "demo_archive", "demo_summary", "ingest_demo"]
@@ -28,23 +28,23 @@ def demo_archive() -> Path:
 
 def ingest_demo(store: SQLiteStore, **kwargs: Any) -> IngestReport:
     """Ingest the demo archive (idempotent: a second run adds nothing)."""
-    return api.ingest(store, "deepstate-daily", [demo_archive()], **kwargs)
+    return service.ingest(store, "deepstate-daily", [demo_archive()], **kwargs)
 
 
 def demo_summary(store: SQLiteStore) -> dict[str, Any]:
     """Latest area, change over the last 7 / 30 / 365 days, monthly figures of the last year."""
-    sel = api.select(store, DEMO_SOURCE)
+    sel = service.select(store, DEMO_SOURCE)
     last = sel.timeline[-1][1]
     at = last.strftime("%Y-%m-%dT%H:%M:%S")
-    out: dict[str, Any] = {"latest": api.area(store, at=at, source=DEMO_SOURCE), "changes": []}
+    out: dict[str, Any] = {"latest": service.area(store, at=at, source=DEMO_SOURCE), "changes": []}
     for days in (7, 30, 365):
         start = (last - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-        doc = api.change(store, start=start, end=at, source=DEMO_SOURCE)
+        doc = service.change(store, start=start, end=at, source=DEMO_SOURCE)
         doc["window_days"] = days
         out["changes"].append(doc)
     first_month = (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    out["monthly"] = api.series(store, start=first_month.date().isoformat(), end=last.date().isoformat(),
+    out["monthly"] = service.series(store, start=first_month.date().isoformat(), end=last.date().isoformat(),
                                 freq="month", source=DEMO_SOURCE)
-    out["daily"] = api.series(store, start=sel.timeline[0][1].date().isoformat(), end=last.date().isoformat(),
+    out["daily"] = service.series(store, start=sel.timeline[0][1].date().isoformat(), end=last.date().isoformat(),
                               freq="day", source=DEMO_SOURCE)
     return out

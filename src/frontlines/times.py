@@ -10,11 +10,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
 
 from frontlines.errors import DateError
 
-__all__ = ["FREQS", "parse_user_time", "periods", "utc_text"]
+__all__ = ["FREQS", "find_gaps", "parse_iso", "parse_user_time", "periods", "utc_text"]
 
 FREQS = ("day", "week", "month", "year")
 
@@ -125,3 +128,31 @@ def utc_text(when: dt.datetime | None) -> str | None:
     if when is None:
         return None
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def find_gaps(times: Sequence[dt.datetime], *, factor: float = 2.0) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Intervals without a snapshot for more than ``factor`` × the median interval.
+
+    Examples
+    --------
+    >>> d = [dt.datetime(2024, 1, i) for i in (1, 2, 3, 4, 9, 10)]
+    >>> [(a.day, b.day) for a, b in find_gaps(d)]
+    [(4, 9)]
+    """
+    ts = sorted(times)
+    if len(ts) < 3:
+        return []
+    diffs = np.array([(b - a).total_seconds() for a, b in zip(ts, ts[1:])])
+    med = float(np.median(diffs))
+    if med <= 0:
+        return []
+    return [(ts[i], ts[i + 1]) for i in np.flatnonzero(diffs > factor * med)]
+
+
+def parse_iso(iso: str) -> dt.datetime:
+    """Parse the API's ``...Z`` times.
+
+    >>> parse_iso("2025-01-01T00:00:00Z").isoformat()
+    '2025-01-01T00:00:00+00:00'
+    """
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from frontlines.checking import StoreMeasurer, check, evidence_features
 from frontlines.claims import NO_CLAIMS
 from frontlines.errors import ClaimParseError
+from frontlines.service.claims import StoreMeasurer, check, evidence_features
 
 PUBLISHED = dt.date(2022, 9, 12)
 

@@ -11,11 +11,11 @@ import pytest
 import shapely
 from shapely.geometry import box, mapping
 
-from frontlines import api
+from frontlines import service
 from frontlines.core.geodesy import area_km2
-from frontlines.export import export
-from frontlines.reindex import reindex
 from frontlines.errors import RegionError
+from frontlines.service.export import export
+from frontlines.service.reindex import reindex
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def small_store(tmp_path_factory, deepstate_daily_dir):
     folder = tmp_path_factory.mktemp("daily10")
     for p in sorted(deepstate_daily_dir.glob("deepstatemap_data_202501*.geojson"))[:10]:
         (folder / p.name).symlink_to(p)
-    store = api.open_store(tmp_path_factory.mktemp("s") / "s.db")
-    api.ingest(store, "deepstate-daily", [folder])
+    store = service.open_store(tmp_path_factory.mktemp("s") / "s.db")
+    service.ingest(store, "deepstate-daily", [folder])
     return store
 
 
@@ -33,8 +33,8 @@ def test_export_round_trips_areas(small_store, tmp_path, fmt) -> None:
     out = tmp_path / f"x.{fmt}"
     n = export(small_store, fmt=fmt, out=out)
     assert n == 10
-    areas = {s["id"]: s for s in api.snapshots(small_store)}
-    timeline = {sid: a for sid, _, a in api.select(small_store).timeline}
+    areas = {s["id"]: s for s in service.snapshots(small_store)}
+    timeline = {sid: a for sid, _, a in service.select(small_store).timeline}
     if fmt == "csv":
         rows = list(csv.DictReader(out.open()))
         assert [float(r["area_km2"]) for r in rows] == pytest.approx([timeline[int(r["snapshot_id"])] for r in rows])
@@ -59,11 +59,11 @@ def test_export_round_trips_areas(small_store, tmp_path, fmt) -> None:
 
 
 def test_reindex_rebuilds_the_same_figures(small_store, tmp_path) -> None:
-    store = api.open_store(small_store.backup(tmp_path / "copy.db"))
-    before = [a for _, _, a in api.select(store).timeline]
+    store = service.open_store(small_store.backup(tmp_path / "copy.db"))
+    before = [a for _, _, a in service.select(store).timeline]
     result = reindex(store)
     assert result == {"snapshots": 10, "areas_changed": 0}
-    after = [a for _, _, a in api.select(store).timeline]
+    after = [a for _, _, a in service.select(store).timeline]
     assert after == pytest.approx(before, abs=1e-6)
 
 
@@ -75,11 +75,11 @@ def test_user_region_file(small_store, tmp_path) -> None:
         {"type": "Feature", "properties": {"sector": "west"}, "geometry": mapping(west)},
         {"type": "Feature", "properties": {"sector": "east"}, "geometry": mapping(east)},
     ]}))
-    doc = api.area(small_store, at="2025-01-05", regions=path, region_field="sector")
-    info, held = api.layer_geometry(small_store, at="2025-01-05")
+    doc = service.area(small_store, at="2025-01-05", regions=path, region_field="sector")
+    info, held = service.layer_geometry(small_store, at="2025-01-05")
     expected = {n: area_km2(shapely.intersection(held, g)) for n, g in (("west", west), ("east", east))}
     got = {r["name"]: r["area_km2"] for r in doc["regions"]}
     assert got["west"] == pytest.approx(expected["west"], rel=1e-4)
     assert got["east"] == pytest.approx(expected["east"], rel=1e-4)
     with pytest.raises(RegionError, match="sectors.geojson"):
-        api.area(small_store, at="2025-01-05", regions=path, region_field="nope")
+        service.area(small_store, at="2025-01-05", regions=path, region_field="nope")

@@ -8,7 +8,14 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
-from frontlines.core.geodesy import area_km2, areas_km2, distance_km, geodesic_area_km2, length_km, to_equal_area
+from frontlines.core.geodesy import (
+    area_km2,
+    areas_km2,
+    distance_km,
+    geodesic_area_km2,
+    length_km,
+    to_equal_area,
+)
 
 GEOD = Geod(ellps="WGS84")
 

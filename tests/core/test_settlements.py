@@ -78,7 +78,6 @@ def test_no_change() -> None:
 def test_kharkiv_settlements_change_hands(deepstate_history_dir) -> None:
     from frontlines.sources import deepstate_classes as dc
     from frontlines.sources.gazetteer import load_gazetteer
-
     from tests.core.test_depth import SEPT_06, SEPT_11, history_layers
 
     def sides(layers: dict) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from frontlines import api
+from frontlines import service
 from tests.conftest import require_data
 from tests.helpers import skip_or_fail
 
@@ -30,8 +30,8 @@ def daily_store(tmp_path_factory: pytest.TempPathFactory, deepstate_daily_dir: P
     files = sorted(p for p in deepstate_daily_dir.glob("deepstatemap_data_*.geojson")
                    if p.stem.rsplit("_", 1)[1][:6] in DAILY_MONTHS)
     assert len(files) > 80
-    store = api.open_store(tmp_path_factory.mktemp("daily") / "daily.db")
-    api.ingest(store, "deepstate-daily", files)
+    store = service.open_store(tmp_path_factory.mktemp("daily") / "daily.db")
+    service.ingest(store, "deepstate-daily", files)
     return store
 
 
@@ -41,10 +41,10 @@ def history_store(tmp_path_factory: pytest.TempPathFactory, deepstate_history_di
     lo, hi = HISTORY_FROM.timestamp(), HISTORY_TO.timestamp()
     files = sorted(p for p in deepstate_history_dir.glob("*.geojson") if lo <= int(p.stem) < hi)
     assert len(files) > 15
-    store = api.open_store(tmp_path_factory.mktemp("history") / "history.db")
-    api.ingest(store, "deepstate-history", files)
+    store = service.open_store(tmp_path_factory.mktemp("history") / "history.db")
+    service.ingest(store, "deepstate-history", files)
     isw = require_data("isw-2022/layers")
-    api.ingest(store, "isw", [isw / f"{d}_RussianAssessedCoTinUkraine.geojson.gz" for d in ISW_FILES])
+    service.ingest(store, "isw", [isw / f"{d}_RussianAssessedCoTinUkraine.geojson.gz" for d in ISW_FILES])
     return store
 
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from frontlines.errors import FrontlinesError
-from frontlines.reports import animate, gather
+from frontlines.reports import animate
 from frontlines.reports.style import COLOURS
+from frontlines.service import report_inputs as gather
 from tests.reports.conftest import count_near
 
 pytestmark = pytest.mark.realdata

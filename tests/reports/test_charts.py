@@ -7,11 +7,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from frontlines import api
+from frontlines import service
 from frontlines.errors import FrontlinesError
 from frontlines.reports import charts
 from frontlines.reports.style import COLOURS, attribution, close, save_figure
-from tests.reports.conftest import assert_not_blank, axes_pixels, count_near, figure_pixels
+from tests.reports.conftest import (
+    assert_not_blank,
+    axes_pixels,
+    count_near,
+    figure_pixels,
+)
 
 pytestmark = pytest.mark.realdata
 
@@ -28,8 +33,8 @@ def test_attribution_text() -> None:
 
 def test_area_chart_daily_with_gap(daily_store, tmp_path) -> None:
     # the daily data has no file for 2024-08-18/19: a shaded gap
-    doc = api.series(daily_store, start="2024-07-20", end="2024-09-10", freq="day")
-    sel = api.select(daily_store)
+    doc = service.series(daily_store, start="2024-07-20", end="2024-09-10", freq="day")
+    sel = service.select(daily_store)
     fig = charts.area_chart(doc, snapshot_times={sel.source: sel.times})
     img = figure_pixels(fig)
     assert img.shape == (520, 1000, 3)
@@ -47,7 +52,7 @@ def test_area_chart_daily_with_gap(daily_store, tmp_path) -> None:
 
 
 def test_area_chart_two_sources(history_store) -> None:
-    docs = [api.series(history_store, start="2022-09-02", end="2022-09-15", freq="day", source=s)
+    docs = [service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day", source=s)
             for s in ("deepstate-history", "isw")]
     fig = charts.area_chart(docs)
     img = axes_pixels(fig, fig.axes[0])
@@ -59,7 +64,7 @@ def test_area_chart_two_sources(history_store) -> None:
 
 
 def test_change_bars_gains_and_losses_visible(history_store) -> None:
-    doc = api.series(history_store, start="2022-09-02", end="2022-09-15", freq="day")
+    doc = service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day")
     fig = charts.change_bars(doc)
     img = axes_pixels(fig, fig.axes[0])
     assert_not_blank(img)
@@ -71,7 +76,7 @@ def test_change_bars_gains_and_losses_visible(history_store) -> None:
 
 
 def test_region_bars(history_store) -> None:
-    doc = api.change(history_store, start="2022-09-05", end="2022-09-15", by="oblast")
+    doc = service.change(history_store, start="2022-09-05", end="2022-09-15", by="oblast")
     fig = charts.region_bars(doc)
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert ticks[-1] == "Kharkiv"  # biggest movement on top

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from frontlines import api
+from frontlines import service
 from frontlines.errors import FrontlinesError, RegionError
-from frontlines.reports import gather, maps
+from frontlines.reports import maps
 from frontlines.reports.style import COLOURS, close, save_figure
+from frontlines.service import report_inputs as gather
 from tests.reports.conftest import assert_not_blank, axes_pixels, count_near
 
 pytestmark = pytest.mark.realdata
@@ -35,8 +36,8 @@ def test_region_lookup() -> None:
 
 
 def _change_map(store, start, end, region=None):
-    doc = api.change(store, start=start, end=end, geometry=True)
-    held = api.layer_geometry(store, at=start)[1]
+    doc = service.change(store, start=start, end=end, geometry=True)
+    held = service.layer_geometry(store, at=start)[1]
     reg = gather.resolve_region(region) if region else None
     ext = gather.view_extent(region=reg, around=(doc["gained"], doc["lost"]), fallback=held)
     fb = gather.front_line(store, at=start, source=doc["source"], layer=doc["layer"])
@@ -83,8 +84,8 @@ def test_change_map_auto_extent_daily(daily_store) -> None:
 
 def test_state_map_all_layers(history_store) -> None:
     at = "2022-09-10"
-    info, _ = api.layer_geometry(history_store, at=at)
-    layers = {str(k): api.layer_geometry(history_store, at=at, layer=str(k))[1] for k in info.layers}
+    info, _ = service.layer_geometry(history_store, at=at)
+    layers = {str(k): service.layer_geometry(history_store, at=at, layer=str(k))[1] for k in info.layers}
     assert set(layers) >= {"russia:control", "russia:contested", "ukraine:regained"}
     ext = gather.view_extent(around=tuple(layers.values()))
     fig = maps.state_map(info.source, at, layers, furniture=gather.furniture(ext), extent=ext)

@@ -1,4 +1,4 @@
-"""The HTML report: self-contained, the same figures as api.change, opens in headless Chromium."""
+"""The HTML report: self-contained, the same figures as service.change, opens in headless Chromium."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from frontlines import api
-from frontlines.reports import gather, html
+from frontlines import service
+from frontlines.reports import html
 from frontlines.reports.style import fmt_km2, fmt_signed
+from frontlines.service import report_inputs as gather
 from tests.reports.conftest import assert_not_blank, chromium_path
 
 pytestmark = pytest.mark.realdata
@@ -26,7 +27,7 @@ def report(history_store, tmp_path_factory):
 
 def test_headline_figures_match_api_change(history_store, report) -> None:
     _, _, text = report
-    doc = api.change(history_store, start=START, end=END, source="deepstate-history", by="oblast")
+    doc = service.change(history_store, start=START, end=END, source="deepstate-history", by="oblast")
     for value in (fmt_km2(doc["gained_km2"]), fmt_km2(doc["lost_km2"]), fmt_signed(doc["net_km2"]),
                   fmt_km2(doc["area_from_km2"]), fmt_km2(doc["area_to_km2"])):
         assert f"{value} km²" in text, value

@@ -14,7 +14,12 @@ from shapely.geometry import box
 
 from frontlines.core.geodesy import area_km2
 from frontlines.errors import RegionError
-from frontlines.sources.boundaries import find_region, load_outline, load_region_layer, read_region_file
+from frontlines.sources.boundaries import (
+    find_region,
+    load_outline,
+    load_region_layer,
+    read_region_file,
+)
 
 # ---------------------------------------------------------------- shipped layers
 

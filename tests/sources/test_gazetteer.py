@@ -11,7 +11,12 @@ from pyproj import Geod
 
 from frontlines.errors import SourceFormatError
 from frontlines.sources.boundaries import find_region, load_region_layer
-from frontlines.sources.gazetteer import fold, load_gazetteer, read_gazetteer, transliterate
+from frontlines.sources.gazetteer import (
+    fold,
+    load_gazetteer,
+    read_gazetteer,
+    transliterate,
+)
 
 
 @pytest.fixture(scope="module")

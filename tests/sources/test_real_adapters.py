@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-
-from frontlines import api
+from frontlines import service
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import dissolve
 from frontlines.model import LayerKey
@@ -60,16 +59,20 @@ def test_isw_and_nzz_ingest_and_compare_with_deepstate(tmp_path) -> None:
     folder.mkdir()
     for p in sorted(layers.glob("202209*_RussianAssessedCoTinUkraine.geojson.gz"))[:12]:
         shutil.copy(p, folder / p.name)
-    store = api.open_store(tmp_path / "s.db")
-    report = api.ingest(store, "isw", [folder])
+    store = service.open_store(tmp_path / "s.db")
+    report = service.ingest(store, "isw", [folder])
     assert report.added == 12 and report.sources == {"isw"}
-    doc = api.change(store, start="2022-09-06", end="2022-09-11", source="isw")
+    doc = service.change(store, start="2022-09-06", end="2022-09-11", source="isw")
     assert doc["lost_km2"] > 3_000  # ISW too shows the Kharkiv breakthrough
 
 
 def test_raw_feature_fast_path_equals_the_full_parse(deepstate_history_dir) -> None:
     """Features split from the raw bytes give exactly what a full JSON parse gives."""
-    from frontlines.sources._geojson import LayerCollector, features_of, split_minified_features
+    from frontlines.sources._geojson import (
+        LayerCollector,
+        features_of,
+        split_minified_features,
+    )
     from frontlines.sources._payloads import load_json
     from frontlines.sources.deepstate import _classify_history
 

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from frontlines import pipeline as ingest_mod
 from frontlines.cli import main
-from frontlines.pipeline import ingest
+from frontlines.service import pipeline as ingest_mod
+from frontlines.service.pipeline import ingest
 from frontlines.store import SQLiteStore
 from frontlines.store.payloads import KEYFRAME_EVERY
 from tests.conftest import require_data
 from tests.helpers import dump
-
 
 
 def count(store: Path) -> int:

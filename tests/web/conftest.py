@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from frontlines import api
+from frontlines import service
 
 #: TestClient's default Host (testserver) is refused by the Host check: use a loopback name.
 BASE_URL = "http://127.0.0.1"
@@ -38,11 +38,11 @@ def daily_split(deepstate_daily_dir: Path) -> tuple[list[Path], list[Path]]:
 def base_store(tmp_path_factory: pytest.TempPathFactory, daily_split: tuple[list[Path], list[Path]]) -> Path:
     """A store of the DeepState daily maps before June 2025 (read-only use: copy before writing)."""
     path = tmp_path_factory.mktemp("web-store") / "base.db"
-    st = api.open_store(path)
+    st = service.open_store(path)
     folder = tmp_path_factory.mktemp("web-base-files")
     for p in daily_split[0]:
         os.symlink(p, folder / p.name)
-    api.ingest(st, "deepstate-daily", [folder])
+    service.ingest(st, "deepstate-daily", [folder])
     st.close()
     return path
 

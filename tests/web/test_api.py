@@ -6,7 +6,7 @@ import orjson
 import pytest
 import shapely
 
-from frontlines import api
+from frontlines import service
 from frontlines.cli import main as cli_main
 from frontlines.core.geodesy import area_km2
 
@@ -50,10 +50,10 @@ def test_same_json_as_cli(client, base_store, capsys) -> None:
 
 
 def test_area_change_series_match_api(client, base_store) -> None:
-    st = api.open_store(base_store, readonly=True)
-    assert client.get("/api/area?at=2024-12-31&tz=Europe/Kyiv").json() == api.area(st, at="2024-12-31", tz="Europe/Kyiv")
+    st = service.open_store(base_store, readonly=True)
+    assert client.get("/api/area?at=2024-12-31&tz=Europe/Kyiv").json() == service.area(st, at="2024-12-31", tz="Europe/Kyiv")
     doc = client.get("/api/change?from=2024-08-01&to=2025-05-01&by=oblast").json()
-    assert doc == api.change(st, start="2024-08-01", end="2025-05-01", by="oblast")
+    assert doc == service.change(st, start="2024-08-01", end="2025-05-01", by="oblast")
     assert doc["gained_km2"] > 1000 and abs(doc["net_km2"] - (doc["area_to_km2"] - doc["area_from_km2"])) < 1
     s = client.get("/api/series?from=2024-08-01&to=2024-12-31&freq=week&layer=russia:control").json()
     assert s["freq"] == "week" and len(s["periods"]) >= 20
@@ -179,8 +179,8 @@ def test_cache_follows_store_changes(store_copy, daily_split) -> None:
     with TestClient(create_app(store_copy), base_url=BASE_URL) as c:
         before = c.get("/api/area?at=2026-12-31").json()
         assert c.get("/api/area?at=2026-12-31").json() == before  # cached
-        st = api.open_store(store_copy)
-        api.ingest(st, "deepstate-daily", daily_split[1][:3])
+        st = service.open_store(store_copy)
+        service.ingest(st, "deepstate-daily", daily_split[1][:3])
         st.close()
         after = c.get("/api/area?at=2026-12-31").json()
         assert after["snapshot"]["id"] != before["snapshot"]["id"]

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from frontlines.web import create_app
+from tests.helpers import skip_or_fail
 
 from .conftest import LiveServer
-from tests.helpers import skip_or_fail
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser]
 

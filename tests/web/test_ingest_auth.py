@@ -12,7 +12,7 @@ import zipfile
 import httpx
 import pytest
 
-from frontlines import api
+from frontlines import service
 from frontlines.web import create_app
 
 from .conftest import BASE_URL, LiveServer
@@ -156,8 +156,8 @@ def test_readers_see_old_or_new_state_during_ingest(store_copy, daily_split) -> 
         reader = threading.Thread(target=poll)
         reader.start()
         time.sleep(0.3)
-        st = api.open_store(store_copy)
-        api.ingest(st, "deepstate-daily", rest, workers=1)
+        st = service.open_store(store_copy)
+        service.ingest(st, "deepstate-daily", rest, workers=1)
         st.close()
         time.sleep(0.5)
         done.set()

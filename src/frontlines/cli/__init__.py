@@ -44,7 +44,9 @@ try:  # typer >= 0.29 vendors click and raises its own copies of click's excepti
 except ImportError:  # pragma: no cover - older typer on real click
     from click.exceptions import ClickException as _ClickException
 try:
-    from pydantic import ValidationError as _ValidationError  # typer 0.29 converts options with pydantic
+    from pydantic import (
+        ValidationError as _ValidationError,  # typer 0.29 converts options with pydantic
+    )
 except ImportError:  # pragma: no cover
     _ValidationError = ValueError  # type: ignore[assignment,misc]
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from frontlines import api
-from frontlines.checking import check, evidence_features
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, print_json, table
 from frontlines.errors import ClaimParseError
 from frontlines.geojson_out import write_features
+from frontlines.service.claims import check, evidence_features
 
 _COLOURS = {"supported": "green", "supported-lower-bound": "green", "overstated": "yellow",
             "understated": "yellow", "contradicted": "red", "unverifiable": "dim"}
@@ -46,7 +46,7 @@ def check_cmd(
         body = sys.stdin.read()
     else:
         raise ClaimParseError("give --text, --file or '-' (stdin)")
-    st = api.open_store(store, readonly=True)
+    st = service.open_store(store, readonly=True)
     pub = dt.date.fromisoformat(published) if published else None
     report = check(st, body, published=pub, sources=sources)
     doc = report.as_dict()

@@ -7,14 +7,20 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from frontlines import api
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, print_json, table
 from frontlines.errors import FrontlinesError
-from frontlines.export import FORMATS, export
 from frontlines.model import LayerKey
+from frontlines.service.export import FORMATS, export
 from frontlines.sources.base import IngestOptions, parse_date_text
 from frontlines.sources.registry import ADAPTERS
 
@@ -81,10 +87,10 @@ def ingest_cmd(
         layer_map=layer_map,
         strict=strict,
     )
-    st = api.open_store(store)
+    st = service.open_store(store)
     with _progress() as bar:
         task = bar.add_task(f"ingest {adapter}", total=None, name="")
-        report = api.ingest(
+        report = service.ingest(
             st, adapter, paths, options=opts, workers=workers, derive=derive,
             progress=lambda n, name: bar.update(task, completed=n, name=Path(name.split("!")[-1]).name),
         )
@@ -93,9 +99,9 @@ def ingest_cmd(
 
 def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     """Re-read every stored raw payload with the current adapters (one transaction)."""
-    from frontlines.reindex import reindex
+    from frontlines.service.reindex import reindex
 
-    st = api.open_store(store)
+    st = service.open_store(store)
     with _progress() as bar:
         task = bar.add_task("reindex", total=st.stats()["snapshots"], name="")
         result = reindex(st, progress=lambda n, name: bar.update(task, completed=n, name=name))
@@ -107,8 +113,8 @@ def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
 
 def snapshots_cmd(store: o.Store = None, source: o.Source = None, limit: Annotated[int, typer.Option(help="Show the last N (0: all).")] = 20, as_json: o.Json = False) -> None:
     """List stored snapshots with their time, file and layers."""
-    st = api.open_store(store, readonly=True)
-    snaps = api.snapshots(st, source)
+    st = service.open_store(store, readonly=True)
+    snaps = service.snapshots(st, source)
     if as_json:
         print_json({"snapshots": snaps})
         return
@@ -119,8 +125,8 @@ def snapshots_cmd(store: o.Store = None, source: o.Source = None, limit: Annotat
 
 def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     """List sources in the store with their coverage."""
-    st = api.open_store(store, readonly=True)
-    srcs = api.sources(st)
+    st = service.open_store(store, readonly=True)
+    srcs = service.sources(st)
     if as_json:
         print_json({"sources": srcs, "store": st.stats()})
         return
@@ -141,7 +147,7 @@ def export_cmd(
     layer: o.Layer = None,
 ) -> None:
     """Export every (snapshot, layer) with its area and geometry for QGIS or pandas."""
-    st = api.open_store(store, readonly=True)
+    st = service.open_store(store, readonly=True)
     n = export(st, fmt=fmt, out=out, source=source, layer=LayerKey.parse(layer) if layer else None)
     console.print(f"[green]wrote[/] {n} rows to {out}")
 

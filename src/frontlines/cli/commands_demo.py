@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from frontlines import api
+from frontlines import service
 from frontlines.cli.output import console, km2, print_json, signed, table
 from frontlines.demo import demo_summary, ingest_demo
 
@@ -19,7 +19,7 @@ def demo_cmd(
 ) -> None:
     """Ingest the bundled DeepState daily files, print a summary and write a chart of area over time."""
     out.mkdir(parents=True, exist_ok=True)
-    st = api.open_store(store or out / "demo.db")
+    st = service.open_store(store or out / "demo.db")
     with console.status("ingesting the bundled DeepState daily files (769 days)…"):
         report = ingest_demo(st)
     summary = demo_summary(st)
@@ -27,7 +27,7 @@ def demo_cmd(
     from frontlines.reports.charts import area_chart
     from frontlines.reports.style import save_figure
 
-    times = [t for _, t, _ in api.select(st, summary["daily"]["source"]).timeline]
+    times = [t for _, t, _ in service.select(st, summary["daily"]["source"]).timeline]
     fig = area_chart(summary["daily"], snapshot_times={summary["daily"]["source"]: times})
     save_figure(fig, chart)
     if as_json:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from frontlines import api
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, km2, print_json, signed, table
 from frontlines.geojson_out import write_change_geojson
@@ -26,8 +26,8 @@ def _region_table(doc: dict, keys: list[str], title: str) -> None:
 def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
              regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Area of a layer on a date (km², WGS84 ellipsoid)."""
-    st = api.open_store(store)
-    doc = api.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz)
+    st = service.open_store(store)
+    doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz)
     if as_json:
         print_json(doc)
         return
@@ -44,8 +44,8 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
                as_json: o.Json = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
-    st = api.open_store(store)
-    doc = api.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
+    st = service.open_store(store)
+    doc = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
                      region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
     if geojson is not None:
         write_change_geojson(geojson, doc.pop("gained"), doc.pop("lost"), doc)
@@ -80,8 +80,8 @@ def series_cmd(start: o.From, end: o.To,
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
                regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Per-period area, gained, lost and net (periods are closed-open)."""
-    st = api.open_store(store)
-    doc = api.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
+    st = service.open_store(store)
+    doc = service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
                      region_field=region_field, tz=tz)
     if as_json:
         print_json(doc)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from frontlines import api
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, print_json
 from frontlines.errors import FrontlinesError
@@ -50,23 +50,23 @@ def chart_cmd(
 ) -> None:
     """A chart as PNG or SVG: area over time, gains and losses per period, or per-region bars."""
     from frontlines.reports import charts
-    from frontlines.reports.gather import auto_freq
     from frontlines.reports.style import close, save_figure
+    from frontlines.service.report_inputs import auto_freq
 
     t = time.perf_counter()
-    st = api.open_store(store, readonly=True)
+    st = service.open_store(store, readonly=True)
     freq = freq or auto_freq(parse_user_time(start, tz=tz, end_of_day=False), parse_user_time(end, tz=tz))
     if kind == "area":
         docs, times = [], {}
         for src in [source, *(compare or [])]:
-            sel = api.select(st, src, layer)
-            docs.append(api.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz))
+            sel = service.select(st, src, layer)
+            docs.append(service.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz))
             times[sel.source] = sel.times
         fig = charts.area_chart(docs, snapshot_times=times)
     elif kind == "change":
-        fig = charts.change_bars(api.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz), gross=gross)
+        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz), gross=gross)
     elif kind in ("regions", "region"):
-        fig = charts.region_bars(api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz))
+        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz))
     else:
         raise FrontlinesError(f"unknown chart {kind!r}: choose area, change or regions")
     save_figure(fig, out, dpi=dpi)
@@ -90,22 +90,23 @@ def map_cmd(
     as_json: o.Json = False,
 ) -> None:
     """A change map (--from/--to: ground gained and lost) or a map of every layer on one date (--at)."""
-    from frontlines.reports import gather, maps
+    from frontlines.reports import maps
     from frontlines.reports.style import close, save_figure
+    from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = api.open_store(store, readonly=True)
+    st = service.open_store(store, readonly=True)
     reg = gather.resolve_region(region) if region else None
     if at is not None:
         if start or end:
             raise FrontlinesError("give either --at (one date) or --from and --to (a change), not both")
-        sel = api.select(st, source, layer)
-        info, primary = api.layer_geometry(st, at=at, source=sel.source, layer=str(sel.layer), tz=tz)
+        sel = service.select(st, source, layer)
+        info, primary = service.layer_geometry(st, at=at, source=sel.source, layer=str(sel.layer), tz=tz)
         layers, areas = {}, {}
         for key in info.layers:
             try:
-                layers[str(key)] = api.layer_geometry(st, at=at, source=sel.source, layer=str(key), tz=tz)[1]
-                areas[str(key)] = api.area(st, at=at, source=sel.source, layer=str(key), tz=tz)["area_km2"]
+                layers[str(key)] = service.layer_geometry(st, at=at, source=sel.source, layer=str(key), tz=tz)[1]
+                areas[str(key)] = service.area(st, at=at, source=sel.source, layer=str(key), tz=tz)["area_km2"]
             except FrontlinesError:
                 continue
         ext = gather.view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
@@ -118,8 +119,8 @@ def map_cmd(
     else:
         if not (start and end):
             raise FrontlinesError("give --from and --to (a change map) or --at (the layers on one date)")
-        doc = api.change(st, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
-        held = api.layer_geometry(st, at=start, source=doc["source"], layer=doc["layer"], tz=tz)[1]
+        doc = service.change(st, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+        held = service.layer_geometry(st, at=start, source=doc["source"], layer=doc["layer"], tz=tz)[1]
         ext = gather.view_extent(bbox=bbox, region=reg, around=(doc["gained"], doc["lost"]), fallback=held)
         fb = fa = None
         if front:
@@ -151,17 +152,18 @@ def animate_cmd(
     as_json: o.Json = False,
 ) -> None:
     """An animation (GIF or MP4) of a layer, one frame per step, with a running counter of ground gained."""
-    from frontlines.reports import animate, gather
+    from frontlines.reports import animate
+    from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = api.open_store(store, readonly=True)
-    sel = api.select(st, source, layer)
+    st = service.open_store(store, readonly=True)
+    sel = service.select(st, source, layer)
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     times = animate.frame_times(t0, t1, animate.parse_step(step))
     reg = gather.resolve_region(region) if region else None
     if bbox is None and reg is None:
-        doc = api.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
-        held = api.layer_geometry(st, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
+        doc = service.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
+        held = service.layer_geometry(st, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
         ext = gather.view_extent(around=(doc["gained"], doc["lost"]), fallback=held)
     else:
         ext = gather.view_extent(bbox=bbox, region=reg)
@@ -187,10 +189,11 @@ def report_cmd(
     as_json: o.Json = False,
 ) -> None:
     """One self-contained HTML file: figures, change map, charts, regions, settlements, data quality, method."""
-    from frontlines.reports import gather, html
+    from frontlines.reports import html
+    from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = api.open_store(store, readonly=True)
+    st = service.open_store(store, readonly=True)
     inputs = gather.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
                                   freq=freq, tz=tz)
     path = html.write_report(inputs, out, title=title)

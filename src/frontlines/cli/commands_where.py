@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from frontlines import api, where
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, print_json, table
 from frontlines.geojson_out import feature, write_features
@@ -24,8 +24,8 @@ def frontline_cmd(
     as_json: o.Json = False,
 ) -> None:
     """The line of contact on a date and its geodesic length."""
-    st = api.open_store(store)
-    doc = where.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
+    st = service.open_store(store)
+    doc = service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
                           geometry=geojson is not None)
     if geojson is not None:
         write_features(geojson, [feature(doc.pop("geometry"), {k: doc[k] for k in ("source", "layer", "at", "length_km", "mode")})])
@@ -51,8 +51,8 @@ def settlements_cmd(
     as_json: o.Json = False,
 ) -> None:
     """Settlements that changed status between two dates (or under a layer on a date), by population."""
-    st = api.open_store(store)
-    doc = where.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
+    st = service.open_store(store)
+    doc = service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
                             min_population=min_population, region=region, tz=tz)
     if as_json:
         print_json(doc)

@@ -20,8 +20,8 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import areas_km2
-from frontlines.errors import RegionError
 from frontlines.core.prepare import prepare, serialised
+from frontlines.errors import RegionError
 
 __all__ = [
     "RegionLayer",

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
+
 from frontlines.core.prepare import prepare, serialised
 
 __all__ = ["StatusChanges", "settlement_status", "status_changes"]

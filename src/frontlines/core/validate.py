@@ -19,7 +19,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from frontlines.errors import CoordinateError, InvalidGeometryError, SourceError, SourceFormatError
+from frontlines.errors import (
+    CoordinateError,
+    InvalidGeometryError,
+    SourceError,
+    SourceFormatError,
+)
 
 __all__ = ["Repairs", "check_lonlat", "polygon_parts", "unreadable_geometry"]
 

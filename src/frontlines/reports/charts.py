@@ -27,6 +27,7 @@ from frontlines.reports.style import (
     parse_iso,
     source_label,
 )
+from frontlines.times import find_gaps
 
 __all__ = ["area_chart", "change_bars", "find_gaps", "layer_title", "period_text", "region_bars"]
 
@@ -56,25 +57,6 @@ def period_text(start: str, end: str) -> str:
     if e.hour == 0 and e.minute == 0 and e.second == 0:
         e = e - dt.timedelta(seconds=1)
     return f"{day_text(start)} – {day_text(e)}"
-
-
-def find_gaps(times: Sequence[dt.datetime], *, factor: float = 2.0) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Intervals without a snapshot for more than ``factor`` × the median interval.
-
-    Examples
-    --------
-    >>> d = [dt.datetime(2024, 1, i) for i in (1, 2, 3, 4, 9, 10)]
-    >>> [(a.day, b.day) for a, b in find_gaps(d)]
-    [(4, 9)]
-    """
-    ts = sorted(times)
-    if len(ts) < 3:
-        return []
-    diffs = np.array([(b - a).total_seconds() for a, b in zip(ts, ts[1:])])
-    med = float(np.median(diffs))
-    if med <= 0:
-        return []
-    return [(ts[i], ts[i + 1]) for i in np.flatnonzero(diffs > factor * med)]
 
 
 def _km2_axis(ax: Any, label: str = "km²") -> None:

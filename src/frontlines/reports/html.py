@@ -20,7 +20,6 @@ from typing import Any
 from frontlines import __version__
 from frontlines.errors import FrontlinesError
 from frontlines.reports import charts, maps
-from frontlines.reports.gather import ReportInputs, as_settlements
 from frontlines.reports.style import (
     BOUNDARIES_CREDIT,
     close,
@@ -31,6 +30,7 @@ from frontlines.reports.style import (
     fmt_signed,
     source_label,
 )
+from frontlines.service.report_inputs import ReportInputs, as_settlements
 
 __all__ = ["find_chromium", "render_report", "to_pdf", "write_report"]
 

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from frontlines.errors import FrontlinesError  # noqa: E402
+from frontlines.times import parse_iso  # noqa: E402,F401  (re-exported for the renderers)
 
 __all__ = [
     "COLOURS",
@@ -112,11 +113,6 @@ def day_text(iso: str | dt.datetime | None) -> str:
         return "–"
     when = iso if isinstance(iso, dt.datetime) else dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
     return f"{when.day} {when:%b %Y}"
-
-
-def parse_iso(iso: str) -> dt.datetime:
-    """Parse the API's ``...Z`` times."""
-    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def new_figure(width_in: float = 10.0, height_in: float = 5.6, dpi: int = 100) -> Figure:

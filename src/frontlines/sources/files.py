@@ -20,7 +20,13 @@ import numpy as np
 import shapely
 
 from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
-from frontlines.errors import DateError, InputTooLargeError, LayerError, SourceFormatError, UnknownClassError
+from frontlines.errors import (
+    DateError,
+    InputTooLargeError,
+    LayerError,
+    SourceFormatError,
+    UnknownClassError,
+)
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
 from frontlines.sources._geojson import PartCache
@@ -67,7 +73,7 @@ def zip_shapefile(shp: Path) -> bytes:
 
 def _read_vector(payload: Payload) -> tuple[dict[str, Any], np.ndarray, list[str], list[np.ndarray]]:
     import pyogrio.raw
-    from pyogrio.errors import DataSourceError, DataLayerError
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     data = payload.data
     if data[:2] == b"PK":

@@ -28,8 +28,8 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import WGS84
-from frontlines.errors import SourceFormatError
 from frontlines.core.prepare import prepare, serialised
+from frontlines.errors import SourceFormatError
 
 __all__ = [
     "Gazetteer",

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontlines import __version__, api, where
+from frontlines import __version__, service
 from frontlines.errors import (
     FrontlinesError,
     InputTooLargeError,
@@ -309,21 +309,21 @@ def create_app(
         def compute(store: Any) -> Any:
             stats = store.stats()
             stats["path"] = store_path.name  # the file name only: no server paths
-            return {"sources": api.sources(store), "store": stats}
+            return {"sources": service.sources(store), "store": stats}
         return cached(("sources",), compute)
 
     @app.get("/api/snapshots", tags=["data"], summary="Metadata of every snapshot, oldest first (= `frontlines snapshots --json`)")
     def get_snapshots(source: SourceQ = None) -> Response:
         def compute(store: Any) -> Any:
             if source is not None:
-                api.select(store, source)  # 404 for an unknown source
-            return {"snapshots": api.snapshots(store, source)}
+                service.select(store, source)  # 404 for an unknown source
+            return {"snapshots": service.snapshots(store, source)}
         return cached(("snapshots", source), compute)
 
     @app.get("/api/timeline", tags=["data"], summary="Compact timeline of one layer: [snapshot id, published_at, area km²]")
     def get_timeline(source: SourceQ = None, layer: LayerQ = None) -> Response:
         def compute(store: Any) -> Any:
-            sel = api.select(store, source, layer)
+            sel = service.select(store, source, layer)
             return {
                 "source": sel.source,
                 "layer": str(sel.layer),
@@ -338,14 +338,14 @@ def create_app(
     @app.get("/api/area", tags=["measure"], summary="Area of a layer at a time (= `frontlines area --json`)")
     def get_area(at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC") -> Response:
         return cached(("area", at, source, layer, by, tz),
-                      lambda st: api.area(st, at=at, source=source, layer=layer, by=by, tz=tz))
+                      lambda st: service.area(st, at=at, source=source, layer=layer, by=by, tz=tz))
 
     @app.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
     def get_change(start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
                    tz: TzQ = "UTC",
                    depth: Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")] = False) -> Response:
         return cached(("change", start, end, source, layer, by, tz, depth),
-                      lambda st: api.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, depth=depth))
+                      lambda st: service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, depth=depth))
 
     @app.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
     def get_series(start: FromQ, end: ToQ, freq: Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")] = "month",
@@ -357,7 +357,7 @@ def create_app(
             if n > MAX_PERIODS:
                 raise BadParameter(f"from={start} to={end} per {freq} gives more than {MAX_PERIODS} periods: use a coarser freq")
         return cached(("series", start, end, freq, source, layer, by, tz),
-                      lambda st: api.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, tz=tz))
+                      lambda st: service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, tz=tz))
 
     # ------------------------------------------------------------------- geometry
     @app.get("/api/layer.geojson", tags=["geometry"], summary="GeoJSON of a layer at a time (dissolved, simplified)")
@@ -366,8 +366,8 @@ def create_app(
         tol = geo.tolerance_degrees(tolerance, units)
 
         def compute(store: Any) -> Any:
-            sel = api.select(store, source, layer)
-            info, geom = api.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
+            sel = service.select(store, source, layer)
+            info, geom = service.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
             area = next(a for s, _, a in sel.timeline if s == info.id)
             props = {"source": sel.source, "layer": str(sel.layer), "at": parse_user_time(at, tz=tz).strftime("%Y-%m-%dT%H:%M:%SZ"),
                      "snapshot": info.as_dict(), "area_km2": round(float(area or 0), 3)}
@@ -380,7 +380,7 @@ def create_app(
         tol = geo.tolerance_degrees(tolerance, units)
 
         def compute(store: Any) -> Any:
-            doc = api.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+            doc = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
             gained, lost = doc.pop("gained"), doc.pop("lost")
             base = {k: doc[k] for k in ("source", "layer", "from", "to")}
             return geo.collection([(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
@@ -394,7 +394,7 @@ def create_app(
                       tolerance_km: TolKmQ = 1.0, tz: TzQ = "UTC") -> Response:
         tkm = _tolerance_km(tolerance_km)
         return cached(("frontline", at, source, layer, mode, tkm, tz),
-                      lambda st: where.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm,
+                      lambda st: service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm,
                                                  tz=tz, geometry=False))
 
     @app.get("/api/frontline.geojson", tags=["geometry"], summary="GeoJSON of the line of contact at a time (simplified to `tolerance`)")
@@ -405,7 +405,7 @@ def create_app(
         tol = geo.tolerance_degrees(tolerance, units)
 
         def compute(store: Any) -> Any:
-            doc = where.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
+            doc = service.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
                                   geometry=True)
             line = doc.pop("geometry")
             return geo.collection([(line, {**doc, "kind": "frontline"})], tol, frontline=doc, tolerance_deg=tol)
@@ -424,7 +424,7 @@ def create_app(
         if at is None and parse_user_time(end, tz=tz) < parse_user_time(start, tz=tz):
             raise BadParameter(f"to={end} is before from={start}")
         return cached(("settlements", start, end, at, source, layer, min_population, region, tz),
-                      lambda st: where.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
+                      lambda st: service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
                                                    min_population=min_population, region=region, tz=tz))
 
     status_memo = _LRUObjects(16)
@@ -435,7 +435,7 @@ def create_app(
         key = (fp, at, source, layer, tz)
         hit = status_memo.get(key)
         if hit is None:
-            doc = where.settlements(store, at=at, source=source, layer=layer, tz=tz)
+            doc = service.settlements(store, at=at, source=source, layer=layer, tz=tz)
             table = {(r["lon"], r["lat"], r["name"]): r["status"] for r in doc["settlements"]}
             head = {k: doc[k] for k in ("source", "layer", "at", "counts")}
             hit = (table, head)
@@ -682,13 +682,13 @@ def _ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path) -> d
             check_zip(path.read_bytes(), name=path.name)
         writer = SQLiteStore(store_path)
         try:
-            report = api.ingest(writer, adapter, [path], options=None)
+            report = service.ingest(writer, adapter, [path], options=None)
         finally:
             writer.close()
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc
-    return api.ingest_report(report) if hasattr(api, "ingest_report") else report.as_dict()
+    return report.as_dict()
 
 
 # --------------------------------------------------------------------------- optional endpoints

@@ -15,7 +15,7 @@ from fastapi import Body, FastAPI, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from frontlines import api
+from frontlines import service
 from frontlines.errors import InputTooLargeError
 from frontlines.web import geo
 from frontlines.web.stores import StorePool
@@ -34,15 +34,9 @@ class CheckBody(BaseModel):
     sources: list[str] | None = Field(None, max_length=20, description="Only these sources (default: all).")
 
 
-def check_function() -> Callable[..., Any] | None:
-    """``api.check`` when it exists, else ``frontlines.checking.check``, else None."""
-    if hasattr(api, "check"):
-        return api.check
-    try:
-        from frontlines.checking import check
-    except ImportError:
-        return None
-    return check
+def check_function() -> Callable[..., Any]:
+    """The claim checker."""
+    return service.check
 
 
 def register(app: FastAPI, cached: Callable[..., Response], pool: StorePool) -> None:
@@ -62,7 +56,7 @@ def register(app: FastAPI, cached: Callable[..., Response], pool: StorePool) -> 
         return cached(key, compute)
 
     try:
-        from frontlines.checking import evidence_features
+        from frontlines.service.claims import evidence_features
     except ImportError:
         return
 

@@ -16,16 +16,14 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines import api
+from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
+from frontlines.core.prepare import prepare
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
-from frontlines.reports.charts import find_gaps
-from frontlines.reports.maps import Extent, Settlement, auto_extent
-from frontlines.reports.style import parse_iso
+from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
-from frontlines.times import parse_user_time, utc_text
-from frontlines.core.prepare import prepare
+from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
 __all__ = [
     "Region",
@@ -143,7 +141,7 @@ def as_settlements(rows: list[dict[str, Any]]) -> list[Settlement]:
 # ---------------------------------------------------------------------- front lines
 def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> Any | None:
     try:
-        return api.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
+        return measure.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
     except (LayerError, FrontlinesError):
         return None
 
@@ -154,7 +152,7 @@ def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[
     Same figures as ``frontlines frontline`` (:func:`frontlines.where.frontline`);
     ``None`` for a layer that is not a control layer.
     """
-    from frontlines.where import frontline
+    from frontlines.service.where import frontline
 
     if LayerKey.parse(layer).status != "control":
         return None
@@ -168,7 +166,7 @@ def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None
     Pieces under :data:`frontlines.where.MIN_DEPTH_PIECE_KM2` are left out, like the CLI does.
     """
     from frontlines.core.depth import advance_depth
-    from frontlines.where import substantial
+    from frontlines.service.where import substantial
 
     if front is None or gained is None or shapely.is_empty(gained):
         return None
@@ -258,14 +256,14 @@ def report_inputs(
     tz: str = "UTC",
 ) -> ReportInputs:
     """Collect the results a report shows for ``[start, end]``."""
-    doc = api.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
+    doc = measure.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
     source, layer = doc["source"], doc["layer"]
     t0, t1 = parse_iso(doc["from"]), parse_iso(doc["to"])
     freq = freq or auto_freq(t0, t1)
-    ser = api.series(store, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz)
-    sel = api.select(store, source, layer)
+    ser = measure.series(store, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz)
+    sel = selection.select(store, source, layer)
     times = {source: sel.times}
-    held_before = api.layer_geometry(store, at=start, source=source, layer=layer, tz=tz)[1]
+    held_before = measure.layer_geometry(store, at=start, source=source, layer=layer, tz=tz)[1]
     reg = resolve_region(region) if region else None
     gained, lost = doc["gained"], doc["lost"]
     extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
@@ -276,7 +274,7 @@ def report_inputs(
         inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
                                 "lost_km2": round(l, 3), "net_km2": round(g - l, 3)}
         if reg.kind == "oblast":
-            sub = api.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz)
+            sub = measure.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz)
             inputs.subregion_rows = [r for r in sub["regions"] if r.get("parent") == reg.id]
     inputs.front_before = front_line(store, at=start, source=source, layer=layer)
     inputs.front_after = front_line(store, at=end, source=source, layer=layer)
@@ -296,7 +294,7 @@ def report_inputs(
 def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
     """Snapshots of the period (and the state at the start) whose ingest left notes."""
     out = []
-    snaps = api.snapshots(store, source)
+    snaps = selection.snapshots(store, source)
     start_i = 0
     for i, s in enumerate(snaps):
         if parse_iso(s["published_at"]) <= t0:
@@ -315,17 +313,17 @@ def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end:
                    inputs: ReportInputs) -> list[dict[str, Any]]:
     """The same layer from every other source covering the period: change and area, for comparison."""
     out = []
-    for s in api.sources(store):
+    for s in selection.sources(store):
         name = s["source"]
         if name == source or layer not in s["layers"]:
             continue
         try:
-            sel = api.select(store, name, layer)
+            sel = selection.select(store, name, layer)
             t0 = parse_user_time(start, tz=tz)
             if sel.index_at(t0) is None:
                 continue
-            other = api.change(store, start=start, end=end, source=name, layer=layer, tz=tz)
-            ser = api.series(store, start=start, end=end, freq=freq, source=name, layer=layer, tz=tz)
+            other = measure.change(store, start=start, end=end, source=name, layer=layer, tz=tz)
+            ser = measure.series(store, start=start, end=end, freq=freq, source=name, layer=layer, tz=tz)
         except FrontlinesError:
             continue
         inputs.area_series.append(ser)
@@ -338,12 +336,12 @@ def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end:
 def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | None, layer: str | None,
                  ) -> Any:
     """``(time, geometry)`` of the layer at each time (a generator; consecutive equal states are reused)."""
-    sel = api.select(store, source, layer)
+    sel = selection.select(store, source, layer)
     last_sid = None
     geom = None
     for when in times:
-        sid = api.state_at(sel, when)
+        sid = selection.state_at(sel, when)
         if sid != last_sid:
-            geom = api.layer_geometry(store, at=when, source=sel.source, layer=str(sel.layer))[1]
+            geom = measure.layer_geometry(store, at=when, source=sel.source, layer=str(sel.layer))[1]
             last_sid = sid
         yield when, geom

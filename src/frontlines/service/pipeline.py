@@ -31,10 +31,10 @@ import shapely
 
 from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
-from frontlines.derive import derive_layers
 from frontlines.errors import FrontlinesError, SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
+from frontlines.service.derive import derive_layers
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads
 from frontlines.sources.base import IngestOptions

@@ -1,23 +1,7 @@
-"""The library's front door: every figure the CLI, the web app and reports show.
-
-Each analytic function returns a JSON-ready ``dict`` whose schema is documented in
-the README; the CLI's ``--json`` prints exactly this, and the HTTP API returns it.
-
-Time semantics
-    The *state at T* of a (source, layer) is the latest snapshot holding that layer
-    published at or before T. A bare date ``2025-01-01`` means the end of that day
-    (23:59:59) in UTC unless ``tz`` says otherwise. Series periods are closed-open.
-Source and layer defaults
-    Without ``source``, the store's only source is used; with several, the one with
-    the most snapshots. Without ``layer``, the source's primary layer.
-"""
+"""Area, change and series of a layer (see :mod:`frontlines.service.selection` for time semantics)."""
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,186 +10,27 @@ import shapely
 
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, change_parts, dissolve
-from frontlines.core.regions import RegionLayer, clip_areas
-from frontlines.derive import derive_layers, region_area_table
-from frontlines.errors import FrontlinesError, LayerError, RegionError, SnapshotNotFoundError, StoreError
-from frontlines.pipeline import ingest
+from frontlines.core.regions import clip_areas
+from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey, SnapshotInfo
-from frontlines.store import SQLiteStore, default_store_path
+from frontlines.service.regions import (
+    region_rows,
+    region_table,
+    region_values,
+    regions_for,
+)
+from frontlines.service.selection import (
+    Selection,
+    TimeLike,
+    select,
+    state_at,
+    user_time,
+)
+from frontlines.store import SQLiteStore
 from frontlines.times import parse_user_time, periods, utc_text
 
-__all__ = [
-    "Selection",
-    "area",
-    "change",
-    "change_geometries",
-    "ingest",
-    "layer_geometry",
-    "open_store",
-    "regions_for",
-    "select",
-    "series",
-    "snapshots",
-    "sources",
-    "state_at",
-]
+__all__ = ["area", "change", "change_geometries", "layer_geometry", "series"]
 
-TimeLike = str | dt.date | dt.datetime
-
-
-def open_store(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteStore:
-    """Open (or create) a store; ``None`` means ``$FRONTLINES_STORE`` or the default path."""
-    return SQLiteStore(path or default_store_path(), readonly=readonly)
-
-
-def _time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:
-    if value is None:
-        raise FrontlinesError(f"missing {name} time")
-    return parse_user_time(value, tz=tz)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A resolved (source, layer) and its timeline."""
-
-    source: str
-    layer: LayerKey
-    timeline: list[tuple[int, dt.datetime, float | None]]
-
-    @property
-    def times(self) -> list[dt.datetime]:
-        """Publication times, ascending."""
-        return [t for _, t, _ in self.timeline]
-
-    def coverage(self) -> dict[str, Any]:
-        """First and last publication times and count."""
-        return {
-            "first": utc_text(self.timeline[0][1]) if self.timeline else None,
-            "last": utc_text(self.timeline[-1][1]) if self.timeline else None,
-            "snapshots": len(self.timeline),
-        }
-
-    def index_at(self, when: dt.datetime, *, strictly_before: bool = False) -> int | None:
-        """Position of the state at ``when`` (latest published <= when, or < when)."""
-        times = self.times
-        pos = (bisect.bisect_left if strictly_before else bisect.bisect_right)(times, when) - 1
-        return pos if pos >= 0 else None
-
-
-def sources(store: SQLiteStore) -> list[dict[str, Any]]:
-    """Every source in the store with its snapshot count, time span and layers."""
-    out = []
-    for name, count, first, last in store.sources():
-        layers = [str(k) for k in store.source_layers(name)]
-        primary = store.latest_snapshot(name).primary
-        out.append(
-            {"source": name, "snapshots": count, "first": utc_text(first), "last": utc_text(last),
-             "primary_layer": str(primary), "layers": layers}
-        )
-    return out
-
-
-def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
-    """Resolve the source and layer defaults and load the layer's timeline."""
-    known = store.sources()
-    if not known:
-        raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")
-    names = [k[0] for k in known]
-    if source is None:
-        source = max(known, key=lambda k: (k[1], k[0]))[0]
-    elif source not in names:
-        raise SnapshotNotFoundError(f"no source {source!r} in store {store.path}; it has {', '.join(names)}")
-    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or store.latest_snapshot(source).primary)
-    timeline = store.layer_timeline(source, key)
-    if not timeline:
-        have = [str(k) for k in store.source_layers(source)]
-        raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
-    if any(area is None for _, _, area in timeline):
-        # Ingested with derive="primary": derive this layer now, once.
-        if store.readonly:
-            raise StoreError(
-                f"layer {key} of {source!r} has not been derived yet; run any query on the store "
-                "without read-only access once (e.g. `frontlines area`)"
-            )
-        with store.transaction():
-            derive_layers(store, [(source, key)])
-        timeline = store.layer_timeline(source, key)
-    return Selection(source, key, timeline)
-
-
-def state_at(sel: Selection, when: dt.datetime, *, strictly_before: bool = False) -> int:
-    """Snapshot id of the state at ``when``; :class:`SnapshotNotFoundError` if none."""
-    pos = sel.index_at(when, strictly_before=strictly_before)
-    if pos is None:
-        cov = sel.coverage()
-        raise SnapshotNotFoundError(
-            f"no {sel.source} snapshot of {sel.layer} at or before {utc_text(when)}; "
-            f"the data covers {cov['first']} .. {cov['last']}"
-        )
-    return sel.timeline[pos][0]
-
-
-def snapshots(store: SQLiteStore, source: str | None = None) -> list[dict[str, Any]]:
-    """Metadata of every snapshot (oldest first), with each layer's area."""
-    out = []
-    for info in store.snapshots(source):
-        d = info.as_dict()
-        d["notes"] = info.notes
-        out.append(d)
-    return out
-
-
-# --------------------------------------------------------------------------- regions
-def regions_for(by: str | None = None, regions: str | Path | None = None, region_field: str | None = None) -> tuple[str, RegionLayer] | None:
-    """The region layer asked for: shipped (``oblast``, ``raion``, ``hromada``) or a user file.
-
-    Returns (cache key, layer) or None.
-    """
-    from frontlines.sources.boundaries import load_region_layer, read_region_file
-
-    if regions is not None:
-        if not region_field:
-            raise RegionError(f"{regions}: give --region-field, the attribute that names each region")
-        path = Path(regions)
-        if not path.exists():
-            raise RegionError(f"{regions}: no such file")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        return f"file:{digest}:{region_field}", read_region_file(path, name_field=region_field)
-    if by is None:
-        return None
-    layer = load_region_layer(by)
-    return layer.name, layer
-
-
-def _region_rows(layer: RegionLayer, values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    rows = []
-    land = layer.areas
-    for i, (rid, name) in enumerate(zip(layer.ids, layer.names)):
-        row: dict[str, Any] = {"id": rid, "name": name}
-        if layer.parents is not None and layer.parents[i]:
-            row["parent"] = layer.parents[i]
-        for key, arr in values.items():
-            row[key] = round(float(arr[i]), 3)
-        row["land_area_km2"] = round(float(land[i]), 3)
-        if "area_km2" in values:
-            row["share"] = round(float(values["area_km2"][i] / land[i]), 5) if land[i] > 0 else None
-        rows.append(row)
-    return rows
-
-
-def _region_areas(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
-    key, layer = region
-    return region_area_table(store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g))
-
-
-def _region_values(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:
-    """Per-region areas of a few snapshots: read from the cache, building it the first time."""
-    key, layer = region
-    cached = store.region_areas(sids, sel.layer, key)
-    if all(sid in cached and len(cached[sid]) == len(layer.ids) for sid in sids):
-        return {sid: np.array([cached[sid][r] for r in layer.ids]) for sid in sids}
-    table = _region_areas(store, sel, region)
-    return {sid: table[sid] for sid in sids}
 
 
 # --------------------------------------------------------------------------- area
@@ -228,7 +53,7 @@ def area(
         ``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions"]}``.
     """
     sel = select(store, source, layer)
-    when = _time(at, tz, name="--at")
+    when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
     value = next(a for s, _, a in sel.timeline if s == sid)
     out: dict[str, Any] = {
@@ -240,9 +65,9 @@ def area(
     }
     region = regions_for(by, regions, region_field)
     if region is not None:
-        table = _region_values(store, sel, region, [sid])
+        table = region_values(store, sel, region, [sid])
         out["region_layer"] = region[1].name
-        out["regions"] = _region_rows(region[1], {"area_km2": table[sid]})
+        out["regions"] = region_rows(region[1], {"area_km2": table[sid]})
         out["outside_regions_km2"] = round(out["area_km2"] - float(table[sid].sum()), 3)
     return out
 
@@ -312,8 +137,8 @@ def change(
         (not JSON: the caller serialises them).
     """
     sel = select(store, source, layer)
-    t0 = _time(start, tz, name="--from")
-    t1 = _time(end, tz, name="--to")
+    t0 = user_time(start, tz, name="--from")
+    t1 = user_time(end, tz, name="--to")
     if t1 < t0:
         raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
@@ -345,7 +170,7 @@ def change(
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
         # per region, read from the cached region table (gained - lost = area(b) - area(a)).
-        held = _region_values(store, sel, region, [a, b])
+        held = region_values(store, sel, region, [a, b])
         net = held[b] - held[a]
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
@@ -356,10 +181,10 @@ def change(
             gv = clip_areas(rl, gained)
             lv = np.maximum(gv - net, 0.0)
         out["region_layer"] = rl.name
-        out["regions"] = _region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
+        out["regions"] = region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
         out["outside_regions"] = {"gained_km2": round(g - float(gv.sum()), 3), "lost_km2": round(l - float(lv.sum()), 3)}
     if depth:
-        from frontlines.where import change_depth
+        from frontlines.service.where import change_depth
 
         out["depth"] = change_depth(store, sel, out, gained, lost, region=region)
     if geometry:
@@ -397,7 +222,7 @@ def series(
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
     region = regions_for(by, regions, region_field)
-    table = _region_areas(store, sel, region) if region else None
+    table = region_table(store, sel, region) if region else None
     rows = []
     for ps, pe in periods(t0, t1, freq, tz=tz):
         i0 = sel.index_at(ps, strictly_before=True)
@@ -419,7 +244,7 @@ def series(
                 rl = region[1]
                 gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
                 assert table is not None
-                row["regions"] = _region_rows(rl, {"area_km2": table[ids[i1]], "gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
+                row["regions"] = region_rows(rl, {"area_km2": table[ids[i1]], "gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
         else:
             row.update(gained_km2=None, lost_km2=None, net_km2=None, km2_per_day=None,
                        gained_steps_km2=None, lost_steps_km2=None)
@@ -450,6 +275,6 @@ def layer_geometry(
 ) -> tuple[SnapshotInfo, Any]:
     """The dissolved geometry (lon/lat) of a layer at a time, with its snapshot."""
     sel = select(store, source, layer)
-    sid = state_at(sel, _time(at, tz, name="--at"))
+    sid = state_at(sel, user_time(at, tz, name="--at"))
     return store.snapshot(sid), dissolve(list(store.layer_parts(sid, sel.layer).values()))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from frontlines.pipeline import ingest_payloads
+from frontlines.service.pipeline import ingest_payloads
 from frontlines.sources._payloads import Payload
 from frontlines.sources.base import IngestOptions
 from frontlines.store import SQLiteStore

@@ -12,16 +12,17 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines import api
 from frontlines.core.depth import Depth, advance_depth
-from frontlines.core.frontline import FrontLine, frontline as build_frontline
+from frontlines.core.frontline import FrontLine
+from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
 from frontlines.core.regions import clip_pieces
 from frontlines.core.settlements import settlement_status
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
+from frontlines.service import selection
 from frontlines.store import SQLiteStore
-from frontlines.times import utc_text
+from frontlines.times import parse_user_time, utc_text
 
 __all__ = ["MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "settlements", "substantial"]
 
@@ -38,14 +39,14 @@ def _contested_key(layer: LayerKey) -> LayerKey:
     return LayerKey(layer.side, "contested")
 
 
-def _layer_at(store: SQLiteStore, sel: api.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
-    sid = api.state_at(sel, when, strictly_before=strictly_before)
+def _layer_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
+    sid = selection.state_at(sel, when, strictly_before=strictly_before)
     return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
 
 
 def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
     try:
-        sel = api.select(store, source, _contested_key(layer))
+        sel = selection.select(store, source, _contested_key(layer))
     except LayerError:
         return None
     pos = sel.index_at(when)
@@ -63,7 +64,7 @@ def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, toleranc
                            tolerance_km=tolerance_km, contested_mode=mode)
 
 
-def frontline_at(store: SQLiteStore, sel: api.Selection, when: Any, *, mode: str = "outer",
+def frontline_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, mode: str = "outer",
                  tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
     """Snapshot id and front line of a selection's layer at a time (cached per process)."""
     sid, control = _layer_at(store, sel, when)
@@ -80,7 +81,7 @@ def frontline_at(store: SQLiteStore, sel: api.Selection, when: Any, *, mode: str
 def frontline(
     store: SQLiteStore,
     *,
-    at: api.TimeLike,
+    at: selection.TimeLike,
     source: str | None = None,
     layer: str | LayerKey | None = None,
     mode: str = "outer",
@@ -102,8 +103,8 @@ def frontline(
         raise LayerError(f"unknown grey-zone mode {mode!r}; use one of {', '.join(CONTESTED_MODES)}")
     if not 0 <= tolerance_km <= 50:
         raise LayerError(f"tolerance {tolerance_km} km is out of range (0 to 50 km)")
-    sel = api.select(store, source, layer)
-    when = api.parse_user_time(at, tz=tz)
+    sel = selection.select(store, source, layer)
+    when = parse_user_time(at, tz=tz)
     sid, line = frontline_at(store, sel, when, mode=mode, tolerance_km=tolerance_km)
     out: dict[str, Any] = {
         "source": sel.source,
@@ -150,7 +151,7 @@ def substantial(geom: Any) -> Any:
 
 def change_depth(
     store: SQLiteStore,
-    sel: api.Selection,
+    sel: selection.Selection,
     doc: dict[str, Any],
     gained: Any,
     lost: Any,
@@ -165,8 +166,8 @@ def change_depth(
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
     """
     gained, lost = substantial(gained), substantial(lost)
-    t0 = api.parse_user_time(doc["from"])
-    t1 = api.parse_user_time(doc["to"])
+    t0 = parse_user_time(doc["from"])
+    t1 = parse_user_time(doc["to"])
     _, f0 = frontline_at(store, sel, t0, mode=mode)
     _, f1 = frontline_at(store, sel, t1, mode=mode)
     out: dict[str, Any] = {
@@ -190,7 +191,7 @@ def change_depth(
     return out
 
 
-def _status_layers(store: SQLiteStore, sel: api.Selection, when: Any) -> dict[str, Any] | None:
+def _status_layers(store: SQLiteStore, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
     pos = sel.index_at(when)
     if pos is None:
         return None
@@ -205,9 +206,9 @@ def _status_layers(store: SQLiteStore, sel: api.Selection, when: Any) -> dict[st
 def settlements(
     store: SQLiteStore,
     *,
-    start: api.TimeLike | None = None,
-    end: api.TimeLike | None = None,
-    at: api.TimeLike | None = None,
+    start: selection.TimeLike | None = None,
+    end: selection.TimeLike | None = None,
+    at: selection.TimeLike | None = None,
     source: str | None = None,
     layer: str | LayerKey | None = None,
     min_population: int = 0,
@@ -229,7 +230,7 @@ def settlements(
     """
     from frontlines.sources.gazetteer import load_gazetteer
 
-    sel = api.select(store, source, layer)
+    sel = selection.select(store, source, layer)
     if sel.layer.status != "control":
         raise LayerError(f"settlement status needs a control layer, not {sel.layer}")
     gaz = load_gazetteer()
@@ -249,10 +250,10 @@ def settlements(
                 "lat": round(float(gaz.lat[i]), 5), **extra}
 
     if at is not None:
-        when = api.parse_user_time(at, tz=tz)
+        when = parse_user_time(at, tz=tz)
         layers = _status_layers(store, sel, when)
         if layers is None:
-            api.state_at(sel, when)  # raises with the coverage in the message
+            selection.state_at(sel, when)  # raises with the coverage in the message
         status = settlement_status(lon, lat, layers)
         rows = [row(j, status=str(status[j])) for j in np.flatnonzero(status != "none")]
         rows.sort(key=lambda r: -r["population"])
@@ -260,13 +261,13 @@ def settlements(
         return {**base, "at": utc_text(when), "counts": counts, "settlements": rows}
     if start is None or end is None:
         raise FrontlinesError("give --at, or both --from and --to")
-    t0, t1 = api.parse_user_time(start, tz=tz), api.parse_user_time(end, tz=tz)
+    t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     if t1 < t0:
         raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
     if before is None or after is None:
-        api.state_at(sel, t0)
-        api.state_at(sel, t1)
+        selection.state_at(sel, t0)
+        selection.state_at(sel, t1)
     s0 = settlement_status(lon, lat, before)
     s1 = settlement_status(lon, lat, after)
     changed = np.flatnonzero(s0 != s1)
@@ -288,7 +289,7 @@ def settlements(
             "settlements": rows}
 
 
-def _change_dates(store: SQLiteStore, sel: api.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
+def _change_dates(store: SQLiteStore, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
                   final: np.ndarray) -> list[str | None]:
     """Publication time of the first snapshot from which each place keeps its final status."""
     if len(lon) == 0:

@@ -15,13 +15,13 @@ from typing import Any
 
 import shapely
 
-from frontlines import api
 from frontlines.claims import CheckReport, check_text
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_geoms, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.model import STATUSES, LayerKey
+from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
 
 __all__ = ["StoreMeasurer", "check"]
@@ -53,20 +53,20 @@ class StoreMeasurer:
         return self._sources.get(source)
 
     # -- geometry helpers ------------------------------------------------------------------
-    def _selections(self, source: str, side: str, status: str) -> list[api.Selection] | None:
+    def _selections(self, source: str, side: str, status: str) -> list[selection.Selection] | None:
         sels = []
         for st in status.split("+"):
             if st not in STATUSES:
                 return None
             try:
-                sels.append(api.select(self.store, source, LayerKey(side, st)))
+                sels.append(selection.select(self.store, source, LayerKey(side, st)))
             except FrontlinesError:
                 if st == "control":
                     return None
                 continue  # a missing secondary layer (no contested areas) counts as empty
         return sels or None
 
-    def _geometry(self, sels: list[api.Selection], at: dt.datetime) -> Any | None:
+    def _geometry(self, sels: list[selection.Selection], at: dt.datetime) -> Any | None:
         pieces = []
         for sel in sels:
             pos = sel.index_at(at)
@@ -111,9 +111,9 @@ class StoreMeasurer:
         gained, lost = change_geoms(a, b)
         return self._clip(gained, region), self._clip(lost, region)
 
-    def _primary(self, source: str) -> api.Selection | None:
+    def _primary(self, source: str) -> selection.Selection | None:
         try:
-            sel = api.select(self.store, source)
+            sel = selection.select(self.store, source)
         except FrontlinesError:
             return None
         return sel if sel.layer.status == "control" else None
@@ -121,13 +121,13 @@ class StoreMeasurer:
     def max_depth_km(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> float | None:
         """Deepest advance of ``side`` (km from the earlier front line), in ``region``."""
         from frontlines.core.depth import advance_depth
-        from frontlines.where import substantial, frontline_at
+        from frontlines.service.where import frontline_at, substantial
 
         sel = self._primary(source)
         if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
             return None
-        a, b = api.state_at(sel, start), api.state_at(sel, end)
-        gained, lost = api.change_geometries(self.store, sel, a, b)
+        a, b = selection.state_at(sel, start), selection.state_at(sel, end)
+        gained, lost = measure.change_geometries(self.store, sel, a, b)
         moved = gained if side == sel.layer.side else lost
         if region is not None:
             layer, i = self._region(region)
@@ -137,7 +137,7 @@ class StoreMeasurer:
 
     def settlements_changed(self, source: str, side: str, start: dt.datetime, end: dt.datetime, region: str | None) -> int | None:
         """Settlements that passed into the control of ``side`` (or out of the other side's)."""
-        from frontlines.where import settlements
+        from frontlines.service.where import settlements
 
         sel = self._primary(source)
         if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:

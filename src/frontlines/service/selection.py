@@ -1,0 +1,141 @@
+"""Selection: which source, layer and snapshot a question is about.
+
+Each analytic function returns a JSON-ready ``dict`` whose schema is documented in
+the README; the CLI's ``--json`` prints exactly this, and the HTTP API returns it.
+
+Time semantics
+    The *state at T* of a (source, layer) is the latest snapshot holding that layer
+    published at or before T. A bare date ``2025-01-01`` means the end of that day
+    (23:59:59) in UTC unless ``tz`` says otherwise. Series periods are closed-open.
+Source and layer defaults
+    Without ``source``, the store's only source is used; with several, the one with
+    the most snapshots. Without ``layer``, the source's primary layer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from frontlines.errors import (
+    FrontlinesError,
+    LayerError,
+    SnapshotNotFoundError,
+    StoreError,
+)
+from frontlines.model import LayerKey
+from frontlines.service.derive import derive_layers
+from frontlines.store import SQLiteStore, default_store_path
+from frontlines.times import parse_user_time, utc_text
+
+__all__ = ["Selection", "TimeLike", "open_store", "select", "snapshots", "sources", "state_at", "user_time"]
+
+TimeLike = str | dt.date | dt.datetime
+
+
+
+def open_store(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteStore:
+    """Open (or create) a store; ``None`` means ``$FRONTLINES_STORE`` or the default path."""
+    return SQLiteStore(path or default_store_path(), readonly=readonly)
+
+
+def user_time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:
+    if value is None:
+        raise FrontlinesError(f"missing {name} time")
+    return parse_user_time(value, tz=tz)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A resolved (source, layer) and its timeline."""
+
+    source: str
+    layer: LayerKey
+    timeline: list[tuple[int, dt.datetime, float | None]]
+
+    @property
+    def times(self) -> list[dt.datetime]:
+        """Publication times, ascending."""
+        return [t for _, t, _ in self.timeline]
+
+    def coverage(self) -> dict[str, Any]:
+        """First and last publication times and count."""
+        return {
+            "first": utc_text(self.timeline[0][1]) if self.timeline else None,
+            "last": utc_text(self.timeline[-1][1]) if self.timeline else None,
+            "snapshots": len(self.timeline),
+        }
+
+    def index_at(self, when: dt.datetime, *, strictly_before: bool = False) -> int | None:
+        """Position of the state at ``when`` (latest published <= when, or < when)."""
+        times = self.times
+        pos = (bisect.bisect_left if strictly_before else bisect.bisect_right)(times, when) - 1
+        return pos if pos >= 0 else None
+
+
+def sources(store: SQLiteStore) -> list[dict[str, Any]]:
+    """Every source in the store with its snapshot count, time span and layers."""
+    out = []
+    for name, count, first, last in store.sources():
+        layers = [str(k) for k in store.source_layers(name)]
+        primary = store.latest_snapshot(name).primary
+        out.append(
+            {"source": name, "snapshots": count, "first": utc_text(first), "last": utc_text(last),
+             "primary_layer": str(primary), "layers": layers}
+        )
+    return out
+
+
+def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
+    """Resolve the source and layer defaults and load the layer's timeline."""
+    known = store.sources()
+    if not known:
+        raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")
+    names = [k[0] for k in known]
+    if source is None:
+        source = max(known, key=lambda k: (k[1], k[0]))[0]
+    elif source not in names:
+        raise SnapshotNotFoundError(f"no source {source!r} in store {store.path}; it has {', '.join(names)}")
+    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or store.latest_snapshot(source).primary)
+    timeline = store.layer_timeline(source, key)
+    if not timeline:
+        have = [str(k) for k in store.source_layers(source)]
+        raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
+    if any(area is None for _, _, area in timeline):
+        # Ingested with derive="primary": derive this layer now, once.
+        if store.readonly:
+            raise StoreError(
+                f"layer {key} of {source!r} has not been derived yet; run any query on the store "
+                "without read-only access once (e.g. `frontlines area`)"
+            )
+        with store.transaction():
+            derive_layers(store, [(source, key)])
+        timeline = store.layer_timeline(source, key)
+    return Selection(source, key, timeline)
+
+
+def state_at(sel: Selection, when: dt.datetime, *, strictly_before: bool = False) -> int:
+    """Snapshot id of the state at ``when``; :class:`SnapshotNotFoundError` if none."""
+    pos = sel.index_at(when, strictly_before=strictly_before)
+    if pos is None:
+        cov = sel.coverage()
+        raise SnapshotNotFoundError(
+            f"no {sel.source} snapshot of {sel.layer} at or before {utc_text(when)}; "
+            f"the data covers {cov['first']} .. {cov['last']}"
+        )
+    return sel.timeline[pos][0]
+
+
+def snapshots(store: SQLiteStore, source: str | None = None) -> list[dict[str, Any]]:
+    """Metadata of every snapshot (oldest first), with each layer's area."""
+    out = []
+    for info in store.snapshots(source):
+        d = info.as_dict()
+        d["notes"] = info.notes
+        out.append(d)
+    return out
+
+
