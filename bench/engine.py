@@ -171,7 +171,7 @@ def run_frontlines(
         sel = service.select(store)
         t2 = time.perf_counter()
         # Force the per-oblast table of the whole timeline (region_area_table fills it all).
-        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
+        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND).as_dict()
         t3 = time.perf_counter()
         rows = _read_back(workload, store, sel)
         t4 = time.perf_counter()
@@ -202,7 +202,7 @@ def prepare_incremental(folder: Path, store_path: Path, *, derive: str = "all") 
         report = service.ingest(store, ADAPTERS["W1"], [Path(folder)], derive=derive)
         t1 = time.perf_counter()
         sel = service.select(store)
-        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND)
+        service.area(store, at=sel.timeline[-1][1].isoformat(), by=REGION_KIND).as_dict()
         t2 = time.perf_counter()
         n = len(sel.timeline)
     finally:
@@ -243,7 +243,7 @@ def incremental_update(
             rep = service.ingest(store, ADAPTERS["W1"], [Path(new_file)], derive=derive)
             t2 = time.perf_counter()
             when = workloads.key_to_datetime("W1", workloads.time_key("W1", new_file))
-            res = service.area(store, at=when.isoformat(), by=REGION_KIND)
+            res = service.area(store, at=when.isoformat(), by=REGION_KIND).as_dict()
             t3 = time.perf_counter()
             sel = service.select(store)
             sid = res["snapshot"]["id"] if "id" in res["snapshot"] else None
@@ -305,13 +305,13 @@ def query_latency(store_path: Path, *, queries: int = 200, warmup: int = 20, see
 
         for _ in range(warmup):
             i, j = pair()
-            service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
+            service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND).as_dict()
         lat = []
         spans = []
         for _ in range(queries):
             i, j = pair()
             t0 = time.perf_counter()
-            res = service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND)
+            res = service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by=REGION_KIND).as_dict()
             lat.append((time.perf_counter() - t0) * 1000)
             spans.append(j - i)
             assert res["regions"], "no per-oblast rows"

@@ -36,15 +36,15 @@ def demo_summary(store: SQLiteStore) -> dict[str, Any]:
     sel = service.select(store, DEMO_SOURCE)
     last = sel.timeline[-1][1]
     at = last.strftime("%Y-%m-%dT%H:%M:%S")
-    out: dict[str, Any] = {"latest": service.area(store, at=at, source=DEMO_SOURCE), "changes": []}
+    out: dict[str, Any] = {"latest": service.area(store, at=at, source=DEMO_SOURCE).as_dict(), "changes": []}
     for days in (7, 30, 365):
         start = (last - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-        doc = service.change(store, start=start, end=at, source=DEMO_SOURCE)
+        doc = service.change(store, start=start, end=at, source=DEMO_SOURCE).as_dict()
         doc["window_days"] = days
         out["changes"].append(doc)
     first_month = (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     out["monthly"] = service.series(store, start=first_month.date().isoformat(), end=last.date().isoformat(),
-                                freq="month", source=DEMO_SOURCE)
+                                freq="month", source=DEMO_SOURCE).as_dict()
     out["daily"] = service.series(store, start=sel.timeline[0][1].date().isoformat(), end=last.date().isoformat(),
-                              freq="day", source=DEMO_SOURCE)
+                              freq="day", source=DEMO_SOURCE).as_dict()
     return out

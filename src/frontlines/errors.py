@@ -33,6 +33,7 @@ __all__ = [
     "InputTooLargeError",
     "InvalidGeometryError",
     "LayerError",
+    "OptionalDependencyError",
     "RegionError",
     "SchemaVersionError",
     "SnapshotNotFoundError",
@@ -97,3 +98,7 @@ class ClaimParseError(FrontlinesError, ValueError):
 
 class InputTooLargeError(FrontlinesError, ValueError):
     """An upload or an archive member is larger than allowed."""
+
+
+class OptionalDependencyError(FrontlinesError, ImportError):
+    """An optional package (pandas, geopandas) is needed for this call and is not installed."""

@@ -9,7 +9,7 @@ from frontlines.errors import LayerError, SnapshotNotFoundError
 
 
 def test_kharkiv_counteroffensive_shows_thousands_of_km2_regained(kharkiv_store) -> None:
-    doc = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast")
+    doc = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast").as_dict()
     assert doc["layer"] == "russia:control" and doc["source"] == "deepstate-history"
     assert doc["lost_km2"] > 7_000  # ground that left Russian control
     assert doc["gained_km2"] < 200
@@ -23,26 +23,26 @@ def test_kharkiv_counteroffensive_shows_thousands_of_km2_regained(kharkiv_store)
 
 
 def test_kherson_withdrawal(kharkiv_store) -> None:
-    doc = service.change(kharkiv_store, start="2022-11-08", end="2022-11-13", by="oblast")
+    doc = service.change(kharkiv_store, start="2022-11-08", end="2022-11-13", by="oblast").as_dict()
     kherson = next(r for r in doc["regions"] if r["name"] == "Kherson")
     assert kherson["lost_km2"] > 3_000
     assert doc["net_km2"] < -3_000
 
 
 def test_state_at_is_latest_snapshot_at_or_before_end_of_day(kharkiv_store) -> None:
-    doc = service.area(kharkiv_store, at="2022-09-06")
+    doc = service.area(kharkiv_store, at="2022-09-06").as_dict()
     published = doc["snapshot"]["published_at"]
     assert published <= "2022-09-06T23:59:59Z" and published.startswith("2022-09-06")
     later = [s for s in service.snapshots(kharkiv_store) if s["published_at"] > published]
     assert later[0]["published_at"] > "2022-09-06T23:59:59Z"
     # In Kyiv time the day ends three hours earlier.
-    kyiv = service.area(kharkiv_store, at="2022-09-06", tz="Europe/Kyiv")
+    kyiv = service.area(kharkiv_store, at="2022-09-06", tz="Europe/Kyiv").as_dict()
     assert kyiv["at"] == "2022-09-06T20:59:59Z"
     assert kyiv["snapshot"]["published_at"] <= "2022-09-06T20:59:59Z"
 
 
 def test_area_by_oblast_sums_to_total(kharkiv_store) -> None:
-    doc = service.area(kharkiv_store, at="2022-09-10", by="oblast")
+    doc = service.area(kharkiv_store, at="2022-09-10", by="oblast").as_dict()
     total = sum(r["area_km2"] for r in doc["regions"])
     # DeepState's polygons reach a little into the sea (Azov coast, Kinburn spit): land only is a bit less.
     assert total + doc["outside_regions_km2"] == pytest.approx(doc["area_km2"], abs=0.05)
@@ -52,12 +52,12 @@ def test_area_by_oblast_sums_to_total(kharkiv_store) -> None:
 
 
 def test_series_periods_are_closed_open_and_add_up(kharkiv_store) -> None:
-    doc = service.series(kharkiv_store, start="2022-09-02", end="2022-09-14", freq="day")
+    doc = service.series(kharkiv_store, start="2022-09-02", end="2022-09-14", freq="day").as_dict()
     periods = doc["periods"]
     assert periods[0]["start"] == "2022-09-02T00:00:00Z" and periods[0]["end"] == "2022-09-03T00:00:00Z"
     assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:]))
     nets = [p["net_km2"] for p in periods if p["net_km2"] is not None]
-    whole = service.change(kharkiv_store, start=periods[0]["start"][:19], end=periods[-1]["end"][:19])
+    whole = service.change(kharkiv_store, start=periods[0]["start"][:19], end=periods[-1]["end"][:19]).as_dict()
     # Boundaries are inclusive in change() and exclusive in series(); with no snapshot exactly
     # on a boundary both select the same states.
     assert sum(nets) == pytest.approx(whole["net_km2"], abs=1.0)
@@ -67,24 +67,24 @@ def test_series_periods_are_closed_open_and_add_up(kharkiv_store) -> None:
 
 def test_errors_name_the_problem(kharkiv_store) -> None:
     with pytest.raises(SnapshotNotFoundError, match="covers 2022-09"):
-        service.area(kharkiv_store, at="2021-01-01")
+        service.area(kharkiv_store, at="2021-01-01").as_dict()
     with pytest.raises(LayerError, match="has no layer russia:claimed"):
-        service.area(kharkiv_store, at="2022-09-10", layer="russia:claimed")
+        service.area(kharkiv_store, at="2022-09-10", layer="russia:claimed").as_dict()
     with pytest.raises(LayerError, match="unknown layer status"):
-        service.area(kharkiv_store, at="2022-09-10", layer="russia:held")
+        service.area(kharkiv_store, at="2022-09-10", layer="russia:held").as_dict()
 
 
 def test_other_layers_of_the_history(kharkiv_store) -> None:
-    regained = service.change(kharkiv_store, start="2022-09-06", end="2022-09-13", layer="ukraine:regained")
+    regained = service.change(kharkiv_store, start="2022-09-06", end="2022-09-13", layer="ukraine:regained").as_dict()
     assert regained["gained_km2"] > 5_000  # DeepState paints liberated ground as its own layer
-    contested = service.area(kharkiv_store, at="2022-09-10", layer="russia:contested")
+    contested = service.area(kharkiv_store, at="2022-09-10", layer="russia:contested").as_dict()
     assert 0 < contested["area_km2"] < 20_000
 
 
 def test_daily_and_history_monthly_figures_agree(overlap_store) -> None:
     kw = dict(start="2024-08-01", end="2025-07-31", freq="month")
-    hist = service.series(overlap_store, source="deepstate-history", **kw)["periods"]
-    daily = service.series(overlap_store, source="deepstate-daily", **kw)["periods"]
+    hist = service.series(overlap_store, source="deepstate-history", **kw).as_dict()["periods"]
+    daily = service.series(overlap_store, source="deepstate-daily", **kw).as_dict()["periods"]
     assert len(hist) == len(daily) == 12
     for h, d in zip(hist, daily):
         # Snapshot timing (03:00 UTC downloads vs publication times) moves a few days' gains
@@ -98,7 +98,7 @@ def test_daily_and_history_monthly_figures_agree(overlap_store) -> None:
 
 
 def test_demo_archive_ingest_matches_reference_area(overlap_store) -> None:
-    doc = service.area(overlap_store, at="2024-07-08", source="deepstate-daily")
+    doc = service.area(overlap_store, at="2024-07-08", source="deepstate-daily").as_dict()
     assert doc["snapshot"]["file_name"] == "deepstatemap_data_20240708.geojson"
     # pyproj.Geod on the same polygon gives 109,360.87 km² (see tests/core/test_geodesy.py)
     assert doc["area_km2"] == pytest.approx(109_360.87, rel=1e-4)

@@ -75,11 +75,11 @@ def test_user_region_file(small_store, tmp_path) -> None:
         {"type": "Feature", "properties": {"sector": "west"}, "geometry": mapping(west)},
         {"type": "Feature", "properties": {"sector": "east"}, "geometry": mapping(east)},
     ]}))
-    doc = service.area(small_store, at="2025-01-05", regions=path, region_field="sector")
+    doc = service.area(small_store, at="2025-01-05", regions=path, region_field="sector").as_dict()
     info, held = service.layer_geometry(small_store, at="2025-01-05")
     expected = {n: area_km2(shapely.intersection(held, g)) for n, g in (("west", west), ("east", east))}
     got = {r["name"]: r["area_km2"] for r in doc["regions"]}
     assert got["west"] == pytest.approx(expected["west"], rel=1e-4)
     assert got["east"] == pytest.approx(expected["east"], rel=1e-4)
     with pytest.raises(RegionError, match="sectors.geojson"):
-        service.area(small_store, at="2025-01-05", regions=path, region_field="nope")
+        service.area(small_store, at="2025-01-05", regions=path, region_field="nope").as_dict()

@@ -33,7 +33,7 @@ def test_attribution_text() -> None:
 
 def test_area_chart_daily_with_gap(daily_store, tmp_path) -> None:
     # the daily data has no file for 2024-08-18/19: a shaded gap
-    doc = service.series(daily_store, start="2024-07-20", end="2024-09-10", freq="day")
+    doc = service.series(daily_store, start="2024-07-20", end="2024-09-10", freq="day").as_dict()
     sel = service.select(daily_store)
     fig = charts.area_chart(doc, snapshot_times={sel.source: sel.times})
     img = figure_pixels(fig)
@@ -52,7 +52,7 @@ def test_area_chart_daily_with_gap(daily_store, tmp_path) -> None:
 
 
 def test_area_chart_two_sources(history_store) -> None:
-    docs = [service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day", source=s)
+    docs = [service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day", source=s).as_dict()
             for s in ("deepstate-history", "isw")]
     fig = charts.area_chart(docs)
     img = axes_pixels(fig, fig.axes[0])
@@ -64,7 +64,7 @@ def test_area_chart_two_sources(history_store) -> None:
 
 
 def test_change_bars_gains_and_losses_visible(history_store) -> None:
-    doc = service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day")
+    doc = service.series(history_store, start="2022-09-02", end="2022-09-15", freq="day").as_dict()
     fig = charts.change_bars(doc)
     img = axes_pixels(fig, fig.axes[0])
     assert_not_blank(img)
@@ -76,7 +76,7 @@ def test_change_bars_gains_and_losses_visible(history_store) -> None:
 
 
 def test_region_bars(history_store) -> None:
-    doc = service.change(history_store, start="2022-09-05", end="2022-09-15", by="oblast")
+    doc = service.change(history_store, start="2022-09-05", end="2022-09-15", by="oblast").as_dict()
     fig = charts.region_bars(doc)
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert ticks[-1] == "Kharkiv"  # biggest movement on top

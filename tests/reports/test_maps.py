@@ -36,22 +36,23 @@ def test_region_lookup() -> None:
 
 
 def _change_map(store, start, end, region=None):
-    doc = service.change(store, start=start, end=end, geometry=True)
+    change = service.change(store, start=start, end=end, geometry=True)
+    doc = change.as_dict()
     held = service.layer_geometry(store, at=start)[1]
     reg = gather.resolve_region(region) if region else None
-    ext = gather.view_extent(region=reg, around=(doc["gained"], doc["lost"]), fallback=held)
+    ext = gather.view_extent(region=reg, around=(change.gained, change.lost), fallback=held)
     fb = gather.front_line(store, at=start, source=doc["source"], layer=doc["layer"])
     fa = gather.front_line(store, at=end, source=doc["source"], layer=doc["layer"])
-    places = gather.changed_places(doc["gained"], doc["lost"])
-    fig = maps.change_map(doc, held_before=held, furniture=gather.furniture(ext), extent=ext,
+    places = gather.changed_places(change.gained, change.lost)
+    fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
                           front_before=fb["geometry"], front_after=fa["geometry"],
                           settlements=gather.as_settlements(places), context_places=gather.context_places(ext))
-    return doc, places, fig
+    return change, places, fig
 
 
 def test_change_map_kharkiv_counteroffensive(history_store, tmp_path) -> None:
-    doc, places, fig = _change_map(history_store, "2022-09-05", "2022-09-15", region="Kharkiv")
-    assert doc["lost_km2"] > 5000
+    change, places, fig = _change_map(history_store, "2022-09-05", "2022-09-15", region="Kharkiv")
+    assert change.lost_km2 > 5000
     img = axes_pixels(fig, fig.axes[0])
     assert_not_blank(img)
     lost = count_near(img, COLOURS["lost"])
@@ -72,12 +73,12 @@ def test_change_map_kharkiv_counteroffensive(history_store, tmp_path) -> None:
 
 def test_change_map_auto_extent_daily(daily_store) -> None:
     # summer 2024: Russian advance towards Pokrovsk; gains must show red
-    doc, _, fig = _change_map(daily_store, "2024-08-01", "2024-09-01")
-    assert doc["gained_km2"] > 300
+    change, _, fig = _change_map(daily_store, "2024-08-01", "2024-09-01")
+    assert change.gained_km2 > 300
     img = axes_pixels(fig, fig.axes[0])
     assert count_near(img, COLOURS["gained"]) > 150
     w, s, e, n = fig.axes[0].get_xlim()[0], fig.axes[0].get_ylim()[0], fig.axes[0].get_xlim()[1], fig.axes[0].get_ylim()[1]
-    gw, gs, ge, gn = shapely.bounds(doc["gained"])
+    gw, gs, ge, gn = shapely.bounds(change.gained)
     assert w <= gw and e >= ge and s <= gs and n >= gn  # the view holds the change
     close(fig)
 

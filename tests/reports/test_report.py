@@ -27,7 +27,7 @@ def report(history_store, tmp_path_factory):
 
 def test_headline_figures_match_api_change(history_store, report) -> None:
     _, _, text = report
-    doc = service.change(history_store, start=START, end=END, source="deepstate-history", by="oblast")
+    doc = service.change(history_store, start=START, end=END, source="deepstate-history", by="oblast").as_dict()
     for value in (fmt_km2(doc["gained_km2"]), fmt_km2(doc["lost_km2"]), fmt_signed(doc["net_km2"]),
                   fmt_km2(doc["area_from_km2"]), fmt_km2(doc["area_to_km2"])):
         assert f"{value} km²" in text, value

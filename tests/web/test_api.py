@@ -51,9 +51,9 @@ def test_same_json_as_cli(client, base_store, capsys) -> None:
 
 def test_area_change_series_match_api(client, base_store) -> None:
     st = service.open_store(base_store, readonly=True)
-    assert client.get("/api/area?at=2024-12-31&tz=Europe/Kyiv").json() == service.area(st, at="2024-12-31", tz="Europe/Kyiv")
+    assert client.get("/api/area?at=2024-12-31&tz=Europe/Kyiv").json() == service.area(st, at="2024-12-31", tz="Europe/Kyiv").as_dict()
     doc = client.get("/api/change?from=2024-08-01&to=2025-05-01&by=oblast").json()
-    assert doc == service.change(st, start="2024-08-01", end="2025-05-01", by="oblast")
+    assert doc == service.change(st, start="2024-08-01", end="2025-05-01", by="oblast").as_dict()
     assert doc["gained_km2"] > 1000 and abs(doc["net_km2"] - (doc["area_to_km2"] - doc["area_from_km2"])) < 1
     s = client.get("/api/series?from=2024-08-01&to=2024-12-31&freq=week&layer=russia:control").json()
     assert s["freq"] == "week" and len(s["periods"]) >= 20

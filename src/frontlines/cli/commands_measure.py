@@ -27,7 +27,7 @@ def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.
              regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Area of a layer on a date (km², WGS84 ellipsoid)."""
     st = service.open_store(store)
-    doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz)
+    doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz).as_dict()
     if as_json:
         print_json(doc)
         return
@@ -45,10 +45,11 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                as_json: o.Json = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
     st = service.open_store(store)
-    doc = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
-                     region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
+    result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
+                            region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
+    doc = result.as_dict()
     if geojson is not None:
-        write_change_geojson(geojson, doc.pop("gained"), doc.pop("lost"), doc)
+        write_change_geojson(geojson, result.gained, result.lost, doc)
         doc["geojson"] = str(geojson)
     if as_json:
         print_json(doc)
@@ -82,7 +83,7 @@ def series_cmd(start: o.From, end: o.To,
     """Per-period area, gained, lost and net (periods are closed-open)."""
     st = service.open_store(store)
     doc = service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
-                     region_field=region_field, tz=tz)
+                     region_field=region_field, tz=tz).as_dict()
     if as_json:
         print_json(doc)
         return

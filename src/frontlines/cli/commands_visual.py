@@ -60,13 +60,13 @@ def chart_cmd(
         docs, times = [], {}
         for src in [source, *(compare or [])]:
             sel = service.select(st, src, layer)
-            docs.append(service.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz))
+            docs.append(service.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz).as_dict())
             times[sel.source] = sel.times
         fig = charts.area_chart(docs, snapshot_times=times)
     elif kind == "change":
-        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz), gross=gross)
+        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(), gross=gross)
     elif kind in ("regions", "region"):
-        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz))
+        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict())
     else:
         raise FrontlinesError(f"unknown chart {kind!r}: choose area, change or regions")
     save_figure(fig, out, dpi=dpi)
@@ -106,7 +106,7 @@ def map_cmd(
         for key in info.layers:
             try:
                 layers[str(key)] = service.layer_geometry(st, at=at, source=sel.source, layer=str(key), tz=tz)[1]
-                areas[str(key)] = service.area(st, at=at, source=sel.source, layer=str(key), tz=tz)["area_km2"]
+                areas[str(key)] = service.area(st, at=at, source=sel.source, layer=str(key), tz=tz).area_km2
             except FrontlinesError:
                 continue
         ext = gather.view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
@@ -119,15 +119,16 @@ def map_cmd(
     else:
         if not (start and end):
             raise FrontlinesError("give --from and --to (a change map) or --at (the layers on one date)")
-        doc = service.change(st, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+        change = service.change(st, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+        doc = change.as_dict()
         held = service.layer_geometry(st, at=start, source=doc["source"], layer=doc["layer"], tz=tz)[1]
-        ext = gather.view_extent(bbox=bbox, region=reg, around=(doc["gained"], doc["lost"]), fallback=held)
+        ext = gather.view_extent(bbox=bbox, region=reg, around=(change.gained, change.lost), fallback=held)
         fb = fa = None
         if front:
             fb = gather.front_line(st, at=start, source=doc["source"], layer=doc["layer"])
             fa = gather.front_line(st, at=end, source=doc["source"], layer=doc["layer"])
-        places = gather.changed_places(doc["gained"], doc["lost"])
-        fig = maps.change_map(doc, held_before=held, furniture=gather.furniture(ext), extent=ext,
+        places = gather.changed_places(change.gained, change.lost)
+        fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
                               front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
                               settlements=gather.as_settlements(places),
                               context_places=gather.context_places(ext, exclude={p["short_name"] for p in places}))
@@ -162,9 +163,9 @@ def animate_cmd(
     times = animate.frame_times(t0, t1, animate.parse_step(step))
     reg = gather.resolve_region(region) if region else None
     if bbox is None and reg is None:
-        doc = service.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
+        change = service.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
         held = service.layer_geometry(st, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
-        ext = gather.view_extent(around=(doc["gained"], doc["lost"]), fallback=held)
+        ext = gather.view_extent(around=(change.gained, change.lost), fallback=held)
     else:
         ext = gather.view_extent(bbox=bbox, region=reg)
     result = animate.animate(gather.layer_states(st, times, source=sel.source, layer=str(sel.layer)), out,

@@ -25,10 +25,11 @@ def frontline_cmd(
 ) -> None:
     """The line of contact on a date and its geodesic length."""
     st = service.open_store(store)
-    doc = service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
-                          geometry=geojson is not None)
+    result = service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
+                               geometry=geojson is not None)
+    doc = result.as_dict()
     if geojson is not None:
-        write_features(geojson, [feature(doc.pop("geometry"), {k: doc[k] for k in ("source", "layer", "at", "length_km", "mode")})])
+        write_features(geojson, [feature(result.geometry, {k: doc[k] for k in ("source", "layer", "at", "length_km", "mode")})])
         doc["geojson"] = str(geojson)
     if as_json:
         print_json(doc)
@@ -53,7 +54,7 @@ def settlements_cmd(
     """Settlements that changed status between two dates (or under a layer on a date), by population."""
     st = service.open_store(store)
     doc = service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
-                            min_population=min_population, region=region, tz=tz)
+                            min_population=min_population, region=region, tz=tz).as_dict()
     if as_json:
         print_json(doc)
         return

@@ -90,7 +90,7 @@ def _lag(requested: str, published: str) -> str:
 
 def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     """The report as one HTML string."""
-    c = inputs.change
+    c = inputs.change.as_dict()
     layer_name = charts.layer_title(c["layer"])
     period = charts.period_text(c["from"], c["to"])
     heading = title or f"{layer_name}: {period}"
@@ -138,7 +138,7 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
 
     # ---------------------------------------------------------------- map
     fig = maps.change_map(
-        c, held_before=inputs.held_before, furniture=inputs.furniture, extent=inputs.extent,
+        inputs.change, held_before=inputs.held_before, furniture=inputs.furniture, extent=inputs.extent,
         front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
         settlements=as_settlements(inputs.places), context_places=inputs.context,
     )

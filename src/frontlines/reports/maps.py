@@ -32,6 +32,7 @@ from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import WGS84
 from frontlines.errors import FrontlinesError
 from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
+from frontlines.results import ChangeResult
 
 __all__ = [
     "Extent",
@@ -308,7 +309,7 @@ def _background(canvas: MapCanvas, furniture: dict[str, Any]) -> None:
 
 
 def change_map(
-    change_doc: dict[str, Any],
+    change: ChangeResult,
     *,
     held_before: Any,
     furniture: dict[str, Any],
@@ -341,9 +342,10 @@ def change_map(
     context_places : sequence of Settlement
         Other large places for orientation, labelled where room is left.
     """
-    gained, lost = change_doc.get("gained"), change_doc.get("lost")
+    gained, lost = change.gained, change.lost
     if gained is None or lost is None:
-        raise FrontlinesError("change map: the change result has no geometries; call api.change(..., geometry=True)")
+        raise FrontlinesError("change map: the change result has no geometries; call change(..., geometry=True)")
+    change_doc = change.as_dict()
     layer = change_doc["layer"]
     t0, t1 = day_text(change_doc["from_snapshot"]["published_at"]), day_text(change_doc["to_snapshot"]["published_at"])
     from frontlines.reports.charts import layer_title, period_text

@@ -142,7 +142,7 @@ class StoreMeasurer:
         sel = self._primary(source)
         if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
             return None
-        doc = settlements(self.store, start=start, end=end, source=source, region=region)
+        doc = settlements(self.store, start=start, end=end, source=source, region=region).as_dict()
         if side == sel.layer.side:
             return sum(1 for s in doc["settlements"] if s["to_status"] == "control")
         return sum(1 for s in doc["settlements"] if s["from_status"] == "control" and s["to_status"] == "none")

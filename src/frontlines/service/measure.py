@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.regions import clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey, SnapshotInfo
+from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
 from frontlines.service.regions import (
-    region_rows,
+    region_figures,
     region_table,
     region_values,
     regions_for,
@@ -44,32 +46,35 @@ def area(
     regions: str | Path | None = None,
     region_field: str | None = None,
     tz: str = "UTC",
-) -> dict[str, Any]:
+) -> AreaResult:
     """Area of a layer at a time.
+
+    Parameters
+    ----------
+    at : str, date or datetime
+        A bare date means the end of that day in ``tz``.
+    by : str, optional
+        Break down by a shipped region layer; or ``regions`` (a file) with ``region_field``.
 
     Returns
     -------
-    dict
-        ``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions"]}``.
+    AreaResult
+        ``as_dict()``: ``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions",
+        "outside_regions_km2"]}``.
     """
     sel = select(store, source, layer)
     when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
-    value = next(a for s, _, a in sel.timeline if s == sid)
-    out: dict[str, Any] = {
-        "source": sel.source,
-        "layer": str(sel.layer),
-        "at": utc_text(when),
-        "snapshot": store.snapshot(sid).as_dict(),
-        "area_km2": round(float(value or 0.0), 3),
-    }
+    value = float(next(a for s, _, a in sel.timeline if s == sid) or 0.0)
     region = regions_for(by, regions, region_field)
-    if region is not None:
-        table = region_values(store, sel, region, [sid])
-        out["region_layer"] = region[1].name
-        out["regions"] = region_rows(region[1], {"area_km2": table[sid]})
-        out["outside_regions_km2"] = round(out["area_km2"] - float(table[sid].sum()), 3)
-    return out
+    if region is None:
+        return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value)
+    held = region_values(store, sel, region, [sid])[sid]
+    return AreaResult(
+        source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value,
+        region_layer=region[1].name, regions=region_figures(region[1], area_km2=held),
+        outside_regions_km2=round(value, 3) - float(held.sum()),
+    )
 
 
 # --------------------------------------------------------------------------- change
@@ -121,20 +126,19 @@ def change(
     tz: str = "UTC",
     geometry: bool = False,
     depth: bool = False,
-) -> dict[str, Any]:
+) -> ChangeResult:
     """Gained, lost and net area of a layer between two times.
 
     With ``depth=True`` also the front-line length at both times and the depth of the
-    ground gained and lost from the earlier front line (see :func:`frontlines.where.change_depth`),
+    ground gained and lost from the earlier front line (see :func:`frontlines.service.where.change_depth`),
     per region too when a region layer is given.
 
     Returns
     -------
-    dict
-        ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
-        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day"[, "regions"]}``;
-        with ``geometry=True`` also ``"gained"`` and ``"lost"`` as shapely geometries
-        (not JSON: the caller serialises them).
+    ChangeResult
+        ``as_dict()``: ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
+        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day"[, "regions"][, "depth"]}``;
+        with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries.
     """
     sel = select(store, source, layer)
     t0 = user_time(start, tz, name="--from")
@@ -149,27 +153,12 @@ def change(
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    days = (t1 - t0).total_seconds() / 86400
-    out: dict[str, Any] = {
-        "source": sel.source,
-        "layer": str(sel.layer),
-        "from": utc_text(t0),
-        "to": utc_text(t1),
-        "from_snapshot": store.snapshot(a).as_dict(),
-        "to_snapshot": store.snapshot(b).as_dict(),
-        "area_from_km2": round(float(area_of[a] or 0), 3),
-        "area_to_km2": round(float(area_of[b] or 0), 3),
-        "gained_km2": round(g, 3),
-        "lost_km2": round(l, 3),
-        "net_km2": round(g - l, 3),
-        "days": round(days, 4),
-        "net_km2_per_day": round((g - l) / days, 3) if days > 0 else None,
-    }
+    extra: dict[str, Any] = {}
     region = regions_for(by, regions, region_field)
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
-        # per region, read from the cached region table (gained - lost = area(b) - area(a)).
+        # per region, read from the region table (gained - lost = area(b) - area(a)).
         held = region_values(store, sel, region, [a, b])
         net = held[b] - held[a]
         if a == b:
@@ -180,17 +169,21 @@ def change(
         else:
             gv = clip_areas(rl, gained)
             lv = np.maximum(gv - net, 0.0)
-        out["region_layer"] = rl.name
-        out["regions"] = region_rows(rl, {"gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
-        out["outside_regions"] = {"gained_km2": round(g - float(gv.sum()), 3), "lost_km2": round(l - float(lv.sum()), 3)}
+        extra["region_layer"] = rl.name
+        extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
+        extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
+    result = ChangeResult(
+        source=sel.source, layer=str(sel.layer), start=t0, end=t1,
+        from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
+        area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0),
+        gained_km2=g, lost_km2=l, **extra,
+        gained=gained if geometry else None, lost=lost if geometry else None,
+    )
     if depth:
         from frontlines.service.where import change_depth
 
-        out["depth"] = change_depth(store, sel, out, gained, lost, region=region)
-    if geometry:
-        out["gained"] = gained
-        out["lost"] = lost
-    return out
+        result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region))
+    return result
 
 
 # --------------------------------------------------------------------------- series
@@ -206,7 +199,7 @@ def series(
     regions: str | Path | None = None,
     region_field: str | None = None,
     tz: str = "UTC",
-) -> dict[str, Any]:
+) -> SeriesResult:
     """Per-period figures: area at period end, gained, lost, net, km² per day.
 
     Periods are closed-open ``[start, end)`` calendar days / weeks (Monday) / months /
@@ -227,41 +220,26 @@ def series(
     for ps, pe in periods(t0, t1, freq, tz=tz):
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
-        row: dict[str, Any] = {"start": utc_text(ps), "end": utc_text(pe)}
         inside = ids[(i0 + 1 if i0 is not None else 0) : (i1 + 1 if i1 is not None else 0)]
-        row["snapshots"] = len(inside)
-        row["end_snapshot"] = ids[i1] if i1 is not None else None
-        row["area_km2"] = round(float(area_of[ids[i1]]), 3) if i1 is not None else None
-        if i0 is not None and i1 is not None:
-            gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
-            g, l = area_km2(gained), area_km2(lost)
-            row.update(gained_km2=round(g, 3), lost_km2=round(l, 3), net_km2=round(g - l, 3))
-            row["km2_per_day"] = round((g - l) / ((pe - ps).total_seconds() / 86400), 3)
-            sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
-            sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
-            row.update(gained_steps_km2=round(sg, 3), lost_steps_km2=round(sl, 3))
-            if region is not None:
-                rl = region[1]
-                gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
-                assert table is not None
-                row["regions"] = region_rows(rl, {"area_km2": table[ids[i1]], "gained_km2": gv, "lost_km2": lv, "net_km2": gv - lv})
-        else:
-            row.update(gained_km2=None, lost_km2=None, net_km2=None, km2_per_day=None,
-                       gained_steps_km2=None, lost_steps_km2=None)
-        rows.append(row)
-    out: dict[str, Any] = {
-        "source": sel.source,
-        "layer": str(sel.layer),
-        "freq": freq,
-        "tz": tz,
-        "from": utc_text(t0),
-        "to": utc_text(t1),
-        "coverage": sel.coverage(),
-        "periods": rows,
-    }
-    if region is not None:
-        out["region_layer"] = region[1].name
-    return out
+        end_sid = ids[i1] if i1 is not None else None
+        end_area = float(area_of[end_sid]) if end_sid is not None else None
+        if i0 is None or i1 is None:
+            rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area))
+            continue
+        gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
+        g, l = area_km2(gained), area_km2(lost)
+        sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
+        sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
+        figures = None
+        if region is not None and table is not None:
+            rl = region[1]
+            gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
+            figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
+        rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
+                                  gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures))
+    return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
+                        coverage=sel.coverage(), periods=tuple(rows),
+                        region_layer=region[1].name if region is not None else None)
 
 
 # --------------------------------------------------------------------------- geometry

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import RegionError
+from frontlines.results import RegionFigures
 from frontlines.service.derive import region_area_table
 from frontlines.service.selection import Selection
 from frontlines.store import SQLiteStore
 
-__all__ = ["region_rows", "region_table", "region_values", "regions_for"]
+__all__ = ["region_figures", "region_table", "region_values", "regions_for"]
 
 
 
@@ -40,20 +40,21 @@ def regions_for(by: str | None = None, regions: str | Path | None = None, region
     return layer.name, layer
 
 
-def region_rows(layer: RegionLayer, values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    rows = []
+def region_figures(layer: RegionLayer, **values: np.ndarray) -> tuple[RegionFigures, ...]:
+    """One :class:`~frontlines.results.RegionFigures` per region of ``layer``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        ``area_km2``, ``gained_km2``, ``lost_km2`` and/or ``net_km2``: km² per region, in the layer's order.
+    """
     land = layer.areas
+    rows = []
     for i, (rid, name) in enumerate(zip(layer.ids, layer.names)):
-        row: dict[str, Any] = {"id": rid, "name": name}
-        if layer.parents is not None and layer.parents[i]:
-            row["parent"] = layer.parents[i]
-        for key, arr in values.items():
-            row[key] = round(float(arr[i]), 3)
-        row["land_area_km2"] = round(float(land[i]), 3)
-        if "area_km2" in values:
-            row["share"] = round(float(values["area_km2"][i] / land[i]), 5) if land[i] > 0 else None
-        rows.append(row)
-    return rows
+        parent = layer.parents[i] if layer.parents is not None and layer.parents[i] else None
+        figures = {key: float(arr[i]) for key, arr in values.items()}
+        rows.append(RegionFigures(id=rid, name=name, land_area_km2=float(land[i]), parent=parent, **figures))
+    return tuple(rows)
 
 
 def region_table(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:

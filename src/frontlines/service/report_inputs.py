@@ -21,6 +21,7 @@ from frontlines.core.geodesy import area_km2
 from frontlines.core.prepare import prepare
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
+from frontlines.results import ChangeResult
 from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
@@ -156,8 +157,8 @@ def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[
 
     if LayerKey.parse(layer).status != "control":
         return None
-    doc = frontline(store, at=at, source=source, layer=layer, geometry=True)
-    return {"geometry": doc["geometry"], "length_km": float(doc["length_km"]), "mode": doc["mode"]}
+    line = frontline(store, at=at, source=source, layer=layer, geometry=True)
+    return {"geometry": line.geometry, "length_km": round(line.length_km, 3), "mode": line.mode}
 
 
 def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -208,7 +209,7 @@ def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> 
 class ReportInputs:
     """Everything a report shows, as results (no store inside)."""
 
-    change: dict[str, Any]
+    change: ChangeResult
     series: dict[str, Any]
     area_series: list[dict[str, Any]]
     snapshot_times: dict[str, list[dt.datetime]]
@@ -256,25 +257,25 @@ def report_inputs(
     tz: str = "UTC",
 ) -> ReportInputs:
     """Collect the results a report shows for ``[start, end]``."""
-    doc = measure.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
-    source, layer = doc["source"], doc["layer"]
-    t0, t1 = parse_iso(doc["from"]), parse_iso(doc["to"])
+    change = measure.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
+    source, layer = change.source, change.layer
+    t0, t1 = change.start, change.end
     freq = freq or auto_freq(t0, t1)
-    ser = measure.series(store, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz)
+    ser = measure.series(store, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict()
     sel = selection.select(store, source, layer)
     times = {source: sel.times}
     held_before = measure.layer_geometry(store, at=start, source=source, layer=layer, tz=tz)[1]
     reg = resolve_region(region) if region else None
-    gained, lost = doc["gained"], doc["lost"]
+    gained, lost = change.gained, change.lost
     extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
-    inputs = ReportInputs(change=doc, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
+    inputs = ReportInputs(change=change, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
                           extent=extent, furniture=furniture(extent), region=reg)
     if reg is not None:
         g, l = area_km2(shapely.intersection(gained, reg.geometry)), area_km2(shapely.intersection(lost, reg.geometry))
         inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
                                 "lost_km2": round(l, 3), "net_km2": round(g - l, 3)}
         if reg.kind == "oblast":
-            sub = measure.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz)
+            sub = measure.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz).as_dict()
             inputs.subregion_rows = [r for r in sub["regions"] if r.get("parent") == reg.id]
     inputs.front_before = front_line(store, at=start, source=source, layer=layer)
     inputs.front_after = front_line(store, at=end, source=source, layer=layer)
@@ -322,8 +323,8 @@ def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end:
             t0 = parse_user_time(start, tz=tz)
             if sel.index_at(t0) is None:
                 continue
-            other = measure.change(store, start=start, end=end, source=name, layer=layer, tz=tz)
-            ser = measure.series(store, start=start, end=end, freq=freq, source=name, layer=layer, tz=tz)
+            other = measure.change(store, start=start, end=end, source=name, layer=layer, tz=tz).as_dict()
+            ser = measure.series(store, start=start, end=end, freq=freq, source=name, layer=layer, tz=tz).as_dict()
         except FrontlinesError:
             continue
         inputs.area_series.append(ser)

@@ -6,6 +6,7 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
@@ -20,6 +21,7 @@ from frontlines.core.regions import clip_pieces
 from frontlines.core.settlements import settlement_status
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
+from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
 from frontlines.store import SQLiteStore
 from frontlines.times import parse_user_time, utc_text
@@ -88,7 +90,7 @@ def frontline(
     tolerance_km: float = 1.0,
     tz: str = "UTC",
     geometry: bool = False,
-) -> dict[str, Any]:
+) -> FrontlineResult:
     """The line of contact of a layer at a time.
 
     Returns
@@ -106,19 +108,11 @@ def frontline(
     sel = selection.select(store, source, layer)
     when = parse_user_time(at, tz=tz)
     sid, line = frontline_at(store, sel, when, mode=mode, tolerance_km=tolerance_km)
-    out: dict[str, Any] = {
-        "source": sel.source,
-        "layer": str(sel.layer),
-        "at": utc_text(when),
-        "snapshot": store.snapshot(sid).as_dict(),
-        "length_km": round(line.length_km, 3),
-        "mode": mode,
-        "tolerance_km": tolerance_km,
-        "parts": int(len(shapely.get_parts(line.geometry))),
-    }
-    if geometry:
-        out["geometry"] = line.geometry
-    return out
+    return FrontlineResult(
+        source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), length_km=line.length_km,
+        mode=mode, tolerance_km=tolerance_km, parts=int(len(shapely.get_parts(line.geometry))),  # type: ignore[arg-type]
+        geometry=line.geometry if geometry else None,
+    )
 
 
 def _depth_dict(depth: Depth) -> dict[str, Any]:
@@ -152,7 +146,8 @@ def substantial(geom: Any) -> Any:
 def change_depth(
     store: SQLiteStore,
     sel: selection.Selection,
-    doc: dict[str, Any],
+    start: dt.datetime,
+    end: dt.datetime,
     gained: Any,
     lost: Any,
     *,
@@ -166,10 +161,8 @@ def change_depth(
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
     """
     gained, lost = substantial(gained), substantial(lost)
-    t0 = parse_user_time(doc["from"])
-    t1 = parse_user_time(doc["to"])
-    _, f0 = frontline_at(store, sel, t0, mode=mode)
-    _, f1 = frontline_at(store, sel, t1, mode=mode)
+    _, f0 = frontline_at(store, sel, start, mode=mode)
+    _, f1 = frontline_at(store, sel, end, mode=mode)
     out: dict[str, Any] = {
         "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
@@ -214,7 +207,7 @@ def settlements(
     min_population: int = 0,
     region: str | None = None,
     tz: str = "UTC",
-) -> dict[str, Any]:
+) -> SettlementsResult:
     """Settlements whose status changed between two times, or those under a layer at a time.
 
     Status of a place: ``control`` (inside the layer), ``contested`` (inside the same
@@ -242,12 +235,11 @@ def settlements(
     base: dict[str, Any] = {"source": sel.source, "layer": str(sel.layer), "min_population": min_population,
                             "region": region}
 
-    def row(j: int, **extra: Any) -> dict[str, Any]:
+    def row(j: int, **extra: Any) -> SettlementRow:
         i = int(idx[j])
-        return {"id": gaz.ids[i], "name": gaz.names[i], "display_name": gaz.display_name(i),
-                "population": int(gaz.population[i]),
-                "oblast": gaz.oblasts[i], "raion": gaz.raions[i], "lon": round(float(gaz.lon[i]), 5),
-                "lat": round(float(gaz.lat[i]), 5), **extra}
+        return SettlementRow(id=gaz.ids[i], name=gaz.names[i], display_name=gaz.display_name(i),
+                             population=int(gaz.population[i]), lon=float(gaz.lon[i]), lat=float(gaz.lat[i]),
+                             admin={"oblast": gaz.oblasts[i], "raion": gaz.raions[i]}, **extra)
 
     if at is not None:
         when = parse_user_time(at, tz=tz)
@@ -256,9 +248,9 @@ def settlements(
             selection.state_at(sel, when)  # raises with the coverage in the message
         status = settlement_status(lon, lat, layers)
         rows = [row(j, status=str(status[j])) for j in np.flatnonzero(status != "none")]
-        rows.sort(key=lambda r: -r["population"])
+        rows.sort(key=lambda r: -r.population)
         counts = {k: int((status == k).sum()) for k in layers}
-        return {**base, "at": utc_text(when), "counts": counts, "settlements": rows}
+        return SettlementsResult(**base, at=when, counts=counts, settlements=tuple(rows))
     if start is None or end is None:
         raise FrontlinesError("give --at, or both --from and --to")
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
@@ -280,13 +272,8 @@ def settlements(
         elif s0[j] == "control":
             extra["lost_by"] = sel.layer.side
         rows.append(row(int(j), **extra))
-    rows.sort(key=lambda r: -r["population"])
-    transitions: dict[str, int] = {}
-    for r in rows:
-        key = f"{r['from_status']}->{r['to_status']}"
-        transitions[key] = transitions.get(key, 0) + 1
-    return {**base, "from": utc_text(t0), "to": utc_text(t1), "count": len(rows), "transitions": transitions,
-            "settlements": rows}
+    rows.sort(key=lambda r: -r.population)
+    return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows))
 
 
 def _change_dates(store: SQLiteStore, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,

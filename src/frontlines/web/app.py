@@ -338,14 +338,14 @@ def create_app(
     @app.get("/api/area", tags=["measure"], summary="Area of a layer at a time (= `frontlines area --json`)")
     def get_area(at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC") -> Response:
         return cached(("area", at, source, layer, by, tz),
-                      lambda st: service.area(st, at=at, source=source, layer=layer, by=by, tz=tz))
+                      lambda st: service.area(st, at=at, source=source, layer=layer, by=by, tz=tz).as_dict())
 
     @app.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
     def get_change(start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
                    tz: TzQ = "UTC",
                    depth: Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")] = False) -> Response:
         return cached(("change", start, end, source, layer, by, tz, depth),
-                      lambda st: service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, depth=depth))
+                      lambda st: service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz, depth=depth).as_dict())
 
     @app.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
     def get_series(start: FromQ, end: ToQ, freq: Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")] = "month",
@@ -357,7 +357,7 @@ def create_app(
             if n > MAX_PERIODS:
                 raise BadParameter(f"from={start} to={end} per {freq} gives more than {MAX_PERIODS} periods: use a coarser freq")
         return cached(("series", start, end, freq, source, layer, by, tz),
-                      lambda st: service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, tz=tz))
+                      lambda st: service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, tz=tz).as_dict())
 
     # ------------------------------------------------------------------- geometry
     @app.get("/api/layer.geojson", tags=["geometry"], summary="GeoJSON of a layer at a time (dissolved, simplified)")
@@ -380,8 +380,8 @@ def create_app(
         tol = geo.tolerance_degrees(tolerance, units)
 
         def compute(store: Any) -> Any:
-            doc = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
-            gained, lost = doc.pop("gained"), doc.pop("lost")
+            result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+            doc, gained, lost = result.as_dict(), result.gained, result.lost
             base = {k: doc[k] for k in ("source", "layer", "from", "to")}
             return geo.collection([(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
                                    (lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]})],
@@ -395,7 +395,7 @@ def create_app(
         tkm = _tolerance_km(tolerance_km)
         return cached(("frontline", at, source, layer, mode, tkm, tz),
                       lambda st: service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm,
-                                                 tz=tz, geometry=False))
+                                                 tz=tz, geometry=False).as_dict())
 
     @app.get("/api/frontline.geojson", tags=["geometry"], summary="GeoJSON of the line of contact at a time (simplified to `tolerance`)")
     def get_frontline_geojson(at: AtQ, source: SourceQ = None, layer: LayerQ = None, mode: ModeQ = "outer",
@@ -405,9 +405,9 @@ def create_app(
         tol = geo.tolerance_degrees(tolerance, units)
 
         def compute(store: Any) -> Any:
-            doc = service.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
-                                  geometry=True)
-            line = doc.pop("geometry")
+            result = service.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
+                                       geometry=True)
+            doc, line = result.as_dict(), result.geometry
             return geo.collection([(line, {**doc, "kind": "frontline"})], tol, frontline=doc, tolerance_deg=tol)
         return cached(("frontline.geojson", at, source, layer, mode, tkm, tz, tol), compute, geojson)
 
@@ -425,7 +425,7 @@ def create_app(
             raise BadParameter(f"to={end} is before from={start}")
         return cached(("settlements", start, end, at, source, layer, min_population, region, tz),
                       lambda st: service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
-                                                   min_population=min_population, region=region, tz=tz))
+                                                   min_population=min_population, region=region, tz=tz).as_dict())
 
     status_memo = _LRUObjects(16)
 
@@ -435,7 +435,7 @@ def create_app(
         key = (fp, at, source, layer, tz)
         hit = status_memo.get(key)
         if hit is None:
-            doc = service.settlements(store, at=at, source=source, layer=layer, tz=tz)
+            doc = service.settlements(store, at=at, source=source, layer=layer, tz=tz).as_dict()
             table = {(r["lon"], r["lat"], r["name"]): r["status"] for r in doc["settlements"]}
             head = {k: doc[k] for k in ("source", "layer", "at", "counts")}
             hit = (table, head)

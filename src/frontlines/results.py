@@ -1,0 +1,428 @@
+"""Typed results of the service layer: frozen dataclasses with ``as_dict()`` = the documented JSON.
+
+Every analytic use case returns one of these. ``as_dict()`` gives exactly the document the
+CLI prints with ``--json`` and the HTTP API returns (schemas in the README); geometries are
+separate typed fields (``gained``, ``lost``, ``geometry``) and never part of the JSON.
+
+For notebooks, the main results offer ``to_dataframe()`` (pandas) and ``to_geodataframe()``
+(geopandas), optional dependencies that fail with :class:`~frontlines.errors.OptionalDependencyError`
+naming the package when missing, and an HTML summary in Jupyter (``_repr_html_``).
+
+>>> import datetime as dt
+>>> from frontlines.model import LayerKey, SnapshotInfo
+>>> info = SnapshotInfo(1, "demo", "ukraine", dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+...                     "a.geojson", "ab12", None, LayerKey("russia", "control"), (LayerKey("russia", "control"),), {})
+>>> r = AreaResult(source="demo", layer="russia:control", at=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc),
+...                snapshot=info, area_km2=1234.5678)
+>>> r.as_dict()["area_km2"], r.as_dict()["at"]
+(1234.568, '2025-01-02T00:00:00Z')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from frontlines.errors import OptionalDependencyError
+from frontlines.model import SnapshotInfo
+from frontlines.times import utc_text
+
+__all__ = [
+    "AreaResult",
+    "ChangeResult",
+    "FrontlineResult",
+    "PeriodFigures",
+    "RegionFigures",
+    "SeriesResult",
+    "SettlementRow",
+    "SettlementsResult",
+    "Unit",
+]
+
+#: Units of the figures results carry.
+Unit = Literal["km2", "km", "count", "percent"]
+#: A grey-zone mode of the front line.
+FrontMode = Literal["outer", "inner", "both", "centre"]
+#: A period length of a series.
+Freq = Literal["day", "week", "month", "quarter", "year"]
+
+_ROUND_KM2 = 3
+
+
+def _r(value: float | None, digits: int = _ROUND_KM2) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _optional(module: str, purpose: str) -> Any:
+    """Import an optional dependency or fail naming it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise OptionalDependencyError(
+            f"{purpose} needs the optional package {module!r}: pip install 'frontlines[dataframe]'"
+        ) from exc
+
+
+def _html_table(title: str, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]] = (), limit: int = 20) -> str:
+    head = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in summary.items())
+    out = [f"<div><strong>{html.escape(title)}</strong><table>{head}</table>"]
+    if rows:
+        cols = list(rows[0].keys())
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in cols) + "</tr>"
+                       for r in rows[:limit])
+        more = f"<p>… {len(rows) - limit} more rows</p>" if len(rows) > limit else ""
+        out.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + f"</tr>{body}</table>{more}")
+    out.append("</div>")
+    return "".join(out)
+
+
+class _Tabular:
+    """``to_dataframe`` / ``to_geodataframe`` / ``_repr_html_`` over a result's rows."""
+
+    _title = "result"
+
+    def as_dict(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return []
+
+    def _summary(self) -> dict[str, Any]:
+        return {k: v for k, v in self.as_dict().items() if not isinstance(v, (list, dict))}
+
+    def _geo_rows(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        raise OptionalDependencyError(f"{type(self).__name__} has no geometry to put in a GeoDataFrame")
+
+    def to_dataframe(self) -> Any:
+        """The result's rows (regions, periods or settlements) as a :class:`pandas.DataFrame`."""
+        pd = _optional("pandas", "to_dataframe()")
+        rows = self._rows() or [self._summary()]
+        return pd.DataFrame.from_records(rows)
+
+    def to_geodataframe(self) -> Any:
+        """The result's geometries with their figures as a :class:`geopandas.GeoDataFrame` (EPSG:4326)."""
+        gpd = _optional("geopandas", "to_geodataframe()")
+        rows, geoms = self._geo_rows()
+        return gpd.GeoDataFrame(rows, geometry=list(geoms), crs="EPSG:4326")
+
+    def _repr_html_(self) -> str:
+        return _html_table(self._title, self._summary(), self._rows())
+
+
+# ------------------------------------------------------------------------- regions
+@dataclass(frozen=True)
+class RegionFigures:
+    """Figures of one region of a region layer (km²; ``share`` as a fraction of its land)."""
+
+    id: str
+    name: str
+    land_area_km2: float
+    parent: str | None = None
+    area_km2: float | None = None
+    gained_km2: float | None = None
+    lost_km2: float | None = None
+    net_km2: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON row: id, name[, parent], the figures present, land area[, share]."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.parent:
+            out["parent"] = self.parent
+        for key in ("area_km2", "gained_km2", "lost_km2", "net_km2"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = _r(value)
+        out["land_area_km2"] = _r(self.land_area_km2)
+        if self.area_km2 is not None:
+            out["share"] = round(self.area_km2 / self.land_area_km2, 5) if self.land_area_km2 > 0 else None
+        return out
+
+
+def _regions(rows: Iterable[RegionFigures]) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in rows]
+
+
+# ---------------------------------------------------------------------------- area
+@dataclass(frozen=True)
+class AreaResult(_Tabular):
+    """Area of a layer at a time (``frontlines area``)."""
+
+    source: str
+    layer: str
+    at: dt.datetime
+    snapshot: SnapshotInfo
+    area_km2: float
+    region_layer: str | None = None
+    regions: tuple[RegionFigures, ...] = ()
+    outside_regions_km2: float | None = None
+    unit: Unit = "km2"
+    _title = "area"
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions", "outside_regions_km2"]}``."""
+        out: dict[str, Any] = {"source": self.source, "layer": self.layer, "at": utc_text(self.at),
+                               "snapshot": self.snapshot.as_dict(), "area_km2": _r(self.area_km2)}
+        if self.region_layer is not None:
+            out["region_layer"] = self.region_layer
+            out["regions"] = _regions(self.regions)
+            out["outside_regions_km2"] = _r(self.outside_regions_km2)
+        return out
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return _regions(self.regions)
+
+
+# -------------------------------------------------------------------------- change
+@dataclass(frozen=True)
+class ChangeResult(_Tabular):
+    """Gained, lost and net area of a layer between two times (``frontlines change``).
+
+    ``gained`` / ``lost`` are the lon/lat geometries (None unless asked for).
+    """
+
+    source: str
+    layer: str
+    start: dt.datetime
+    end: dt.datetime
+    from_snapshot: SnapshotInfo
+    to_snapshot: SnapshotInfo
+    area_from_km2: float
+    area_to_km2: float
+    gained_km2: float
+    lost_km2: float
+    region_layer: str | None = None
+    regions: tuple[RegionFigures, ...] = ()
+    outside_regions: Mapping[str, float] | None = None
+    depth: Mapping[str, Any] | None = None
+    gained: Any = field(default=None, repr=False, compare=False)
+    lost: Any = field(default=None, repr=False, compare=False)
+    unit: Unit = "km2"
+    _title = "change"
+
+    @property
+    def net_km2(self) -> float:
+        """Gained minus lost."""
+        return self.gained_km2 - self.lost_km2
+
+    @property
+    def days(self) -> float:
+        """Length of the window in days."""
+        return (self.end - self.start).total_seconds() / 86400
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented ``change`` JSON (no geometry)."""
+        g, l = _r(self.gained_km2), _r(self.lost_km2)
+        net = round(self.gained_km2 - self.lost_km2, _ROUND_KM2)
+        days = self.days
+        out: dict[str, Any] = {
+            "source": self.source,
+            "layer": self.layer,
+            "from": utc_text(self.start),
+            "to": utc_text(self.end),
+            "from_snapshot": self.from_snapshot.as_dict(),
+            "to_snapshot": self.to_snapshot.as_dict(),
+            "area_from_km2": _r(self.area_from_km2),
+            "area_to_km2": _r(self.area_to_km2),
+            "gained_km2": g,
+            "lost_km2": l,
+            "net_km2": net,
+            "days": round(days, 4),
+            "net_km2_per_day": round((self.gained_km2 - self.lost_km2) / days, 3) if days > 0 else None,
+        }
+        if self.region_layer is not None:
+            out["region_layer"] = self.region_layer
+            out["regions"] = _regions(self.regions)
+            out["outside_regions"] = {k: _r(v) for k, v in (self.outside_regions or {}).items()}
+        if self.depth is not None:
+            out["depth"] = dict(self.depth)
+        return out
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return _regions(self.regions)
+
+    def _geo_rows(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        if self.gained is None or self.lost is None:
+            raise OptionalDependencyError("this change was measured without geometry: call change(..., geometry=True)")
+        base = {"source": self.source, "layer": self.layer, "from": utc_text(self.start), "to": utc_text(self.end)}
+        return ([{**base, "kind": "gained", "area_km2": _r(self.gained_km2)},
+                 {**base, "kind": "lost", "area_km2": _r(self.lost_km2)}], [self.gained, self.lost])
+
+
+# -------------------------------------------------------------------------- series
+@dataclass(frozen=True)
+class PeriodFigures:
+    """One period of a series; figures are None when the period has no state at a boundary."""
+
+    start: dt.datetime
+    end: dt.datetime
+    snapshots: int
+    end_snapshot: int | None
+    area_km2: float | None
+    gained_km2: float | None = None
+    lost_km2: float | None = None
+    gained_steps_km2: float | None = None
+    lost_steps_km2: float | None = None
+    regions: tuple[RegionFigures, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON row of ``series`` ``periods``."""
+        days = (self.end - self.start).total_seconds() / 86400
+        measured = self.gained_km2 is not None and self.lost_km2 is not None
+        net = (self.gained_km2 - self.lost_km2) if measured else None  # type: ignore[operator]
+        out: dict[str, Any] = {
+            "start": utc_text(self.start),
+            "end": utc_text(self.end),
+            "snapshots": self.snapshots,
+            "end_snapshot": self.end_snapshot,
+            "area_km2": _r(self.area_km2),
+            "gained_km2": _r(self.gained_km2),
+            "lost_km2": _r(self.lost_km2),
+            "net_km2": _r(net),
+            "km2_per_day": round(net / days, 3) if net is not None else None,
+            "gained_steps_km2": _r(self.gained_steps_km2),
+            "lost_steps_km2": _r(self.lost_steps_km2),
+        }
+        if self.regions is not None:
+            out["regions"] = _regions(self.regions)
+        return out
+
+
+@dataclass(frozen=True)
+class SeriesResult(_Tabular):
+    """Per-period figures of a layer (``frontlines series``)."""
+
+    source: str
+    layer: str
+    freq: str
+    tz: str
+    start: dt.datetime
+    end: dt.datetime
+    coverage: Mapping[str, Any]
+    periods: tuple[PeriodFigures, ...]
+    region_layer: str | None = None
+    unit: Unit = "km2"
+    _title = "series"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented ``series`` JSON."""
+        out: dict[str, Any] = {"source": self.source, "layer": self.layer, "freq": self.freq, "tz": self.tz,
+                               "from": utc_text(self.start), "to": utc_text(self.end),
+                               "coverage": dict(self.coverage), "periods": [p.as_dict() for p in self.periods]}
+        if self.region_layer is not None:
+            out["region_layer"] = self.region_layer
+        return out
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in p.as_dict().items() if k != "regions"} for p in self.periods]
+
+
+# ----------------------------------------------------------------------- front line
+@dataclass(frozen=True)
+class FrontlineResult(_Tabular):
+    """The line of contact of a layer at a time (``frontlines frontline``)."""
+
+    source: str
+    layer: str
+    at: dt.datetime
+    snapshot: SnapshotInfo
+    length_km: float
+    mode: FrontMode
+    tolerance_km: float
+    parts: int
+    geometry: Any = field(default=None, repr=False, compare=False)
+    unit: Unit = "km"
+    _title = "front line"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented ``frontline`` JSON (no geometry)."""
+        return {"source": self.source, "layer": self.layer, "at": utc_text(self.at),
+                "snapshot": self.snapshot.as_dict(), "length_km": _r(self.length_km), "mode": self.mode,
+                "tolerance_km": self.tolerance_km, "parts": self.parts}
+
+    def _geo_rows(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        return [self._summary()], [self.geometry]
+
+
+# ---------------------------------------------------------------------- settlements
+@dataclass(frozen=True)
+class SettlementRow:
+    """A place and its status (at a time) or its change of status (over a window)."""
+
+    id: str
+    name: str
+    display_name: str
+    population: int
+    lon: float
+    lat: float
+    admin: Mapping[str, str]
+    status: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    date: str | None = None
+    gained_by: str | None = None
+    lost_by: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON row: id, names, population, the region names (e.g. oblast, raion), lon, lat, status fields."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "display_name": self.display_name,
+                               "population": self.population, **self.admin,
+                               "lon": round(self.lon, 5), "lat": round(self.lat, 5)}
+        if self.status is not None:
+            out["status"] = self.status
+        if self.from_status is not None:
+            out.update(from_status=self.from_status, to_status=self.to_status, date=self.date)
+            if self.gained_by is not None:
+                out["gained_by"] = self.gained_by
+            if self.lost_by is not None:
+                out["lost_by"] = self.lost_by
+        return out
+
+
+@dataclass(frozen=True)
+class SettlementsResult(_Tabular):
+    """Settlements under a layer at a time, or those whose status changed in a window."""
+
+    source: str
+    layer: str
+    min_population: int
+    region: str | None
+    settlements: tuple[SettlementRow, ...]
+    at: dt.datetime | None = None
+    counts: Mapping[str, int] | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    _title = "settlements"
+
+    @property
+    def transitions(self) -> dict[str, int]:
+        """``"from->to"`` -> number of places."""
+        out: dict[str, int] = {}
+        for r in self.settlements:
+            key = f"{r.from_status}->{r.to_status}"
+            out[key] = out.get(key, 0) + 1
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented ``settlements`` JSON."""
+        base: dict[str, Any] = {"source": self.source, "layer": self.layer, "min_population": self.min_population,
+                                "region": self.region}
+        rows = [r.as_dict() for r in self.settlements]
+        if self.at is not None:
+            return {**base, "at": utc_text(self.at), "counts": dict(self.counts or {}), "settlements": rows}
+        assert self.start is not None and self.end is not None
+        return {**base, "from": utc_text(self.start), "to": utc_text(self.end), "count": len(rows),
+                "transitions": self.transitions, "settlements": rows}
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.settlements]
+
+    def _geo_rows(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        import shapely
+
+        rows = self._rows()
+        return rows, list(shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows])) if rows else []
