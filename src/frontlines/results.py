@@ -111,7 +111,10 @@ class _Tabular:
         return gpd.GeoDataFrame(rows, geometry=list(geoms), crs="EPSG:4326")
 
     def _repr_html_(self) -> str:
-        return _html_table(self._title, self._summary(), self._rows())
+        rows = self._rows()
+        if rows and "land_area_km2" in rows[0]:  # regions: the ones that moved or hold most first
+            rows = sorted(rows, key=lambda r: -max(abs(r.get(k) or 0) for k in ("area_km2", "gained_km2", "lost_km2")))
+        return _html_table(self._title, self._summary(), rows)
 
 
 # ------------------------------------------------------------------------- regions
