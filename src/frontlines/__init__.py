@@ -10,6 +10,7 @@ Every analytic function returns the JSON document the CLI prints with ``--json``
 
 from __future__ import annotations
 
+from frontlines._version import __version__
 from frontlines.errors import (
     ClaimParseError,
     CoordinateError,
@@ -29,6 +30,7 @@ from frontlines.errors import (
 )
 from frontlines.model import STATUSES, LayerKey, Snapshot, SnapshotInfo
 from frontlines.service import (
+    IngestOptions,
     area,
     change,
     check,
@@ -44,9 +46,6 @@ from frontlines.service import (
     snapshots,
     sources,
 )
-from frontlines.sources.base import IngestOptions
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ClaimParseError",

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from frontlines.core.extent import Extent, Settlement
 from frontlines.errors import OptionalDependencyError
 from frontlines.model import SnapshotInfo
 from frontlines.times import utc_text
@@ -36,7 +37,9 @@ __all__ = [
     "ChangeResult",
     "FrontlineResult",
     "PeriodFigures",
+    "Region",
     "RegionFigures",
+    "ReportInputs",
     "SeriesResult",
     "SettlementRow",
     "SettlementsResult",
@@ -429,3 +432,41 @@ class SettlementsResult(_Tabular):
 
         rows = self._rows()
         return rows, list(shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows])) if rows else []
+
+
+# -------------------------------------------------------------------------- reports
+@dataclass(frozen=True)
+class Region:
+    """A shipped region picked by name: its layer kind, id, name and geometry."""
+
+    kind: str
+    id: str
+    name: str
+    geometry: Any
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report shows, as results (no store inside)."""
+
+    change: ChangeResult
+    series: dict[str, Any]
+    area_series: list[dict[str, Any]]
+    snapshot_times: dict[str, list[dt.datetime]]
+    held_before: Any
+    extent: Extent
+    furniture: dict[str, Any]
+    region: Region | None = None
+    region_change: dict[str, Any] | None = None
+    subregion_rows: list[dict[str, Any]] = field(default_factory=list)
+    front_before: dict[str, Any] | None = None
+    front_after: dict[str, Any] | None = None
+    depth_gained: dict[str, Any] | None = None
+    depth_lost: dict[str, Any] | None = None
+    far_gained: dict[str, Any] | None = None
+    far_lost: dict[str, Any] | None = None
+    places: list[dict[str, Any]] = field(default_factory=list)
+    context: list[Settlement] = field(default_factory=list)
+    gaps: list[tuple[str, str, float]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    other_sources: list[dict[str, Any]] = field(default_factory=list)

@@ -11,7 +11,13 @@ import pytest
 import shapely
 
 from frontlines import OptionalDependencyError, service
-from frontlines.results import AreaResult, ChangeResult, FrontlineResult, SeriesResult, SettlementsResult
+from frontlines.results import (
+    AreaResult,
+    ChangeResult,
+    FrontlineResult,
+    SeriesResult,
+    SettlementsResult,
+)
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

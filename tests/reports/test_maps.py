@@ -46,7 +46,7 @@ def _change_map(store, start, end, region=None):
     places = gather.changed_places(change.gained, change.lost)
     fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
                           front_before=fb["geometry"], front_after=fa["geometry"],
-                          settlements=gather.as_settlements(places), context_places=gather.context_places(ext))
+                          settlements=maps.as_settlements(places), context_places=gather.context_places(ext))
     return change, places, fig
 
 

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from frontlines import __version__
+from frontlines._version import __version__
 from frontlines.cli import commands_data, commands_measure
 from frontlines.cli.output import err_console
 from frontlines.errors import FrontlinesError

@@ -21,8 +21,6 @@ from frontlines.cli.output import console, print_json, table
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
 from frontlines.service.export import FORMATS, export
-from frontlines.sources.base import IngestOptions, parse_date_text
-from frontlines.sources.registry import ADAPTERS
 
 
 def _progress() -> Progress:
@@ -52,7 +50,7 @@ def _print_report(report: dict, as_json: bool) -> None:
 
 
 def ingest_cmd(
-    adapter: Annotated[str, typer.Argument(help=f"Source adapter: {', '.join(ADAPTERS)}.")],
+    adapter: Annotated[str, typer.Argument(help=f"Source adapter: {', '.join(service.ADAPTER_NAMES)}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or .tar[.gz|.xz] archives.")],
     store: o.Store = None,
     source_name: Annotated[Optional[str], typer.Option("--source-name", help="Store under this source id.")] = None,
@@ -75,11 +73,11 @@ def ingest_cmd(
         if not sep:
             raise FrontlinesError(f"--map {item!r} is not VALUE=SIDE:STATUS")
         layer_map[value] = None if key.strip().lower() == "none" else LayerKey.parse(key)
-    opts = IngestOptions(
+    opts = service.IngestOptions(
         now=dt.datetime.now(dt.timezone.utc),
         conflict=conflict,
         source_name=source_name,
-        date=parse_date_text(date, name="--date") if date else None,
+        date=service.parse_date_text(date, name="--date") if date else None,
         date_field=date_field,
         date_from_name=date_from_name,
         layer=LayerKey.parse(layer) if layer else None,

@@ -9,7 +9,6 @@ import typer
 
 from frontlines import service
 from frontlines.cli.output import console, km2, print_json, signed, table
-from frontlines.demo import demo_summary, ingest_demo
 
 
 def demo_cmd(
@@ -21,8 +20,8 @@ def demo_cmd(
     out.mkdir(parents=True, exist_ok=True)
     st = service.open_store(store or out / "demo.db")
     with console.status("ingesting the bundled DeepState daily files (769 days)…"):
-        report = ingest_demo(st)
-    summary = demo_summary(st)
+        report = service.ingest_demo(st)
+    summary = service.demo_summary(st)
     chart = out / "demo-area.png"
     from frontlines.reports.charts import area_chart
     from frontlines.reports.style import save_figure

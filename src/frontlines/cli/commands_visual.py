@@ -130,7 +130,7 @@ def map_cmd(
         places = gather.changed_places(change.gained, change.lost)
         fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
                               front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
-                              settlements=gather.as_settlements(places),
+                              settlements=maps.as_settlements(places),
                               context_places=gather.context_places(ext, exclude={p["short_name"] for p in places}))
         extra = {"map": "change", "gained_km2": doc["gained_km2"], "lost_km2": doc["lost_km2"], "net_km2": doc["net_km2"]}
     save_figure(fig, out, dpi=dpi)

@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from frontlines import __version__
+from frontlines._version import __version__
 from frontlines.errors import FrontlinesError
 from frontlines.reports import charts, maps
+from frontlines.reports.maps import as_settlements
 from frontlines.reports.style import (
     BOUNDARIES_CREDIT,
     close,
@@ -30,7 +31,7 @@ from frontlines.reports.style import (
     fmt_signed,
     source_label,
 )
-from frontlines.service.report_inputs import ReportInputs, as_settlements
+from frontlines.results import ReportInputs
 
 __all__ = ["find_chromium", "render_report", "to_pdf", "write_report"]
 

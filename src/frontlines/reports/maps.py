@@ -38,6 +38,7 @@ __all__ = [
     "Extent",
     "MapCanvas",
     "auto_extent",
+    "as_settlements",
     "change_map",
     "geometry_path",
     "state_map",
@@ -440,3 +441,8 @@ def state_map(
     canvas.label_places(list(context_places), limit=14)
     canvas.legend(handles)
     return canvas.fig
+
+
+def as_settlements(rows: Sequence[dict[str, Any]]) -> list[Settlement]:
+    """Labels of changed places (rows of :func:`frontlines.service.report_inputs.changed_places`)."""
+    return [Settlement(r["short_name"], r["lon"], r["lat"], r["population"], r["status"]) for r in rows]

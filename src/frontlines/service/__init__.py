@@ -17,6 +17,7 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.export import FORMATS, export
 from frontlines.service.measure import (
     area,
@@ -25,7 +26,13 @@ from frontlines.service.measure import (
     layer_geometry,
     series,
 )
-from frontlines.service.pipeline import IngestReport, ingest
+from frontlines.service.pipeline import (
+    ADAPTER_NAMES,
+    IngestOptions,
+    IngestReport,
+    ingest,
+    parse_date_text,
+)
 from frontlines.service.regions import regions_for
 from frontlines.service.reindex import reindex
 from frontlines.service.selection import (
@@ -45,7 +52,10 @@ from frontlines.service.where import (
 )
 
 __all__ = [
+    "ADAPTER_NAMES",
+    "DEMO_SOURCE",
     "FORMATS",
+    "IngestOptions",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",
     "Selection",
@@ -55,10 +65,13 @@ __all__ = [
     "change_depth",
     "change_geometries",
     "check",
+    "demo_summary",
     "evidence_features",
     "export",
     "frontline",
     "ingest",
+    "ingest_demo",
+    "parse_date_text",
     "layer_geometry",
     "open_store",
     "regions_for",

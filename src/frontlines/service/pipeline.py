@@ -37,12 +37,15 @@ from frontlines.model import LayerKey, Snapshot
 from frontlines.service.derive import derive_layers
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads
-from frontlines.sources.base import IngestOptions
-from frontlines.sources.registry import get_adapter
+from frontlines.sources.base import IngestOptions, parse_date_text
+from frontlines.sources.registry import ADAPTERS, get_adapter
 from frontlines.store import SQLiteStore
 from frontlines.store.payloads import KEYFRAME_EVERY
 
-__all__ = ["IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads"]
+__all__ = ["ADAPTER_NAMES", "IngestOptions", "IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads", "parse_date_text"]
+
+#: Names of the source adapters ``ingest`` accepts.
+ADAPTER_NAMES: tuple[str, ...] = tuple(ADAPTERS)
 
 Progress = Callable[[int, str], None]
 

@@ -10,7 +10,6 @@ lists — to the renderers in :mod:`~frontlines.reports.charts`,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from frontlines.core.geodesy import area_km2
 from frontlines.core.prepare import prepare
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
-from frontlines.results import ChangeResult
+from frontlines.results import Region, ReportInputs
 from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
@@ -40,16 +39,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- regions
-@dataclass(frozen=True)
-class Region:
-    """A shipped region picked by name: its layer kind, id, name and geometry."""
-
-    kind: str
-    id: str
-    name: str
-    geometry: Any
-
-
 def resolve_region(name: str) -> Region:
     """An oblast, else a raion, else a hromada called ``name`` (forgiving spelling)."""
     from frontlines.sources.boundaries import find_region, load_region_layer
@@ -135,10 +124,6 @@ def context_places(extent: Extent, *, min_population: int = 20_000, exclude: set
             for i in sel if gz.names[i] not in exclude]
 
 
-def as_settlements(rows: list[dict[str, Any]]) -> list[Settlement]:
-    return [Settlement(r["short_name"], r["lon"], r["lat"], r["population"], r["status"]) for r in rows]
-
-
 # ---------------------------------------------------------------------- front lines
 def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> Any | None:
     try:
@@ -205,33 +190,6 @@ def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> 
 
 
 # ---------------------------------------------------------------------- report data
-@dataclass
-class ReportInputs:
-    """Everything a report shows, as results (no store inside)."""
-
-    change: ChangeResult
-    series: dict[str, Any]
-    area_series: list[dict[str, Any]]
-    snapshot_times: dict[str, list[dt.datetime]]
-    held_before: Any
-    extent: Extent
-    furniture: dict[str, Any]
-    region: Region | None = None
-    region_change: dict[str, Any] | None = None
-    subregion_rows: list[dict[str, Any]] = field(default_factory=list)
-    front_before: dict[str, Any] | None = None
-    front_after: dict[str, Any] | None = None
-    depth_gained: dict[str, Any] | None = None
-    depth_lost: dict[str, Any] | None = None
-    far_gained: dict[str, Any] | None = None
-    far_lost: dict[str, Any] | None = None
-    places: list[dict[str, Any]] = field(default_factory=list)
-    context: list[Settlement] = field(default_factory=list)
-    gaps: list[tuple[str, str, float]] = field(default_factory=list)
-    notes: list[dict[str, Any]] = field(default_factory=list)
-    other_sources: list[dict[str, Any]] = field(default_factory=list)
-
-
 def auto_freq(start: dt.datetime, end: dt.datetime) -> str:
     """Bars per day up to ~6 weeks, per week up to ~9 months, else per month."""
     days = (end - start).total_seconds() / 86400

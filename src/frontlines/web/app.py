@@ -34,7 +34,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontlines import __version__, service
+from frontlines import service
+from frontlines._version import __version__
 from frontlines.errors import (
     FrontlinesError,
     InputTooLargeError,

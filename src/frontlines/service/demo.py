@@ -12,8 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from frontlines import service
-from frontlines.service.pipeline import IngestReport
+from frontlines.service.measure import area, change, series
+from frontlines.service.pipeline import IngestReport, ingest
+from frontlines.service.selection import select
 from frontlines.store import SQLiteStore
 
 __all__ = ["DEMO_SOURCE", "demo_archive", "demo_summary", "ingest_demo"]
@@ -28,23 +29,23 @@ def demo_archive() -> Path:
 
 def ingest_demo(store: SQLiteStore, **kwargs: Any) -> IngestReport:
     """Ingest the demo archive (idempotent: a second run adds nothing)."""
-    return service.ingest(store, "deepstate-daily", [demo_archive()], **kwargs)
+    return ingest(store, "deepstate-daily", [demo_archive()], **kwargs)
 
 
 def demo_summary(store: SQLiteStore) -> dict[str, Any]:
     """Latest area, change over the last 7 / 30 / 365 days, monthly figures of the last year."""
-    sel = service.select(store, DEMO_SOURCE)
+    sel = select(store, DEMO_SOURCE)
     last = sel.timeline[-1][1]
     at = last.strftime("%Y-%m-%dT%H:%M:%S")
-    out: dict[str, Any] = {"latest": service.area(store, at=at, source=DEMO_SOURCE).as_dict(), "changes": []}
+    out: dict[str, Any] = {"latest": area(store, at=at, source=DEMO_SOURCE).as_dict(), "changes": []}
     for days in (7, 30, 365):
         start = (last - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-        doc = service.change(store, start=start, end=at, source=DEMO_SOURCE).as_dict()
+        doc = change(store, start=start, end=at, source=DEMO_SOURCE).as_dict()
         doc["window_days"] = days
         out["changes"].append(doc)
     first_month = (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    out["monthly"] = service.series(store, start=first_month.date().isoformat(), end=last.date().isoformat(),
+    out["monthly"] = series(store, start=first_month.date().isoformat(), end=last.date().isoformat(),
                                 freq="month", source=DEMO_SOURCE).as_dict()
-    out["daily"] = service.series(store, start=sel.timeline[0][1].date().isoformat(), end=last.date().isoformat(),
+    out["daily"] = series(store, start=sel.timeline[0][1].date().isoformat(), end=last.date().isoformat(),
                               freq="day", source=DEMO_SOURCE).as_dict()
     return out
