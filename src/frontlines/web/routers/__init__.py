@@ -1,0 +1,13 @@
+"""The routers of the web app, one per job; :data:`ROUTERS` in the order the app includes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from frontlines.web.routers import claims, geo, ingest, measure, meta, pages, where
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    meta.router, measure.router, geo.router, where.router, claims.router, ingest.router, pages.router,
+)
