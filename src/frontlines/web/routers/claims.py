@@ -73,7 +73,7 @@ class EvidenceClaim(BaseModel):
             if text is None:
                 raise ValueError(f"the central reading has no {name}")
             dt.datetime.fromisoformat(text)  # ValueError: not an ISO time
-        if "sentence" not in self.claim or self.verdict is None:
+        if "sentence" not in self.claim or "verdict" not in self.model_fields_set:
             raise ValueError("the claim has no sentence or verdict")
         return self
 

@@ -1,8 +1,6 @@
-"""Measures: ``/api/area``, ``/api/change``, ``/api/series`` (as the CLI's ``--json``) and ``/api/regions``."""
+"""Measures: ``/api/area``, ``/api/change``, ``/api/series`` (as the CLI's ``--json``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -19,7 +17,6 @@ from frontlines.web.params import (
     FreqQ,
     FromQ,
     LayerQ,
-    RegionLayerQ,
     SourceQ,
     ToQ,
     TzQ,
@@ -60,22 +57,3 @@ def _check_period_count(start: str, end: str, freq: str, tz: str) -> None:
     for n, _ in enumerate(periods(t0, t1, freq, tz=tz), 1):
         if n > MAX_PERIODS:
             raise BadParameter(f"from={start} to={end} per {freq} gives more than {MAX_PERIODS} periods: use a coarser freq")
-
-
-@router.get("/api/regions", tags=["regions"], summary="Shipped regions: id, name, parent, land area")
-def get_regions(ctx: Ctx, by: RegionLayerQ = "oblast") -> Response:
-    return ctx.cached(("regions", by), lambda _store: _regions_doc(by))
-
-
-def _regions_doc(by: str) -> dict[str, Any]:
-    from frontlines.sources.boundaries import load_region_layer
-
-    rl = load_region_layer(by)
-    rows = []
-    for i, (rid, name) in enumerate(zip(rl.ids, rl.names)):
-        row: dict[str, Any] = {"id": rid, "name": name}
-        if rl.parents is not None and rl.parents[i]:
-            row["parent"] = rl.parents[i]
-        row["land_area_km2"] = round(float(rl.areas[i]), 3)
-        rows.append(row)
-    return {"region_layer": rl.name, "regions": rows}
