@@ -27,9 +27,10 @@ from frontlines.web.geo import BadParameter
 if TYPE_CHECKING:
     from frontlines.service.pipeline import IngestReport
 
-__all__ = ["check_declared_size", "check_token", "ingest_file", "process_lock", "receive_upload", "safe_filename"]
+__all__ = ["BUSY", "check_declared_size", "check_token", "ingest_file", "process_lock", "receive_upload", "safe_filename"]
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+#: Message of the 409 answer while another ingest runs.
 BUSY = "another ingest is running; try again when it has finished"
 
 

@@ -31,6 +31,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+
 @router.get("/api/layer.geojson", tags=["geometry"], summary="GeoJSON of a layer at a time (dissolved, simplified)")
 def get_layer_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC",
                       tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
