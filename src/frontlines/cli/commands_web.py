@@ -39,7 +39,8 @@ def serve_cmd(
     import uvicorn
 
     from frontlines.store import default_store_path
-    from frontlines.web.app import CONFIG_ENV, create_app
+    from frontlines.web.app import create_app
+    from frontlines.web.settings import CONFIG_ENV
 
     path = store or default_store_path()
     if not path.exists():

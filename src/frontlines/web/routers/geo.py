@@ -1,0 +1,85 @@
+"""GeoJSON for the map: a layer, gained and lost ground, the front line, simplified to ``tolerance``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from frontlines import service
+from frontlines.store import SQLiteStore
+from frontlines.times import parse_user_time
+from frontlines.web import geo
+from frontlines.web.deps import Ctx, to_json_doc
+from frontlines.web.params import (
+    AtQ,
+    FromQ,
+    LayerQ,
+    ModeQ,
+    SourceQ,
+    TolKmQ,
+    TolQ,
+    ToQ,
+    TzQ,
+    UnitsQ,
+    check_tolerance_km,
+)
+from frontlines.web.settings import GEOJSON
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/api/layer.geojson", tags=["geometry"], summary="GeoJSON of a layer at a time (dissolved, simplified)")
+def get_layer_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC",
+                      tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+    tol = geo.tolerance_degrees(tolerance, units)
+    return ctx.cached(("layer.geojson", at, source, layer, tz, tol),
+                      lambda store: _layer_doc(store, at, source, layer, tz, tol), GEOJSON)
+
+
+def _layer_doc(store: SQLiteStore, at: str, source: str | None, layer: str | None, tz: str, tol: float) -> dict[str, Any]:
+    sel = service.select(store, source, layer)
+    info, geom = service.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
+    area = next(a for s, _, a in sel.timeline if s == info.id)
+    props = {"source": sel.source, "layer": str(sel.layer), "at": parse_user_time(at, tz=tz).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "snapshot": to_json_doc(info), "area_km2": round(float(area or 0), 3)}
+    return geo.collection([(geom, props)], tol, tolerance_deg=tol)
+
+
+@router.get("/api/change.geojson", tags=["geometry"], summary="GeoJSON of gained and lost ground between two times")
+def get_change_geojson(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC",
+                       tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+    tol = geo.tolerance_degrees(tolerance, units)
+    return ctx.cached(("change.geojson", start, end, source, layer, tz, tol),
+                      lambda store: _change_doc(store, start, end, source, layer, tz, tol), GEOJSON)
+
+
+def _change_doc(store: SQLiteStore, start: str, end: str, source: str | None, layer: str | None, tz: str,
+                tol: float) -> dict[str, Any]:
+    result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+    doc, gained, lost = result.as_dict(), result.gained, result.lost
+    base = {k: doc[k] for k in ("source", "layer", "from", "to")}
+    return geo.collection([(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
+                           (lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]})],
+                          tol, change=doc, tolerance_deg=tol)
+
+
+@router.get("/api/frontline.geojson", tags=["geometry"], summary="GeoJSON of the line of contact at a time (simplified to `tolerance`)")
+def get_frontline_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, mode: ModeQ = "outer",
+                          tolerance_km: TolKmQ = 1.0, tz: TzQ = "UTC",
+                          tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+    tkm = check_tolerance_km(tolerance_km)
+    tol = geo.tolerance_degrees(tolerance, units)
+    return ctx.cached(("frontline.geojson", at, source, layer, mode, tkm, tz, tol),
+                      lambda store: _frontline_doc(store, at, source, layer, mode, tkm, tz, tol), GEOJSON)
+
+
+def _frontline_doc(store: SQLiteStore, at: str, source: str | None, layer: str | None, mode: str, tkm: float, tz: str,
+                   tol: float) -> dict[str, Any]:
+    result = service.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
+                               geometry=True)
+    doc, line = result.as_dict(), result.geometry
+    return geo.collection([(line, {**doc, "kind": "frontline"})], tol, frontline=doc, tolerance_deg=tol)

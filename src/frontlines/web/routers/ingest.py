@@ -1,0 +1,49 @@
+"""``POST /api/ingest``: upload one file and ingest it (only with the server's token)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from frontlines.web import upload
+from frontlines.web.deps import Ctx, to_json_doc
+from frontlines.web.params import AdapterQ, FilenameQ
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_BODY_SCHEMA = {
+    "requestBody": {"content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+    }},
+}
+
+
+@router.post("/api/ingest", tags=["ingest"],
+             summary="Upload one file (raw body or multipart field `file`) and ingest it (needs the token)",
+             openapi_extra=_BODY_SCHEMA)
+async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None) -> JSONResponse:
+    settings = ctx.settings
+    upload.check_token(request, settings.token)
+    upload.check_declared_size(request, settings.max_upload_bytes)
+    workdir = Path(tempfile.mkdtemp(prefix="frontlines-upload-"))
+    try:
+        path = await upload.receive_upload(request, workdir, filename, settings.max_upload_bytes)
+        if not ctx.ingest_lock.acquire(blocking=False):
+            raise StarletteHTTPException(409, upload.BUSY)
+        try:
+            with upload.process_lock(settings.store_path):  # other worker processes of this server
+                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir)
+        finally:
+            ctx.ingest_lock.release()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return JSONResponse(to_json_doc(report))

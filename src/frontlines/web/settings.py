@@ -1,0 +1,147 @@
+"""What one web app is configured with (:class:`WebSettings`) and what it holds while it runs (:class:`AppContext`).
+
+:func:`frontlines.web.app.create_app` builds one :class:`AppContext` and keeps it on
+``app.state.context``; routes receive it through :func:`frontlines.web.deps.get_context`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi.responses import Response
+
+from frontlines.cache import Cache, size_of
+from frontlines.web.guard import allowed_host_set
+from frontlines.web.stores import StorePool
+
+if TYPE_CHECKING:
+    from frontlines.store import SQLiteStore
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_MAX_UPLOAD",
+    "GEOJSON",
+    "JSON",
+    "MAX_JSON_BODY",
+    "STATIC",
+    "AppContext",
+    "WebSettings",
+]
+
+#: Folder of the dashboard's page, scripts and styles.
+STATIC = Path(__file__).parent / "static"
+#: Default upload limit (bytes).
+DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024
+#: Largest body (JSON: a claim text) accepted by POST endpoints other than the upload (413 beyond).
+MAX_JSON_BODY = 1024 * 1024
+#: Environment variable that carries create_app's arguments to worker processes.
+CONFIG_ENV = "FRONTLINES_WEB_CONFIG"
+#: Media types of the responses.
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+
+#: A response body larger than this share of the cache is sent but not kept (it would evict most others).
+_LARGEST_CACHED_SHARE = 4
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The configuration of one web app (the arguments of :func:`~frontlines.web.app.create_app`).
+
+    Attributes
+    ----------
+    store_path : Path
+        An existing store, opened read-only (ingest opens its own writer).
+    token : str or None
+        Enables ``POST /api/ingest`` (``Authorization: Bearer <token>``); None = read-only.
+    max_upload_bytes : int
+        Uploads larger than this are refused with 413.
+    pool_size : int
+        Read connections shared by the request threads.
+    cache_entries, cache_bytes : int
+        Bounds of the in-memory cache of responses.
+    host : str or None
+        The address the server is bound to (a Host header naming it is accepted).
+    allowed_hosts : tuple of str
+        Further names accepted in Host headers; ``"*"`` accepts any.
+    """
+
+    store_path: Path
+    token: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    pool_size: int = 4
+    cache_entries: int = 512
+    cache_bytes: int = 256 * 1024 * 1024
+    host: str | None = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.token is not None and not self.token.strip():
+            raise ValueError("token must not be empty")
+        if self.cache_entries < 1 or self.cache_bytes < 1:
+            raise ValueError("cache_entries and cache_bytes must be positive")
+
+    @property
+    def accepted_hosts(self) -> frozenset[str] | None:
+        """Host names the guard accepts (None: any), see :func:`~frontlines.web.guard.allowed_host_set`."""
+        return allowed_host_set(self.host, self.allowed_hosts)
+
+    @property
+    def ingest_enabled(self) -> bool:
+        """Whether ``POST /api/ingest`` is open (to holders of the token)."""
+        return self.token is not None
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What the routes of one app share: settings, read connections, the cache, the ingest lock.
+
+    Cache keys start with the store's fingerprint (snapshot count, last id, last ingest
+    time), so an ingest makes every earlier entry unreachable; entries are dropped
+    least recently used first.
+    """
+
+    settings: WebSettings
+    pool: StorePool
+    cache: Cache
+    ingest_lock: threading.Lock
+
+    @classmethod
+    def create(cls, settings: WebSettings) -> AppContext:
+        """Open the read pool (fails now for a missing or foreign store) and an empty cache."""
+        # Every entry is charged at least cache_bytes / cache_entries: at most cache_entries fit.
+        floor = max(1, settings.cache_bytes // settings.cache_entries)
+        cache = Cache(max_bytes=settings.cache_bytes, sizer=lambda value: max(size_of(value), floor))
+        return cls(settings=settings, pool=StorePool(settings.store_path, size=settings.pool_size),
+                   cache=cache, ingest_lock=threading.Lock())
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """The fingerprint of the store's current content."""
+        with self.pool.view() as (_store, fp):
+            return fp
+
+    def cached(self, key: tuple[Hashable, ...], compute: Callable[[SQLiteStore], Any], media: str = JSON) -> Response:
+        """The JSON response of ``compute(store)``, from the cache while the store is unchanged."""
+        return self.cached_with_fingerprint(key, lambda store, _fp: compute(store), media)
+
+    def cached_with_fingerprint(self, key: tuple[Hashable, ...], compute: Callable[[SQLiteStore, tuple[Any, ...]], Any],
+                                media: str = JSON) -> Response:
+        """As :meth:`cached`, for a ``compute(store, fingerprint)`` that memoises by the fingerprint."""
+        with self.pool.view() as (store, fp):
+            full = ("response", fp, *key)
+            body = self.cache.get(full)
+            if body is None:
+                body = orjson.dumps(compute(store, fp), option=_ORJSON_OPTIONS)
+                if len(body) <= self.settings.cache_bytes // _LARGEST_CACHED_SHARE:
+                    self.cache.put(full, body)
+        return Response(body, media_type=media)
+
+    def memo(self, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+        """A computed object kept in the cache (``key`` must include the store's fingerprint)."""
+        return self.cache.get_or_compute(("memo", *key), compute)
