@@ -33,7 +33,9 @@ from frontlines.model import SnapshotInfo
 from frontlines.times import utc_text
 
 __all__ = [
+    "AnimationInputs",
     "AreaResult",
+    "ChangeMapInputs",
     "ChangeResult",
     "FrontlineResult",
     "PeriodFigures",
@@ -43,6 +45,7 @@ __all__ = [
     "SeriesResult",
     "SettlementRow",
     "SettlementsResult",
+    "StateMapInputs",
     "Unit",
 ]
 
@@ -470,3 +473,44 @@ class ReportInputs:
     gaps: list[tuple[str, str, float]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     other_sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StateMapInputs:
+    """What a map of every layer on one date shows (``frontlines map --at``)."""
+
+    source: str
+    at: dt.datetime
+    published_at: str
+    layers: Mapping[str, Any]
+    areas: Mapping[str, float]
+    extent: Extent
+    furniture: Mapping[str, Any]
+    front: Any | None
+    context: tuple[Settlement, ...]
+
+
+@dataclass(frozen=True)
+class ChangeMapInputs:
+    """What a change map shows (``frontlines map --from --to``)."""
+
+    change: ChangeResult
+    held_before: Any
+    extent: Extent
+    furniture: Mapping[str, Any]
+    front_before: Any | None
+    front_after: Any | None
+    places: tuple[Mapping[str, Any], ...]
+    context: tuple[Settlement, ...]
+
+
+@dataclass(frozen=True)
+class AnimationInputs:
+    """What an animation shows: the view and the layer's state at each frame time (lazy)."""
+
+    source: str
+    layer: str
+    extent: Extent
+    furniture: Mapping[str, Any]
+    context: tuple[Settlement, ...]
+    frames: Any  # iterator of (time, geometry)

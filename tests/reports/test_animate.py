@@ -12,7 +12,7 @@ import pytest
 from frontlines.errors import FrontlinesError
 from frontlines.reports import animate
 from frontlines.reports.style import COLOURS
-from frontlines.service import report_inputs as gather
+from frontlines.service import reporting as gather
 from tests.reports.conftest import count_near
 
 pytestmark = pytest.mark.realdata

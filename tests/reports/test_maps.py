@@ -9,7 +9,7 @@ from frontlines import service
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.reports import maps
 from frontlines.reports.style import COLOURS, close, save_figure
-from frontlines.service import report_inputs as gather
+from frontlines.service import reporting as gather
 from tests.reports.conftest import assert_not_blank, axes_pixels, count_near
 
 pytestmark = pytest.mark.realdata

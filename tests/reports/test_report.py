@@ -10,7 +10,7 @@ import pytest
 from frontlines import service
 from frontlines.reports import html
 from frontlines.reports.style import fmt_km2, fmt_signed
-from frontlines.service import report_inputs as gather
+from frontlines.service import reporting as gather
 from tests.reports.conftest import assert_not_blank, chromium_path
 
 pytestmark = pytest.mark.realdata

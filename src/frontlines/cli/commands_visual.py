@@ -51,7 +51,7 @@ def chart_cmd(
     """A chart as PNG or SVG: area over time, gains and losses per period, or per-region bars."""
     from frontlines.reports import charts
     from frontlines.reports.style import close, save_figure
-    from frontlines.service.report_inputs import auto_freq
+    from frontlines.service.reporting import auto_freq
 
     t = time.perf_counter()
     st = service.open_store(store, readonly=True)
@@ -92,46 +92,27 @@ def map_cmd(
     """A change map (--from/--to: ground gained and lost) or a map of every layer on one date (--at)."""
     from frontlines.reports import maps
     from frontlines.reports.style import close, save_figure
-    from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
     st = service.open_store(store, readonly=True)
-    reg = gather.resolve_region(region) if region else None
     if at is not None:
         if start or end:
             raise FrontlinesError("give either --at (one date) or --from and --to (a change), not both")
-        sel = service.select(st, source, layer)
-        info, primary = service.layer_geometry(st, at=at, source=sel.source, layer=str(sel.layer), tz=tz)
-        layers, areas = {}, {}
-        for key in info.layers:
-            try:
-                layers[str(key)] = service.layer_geometry(st, at=at, source=sel.source, layer=str(key), tz=tz)[1]
-                areas[str(key)] = service.area(st, at=at, source=sel.source, layer=str(key), tz=tz).area_km2
-            except FrontlinesError:
-                continue
-        ext = gather.view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
-        fr = gather.front_line(st, at=at, source=sel.source, layer=str(sel.layer)) if front else None
-        fig = maps.state_map(sel.source, parse_user_time(at, tz=tz).isoformat().replace("+00:00", "Z"), layers,
-                             furniture=gather.furniture(ext), extent=ext, areas=areas,
-                             front=fr["geometry"] if fr else None, context_places=gather.context_places(ext),
-                             published_at=info.as_dict()["published_at"])
-        extra = {"map": "state", "layers": list(layers)}
+        state = service.state_map_inputs(st, at=at, source=source, layer=layer, bbox=bbox, region=region,
+                                         front=front, tz=tz)
+        fig = maps.state_map(state.source, state.at.isoformat().replace("+00:00", "Z"), dict(state.layers),
+                             furniture=dict(state.furniture), extent=state.extent, areas=dict(state.areas),
+                             front=state.front, context_places=list(state.context), published_at=state.published_at)
+        extra = {"map": "state", "layers": list(state.layers)}
     else:
         if not (start and end):
             raise FrontlinesError("give --from and --to (a change map) or --at (the layers on one date)")
-        change = service.change(st, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
-        doc = change.as_dict()
-        held = service.layer_geometry(st, at=start, source=doc["source"], layer=doc["layer"], tz=tz)[1]
-        ext = gather.view_extent(bbox=bbox, region=reg, around=(change.gained, change.lost), fallback=held)
-        fb = fa = None
-        if front:
-            fb = gather.front_line(st, at=start, source=doc["source"], layer=doc["layer"])
-            fa = gather.front_line(st, at=end, source=doc["source"], layer=doc["layer"])
-        places = gather.changed_places(change.gained, change.lost)
-        fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
-                              front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
-                              settlements=maps.as_settlements(places),
-                              context_places=gather.context_places(ext, exclude={p["short_name"] for p in places}))
+        m = service.change_map_inputs(st, start=start, end=end, source=source, layer=layer, bbox=bbox, region=region,
+                                      front=front, tz=tz)
+        fig = maps.change_map(m.change, held_before=m.held_before, furniture=dict(m.furniture), extent=m.extent,
+                              front_before=m.front_before, front_after=m.front_after,
+                              settlements=maps.as_settlements(m.places), context_places=list(m.context))
+        doc = m.change.as_dict()
         extra = {"map": "change", "gained_km2": doc["gained_km2"], "lost_km2": doc["lost_km2"], "net_km2": doc["net_km2"]}
     save_figure(fig, out, dpi=dpi)
     close(fig)
@@ -154,23 +135,14 @@ def animate_cmd(
 ) -> None:
     """An animation (GIF or MP4) of a layer, one frame per step, with a running counter of ground gained."""
     from frontlines.reports import animate
-    from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
     st = service.open_store(store, readonly=True)
-    sel = service.select(st, source, layer)
-    t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
-    times = animate.frame_times(t0, t1, animate.parse_step(step))
-    reg = gather.resolve_region(region) if region else None
-    if bbox is None and reg is None:
-        change = service.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
-        held = service.layer_geometry(st, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
-        ext = gather.view_extent(around=(change.gained, change.lost), fallback=held)
-    else:
-        ext = gather.view_extent(bbox=bbox, region=reg)
-    result = animate.animate(gather.layer_states(st, times, source=sel.source, layer=str(sel.layer)), out,
-                             source=sel.source, layer=str(sel.layer), extent=ext, furniture=gather.furniture(ext),
-                             context_places=gather.context_places(ext), fps=fps)
+    times = animate.frame_times(parse_user_time(start, tz=tz), parse_user_time(end, tz=tz), animate.parse_step(step))
+    anim = service.animation_inputs(st, times, start=start, end=end, source=source, layer=layer, bbox=bbox,
+                                    region=region, tz=tz)
+    result = animate.animate(anim.frames, out, source=anim.source, layer=anim.layer, extent=anim.extent,
+                             furniture=dict(anim.furniture), context_places=list(anim.context), fps=fps)
     _done(out, t, as_json, {k: v for k, v in result.items() if k != "out"})
 
 
@@ -191,11 +163,9 @@ def report_cmd(
 ) -> None:
     """One self-contained HTML file: figures, change map, charts, regions, settlements, data quality, method."""
     from frontlines.reports import html
-    from frontlines.service import report_inputs as gather
-
     t = time.perf_counter()
     st = service.open_store(store, readonly=True)
-    inputs = gather.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
+    inputs = service.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
                                   freq=freq, tz=tz)
     path = html.write_report(inputs, out, title=title)
     extra: dict = {"gained_km2": inputs.change["gained_km2"], "lost_km2": inputs.change["lost_km2"],

@@ -444,5 +444,5 @@ def state_map(
 
 
 def as_settlements(rows: Sequence[dict[str, Any]]) -> list[Settlement]:
-    """Labels of changed places (rows of :func:`frontlines.service.report_inputs.changed_places`)."""
+    """Labels of changed places (rows of :func:`frontlines.service.reporting.changed_places`)."""
     return [Settlement(r["short_name"], r["lon"], r["lat"], r["population"], r["status"]) for r in rows]

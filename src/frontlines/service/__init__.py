@@ -9,7 +9,7 @@ and the sources:
 - :mod:`~frontlines.service.measure`: area, change, series
 - :mod:`~frontlines.service.where`: front lines, depth, settlements
 - :mod:`~frontlines.service.claims`: claim checking against the store
-- :mod:`~frontlines.service.report_inputs`: everything a report shows
+- :mod:`~frontlines.service.reporting`: everything a report shows
 - :mod:`~frontlines.service.pipeline`, :mod:`~frontlines.service.reindex`,
   :mod:`~frontlines.service.derive`, :mod:`~frontlines.service.export`: writing and exporting
 """
@@ -35,6 +35,12 @@ from frontlines.service.pipeline import (
 )
 from frontlines.service.regions import regions_for
 from frontlines.service.reindex import reindex
+from frontlines.service.reporting import (
+    animation_inputs,
+    change_map_inputs,
+    report_inputs,
+    state_map_inputs,
+)
 from frontlines.service.selection import (
     Selection,
     TimeLike,
@@ -60,8 +66,10 @@ __all__ = [
     "MIN_DEPTH_PIECE_KM2",
     "Selection",
     "TimeLike",
+    "animation_inputs",
     "area",
     "change",
+    "change_map_inputs",
     "change_depth",
     "change_geometries",
     "check",
@@ -75,11 +83,13 @@ __all__ = [
     "layer_geometry",
     "open_store",
     "regions_for",
+    "report_inputs",
     "reindex",
     "select",
     "series",
     "settlements",
     "snapshots",
     "sources",
+    "state_map_inputs",
     "state_at",
 ]

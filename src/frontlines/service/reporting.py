@@ -18,22 +18,35 @@ import shapely
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
 from frontlines.core.prepare import prepare
-from frontlines.errors import FrontlinesError, LayerError, RegionError
+from frontlines.errors import (
+    FrontlinesError,
+    LayerError,
+    RegionError,
+    SnapshotNotFoundError,
+)
 from frontlines.model import LayerKey
-from frontlines.results import Region, ReportInputs
+from frontlines.results import (
+    AnimationInputs,
+    ChangeMapInputs,
+    Region,
+    ReportInputs,
+    StateMapInputs,
+)
 from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
 __all__ = [
-    "Region",
-    "ReportInputs",
+    "animation_inputs",
+    "change_map_inputs",
     "changed_places",
     "context_places",
     "front_line",
     "furniture",
+    "layer_states",
     "report_inputs",
     "resolve_region",
+    "state_map_inputs",
     "view_extent",
 ]
 
@@ -304,3 +317,61 @@ def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | 
             geom = measure.layer_geometry(store, at=when, source=sel.source, layer=str(sel.layer))[1]
             last_sid = sid
         yield when, geom
+
+
+# ------------------------------------------------------------------------ maps, animations
+def state_map_inputs(store: SQLiteStore, *, at: str, source: str | None = None, layer: str | None = None,
+                     bbox: str | None = None, region: str | None = None, front: bool = True,
+                     tz: str = "UTC") -> StateMapInputs:
+    """Every layer of a source on one date, with the view, its furniture and the front line."""
+    sel = selection.select(store, source, layer)
+    info, _ = measure.layer_geometry(store, at=at, source=sel.source, layer=str(sel.layer), tz=tz)
+    reg = resolve_region(region) if region else None
+    layers: dict[str, Any] = {}
+    areas: dict[str, float] = {}
+    for key in info.layers:
+        try:
+            layers[str(key)] = measure.layer_geometry(store, at=at, source=sel.source, layer=str(key), tz=tz)[1]
+            areas[str(key)] = measure.area(store, at=at, source=sel.source, layer=str(key), tz=tz).area_km2
+        except (LayerError, SnapshotNotFoundError):
+            continue  # a layer this snapshot has but the timeline cannot serve at this date
+    extent = view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
+    line = front_line(store, at=at, source=sel.source, layer=str(sel.layer)) if front else None
+    return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), published_at=info.as_dict()["published_at"],
+                          layers=layers, areas=areas, extent=extent, furniture=furniture(extent),
+                          front=line["geometry"] if line else None, context=tuple(context_places(extent)))
+
+
+def change_map_inputs(store: SQLiteStore, *, start: str, end: str, source: str | None = None,
+                      layer: str | None = None, bbox: str | None = None, region: str | None = None,
+                      front: bool = True, tz: str = "UTC") -> ChangeMapInputs:
+    """Ground gained and lost between two dates, the layer at the start, the view and the places."""
+    change = measure.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+    held = measure.layer_geometry(store, at=start, source=change.source, layer=change.layer, tz=tz)[1]
+    reg = resolve_region(region) if region else None
+    extent = view_extent(bbox=bbox, region=reg, around=(change.gained, change.lost), fallback=held)
+    before = front_line(store, at=start, source=change.source, layer=change.layer) if front else None
+    after = front_line(store, at=end, source=change.source, layer=change.layer) if front else None
+    places = changed_places(change.gained, change.lost)
+    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=furniture(extent),
+                           front_before=before["geometry"] if before else None,
+                           front_after=after["geometry"] if after else None, places=tuple(places),
+                           context=tuple(context_places(extent, exclude={p["short_name"] for p in places})))
+
+
+def animation_inputs(store: SQLiteStore, times: list[dt.datetime], *, start: str, end: str,
+                     source: str | None = None, layer: str | None = None, bbox: str | None = None,
+                     region: str | None = None, tz: str = "UTC") -> AnimationInputs:
+    """The view of an animation and the layer's state at each frame time."""
+    sel = selection.select(store, source, layer)
+    reg = resolve_region(region) if region else None
+    if bbox is None and reg is None:
+        change = measure.change(store, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz,
+                                geometry=True)
+        held = measure.layer_geometry(store, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
+        extent = view_extent(around=(change.gained, change.lost), fallback=held)
+    else:
+        extent = view_extent(bbox=bbox, region=reg)
+    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=furniture(extent),
+                           context=tuple(context_places(extent)),
+                           frames=layer_states(store, times, source=sel.source, layer=str(sel.layer)))
