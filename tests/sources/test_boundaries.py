@@ -12,6 +12,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
+from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.errors import RegionError
 from frontlines.sources.boundaries import (
@@ -44,7 +45,7 @@ def test_shipped_layers_have_ids_names_parents():
 
 
 def test_unknown_layer_kind():
-    with pytest.raises(RegionError, match="unknown region layer 'county': choose one of oblast, raion, hromada"):
+    with pytest.raises(RegionError, match="unknown region level 'county' for conflict 'ukraine': choose one of oblast, raion, hromada"):
         load_region_layer("county")
 
 
@@ -76,7 +77,7 @@ def test_kyiv_city_is_an_enclave_of_kyiv_oblast_and_land_only():
 )  # fmt: skip
 def test_find_region_forgiving(query, expected):
     oblasts = load_region_layer("oblast")
-    assert oblasts.names[find_region(oblasts, query)] == expected
+    assert oblasts.names[find_region(oblasts, query, default_registry().get("ukraine"))] == expected
 
 
 def test_find_region_errors():
@@ -89,7 +90,7 @@ def test_find_region_errors():
         find_region(oblasts, "  ")
     raions = load_region_layer("raion")
     assert raions.names[find_region(raions, "Краматорський район")] == "Kramatorsk Raion"
-    assert raions.names[find_region(raions, "pokrovsk district")] == "Pokrovsk Raion"
+    assert raions.names[find_region(raions, "pokrovsk district", default_registry().get("ukraine"))] == "Pokrovsk Raion"
 
 
 # ------------------------------------------------------------------ user files

@@ -14,15 +14,13 @@ resolution 55 of 2010, used by GeoNames and most English-language maps):
 from __future__ import annotations
 
 import csv
-import functools
 import gzip
 import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -30,6 +28,9 @@ import shapely
 from frontlines.core.geodesy import WGS84
 from frontlines.core.prepare import prepare, serialised
 from frontlines.errors import SourceFormatError
+
+if TYPE_CHECKING:
+    from frontlines.conflicts.definition import Conflict
 
 __all__ = [
     "Gazetteer",
@@ -306,8 +307,8 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def load_gazetteer() -> Gazetteer:
-    """The shipped gazetteer (GeoNames + OSM settlements), read once and cached."""
-    data = resources.files("frontlines").joinpath("data", "gazetteer.csv.gz").read_bytes()
-    return read_gazetteer(data)
+def load_gazetteer(conflict: str | Conflict = "ukraine") -> Gazetteer:
+    """The gazetteer of a conflict (Ukraine's: GeoNames + OSM settlements), read once per registry."""
+    from frontlines.conflicts import default_registry
+
+    return default_registry().gazetteer(conflict)
