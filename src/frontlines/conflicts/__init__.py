@@ -14,7 +14,12 @@ from frontlines.conflicts.definition import (
     Side,
     read_definition,
 )
-from frontlines.conflicts.registry import ENV_VAR, ConflictRegistry, UnknownConflictError, default_registry
+from frontlines.conflicts.registry import (
+    ENV_VAR,
+    ConflictRegistry,
+    UnknownConflictError,
+    default_registry,
+)
 
 __all__ = [
     "ENV_VAR",

@@ -22,7 +22,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from frontlines.conflicts.definition import DEFINITION_FILE, Conflict, ConflictDefinitionError, read_definition
+from frontlines.conflicts.definition import (
+    DEFINITION_FILE,
+    Conflict,
+    ConflictDefinitionError,
+    read_definition,
+)
 from frontlines.errors import FrontlinesError
 
 __all__ = ["ENV_VAR", "ConflictRegistry", "UnknownConflictError", "default_registry"]
