@@ -16,7 +16,7 @@ from frontlines.times import FREQS, parse_user_time
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Output file; the suffix picks the format.")]
 Bbox = Annotated[Optional[str], typer.Option("--bbox", help="View WEST,SOUTH,EAST,NORTH in degrees.")]
-RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a shipped oblast, raion or hromada by name.")]
+RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a region of the conflict's levels, by name.")]
 OptFrom = Annotated[Optional[str], typer.Option("--from", help="Start date or ISO time.")]
 OptTo = Annotated[Optional[str], typer.Option("--to", help="End date or ISO time.")]
 OptAt = Annotated[Optional[str], typer.Option("--at", help="Date or ISO time (a map of every layer).")]
@@ -43,7 +43,7 @@ def chart_cmd(
     freq: Freq = None,
     compare: Annotated[Optional[list[str]], typer.Option("--compare", help="Another source on the same axes (area chart); repeatable.")] = None,
     gross: Annotated[bool, typer.Option("--gross", help="Change chart: sum every step inside a period (all churn).")] = False,
-    by: Annotated[str, typer.Option("--by", help="Regions chart: oblast, raion or hromada.")] = "oblast",
+    by: Annotated[Optional[str], typer.Option("--by", help="Regions chart: a region level of the store's conflict (default: the coarsest).")] = None,
     tz: o.Tz = "UTC",
     dpi: Dpi = 100,
     as_json: o.Json = False,
@@ -66,6 +66,7 @@ def chart_cmd(
     elif kind == "change":
         fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz), gross=gross)
     elif kind in ("regions", "region"):
+        by = by or service.conflict_of(st, service.select(st, source, layer).source).level_kinds[0]
         fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz))
     else:
         raise FrontlinesError(f"unknown chart {kind!r}: choose area, change or regions")
@@ -96,7 +97,8 @@ def map_cmd(
 
     t = time.perf_counter()
     st = service.open_store(store, readonly=True)
-    reg = gather.resolve_region(region) if region else None
+    conflict = service.conflict_of(st, service.select(st, source, layer).source)
+    reg = gather.resolve_region(conflict, region) if region else None
     if at is not None:
         if start or end:
             raise FrontlinesError("give either --at (one date) or --from and --to (a change), not both")
@@ -112,8 +114,8 @@ def map_cmd(
         ext = gather.view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
         fr = gather.front_line(st, at=at, source=sel.source, layer=str(sel.layer)) if front else None
         fig = maps.state_map(sel.source, parse_user_time(at, tz=tz).isoformat().replace("+00:00", "Z"), layers,
-                             furniture=gather.furniture(ext), extent=ext, areas=areas,
-                             front=fr["geometry"] if fr else None, context_places=gather.context_places(ext),
+                             furniture=gather.furniture(ext, conflict), extent=ext, areas=areas,
+                             front=fr["geometry"] if fr else None, context_places=gather.context_places(ext, conflict),
                              published_at=info.as_dict()["published_at"])
         extra = {"map": "state", "layers": list(layers)}
     else:
@@ -126,11 +128,11 @@ def map_cmd(
         if front:
             fb = gather.front_line(st, at=start, source=doc["source"], layer=doc["layer"])
             fa = gather.front_line(st, at=end, source=doc["source"], layer=doc["layer"])
-        places = gather.changed_places(doc["gained"], doc["lost"])
-        fig = maps.change_map(doc, held_before=held, furniture=gather.furniture(ext), extent=ext,
+        places = gather.changed_places(doc["gained"], doc["lost"], conflict)
+        fig = maps.change_map(doc, held_before=held, furniture=gather.furniture(ext, conflict), extent=ext,
                               front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
                               settlements=gather.as_settlements(places),
-                              context_places=gather.context_places(ext, exclude={p["short_name"] for p in places}))
+                              context_places=gather.context_places(ext, conflict, exclude={p["short_name"] for p in places}))
         extra = {"map": "change", "gained_km2": doc["gained_km2"], "lost_km2": doc["lost_km2"], "net_km2": doc["net_km2"]}
     save_figure(fig, out, dpi=dpi)
     close(fig)
@@ -160,7 +162,8 @@ def animate_cmd(
     sel = service.select(st, source, layer)
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     times = animate.frame_times(t0, t1, animate.parse_step(step))
-    reg = gather.resolve_region(region) if region else None
+    conflict = service.conflict_of(st, sel.source)
+    reg = gather.resolve_region(conflict, region) if region else None
     if bbox is None and reg is None:
         doc = service.change(st, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz, geometry=True)
         held = service.layer_geometry(st, at=start, source=sel.source, layer=str(sel.layer), tz=tz)[1]
@@ -168,8 +171,8 @@ def animate_cmd(
     else:
         ext = gather.view_extent(bbox=bbox, region=reg)
     result = animate.animate(gather.layer_states(st, times, source=sel.source, layer=str(sel.layer)), out,
-                             source=sel.source, layer=str(sel.layer), extent=ext, furniture=gather.furniture(ext),
-                             context_places=gather.context_places(ext), fps=fps)
+                             source=sel.source, layer=str(sel.layer), extent=ext, furniture=gather.furniture(ext, conflict),
+                             context_places=gather.context_places(ext, conflict), fps=fps)
     _done(out, t, as_json, {k: v for k, v in result.items() if k != "out"})
 
 

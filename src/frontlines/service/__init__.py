@@ -26,7 +26,7 @@ from frontlines.service.measure import (
     series,
 )
 from frontlines.service.pipeline import IngestReport, ingest
-from frontlines.service.regions import regions_for
+from frontlines.service.regions import Region, conflict_of, regions_for, resolve_region
 from frontlines.service.reindex import reindex
 from frontlines.service.selection import (
     Selection,
@@ -48,6 +48,7 @@ __all__ = [
     "FORMATS",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",
+    "Region",
     "Selection",
     "TimeLike",
     "area",
@@ -55,6 +56,7 @@ __all__ = [
     "change_depth",
     "change_geometries",
     "check",
+    "conflict_of",
     "evidence_features",
     "export",
     "frontline",
@@ -63,6 +65,7 @@ __all__ = [
     "open_store",
     "regions_for",
     "reindex",
+    "resolve_region",
     "select",
     "series",
     "settlements",

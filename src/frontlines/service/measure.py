@@ -14,6 +14,7 @@ from frontlines.core.regions import clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.service.regions import (
+    conflict_of,
     region_rows,
     region_table,
     region_values,
@@ -63,7 +64,7 @@ def area(
         "snapshot": store.snapshot(sid).as_dict(),
         "area_km2": round(float(value or 0.0), 3),
     }
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is not None:
         table = region_values(store, sel, region, [sid])
         out["region_layer"] = region[1].name
@@ -165,7 +166,7 @@ def change(
         "days": round(days, 4),
         "net_km2_per_day": round((g - l) / days, 3) if days > 0 else None,
     }
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
@@ -221,7 +222,7 @@ def series(
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     table = region_table(store, sel, region) if region else None
     rows = []
     for ps, pe in periods(t0, t1, freq, tz=tz):

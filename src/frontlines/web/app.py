@@ -73,8 +73,9 @@ AtQ = Annotated[str, Query(description="Date (YYYY-MM-DD) or ISO 8601 time.", ma
 FromQ = Annotated[str, Query(alias="from", description="Start date or ISO time.", max_length=64)]
 ToQ = Annotated[str, Query(alias="to", description="End date or ISO time.", max_length=64)]
 ByQ = Annotated[
-    Literal["oblast", "raion", "hromada"] | None,
-    Query(description="Break down by shipped regions: oblast, raion or hromada."),
+    str | None,
+    Query(description="Break down by a region level of the store's conflict (Ukraine: oblast, raion or hromada).",
+          max_length=64),
 ]
 TolQ = Annotated[float, Query(description="Simplification tolerance for the browser, in `units` (0 = exact).")]
 UnitsQ = Annotated[Literal["km", "deg"], Query(description="Unit of `tolerance`: km or deg (degrees).")]
