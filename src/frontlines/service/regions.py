@@ -99,7 +99,7 @@ def resolve_region(conflict: Conflict | str, name: str, *, levels: Sequence[str]
     ambiguous = [e for e in errors if "is ambiguous" in e]
     if ambiguous:
         raise RegionError(ambiguous[0])
-    raise RegionError(f"no region {name!r} in the {', '.join(kinds)} levels of {c.name}{hint}")
+    raise RegionError(f"unknown region {name!r}: no {' or '.join(kinds)} of {c.name} is called so{hint}")
 
 
 
