@@ -279,3 +279,12 @@ def test_dates_are_what_the_file_names_say(store, capsys) -> None:
     doc = run(capsys, "area", "--store", str(store), "--source", SOURCE, "--layer", "west:control", "--at", "2024-06-02")
     assert doc["snapshot"]["published_at"].startswith("2024-06-01")
     assert dt.date.fromisoformat(doc["snapshot"]["published_at"][:10]) == dt.date(2024, 6, 1)
+
+
+def test_files_refuses_an_unknown_conflict(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)  # without the variable "tri" is unknown
+    capsys.readouterr()
+    rc = main(["ingest", "files", str(FIXTURE / "maps" / "tri-2024-04-01.geojson"), "--store", str(tmp_path / "x.db"),
+               "--conflict", "tri", "--date", "2024-04-01", "--layer", "north:control"])
+    err = re.sub(r"\s+", " ", capsys.readouterr().err)
+    assert rc == 1 and "unknown conflict 'tri'" in err and "FRONTLINES_CONFLICTS" in err

@@ -1,8 +1,9 @@
 """Any GeoJSON, GeoPackage, KML, KMZ, FlatGeobuf or zipped Shapefile, through pyogrio.
 
-The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``) and
+The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``),
 what (``--layer SIDE:STATUS`` for every feature, or ``--layer-field`` with a
-``VALUE=SIDE:STATUS`` mapping). Data in another CRS is reprojected to EPSG:4326;
+``VALUE=SIDE:STATUS`` mapping) and of which conflict (``--conflict``: a shipped
+definition or one in ``$FRONTLINES_CONFLICTS``, see :mod:`frontlines.conflicts`). Data in another CRS is reprojected to EPSG:4326;
 data without a CRS must be longitude / latitude.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.conflicts import default_registry
 from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import (
     DateError,
@@ -110,6 +112,7 @@ class Files:
         """Read one vector file into a snapshot."""
         if options.layer is None and not options.layer_field:
             raise LayerError(f"{payload.name}: say which layer the features are (--layer SIDE:STATUS or --layer-field)")
+        default_registry().get(options.conflict)  # an unknown conflict is an error, with close names
         meta, wkb, fields, columns = _read_vector(payload)
         if len(wkb) == 0:
             raise SourceFormatError(f"{payload.name}: the file holds no features")
@@ -152,7 +155,7 @@ class Files:
             notes["unknown_classes"] = dict(unknown)
         if excluded:
             notes["excluded_classes"] = dict(excluded)
-        primary = options.layer or next(iter(sorted(declared)), self.primary)
+        primary = options.layer or next(iter(sorted(declared or out)), self.primary)
         return Snapshot(
             source=options.source_name or "files",
             conflict=options.conflict,
