@@ -155,6 +155,17 @@ def test_change_by_district(store, capsys) -> None:
     assert all(r["lost_km2"] == pytest.approx(0.0, abs=1e-3) for n, r in rows.items() if n != "Sunreach")
 
 
+def test_change_depth_names_a_tri_place(store, capsys) -> None:
+    doc = run(capsys, "change", "--store", str(store), "--source", SOURCE, "--layer", "north:control",
+              "--from", "2024-04-15", "--to", "2024-05-15", "--depth")
+    advance = doc["depth"]["advance"]
+    # north pushed from lat 50.5 down to 50.4: 0.1° of latitude deep
+    assert advance["max_km"] == pytest.approx(GEOD.inv(11.75, 50.5, 11.75, 50.4)[2] / 1000, rel=0.02)
+    lon, lat = advance["deepest_point"]
+    nearest = min(_places().items(), key=lambda kv: GEOD.inv(lon, lat, kv[1].x, kv[1].y)[2])
+    assert advance["nearest_settlement"]["name"] == nearest[0]  # from tri's gazetteer
+
+
 def test_series(store, capsys) -> None:
     doc = run(capsys, "series", "--store", str(store), "--source", SOURCE, "--layer", "north:control",
               "--from", "2024-04-01", "--to", "2024-07-31", "--freq", "month")

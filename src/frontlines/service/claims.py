@@ -27,6 +27,7 @@ from frontlines.store import SQLiteStore
 
 __all__ = ["StoreMeasurer", "check"]
 
+
 class StoreMeasurer:
     """Measures a store's layers for the claim evaluator (see ``claims.evaluate.Measurer``).
 
