@@ -299,3 +299,33 @@ def test_files_refuses_an_unknown_conflict(tmp_path, capsys, monkeypatch) -> Non
                "--conflict", "tri", "--date", "2024-04-01", "--layer", "north:control"])
     err = re.sub(r"\s+", " ", capsys.readouterr().err)
     assert rc == 1 and "unknown conflict 'tri'" in err and "FRONTLINES_CONFLICTS" in err
+
+
+def test_misspelt_region_suggests_tri_names(store, capsys) -> None:
+    capsys.readouterr()
+    rc = main(["settlements", "--store", str(store), "--source", SOURCE, "--layer", "north:control",
+               "--at", "2024-05-15", "--region", "Northmrak"])
+    err = re.sub(r"\s+", " ", capsys.readouterr().err)
+    assert rc == 1 and "did you mean 'Northmark'" in err and not LEAKS.search(err)
+
+
+def test_definition_errors(tmp_path) -> None:
+    from frontlines.conflicts import ConflictDefinitionError, read_definition
+
+    text = (FIXTURE / "conflict.toml").read_text("utf-8")
+    folder = tmp_path / "one-sided"
+    folder.mkdir()
+    for name in ("outline.geojson", "places.csv", "provinces.geojson", "districts.geojson"):
+        (folder / name).write_bytes((FIXTURE / name).read_bytes())
+    head, _, rest = text.partition("[[sides]]")
+    # keep only the first side: a conflict needs two or more
+    first_side = rest.split("[[sides]]")[0]
+    levels = "[[levels]]" + text.split("[[levels]]", 1)[1]
+    (folder / "conflict.toml").write_text(head + "[[sides]]" + first_side + levels, "utf-8")
+    with pytest.raises(ConflictDefinitionError, match="needs two or more sides, has 1"):
+        read_definition(folder)
+    (folder / "conflict.toml").write_text(text.replace('file = "districts.geojson"', 'file = "nowhere.geojson"'), "utf-8")
+    with pytest.raises(ConflictDefinitionError, match="no such file"):
+        read_definition(folder)
+    with pytest.raises(ConflictDefinitionError, match="no conflict.toml"):
+        ConflictRegistry.with_paths([tmp_path / "empty"])
