@@ -39,9 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import workloads  # noqa: E402  (bench/ is not a package)
 
 from frontlines import service  # noqa: E402
+from frontlines.conflicts import default_registry  # noqa: E402
 from frontlines.core.regions import clip_areas  # noqa: E402
 from frontlines.service.derive import region_area_table  # noqa: E402
-from frontlines.sources.boundaries import load_region_layer  # noqa: E402
+
+REGISTRY = default_registry()
 
 __all__ = [
     "ADAPTERS",
@@ -97,7 +99,7 @@ def stage_inputs(inputs: list[Path], dest: Path) -> Path:
 
 def write_oblast_geojson(path: Path) -> list[str]:
     """Write the shipped oblast layer (``name`` = English name, ``id``) and return the names."""
-    layer = load_region_layer(REGION_KIND)
+    layer = REGISTRY.region_layer("ukraine", REGION_KIND)
     feats = [
         {"type": "Feature", "properties": {"name": name, "id": rid},
          "geometry": shapely.geometry.mapping(geom)}
@@ -117,7 +119,7 @@ def fresh_store(path: Path) -> Any:
 
 def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
     """Area, gained, lost and per-oblast area of every snapshot of a selection."""
-    layer = load_region_layer(REGION_KIND)
+    layer = REGISTRY.region_layer("ukraine", REGION_KIND)
     ids = [sid for sid, _, _ in sel.timeline]
     steps = store.steps(sel.layer, ids)
     # Cached by the forcing call: this reads the stored table (and fills any gap).
@@ -230,7 +232,7 @@ def incremental_update(
     ``reference``: the full-rebuild row of the same snapshot; the incremental figures
     are compared with it.
     """
-    load_region_layer(REGION_KIND)  # warm: a service holds it; reported separately below
+    REGISTRY.region_layer("ukraine", REGION_KIND)  # warm: a service holds it; reported separately below
     runs = []
     last: dict[str, Any] = {}
     for _ in range(reps):

@@ -459,6 +459,7 @@ class ReportInputs:
     held_before: Any
     extent: Extent
     furniture: dict[str, Any]
+    conflict: Any = None  # the frontlines.conflicts.Conflict the maps belong to
     region: Region | None = None
     region_change: dict[str, Any] | None = None
     subregion_rows: list[dict[str, Any]] = field(default_factory=list)

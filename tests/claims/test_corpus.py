@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from frontlines.claims import extract_claims
+from frontlines.conflicts import default_registry
 
 CORPUS = [json.loads(line) for line in (Path(__file__).parent / "corpus.jsonl").read_text("utf-8").splitlines() if line]
 
@@ -28,7 +29,8 @@ def test_corpus_size_and_variety() -> None:
 
 @pytest.mark.parametrize("entry", CORPUS, ids=[f"{i + 1}:{e['text'][:40]}" for i, e in enumerate(CORPUS)])
 def test_corpus_entry(entry: dict) -> None:
-    got = [c.as_dict() for c in extract_claims(entry["text"], dt.date.fromisoformat(entry["published"]))]
+    got = [c.as_dict() for c in extract_claims(entry["text"], dt.date.fromisoformat(entry["published"]),
+                                                  conflict=default_registry().get("ukraine"))]
     assert len(got) == len(entry["claims"]), [g["figure_text"] for g in got]
     for g, want in zip(got, entry["claims"]):
         assert set(want) == set(FIELDS)

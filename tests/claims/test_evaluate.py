@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 
@@ -21,12 +22,15 @@ from frontlines.claims import (
     evaluate_claim,
 )
 from frontlines.claims.evaluate import ABOUT_REL_TOL, LOWER_BOUND_FAR
+from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.errors import ClaimParseError, FrontlinesError
 
 from .measurer import REGIONS, PolygonMeasurer
 
 P = dt.date(2024, 8, 14)
+UKRAINE = default_registry().get("ukraine")
+check = functools.partial(check_text, conflict=UKRAINE)
 #: Russia's July gain in source alpha (its control moved from 38.0°E to 37.8°E).
 JULY_GAIN = area_km2(box(37.8, 47.5, 38.0, 49.0))
 #: Ukraine's gain Aug 6–14 (alpha: control back from 37.7°E to 37.85°E).
@@ -39,7 +43,7 @@ def m() -> PolygonMeasurer:
 
 
 def one(text: str, m: Measurer, published: dt.date = P, **kw):
-    report = check_text(text, m, published=published, **kw)
+    report = check(text, m, published=published, **kw)
     assert len(report.results) == 1, [r.claim.figure_text for r in report.results]
     return report.results[0]
 
@@ -168,9 +172,9 @@ def test_comparisons(m: PolygonMeasurer) -> None:
 
     expected = JULY_GAIN / area_km2(box(37.7, 47.5, 37.8, 49.0))
     assert expected == pytest.approx(2.0, rel=0.01)
-    assert evaluate_claim(ratio_claim(2.0), m, published=P, sources=["alpha"]).verdict == "supported"
-    assert evaluate_claim(ratio_claim(4.0), m, published=P, sources=["alpha"]).verdict == "overstated"
-    assert evaluate_claim(ratio_claim(1.0), m, published=P, sources=["alpha"]).verdict == "understated"
+    assert evaluate_claim(ratio_claim(2.0), m, published=P, sources=["alpha"], conflict=UKRAINE).verdict == "supported"
+    assert evaluate_claim(ratio_claim(4.0), m, published=P, sources=["alpha"], conflict=UKRAINE).verdict == "overstated"
+    assert evaluate_claim(ratio_claim(1.0), m, published=P, sources=["alpha"], conflict=UKRAINE).verdict == "understated"
 
 
 def test_largest_since(m: PolygonMeasurer) -> None:
@@ -185,7 +189,7 @@ def test_check_text_results_and_json(m: PolygonMeasurer) -> None:
         "KYIV, Aug 14 (Reuters) - Russian forces captured 2,500 km2 in July, Ukraine's army said. "
         "Ukrainian forces liberated 1,500 km2 since August 6. The front line is 1,000 km long."
     )
-    report = check_text(text, m, today=dt.date(2024, 12, 1))
+    report = check(text, m, today=dt.date(2024, 12, 1))
     assert report.published == P and report.published_from == "dateline"
     assert [r.verdict for r in report.results] == ["supported", "understated", "unverifiable"]
     d = json.loads(json.dumps(report.as_dict()))
@@ -197,7 +201,7 @@ def test_check_text_results_and_json(m: PolygonMeasurer) -> None:
 
 
 def test_no_claims_is_a_result(m: PolygonMeasurer) -> None:
-    report = check_text("Russia fired 3,000 missiles at Ukrainian cities in 2023.", m, published=P)
+    report = check("Russia fired 3,000 missiles at Ukrainian cities in 2023.", m, published=P)
     assert not report.found and report.results == ()
     assert report.message == NO_CLAIMS and report.as_dict()["claims"] == []
 
@@ -205,19 +209,19 @@ def test_no_claims_is_a_result(m: PolygonMeasurer) -> None:
 @pytest.mark.parametrize("text", ["", "   \n "])
 def test_empty_text_raises(m: PolygonMeasurer, text: str) -> None:
     with pytest.raises(ClaimParseError, match="empty"):
-        check_text(text, m, published=P)
+        check(text, m, published=P)
     assert issubclass(ClaimParseError, FrontlinesError)
 
 
 def test_no_date_at_all_raises(m: PolygonMeasurer) -> None:
     with pytest.raises(ClaimParseError, match="publication date"):
-        check_text("Russian forces captured 500 km2 in July.", m)
+        check("Russian forces captured 500 km2 in July.", m)
 
 
 def test_published_precedence(m: PolygonMeasurer) -> None:
     text = "Published: 2024-08-14\nRussian forces captured 2,500 km2 last month."
-    assert check_text(text, m, today=dt.date(2025, 1, 1)).published == P
-    r = check_text(text, m, published=dt.date(2024, 9, 3))
+    assert check(text, m, today=dt.date(2025, 1, 1)).published == P
+    r = check(text, m, published=dt.date(2024, 9, 3))
     assert r.published_from == "argument" and r.results[0].claim.window.start == dt.date(2024, 8, 1)
 
 

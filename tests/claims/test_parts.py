@@ -13,11 +13,14 @@ import frontlines.claims.extract
 import frontlines.claims.numbers
 import frontlines.claims.places
 import frontlines.claims.sentences
-from frontlines.claims import UKRAINE, extract_claims, find_dateline
+from frontlines.claims import extract_claims, find_dateline
 from frontlines.claims.numbers import parse_number
 from frontlines.claims.places import find_place
 from frontlines.claims.timeexpr import find_windows
+from frontlines.conflicts import default_registry
 from frontlines.errors import ClaimParseError
+
+UKRAINE = default_registry().get("ukraine")
 
 P = dt.date(2024, 8, 14)  # a Wednesday
 
@@ -129,24 +132,24 @@ def test_places(text: str, raw: str | None, region: str | None, kind: str | None
 
 def test_pronouns_across_sentences() -> None:
     text = "Russian forces pressed on near Pokrovsk. They captured three villages in the past week."
-    (c,) = extract_claims(text, P)
+    (c,) = extract_claims(text, P, conflict=UKRAINE)
     assert (c.actor, c.action, c.value) == ("russia", "gain", 3.0)
     ambiguous = "Russian and Ukrainian forces clashed. They captured three villages in the past week."
-    (c,) = extract_claims(ambiguous, P)
+    (c,) = extract_claims(ambiguous, P, conflict=UKRAINE)
     assert c.actor is None
 
 
 def test_window_carries_to_next_sentence() -> None:
     text = "Russian forces captured 300 km2 in July. They also advanced 5 km near Toretsk."
-    a, b = extract_claims(text, P)
+    a, b = extract_claims(text, P, conflict=UKRAINE)
     assert b.window == a.window and b.actor == "russia"
 
 
 def test_enemy_follows_speaker() -> None:
-    (c,) = extract_claims("The enemy captured 5 villages last week, Russia's defence ministry said.", P)
+    (c,) = extract_claims("The enemy captured 5 villages last week, Russia's defence ministry said.", P, conflict=UKRAINE)
     assert c.actor == "ukraine"
 
 
 def test_empty_text_raises() -> None:
     with pytest.raises(ClaimParseError, match="empty"):
-        extract_claims("  ", P)
+        extract_claims("  ", P, conflict=UKRAINE)

@@ -9,9 +9,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
+from frontlines.conflicts import default_registry
 from frontlines.core.depth import Depth, advance_depth
 from frontlines.core.frontline import frontline
 from frontlines.core.geodesy import WGS84, distance_km
+
+REGISTRY = default_registry()
 
 FRONT = LineString([(30, 47), (30, 49)])  # north-south along 30°E
 
@@ -156,11 +159,10 @@ def test_kharkiv_counteroffensive_depth(deepstate_history_dir) -> None:
     from frontlines.core.geodesy import area_km2
     from frontlines.core.measure import change_geoms
     from frontlines.sources import deepstate_classes as dc
-    from frontlines.sources.boundaries import load_outline
 
     before = history_layers(deepstate_history_dir, SEPT_06)
     after = history_layers(deepstate_history_dir, SEPT_11)
-    front = frontline(before[dc.CONTROL], outline=load_outline(), contested=before[dc.CONTESTED])
+    front = frontline(before[dc.CONTROL], outline=REGISTRY.outline("ukraine"), contested=before[dc.CONTESTED])
     _, lost = change_geoms(before[dc.CONTROL], after[dc.CONTROL])  # Ukraine's gain
     assert 4_000 < area_km2(lost) < 9_000  # measured 5,860 km²
     d = advance_depth(lost, front)

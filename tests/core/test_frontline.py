@@ -10,8 +10,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Polygon, box
 
+from frontlines.conflicts import default_registry
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine, frontline
 from frontlines.core.geodesy import WGS84, length_km
+
+REGISTRY = default_registry()
 
 COUNTRY = box(30, 48, 32, 49)
 EAST = box(31, 48, 32, 49)  # the eastern half, touching the border on three sides
@@ -174,9 +177,8 @@ def _daily(folder, day: str):
 @pytest.mark.parametrize(("day", "next_day"), [("20240708", "20240709"), ("20250601", "20250602"),
                                                ("20260821", "20260822")])  # fmt: skip
 def test_deepstate_daily_front_length(deepstate_daily_dir, day: str, next_day: str) -> None:
-    from frontlines.sources.boundaries import load_outline
 
-    outline = load_outline()
+    outline = REGISTRY.outline("ukraine")
     f1 = frontline(_daily(deepstate_daily_dir, day), outline=outline)
     f2 = frontline(_daily(deepstate_daily_dir, next_day), outline=outline)
     # Measured: 1,225.6 km (2024-07-08), 1,367.9 km (2025-06-01), 1,418.9 km (2026-08-22);

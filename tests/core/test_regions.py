@@ -10,6 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box, shape
 
+from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2, areas_km2, geodesic_area_km2
 from frontlines.core.regions import (
     RegionLayer,
@@ -19,8 +20,9 @@ from frontlines.core.regions import (
     validate_region_layer,
 )
 from frontlines.errors import RegionError
-from frontlines.sources.boundaries import load_outline, load_region_layer
 from tests.conftest import require_data
+
+REGISTRY = default_registry()
 
 
 def squares() -> RegionLayer:
@@ -149,26 +151,26 @@ OFFICIAL = {"Donetsk": 26_517, "Kharkiv": 31_415, "Crimea": 26_081, "Kyiv City":
 
 
 def test_shipped_land_area_and_outline():
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     assert len(oblasts) == 27
-    outline_area = area_km2(load_outline(), oblasts.centre)
+    outline_area = area_km2(REGISTRY.outline("ukraine"), oblasts.centre)
     # Ukraine's official area is 603,628 km²; the land outline must be within 0.5 % of ~603,500
     assert outline_area == pytest.approx(603_500, rel=0.005)
     assert oblasts.total_area == pytest.approx(outline_area, rel=1e-3)
-    raions = load_region_layer("raion")
+    raions = REGISTRY.region_layer("ukraine", "raion")
     assert raions.total_area == pytest.approx(outline_area, rel=1e-3)
 
 
 @pytest.mark.parametrize(("name", "official"), sorted(OFFICIAL.items()))
 def test_shipped_oblast_areas_near_official(name, official):
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     i = oblasts.names.index(name)
     assert oblasts.areas[i] == pytest.approx(official, rel=0.02)
 
 
 @pytest.mark.parametrize("kind", ["oblast", "raion", "hromada"])
 def test_shipped_layers_do_not_overlap(kind):
-    layer = load_region_layer(kind)
+    layer = REGISTRY.region_layer("ukraine", kind)
     g = layer.geometries
     left, right = layer.tree.query(g, predicate="intersects")
     keep = left < right
@@ -179,7 +181,7 @@ def test_shipped_layers_do_not_overlap(kind):
 
 
 def test_shipped_layers_nest():
-    oblasts, raions, hromadas = (load_region_layer(k) for k in ("oblast", "raion", "hromada"))
+    oblasts, raions, hromadas = (REGISTRY.region_layer("ukraine", k) for k in ("oblast", "raion", "hromada"))
     assert set(raions.parents) == set(oblasts.ids)
     assert set(hromadas.parents) <= set(raions.ids)
     donetsk = oblasts.index("UA-14")
@@ -207,10 +209,10 @@ def deepstate_day():
 @pytest.mark.realdata
 @pytest.mark.parametrize("kind", ["oblast", "raion", "hromada"])
 def test_clip_areas_on_real_deepstate_polygon(deepstate_day, kind):
-    layer = load_region_layer(kind)
+    layer = REGISTRY.region_layer("ukraine", kind)
     got = clip_areas(layer, deepstate_day)
     np.testing.assert_allclose(got, reference(layer, deepstate_day), rtol=1e-9, atol=1e-6)
-    on_land = area_km2(shapely.intersection(deepstate_day, load_outline()), layer.centre)
+    on_land = area_km2(shapely.intersection(deepstate_day, REGISTRY.outline("ukraine")), layer.centre)
     if kind != "hromada":  # hromadas leave Crimea and Sevastopol uncovered
         assert got.sum() == pytest.approx(on_land, rel=1e-3)
     assert got.sum() <= on_land * (1 + 1e-6)
@@ -220,7 +222,7 @@ def test_clip_areas_on_real_deepstate_polygon(deepstate_day, kind):
 
 @pytest.mark.realdata
 def test_real_deepstate_oblast_figures(deepstate_day):
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     shares = dict(zip(oblasts.names, region_shares(oblasts, deepstate_day), strict=True))
     # 2026-01-01: Crimea and Sevastopol wholly held, Luhansk almost, Kyiv and Lviv not at all
     assert shares["Crimea"] == pytest.approx(1.0, abs=0.005)

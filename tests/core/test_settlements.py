@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from shapely.geometry import Polygon, box
 
+from frontlines.conflicts import default_registry
 from frontlines.core.settlements import StatusChanges, settlement_status, status_changes
+
+REGISTRY = default_registry()
 
 # A 3 x 3 grid of places at half-integer coordinates, plus one on an edge and one on a corner.
 LON = np.array([0.5, 1.5, 2.5, 0.5, 1.5, 2.5, 0.5, 1.5, 2.5, 1.0, 2.0])
@@ -77,13 +80,12 @@ def test_no_change() -> None:
 @pytest.mark.realdata
 def test_kharkiv_settlements_change_hands(deepstate_history_dir) -> None:
     from frontlines.sources import deepstate_classes as dc
-    from frontlines.sources.gazetteer import load_gazetteer
     from tests.core.test_depth import SEPT_06, SEPT_11, history_layers
 
     def sides(layers: dict) -> dict:
         return {"control": layers[dc.CONTROL], "contested": layers[dc.CONTESTED]}
 
-    g = load_gazetteer()
+    g = REGISTRY.gazetteer("ukraine")
     big = np.flatnonzero(g.population >= 500)
     before = sides(history_layers(deepstate_history_dir, SEPT_06))
     mid = sides(history_layers(deepstate_history_dir, SEPT_11))

@@ -33,10 +33,10 @@ def test_parse_step_and_times() -> None:
 def _run(store, start, end, region, out, step="1d"):
     times = animate.frame_times(dt.datetime.fromisoformat(start).replace(tzinfo=UTC),
                                 dt.datetime.fromisoformat(end).replace(tzinfo=UTC), animate.parse_step(step))
-    ext = gather.view_extent(region=gather.resolve_region(region))
+    ext = gather.view_extent(region=gather.resolve_region("ukraine", region))
     return animate.animate(gather.layer_states(store, times, source=None, layer=None), out,
                            source="deepstate-daily", layer="russia:control", extent=ext,
-                           furniture=gather.furniture(ext), context_places=gather.context_places(ext))
+                           furniture=gather.furniture(ext, "ukraine"), context_places=gather.context_places(ext, "ukraine"))
 
 
 def test_gif_frames_show_growing_gains(daily_store, tmp_path) -> None:

@@ -29,24 +29,24 @@ def test_extent_parse_and_fit() -> None:
 
 
 def test_region_lookup() -> None:
-    assert gather.resolve_region("Kharkiv oblast").id == "UA-63"
-    assert gather.resolve_region("Izium").kind == "raion"
+    assert gather.resolve_region("ukraine", "Kharkiv oblast").id == "UA-63"
+    assert gather.resolve_region("ukraine", "Izium").kind == "raion"
     with pytest.raises(RegionError):
-        gather.resolve_region("Atlantis")
+        gather.resolve_region("ukraine", "Atlantis")
 
 
 def _change_map(store, start, end, region=None):
     change = service.change(store, start=start, end=end, geometry=True)
     doc = change.as_dict()
     held = service.layer_geometry(store, at=start)[1]
-    reg = gather.resolve_region(region) if region else None
+    reg = gather.resolve_region("ukraine", region) if region else None
     ext = gather.view_extent(region=reg, around=(change.gained, change.lost), fallback=held)
     fb = gather.front_line(store, at=start, source=doc["source"], layer=doc["layer"])
     fa = gather.front_line(store, at=end, source=doc["source"], layer=doc["layer"])
-    places = gather.changed_places(change.gained, change.lost)
-    fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext), extent=ext,
+    places = gather.changed_places(change.gained, change.lost, "ukraine")
+    fig = maps.change_map(change, held_before=held, furniture=gather.furniture(ext, "ukraine"), extent=ext,
                           front_before=fb["geometry"], front_after=fa["geometry"],
-                          settlements=maps.as_settlements(places), context_places=gather.context_places(ext))
+                          settlements=maps.as_settlements(places), context_places=gather.context_places(ext, "ukraine"))
     return change, places, fig
 
 
@@ -89,7 +89,7 @@ def test_state_map_all_layers(history_store) -> None:
     layers = {str(k): service.layer_geometry(history_store, at=at, layer=str(k))[1] for k in info.layers}
     assert set(layers) >= {"russia:control", "russia:contested", "ukraine:regained"}
     ext = gather.view_extent(around=tuple(layers.values()))
-    fig = maps.state_map(info.source, at, layers, furniture=gather.furniture(ext), extent=ext)
+    fig = maps.state_map(info.source, at, layers, furniture=gather.furniture(ext, "ukraine"), extent=ext)
     img = axes_pixels(fig, fig.axes[0])
     assert count_near(img, COLOURS["held"], 6) > 20_000
     assert count_near(img, COLOURS["regained"], 30) > 2_000

@@ -12,21 +12,19 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
+from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.errors import RegionError
-from frontlines.sources.boundaries import (
-    find_region,
-    load_outline,
-    load_region_layer,
-    read_region_file,
-)
+from frontlines.sources.boundaries import find_region, read_region_file
+
+REGISTRY = default_registry()
 
 # ---------------------------------------------------------------- shipped layers
 
 
 def test_shipped_layers_have_ids_names_parents():
-    oblasts = load_region_layer("oblast")
-    assert oblasts is load_region_layer("oblasts")  # cached, alias
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
+    assert oblasts is REGISTRY.region_layer("ukraine", "oblasts")  # cached, alias
     assert set(oblasts.ids) == {
         "UA-05", "UA-07", "UA-09", "UA-12", "UA-14", "UA-18", "UA-21", "UA-23", "UA-26", "UA-30",
         "UA-32", "UA-35", "UA-40", "UA-43", "UA-46", "UA-48", "UA-51", "UA-53", "UA-56", "UA-59",
@@ -35,21 +33,21 @@ def test_shipped_layers_have_ids_names_parents():
     assert oblasts.names[oblasts.index("UA-14")] == "Donetsk"
     assert oblasts.local_names[oblasts.index("UA-14")] == "Донецька область"
     assert {"Crimea", "Kyiv City", "Sevastopol", "Kyiv"} <= set(oblasts.names)
-    raions = load_region_layer("raion")
+    raions = REGISTRY.region_layer("ukraine", "raion")
     k = find_region(raions, "Kramatorsk Raion")
     assert raions.parents[k] == "UA-14" and raions.ids[k].startswith("UA14")
-    hromadas = load_region_layer("hromada")
+    hromadas = REGISTRY.region_layer("ukraine", "hromada")
     assert all(p in set(raions.ids) for p in hromadas.parents)
-    assert load_outline().geom_type == "MultiPolygon"
+    assert REGISTRY.outline("ukraine").geom_type == "MultiPolygon"
 
 
 def test_unknown_layer_kind():
-    with pytest.raises(RegionError, match="unknown region layer 'county': choose one of oblast, raion, hromada"):
-        load_region_layer("county")
+    with pytest.raises(RegionError, match="unknown region level 'county' for conflict 'ukraine': choose one of oblast, raion, hromada"):
+        REGISTRY.region_layer("ukraine", "county")
 
 
 def test_kyiv_city_is_an_enclave_of_kyiv_oblast_and_land_only():
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     city = oblasts.geometries[oblasts.index("UA-30")]
     region = oblasts.geometries[oblasts.index("UA-32")]
     # the city fills the oblast's one hole exactly: together they have no hole and no overlap
@@ -75,21 +73,21 @@ def test_kyiv_city_is_an_enclave_of_kyiv_oblast_and_land_only():
     ],
 )  # fmt: skip
 def test_find_region_forgiving(query, expected):
-    oblasts = load_region_layer("oblast")
-    assert oblasts.names[find_region(oblasts, query)] == expected
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
+    assert oblasts.names[find_region(oblasts, query, default_registry().get("ukraine"))] == expected
 
 
 def test_find_region_errors():
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     with pytest.raises(RegionError, match=r"no region 'Donbas' in layer 'oblast'"):
         find_region(oblasts, "Donbas")
     with pytest.raises(RegionError, match=r"did you mean 'Kherson'"):
         find_region(oblasts, "Khersen")
     with pytest.raises(RegionError, match="empty region name"):
         find_region(oblasts, "  ")
-    raions = load_region_layer("raion")
+    raions = REGISTRY.region_layer("ukraine", "raion")
     assert raions.names[find_region(raions, "Краматорський район")] == "Kramatorsk Raion"
-    assert raions.names[find_region(raions, "pokrovsk district")] == "Pokrovsk Raion"
+    assert raions.names[find_region(raions, "pokrovsk district", default_registry().get("ukraine"))] == "Pokrovsk Raion"
 
 
 # ------------------------------------------------------------------ user files

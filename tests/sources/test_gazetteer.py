@@ -9,19 +9,17 @@ import pytest
 import shapely
 from pyproj import Geod
 
+from frontlines.conflicts import default_registry
 from frontlines.errors import SourceFormatError
-from frontlines.sources.boundaries import find_region, load_region_layer
-from frontlines.sources.gazetteer import (
-    fold,
-    load_gazetteer,
-    read_gazetteer,
-    transliterate,
-)
+from frontlines.sources.boundaries import find_region
+from frontlines.sources.gazetteer import fold, read_gazetteer, transliterate
+
+REGISTRY = default_registry()
 
 
 @pytest.fixture(scope="module")
 def gaz():
-    return load_gazetteer()
+    return REGISTRY.gazetteer("ukraine")
 
 
 def test_size_and_sources(gaz):
@@ -113,7 +111,7 @@ def test_nearest_matches_pyproj_geod(gaz):
 
 
 def test_within_vectorised_point_in_polygon(gaz):
-    oblasts = load_region_layer("oblast")
+    oblasts = REGISTRY.region_layer("ukraine", "oblast")
     donetsk = oblasts.geometries[find_region(oblasts, "Donetsk")]
     inside = gaz.within(donetsk)
     expected = np.flatnonzero(shapely.intersects_xy(donetsk, gaz.lon, gaz.lat))

@@ -121,7 +121,7 @@ def test_regions_and_places(client) -> None:
         ("/api/area?at=2025-01-01&layer=russia:bogus", 422, "unknown layer status"),
         ("/api/area?at=2025-01-01&layer=ukraine:control", 422, "no layer"),
         ("/api/area?at=2025-01-01&source=isw", 404, "no source 'isw'"),
-        ("/api/area?at=2025-01-01&by=county", 422, "by:"),
+        ("/api/area?at=2025-01-01&by=county", 422, "choose one of oblast, raion, hromada"),
         ("/api/change?from=2025-01-01", 422, "to: Field required"),
         ("/api/change?from=2025-01-01&to=2024-01-01", 422, "before"),
         ("/api/series?from=2024-01-01&to=2025-01-01&freq=hour", 422, "freq"),

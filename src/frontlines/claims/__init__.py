@@ -4,16 +4,18 @@ Pure: nothing here reads files, the network, a database or the clock.
 
 >>> import datetime as dt
 >>> from frontlines.claims import extract_claims
->>> [c.kind for c in extract_claims("Russian troops took 12 villages last week.", dt.date(2024, 8, 14))]
+>>> from frontlines.conflicts import default_registry
+>>> ukraine = default_registry().get("ukraine")
+>>> [c.kind for c in extract_claims("Russian troops took 12 villages last week.", dt.date(2024, 8, 14), conflict=ukraine)]
 ['settlements']
 
 Pipeline: :func:`extract_claims` (text -> :class:`Claim`), :func:`evaluate_claim`
 (claim + :class:`Measurer` -> :class:`ClaimResult`), :func:`check_text` (both ->
-:class:`CheckReport`).
+:class:`CheckReport`). Every side, event and region word comes from the
+:class:`~frontlines.conflicts.Conflict` the caller hands in.
 """
 
 from frontlines.claims.check import NO_CLAIMS, CheckReport, check_text, publication_date
-from frontlines.claims.conflicts import UKRAINE, ConflictInfo
 from frontlines.claims.evaluate import (
     VERDICTS,
     ClaimResult,
@@ -31,14 +33,12 @@ from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
 __all__ = [
     "ENGLISH",
     "NO_CLAIMS",
-    "UKRAINE",
     "VERDICTS",
     "CheckReport",
     "Claim",
     "ClaimResult",
     "Comparison",
     "ComparisonResult",
-    "ConflictInfo",
     "Lexicon",
     "Measurer",
     "Place",

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from frontlines.claims.conflicts import UKRAINE, ConflictInfo
 from frontlines.claims.evaluate import ClaimResult, Measurer, evaluate_claim
 from frontlines.claims.extract import extract_claims
 from frontlines.claims.lexicon import ENGLISH, Lexicon
 from frontlines.claims.timeexpr import find_dateline
+from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
 
 __all__ = ["NO_CLAIMS", "CheckReport", "check_text", "publication_date"]
@@ -101,7 +101,7 @@ def check_text(
     sources: Sequence[str] | None = None,
     *,
     today: dt.date | None = None,
-    conflict: ConflictInfo = UKRAINE,
+    conflict: Conflict,
     lexicon: Lexicon = ENGLISH,
 ) -> CheckReport:
     """Find the territorial claims of a text and check each against the maps.
@@ -118,7 +118,8 @@ def check_text(
         Only these sources (default: every source of the measurer).
     today : datetime.date, optional
         The caller's today, the last fallback for ``published`` (this package reads no clock).
-    conflict : ConflictInfo, optional
+    conflict : Conflict
+        The conflict the maps show: sides, their words, events, regions.
     lexicon : Lexicon, optional
 
     Returns
@@ -133,7 +134,7 @@ def check_text(
 
     Examples
     --------
-    ``check_text(article, measurer, today=datetime.date.today()).as_dict()``
+    ``check_text(article, measurer, today=datetime.date.today(), conflict=registry.get("ukraine")).as_dict()``
     """
     if not isinstance(text, str) or not text.strip():
         raise ClaimParseError("no text to check: the text is empty (pass an article or a sentence)")

@@ -8,7 +8,7 @@ A layer is ``side:status`` (see :class:`frontlines.model.LayerKey`).  A ``status
 passed to the measurer may join statuses with ``+`` ("control+contested"): the
 union of those layers.  A measurer returns ``None`` for a layer it does not have.
 
-For a claim by actor S against opponent O (``ConflictInfo.opponent``):
+For a claim by actor S against opponent O (``Conflict.opponent``):
 
 =====================  ===========================================  =========================
 claim                  figure (gross)                               net
@@ -81,8 +81,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from frontlines.claims.conflicts import UKRAINE, ConflictInfo
 from frontlines.claims.types import Claim, TimeWindow
+from frontlines.conflicts.definition import Conflict
 
 __all__ = [
     "ABOUT_REL_TOL",
@@ -399,13 +399,16 @@ def _covers(cov: tuple[dt.datetime, dt.datetime] | None, start: dt.datetime | No
     return end <= last + COVERAGE_SLACK
 
 
-def _layer_options(action: str, actor: str, conflict: ConflictInfo) -> list[tuple[str, str]]:
+def _layer_options(action: str, actor: str, conflict: Conflict) -> list[tuple[str, str]]:
     """(side, direction) options, in order of preference: ground the actor gained / lost / holds.
 
-    The opponent's layer comes first for gains and losses (maps draw the occupier's
-    control), the actor's own layer first for held ground.
+    In a two-sided conflict the opponent's layer comes first for gains and losses
+    (maps draw the occupier's control), the actor's own layer first for held ground.
+    With more sides, one side's loss is not another's gain: only the actor's own layer.
     """
     other = conflict.opponent(actor)
+    if other is None:
+        return [(actor, {"gain": "gained", "loss": "lost"}.get(action, "area"))]
     if action == "gain":
         return [(other, "lost"), (actor, "gained")]
     if action == "loss":
@@ -453,7 +456,7 @@ def _readings_for_region(
     sources: Sequence[str],
     published: dt.date,
     region: str | None,
-    conflict: ConflictInfo,
+    conflict: Conflict,
     in_range: bool,
 ) -> list[Reading]:
     out: list[Reading] = []
@@ -490,7 +493,7 @@ def _readings_for_region(
                             out.append(Reading(source, layer, start, end, contested, net, region, value, is_central, in_range))
             elif spec.kind in ("depth", "settlements"):
                 side = spec.actor if spec.action == "gain" else conflict.opponent(spec.actor)
-                if start is None:
+                if start is None or side is None:
                     continue
                 if spec.kind == "depth":
                     v = m.max_depth_km(source, side, start, end, region)
@@ -536,7 +539,7 @@ def evaluate_claim(
     *,
     published: dt.date,
     sources: Sequence[str] | None = None,
-    conflict: ConflictInfo = UKRAINE,
+    conflict: Conflict,
 ) -> ClaimResult:
     """Check one claim against every source the measurer has.
 
@@ -550,7 +553,7 @@ def evaluate_claim(
         Publication date: the time of a held claim without a window.
     sources : sequence of str, optional
         Restrict to these sources (default: all of ``measurer.sources()``).
-    conflict : ConflictInfo, optional
+    conflict : Conflict
         Sides and the land-area fallback.
 
     Returns
@@ -645,7 +648,7 @@ def _region(claim: Claim, m: Measurer) -> str | None:
     return region
 
 
-def _absurd(claim: Claim, m: Measurer, region: str | None, conflict: ConflictInfo) -> str | None:
+def _absurd(claim: Claim, m: Measurer, region: str | None, conflict: Conflict) -> str | None:
     v = claim.value_max if claim.value_max is not None else claim.value
     if v is None:
         return None
@@ -727,7 +730,7 @@ def _central_figure(
     sources: Sequence[str],
     published: dt.date,
     region: str | None,
-    conflict: ConflictInfo,
+    conflict: Conflict,
 ) -> float | None:
     spec = _Spec(kind, action, actor, window)
     readings = _readings_for_region(spec, m, sources, published, region, conflict, True)
@@ -764,7 +767,7 @@ def _period_windows(period: str, since: dt.date, before: dt.date) -> list[TimeWi
 
 
 def _evaluate_comparison(
-    claim: Claim, m: Measurer, sources: Sequence[str], published: dt.date, conflict: ConflictInfo
+    claim: Claim, m: Measurer, sources: Sequence[str], published: dt.date, conflict: Conflict
 ) -> ComparisonResult:
     cmp = claim.comparison
     assert cmp is not None

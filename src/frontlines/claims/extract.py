@@ -33,13 +33,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from frontlines.claims.conflicts import UKRAINE, ConflictInfo
-from frontlines.claims.lexicon import ENGLISH, Lexicon
+from frontlines.claims.lexicon import ENGLISH, Lexicon, bind
 from frontlines.claims.numbers import NUMBER_RE, parse_number, to_canonical
 from frontlines.claims.places import find_place
 from frontlines.claims.sentences import split_sentences, strip_dateline
 from frontlines.claims.timeexpr import DATE, WindowMatch, find_windows, parse_date
 from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
+from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
 
 __all__ = ["extract_claims", "find_operation_start"]
@@ -163,7 +163,7 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
                 continue  # a location ("20 km from the border"), not an advance
             elif re.search(r"\b(?:within|range\s+of|radius\s+of|distance\s+of)\s+(?:\w+\s+)?$", before, re.I):
                 continue
-        if canonical == "percent" and not _share_of_territory(after):
+        if canonical == "percent" and not _share_of_territory(after, lex):
             continue
         if kind not in ("front_length", "width") and _DEFINITE_BEFORE.search(q_before):
             continue  # "the two villages": a reference, not a figure
@@ -174,15 +174,15 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
     return out
 
 
-_SHARE_OF = re.compile(
+_SHARE_OF = (
     r"^\s*(?:of\s+(?:the\s+|its\s+|their\s+|all\s+(?:of\s+)?)?"
-    r"(?:(?:internationally[\s-]recogni[sz]ed\s+|occupied\s+|ukrainian\s+|russian\s+)?(?:territory|land|country|area)"
-    r"|ukraine|[A-Z][\w'’\-]+(?:\s+(?:region|oblast|province))?|\w+\s+(?:region|oblast|province)))",
+    r"(?:(?:internationally[\s-]recogni[sz]ed\s+|occupied\s+|(?i:{SIDE_ADJ})\s+)?(?:territory|land|country|area)"
+    r"|[A-Z][\w'’\-]+(?:\s+(?:region|province|{LEVEL}))?|\w+\s+(?:region|province|{LEVEL})))"
 )
 
 
-def _share_of_territory(after: str) -> bool:
-    m = _SHARE_OF.search(after)
+def _share_of_territory(after: str, lex: Lexicon) -> bool:
+    m = re.search(_SHARE_OF.replace("{SIDE_ADJ}", lex.side_adjectives).replace("{LEVEL}", lex.region_words), after)
     if not m:
         return False
     tail = after[m.end() : m.end() + 30]
@@ -203,10 +203,13 @@ def _spans(sentence: str, table: tuple[tuple[str, str], ...]) -> list[_Span]:
     return sorted(taken, key=lambda s: s.start)
 
 
+#: Actor roles that are not a side.
+_GENERIC_ROLES = frozenset({"pronoun", "enemy", "own"})
+
+
 def _speaker(sentence: str, actors: list[_Span], lex: Lexicon) -> str | None:
-    sides = ("ukraine", "russia")
     for a in actors:
-        if a.role not in sides:
+        if a.role in _GENERIC_ROLES:
             continue
         after = sentence[a.end : a.end + 60]
         before = sentence[max(0, a.start - 20) : a.start]
@@ -217,14 +220,14 @@ def _speaker(sentence: str, actors: list[_Span], lex: Lexicon) -> str | None:
     return None
 
 
-def _resolve(span: _Span, actors: list[_Span], speaker: str | None, ctx: _Context, conflict: ConflictInfo) -> str | None:
-    if span.role in conflict.sides:
+def _resolve(span: _Span, actors: list[_Span], speaker: str | None, ctx: _Context, conflict: Conflict) -> str | None:
+    if span.role in conflict.side_ids:
         return span.role
     if span.role == "enemy":
         return conflict.opponent(speaker) if speaker else None
     if span.role == "own":
         return speaker
-    earlier = [a.role for a in actors if a.end <= span.start and a.role in conflict.sides and not a.object]
+    earlier = [a.role for a in actors if a.end <= span.start and a.role in conflict.side_ids and not a.object]
     if earlier:
         return earlier[-1]
     if len(set(ctx.sides)) == 1:
@@ -247,7 +250,7 @@ def _actor_for(
     actors: list[_Span],
     speaker: str | None,
     ctx: _Context,
-    conflict: ConflictInfo,
+    conflict: Conflict,
 ) -> str | None:
     if action is not None:
         passive = not action.text.lower().endswith(("ing", "s")) and re.search(
@@ -276,7 +279,7 @@ _OBJECT_BEFORE = re.compile(r"\b(?:into|in|to|from|of|against|with|inside|across
 
 def _is_object(a: _Span, sentence: str) -> bool:
     """A side named as a place or an object ("into Russia", "to Ukraine"), not an actor."""
-    return a.role in ("ukraine", "russia") and _OBJECT_BEFORE.search(sentence[: a.start]) is not None
+    return a.role not in _GENERIC_ROLES and _OBJECT_BEFORE.search(sentence[: a.start]) is not None
 
 
 def _is_speaker_only(a: _Span, sentence: str) -> bool:
@@ -291,7 +294,7 @@ _FACTORS = {"twice": 2.0, "double": 2.0, "triple": 3.0, "half": 0.5, "thrice": 3
 def _find_comparison(
     sentence: str,
     published: dt.date,
-    conflict: ConflictInfo,
+    conflict: Conflict,
     anchor: dt.date | None,
     lex: Lexicon,
 ) -> tuple[str, float, bool, str | None, int, int, str] | None:
@@ -356,7 +359,7 @@ def _find_comparison(
     return None
 
 
-def _other_window_for_largest(rest: str, published: dt.date, conflict: ConflictInfo, anchor: dt.date | None) -> TimeWindow | None:
+def _other_window_for_largest(rest: str, published: dt.date, conflict: Conflict, anchor: dt.date | None) -> TimeWindow | None:
     ws = find_windows(rest, published, conflict, anchor)
     if ws:
         return ws[0].window
@@ -397,7 +400,7 @@ def extract_claims(
     text: str,
     published: dt.date,
     *,
-    conflict: ConflictInfo = UKRAINE,
+    conflict: Conflict,
     lexicon: Lexicon = ENGLISH,
 ) -> list[Claim]:
     """Every checkable territorial claim of ``text``, in text order.
@@ -408,8 +411,8 @@ def extract_claims(
         An article, a statement or a single sentence.
     published : datetime.date
         Publication date P; relative time expressions resolve against it.
-    conflict : ConflictInfo, optional
-        Sides, start date and regions (default: Russia's war against Ukraine).
+    conflict : Conflict
+        Sides and their words, events and region spellings (:mod:`frontlines.conflicts`).
     lexicon : Lexicon, optional
         Word tables of the text's language (default English).
 
@@ -425,13 +428,17 @@ def extract_claims(
 
     Examples
     --------
-    >>> c = extract_claims("Russian forces captured more than 1,000 sq km in October.", dt.date(2024, 11, 3))[0]
+    >>> from frontlines.conflicts import default_registry
+    >>> ukraine = default_registry().get("ukraine")
+    >>> c = extract_claims("Russian forces captured more than 1,000 sq km in October.", dt.date(2024, 11, 3),
+    ...                    conflict=ukraine)[0]
     >>> c.kind, c.value, c.qualifier, c.actor, c.action, str(c.window.start)
     ('area', 1000.0, 'over', 'russia', 'gain', '2024-10-01')
     """
     if not isinstance(text, str) or not text.strip():
         raise ClaimParseError("no text to check: the text is empty (pass an article or a sentence)")
     anchor = find_operation_start(text, published)
+    lexicon = bind(lexicon, conflict)
     ctx = _Context()
     claims: list[Claim] = []
     for raw_sentence in split_sentences(text):
@@ -444,7 +451,7 @@ def extract_claims(
 def _sentence_claims(
     sentence: str,
     published: dt.date,
-    conflict: ConflictInfo,
+    conflict: Conflict,
     lex: Lexicon,
     anchor: dt.date | None,
     ctx: _Context,
@@ -464,7 +471,7 @@ def _sentence_claims(
     windows = [w for w in find_windows(sentence, published, conflict, anchor) if w.end <= w_limit]
     main_actions = [a for a in actions if a.start < limit]
 
-    explicit = tuple(a.role for a in actors if a.role in conflict.sides and not a.object)
+    explicit = tuple(a.role for a in actors if a.role in conflict.side_ids and not a.object)
     claims: list[Claim] = []
     assigned = _assign_windows(figures, windows)
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;]+", sentence[:limit])] or [(0, limit)]
@@ -526,7 +533,7 @@ def _sentence_claims(
 
 
 def _place_for(
-    fig: _Figure | None, sentence: str, clauses: list[tuple[int, int]], limit: int, conflict: ConflictInfo
+    fig: _Figure | None, sentence: str, clauses: list[tuple[int, int]], limit: int, conflict: Conflict
 ) -> Place | None:
     """The place of a figure: in its clause (between semicolons), nearest to it."""
     if fig is None:
@@ -539,7 +546,7 @@ def _place_for(
             return None
         pl = find_place("in " + m.group(1), conflict)
         if pl is not None and pl.region is None and conflict.region_for(pl.raw):
-            pl = Place(pl.raw, conflict.region_for(pl.raw), "oblast")
+            pl = Place(pl.raw, conflict.region_for(pl.raw), conflict.levels[0].kind)
         return pl
     return find_place(sentence[a:b], conflict, near=fig.start - a)
 
@@ -573,7 +580,7 @@ def _comparison(
     actor: str | None,
     window: TimeWindow | None,
     published: dt.date,
-    conflict: ConflictInfo,
+    conflict: Conflict,
     anchor: dt.date | None,
     lex: Lexicon,
     speaker: str | None,
@@ -588,7 +595,7 @@ def _comparison(
     other_window = ws[0].window if ws else None
     other_actor = None
     for a in _spans(clause, lex.actors):
-        if a.role in conflict.sides:
+        if a.role in conflict.side_ids:
             other_actor = a.role
         elif a.role == "enemy":
             other_actor = conflict.opponent(actor) if actor else None

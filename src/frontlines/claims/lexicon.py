@@ -4,14 +4,25 @@ The extractor only ever reads the tables of a :class:`Lexicon`; a Ukrainian or
 Russian reader is another instance of it (plus its own number words and dates),
 not a change to :mod:`frontlines.claims.extract`.
 
+A lexicon holds no side's words: :func:`bind` adds a conflict's (its sides' names,
+adjectives and armed-forces words in the lexicon's language, from the conflict
+definition) and fills the ``{SIDE_ADJ}`` placeholders of the tables.
+
 All patterns are regular expressions matched case-insensitively unless noted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-__all__ = ["ENGLISH", "Lexicon"]
+from frontlines.conflicts.definition import Conflict
+
+__all__ = ["ENGLISH", "Lexicon", "bind", "side_words"]
+
+#: Placeholder in table patterns for the adjectives of every side ("Ukrainian|Russian").
+SIDE_ADJ = "{SIDE_ADJ}"
 
 
 @dataclass(frozen=True)
@@ -28,9 +39,9 @@ class Lexicon:
     qualifiers : tuple of (pattern, qualifier)
         Words just before a figure; the canonical qualifier (see :data:`QUALIFIERS`).
     actors : tuple of (pattern, role)
-        Role is a side id (``ukraine``, ``russia``), or ``pronoun`` (resolved to
-        the nearest actor), ``enemy`` (the speaker's opponent) or ``own`` (the
-        speaker's side).
+        Role is ``pronoun`` (resolved to the nearest actor), ``enemy`` (the
+        speaker's opponent) or ``own`` (the speaker's side); :func:`bind` puts
+        the sides' own patterns (role = side id) in front.
     actions : tuple of (pattern, action)
         Verb and noun phrases; action is ``gain``, ``loss`` or ``held``.
         ``occupied`` is ``held?``: held without a time window, gain with one.
@@ -41,6 +52,13 @@ class Lexicon:
         ("20 km from the border").
     modal : str
         Words before an action that make it an intention, not a claim.
+    forces : str
+        Pattern of words for armed forces ("troops", "army") after a side's name.
+    institutions : str
+        Pattern of words for a side's institutions after its adjective ("defence ministry").
+    side_adjectives, region_words : str
+        Set by :func:`bind`: the sides' adjectives, and the words of the conflict's
+        first region level ("oblast"), as regex alternations.
     """
 
     language: str
@@ -51,11 +69,20 @@ class Lexicon:
     speech: str
     non_advance_after: str
     modal: str
+    forces: str = r"(?!)"
+    institutions: str = r"(?!)"
+    side_adjectives: str = r"(?!)"
+    region_words: str = r"(?!)"
 
 
 _FORCES = (
     r"(?:armed\s+forces|forces|troops|army|military|soldiers|units|servicemen|brigades?|"
     r"fighters|assault\s+groups|defenders|marines|paratroopers|offensive|counter-?offensive)"
+)
+
+_INSTITUTIONS = (
+    r"(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
+    r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))"
 )
 
 ENGLISH = Lexicon(
@@ -70,7 +97,7 @@ ENGLISH = Lexicon(
         (r"met(?:re|er)s\b", "m"),
         (
             r"(?:(?:more|other|small|smaller|frontline|front-line|key|border|new|additional|"
-            r"further|Ukrainian|Russian|nearby|strategic|tiny|major|separate)\s+){0,2}"
+            r"further|{SIDE_ADJ}|nearby|strategic|tiny|major|separate)\s+){0,2}"
             r"(?:villages?|towns?|settlements?|localities|locality|hamlets?|cities|"
             r"communities|(?:populated|inhabited)\s+(?:areas|places|localities|points))\b",
             "count",
@@ -87,21 +114,6 @@ ENGLISH = Lexicon(
         (r"exactly|precisely", "exactly"),
     ),
     actors=(
-        (r"russian(?=\s+and\s+ukrainian)", "russia"),
-        (r"ukrainian(?=\s+and\s+russian)", "ukraine"),
-        (r"(?:the\s+)?russian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
-         r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))", "russia"),
-        (r"(?:the\s+)?ukrainian(?:\s+[A-Za-z]+){0,2}?\s+(?:general\s+staff|defen[cs]e\s+ministry|ministry|government|president|"
-         r"command|officials?|commanders?|authorities|spokes(?:man|woman|person))", "ukraine"),
-        (rf"(?:pro-)?russia(?:n|'s|’s)?\s+{_FORCES}", "russia"),
-        (rf"ukrain(?:e'?s|e’s|ian)\s+{_FORCES}", "ukraine"),
-        (rf"(?:moscow|kremlin|putin)(?:'s|’s)?\s+{_FORCES}", "russia"),
-        (rf"(?:kyiv|kiev|zelensky[iy]?)(?:'s|’s)?\s+{_FORCES}", "ukraine"),
-        (r"(?:the\s+)?(?:russian\s+)?(?:invaders|occupiers|occupying\s+forces|occupation\s+forces)", "russia"),
-        (r"(?:the\s+)?wagner(?:\s+group)?(?:\s+mercenaries)?", "russia"),
-        (r"(?:the\s+)?(?:afu|zsu)", "ukraine"),
-        (r"(?:the\s+)?russians|russia(?:'s|’s)?|moscow(?:'s|’s)?|the\s+kremlin|putin(?:'s|’s)?", "russia"),
-        (r"(?:the\s+)?ukrainians|ukraine(?:'s|’s)?|kyiv(?:'s|’s)?|kiev(?:'s|’s)?|zelensky[iy]?(?:'s|’s)?|syrskyi(?:'s|’s)?", "ukraine"),
         (rf"(?:the\s+)?enemy(?:\s+{_FORCES})?|the\s+adversary|the\s+opponent", "enemy"),
         (rf"our\s+{_FORCES}|\bwe\b", "own"),
         (rf"(?:its|their|his)\s+{_FORCES}|(?:the\s+)?{_FORCES}\b|\bthey\b|\bit\b", "pronoun"),
@@ -121,10 +133,10 @@ ENGLISH = Lexicon(
          r"|\bgain(?:ed|s|ing)?\b|\badvanc(?:ed|es?|ing)\b|\bpush(?:ed|es|ing)?\b|\bprogress(?:ed)?\b"
          r"|\bmoved\s+forward\b|\bpenetrat(?:ed|ing)\b|\bbroke\s+through\b|\bbreakthrough\b"
          r"|\bmade\s+(?:territorial\s+)?gains\b|\bexpand(?:ed|ing)\b|\bdrove\b|\bdriven\b|\bpushed\s+back\b"
-         r"|\bforced\s+(?:russian|ukrainian)\s+(?:troops|forces)\s+back\b", "gain"),
+         r"|\bforced\s+(?:{SIDE_ADJ})\s+(?:troops|forces)\s+back\b", "gain"),
         (r"\boccupied\b", "held?"),
         (r"\bcontrol(?:s|led|ling)?\b|\bhold(?:s|ing)?\b|\bheld\b|\boccup(?:ies|y|ying)\b"
-         r"|\bremains?\s+under\b|\bunder\s+(?:the\s+)?(?:control|occupation)\b|\bin\s+(?:russian|ukrainian)\s+hands\b",
+         r"|\bremains?\s+under\b|\bunder\s+(?:the\s+)?(?:control|occupation)\b|\bin\s+(?:{SIDE_ADJ})\s+hands\b",
          "held"),
     ),
     speech=r"\b(?:said|says|claimed|claims|reported|reports|announced|stated|told|wrote|according\s+to)\b",
@@ -135,4 +147,73 @@ ENGLISH = Lexicon(
     ),
     modal=r"\b(?:aims?|aiming|plans?|planning|wants?|wanting|seeks?|seeking|intends?|hopes?|hoping|threaten(?:s|ed)?|"
     r"tries|trying|tried|attempt(?:s|ed|ing)?|could|would|might|may|will|shall|going)\s+(?:to\s+)?(?:\w+\s+)?$",
+    forces=_FORCES,
+    institutions=_INSTITUTIONS,
 )
+
+
+# ------------------------------------------------------------------ conflict words
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of plain words, longest first; spaces match any whitespace.
+
+    >>> alternation(["Russia", "Russian", "the Kremlin"])
+    'the\\s+Kremlin|Russian|Russia'
+    """
+    ws = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    if not ws:
+        return r"(?!)"
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ws)
+
+
+def side_words(conflict: Conflict, language: str, *, names: bool = True, adjectives: bool = True,
+               forces: bool = False) -> tuple[str, ...]:
+    """Words of every side of ``conflict`` in ``language`` (names, adjectives, forces words)."""
+    out: list[str] = []
+    for side in conflict.sides:
+        if names:
+            out.extend(side.names.get(language, ()))
+        if adjectives:
+            out.extend(side.adjectives.get(language, ()))
+        if forces:
+            out.extend(side.forces.get(language, ()))
+    return tuple(out)
+
+
+def _side_actors(lex: Lexicon, conflict: Conflict) -> tuple[tuple[str, str], ...]:
+    lang = lex.language
+    adj = {s.id: alternation(s.adjectives.get(lang, ())) for s in conflict.sides}
+    names = {s.id: alternation(s.names.get(lang, ())) for s in conflict.sides}
+    both = {s.id: alternation((*s.names.get(lang, ()), *s.adjectives.get(lang, ()))) for s in conflict.sides}
+    forces = {s.id: alternation(s.forces.get(lang, ())) for s in conflict.sides}
+    own = r"(?:'s|’s)?"
+    out: list[tuple[str, str]] = []
+    for a in conflict.side_ids:  # "Russian and Ukrainian forces": the first adjective is not the actor alone
+        for b in conflict.side_ids:
+            if a != b:
+                out.append((rf"(?:{adj[a]})(?=\s+and\s+(?:{adj[b]}))", a))
+    for a in conflict.side_ids:
+        out.append((rf"(?:the\s+)?(?:{adj[a]})(?:\s+[A-Za-z]+){{0,2}}?\s+{lex.institutions}", a))
+    for a in conflict.side_ids:
+        out.append((rf"(?:pro-)?(?:{both[a]}){own}\s+{lex.forces}", a))
+    for a in conflict.side_ids:
+        out.append((rf"(?:the\s+)?(?:(?:{adj[a]})\s+)?(?:{forces[a]})", a))
+    for a in conflict.side_ids:
+        out.append((rf"(?:the\s+)?(?:{names[a]}){own}", a))
+    return tuple(out)
+
+
+def bind(lex: Lexicon, conflict: Conflict) -> Lexicon:
+    """The lexicon with ``conflict``'s side words: side actors first, ``{SIDE_ADJ}`` filled in."""
+    adjectives = alternation(side_words(conflict, lex.language, names=False))
+
+    def fill(table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((p.replace(SIDE_ADJ, adjectives), v) for p, v in table)
+
+    return replace(
+        lex,
+        units=fill(lex.units),
+        actions=fill(lex.actions),
+        actors=_side_actors(lex, conflict) + fill(lex.actors),
+        side_adjectives=adjectives,
+        region_words=alternation((conflict.levels[0].kind, *conflict.levels[0].names.get(lex.language, ()))),
+    )

@@ -6,7 +6,7 @@ Window rules (both days inclusive, the end never after the publication date P):
 
 * "since March 3" -> March 3 (of P's year, or the year before if that is after P) .. P;
   "since the start of the invasion" -> the conflict's start date .. P (a named
-  event: latest matching :class:`~frontlines.claims.conflicts.Event` on or before P);
+  event: latest matching :class:`~frontlines.conflicts.Event` on or before P);
 * "in/over the past|last N days|weeks|months", "in the past 24 hours",
   "within a fortnight", "in five days" -> P - N days .. P (months as calendar months);
 * "in October" -> the last October that is not after P (end capped at P);
@@ -27,9 +27,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from frontlines.claims.conflicts import ConflictInfo
+from frontlines.claims.lexicon import alternation, side_words
 from frontlines.claims.numbers import NUMBER_RE, parse_number
 from frontlines.claims.types import TimeWindow
+from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
 
 __all__ = ["WindowMatch", "find_dateline", "find_windows", "parse_date"]
@@ -167,7 +168,7 @@ def _season(name: str, year: str | None, p: dt.date) -> tuple[dt.date, dt.date]:
     return start, min(end, p)
 
 
-def _event_date(words: str, p: dt.date, conflict: ConflictInfo) -> dt.date | None:
+def _event_date(words: str, p: dt.date, conflict: Conflict) -> dt.date | None:
     words = words.lower().strip()
     best: tuple[int, dt.date] | None = None
     for ev in conflict.events:
@@ -183,11 +184,18 @@ def _event_date(words: str, p: dt.date, conflict: ConflictInfo) -> dt.date | Non
 
 
 _N = rf"(?:{NUMBER_RE}|a|an|the|single)"
-_EVENT_WORDS = r"(?:the\s+|its\s+|russia'?s\s+|ukraine'?s\s+|kyiv'?s\s+|moscow'?s\s+)?(?:[a-z\-]+\s+){0,3}?(?:invasion|war|counter-?offensive|incursion|operation|offensive)"
 
 
-def _rules(p: dt.date, conflict: ConflictInfo, anchor: dt.date | None):
+def _event_words(conflict: Conflict) -> str:
+    """An event phrase, optionally owned by a side ("Russia's full-scale invasion")."""
+    owners = alternation(side_words(conflict, "en", adjectives=False))
+    return (rf"(?:the\s+|its\s+|(?:{owners})'?s\s+)?(?:[a-z\-]+\s+){{0,3}}?"
+            r"(?:invasion|war|counter-?offensive|incursion|operation|offensive)")
+
+
+def _rules(p: dt.date, conflict: Conflict, anchor: dt.date | None):
     """(regex, resolver) pairs; a resolver returns (start, end, duration) or None."""
+    _EVENT_WORDS = _event_words(conflict)
 
     def since_date(m: re.Match[str]):
         return parse_date(m.group("d"), p), p, None
@@ -352,7 +360,7 @@ def _rules(p: dt.date, conflict: ConflictInfo, anchor: dt.date | None):
 def find_windows(
     text: str,
     published: dt.date,
-    conflict: ConflictInfo,
+    conflict: Conflict,
     anchor: dt.date | None = None,
 ) -> list[WindowMatch]:
     """Every time expression of ``text``, resolved against ``published``, in text order.
@@ -363,7 +371,7 @@ def find_windows(
         A sentence (or clause).
     published : datetime.date
         Publication date P.
-    conflict : ConflictInfo
+    conflict : Conflict
         Supplies named events ("the invasion").
     anchor : datetime.date, optional
         Start of "the operation" when the document states it.

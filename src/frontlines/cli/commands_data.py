@@ -54,7 +54,7 @@ def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or .tar[.gz|.xz] archives.")],
     store: o.Store = None,
     source_name: Annotated[Optional[str], typer.Option("--source-name", help="Store under this source id.")] = None,
-    conflict: Annotated[str, typer.Option("--conflict", help="Conflict id.")] = "ukraine",
+    conflict: Annotated[str, typer.Option("--conflict", help="Conflict id: a shipped definition (ukraine) or one in $FRONTLINES_CONFLICTS.")] = "ukraine",
     date: Annotated[Optional[str], typer.Option("--date", help="files: publication date of every file.")] = None,
     date_field: Annotated[Optional[str], typer.Option("--date-field", help="files: attribute holding the date.")] = None,
     date_from_name: Annotated[Optional[str], typer.Option("--date-from-name", help="files: regex finding the date in the file name.")] = None,

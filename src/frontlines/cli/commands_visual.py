@@ -16,7 +16,7 @@ from frontlines.times import FREQS, parse_user_time
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Output file; the suffix picks the format.")]
 Bbox = Annotated[Optional[str], typer.Option("--bbox", help="View WEST,SOUTH,EAST,NORTH in degrees.")]
-RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a shipped oblast, raion or hromada by name.")]
+RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a region of the conflict's levels, by name.")]
 OptFrom = Annotated[Optional[str], typer.Option("--from", help="Start date or ISO time.")]
 OptTo = Annotated[Optional[str], typer.Option("--to", help="End date or ISO time.")]
 OptAt = Annotated[Optional[str], typer.Option("--at", help="Date or ISO time (a map of every layer).")]
@@ -43,7 +43,7 @@ def chart_cmd(
     freq: Freq = None,
     compare: Annotated[Optional[list[str]], typer.Option("--compare", help="Another source on the same axes (area chart); repeatable.")] = None,
     gross: Annotated[bool, typer.Option("--gross", help="Change chart: sum every step inside a period (all churn).")] = False,
-    by: Annotated[str, typer.Option("--by", help="Regions chart: oblast, raion or hromada.")] = "oblast",
+    by: Annotated[Optional[str], typer.Option("--by", help="Regions chart: a region level of the store's conflict (default: the coarsest).")] = None,
     tz: o.Tz = "UTC",
     dpi: Dpi = 100,
     as_json: o.Json = False,
@@ -66,6 +66,7 @@ def chart_cmd(
     elif kind == "change":
         fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(), gross=gross)
     elif kind in ("regions", "region"):
+        by = by or service.conflict_of(st, service.select(st, source, layer).source).level_kinds[0]
         fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict())
     else:
         raise FrontlinesError(f"unknown chart {kind!r}: choose area, change or regions")
@@ -168,8 +169,8 @@ def report_cmd(
     inputs = service.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
                                   freq=freq, tz=tz)
     path = html.write_report(inputs, out, title=title)
-    extra: dict = {"gained_km2": inputs.change["gained_km2"], "lost_km2": inputs.change["lost_km2"],
-                   "net_km2": inputs.change["net_km2"]}
+    doc = inputs.change.as_dict()
+    extra: dict = {k: doc[k] for k in ("gained_km2", "lost_km2", "net_km2")}
     if pdf:
         extra["pdf"] = str(html.to_pdf(path, path.with_suffix(".pdf")))
     _done(path, t, as_json, extra)

@@ -46,7 +46,7 @@ def settlements_cmd(
     source: o.Source = None,
     layer: o.Layer = None,
     min_population: Annotated[int, typer.Option("--min-population", help="Only places with at least this population.")] = 0,
-    region: Annotated[Optional[str], typer.Option("--region", help="Only places in this oblast / raion / hromada.")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="Only places in this region (any level of the conflict; a name or KIND:ID).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows to print (0: all).")] = 40,
     tz: o.Tz = "UTC",
     as_json: o.Json = False,

@@ -18,7 +18,7 @@ Tz = Annotated[str, typer.Option("--tz", help="Time zone of bare dates (a date m
 At = Annotated[str, typer.Option("--at", help="Date or ISO time.")]
 From = Annotated[str, typer.Option("--from", help="Start date or ISO time.")]
 To = Annotated[str, typer.Option("--to", help="End date or ISO time.")]
-By = Annotated[Optional[str], typer.Option("--by", help="Break down by shipped regions: oblast, raion or hromada.")]
+By = Annotated[Optional[str], typer.Option("--by", help="Break down by a region level of the store's conflict (Ukraine: oblast, raion or hromada).")]
 Regions = Annotated[Optional[Path], typer.Option("--regions", help="Your own region layer (any vector file).")]
 RegionField = Annotated[Optional[str], typer.Option("--region-field", help="Attribute naming each region in --regions.")]
 GeoJsonOut = Annotated[Optional[Path], typer.Option("--geojson", help="Also write the geometries to this GeoJSON file.")]

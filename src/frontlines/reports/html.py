@@ -160,21 +160,24 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         parts.append(f'<p class="muted">No change chart: {_e(exc)}</p>')
 
     # ---------------------------------------------------------------- regions
+    lv = inputs.conflict.levels if inputs.conflict is not None else ()
+    level1 = lv[0].display() if lv else "region"
+    level2s = lv[1].display(plural=True).capitalize() if len(lv) > 1 else "Subregions"
     parts.append("<h2>By region</h2>")
     moved = [r for r in c.get("regions", []) if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
     if moved:
-        parts.append(_img(charts.region_bars(c), "change by oblast"))
+        parts.append(_img(charts.region_bars(c), f"change by {level1}"))
         moved.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
-        parts.append(_table(["oblast", "gained km²", "lost km²", "net km²"],
+        parts.append(_table([level1, "gained km²", "lost km²", "net km²"],
                             [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in moved],
                             {1, 2, 3}))
     else:
-        parts.append('<p class="muted">No oblast changed in this period.</p>')
+        parts.append(f'<p class="muted">No {_e(level1)} changed in this period.</p>')
     sub = [r for r in inputs.subregion_rows if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
     if sub:
         sub.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
-        parts.append(f"<h3>Raions of {_e(inputs.region.name if inputs.region else '')}</h3>")
-        parts.append(_table(["raion", "gained km²", "lost km²", "net km²"],
+        parts.append(f"<h3>{_e(level2s)} of {_e(inputs.region.name if inputs.region else '')}</h3>")
+        parts.append(_table([lv[1].display() if len(lv) > 1 else "subregion", "gained km²", "lost km²", "net km²"],
                             [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in sub],
                             {1, 2, 3}))
 
@@ -182,11 +185,11 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     parts.append("<h2>Settlements that changed hands</h2>")
     if inputs.places:
         limit = 60
-        rows = [[p["name"], p["oblast"], f"{p['population']:,}" if p["population"] else "–",
+        rows = [[p["name"], p["region"], f"{p['population']:,}" if p["population"] else "–",
                  "gained" if p["status"] == "gained" else "lost"] for p in inputs.places[:limit]]
         parts.append(f'<p class="note">{len(inputs.places):,} gazetteer places lie in ground that changed hands, '
                      f"most populous first{'; the first ' + str(limit) + ' are listed' if len(inputs.places) > limit else ''}.</p>")
-        parts.append(_table(["place", "oblast", "population", "ground"], rows, {2}))
+        parts.append(_table(["place", level1, "population", "ground"], rows, {2}))
     else:
         parts.append('<p class="muted">No gazetteer place lies in the ground that changed hands.</p>')
 
@@ -238,7 +241,7 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         "The state of a layer at a time is the latest snapshot published at or before it; a bare date means the end of that day (UTC).",
         "Gained ground is in the layer at the end and not at the start; lost ground the reverse; net = gained − lost. "
         "Areas are km² on the WGS84 ellipsoid (Lambert azimuthal equal-area), never Web Mercator.",
-        "Per-region figures clip the gained and lost ground with the shipped oblast (and raion) boundaries.",
+        f"Per-region figures clip the gained and lost ground with the {level1} boundaries of the conflict definition.",
         "Per-period bars compare the states at the period's boundaries, so nets add up over consecutive periods.",
     ]
     if fb is not None:

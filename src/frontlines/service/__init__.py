@@ -33,7 +33,13 @@ from frontlines.service.pipeline import (
     ingest,
     parse_date_text,
 )
-from frontlines.service.regions import regions_for
+from frontlines.service.regions import (
+    conflict_of,
+    gazetteer_of,
+    region_level,
+    regions_for,
+    resolve_region,
+)
 from frontlines.service.reindex import reindex
 from frontlines.service.reporting import (
     animation_inputs,
@@ -74,17 +80,21 @@ __all__ = [
     "change_geometries",
     "check",
     "demo_summary",
+    "conflict_of",
     "evidence_features",
     "export",
     "frontline",
+    "gazetteer_of",
     "ingest",
     "ingest_demo",
     "parse_date_text",
     "layer_geometry",
     "open_store",
+    "region_level",
     "regions_for",
     "report_inputs",
     "reindex",
+    "resolve_region",
     "select",
     "series",
     "settlements",

@@ -1,42 +1,43 @@
 """Claim checking against a store: the :class:`~frontlines.claims.evaluate.Measurer` over stored maps.
 
 :func:`check` extracts the claims of a text (:mod:`frontlines.claims`) and evaluates
-each against every source in the store. Places resolve to a shipped oblast, raion or
-hromada (a city resolves to its hromada); a place that resolves to nothing makes the
-claim unverifiable for that place.
+each against every source in the store. Places resolve to a region of the conflict's
+levels (a gazetteer place resolves to its finest-level region); a place that resolves
+to nothing makes the claim unverifiable for that place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import shapely
 
 from frontlines.claims import CheckReport, check_text
+from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_geoms, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.model import STATUSES, LayerKey
 from frontlines.service import measure, selection
+from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import SQLiteStore
 
 __all__ = ["StoreMeasurer", "check"]
-
-_KINDS = ("oblast", "raion", "hromada")
 
 
 class StoreMeasurer:
     """Measures a store's layers for the claim evaluator (see ``claims.evaluate.Measurer``).
 
-    Region ids are ``"<kind>:<id>"``, e.g. ``"oblast:UA-14"``.
+    Region ids are ``"<kind>:<id>"`` of the conflict's levels, e.g. ``"oblast:UA-14"``.
+    ``conflict`` defaults to the conflict of the store's maps.
     """
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLiteStore, conflict: Conflict | str | None = None) -> None:
         self.store = store
+        self.conflict = conflict_of(store) if conflict is None else default_registry().get(conflict)
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
 
     # -- coverage -----------------------------------------------------------------------
@@ -75,12 +76,9 @@ class StoreMeasurer:
             pieces.extend(self.store.layer_parts(sel.timeline[pos][0], sel.layer).values())
         return dissolve(pieces)
 
-    @functools.lru_cache(maxsize=64)
     def _region(self, region: str) -> tuple[RegionLayer, int]:
-        from frontlines.sources.boundaries import load_region_layer
-
         kind, _, rid = region.partition(":")
-        layer = load_region_layer(kind)
+        layer = default_registry().region_layer(self.conflict, kind)
         return layer, layer.index(rid)
 
     def _clip(self, geom: Any, region: str | None) -> float:
@@ -150,31 +148,29 @@ class StoreMeasurer:
     def region_land_area_km2(self, region: str | None) -> float | None:
         """Land area of a region, or of the country."""
         if region is None:
-            from frontlines.sources.boundaries import load_outline
-
-            return area_km2(load_outline())
+            return area_km2(default_registry().outline(self.conflict))
         layer, i = self._region(region)
         return float(layer.areas[i])
 
     def resolve_region(self, place: str) -> str | None:
-        """An oblast, raion or hromada name (or a city's hromada) -> region id."""
-        from frontlines.sources.boundaries import find_region, load_region_layer
-        from frontlines.sources.gazetteer import load_gazetteer
-
-        for kind in _KINDS:
-            try:
-                layer = load_region_layer(kind)
-                return f"{kind}:{layer.ids[find_region(layer, place)]}"
-            except RegionError:
-                continue
-        gaz = load_gazetteer()
+        """A region name of any level (or a gazetteer place's finest-level region) -> region id."""
+        try:
+            reg = resolve_region(self.conflict, place)
+            return f"{reg.kind}:{reg.id}"
+        except RegionError:
+            pass
+        if self.conflict.gazetteer is None:
+            return None
+        registry = default_registry()
+        gaz = registry.gazetteer(self.conflict)
         hits = gaz.lookup(place)
         if hits:
             i = hits[0]
-            layer = load_region_layer("hromada")
+            finest = self.conflict.level_kinds[-1]
+            layer = registry.region_layer(self.conflict, finest)
             idx = layer.tree.query(shapely.Point(gaz.lon[i], gaz.lat[i]), predicate="within")
             if len(idx):
-                return f"hromada:{layer.ids[int(idx[0])]}"
+                return f"{finest}:{layer.ids[int(idx[0])]}"
         return None
 
 
@@ -198,7 +194,8 @@ def check(
         Defaults to the current UTC date.
     """
     today = today or dt.datetime.now(dt.timezone.utc).date()
-    return check_text(text, StoreMeasurer(store), published=published, sources=sources, today=today)
+    measurer = StoreMeasurer(store, conflict_of(store, sources[0]) if sources else None)
+    return check_text(text, measurer, published=published, sources=sources, today=today, conflict=measurer.conflict)
 
 
 def evidence_features(store: SQLiteStore, claim: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
 from frontlines.service.regions import (
+    conflict_of,
     region_figures,
     region_table,
     region_values,
@@ -66,7 +67,7 @@ def area(
     when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
     value = float(next(a for s, _, a in sel.timeline if s == sid) or 0.0)
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is None:
         return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value)
     held = region_values(store, sel, region, [sid])[sid]
@@ -154,7 +155,7 @@ def change(
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
     extra: dict[str, Any] = {}
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
@@ -214,7 +215,7 @@ def series(
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
-    region = regions_for(by, regions, region_field)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     table = region_table(store, sel, region) if region else None
     rows = []
     for ps, pe in periods(t0, t1, freq, tz=tz):

@@ -29,6 +29,7 @@ from typing import Any
 
 import shapely
 
+from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
 from frontlines.errors import FrontlinesError, SourceError
@@ -282,6 +283,8 @@ def ingest(
     IngestReport
     """
     adapter = get_adapter(adapter_name)
+    if options is not None:
+        default_registry().get(options.conflict)  # an unknown conflict is an error, with close names
     paths = [Path(p) for p in paths]
     payloads = iter_payloads(paths, adapter.patterns)
     return ingest_payloads(

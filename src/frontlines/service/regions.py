@@ -1,30 +1,129 @@
-"""Region layers: which regions a figure is broken down by, and per-region figures."""
+"""Region layers: the conflict of a store, region look-ups by name, per-region figures."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.regions import RegionLayer, clip_areas
-from frontlines.errors import RegionError
-from frontlines.results import RegionFigures
+from frontlines.errors import FrontlinesError, RegionError
+from frontlines.results import Region, RegionFigures
 from frontlines.service.derive import region_area_table
 from frontlines.service.selection import Selection
+from frontlines.sources.gazetteer import Gazetteer
 from frontlines.store import SQLiteStore
 
-__all__ = ["region_figures", "region_table", "region_values", "regions_for"]
+__all__ = [
+    "conflict_of",
+    "gazetteer_of",
+    "region_level",
+    "region_figures",
+    "region_table",
+    "region_values",
+    "regions_for",
+    "resolve_region",
+]
+
+
+# --------------------------------------------------------------------------- conflict
+def conflict_of(store: SQLiteStore, source: str | None = None) -> Conflict:
+    """The conflict whose maps a source (or, without one, the whole store) holds.
+
+    Raises
+    ------
+    FrontlinesError
+        The store is empty, or holds several conflicts and no source was given.
+    UnknownConflictError
+        The snapshots name a conflict no definition describes.
+    """
+    if source is not None:
+        cid = store.latest_snapshot(source).conflict
+    else:
+        ids = sorted({store.latest_snapshot(name).conflict for name, *_ in store.sources()})
+        if not ids:
+            raise FrontlinesError("the store holds no snapshots: ingest some first")
+        if len(ids) > 1:
+            raise FrontlinesError(f"the store holds maps of several conflicts ({', '.join(ids)}): pick a source")
+        cid = ids[0]
+    return default_registry().get(cid)
+
+
+def region_level(store: SQLiteStore, kind: str | None = None, source: str | None = None) -> RegionLayer:
+    """A region level (``by``; default the coarsest) of the conflict whose maps the store (or ``source``) holds.
+
+    Raises
+    ------
+    RegionError
+        The conflict has no such level (the message lists its levels).
+    """
+    conflict = conflict_of(store, source)
+    return default_registry().region_layer(conflict, kind or conflict.level_kinds[0])
+
+
+def gazetteer_of(store: SQLiteStore, source: str | None = None) -> Gazetteer:
+    """The gazetteer of the conflict whose maps the store (or ``source``) holds."""
+    return default_registry().gazetteer(conflict_of(store, source))
+
+
+# ----------------------------------------------------------------------- region names
+def resolve_region(conflict: Conflict | str, name: str, *, levels: Sequence[str] | None = None) -> Region:
+    """The region called ``name``: coarsest level first (forgiving spelling).
+
+    ``name`` is a name in any level (``"Donetsk oblast"``, ``"Kramatorsk"``) or a
+    ``KIND:ID`` id (``"oblast:UA-14"``). ``levels`` restricts and orders the levels
+    searched (default: all of the conflict's, coarse to fine).
+
+    Raises
+    ------
+    RegionError
+        No region matches; the message names the levels searched and, when there
+        are any, close names ("did you mean").
+    """
+    from frontlines.sources.boundaries import find_region
+
+    registry = default_registry()
+    c = registry.get(conflict)
+    kinds = [c.level(k).kind for k in levels] if levels is not None else list(c.level_kinds)
+    kind, sep, rid = name.partition(":")
+    if sep and kind.strip().lower() in kinds:
+        layer = registry.region_layer(c, kind.strip().lower())
+        i = layer.index(rid.strip())
+        return Region(layer.name, layer.ids[i], layer.names[i], layer.geometries[i])
+    errors = []
+    for k in kinds:
+        layer = registry.region_layer(c, k)
+        try:
+            i = find_region(layer, name, c)
+        except RegionError as exc:
+            errors.append(str(exc))
+            continue
+        return Region(layer.name, layer.ids[i], layer.names[i], layer.geometries[i])
+    hints = [e.split("; did you mean ", 1)[1] for e in errors if "; did you mean " in e]
+    hint = f"; did you mean {hints[0]}" if hints else ""
+    ambiguous = [e for e in errors if "is ambiguous" in e]
+    if ambiguous:
+        raise RegionError(ambiguous[0])
+    raise RegionError(f"unknown region {name!r}: no {' or '.join(kinds)} of {c.name} is called so{hint}")
 
 
 
 # --------------------------------------------------------------------------- regions
-def regions_for(by: str | None = None, regions: str | Path | None = None, region_field: str | None = None) -> tuple[str, RegionLayer] | None:
-    """The region layer asked for: shipped (``oblast``, ``raion``, ``hromada``) or a user file.
+def regions_for(by: str | None = None, regions: str | Path | None = None, region_field: str | None = None, *,
+                conflict: Conflict | str | None = None) -> tuple[str, RegionLayer] | None:
+    """The region layer asked for: a region level of ``conflict`` (``by``) or a user file.
 
     Returns (cache key, layer) or None.
+
+    Raises
+    ------
+    RegionError
+        ``by`` is not a level of the conflict (the message lists its levels).
     """
-    from frontlines.sources.boundaries import load_region_layer, read_region_file
+    from frontlines.sources.boundaries import read_region_file
 
     if regions is not None:
         if not region_field:
@@ -36,7 +135,9 @@ def regions_for(by: str | None = None, regions: str | Path | None = None, region
         return f"file:{digest}:{region_field}", read_region_file(path, name_field=region_field)
     if by is None:
         return None
-    layer = load_region_layer(by)
+    if conflict is None:
+        raise RegionError(f"--by {by}: no conflict to take region levels from")
+    layer = default_registry().region_layer(conflict, by)
     return layer.name, layer
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
 from frontlines.core.prepare import prepare
 from frontlines.errors import (
     FrontlinesError,
     LayerError,
-    RegionError,
     SnapshotNotFoundError,
 )
 from frontlines.model import LayerKey
@@ -33,6 +33,7 @@ from frontlines.results import (
     StateMapInputs,
 )
 from frontlines.service import measure, selection
+from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import SQLiteStore
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
@@ -52,22 +53,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- regions
-def resolve_region(name: str) -> Region:
-    """An oblast, else a raion, else a hromada called ``name`` (forgiving spelling)."""
-    from frontlines.sources.boundaries import find_region, load_region_layer
-
-    errors = []
-    for kind in ("oblast", "raion", "hromada"):
-        layer = load_region_layer(kind)
-        try:
-            i = find_region(layer, name)
-        except RegionError as exc:
-            errors.append(str(exc))
-            continue
-        return Region(kind, layer.ids[i], layer.names[i], layer.geometries[i])
-    raise RegionError(f"--region {name!r}: {errors[0]}")
-
-
 def view_extent(*, bbox: str | None = None, region: Region | None = None, around: tuple[Any, ...] = (),
                 fallback: Any = None) -> Extent:
     """The map view: ``--bbox``, else the region, else around the geometries (else ``fallback``)."""
@@ -80,39 +65,38 @@ def view_extent(*, bbox: str | None = None, region: Region | None = None, around
     return auto_extent(*around, fallback=fallback)
 
 
-def furniture(extent: Extent) -> dict[str, Any]:
-    """Land outline, oblast borders and names; raion borders when the view is under ~350 km."""
-    from frontlines.sources.boundaries import load_outline, load_region_layer
-
-    ob = load_region_layer("oblast")
+def furniture(extent: Extent, conflict: Conflict | str) -> dict[str, Any]:
+    """Land outline, first-level borders and names; second-level borders when the view is under ~350 km."""
+    registry = default_registry()
+    c = registry.get(conflict)
+    ob = registry.region_layer(c, c.level_kinds[0])
     view = extent.box()
     keep = np.flatnonzero(shapely.intersects(ob.geometries, view))
     out: dict[str, Any] = {
-        "outline": load_outline(),
+        "outline": registry.outline(c),
         "regions": [ob.geometries[i] for i in keep],
         "region_names": [ob.names[i] for i in keep],
     }
-    if max(extent.size_km()) < 350:
-        ra = load_region_layer("raion")
+    if max(extent.size_km()) < 350 and len(c.levels) > 1:
+        ra = registry.region_layer(c, c.level_kinds[1])
         rk = np.flatnonzero(shapely.intersects(ra.geometries, view))
         out["subregions"] = [ra.geometries[i] for i in rk]
     return out
 
 
 # -------------------------------------------------------------------------- places
-def _gazetteer() -> Any:
-    from frontlines.sources.gazetteer import load_gazetteer
-
-    return load_gazetteer()
+def _gazetteer(conflict: Conflict | str) -> Any:
+    return default_registry().gazetteer(conflict)
 
 
-def changed_places(gained: Any, lost: Any, *, within: Any | None = None) -> list[dict[str, Any]]:
+def changed_places(gained: Any, lost: Any, conflict: Conflict | str, *, within: Any | None = None) -> list[dict[str, Any]]:
     """Gazetteer places inside the gained or lost ground, most populous first.
 
-    Each: ``{"name", "oblast", "raion", "population", "lon", "lat", "status"}`` where
+    Each: ``{"name", "region", "subregion", "population", "lon", "lat", "status"}`` where
+    ``region`` / ``subregion`` are the names of its first- and second-level regions and
     ``status`` is ``"gained"`` or ``"lost"`` (from the measured layer's point of view).
     """
-    gz = _gazetteer()
+    gz = _gazetteer(conflict)
     rows = []
     for status, geom in (("gained", gained), ("lost", lost)):
         if geom is None or shapely.is_empty(geom):
@@ -120,16 +104,17 @@ def changed_places(gained: Any, lost: Any, *, within: Any | None = None) -> list
         for i in gz.within(geom):
             if within is not None and not shapely.intersects_xy(within, gz.lon[i], gz.lat[i]):
                 continue
-            rows.append({"name": gz.display_name(int(i)), "short_name": gz.names[i], "oblast": gz.oblasts[i],
-                         "raion": gz.raions[i], "population": int(gz.population[i]),
+            rows.append({"name": gz.display_name(int(i)), "short_name": gz.names[i], "region": gz.oblasts[i],
+                         "subregion": gz.raions[i], "population": int(gz.population[i]),
                          "lon": float(gz.lon[i]), "lat": float(gz.lat[i]), "status": status})
     rows.sort(key=lambda r: (-r["population"], r["name"]))
     return rows
 
 
-def context_places(extent: Extent, *, min_population: int = 20_000, exclude: set[str] = frozenset(), limit: int = 30) -> list[Settlement]:
+def context_places(extent: Extent, conflict: Conflict | str, *, min_population: int = 20_000,
+                   exclude: set[str] = frozenset(), limit: int = 30) -> list[Settlement]:
     """The largest places in view, for orientation."""
-    gz = _gazetteer()
+    gz = _gazetteer(conflict)
     sel = np.flatnonzero((gz.lon > extent.west) & (gz.lon < extent.east) & (gz.lat > extent.south)
                          & (gz.lat < extent.north) & (gz.population >= min_population))
     sel = sel[np.argsort(-gz.population[sel])][:limit]
@@ -172,19 +157,18 @@ def depth_of(gained: Any, front: dict[str, Any] | None) -> dict[str, Any] | None
     return advance_depth(substantial(gained), front["geometry"]).as_dict()
 
 
-def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> dict[str, Any] | None:
+def far_behind(geom: Any, front: dict[str, Any] | None, conflict: Conflict | str, *, km: float = 10.0) -> dict[str, Any] | None:
     """Pieces of gained (or lost) ground lying wholly more than ``km`` from the earlier front line.
 
     Ground taken in fighting touches the line it was taken across; a piece detached
     from it by more than ``km`` is usually the map redrawing an edge (a coastline, an
     old line of control) and inflates depth figures. Returns
-    ``{"km", "area_km2", "pieces", "regions": [(oblast, km²), ...]}`` or None when there is none.
+    ``{"km", "area_km2", "pieces", "regions": [(first-level region, km²), ...]}`` or None when there is none.
     """
     if front is None or geom is None or shapely.is_empty(geom) or shapely.is_empty(front["geometry"]):
         return None
     from frontlines.core.geodesy import from_equal_area, to_equal_area
     from frontlines.core.regions import clip_areas
-    from frontlines.sources.boundaries import load_region_layer
 
     w, s, e, n = shapely.bounds(geom)
     centre = ((w + e) / 2, (s + n) / 2)
@@ -196,7 +180,8 @@ def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> 
     if area < 0.5:
         return None
     far_ll = shapely.make_valid(from_equal_area(shapely.union_all(far), centre))
-    ob = load_region_layer("oblast")
+    c = default_registry().get(conflict)
+    ob = default_registry().region_layer(c, c.level_kinds[0])
     per = clip_areas(ob, far_ll)
     regions = sorted(((ob.names[i], round(float(per[i]), 1)) for i in np.flatnonzero(per >= 0.5)), key=lambda r: -r[1])
     return {"km": km, "area_km2": round(area, 3), "pieces": len(far), "regions": regions}
@@ -228,7 +213,9 @@ def report_inputs(
     tz: str = "UTC",
 ) -> ReportInputs:
     """Collect the results a report shows for ``[start, end]``."""
-    change = measure.change(store, start=start, end=end, source=source, layer=layer, by="oblast", geometry=True, tz=tz)
+    conflict = conflict_of(store, selection.select(store, source, layer).source)
+    levels = conflict.level_kinds
+    change = measure.change(store, start=start, end=end, source=source, layer=layer, by=levels[0], geometry=True, tz=tz)
     source, layer = change.source, change.layer
     t0, t1 = change.start, change.end
     freq = freq or auto_freq(t0, t1)
@@ -236,26 +223,26 @@ def report_inputs(
     sel = selection.select(store, source, layer)
     times = {source: sel.times}
     held_before = measure.layer_geometry(store, at=start, source=source, layer=layer, tz=tz)[1]
-    reg = resolve_region(region) if region else None
+    reg = resolve_region(conflict, region) if region else None
     gained, lost = change.gained, change.lost
     extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
     inputs = ReportInputs(change=change, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
-                          extent=extent, furniture=furniture(extent), region=reg)
+                          extent=extent, furniture=furniture(extent, conflict), conflict=conflict, region=reg)
     if reg is not None:
         g, l = area_km2(shapely.intersection(gained, reg.geometry)), area_km2(shapely.intersection(lost, reg.geometry))
         inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
                                 "lost_km2": round(l, 3), "net_km2": round(g - l, 3)}
-        if reg.kind == "oblast":
-            sub = measure.change(store, start=start, end=end, source=source, layer=layer, by="raion", tz=tz).as_dict()
+        if reg.kind == levels[0] and len(levels) > 1:
+            sub = measure.change(store, start=start, end=end, source=source, layer=layer, by=levels[1], tz=tz).as_dict()
             inputs.subregion_rows = [r for r in sub["regions"] if r.get("parent") == reg.id]
     inputs.front_before = front_line(store, at=start, source=source, layer=layer)
     inputs.front_after = front_line(store, at=end, source=source, layer=layer)
     inputs.depth_gained = depth_of(gained, inputs.front_before)
     inputs.depth_lost = depth_of(lost, inputs.front_before)
-    inputs.far_gained = far_behind(gained, inputs.front_before)
-    inputs.far_lost = far_behind(lost, inputs.front_before)
-    inputs.places = changed_places(gained, lost, within=reg.geometry if reg else None)
-    inputs.context = context_places(extent, exclude={p["short_name"] for p in inputs.places})
+    inputs.far_gained = far_behind(gained, inputs.front_before, conflict)
+    inputs.far_lost = far_behind(lost, inputs.front_before, conflict)
+    inputs.places = changed_places(gained, lost, conflict, within=reg.geometry if reg else None)
+    inputs.context = context_places(extent, conflict, exclude={p["short_name"] for p in inputs.places})
     inputs.gaps = _gaps_in(sel.times, t0, t1)
     inputs.notes = _snapshot_notes(store, source, t0, t1)
     if compare:
@@ -325,8 +312,9 @@ def state_map_inputs(store: SQLiteStore, *, at: str, source: str | None = None, 
                      tz: str = "UTC") -> StateMapInputs:
     """Every layer of a source on one date, with the view, its furniture and the front line."""
     sel = selection.select(store, source, layer)
+    conflict = conflict_of(store, sel.source)
     info, _ = measure.layer_geometry(store, at=at, source=sel.source, layer=str(sel.layer), tz=tz)
-    reg = resolve_region(region) if region else None
+    reg = resolve_region(conflict, region) if region else None
     layers: dict[str, Any] = {}
     areas: dict[str, float] = {}
     for key in info.layers:
@@ -338,8 +326,8 @@ def state_map_inputs(store: SQLiteStore, *, at: str, source: str | None = None, 
     extent = view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
     line = front_line(store, at=at, source=sel.source, layer=str(sel.layer)) if front else None
     return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), published_at=info.as_dict()["published_at"],
-                          layers=layers, areas=areas, extent=extent, furniture=furniture(extent),
-                          front=line["geometry"] if line else None, context=tuple(context_places(extent)))
+                          layers=layers, areas=areas, extent=extent, furniture=furniture(extent, conflict),
+                          front=line["geometry"] if line else None, context=tuple(context_places(extent, conflict)))
 
 
 def change_map_inputs(store: SQLiteStore, *, start: str, end: str, source: str | None = None,
@@ -348,15 +336,16 @@ def change_map_inputs(store: SQLiteStore, *, start: str, end: str, source: str |
     """Ground gained and lost between two dates, the layer at the start, the view and the places."""
     change = measure.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
     held = measure.layer_geometry(store, at=start, source=change.source, layer=change.layer, tz=tz)[1]
-    reg = resolve_region(region) if region else None
+    conflict = conflict_of(store, change.source)
+    reg = resolve_region(conflict, region) if region else None
     extent = view_extent(bbox=bbox, region=reg, around=(change.gained, change.lost), fallback=held)
     before = front_line(store, at=start, source=change.source, layer=change.layer) if front else None
     after = front_line(store, at=end, source=change.source, layer=change.layer) if front else None
-    places = changed_places(change.gained, change.lost)
-    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=furniture(extent),
+    places = changed_places(change.gained, change.lost, conflict)
+    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=furniture(extent, conflict),
                            front_before=before["geometry"] if before else None,
                            front_after=after["geometry"] if after else None, places=tuple(places),
-                           context=tuple(context_places(extent, exclude={p["short_name"] for p in places})))
+                           context=tuple(context_places(extent, conflict, exclude={p["short_name"] for p in places})))
 
 
 def animation_inputs(store: SQLiteStore, times: list[dt.datetime], *, start: str, end: str,
@@ -364,7 +353,8 @@ def animation_inputs(store: SQLiteStore, times: list[dt.datetime], *, start: str
                      region: str | None = None, tz: str = "UTC") -> AnimationInputs:
     """The view of an animation and the layer's state at each frame time."""
     sel = selection.select(store, source, layer)
-    reg = resolve_region(region) if region else None
+    conflict = conflict_of(store, sel.source)
+    reg = resolve_region(conflict, region) if region else None
     if bbox is None and reg is None:
         change = measure.change(store, start=start, end=end, source=sel.source, layer=str(sel.layer), tz=tz,
                                 geometry=True)
@@ -372,6 +362,6 @@ def animation_inputs(store: SQLiteStore, times: list[dt.datetime], *, start: str
         extent = view_extent(around=(change.gained, change.lost), fallback=held)
     else:
         extent = view_extent(bbox=bbox, region=reg)
-    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=furniture(extent),
-                           context=tuple(context_places(extent)),
+    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=furniture(extent, conflict),
+                           context=tuple(context_places(extent, conflict)),
                            frames=layer_states(store, times, source=sel.source, layer=str(sel.layer)))

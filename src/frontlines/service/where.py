@@ -13,16 +13,18 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.depth import Depth, advance_depth
 from frontlines.core.frontline import FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
 from frontlines.core.regions import clip_pieces
 from frontlines.core.settlements import settlement_status
-from frontlines.errors import FrontlinesError, LayerError, RegionError
+from frontlines.errors import FrontlinesError, LayerError
 from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
+from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import SQLiteStore
 from frontlines.times import parse_user_time, utc_text
 
@@ -30,11 +32,9 @@ __all__ = ["MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "
 
 
 def _outline(conflict: str) -> Any | None:
-    if conflict != "ukraine":
-        return None
-    from frontlines.sources.boundaries import load_outline
-
-    return load_outline()
+    """Land outline of the conflict's country; None for a conflict no definition describes."""
+    registry = default_registry()
+    return registry.outline(conflict) if conflict in registry else None
 
 
 def _contested_key(layer: LayerKey) -> LayerKey:
@@ -115,12 +115,10 @@ def frontline(
     )
 
 
-def _depth_dict(depth: Depth) -> dict[str, Any]:
-    from frontlines.sources.gazetteer import load_gazetteer
-
+def _depth_dict(depth: Depth, conflict: Conflict) -> dict[str, Any]:
     out = depth.as_dict()
-    if depth.deepest_point is not None:
-        gaz = load_gazetteer()
+    if depth.deepest_point is not None and conflict.gazetteer is not None:
+        gaz = default_registry().gazetteer(conflict)
         i, km = gaz.nearest(*depth.deepest_point)
         out["nearest_settlement"] = {"name": gaz.display_name(i), "distance_km": round(km, 2),
                                      "population": int(gaz.population[i])}
@@ -161,13 +159,14 @@ def change_depth(
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
     """
     gained, lost = substantial(gained), substantial(lost)
+    conflict = conflict_of(store, sel.source)
     _, f0 = frontline_at(store, sel, start, mode=mode)
     _, f1 = frontline_at(store, sel, end, mode=mode)
     out: dict[str, Any] = {
         "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
-        "advance": _depth_dict(advance_depth(gained, f0)),
-        "retreat": _depth_dict(advance_depth(lost, f0)),
+        "advance": _depth_dict(advance_depth(gained, f0), conflict),
+        "retreat": _depth_dict(advance_depth(lost, f0), conflict),
     }
     if region is not None:
         layer = region[1]
@@ -219,17 +218,18 @@ def settlements(
     Parameters
     ----------
     region : str, optional
-        ``oblast:UA-14`` style id, or an oblast / raion name: only places inside it.
+        A region of the conflict's levels, by name or ``KIND:ID`` (``oblast:UA-14``):
+        only places inside it.
     """
-    from frontlines.sources.gazetteer import load_gazetteer
-
     sel = selection.select(store, source, layer)
     if sel.layer.status != "control":
         raise LayerError(f"settlement status needs a control layer, not {sel.layer}")
-    gaz = load_gazetteer()
+    conflict = conflict_of(store, sel.source)
+    gaz = default_registry().gazetteer(conflict)
+    level1, level2 = (*conflict.level_kinds, "")[:2]  # the gazetteer's two region columns
     keep = np.asarray(gaz.population) >= min_population
     if region is not None:
-        keep &= _region_mask(gaz, region)
+        keep &= _region_mask(gaz, region, conflict)
     idx = np.flatnonzero(keep)
     lon, lat = np.asarray(gaz.lon)[idx], np.asarray(gaz.lat)[idx]
     base: dict[str, Any] = {"source": sel.source, "layer": str(sel.layer), "min_population": min_population,
@@ -239,7 +239,7 @@ def settlements(
         i = int(idx[j])
         return SettlementRow(id=gaz.ids[i], name=gaz.names[i], display_name=gaz.display_name(i),
                              population=int(gaz.population[i]), lon=float(gaz.lon[i]), lat=float(gaz.lat[i]),
-                             admin={"oblast": gaz.oblasts[i], "raion": gaz.raions[i]}, **extra)
+                             admin={level1: gaz.oblasts[i], **({level2: gaz.raions[i]} if level2 else {})}, **extra)
 
     if at is not None:
         when = parse_user_time(at, tz=tz)
@@ -299,22 +299,7 @@ def _change_dates(store: SQLiteStore, sel: selection.Selection, t0: Any, t1: Any
     return out
 
 
-def _region_mask(gaz: Any, region: str) -> np.ndarray:
-    from frontlines.sources.boundaries import find_region, load_region_layer
-
-    kind, sep, rid = region.partition(":")
-    if sep and kind in ("oblast", "raion", "hromada"):
-        layer = load_region_layer(kind)
-        i = layer.index(rid)
-    else:
-        for kind in ("oblast", "raion", "hromada"):
-            layer = load_region_layer(kind)
-            try:
-                i = find_region(layer, region)
-                break
-            except RegionError:
-                continue
-        else:
-            raise RegionError(f"unknown region {region!r}: give an oblast, raion or hromada name")
-    return shapely.contains_xy(layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat)) | shapely.intersects_xy(
-        layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat))
+def _region_mask(gaz: Any, region: str, conflict: Conflict) -> np.ndarray:
+    geom = resolve_region(conflict, region).geometry
+    return shapely.contains_xy(geom, np.asarray(gaz.lon), np.asarray(gaz.lat)) | shapely.intersects_xy(
+        geom, np.asarray(gaz.lon), np.asarray(gaz.lat))

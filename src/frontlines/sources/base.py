@@ -24,7 +24,8 @@ class IngestOptions:
     now : datetime
         Current UTC time; snapshots dated more than a day after it are rejected.
     conflict : str
-        Conflict id stored with every snapshot.
+        Conflict id stored with every snapshot: a definition of
+        :func:`frontlines.conflicts.default_registry` (the provider adapters are Ukraine's).
     source_name : str or None
         Overrides the adapter's source id (``files`` needs one).
     date : datetime or None

@@ -1,6 +1,7 @@
-"""Region layers: the shipped Ukrainian boundaries, and user region files.
+"""Region layers: the levels of a conflict definition, and user region files.
 
-Shipped layers (``frontlines/data/*.geojson.gz``, built by
+The levels are named by conflict definitions (:mod:`frontlines.conflicts`). Ukraine's
+shipped layers (``frontlines/data/*.geojson.gz``, built by
 ``scripts/build_shipped_data.py`` from OpenStreetMap and geoBoundaries; see
 ``data/NOTICE.md``) are land only, simplified as one coverage (neighbours share
 edges exactly), and read with the standard library and shapely (no GDAL):
@@ -24,10 +25,9 @@ reprojected to WGS84 lon/lat, repaired with ``make_valid`` and checked with
 from __future__ import annotations
 
 import difflib
-import functools
 import gzip
 import json
-from importlib import resources
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,85 +36,74 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import shape
 
+from frontlines.conflicts.definition import Conflict, RegionLevel
 from frontlines.core.regions import RegionLayer, validate_region_layer
 from frontlines.errors import RegionError, SourceFormatError
 from frontlines.sources.gazetteer import fold, is_cyrillic
 
 __all__ = [
-    "KINDS",
     "find_region",
-    "load_outline",
-    "load_region_layer",
+    "read_level",
+    "read_outline",
     "read_region_file",
 ]
 
-#: Shipped layer kinds and their files.
-KINDS: dict[str, str] = {
-    "oblast": "oblasts.geojson.gz",
-    "raion": "raions.geojson.gz",
-    "hromada": "hromadas.geojson.gz",
-}
-_ALIASES = {"oblasts": "oblast", "raions": "raion", "hromadas": "hromada", "region": "oblast",
-            "regions": "oblast", "district": "raion", "districts": "raion", "rayon": "raion",
-            "community": "hromada", "communities": "hromada", "adm1": "oblast", "adm2": "raion"}  # fmt: skip
-
-#: Words dropped from the end of names and queries before matching ("Donetsk oblast").
-_SUFFIXES = {
-    "region", "oblast", "oblasti", "obl", "raion", "rayon", "raioni", "district", "hromada",
-    "gromada", "territorial", "community", "urban", "rural", "settlement", "miska", "silska",
-    "selyshchna", "oblast'", "avtonomna", "respublika", "autonomous", "republic", "of", "the",
-}  # fmt: skip
+#: Type words dropped from names and queries of every conflict ("Donetsk region");
+#: a conflict adds its own (:attr:`frontlines.conflicts.Conflict.region_words`) and its levels' names.
+_GENERIC_SUFFIXES = frozenset({"region", "regions", "province", "district", "county", "state", "of", "the"})
 
 
-def _read_geojson_gz(data: bytes, label: str) -> tuple[list[dict[str, Any]], np.ndarray]:
+def _read_geojson(data: bytes, label: str) -> tuple[list[dict[str, Any]], np.ndarray]:
     try:
-        fc = json.loads(gzip.decompress(data))
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        fc = json.loads(data)
         feats = fc["features"]
         props = [f["properties"] or {} for f in feats]
         geoms = np.array([shape(f["geometry"]) for f in feats], dtype=object)
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SourceFormatError(f"{label}: not a gzip GeoJSON FeatureCollection: {exc}") from exc
+        raise SourceFormatError(f"{label}: not a GeoJSON FeatureCollection (plain or gzip): {exc}") from exc
     return props, geoms
 
 
-def _shipped(filename: str) -> tuple[list[dict[str, Any]], np.ndarray]:
-    data = resources.files("frontlines").joinpath("data", filename).read_bytes()
-    return _read_geojson_gz(data, f"frontlines/data/{filename}")
+def _read_file(path: Path) -> tuple[list[dict[str, Any]], np.ndarray]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read ({exc})") from exc
+    return _read_geojson(data, str(path))
 
 
-def load_region_layer(kind: str) -> RegionLayer:
-    """A shipped region layer: ``"oblast"``, ``"raion"`` or ``"hromada"`` (cached).
-
-    Plural and common synonyms are accepted (``"oblasts"``, ``"district"``).
+def read_level(level: RegionLevel) -> RegionLayer:
+    """Read the file of a conflict's region level (no caching: see the conflict registry).
 
     Raises
     ------
-    RegionError
-        Unknown kind (the message lists the known ones).
+    SourceFormatError
+        Unreadable file, or a feature without the level's id or name property.
     """
-    key = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
-    if key not in KINDS:
-        raise RegionError(f"unknown region layer {kind!r}: choose one of {', '.join(KINDS)}")
-    return _load_layer(key)
-
-
-@functools.lru_cache(maxsize=None)
-def _load_layer(key: str) -> RegionLayer:
-    props, geoms = _shipped(KINDS[key])
+    props, geoms = _read_file(level.file)
+    try:
+        ids = tuple(str(p[level.id_field]) for p in props)
+        names = tuple(str(p[level.name_field]) for p in props)
+    except KeyError as exc:
+        raise SourceFormatError(f"{level.file}: a feature lacks the property {exc} ({level.kind} level)") from exc
+    parents = tuple(p.get(level.parent_field) for p in props)
     return RegionLayer(
-        name=key,
-        ids=tuple(p["id"] for p in props),
-        names=tuple(p["name"] for p in props),
+        name=level.kind,
+        ids=ids,
+        names=names,
         geometries=geoms,
-        parents=tuple(p.get("parent") for p in props),
-        local_names=tuple(p.get("name_uk") or "" for p in props),
+        parents=parents,
+        local_names=tuple(p.get(level.local_name_field) or "" for p in props),
     )
 
 
-@functools.lru_cache(maxsize=1)
-def load_outline() -> Any:
-    """Land outline of Ukraine in its internationally recognised borders (MultiPolygon)."""
-    _, geoms = _shipped("outline.geojson.gz")
+def read_outline(path: Path) -> Any:
+    """The land outline in a one-feature GeoJSON file (plain or gzip)."""
+    _, geoms = _read_file(path)
+    if len(geoms) != 1:
+        raise SourceFormatError(f"{path}: an outline file holds one feature, not {len(geoms)}")
     return geoms[0]
 
 
@@ -268,38 +257,36 @@ def _repair(geoms: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ name look-up
 
 
-#: Russian-based or old English spellings of the oblasts' names -> the national ones.
-_EXONYMS = {
-    "kiev": "kyiv", "kiyev": "kyiv", "odessa": "odesa", "kharkov": "kharkiv", "lugansk": "luhansk",
-    "zaporozhye": "zaporizhzhia", "zaporizhia": "zaporizhzhia", "zaporozhzhia": "zaporizhzhia",
-    "nikolaev": "mykolaiv", "nikolayev": "mykolaiv", "lvov": "lviv", "rovno": "rivne",
-    "ternopol": "ternopil", "vinnitsa": "vinnytsia", "zhitomir": "zhytomyr", "chernigov": "chernihiv",
-    "chernovtsy": "chernivtsi", "khmelnitsky": "khmelnytskyi", "khmelnytskyy": "khmelnytskyi",
-    "kirovograd": "kirovohrad", "ivano frankovsk": "ivano frankivsk", "transcarpathia": "zakarpattia",
-    "zakarpatska": "zakarpattia", "dnepropetrovsk": "dnipropetrovsk", "kherson": "kherson",
-    "crimean": "crimea", "krym": "crimea", "krim": "crimea", "sevastopil": "sevastopol",
-    "cherkassy": "cherkasy", "volhynia": "volyn", "poltava": "poltava", "sumy": "sumy",
-}  # fmt: skip
+def _suffixes(conflict: Conflict | None) -> frozenset[str]:
+    if conflict is None:
+        return _GENERIC_SUFFIXES
+    words = {w.lower() for lv in conflict.levels for names in lv.names.values() for w in names}
+    words |= {lv.kind for lv in conflict.levels}
+    return _GENERIC_SUFFIXES | frozenset(conflict.region_words) | frozenset(fold(w) for w in words)
 
 
-def _core(text: str) -> str:
+def _core_words(text: str, suffixes: frozenset[str] = _GENERIC_SUFFIXES, exonyms: Mapping[str, str] | None = None) -> str:
     folded = fold(text)
-    for old, new in _EXONYMS.items():
+    for old, new in (exonyms or {}).items():
         if folded == old or folded.startswith(old + " "):
             folded = new + folded[len(old):]
             break
     words = folded.split()
-    while len(words) > 1 and words[-1] in _SUFFIXES:
+    while len(words) > 1 and words[-1] in suffixes:
         words.pop()
-    while len(words) > 1 and words[0] in _SUFFIXES:
+    while len(words) > 1 and words[0] in suffixes:
         words.pop(0)
     return " ".join(words)
 
 
-def find_region(layer: RegionLayer, query: str) -> int:
+def find_region(layer: RegionLayer, query: str, conflict: Conflict | None = None) -> int:
     """Index of the region named ``query`` (case-insensitive, forgiving).
 
-    Accepts the id (``"UA-14"``), the English name with or without a type word
+    ``conflict`` supplies the type words dropped from names (its levels' names,
+    ``oblast``, ``raion`` ...) and foreign spellings (``Kiev``); without it only
+    generic words (``region``, ``district``, ``province``) are dropped.
+
+    With Ukraine's definition it accepts the id (``"UA-14"``), the English name with or without a type word
     (``"Donetsk"``, ``"Donetsk region"``, ``"Donetsk oblast"``), the Ukrainian
     name or its romanisation (``"Донецька область"``, ``"Donetska oblast"``),
     and unambiguous prefixes (``"Donetskaya"`` -> Donetsk). Cyrillic ``"Київ"``
@@ -318,6 +305,11 @@ def find_region(layer: RegionLayer, query: str) -> int:
     tiers.append([i for i, r in enumerate(layer.ids) if r.casefold() == q.casefold()])
     if is_cyrillic(q):
         tiers.append([i for i, n in enumerate(local) if n and n.casefold() == q.casefold()])
+    sfx, exo = _suffixes(conflict), (conflict.region_exonyms if conflict is not None else None)
+
+    def _core(text: str) -> str:
+        return _core_words(text, sfx, exo)
+
     fq, cq = fold(q), _core(q)
     tiers.append([i for i, n in enumerate(layer.names) if fold(n) == fq])
     tiers.append([i for i, n in enumerate(layer.names) if _core(n) == cq])

@@ -1,8 +1,9 @@
 """Any GeoJSON, GeoPackage, KML, KMZ, FlatGeobuf or zipped Shapefile, through pyogrio.
 
-The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``) and
+The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``),
 what (``--layer SIDE:STATUS`` for every feature, or ``--layer-field`` with a
-``VALUE=SIDE:STATUS`` mapping). Data in another CRS is reprojected to EPSG:4326;
+``VALUE=SIDE:STATUS`` mapping) and of which conflict (``--conflict``: a shipped
+definition or one in ``$FRONTLINES_CONFLICTS``, see :mod:`frontlines.conflicts`). Data in another CRS is reprojected to EPSG:4326;
 data without a CRS must be longitude / latitude.
 """
 
@@ -152,7 +153,7 @@ class Files:
             notes["unknown_classes"] = dict(unknown)
         if excluded:
             notes["excluded_classes"] = dict(excluded)
-        primary = options.layer or next(iter(sorted(declared)), self.primary)
+        primary = options.layer or next(iter(sorted(declared or out)), self.primary)
         return Snapshot(
             source=options.source_name or "files",
             conflict=options.conflict,

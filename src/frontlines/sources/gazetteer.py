@@ -14,15 +14,13 @@ resolution 55 of 2010, used by GeoNames and most English-language maps):
 from __future__ import annotations
 
 import csv
-import functools
 import gzip
 import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -31,12 +29,14 @@ from frontlines.core.geodesy import WGS84
 from frontlines.core.prepare import prepare, serialised
 from frontlines.errors import SourceFormatError
 
+if TYPE_CHECKING:
+    pass
+
 __all__ = [
     "Gazetteer",
     "fold",
     "is_cyrillic",
     "loose",
-    "load_gazetteer",
     "read_gazetteer",
     "transliterate",
 ]
@@ -304,10 +304,3 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
         oblast_ids=tuple(cols["oblast_id"]),
         raion_ids=tuple(cols["raion_id"]),
     )
-
-
-@functools.lru_cache(maxsize=1)
-def load_gazetteer() -> Gazetteer:
-    """The shipped gazetteer (GeoNames + OSM settlements), read once and cached."""
-    data = resources.files("frontlines").joinpath("data", "gazetteer.csv.gz").read_bytes()
-    return read_gazetteer(data)

@@ -54,10 +54,11 @@ AtQ = Annotated[str, Query(description="Date (YYYY-MM-DD) or ISO 8601 time.", ma
 FromQ = Annotated[str, Query(alias="from", description="Start date or ISO time.", max_length=64)]
 ToQ = Annotated[str, Query(alias="to", description="End date or ISO time.", max_length=64)]
 ByQ = Annotated[
-    Literal["oblast", "raion", "hromada"] | None,
-    Query(description="Break down by shipped regions: oblast, raion or hromada."),
+    str | None,
+    Query(description="Break down by a region level of the store's conflict (Ukraine: oblast, raion or hromada).",
+          max_length=64),
 ]
-RegionLayerQ = Annotated[Literal["oblast", "raion", "hromada"], Query(description="Region layer.")]
+RegionLayerQ = Annotated[str | None, Query(description="A region level of the store's conflict (default: the coarsest; Ukraine: oblast, raion, hromada).", max_length=64)]
 FreqQ = Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")]
 DepthQ = Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")]
 TolQ = Annotated[float, Query(description="Simplification tolerance for the browser, in `units` (0 = exact).")]

@@ -34,14 +34,12 @@ StatusTable = dict[tuple[float, float, str], str]
 
 
 @router.get("/api/regions", tags=["regions"], summary="Shipped regions: id, name, parent, land area")
-def get_regions(ctx: Ctx, by: RegionLayerQ = "oblast") -> Response:
-    return ctx.cached(("regions", by), lambda _store: _regions_doc(by))
+def get_regions(ctx: Ctx, by: RegionLayerQ = None) -> Response:
+    return ctx.cached(("regions", by), lambda store: _regions_doc(store, by))
 
 
-def _regions_doc(by: str) -> dict[str, Any]:
-    from frontlines.sources.boundaries import load_region_layer
-
-    rl = load_region_layer(by)
+def _regions_doc(store: SQLiteStore, by: str | None) -> dict[str, Any]:
+    rl = service.region_level(store, by)
     rows = []
     for i, (rid, name) in enumerate(zip(rl.ids, rl.names)):
         row: dict[str, Any] = {"id": rid, "name": name}
@@ -53,15 +51,13 @@ def _regions_doc(by: str) -> dict[str, Any]:
 
 
 @router.get("/api/regions.geojson", tags=["regions"], summary="Borders of the shipped regions (the dashboard's base map)")
-def get_regions_geojson(ctx: Ctx, by: RegionLayerQ = "oblast", tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+def get_regions_geojson(ctx: Ctx, by: RegionLayerQ = None, tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
     tol = geo.tolerance_degrees(tolerance, units)
-    return ctx.cached(("regions.geojson", by, tol), lambda _store: _borders_doc(by, tol), GEOJSON)
+    return ctx.cached(("regions.geojson", by, tol), lambda store: _borders_doc(store, by, tol), GEOJSON)
 
 
-def _borders_doc(by: str, tol: float) -> dict[str, Any]:
-    from frontlines.sources.boundaries import load_region_layer
-
-    rl = load_region_layer(by)
+def _borders_doc(store: SQLiteStore, by: str | None, tol: float) -> dict[str, Any]:
+    rl = service.region_level(store, by)
     items = []
     for i, (rid, name) in enumerate(zip(rl.ids, rl.names)):
         props: dict[str, Any] = {"id": rid, "name": name}
@@ -85,9 +81,7 @@ def _places_doc(ctx: AppContext, store: SQLiteStore, fp: tuple[Any, ...], box: t
                 tz: str) -> dict[str, Any]:
     import numpy as np
 
-    from frontlines.sources.gazetteer import load_gazetteer
-
-    gz = load_gazetteer()
+    gz = service.gazetteer_of(store)
     keep = gz.population >= min_population
     if box is not None:
         keep &= (gz.lon >= box[0]) & (gz.lon <= box[2]) & (gz.lat >= box[1]) & (gz.lat <= box[3])
