@@ -25,6 +25,7 @@ from frontlines.errors import (
     SourceFormatError,
     StoreError,
     UnknownClassError,
+    UsageError,
 )
 from frontlines.model import STATUSES, LayerKey, Snapshot, SnapshotInfo
 from frontlines.service import (
@@ -67,6 +68,7 @@ __all__ = [
     "SourceFormatError",
     "StoreError",
     "UnknownClassError",
+    "UsageError",
     "__version__",
     "area",
     "change",
