@@ -76,7 +76,7 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
 
 
 def series_cmd(start: o.From, end: o.To,
-               freq: Annotated[str, typer.Option("--freq", help=f"One of {', '.join(FREQS)}.")] = "month",
+               freq: Annotated[str, typer.Option("--freq", callback=o.choice("--freq", FREQS, "frequency"), help=f"One of {', '.join(FREQS)}.")] = "month",
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
                regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Per-period area, gained, lost and net (periods are closed-open)."""

@@ -19,7 +19,7 @@ import shapely
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
 from frontlines.core.prepare import prepare
-from frontlines.errors import FrontlinesError, LayerError, RegionError
+from frontlines.errors import FrontlinesError, LayerError, RegionError, UsageError
 from frontlines.model import LayerKey
 from frontlines.service import measure, selection
 from frontlines.store import SQLiteStore
@@ -69,7 +69,7 @@ def view_extent(*, bbox: str | None = None, region: Region | None = None, around
                 fallback: Any = None) -> Extent:
     """The map view: ``--bbox``, else the region, else around the geometries (else ``fallback``)."""
     if bbox is not None and region is not None:
-        raise FrontlinesError("give --bbox or --region, not both")
+        raise UsageError("give --bbox or --region, not both")
     if bbox is not None:
         return Extent.parse(bbox)
     if region is not None:
