@@ -67,6 +67,13 @@ def load_json(data: bytes, *, name: str) -> object:
         raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}") from exc
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
+
+
 def _is_tar(path: Path) -> bool:
     return path.name.lower().endswith(_TAR_SUFFIXES)
 
@@ -103,11 +110,11 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...]) -> Iterator[Payl
             if not found:
                 raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}")
             for p in found:
-                yield Payload(str(p), decompress(p.read_bytes(), name=str(p)))
+                yield Payload(str(p), decompress(_read(p), name=str(p)))
         elif _is_tar(path):
             yield from _iter_tar(path, pats)
         else:
-            yield Payload(str(path), decompress(path.read_bytes(), name=str(path)))
+            yield Payload(str(path), decompress(_read(path), name=str(path)))
 
 
 def _iter_tar(path: Path, pats: tuple[str, ...]) -> Iterator[Payload]:
