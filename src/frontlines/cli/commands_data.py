@@ -18,11 +18,11 @@ from rich.progress import (
 from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, print_json, table
-from frontlines.errors import DateError, LayerError, UsageError
+from frontlines.errors import DateError, LayerError, SourceError, UsageError
 from frontlines.model import LayerKey
 from frontlines.service.export import FORMATS, export
 from frontlines.sources.base import IngestOptions, parse_date_text
-from frontlines.sources.registry import ADAPTERS
+from frontlines.sources.registry import ADAPTERS, get_adapter
 
 
 def _progress() -> Progress:
@@ -52,8 +52,10 @@ def _print_report(report: dict, as_json: bool) -> None:
 
 
 def _check_adapter(name: str) -> str:
-    if name not in ADAPTERS:
-        raise UsageError(f"unknown source {name!r}; known: {', '.join(sorted(ADAPTERS))}", field="ADAPTER", value=name)
+    try:
+        get_adapter(name)
+    except SourceError as exc:  # the registry's message lists the known adapters
+        raise UsageError(str(exc), field="ADAPTER", value=name) from exc
     return name
 
 
