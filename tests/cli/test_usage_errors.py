@@ -105,6 +105,7 @@ CASES = [
     (["check", "--file", "{tmp}/missing.txt"], "--file {tmp}/missing.txt: no such file"),
     (["check", "--text", "Russia took 100 km2", "--evidence", "{store}"], "is not a folder"),
     (["check"], "give --text, --file or '-' (stdin)"),
+    (["demo", "--out", "{store}"], "--out {store}: exists and is not a folder"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia", "--date", "2024-05-01"], "--layer: layer 'russia' is not of the form SIDE:STATUS"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia:control", "--date", "2024-13-45"], "--date: cannot read a date from '2024-13-45'"),
     # click's own usage errors, on one line too
@@ -125,7 +126,7 @@ def test_usage_error_exits_2_with_one_line(argv, fragment, store, tmp_path, caps
     rc, err = run(argv, capsys)
     assert rc == 2, err
     line = one_line(err)
-    assert fragment.replace("{tmp}", str(tmp_path)) in line
+    assert fragment.replace("{tmp}", str(tmp_path)).replace("{store}", str(store)) in line
     assert dump(store) == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("s.db")) == ["seed"]
 
@@ -165,3 +166,24 @@ def test_a_text_file_that_is_not_utf8_exits_1(store, tmp_path, capsys):
     rc, err = run(["check", "--file", str(f), "--store", str(store)], capsys)
     assert rc == 1
     assert f"{f}: not UTF-8 text" in one_line(err)
+
+
+def test_square_brackets_in_data_print_literally(store, tmp_path, capsys):
+    """Rich markup is ours only: a source id, file name or sentence with brackets prints as typed."""
+    f = tmp_path / "map[red]_20240501.geojson"
+    f.write_bytes(GOOD)
+    rc, err = run(["ingest", "files", str(f), "--layer", "russia:control", "--date", "2024-05-01",
+                   "--source-name", "[/]odd[bold]", "--store", str(store)], capsys)
+    assert rc == 0, err
+    rc = main(["area", "--at", "2024-05-02", "--source", "[/]odd[bold]", "--store", str(store)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "[/]odd[bold] russia:control" in out and "map[red]_20240501.geojson" in out
+    rc = main(["snapshots", "--store", str(store)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "[/]odd[bold]" in out
+    rc = main(["check", "--text", "Russia took [/] 100 km2 [bold] last week.", "--store", str(store)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "Russia took [/] 100 km2 [bold]" in out

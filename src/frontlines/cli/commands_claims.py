@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.text import Text
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
+from frontlines.cli.output import console, plain, print_json, table
 from frontlines.errors import ClaimParseError, UsageError
 from frontlines.geojson_out import write_features
 from frontlines.service.claims import check, evidence_features
@@ -25,12 +26,6 @@ def _fmt(v: Any, unit: str) -> str:
         return "–"
     unit = {"km2": "km²", "count": "", "pct": "%"}.get(unit, unit)
     return f"{v:,.0f} {unit}" if abs(v) >= 100 else f"{v:,.1f} {unit}"
-
-
-def _check_folder(value: Optional[Path]) -> Optional[Path]:
-    if value is not None and value.exists() and not value.is_dir():
-        raise UsageError(f"--evidence {value}: exists and is not a folder", field="--evidence", path=value)
-    return value
 
 
 def _read_text(path: Path) -> str:
@@ -50,7 +45,7 @@ def check_cmd(
     published: Annotated[Optional[str], typer.Option("--published", callback=o.day_option("--published"),
                                                      help="Publication date (default: dateline, else today).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable).")] = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", callback=_check_folder,
+    evidence: Annotated[Optional[Path], typer.Option("--evidence", callback=o.folder("--evidence"),
                                                      help="Write each claim's change as GeoJSON into this folder.")] = None,
     store: o.Store = None,
     as_json: o.Json = False,
@@ -82,7 +77,7 @@ def check_cmd(
     if as_json:
         print_json(doc)
         return
-    console.print(f"published {doc['published']} ({doc['published_from']}): {report.message}")
+    console.print(f"published {doc['published']} ({doc['published_from']}): {plain(report.message)}")
     rows = []
     for c in doc["claims"]:
         unit = c["unit"]
@@ -90,7 +85,7 @@ def check_cmd(
         stated = c["claim"]["figure_text"]
         computed = f"{_fmt(m['low'], unit)} .. {_fmt(m['high'], unit)}" if m and m.get("low") is not None else "–"
         colour = _COLOURS.get(c["verdict"], "white")
-        rows.append([c["claim"]["sentence"][:70], stated, computed, f"[{colour}]{c['verdict']}[/]", c["reason"]])
+        rows.append([c["claim"]["sentence"][:70], stated, computed, Text(c["verdict"], style=colour), c["reason"]])
     if rows:
         console.print(table("claims", ["claim", "stated", "maps (range)", "verdict", "reason"], rows))
 

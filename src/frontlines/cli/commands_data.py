@@ -17,7 +17,7 @@ from rich.progress import (
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
+from frontlines.cli.output import console, plain, print_json, table
 from frontlines.errors import DateError, LayerError, SourceError, UsageError
 from frontlines.model import LayerKey
 from frontlines.service.export import FORMATS, export
@@ -39,16 +39,16 @@ def _print_report(report: dict, as_json: bool) -> None:
     console.print(
         f"[green]ingested[/] {report['snapshots_added']} snapshots from {report['files_read']} files "
         f"({report['duplicates_skipped']} already stored) in {report['seconds']:.1f} s; "
-        f"sources: {', '.join(report['sources']) or '–'}; {report['first']} .. {report['last']}"
+        f"sources: {plain(', '.join(report['sources'])) or '–'}; {report['first']} .. {report['last']}"
     )
     if report["geometries_repaired"]:
         console.print(f"[yellow]repaired[/] {report['geometries_repaired']} invalid geometries (see `snapshots --json` notes)")
     if report["unknown_classes"]:
         names = "; ".join(f"{k!r} ×{v}" for k, v in list(report["unknown_classes"].items())[:12])
-        console.print(f"[yellow]unknown classes (not measured)[/]: {names}")
+        console.print(f"[yellow]unknown classes (not measured)[/]: {plain(names)}")
     if report["excluded_classes"]:
         names = "; ".join(f"{k} ×{v}" for k, v in report["excluded_classes"].items())
-        console.print(f"excluded: {names}")
+        console.print(f"excluded: {plain(names)}")
 
 
 def _check_adapter(name: str) -> str:
@@ -172,7 +172,7 @@ def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     console.print(table("sources", ["source", "snapshots", "first", "last", "primary", "layers"], rows, right={1}))
     stats = st.stats()
     console.print(
-        f"store {stats['path']}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
+        f"store {plain(stats['path'])}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
         f"payloads {stats['payload_raw_bytes'] / 1e6:,.1f} MB raw -> {stats['payload_stored_bytes'] / 1e6:,.1f} MB stored"
     )
 
@@ -187,7 +187,7 @@ def export_cmd(
     """Export every (snapshot, layer) with its area and geometry for QGIS or pandas."""
     st = service.open_store(store, readonly=True)
     n = export(st, fmt=fmt, out=out, source=source, layer=LayerKey.parse(layer) if layer else None)
-    console.print(f"[green]wrote[/] {n} rows to {out}")
+    console.print(f"[green]wrote[/] {n} rows to {plain(out)}")
 
 
 def register(app: typer.Typer) -> None:

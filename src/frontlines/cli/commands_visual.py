@@ -10,7 +10,7 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json
+from frontlines.cli.output import console, plain, print_json
 from frontlines.errors import FrontlinesError, UsageError
 from frontlines.times import parse_user_time
 
@@ -38,7 +38,7 @@ def _done(out: Path, started: float, as_json: bool, extra: dict | None = None) -
     if as_json:
         print_json(doc)
     else:
-        console.print(f"wrote {out} ({doc['bytes']:,} bytes, {doc['seconds']} s)")
+        console.print(f"wrote {plain(out)} ({doc['bytes']:,} bytes, {doc['seconds']} s)")
 
 
 def chart_cmd(

@@ -8,7 +8,7 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
+from frontlines.cli.output import console, plain, print_json, table
 from frontlines.core.frontline import CONTESTED_MODES
 from frontlines.geojson_out import feature, write_features
 
@@ -36,7 +36,7 @@ def frontline_cmd(
     if as_json:
         print_json(doc)
         return
-    console.print(f"front line of {doc['layer']} ({doc['source']}) at {doc['at']}: [bold]{doc['length_km']:,.1f} km[/] "
+    console.print(f"front line of {doc['layer']} ({plain(doc['source'])}) at {doc['at']}: [bold]{doc['length_km']:,.1f} km[/] "
                   f"({doc['parts']} pieces; grey zone: {mode}; borders and coast within {tolerance} km removed)")
 
 

@@ -23,7 +23,8 @@ from frontlines.times import FREQS, parse_user_time, parse_zone
 __all__ = [
     "At", "By", "Bbox", "Dpi", "Freq", "From", "GeoJsonOut", "Json", "Layer", "OptAt", "OptFrom", "OptTo",
     "Out", "RegionField", "RegionName", "Regions", "Source", "Store", "To", "Tz",
-    "at_least", "choice", "day_option", "existing_file", "finite", "layer_spec", "new_file", "regex",
+    "at_least", "check_bbox", "check_by", "check_tz", "choice", "day_option", "existing_file", "finite", "folder",
+    "layer_spec", "new_file", "regex",
     "time_option",
 ]
 
@@ -160,6 +161,17 @@ def new_file(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
                 raise UsageError(f"{flag} {value}: is a folder; give a file name", field=flag, path=value)
             if not value.parent.is_dir():
                 raise UsageError(f"{flag} {value}: folder {value.parent} does not exist", field=flag, path=value)
+        return value
+
+    return check
+
+
+def folder(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
+    """Check that ``flag`` names a folder or a path where one can be made (not an existing file)."""
+
+    def check(value: Optional[Path]) -> Optional[Path]:
+        if value is not None and value.exists() and not value.is_dir():
+            raise UsageError(f"{flag} {value}: exists and is not a folder", field=flag, path=value)
         return value
 
     return check
