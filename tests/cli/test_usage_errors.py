@@ -6,6 +6,7 @@ exit 1 with one line. Every case runs through ``frontlines.cli.main``.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -105,6 +106,7 @@ CASES = [
     (["check", "--file", "{tmp}/missing.txt"], "--file {tmp}/missing.txt: no such file"),
     (["check", "--text", "Russia took 100 km2", "--evidence", "{store}"], "is not a folder"),
     (["check"], "give --text, --file or '-' (stdin)"),
+    (["check", "hello"], "unexpected argument 'hello': give --text, --file or '-' (stdin)"),
     (["demo", "--out", "{store}"], "--out {store}: exists and is not a folder"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia", "--date", "2024-05-01"], "--layer: layer 'russia' is not of the form SIDE:STATUS"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia:control", "--date", "2024-13-45"], "--date: cannot read a date from '2024-13-45'"),
@@ -187,3 +189,13 @@ def test_square_brackets_in_data_print_literally(store, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0, err
     assert "Russia took [/] 100 km2 [bold]" in out
+
+
+def test_check_reads_stdin_after_a_dash(store, capsys, monkeypatch):
+    """``check -`` reads the text from stdin (the argument was a bool: '-' was refused)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("Russia captured 100 km2 in the past week."))
+    rc = main(["check", "-", "--json", "--store", str(store)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    (claim,) = json.loads(out)["claims"]
+    assert claim["claim"]["figure_text"] == "100 km2"

@@ -28,6 +28,19 @@ def _fmt(v: Any, unit: str) -> str:
     return f"{v:,.0f} {unit}" if abs(v) >= 100 else f"{v:,.1f} {unit}"
 
 
+def _check_dash(value: Optional[str]) -> Optional[str]:
+    if value not in (None, "-"):
+        raise UsageError(f"unexpected argument {value!r}: give --text, --file or '-' (stdin)", value=value)
+    return value
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise ClaimParseError(f"stdin: not {sys.stdin.encoding} text ({exc.reason} at byte {exc.start})", path="-") from exc
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -41,7 +54,8 @@ def check_cmd(
     text: Annotated[Optional[str], typer.Option("--text", help="The statement or article.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", callback=o.existing_file("--file"),
                                                  help="Read the text from a file ('-' for stdin).")] = None,
-    stdin: Annotated[bool, typer.Argument(help="Pass '-' to read stdin.", show_default=False)] = False,
+    stdin: Annotated[Optional[str], typer.Argument(callback=_check_dash, metavar="[-]", show_default=False,
+                                                   help="Pass '-' to read stdin.")] = None,
     published: Annotated[Optional[str], typer.Option("--published", callback=o.day_option("--published"),
                                                      help="Publication date (default: dateline, else today).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable).")] = None,
@@ -52,11 +66,11 @@ def check_cmd(
 ) -> None:
     """Find territorial claims in text and check each against every source in the store."""
     if file is not None:
-        body = sys.stdin.read() if str(file) == "-" else _read_text(file)
+        body = _read_stdin() if str(file) == "-" else _read_text(file)
     elif text is not None:
         body = text
     elif stdin:
-        body = sys.stdin.read()
+        body = _read_stdin()
     else:
         raise UsageError("give --text, --file or '-' (stdin)")
     st = service.open_store(store, readonly=True)
