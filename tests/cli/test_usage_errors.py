@@ -110,6 +110,7 @@ CASES = [
     (["demo", "--out", "{store}"], "--out {store}: exists and is not a folder"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia", "--date", "2024-05-01"], "--layer: layer 'russia' is not of the form SIDE:STATUS"),
     (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia:control", "--date", "2024-13-45"], "--date: cannot read a date from '2024-13-45'"),
+    (["ingest", "files", "{tmp}/x.geojson", "--layer", "russia:control", "--date", "0001-01-01T00:00:00+05:00"], "--date: date '0001-01-01T00:00:00+05:00' is out of range"),
     # click's own usage errors, on one line too
     (["area"], "Missing option '--at'"),
     (["area", "--at", "2024-05-01", "--bogus"], "No such option: --bogus"),

@@ -153,9 +153,12 @@ def parse_date_text(text: str, *, name: str) -> dt.datetime:
             except ValueError:
                 continue
         if value is None:
-            raise DateError(f"{name}: cannot read a date from {text!r}") from None
+            raise DateError(f"{name}: cannot read a date from {text!r}", value=text) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     if not has_time and len(s) <= 10:
         value = value.replace(hour=23, minute=59, second=59)
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError as exc:  # an offset that moves the first or last representable day out of range
+        raise DateError(f"{name}: date {text!r} is out of range", value=text) from exc
