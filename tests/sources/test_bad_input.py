@@ -434,3 +434,20 @@ def test_files_crs_that_cannot_be_used_is_a_coordinate_error(crs, fragment):
         _to_lonlat(far, crs, name="in.gpkg")
     assert fragment in str(info.value)
     assert info.value.field == "crs" and info.value.value == crs
+
+
+def test_errors_carry_the_file_and_field():
+    """Callers read the context from attributes, not by parsing the message."""
+    from frontlines.errors import SourceFormatError
+    from frontlines.sources._geojson import features_of, properties_of
+    from frontlines.sources._payloads import load_json
+
+    with pytest.raises(SourceFormatError) as info:
+        load_json(b"{", name="a.geojson")
+    assert (info.value.path, info.value.field) == ("a.geojson", None)
+    with pytest.raises(SourceFormatError) as info:
+        properties_of({"properties": [1]}, 3, name="a.geojson")
+    assert (info.value.path, info.value.field, info.value.value) == ("a.geojson", "features[3].properties", [1])
+    with pytest.raises(SourceFormatError) as info:
+        features_of({"type": "Topology"}, name="b.json")
+    assert (info.value.path, info.value.field, info.value.value) == ("b.json", "type", "Topology")

@@ -110,13 +110,14 @@ def properties_of(feat: object, i: int, *, name: str) -> dict[str, Any]:
 def features_of(doc: object, *, name: str) -> list[dict[str, Any]]:
     """The features of a GeoJSON FeatureCollection, with a clear error otherwise."""
     if not isinstance(doc, dict):
-        raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}")
+        raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}", path=name)
     if doc.get("type") == "Feature":
         return [doc]
     if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})")
+        raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})", path=name, field="type",
+                                value=doc.get("type"))
     if not doc["features"]:
-        raise SourceFormatError(f"{name}: the FeatureCollection is empty")
+        raise SourceFormatError(f"{name}: the FeatureCollection is empty", path=name, field="features")
     return doc["features"]
 
 

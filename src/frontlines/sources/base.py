@@ -105,9 +105,9 @@ class Adapter(Protocol):
 def check_not_future(when: dt.datetime, *, name: str, now: dt.datetime) -> dt.datetime:
     """Reject dates more than a day after ``now``; return ``when``."""
     if when > now + dt.timedelta(days=1):
-        raise DateError(f"{name}: date {when.date().isoformat()} is in the future (now {now.date().isoformat()})")
+        raise DateError(f"{name}: date {when.date().isoformat()} is in the future (now {now.date().isoformat()})", value=when)
     if when.year < 1900:
-        raise DateError(f"{name}: implausible date {when.isoformat()}")
+        raise DateError(f"{name}: implausible date {when.isoformat()}", value=when)
     return when
 
 
@@ -116,7 +116,7 @@ def compact_date(text: str, *, name: str) -> dt.datetime:
     try:
         return dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=dt.timezone.utc)
     except ValueError as exc:
-        raise DateError(f"{name}: invalid date {text!r} in the file name") from exc
+        raise DateError(f"{name}: invalid date {text!r} in the file name", path=name, value=text) from exc
 
 
 _DATE_PATTERNS = (
