@@ -26,10 +26,7 @@ def _check_chart(kind: str) -> str:
 def _check_step(value: str) -> str:
     from frontlines.reports.animate import parse_step
 
-    try:
-        parse_step(value)
-    except FrontlinesError as exc:  # reports.animate raises the root class for a bad --step
-        raise UsageError(str(exc), field="--step", value=value) from exc
+    parse_step(value)  # raises UsageError
     return value
 
 
@@ -46,7 +43,7 @@ def chart_cmd(
                                         help="area (area held over time), change (gained / lost per period) or regions (per-region bars).")],
     start: o.From,
     end: o.To,
-    out: o.Out,
+    out: o.ImageOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
@@ -85,7 +82,7 @@ def chart_cmd(
 
 
 def map_cmd(
-    out: o.Out,
+    out: o.ImageOut,
     start: o.OptFrom = None,
     end: o.OptTo = None,
     at: o.OptAt = None,
@@ -150,7 +147,7 @@ def map_cmd(
 def animate_cmd(
     start: o.From,
     end: o.To,
-    out: o.Out,
+    out: o.AnimationOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
@@ -186,7 +183,7 @@ def animate_cmd(
 def report_cmd(
     start: o.From,
     end: o.To,
-    out: o.Out,
+    out: o.HtmlOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,

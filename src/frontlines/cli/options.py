@@ -21,10 +21,10 @@ from frontlines.errors import DateError, FrontlinesError, UsageError
 from frontlines.times import FREQS, parse_user_time, parse_zone
 
 __all__ = [
-    "At", "By", "Bbox", "Dpi", "Freq", "From", "GeoJsonOut", "Json", "Layer", "OptAt", "OptFrom", "OptTo",
-    "Out", "RegionField", "RegionName", "Regions", "Source", "Store", "To", "Tz",
+    "AnimationOut", "At", "By", "Bbox", "Dpi", "Freq", "From", "GeoJsonOut", "HtmlOut", "ImageOut", "Json", "Layer",
+    "OptAt", "OptFrom", "OptTo", "Out", "RegionField", "RegionName", "Regions", "Source", "Store", "To", "Tz",
     "at_least", "check_bbox", "check_by", "check_tz", "choice", "day_option", "existing_file", "finite", "folder",
-    "layer_spec", "new_file", "regex",
+    "layer_spec", "new_file", "out_file", "regex",
     "time_option",
 ]
 
@@ -166,6 +166,19 @@ def new_file(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
     return check
 
 
+def out_file(flag: str, suffixes: Sequence[str], what: str) -> Callable[[Optional[Path]], Optional[Path]]:
+    """:func:`new_file`, and the suffix must be one of ``suffixes`` (``what``: the kind of file, for the message)."""
+    writable = new_file(flag)
+
+    def check(value: Optional[Path]) -> Optional[Path]:
+        if value is not None and value.suffix.lower() not in suffixes:
+            raise UsageError(f"{flag} {value}: unsupported {what} type {value.suffix or '(none)'}; use {' or '.join(suffixes)}",
+                             field=flag, path=value)
+        return writable(value)
+
+    return check
+
+
 def folder(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
     """Check that ``flag`` names a folder or a path where one can be made (not an existing file)."""
 
@@ -181,11 +194,11 @@ def check_by(value: Optional[str]) -> Optional[str]:
     """Check that ``--by`` names a shipped region layer (oblast, raion, hromada or a synonym)."""
     if value is None:
         return value
+    from frontlines import service
     from frontlines.errors import RegionError
-    from frontlines.sources.boundaries import load_region_layer
 
     try:
-        load_region_layer(value)
+        service.regions_for(by=value)
     except RegionError as exc:
         raise UsageError(f"--by: {exc}", field="--by", value=value) from exc
     return value
@@ -229,6 +242,12 @@ GeoJsonOut = Annotated[Optional[Path], typer.Option("--geojson", callback=new_fi
 Freq = Annotated[Optional[str], typer.Option("--freq", callback=choice("--freq", FREQS, "frequency"),
                                              help=f"One of {', '.join(FREQS)} (default: by the period's length).")]
 Out = Annotated[Path, typer.Option("--out", "-o", callback=new_file("--out"), help="Output file; the suffix picks the format.")]
+ImageOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--out", (".png", ".svg", ".pdf"), "image"),
+                                        help="Output file: .png, .svg or .pdf.")]
+AnimationOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--out", (".gif", ".mp4"), "animation"),
+                                            help="Output file: .gif or .mp4.")]
+HtmlOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--out", (".html", ".htm"), "report"),
+                                       help="Output file: .html.")]
 Bbox = Annotated[Optional[str], typer.Option("--bbox", callback=check_bbox, help="View WEST,SOUTH,EAST,NORTH in degrees.")]
 RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a shipped oblast, raion or hromada by name.")]
 Dpi = Annotated[int, typer.Option("--dpi", callback=at_least("--dpi", 10), help="Pixels per inch of PNG output (figures are 10 in wide).")]
