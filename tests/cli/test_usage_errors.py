@@ -98,7 +98,8 @@ CASES = [
     (["map", "--from", "2024-04-02", "--to", "2024-05-01", "--out", "{tmp}/m.png", "--bbox", "30,48,31,49", "--region", "Kharkiv"], "give --bbox or --region, not both"),
     (["map", "--at", "2024-05-01", "--from", "2024-01-01", "--out", "{tmp}/m.png"], "give either --at (one date) or --from and --to (a change), not both"),
     (["map", "--out", "{tmp}/m.png"], "give --from and --to (a change map) or --at"),
-    (["map", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/nowhere/m.png"], "--out {tmp}/nowhere/m.png: folder {tmp}/nowhere does not exist"),
+    (["map", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{store}/m.png"], "--out {store}/m.png: {store} is a file, not a folder"),
+    (["export", "--format", "csv", "--out", "{store}/sub/e.csv"], "--out {store}/sub/e.csv: {store} is a file, not a folder"),
     (["export", "--format", "csv", "--out", "{tmp}"], "--out {tmp}: is a folder"),
     (["map", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/m.jpg"], "--out {tmp}/m.jpg: unsupported image type .jpg; use .png or .svg or .pdf"),
     (["chart", "area", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/c"], "unsupported image type (none)"),
@@ -205,3 +206,11 @@ def test_check_reads_stdin_after_a_dash(store, capsys, monkeypatch):
     assert rc == 0, err
     (claim,) = json.loads(out)["claims"]
     assert claim["claim"]["figure_text"] == "100 km2"
+
+
+def test_missing_output_folders_are_made(store, tmp_path, capsys):
+    out = tmp_path / "new" / "deeper" / "e.csv"
+    rc = main(["export", "--format", "csv", "--out", str(out), "--store", str(store)])
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    assert out.read_text(encoding="utf-8").count("\n") == 2  # a header and the one snapshot

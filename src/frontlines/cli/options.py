@@ -17,7 +17,8 @@ from typing import Annotated, Optional, TypeVar
 
 import typer
 
-from frontlines.errors import DateError, FrontlinesError, UsageError
+from frontlines.errors import DateError, FrontlinesError, LayerError, UsageError
+from frontlines.model import LayerKey
 from frontlines.times import FREQS, parse_user_time, parse_zone
 
 __all__ = [
@@ -111,9 +112,6 @@ def layer_spec(flag: str) -> Callable[[Optional[str]], Optional[str]]:
     """Check that the value of ``flag`` is ``SIDE:STATUS`` with a known status."""
 
     def check(value: Optional[str]) -> Optional[str]:
-        from frontlines.errors import LayerError
-        from frontlines.model import LayerKey
-
         if value is not None:
             try:
                 LayerKey.parse(value)
@@ -153,14 +151,18 @@ def existing_file(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
 
 
 def new_file(flag: str) -> Callable[[Optional[Path]], Optional[Path]]:
-    """Check that ``flag`` names a file that can be written: its folder exists and it is not a folder."""
+    """Check that ``flag`` names a file that can be written: not a folder, and no file where a folder must be.
+
+    Missing folders are fine (the writers create them).
+    """
 
     def check(value: Optional[Path]) -> Optional[Path]:
         if value is not None:
             if value.is_dir():
                 raise UsageError(f"{flag} {value}: is a folder; give a file name", field=flag, path=value)
-            if not value.parent.is_dir():
-                raise UsageError(f"{flag} {value}: folder {value.parent} does not exist", field=flag, path=value)
+            blocking = next((p for p in value.parents if p.exists()), None)
+            if blocking is not None and not blocking.is_dir():
+                raise UsageError(f"{flag} {value}: {blocking} is a file, not a folder", field=flag, path=value)
         return value
 
     return check
