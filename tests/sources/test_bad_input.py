@@ -451,3 +451,15 @@ def test_errors_carry_the_file_and_field():
     with pytest.raises(SourceFormatError) as info:
         features_of({"type": "Topology"}, name="b.json")
     assert (info.value.path, info.value.field, info.value.value) == ("b.json", "type", "Topology")
+
+
+def test_files_adapter_on_a_table_without_geometry(tmp_path, capsys, store):
+    """A store file (SQLite, no geometry column) given to ``ingest files``: one error line, not a TypeError."""
+    other = tmp_path / "other.gpkg"
+    other.write_bytes(store.read_bytes())
+    before = dump(store)
+    rc, _, err = cli(["ingest", "files", str(other), "--layer", "russia:control", "--date", "2024-05-01",
+                      "--store", str(store)], capsys)
+    assert_one_line_error(rc, err, str(other))
+    assert f"{other}: the first layer has no geometry" in err
+    assert dump(store) == before

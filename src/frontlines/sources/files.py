@@ -83,6 +83,8 @@ def _read_vector(payload: Payload) -> tuple[dict[str, Any], np.ndarray, list[str
         meta, _fids, geometry, field_data = pyogrio.raw.read(io.BytesIO(data))
     except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
         raise SourceFormatError(f"{payload.name}: cannot read as a vector file ({exc})") from exc
+    if geometry is None:  # a table without geometry (a plain SQLite file, a CSV)
+        raise SourceFormatError(f"{payload.name}: the first layer has no geometry", path=payload.name)
     fields = [str(f) for f in meta.get("fields", [])]
     return meta, geometry, fields, list(field_data)
 
