@@ -214,3 +214,11 @@ def test_missing_output_folders_are_made(store, tmp_path, capsys):
     _, err = capsys.readouterr()
     assert rc == 0, err
     assert out.read_text(encoding="utf-8").count("\n") == 2  # a header and the one snapshot
+
+
+def test_no_arguments_print_the_help_only(capsys):
+    rc = main([])
+    out, err = capsys.readouterr()
+    assert rc == 2
+    assert "Usage:" in out and "ingest" in out
+    assert err == ""

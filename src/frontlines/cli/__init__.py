@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except FrontlinesError as exc:
         return _error(str(exc), 1)
     except _ClickException as exc:  # click's usage errors: its message on one line
+        if not exc.format_message().strip():  # no arguments at all: click has printed the help
+            return exc.exit_code
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         return _error(exc.format_message() + hint, exc.exit_code)
