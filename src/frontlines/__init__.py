@@ -21,12 +21,14 @@ from frontlines.errors import (
     LayerError,
     OptionalDependencyError,
     RegionError,
+    RegionLevelError,
     SchemaVersionError,
     SnapshotNotFoundError,
     SourceError,
     SourceFormatError,
     StoreError,
     UnknownClassError,
+    UsageError,
 )
 from frontlines.model import STATUSES, LayerKey, Snapshot, SnapshotInfo
 from frontlines.service import (
@@ -59,6 +61,7 @@ __all__ = [
     "LayerKey",
     "OptionalDependencyError",
     "RegionError",
+    "RegionLevelError",
     "STATUSES",
     "SchemaVersionError",
     "Snapshot",
@@ -68,6 +71,7 @@ __all__ = [
     "SourceFormatError",
     "StoreError",
     "UnknownClassError",
+    "UsageError",
     "__version__",
     "area",
     "change",

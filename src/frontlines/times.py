@@ -15,20 +15,38 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from frontlines.errors import DateError
+from frontlines.errors import DateError, UsageError
 
-__all__ = ["FREQS", "find_gaps", "parse_iso", "parse_user_time", "periods", "utc_text"]
+__all__ = ["FREQS", "find_gaps", "parse_iso", "parse_user_time", "parse_zone", "periods", "utc_text"]
 
 FREQS = ("day", "week", "month", "year")
+# Far enough from datetime's limits that zone offsets and period arithmetic cannot overflow.
+_FIRST_YEAR, _LAST_YEAR = 1000, 9000
 
 
-def _zone(tz: str) -> dt.tzinfo:
+def parse_zone(tz: str) -> dt.tzinfo:
+    """The time zone called ``tz`` (``UTC``, ``Z`` or an IANA name such as ``Europe/Kyiv``).
+
+    Raises
+    ------
+    DateError
+        ``tz`` names no known zone.
+
+    Examples
+    --------
+    >>> parse_zone("Europe/Kyiv")
+    zoneinfo.ZoneInfo(key='Europe/Kyiv')
+    >>> parse_zone("Mars/Base")
+    Traceback (most recent call last):
+    ...
+    frontlines.errors.DateError: unknown time zone 'Mars/Base' (use e.g. UTC or Europe/Kyiv)
+    """
     if tz.upper() in ("UTC", "Z"):
         return dt.timezone.utc
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DateError(f"unknown time zone {tz!r} (use e.g. UTC or Europe/Kyiv)") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder name ("Europe"), a name too long
+        raise DateError(f"unknown time zone {tz!r} (use e.g. UTC or Europe/Kyiv)", field="tz", value=tz) from exc
 
 
 def parse_user_time(text: str | dt.date | dt.datetime, *, tz: str = "UTC", end_of_day: bool = True) -> dt.datetime:
@@ -50,7 +68,7 @@ def parse_user_time(text: str | dt.date | dt.datetime, *, tz: str = "UTC", end_o
     >>> parse_user_time("2025-01-01", tz="Europe/Kyiv").isoformat()
     '2025-01-01T21:59:59+00:00'
     """
-    zone = _zone(tz)
+    zone = parse_zone(tz)
     if isinstance(text, dt.datetime):
         value = text
         bare = False
@@ -64,10 +82,12 @@ def parse_user_time(text: str | dt.date | dt.datetime, *, tz: str = "UTC", end_o
         try:
             value = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
         except ValueError:
-            raise DateError(f"cannot read {text!r} as a date (use YYYY-MM-DD or an ISO 8601 time)") from None
+            raise DateError(f"cannot read {text!r} as a date (use YYYY-MM-DD or an ISO 8601 time)", value=text) from None
         bare = len(s) <= 10
     if bare:
         value = value.replace(hour=23, minute=59, second=59) if end_of_day else value.replace(hour=0, minute=0, second=0)
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise DateError(f"date {str(text)!r} is out of range (years {_FIRST_YEAR} to {_LAST_YEAR})", value=text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(dt.timezone.utc)
@@ -83,7 +103,7 @@ def _floor(when: dt.datetime, freq: str) -> dt.datetime:
         return day.replace(day=1)
     if freq == "year":
         return day.replace(month=1, day=1)
-    raise DateError(f"unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
+    raise UsageError(f"unknown frequency {freq!r}; use one of {', '.join(FREQS)}", field="freq", value=freq)
 
 
 def _next(when: dt.datetime, freq: str) -> dt.datetime:
@@ -109,8 +129,8 @@ def periods(start: dt.datetime, end: dt.datetime, freq: str, *, tz: str = "UTC")
     [(3, 4), (4, 5), (5, 6)]
     """
     if end < start:
-        raise DateError(f"the end {end.date()} is before the start {start.date()}")
-    zone = _zone(tz)
+        raise UsageError(f"the end {end.date()} is before the start {start.date()}")
+    zone = parse_zone(tz)
     cur = _floor(start.astimezone(zone), freq)
     out = []
     stop = end.astimezone(zone)
@@ -119,7 +139,7 @@ def periods(start: dt.datetime, end: dt.datetime, freq: str, *, tz: str = "UTC")
         out.append((cur.astimezone(dt.timezone.utc), nxt.astimezone(dt.timezone.utc)))
         cur = nxt
         if len(out) > 100_000:
-            raise DateError("too many periods; use a coarser --freq")
+            raise UsageError("too many periods; use a coarser --freq", field="freq", value=freq)
     return out
 
 

@@ -80,6 +80,21 @@ def test_windows(phrase: str, start: str, end: str) -> None:
     assert (str(w.window.start), str(w.window.end)) == (start, end)
 
 
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "in the first 999999 weeks of the invasion",  # past datetime's last day: OverflowError
+        "in the first 99999999999 days of the invasion",  # not even a C int
+        "in the past 5000 years",  # before year 1
+        "over the last 99999999999 months",
+        "between February 30 and March 3",
+    ],
+)
+def test_windows_outside_the_calendar_are_not_windows(phrase: str) -> None:
+    """A period no calendar holds is no time window (and no traceback)."""
+    assert find_windows(phrase, P, UKRAINE) == []
+
+
 def test_counteroffensive_depends_on_publication_date() -> None:
     (w,) = find_windows("since the start of the counteroffensive", dt.date(2022, 10, 1), UKRAINE)
     assert w.window.start == dt.date(2022, 9, 6)

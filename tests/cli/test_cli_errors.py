@@ -64,26 +64,28 @@ def _tar(path: Path, members: dict[str, bytes], mode: str = "w:gz") -> Path:
 
 # ------------------------------------------------------------------ ingest arguments and paths
 @pytest.mark.parametrize(
-    ("argv", "fragment"),
+    ("argv", "fragment", "status"),
     [
-        (["ingest", "nowhere", "{f}"], "unknown source 'nowhere'; known: deepstate-daily, deepstate-history, files, isw, nzz"),
-        (["ingest", "deepstate-daily", "{tmp}/missing.geojson"], "{tmp}/missing.geojson: no such file or folder"),
-        (["ingest", "files", "{f}", "--layer", "russia:bogus", "--date", "2024-05-01"], "unknown layer status 'bogus'"),
-        (["ingest", "files", "{f}", "--layer", "russia", "--date", "2024-05-01"], "layer 'russia' is not of the form SIDE:STATUS"),
-        (["ingest", "files", "{f}", "--layer", "rus sia:control", "--date", "2024-05-01"], "invalid side 'rus sia'"),
-        (["ingest", "files", "{f}", "--layer-field", "s", "--map", "occupied", "--date", "2024-05-01"], "--map 'occupied' is not VALUE=SIDE:STATUS"),
-        (["ingest", "files", "{f}", "--layer", "russia:control", "--date", "yesterday"], "--date: cannot read a date from 'yesterday'"),
-        (["ingest", "files", "{f}", "--layer", "russia:control", "--date-from-name", "(\\d{8}"], "is not a valid regular expression"),
-        (["ingest", "files", "{f}", "--layer", "russia:control", "--date-field", "when"], "no date field 'when'"),
+        (["ingest", "nowhere", "{f}"], "unknown source 'nowhere'; known: deepstate-daily, deepstate-history, files, isw, nzz", 2),
+        (["ingest", "deepstate-daily", "{tmp}/missing.geojson"], "{tmp}/missing.geojson: no such file or folder", 1),
+        (["ingest", "files", "{f}", "--layer", "russia:bogus", "--date", "2024-05-01"], "unknown layer status 'bogus'", 2),
+        (["ingest", "files", "{f}", "--layer", "russia", "--date", "2024-05-01"], "layer 'russia' is not of the form SIDE:STATUS", 2),
+        (["ingest", "files", "{f}", "--layer", "rus sia:control", "--date", "2024-05-01"], "invalid side 'rus sia'", 2),
+        (["ingest", "files", "{f}", "--layer-field", "s", "--map", "occupied", "--date", "2024-05-01"], "--map 'occupied' is not VALUE=SIDE:STATUS", 2),
+        (["ingest", "files", "{f}", "--layer-field", "s", "--map", "a=russia:bogus", "--date", "2024-05-01"], "--map 'a=russia:bogus': unknown layer status 'bogus'", 2),
+        (["ingest", "files", "{f}", "--layer", "russia:control", "--date", "yesterday"], "--date: cannot read a date from 'yesterday'", 2),
+        (["ingest", "files", "{f}", "--layer", "russia:control", "--date-from-name", "(\\d{8}"], "is not a valid regular expression", 2),
+        (["ingest", "files", "{f}", "--layer", "russia:control", "--date-field", "when"], "no date field 'when'", 1),
     ],
 )
-def test_bad_ingest_arguments(argv, fragment, tmp_path, capsys, store):
+def test_bad_ingest_arguments(argv, fragment, status, tmp_path, capsys, store):
+    """Bad arguments are usage errors (2); a file that does not fit them is a data error (1)."""
     f = tmp_path / "map_20240501.geojson"
     f.write_bytes(GOOD)
     argv = [a.replace("{f}", str(f)).replace("{tmp}", str(tmp_path)) for a in argv] + ["--store", str(store)]
     before = dump(store)
     rc, _, err = run(argv, capsys)
-    assert rc == 1
+    assert rc == status
     assert fragment.replace("{tmp}", str(tmp_path)) in one_line(err)
     assert dump(store) == before
 

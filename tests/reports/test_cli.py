@@ -31,10 +31,10 @@ def test_chart_map_commands(history_store, tmp_path, capsys) -> None:
 
 def test_cli_errors(history_store, tmp_path, capsys) -> None:
     s = str(history_store.path)
-    assert main(["map", "--store", s, "--out", str(tmp_path / "x.png")]) == 1
+    assert main(["map", "--store", s, "--out", str(tmp_path / "x.png")]) == 2  # a usage error
     assert "--from and --to" in capsys.readouterr().err
-    assert main(["map", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "x.jpg")]) == 1
+    assert main(["map", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "x.jpg")]) == 2  # a usage error
     assert ".png or .svg" in capsys.readouterr().err
-    assert main(["chart", "pie", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "x.png")]) == 1
-    assert main(["report", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "r.pdf")]) == 1
+    assert main(["chart", "pie", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "x.png")]) == 2  # a usage error
+    assert main(["report", "--store", s, "--from", "2022-09-05", "--to", "2022-09-06", "--out", str(tmp_path / "r.pdf")]) == 2  # a usage error
     assert "html" in capsys.readouterr().err

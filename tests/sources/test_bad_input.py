@@ -106,6 +106,16 @@ DAILY_CASES = {
         b'{"type": "FeatureCollection", "features": [42]}',
         ["feature 0 is not an object"],
     ),
+    "properties-not-object": (
+        "deepstatemap_data_20240501.geojson",
+        _features({"type": "Feature", "properties": [1, 2], "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}),
+        ["feature 0 has properties of type list, not an object"],
+    ),
+    "geometry-not-object": (
+        "deepstatemap_data_20240501.geojson",
+        _features({"type": "Feature", "properties": {}, "geometry": [SQUARE]}),
+        ["feature 0 has unsupported geometry type None"],
+    ),
     "unsupported-geometry": (
         "deepstatemap_data_20240501.geojson",
         _features({"type": "Feature", "properties": {}, "geometry": {"type": "Sphere", "coordinates": [0, 0]}}),
@@ -215,6 +225,54 @@ def test_nzz_bad_files(features, fragment, tmp_path, capsys, store):
     rc, _, err = cli(["ingest", "nzz", str(bad), "--store", str(store)], capsys)
     assert_one_line_error(rc, err, str(bad), fragment)
     assert dump(store) == before
+
+
+@pytest.mark.parametrize(
+    ("feature", "fragment"),
+    [
+        (None, "feature 1 is not an object"),
+        ({"type": "Feature", "properties": "gains", "geometry": None}, "feature 1 has properties of type str, not an object"),
+    ],
+)
+def test_nzz_feature_of_the_wrong_shape(feature, fragment, tmp_path, capsys, store):
+    before = dump(store)
+    bad = tmp_path / "nzz_2022-08-05.json"
+    doc = json.loads(_nzz([("nochange", "2022-08-05")]))
+    doc["value"]["features"].append(feature)
+    bad.write_text(json.dumps(doc))
+    rc, _, err = cli(["ingest", "nzz", str(bad), "--store", str(store)], capsys)
+    assert_one_line_error(rc, err, str(bad), fragment)
+    assert dump(store) == before
+
+
+def test_unreadable_file_is_one_error_line(tmp_path, capsys, store, monkeypatch):
+    f = tmp_path / "deepstatemap_data_20240501.geojson"
+    f.write_bytes(good_bytes())
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == f:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    rc, _, err = cli(["ingest", "deepstate-daily", str(f), "--store", str(store)], capsys)
+    assert_one_line_error(rc, err, str(f), "cannot read (Permission denied)")
+
+
+def test_deepstate_class_name_that_is_not_text_is_unknown(tmp_path, capsys):
+    f = tmp_path / "1714521600.geojson"  # 2024-05-01
+    feats = fc(SQUARE, [[x + 2, y] for x, y in SQUARE], [[x + 4, y] for x, y in SQUARE])
+    feats["features"][0]["properties"] = {"name": "Окуповано /// Occupied"}
+    feats["features"][1]["properties"] = {"name": 23}
+    feats["features"][2]["properties"] = {"name": ["Окуповано"]}
+    f.write_text(json.dumps(feats))
+    rc, out, err = cli(["ingest", "deepstate-history", str(f), "--store", str(tmp_path / "s.db"), "--json"], capsys)
+    assert rc == 0, err
+    assert json.loads(out)["unknown_classes"] == {"(name of type int: 23)": 1, "(name of type list: ['Окуповано'])": 1}
+    with SQLiteStore(tmp_path / "s.db") as st:
+        (_, _, area), = st.layer_timeline("deepstate-history", st.snapshots()[0].primary)
+    assert area == pytest.approx(area_km2(Polygon(SQUARE)), rel=1e-6)
 
 
 def test_nzz_unknown_type_is_counted_not_measured(tmp_path, capsys):
@@ -358,3 +416,50 @@ def test_collapsed_ring_is_dropped_as_a_repair_and_strict_rejects_it(tmp_path, c
     rc, _, err = cli(["ingest", "deepstate-daily", str(f2), "--store", str(s), "--strict"], capsys)
     assert_one_line_error(rc, err, str(f2), "invalid geometries (--strict)", "Too few points")
     assert dump(s) == before
+
+
+@pytest.mark.parametrize(
+    ("crs", "fragment"),
+    [("EPSG:999999", "cannot reproject from 'EPSG:999999'"), ("EPSG:32636", "Point outside of projection domain")],
+)
+def test_files_crs_that_cannot_be_used_is_a_coordinate_error(crs, fragment):
+    """An unknown CRS, or points outside its domain, are CoordinateErrors naming the file, not pyproj tracebacks."""
+    import numpy as np
+
+    from frontlines.errors import CoordinateError
+    from frontlines.sources.files import _to_lonlat
+
+    far = np.array([shapely.Point(1e30, 1e30)])
+    with pytest.raises(CoordinateError, match="in.gpkg: ") as info:
+        _to_lonlat(far, crs, name="in.gpkg")
+    assert fragment in str(info.value)
+    assert info.value.field == "crs" and info.value.value == crs
+
+
+def test_errors_carry_the_file_and_field():
+    """Callers read the context from attributes, not by parsing the message."""
+    from frontlines.errors import SourceFormatError
+    from frontlines.sources._geojson import features_of, properties_of
+    from frontlines.sources._payloads import load_json
+
+    with pytest.raises(SourceFormatError) as info:
+        load_json(b"{", name="a.geojson")
+    assert (info.value.path, info.value.field) == ("a.geojson", None)
+    with pytest.raises(SourceFormatError) as info:
+        properties_of({"properties": [1]}, 3, name="a.geojson")
+    assert (info.value.path, info.value.field, info.value.value) == ("a.geojson", "features[3].properties", [1])
+    with pytest.raises(SourceFormatError) as info:
+        features_of({"type": "Topology"}, name="b.json")
+    assert (info.value.path, info.value.field, info.value.value) == ("b.json", "type", "Topology")
+
+
+def test_files_adapter_on_a_table_without_geometry(tmp_path, capsys, store):
+    """A store file (SQLite, no geometry column) given to ``ingest files``: one error line, not a TypeError."""
+    other = tmp_path / "other.gpkg"
+    other.write_bytes(store.read_bytes())
+    before = dump(store)
+    rc, _, err = cli(["ingest", "files", str(other), "--layer", "russia:control", "--date", "2024-05-01",
+                      "--store", str(store)], capsys)
+    assert_one_line_error(rc, err, str(other))
+    assert f"{other}: the first layer has no geometry" in err
+    assert dump(store) == before

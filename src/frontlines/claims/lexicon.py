@@ -154,7 +154,7 @@ ENGLISH = Lexicon(
 
 # ------------------------------------------------------------------ conflict words
 def alternation(words: Iterable[str]) -> str:
-    """A regex alternation of plain words, longest first; spaces match any whitespace.
+    r"""A regex alternation of plain words, longest first; spaces match any whitespace.
 
     >>> alternation(["Russia", "Russian", "the Kremlin"])
     'the\\s+Kremlin|Russian|Russia'

@@ -386,7 +386,8 @@ def find_windows(
         for m in re.finditer(pattern, text, re.I):
             try:
                 res = resolve(m)
-            except (ClaimParseError, ValueError, KeyError):
+            except (ClaimParseError, ValueError, OverflowError):
+                # datetime's out-of-range signals: "the past 5000 years", "the first 999999 weeks of ..."
                 continue
             if res is None:
                 continue

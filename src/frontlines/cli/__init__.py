@@ -1,7 +1,13 @@
-"""The ``frontlines`` command line: a thin layer over :mod:`frontlines.api`.
+"""The ``frontlines`` command line: a thin layer over :mod:`frontlines.service`.
 
-Errors derived from :class:`~frontlines.errors.FrontlinesError` print one red line
-and exit with status 1; anything else is a bug and shows its traceback.
+Exit status and stderr:
+
+* 2, one line ``error: ...``: a usage error: click's own (unknown option, missing
+  value, wrong type) or ours (:class:`~frontlines.errors.UsageError`: a bad date,
+  choice, range or combination of options, checked in :mod:`frontlines.cli.options`).
+* 1, one line ``error: ...``: any other :class:`~frontlines.errors.FrontlinesError`
+  (a missing file, a broken store, no snapshot at that time).
+* 130: interrupted. Anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -9,11 +15,12 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from frontlines._version import __version__
 from frontlines.cli import commands_data, commands_measure
 from frontlines.cli.output import err_console
-from frontlines.errors import FrontlinesError
+from frontlines.errors import FrontlinesError, UsageError
 
 app = typer.Typer(
     name="frontlines",
@@ -50,7 +57,15 @@ try:
 except ImportError:  # pragma: no cover
     _ValidationError = ValueError  # type: ignore[assignment,misc]
 
+_USAGE = 2
 _INTERRUPTED = 130
+
+
+def _error(message: str, status: int) -> int:
+    """Print ``error: message`` as one line on stderr; return ``status``."""
+    line = " ".join(message.split())
+    err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    return status
 
 
 def _interrupted() -> int:
@@ -62,16 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: returns the exit status."""
     try:
         rc = app(args=argv, standalone_mode=False)
+    except UsageError as exc:
+        return _error(str(exc), _USAGE)
     except FrontlinesError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        return 1
-    except _ClickException as exc:  # usage errors: exit 2 with click's message
-        exc.show()
-        return exc.exit_code
+        return _error(str(exc), 1)
+    except _ClickException as exc:  # click's usage errors: its message on one line
+        if not exc.format_message().strip():  # no arguments at all: click has printed the help
+            return exc.exit_code
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        return _error(exc.format_message() + hint, exc.exit_code)
     except _ValidationError as exc:  # an option value of the wrong type
-        problems = "; ".join(f"{e.get('input')!r}: {e.get('msg')}" for e in exc.errors())
-        err_console.print(f"[bold red]usage error:[/] {problems}", highlight=False, soft_wrap=True)
-        return 2
+        return _error("; ".join(f"{e.get('input')!r}: {e.get('msg')}" for e in exc.errors()), _USAGE)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except (typer.Abort, KeyboardInterrupt):

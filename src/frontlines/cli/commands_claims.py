@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.text import Text
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
-from frontlines.errors import ClaimParseError
+from frontlines.cli.output import console, plain, print_json, table
+from frontlines.errors import ClaimParseError, UsageError
 from frontlines.geojson_out import write_features
 from frontlines.service.claims import check, evidence_features
 
@@ -27,31 +28,60 @@ def _fmt(v: Any, unit: str) -> str:
     return f"{v:,.0f} {unit}" if abs(v) >= 100 else f"{v:,.1f} {unit}"
 
 
+def _check_dash(value: Optional[str]) -> Optional[str]:
+    if value not in (None, "-"):
+        raise UsageError(f"unexpected argument {value!r}: give --text, --file or '-' (stdin)", value=value)
+    return value
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise ClaimParseError(f"stdin: not {sys.stdin.encoding} text ({exc.reason} at byte {exc.start})", path="-") from exc
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ClaimParseError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from exc
+    except OSError as exc:
+        raise ClaimParseError(f"{path}: cannot read ({exc.strerror})", path=path) from exc
+
+
 def check_cmd(
     text: Annotated[Optional[str], typer.Option("--text", help="The statement or article.")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Read the text from a file ('-' for stdin).")] = None,
-    stdin: Annotated[bool, typer.Argument(help="Pass '-' to read stdin.", show_default=False)] = False,
-    published: Annotated[Optional[str], typer.Option("--published", help="Publication date (default: dateline, else today).")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", callback=o.existing_file("--file"),
+                                                 help="Read the text from a file ('-' for stdin).")] = None,
+    stdin: Annotated[Optional[str], typer.Argument(callback=_check_dash, metavar="[-]", show_default=False,
+                                                   help="Pass '-' to read stdin.")] = None,
+    published: Annotated[Optional[str], typer.Option("--published", callback=o.day_option("--published"),
+                                                     help="Publication date (default: dateline, else today).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable).")] = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", help="Write each claim's change as GeoJSON into this folder.")] = None,
+    evidence: Annotated[Optional[Path], typer.Option("--evidence", callback=o.folder("--evidence"),
+                                                     help="Write each claim's change as GeoJSON into this folder.")] = None,
     store: o.Store = None,
     as_json: o.Json = False,
 ) -> None:
     """Find territorial claims in text and check each against every source in the store."""
     if file is not None:
-        body = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        body = _read_stdin() if str(file) == "-" else _read_text(file)
     elif text is not None:
         body = text
     elif stdin:
-        body = sys.stdin.read()
+        body = _read_stdin()
     else:
-        raise ClaimParseError("give --text, --file or '-' (stdin)")
+        raise UsageError("give --text, --file or '-' (stdin)")
     st = service.open_store(store, readonly=True)
-    pub = dt.date.fromisoformat(published) if published else None
+    pub = dt.date.fromisoformat(published.strip()) if published else None  # checked by --published's callback
     report = check(st, body, published=pub, sources=sources)
     doc = report.as_dict()
     if evidence is not None:
-        evidence.mkdir(parents=True, exist_ok=True)
+        try:
+            evidence.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--evidence {evidence}: cannot create the folder ({exc.strerror})", path=evidence) from exc
         for i, claim in enumerate(doc["claims"], start=1):
             feats = evidence_features(st, claim)
             if feats:
@@ -61,7 +91,7 @@ def check_cmd(
     if as_json:
         print_json(doc)
         return
-    console.print(f"published {doc['published']} ({doc['published_from']}): {report.message}")
+    console.print(f"published {doc['published']} ({doc['published_from']}): {plain(report.message)}")
     rows = []
     for c in doc["claims"]:
         unit = c["unit"]
@@ -69,7 +99,7 @@ def check_cmd(
         stated = c["claim"]["figure_text"]
         computed = f"{_fmt(m['low'], unit)} .. {_fmt(m['high'], unit)}" if m and m.get("low") is not None else "–"
         colour = _COLOURS.get(c["verdict"], "white")
-        rows.append([c["claim"]["sentence"][:70], stated, computed, f"[{colour}]{c['verdict']}[/]", c["reason"]])
+        rows.append([c["claim"]["sentence"][:70], stated, computed, Text(c["verdict"], style=colour), c["reason"]])
     if rows:
         console.print(table("claims", ["claim", "stated", "maps (range)", "verdict", "reason"], rows))
 

@@ -17,8 +17,8 @@ from rich.progress import (
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
-from frontlines.errors import FrontlinesError
+from frontlines.cli.output import console, plain, print_json, table
+from frontlines.errors import DateError, LayerError, UsageError
 from frontlines.model import LayerKey
 from frontlines.service.export import FORMATS, export
 
@@ -37,42 +37,77 @@ def _print_report(report: dict, as_json: bool) -> None:
     console.print(
         f"[green]ingested[/] {report['snapshots_added']} snapshots from {report['files_read']} files "
         f"({report['duplicates_skipped']} already stored) in {report['seconds']:.1f} s; "
-        f"sources: {', '.join(report['sources']) or '–'}; {report['first']} .. {report['last']}"
+        f"sources: {plain(', '.join(report['sources'])) or '–'}; {report['first']} .. {report['last']}"
     )
     if report["geometries_repaired"]:
         console.print(f"[yellow]repaired[/] {report['geometries_repaired']} invalid geometries (see `snapshots --json` notes)")
     if report["unknown_classes"]:
         names = "; ".join(f"{k!r} ×{v}" for k, v in list(report["unknown_classes"].items())[:12])
-        console.print(f"[yellow]unknown classes (not measured)[/]: {names}")
+        console.print(f"[yellow]unknown classes (not measured)[/]: {plain(names)}")
     if report["excluded_classes"]:
         names = "; ".join(f"{k} ×{v}" for k, v in report["excluded_classes"].items())
-        console.print(f"excluded: {names}")
+        console.print(f"excluded: {plain(names)}")
+
+
+def _check_adapter(name: str) -> str:
+    if name not in service.ADAPTER_NAMES:
+        raise UsageError(f"unknown source {name!r}; known: {', '.join(sorted(service.ADAPTER_NAMES))}",
+                         field="ADAPTER", value=name)
+    return name
+
+
+def _check_date(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        try:
+            service.parse_date_text(value, name="--date")
+        except DateError as exc:
+            raise UsageError(str(exc), field="--date", value=value) from exc
+    return value
+
+
+def _layer_map(items: Optional[list[str]]) -> dict[str, LayerKey | None]:
+    """``VALUE=SIDE:STATUS`` (or ``VALUE=none``) items of ``--map`` as a dict."""
+    out: dict[str, LayerKey | None] = {}
+    for item in items or []:
+        value, sep, key = item.partition("=")
+        if not sep:
+            raise UsageError(f"--map {item!r} is not VALUE=SIDE:STATUS", field="--map", value=item)
+        try:
+            out[value] = None if key.strip().lower() == "none" else LayerKey.parse(key)
+        except LayerError as exc:
+            raise UsageError(f"--map {item!r}: {exc}", field="--map", value=item) from exc
+    return out
+
+
+def _check_map(items: Optional[list[str]]) -> Optional[list[str]]:
+    _layer_map(items)
+    return items
 
 
 def ingest_cmd(
-    adapter: Annotated[str, typer.Argument(help=f"Source adapter: {', '.join(service.ADAPTER_NAMES)}.")],
+    adapter: Annotated[str, typer.Argument(callback=_check_adapter, help=f"Source adapter: {', '.join(service.ADAPTER_NAMES)}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or .tar[.gz|.xz] archives.")],
     store: o.Store = None,
     source_name: Annotated[Optional[str], typer.Option("--source-name", help="Store under this source id.")] = None,
     conflict: Annotated[str, typer.Option("--conflict", help="Conflict id: a shipped definition (ukraine) or one in $FRONTLINES_CONFLICTS.")] = "ukraine",
-    date: Annotated[Optional[str], typer.Option("--date", help="files: publication date of every file.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", callback=_check_date, help="files: publication date of every file.")] = None,
     date_field: Annotated[Optional[str], typer.Option("--date-field", help="files: attribute holding the date.")] = None,
-    date_from_name: Annotated[Optional[str], typer.Option("--date-from-name", help="files: regex finding the date in the file name.")] = None,
-    layer: Annotated[Optional[str], typer.Option("--layer", help="files: layer SIDE:STATUS of every feature.")] = None,
+    date_from_name: Annotated[Optional[str], typer.Option("--date-from-name", callback=o.regex("--date-from-name"),
+                                                          help="files: regex finding the date in the file name.")] = None,
+    layer: Annotated[Optional[str], typer.Option("--layer", callback=o.layer_spec("--layer"),
+                                                 help="files: layer SIDE:STATUS of every feature.")] = None,
     layer_field: Annotated[Optional[str], typer.Option("--layer-field", help="files: attribute mapped to layers with --map.")] = None,
-    mapping: Annotated[Optional[list[str]], typer.Option("--map", help="files: VALUE=SIDE:STATUS (or VALUE=none), repeatable.")] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option("--map", callback=_check_map,
+                                                         help="files: VALUE=SIDE:STATUS (or VALUE=none), repeatable.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Parser processes (default 2 for folders).")] = None,
-    derive: Annotated[str, typer.Option("--derive", help="Derive steps and areas of 'all' layers now, or of the 'primary' one (others on first use).")] = "all",
+    workers: Annotated[Optional[int], typer.Option("--workers", callback=o.at_least("--workers", 1),
+                                                   help="Parser processes (default 2 for folders).")] = None,
+    derive: Annotated[str, typer.Option("--derive", callback=o.choice("--derive", ("all", "primary"), "derive mode"),
+                                        help="Derive steps and areas of 'all' layers now, or of the 'primary' one (others on first use).")] = "all",
     as_json: o.Json = False,
 ) -> None:
     """Read snapshots from files into the store (one transaction: all or nothing)."""
-    layer_map: dict[str, LayerKey | None] = {}
-    for item in mapping or []:
-        value, sep, key = item.partition("=")
-        if not sep:
-            raise FrontlinesError(f"--map {item!r} is not VALUE=SIDE:STATUS")
-        layer_map[value] = None if key.strip().lower() == "none" else LayerKey.parse(key)
+    layer_map = _layer_map(mapping)
     opts = service.IngestOptions(
         now=dt.datetime.now(dt.timezone.utc),
         conflict=conflict,
@@ -109,7 +144,9 @@ def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
         console.print(f"[green]reindexed[/] {result['snapshots']} snapshots; areas changed on {result['areas_changed']}")
 
 
-def snapshots_cmd(store: o.Store = None, source: o.Source = None, limit: Annotated[int, typer.Option(help="Show the last N (0: all).")] = 20, as_json: o.Json = False) -> None:
+def snapshots_cmd(store: o.Store = None, source: o.Source = None,
+                  limit: Annotated[int, typer.Option("--limit", callback=o.at_least("--limit", 0), help="Show the last N (0: all).")] = 20,
+                  as_json: o.Json = False) -> None:
     """List stored snapshots with their time, file and layers."""
     st = service.open_store(store, readonly=True)
     snaps = service.snapshots(st, source)
@@ -132,14 +169,14 @@ def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     console.print(table("sources", ["source", "snapshots", "first", "last", "primary", "layers"], rows, right={1}))
     stats = st.stats()
     console.print(
-        f"store {stats['path']}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
+        f"store {plain(stats['path'])}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
         f"payloads {stats['payload_raw_bytes'] / 1e6:,.1f} MB raw -> {stats['payload_stored_bytes'] / 1e6:,.1f} MB stored"
     )
 
 
 def export_cmd(
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=o.choice("--format", FORMATS, "export format"), help=f"One of {', '.join(FORMATS)}.")],
+    out: Annotated[Path, typer.Option("--out", "-o", callback=o.new_file("--out"), help="Output file.")],
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
@@ -147,7 +184,7 @@ def export_cmd(
     """Export every (snapshot, layer) with its area and geometry for QGIS or pandas."""
     st = service.open_store(store, readonly=True)
     n = export(st, fmt=fmt, out=out, source=source, layer=LayerKey.parse(layer) if layer else None)
-    console.print(f"[green]wrote[/] {n} rows to {out}")
+    console.print(f"[green]wrote[/] {n} rows to {plain(out)}")
 
 
 def register(app: typer.Typer) -> None:

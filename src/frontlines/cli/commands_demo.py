@@ -8,11 +8,12 @@ from typing import Annotated, Optional
 import typer
 
 from frontlines import service
-from frontlines.cli.output import console, km2, print_json, signed, table
+from frontlines.cli import options as o
+from frontlines.cli.output import console, km2, plain, print_json, signed, table
 
 
 def demo_cmd(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the store and the chart.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", callback=o.folder("--out"), help="Folder for the store and the chart.")] = Path("out"),
     store: Annotated[Optional[Path], typer.Option("--store", help="Store file (default OUT/demo.db).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -32,7 +33,7 @@ def demo_cmd(
     if as_json:
         print_json({"ingest": report.as_dict(), **{k: v for k, v in summary.items() if k != "daily"}, "chart": str(chart)})
         return
-    console.print(f"[green]store[/] {st.path}: {report.added} snapshots added, {report.duplicates} already there "
+    console.print(f"[green]store[/] {plain(st.path)}: {report.added} snapshots added, {report.duplicates} already there "
                   f"({report.seconds:.1f} s)")
     latest = summary["latest"]
     console.print(f"\n[bold]Russian-held area (DeepStateMap, occupied incl. Crimea) on "
@@ -44,7 +45,7 @@ def demo_cmd(
     rows = [[p["start"][:7], p["snapshots"], km2(p["area_km2"]), km2(p["gained_km2"]), km2(p["lost_km2"]), signed(p["net_km2"])]
             for p in summary["monthly"]["periods"]]
     console.print(table("monthly, last 12 months", ["month", "snaps", "area km²", "gained", "lost", "net"], rows, right={1, 2, 3, 4, 5}))
-    console.print(f"[green]chart[/] {chart}")
+    console.print(f"[green]chart[/] {plain(chart)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, km2, print_json, signed, table
+from frontlines.cli.output import console, km2, plain, print_json, signed, table
 from frontlines.geojson_out import write_change_geojson
 from frontlines.times import FREQS
 
@@ -32,8 +32,8 @@ def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.
         print_json(doc)
         return
     snap = doc["snapshot"]
-    console.print(f"{doc['source']} {doc['layer']} at {doc['at']}: [bold]{km2(doc['area_km2'])} km²[/] "
-                  f"(snapshot {snap['id']} published {snap['published_at']}, {snap['file_name']})")
+    console.print(f"{plain(doc['source'])} {doc['layer']} at {doc['at']}: [bold]{km2(doc['area_km2'])} km²[/] "
+                  f"(snapshot {snap['id']} published {snap['published_at']}, {plain(snap['file_name'])})")
     if "regions" in doc:
         _region_table(doc, ["area_km2", "share"], f"by {doc['region_layer']}")
 
@@ -55,7 +55,7 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
         print_json(doc)
         return
     console.print(
-        f"{doc['source']} {doc['layer']} {doc['from']} -> {doc['to']} "
+        f"{plain(doc['source'])} {doc['layer']} {doc['from']} -> {doc['to']} "
         f"(snapshots {doc['from_snapshot']['published_at']} -> {doc['to_snapshot']['published_at']}):\n"
         f"  area {km2(doc['area_from_km2'])} -> {km2(doc['area_to_km2'])} km²\n"
         f"  gained [green]{km2(doc['gained_km2'])}[/] km², lost [red]{km2(doc['lost_km2'])}[/] km², "
@@ -77,7 +77,7 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
 
 
 def series_cmd(start: o.From, end: o.To,
-               freq: Annotated[str, typer.Option("--freq", help=f"One of {', '.join(FREQS)}.")] = "month",
+               freq: Annotated[str, typer.Option("--freq", callback=o.choice("--freq", FREQS, "frequency"), help=f"One of {', '.join(FREQS)}.")] = "month",
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
                regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Per-period area, gained, lost and net (periods are closed-open)."""

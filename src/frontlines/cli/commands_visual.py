@@ -10,18 +10,24 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json
-from frontlines.errors import FrontlinesError
-from frontlines.times import FREQS, parse_user_time
+from frontlines.cli.output import console, plain, print_json
+from frontlines.errors import UsageError
+from frontlines.times import parse_user_time
 
-Out = Annotated[Path, typer.Option("--out", "-o", help="Output file; the suffix picks the format.")]
-Bbox = Annotated[Optional[str], typer.Option("--bbox", help="View WEST,SOUTH,EAST,NORTH in degrees.")]
-RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a region of the conflict's levels, by name.")]
-OptFrom = Annotated[Optional[str], typer.Option("--from", help="Start date or ISO time.")]
-OptTo = Annotated[Optional[str], typer.Option("--to", help="End date or ISO time.")]
-OptAt = Annotated[Optional[str], typer.Option("--at", help="Date or ISO time (a map of every layer).")]
-Freq = Annotated[Optional[str], typer.Option("--freq", help=f"One of {', '.join(FREQS)} (default: by the period's length).")]
-Dpi = Annotated[int, typer.Option("--dpi", help="Pixels per inch of PNG output (figures are 10 in wide).")]
+CHARTS = ("area", "change", "regions", "region")
+
+
+def _check_chart(kind: str) -> str:
+    if kind not in CHARTS:
+        raise UsageError(f"unknown chart {kind!r}: choose area, change or regions", field="KIND", value=kind)
+    return kind
+
+
+def _check_step(value: str) -> str:
+    from frontlines.reports.animate import parse_step
+
+    parse_step(value)  # raises UsageError
+    return value
 
 
 def _done(out: Path, started: float, as_json: bool, extra: dict | None = None) -> None:
@@ -29,23 +35,24 @@ def _done(out: Path, started: float, as_json: bool, extra: dict | None = None) -
     if as_json:
         print_json(doc)
     else:
-        console.print(f"wrote {out} ({doc['bytes']:,} bytes, {doc['seconds']} s)")
+        console.print(f"wrote {plain(out)} ({doc['bytes']:,} bytes, {doc['seconds']} s)")
 
 
 def chart_cmd(
-    kind: Annotated[str, typer.Argument(help="area (area held over time), change (gained / lost per period) or regions (per-region bars).")],
+    kind: Annotated[str, typer.Argument(callback=_check_chart,
+                                        help="area (area held over time), change (gained / lost per period) or regions (per-region bars).")],
     start: o.From,
     end: o.To,
-    out: Out,
+    out: o.ImageOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    freq: Freq = None,
+    freq: o.Freq = None,
     compare: Annotated[Optional[list[str]], typer.Option("--compare", help="Another source on the same axes (area chart); repeatable.")] = None,
     gross: Annotated[bool, typer.Option("--gross", help="Change chart: sum every step inside a period (all churn).")] = False,
     by: Annotated[Optional[str], typer.Option("--by", help="Regions chart: a region level of the store's conflict (default: the coarsest).")] = None,
     tz: o.Tz = "UTC",
-    dpi: Dpi = 100,
+    dpi: o.Dpi = 100,
     as_json: o.Json = False,
 ) -> None:
     """A chart as PNG or SVG: area over time, gains and losses per period, or per-region bars."""
@@ -68,26 +75,26 @@ def chart_cmd(
     elif kind in ("regions", "region"):
         by = by or service.conflict_of(st, service.select(st, source, layer).source).level_kinds[0]
         fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict())
-    else:
-        raise FrontlinesError(f"unknown chart {kind!r}: choose area, change or regions")
+    else:  # unreachable from the command line: _check_chart ran first
+        raise UsageError(f"unknown chart {kind!r}: choose area, change or regions", field="KIND", value=kind)
     save_figure(fig, out, dpi=dpi)
     close(fig)
     _done(out, t, as_json, {"chart": kind, "freq": freq})
 
 
 def map_cmd(
-    out: Out,
-    start: OptFrom = None,
-    end: OptTo = None,
-    at: OptAt = None,
+    out: o.ImageOut,
+    start: o.OptFrom = None,
+    end: o.OptTo = None,
+    at: o.OptAt = None,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    bbox: Bbox = None,
-    region: RegionName = None,
+    bbox: o.Bbox = None,
+    region: o.RegionName = None,
     front: Annotated[bool, typer.Option("--front/--no-front", help="Draw the front lines (control layers).")] = True,
     tz: o.Tz = "UTC",
-    dpi: Dpi = 100,
+    dpi: o.Dpi = 100,
     as_json: o.Json = False,
 ) -> None:
     """A change map (--from/--to: ground gained and lost) or a map of every layer on one date (--at)."""
@@ -98,7 +105,7 @@ def map_cmd(
     st = service.open_store(store, readonly=True)
     if at is not None:
         if start or end:
-            raise FrontlinesError("give either --at (one date) or --from and --to (a change), not both")
+            raise UsageError("give either --at (one date) or --from and --to (a change), not both")
         state = service.state_map_inputs(st, at=at, source=source, layer=layer, bbox=bbox, region=region,
                                          front=front, tz=tz)
         fig = maps.state_map(state.source, state.at.isoformat().replace("+00:00", "Z"), dict(state.layers),
@@ -107,7 +114,7 @@ def map_cmd(
         extra = {"map": "state", "layers": list(state.layers)}
     else:
         if not (start and end):
-            raise FrontlinesError("give --from and --to (a change map) or --at (the layers on one date)")
+            raise UsageError("give --from and --to (a change map) or --at (the layers on one date)")
         m = service.change_map_inputs(st, start=start, end=end, source=source, layer=layer, bbox=bbox, region=region,
                                       front=front, tz=tz)
         fig = maps.change_map(m.change, held_before=m.held_before, furniture=dict(m.furniture), extent=m.extent,
@@ -123,14 +130,14 @@ def map_cmd(
 def animate_cmd(
     start: o.From,
     end: o.To,
-    out: Out,
+    out: o.AnimationOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    step: Annotated[str, typer.Option("--step", help="Time between frames: 1d, 12h, 1w ...")] = "1d",
-    fps: Annotated[float, typer.Option("--fps", help="Frames per second.")] = 4.0,
-    bbox: Bbox = None,
-    region: RegionName = None,
+    step: Annotated[str, typer.Option("--step", callback=_check_step, help="Time between frames: 1d, 12h, 1w ...")] = "1d",
+    fps: Annotated[float, typer.Option("--fps", callback=o.finite("--fps", 0.1, 60), help="Frames per second.")] = 4.0,
+    bbox: o.Bbox = None,
+    region: o.RegionName = None,
     tz: o.Tz = "UTC",
     as_json: o.Json = False,
 ) -> None:
@@ -150,13 +157,13 @@ def animate_cmd(
 def report_cmd(
     start: o.From,
     end: o.To,
-    out: Out,
+    out: o.HtmlOut,
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    region: RegionName = None,
-    bbox: Bbox = None,
-    freq: Freq = None,
+    region: o.RegionName = None,
+    bbox: o.Bbox = None,
+    freq: o.Freq = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Report title (default: what and when).")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF next to the HTML with headless Chromium.")] = False,
     tz: o.Tz = "UTC",

@@ -8,7 +8,8 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, print_json, table
+from frontlines.cli.output import console, plain, print_json, table
+from frontlines.core.frontline import CONTESTED_MODES
 from frontlines.geojson_out import feature, write_features
 
 
@@ -17,8 +18,10 @@ def frontline_cmd(
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    mode: Annotated[str, typer.Option("--contested", help="Grey zone: outer, inner, both or centre.")] = "outer",
-    tolerance: Annotated[float, typer.Option("--tolerance-km", help="Boundary within this distance of borders and coast is not front.")] = 1.0,
+    mode: Annotated[str, typer.Option("--contested", callback=o.choice("--contested", CONTESTED_MODES, "grey-zone mode"),
+                                      help="Grey zone: outer, inner, both or centre.")] = "outer",
+    tolerance: Annotated[float, typer.Option("--tolerance-km", callback=o.finite("--tolerance-km", 0, 50),
+                                             help="Boundary within this distance of borders and coast is not front.")] = 1.0,
     geojson: o.GeoJsonOut = None,
     tz: o.Tz = "UTC",
     as_json: o.Json = False,
@@ -34,20 +37,22 @@ def frontline_cmd(
     if as_json:
         print_json(doc)
         return
-    console.print(f"front line of {doc['layer']} ({doc['source']}) at {doc['at']}: [bold]{doc['length_km']:,.1f} km[/] "
+    console.print(f"front line of {doc['layer']} ({plain(doc['source'])}) at {doc['at']}: [bold]{doc['length_km']:,.1f} km[/] "
                   f"({doc['parts']} pieces; grey zone: {mode}; borders and coast within {tolerance} km removed)")
 
 
 def settlements_cmd(
     store: o.Store = None,
-    start: Annotated[Optional[str], typer.Option("--from", help="Start date (with --to).")] = None,
-    end: Annotated[Optional[str], typer.Option("--to", help="End date.")] = None,
-    at: Annotated[Optional[str], typer.Option("--at", help="List the places under the layer on this date.")] = None,
+    start: Annotated[Optional[str], typer.Option("--from", callback=o.time_option("--from"), help="Start date (with --to).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", callback=o.time_option("--to"), help="End date.")] = None,
+    at: Annotated[Optional[str], typer.Option("--at", callback=o.time_option("--at"),
+                                              help="List the places under the layer on this date.")] = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    min_population: Annotated[int, typer.Option("--min-population", help="Only places with at least this population.")] = 0,
+    min_population: Annotated[int, typer.Option("--min-population", callback=o.at_least("--min-population", 0),
+                                                help="Only places with at least this population.")] = 0,
     region: Annotated[Optional[str], typer.Option("--region", help="Only places in this region (any level of the conflict; a name or KIND:ID).")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to print (0: all).")] = 40,
+    limit: Annotated[int, typer.Option("--limit", callback=o.at_least("--limit", 0), help="Rows to print (0: all).")] = 40,
     tz: o.Tz = "UTC",
     as_json: o.Json = False,
 ) -> None:

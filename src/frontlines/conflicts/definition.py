@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from frontlines.errors import FrontlinesError, RegionError
+from frontlines.errors import FrontlinesError, RegionError, RegionLevelError
 
 __all__ = ["Conflict", "ConflictDefinitionError", "Event", "RegionLevel", "Side", "read_definition"]
 
@@ -245,7 +245,7 @@ class Conflict:
         for lv in self.levels:
             if key == lv.kind or key in lv.aliases:
                 return lv
-        raise RegionError(
+        raise RegionLevelError(
             f"unknown region level {kind!r} for conflict {self.id!r}: choose one of {', '.join(self.level_kinds)}"
         )
 

@@ -143,7 +143,7 @@ def advance_depth(
 
     Examples
     --------
-    A strip 0.1° (7.4 km at 48°N) deep east of the meridian 30°E:
+    A strip 0.1° (7.46 km at 48°N) deep east of the meridian 30°E:
 
     >>> from shapely.geometry import LineString, box
     >>> d = advance_depth(box(30, 48, 30.1, 48.2), LineString([(30, 47), (30, 49)]))

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import area_km2
-from frontlines.errors import FrontlinesError
+from frontlines.errors import FrontlinesError, UsageError
 from frontlines.reports.maps import Extent, MapCanvas, Settlement, _patch, clip
 from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
 
@@ -33,10 +33,10 @@ def parse_step(text: str) -> dt.timedelta:
     """``"1d"``, ``"12h"``, ``"2w"`` -> timedelta."""
     m = _STEP.match(text)
     if not m:
-        raise FrontlinesError(f"--step {text!r}: expected a number and h, d or w (e.g. 1d, 12h, 1w)")
+        raise UsageError(f"--step {text!r}: expected a number and h, d or w (e.g. 1d, 12h, 1w)", field="--step", value=text)
     n = float(m.group(1))
     if n <= 0:
-        raise FrontlinesError(f"--step {text!r} must be positive")
+        raise UsageError(f"--step {text!r} must be positive", field="--step", value=text)
     unit = m.group(2).lower()
     return dt.timedelta(hours=n) if unit == "h" else dt.timedelta(days=n) if unit == "d" else dt.timedelta(weeks=n)
 
@@ -44,10 +44,10 @@ def parse_step(text: str) -> dt.timedelta:
 def frame_times(start: dt.datetime, end: dt.datetime, step: dt.timedelta, *, max_frames: int = 2000) -> list[dt.datetime]:
     """``start, start + step, ...`` up to and including ``end``."""
     if end < start:
-        raise FrontlinesError("--to is before --from")
+        raise UsageError("--to is before --from")
     n = int((end - start) / step) + 1
     if n > max_frames:
-        raise FrontlinesError(f"{n} frames: too many (at most {max_frames}); use a longer --step")
+        raise UsageError(f"{n} frames: too many (at most {max_frames}); use a longer --step", field="--step")
     out = [start + k * step for k in range(n)]
     if out[-1] < end - dt.timedelta(seconds=1):
         out.append(end)

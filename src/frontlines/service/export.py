@@ -16,7 +16,7 @@ import orjson
 import shapely
 
 from frontlines.core.measure import dissolve
-from frontlines.errors import FrontlinesError
+from frontlines.errors import FrontlinesError, UsageError
 from frontlines.model import LayerKey
 from frontlines.store import SQLiteStore
 from frontlines.times import utc_text
@@ -65,7 +65,7 @@ def export(
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
-        raise FrontlinesError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = _rows(store, source, layer, geometry=fmt != "csv")

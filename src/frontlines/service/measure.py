@@ -12,7 +12,7 @@ import shapely
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.regions import clip_areas
-from frontlines.errors import FrontlinesError
+from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
 from frontlines.service.regions import (
@@ -145,7 +145,7 @@ def change(
     t0 = user_time(start, tz, name="--from")
     t1 = user_time(end, tz, name="--to")
     if t1 < t0:
-        raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
+        raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
     area_of = {s: v for s, _, v in sel.timeline}
     only = None

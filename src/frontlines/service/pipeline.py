@@ -32,7 +32,7 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
-from frontlines.errors import FrontlinesError, SourceError
+from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
 from frontlines.service.derive import derive_layers
@@ -133,14 +133,8 @@ class _Parser:
         self._geoms: dict[str, Any] = {}
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
-        try:
-            snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
-        except FrontlinesError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise SourceError(
-                f"{payload.name}: cannot read as {self.adapter.name} ({type(exc).__name__}: {exc})"
-            ) from exc
+        # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
+        snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
         if self.options.strict and snap.notes.get("repaired"):
             raise SourceError(
                 f"{payload.name}: {snap.notes['repaired']} invalid geometries (--strict): "

@@ -23,6 +23,7 @@ from frontlines.errors import (
     FrontlinesError,
     LayerError,
     SnapshotNotFoundError,
+    UsageError,
 )
 from frontlines.model import LayerKey
 from frontlines.results import (
@@ -57,7 +58,7 @@ def view_extent(*, bbox: str | None = None, region: Region | None = None, around
                 fallback: Any = None) -> Extent:
     """The map view: ``--bbox``, else the region, else around the geometries (else ``fallback``)."""
     if bbox is not None and region is not None:
-        raise FrontlinesError("give --bbox or --region, not both")
+        raise UsageError("give --bbox or --region, not both")
     if bbox is not None:
         return Extent.parse(bbox)
     if region is not None:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from frontlines.errors import (
-    FrontlinesError,
     LayerError,
     SnapshotNotFoundError,
     StoreError,
+    UsageError,
 )
 from frontlines.model import LayerKey
 from frontlines.service.derive import derive_layers
@@ -44,7 +44,7 @@ def open_store(path: str | Path | None = None, *, readonly: bool = False) -> SQL
 
 def user_time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:
     if value is None:
-        raise FrontlinesError(f"missing {name} time")
+        raise UsageError(f"missing {name} time")
     return parse_user_time(value, tz=tz)
 
 

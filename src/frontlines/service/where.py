@@ -20,7 +20,7 @@ from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
 from frontlines.core.regions import clip_pieces
 from frontlines.core.settlements import settlement_status
-from frontlines.errors import FrontlinesError, LayerError
+from frontlines.errors import LayerError, UsageError
 from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
@@ -252,10 +252,10 @@ def settlements(
         counts = {k: int((status == k).sum()) for k in layers}
         return SettlementsResult(**base, at=when, counts=counts, settlements=tuple(rows))
     if start is None or end is None:
-        raise FrontlinesError("give --at, or both --from and --to")
+        raise UsageError("give --at, or both --from and --to")
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     if t1 < t0:
-        raise FrontlinesError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
+        raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
     if before is None or after is None:
         selection.state_at(sel, t0)

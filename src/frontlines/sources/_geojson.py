@@ -24,7 +24,7 @@ from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
 from frontlines.sources._payloads import Payload
 
-__all__ = ["LayerCollector", "PartCache", "features_of"]
+__all__ = ["LayerCollector", "PartCache", "features_of", "properties_of"]
 
 
 @dataclass(frozen=True)
@@ -86,16 +86,38 @@ class PartCache:
         return parts
 
 
+def properties_of(feat: object, i: int, *, name: str) -> dict[str, Any]:
+    """The ``properties`` of feature ``i`` (``{}`` when null), checking the feature is an object.
+
+    Raises
+    ------
+    SourceFormatError
+        The feature is not a JSON object, or its properties are neither an object nor null.
+    """
+    if not isinstance(feat, dict):
+        raise SourceFormatError(f"{name}: feature {i} is not an object", path=name, field=f"features[{i}]")
+    props = feat.get("properties")
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise SourceFormatError(
+            f"{name}: feature {i} has properties of type {type(props).__name__}, not an object",
+            path=name, field=f"features[{i}].properties", value=props,
+        )
+    return props
+
+
 def features_of(doc: object, *, name: str) -> list[dict[str, Any]]:
     """The features of a GeoJSON FeatureCollection, with a clear error otherwise."""
     if not isinstance(doc, dict):
-        raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}")
+        raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}", path=name)
     if doc.get("type") == "Feature":
         return [doc]
     if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})")
+        raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})", path=name, field="type",
+                                value=doc.get("type"))
     if not doc["features"]:
-        raise SourceFormatError(f"{name}: the FeatureCollection is empty")
+        raise SourceFormatError(f"{name}: the FeatureCollection is empty", path=name, field="features")
     return doc["features"]
 
 
@@ -112,8 +134,7 @@ class LayerCollector:
     ignored_points: int = 0
 
     def _outcome(self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> FeatureOutcome:
-        if not isinstance(feat, dict):
-            raise SourceFormatError(f"{self.name}: feature {i} is not an object")
+        props = properties_of(feat, i, name=self.name)
         geom = feat.get("geometry")
         if not geom:
             return FeatureOutcome("empty")
@@ -121,8 +142,9 @@ class LayerCollector:
         if gtype in ("Point", "MultiPoint", "LineString", "MultiLineString"):
             return FeatureOutcome("points")
         if gtype not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-            raise SourceFormatError(f"{self.name}: feature {i} has unsupported geometry type {gtype!r}")
-        kind, value = classify(feat.get("properties") or {})
+            raise SourceFormatError(f"{self.name}: feature {i} has unsupported geometry type {gtype!r}",
+                                    path=self.name, field=f"features[{i}].geometry.type", value=gtype)
+        kind, value = classify(props)
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
         repairs = Repairs()

@@ -50,21 +50,28 @@ def decompress(data: bytes, *, name: str) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
             out = gz.read(MAX_PAYLOAD_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise SourceFormatError(f"{name}: corrupt or truncated gzip data ({exc})") from exc
+        raise SourceFormatError(f"{name}: corrupt or truncated gzip data ({exc})", path=name) from exc
     if len(out) > MAX_PAYLOAD_BYTES:
-        raise InputTooLargeError(f"{name}: decompressed size exceeds the limit of {MAX_PAYLOAD_BYTES:,} bytes")
+        raise InputTooLargeError(f"{name}: decompressed size exceeds the limit of {MAX_PAYLOAD_BYTES:,} bytes", path=name)
     return out
 
 
 def load_json(data: bytes, *, name: str) -> object:
     """Parse JSON bytes, naming the file and the position of a syntax error."""
     if not data.strip():
-        raise SourceFormatError(f"{name}: file is empty")
+        raise SourceFormatError(f"{name}: file is empty", path=name)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         hint = " (file looks truncated)" if "unexpected end" in str(exc).lower() or exc.pos >= len(data) - 2 else ""
-        raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}") from exc
+        raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}", path=name) from exc
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
 
 
 def _is_tar(path: Path) -> bool:
@@ -97,17 +104,17 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...]) -> Iterator[Payl
     for path in paths:
         path = Path(path)
         if not path.exists():
-            raise SourceFormatError(f"{path}: no such file or folder")
+            raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
             if not found:
-                raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}")
+                raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
             for p in found:
-                yield Payload(str(p), decompress(p.read_bytes(), name=str(p)))
+                yield Payload(str(p), decompress(_read(p), name=str(p)))
         elif _is_tar(path):
             yield from _iter_tar(path, pats)
         else:
-            yield Payload(str(path), decompress(path.read_bytes(), name=str(path)))
+            yield Payload(str(path), decompress(_read(path), name=str(path)))
 
 
 def _iter_tar(path: Path, pats: tuple[str, ...]) -> Iterator[Payload]:
@@ -119,13 +126,13 @@ def _iter_tar(path: Path, pats: tuple[str, ...]) -> Iterator[Payload]:
                 if not (m.isfile() and _matches(m.name, pats)):
                     continue
                 if m.size > MAX_PAYLOAD_BYTES:
-                    raise InputTooLargeError(f"{path}!{m.name}: member of {m.size:,} bytes exceeds the limit")
+                    raise InputTooLargeError(f"{path}!{m.name}: member of {m.size:,} bytes exceeds the limit", path=f"{path}!{m.name}")
                 f = tar.extractfile(m)
                 assert f is not None
                 name = f"{path}!{m.name}"
                 found += 1
                 yield Payload(name, decompress(f.read(), name=name))
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise SourceFormatError(f"{path}: corrupt or truncated archive ({exc})") from exc
+        raise SourceFormatError(f"{path}: corrupt or truncated archive ({exc})", path=str(path)) from exc
     if not found:
-        raise SourceFormatError(f"{path}: archive holds no file matching {', '.join(pats)}")
+        raise SourceFormatError(f"{path}: archive holds no file matching {', '.join(pats)}", path=str(path))

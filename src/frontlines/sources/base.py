@@ -106,9 +106,9 @@ class Adapter(Protocol):
 def check_not_future(when: dt.datetime, *, name: str, now: dt.datetime) -> dt.datetime:
     """Reject dates more than a day after ``now``; return ``when``."""
     if when > now + dt.timedelta(days=1):
-        raise DateError(f"{name}: date {when.date().isoformat()} is in the future (now {now.date().isoformat()})")
+        raise DateError(f"{name}: date {when.date().isoformat()} is in the future (now {now.date().isoformat()})", value=when)
     if when.year < 1900:
-        raise DateError(f"{name}: implausible date {when.isoformat()}")
+        raise DateError(f"{name}: implausible date {when.isoformat()}", value=when)
     return when
 
 
@@ -117,7 +117,7 @@ def compact_date(text: str, *, name: str) -> dt.datetime:
     try:
         return dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=dt.timezone.utc)
     except ValueError as exc:
-        raise DateError(f"{name}: invalid date {text!r} in the file name") from exc
+        raise DateError(f"{name}: invalid date {text!r} in the file name", path=name, value=text) from exc
 
 
 _DATE_PATTERNS = (
@@ -154,9 +154,12 @@ def parse_date_text(text: str, *, name: str) -> dt.datetime:
             except ValueError:
                 continue
         if value is None:
-            raise DateError(f"{name}: cannot read a date from {text!r}") from None
+            raise DateError(f"{name}: cannot read a date from {text!r}", value=text) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     if not has_time and len(s) <= 10:
         value = value.replace(hour=23, minute=59, second=59)
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError as exc:  # an offset that moves the first or last representable day out of range
+        raise DateError(f"{name}: date {text!r} is out of range", value=text) from exc

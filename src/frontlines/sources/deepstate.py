@@ -33,9 +33,12 @@ _DAILY_NAME = re.compile(r"(\d{8})\.geojson(\.gz)?$")
 
 
 def _classify_history(props: dict) -> tuple[str, object]:
-    kind, value = deepstate_classes.classify(props.get("name"))
+    name = props.get("name")
+    if not (name is None or isinstance(name, str)):  # a number or a list: no class of the map, counted as unknown
+        return "unknown", f"(name of type {type(name).__name__}: {str(name)[:40]})"
+    kind, value = deepstate_classes.classify(name)
     if kind == "unknown":
-        return kind, deepstate_classes.normalise_name(props.get("name")) or "(no name)"
+        return kind, deepstate_classes.normalise_name(name) or "(no name)"
     return kind, value
 
 

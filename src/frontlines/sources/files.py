@@ -22,6 +22,7 @@ import shapely
 
 from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import (
+    CoordinateError,
     DateError,
     InputTooLargeError,
     LayerError,
@@ -83,6 +84,8 @@ def _read_vector(payload: Payload) -> tuple[dict[str, Any], np.ndarray, list[str
         meta, _fids, geometry, field_data = pyogrio.raw.read(io.BytesIO(data))
     except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
         raise SourceFormatError(f"{payload.name}: cannot read as a vector file ({exc})") from exc
+    if geometry is None:  # a table without geometry (a plain SQLite file, a CSV)
+        raise SourceFormatError(f"{payload.name}: the first layer has no geometry", path=payload.name)
     fields = [str(f) for f in meta.get("fields", [])]
     return meta, geometry, fields, list(field_data)
 
@@ -91,12 +94,17 @@ def _to_lonlat(geoms: np.ndarray, crs: str | None, *, name: str) -> np.ndarray:
     if not crs:
         return geoms
     from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError, ProjError
 
-    src = CRS.from_user_input(crs)
-    if src.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        return geoms
-    tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
-    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    try:
+        src = CRS.from_user_input(crs)
+        if src.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+            return geoms
+        tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+        return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1], errcheck=True)))
+    except (CRSError, ProjError) as exc:
+        raise CoordinateError(f"{name}: cannot reproject from {crs!r} to longitude / latitude ({exc})",
+                              path=name, field="crs", value=crs) from exc
 
 
 class Files:
@@ -116,13 +124,13 @@ class Files:
             raise SourceFormatError(f"{payload.name}: the file holds no features")
         try:
             geoms = shapely.from_wkb(wkb)
-        except shapely.errors.GEOSException:
+        except shapely.errors.GEOSException as whole:
             for i, one in enumerate(wkb):  # name the first feature GEOS cannot build
                 try:
                     shapely.from_wkb(one)
                 except shapely.errors.GEOSException as exc:
                     raise unreadable_geometry(exc, where=f"{payload.name} feature {i}") from exc
-            raise
+            raise unreadable_geometry(whole, where=payload.name) from whole
         geoms = _to_lonlat(geoms, meta.get("crs"), name=payload.name)
         published = self._date(payload, fields, columns, options)
         check_not_future(published, name=payload.name, now=options.now)

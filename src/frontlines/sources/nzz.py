@@ -14,7 +14,12 @@ import datetime as dt
 
 from frontlines.errors import DateError, SourceFormatError
 from frontlines.model import LayerKey, Snapshot
-from frontlines.sources._geojson import LayerCollector, PartCache, features_of
+from frontlines.sources._geojson import (
+    LayerCollector,
+    PartCache,
+    features_of,
+    properties_of,
+)
 from frontlines.sources._payloads import Payload, load_json
 from frontlines.sources.base import IngestOptions, check_not_future
 
@@ -39,7 +44,7 @@ class NZZ:
         if isinstance(doc, dict) and "value" in doc:
             doc = doc["value"]
         features = features_of(doc, name=payload.name)
-        ends = {str((f.get("properties") or {}).get("_dateto") or "") for f in features}
+        ends = {str(properties_of(f, i, name=payload.name).get("_dateto") or "") for i, f in enumerate(features)}
         ends.discard("")
         if not ends:
             raise DateError(f"{payload.name}: no _dateto in any feature; cannot date this snapshot")
