@@ -64,10 +64,10 @@ def area(
         "outside_regions_km2"]}``.
     """
     sel = select(store, source, layer)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
     value = float(next(a for s, _, a in sel.timeline if s == sid) or 0.0)
-    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is None:
         return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value)
     held = region_values(store, sel, region, [sid])[sid]
@@ -142,6 +142,7 @@ def change(
         with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries.
     """
     sel = select(store, source, layer)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     t0 = user_time(start, tz, name="--from")
     t1 = user_time(end, tz, name="--to")
     if t1 < t0:
@@ -155,7 +156,6 @@ def change(
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
     extra: dict[str, Any] = {}
-    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
@@ -210,12 +210,12 @@ def series(
     add up every snapshot-to-snapshot step inside the period (gross churn).
     """
     sel = select(store, source, layer)
+    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     t0 = parse_user_time(start, tz=tz, end_of_day=False)
     t1 = parse_user_time(end, tz=tz)
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
-    region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     table = region_table(store, sel, region) if region else None
     rows = []
     for ps, pe in periods(t0, t1, freq, tz=tz):
