@@ -46,7 +46,7 @@ def check_cmd(
         body = sys.stdin.read()
     else:
         raise ClaimParseError("give --text, --file or '-' (stdin)")
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     pub = dt.date.fromisoformat(published) if published else None
     report = check(st, body, published=pub, sources=sources)
     doc = report.as_dict()

@@ -54,7 +54,7 @@ def chart_cmd(
     from frontlines.service.report_inputs import auto_freq
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     freq = freq or auto_freq(parse_user_time(start, tz=tz, end_of_day=False), parse_user_time(end, tz=tz))
     if kind == "area":
         docs, times = [], {}
@@ -95,7 +95,7 @@ def map_cmd(
     from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     reg = gather.resolve_region(region) if region else None
     if at is not None:
         if start or end:
@@ -156,7 +156,7 @@ def animate_cmd(
     from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     sel = service.select(st, source, layer)
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     times = animate.frame_times(t0, t1, animate.parse_step(step))
@@ -193,7 +193,7 @@ def report_cmd(
     from frontlines.service import report_inputs as gather
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     inputs = gather.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
                                   freq=freq, tz=tz)
     path = html.write_report(inputs, out, title=title)

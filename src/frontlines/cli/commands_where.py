@@ -24,7 +24,7 @@ def frontline_cmd(
     as_json: o.Json = False,
 ) -> None:
     """The line of contact on a date and its geodesic length."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     doc = service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
                           geometry=geojson is not None)
     if geojson is not None:
@@ -51,7 +51,7 @@ def settlements_cmd(
     as_json: o.Json = False,
 ) -> None:
     """Settlements that changed status between two dates (or under a layer on a date), by population."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     doc = service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
                             min_population=min_population, region=region, tz=tz)
     if as_json:

@@ -17,6 +17,7 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
 from frontlines.service.measure import (
     area,
@@ -31,7 +32,8 @@ from frontlines.service.reindex import reindex
 from frontlines.service.selection import (
     Selection,
     TimeLike,
-    open_store,
+    open_reader,
+    open_writer,
     select,
     snapshots,
     sources,
@@ -55,12 +57,14 @@ __all__ = [
     "change_depth",
     "change_geometries",
     "check",
+    "derive_store",
     "evidence_features",
     "export",
     "frontline",
     "ingest",
     "layer_geometry",
-    "open_store",
+    "open_reader",
+    "open_writer",
     "regions_for",
     "reindex",
     "select",

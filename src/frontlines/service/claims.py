@@ -22,7 +22,7 @@ from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.model import STATUSES, LayerKey
 from frontlines.service import measure, selection
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 
 __all__ = ["StoreMeasurer", "check"]
 
@@ -35,7 +35,7 @@ class StoreMeasurer:
     Region ids are ``"<kind>:<id>"``, e.g. ``"oblast:UA-14"``.
     """
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: StoreReader) -> None:
         self.store = store
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
 
@@ -179,7 +179,7 @@ class StoreMeasurer:
 
 
 def check(
-    store: SQLiteStore,
+    store: StoreReader,
     text: str,
     *,
     published: dt.date | dt.datetime | None = None,
@@ -201,7 +201,7 @@ def check(
     return check_text(text, StoreMeasurer(store), published=published, sources=sources, today=today)
 
 
-def evidence_features(store: SQLiteStore, claim: dict[str, Any]) -> list[dict[str, Any]]:
+def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[str, Any]]:
     """GeoJSON features of the change behind a checked claim's central reading.
 
     For area claims: the gained and lost ground of the central reading's layer between

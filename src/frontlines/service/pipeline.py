@@ -39,7 +39,7 @@ from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads
 from frontlines.sources.base import IngestOptions
 from frontlines.sources.registry import get_adapter
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreWriter
 from frontlines.store.payloads import KEYFRAME_EVERY
 
 __all__ = ["IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads"]
@@ -244,7 +244,7 @@ def _default_workers(paths: list[Path]) -> int:
 
 
 def ingest(
-    store: SQLiteStore,
+    store: StoreWriter,
     adapter_name: str,
     paths: list[Path],
     *,
@@ -260,7 +260,7 @@ def ingest(
 
     Parameters
     ----------
-    store : SQLiteStore
+    store : StoreWriter
     adapter_name : str
         ``deepstate-history``, ``deepstate-daily``, ``isw``, ``nzz`` or ``files``.
     paths : list of Path
@@ -293,7 +293,7 @@ def ingest(
 
 
 def ingest_payloads(
-    store: SQLiteStore,
+    store: StoreWriter,
     adapter_name: str,
     payloads: Iterable[Payload],
     *,
@@ -349,7 +349,7 @@ def ingest_payloads(
 
 
 def _put_payload(
-    store: SQLiteStore,
+    store: StoreWriter,
     bases: dict[str, tuple[tuple[str, bytes] | None, int]],
     source: str,
     content_hash: str,

@@ -1,4 +1,9 @@
-"""Region layers: which regions a figure is broken down by, and per-region figures."""
+"""Region layers: which regions a figure is broken down by, and per-region figures.
+
+Per-region tables are read from the store when ``frontlines derive --regions`` (or an
+ingest) stored them; otherwise computed in memory and cached by the store's data
+version. A query never writes them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import RegionError
 from frontlines.service.derive import region_area_table
 from frontlines.service.selection import Selection
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 
 __all__ = ["region_rows", "region_table", "region_values", "regions_for"]
 
@@ -56,18 +61,29 @@ def region_rows(layer: RegionLayer, values: dict[str, np.ndarray]) -> list[dict[
     return rows
 
 
-def region_table(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
+def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
+    """Per-region areas of every snapshot of the selection: snapshot id -> array (``layer.ids`` order).
+
+    Stored tables (``frontlines derive --regions``) are read; what is not stored is
+    computed in memory and kept in the store's cache under (data version, source,
+    layer, region set). Nothing is written.
+    """
     key, layer = region
-    return region_area_table(store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g))
+    with store.read_view() as version:
+        cache_key = ("region-table", version, sel.source, str(sel.layer), key)
+        return store.cache.get_or_compute(  # type: ignore[no-any-return]
+            cache_key,
+            lambda: region_area_table(
+                store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g)
+            )[0],
+        )
 
 
-def region_values(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:
-    """Per-region areas of a few snapshots: read from the cache, building it the first time."""
+def region_values(store: StoreReader, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:
+    """Per-region areas of a few snapshots: the stored rows, else from :func:`region_table`."""
     key, layer = region
-    cached = store.region_areas(sids, sel.layer, key)
-    if all(sid in cached and len(cached[sid]) == len(layer.ids) for sid in sids):
-        return {sid: np.array([cached[sid][r] for r in layer.ids]) for sid in sids}
+    stored = store.region_areas(sids, sel.layer, key)
+    if all(sid in stored and len(stored[sid]) == len(layer.ids) for sid in sids):
+        return {sid: np.array([stored[sid][r] for r in layer.ids]) for sid in sids}
     table = region_table(store, sel, region)
     return {sid: table[sid] for sid in sids}
-
-

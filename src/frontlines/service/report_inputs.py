@@ -22,7 +22,7 @@ from frontlines.core.prepare import prepare
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
 from frontlines.service import measure, selection
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
 __all__ = [
@@ -139,14 +139,14 @@ def as_settlements(rows: list[dict[str, Any]]) -> list[Settlement]:
 
 
 # ---------------------------------------------------------------------- front lines
-def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> Any | None:
+def _layer_if_any(store: StoreReader, source: str, layer: LayerKey, at: Any) -> Any | None:
     try:
         return measure.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
     except (LayerError, FrontlinesError):
         return None
 
 
-def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
+def front_line(store: StoreReader, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
     """The line of contact of a ``SIDE:control`` layer at a time: ``{"geometry", "length_km", "mode"}``.
 
     Same figures as ``frontlines frontline`` (:func:`frontlines.where.frontline`);
@@ -243,7 +243,7 @@ def _gaps_in(times: list[dt.datetime], t0: dt.datetime, t1: dt.datetime) -> list
 
 
 def report_inputs(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: str,
     end: str,
@@ -291,7 +291,7 @@ def report_inputs(
     return inputs
 
 
-def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
+def _snapshot_notes(store: StoreReader, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
     """Snapshots of the period (and the state at the start) whose ingest left notes."""
     out = []
     snaps = selection.snapshots(store, source)
@@ -309,7 +309,7 @@ def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.dat
     return out
 
 
-def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end: str, freq: str, tz: str,
+def _other_sources(store: StoreReader, source: str, layer: str, start: str, end: str, freq: str, tz: str,
                    inputs: ReportInputs) -> list[dict[str, Any]]:
     """The same layer from every other source covering the period: change and area, for comparison."""
     out = []
@@ -333,7 +333,7 @@ def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end:
     return out
 
 
-def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | None, layer: str | None,
+def layer_states(store: StoreReader, times: list[dt.datetime], *, source: str | None, layer: str | None,
                  ) -> Any:
     """``(time, geometry)`` of the layer at each time (a generator; consecutive equal states are reused)."""
     sel = selection.select(store, source, layer)

@@ -21,7 +21,7 @@ from frontlines.core.settlements import settlement_status
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
 from frontlines.service import selection
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, utc_text
 
 __all__ = ["MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "settlements", "substantial"]
@@ -39,12 +39,12 @@ def _contested_key(layer: LayerKey) -> LayerKey:
     return LayerKey(layer.side, "contested")
 
 
-def _layer_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
+def _layer_at(store: StoreReader, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
     sid = selection.state_at(sel, when, strictly_before=strictly_before)
     return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
 
 
-def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
+def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -> Any | None:
     try:
         sel = selection.select(store, source, _contested_key(layer))
     except LayerError:
@@ -64,7 +64,7 @@ def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, toleranc
                            tolerance_km=tolerance_km, contested_mode=mode)
 
 
-def frontline_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, mode: str = "outer",
+def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mode: str = "outer",
                  tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
     """Snapshot id and front line of a selection's layer at a time (cached per process)."""
     sid, control = _layer_at(store, sel, when)
@@ -79,7 +79,7 @@ def frontline_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, mod
 
 
 def frontline(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     at: selection.TimeLike,
     source: str | None = None,
@@ -150,7 +150,7 @@ def substantial(geom: Any) -> Any:
 
 
 def change_depth(
-    store: SQLiteStore,
+    store: StoreReader,
     sel: selection.Selection,
     doc: dict[str, Any],
     gained: Any,
@@ -191,7 +191,7 @@ def change_depth(
     return out
 
 
-def _status_layers(store: SQLiteStore, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
+def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
     pos = sel.index_at(when)
     if pos is None:
         return None
@@ -204,7 +204,7 @@ def _status_layers(store: SQLiteStore, sel: selection.Selection, when: Any) -> d
 
 
 def settlements(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: selection.TimeLike | None = None,
     end: selection.TimeLike | None = None,
@@ -289,7 +289,7 @@ def settlements(
             "settlements": rows}
 
 
-def _change_dates(store: SQLiteStore, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
+def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
                   final: np.ndarray) -> list[str | None]:
     """Publication time of the first snapshot from which each place keeps its final status."""
     if len(lon) == 0:
