@@ -120,8 +120,8 @@ def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
     layer = load_region_layer(REGION_KIND)
     ids = [sid for sid, _, _ in sel.timeline]
     steps = store.steps(sel.layer, ids)
-    # Cached by the forcing call: this reads the stored table (and fills any gap).
-    table = region_area_table(
+    # Stored by the ingest (oblast is one of service.derive.INGEST_REGIONS): read back.
+    table, _ = region_area_table(
         store, sel.source, sel.layer, REGION_KIND, list(layer.ids), lambda g: clip_areas(layer, g)
     )
     rows = []

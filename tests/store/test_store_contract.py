@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import tarfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from frontlines import service
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import dissolve
+from frontlines.core.regions import clip_areas
 from frontlines.errors import SnapshotNotFoundError, StoreError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
@@ -217,51 +220,91 @@ def history_files(tmp_path_factory) -> list[Path]:
     return _first_files("deepstate-history-2022-2025.tar.xz", 3, tmp_path_factory.mktemp("history"))
 
 
-def _reference_areas(files: list[Path]) -> dict[dt.datetime, dict[LayerKey, float]]:
-    """Each file's layer areas from the adapter's geometry, dissolved and measured here."""
+def _reference(files: list[Path]) -> dict[dt.datetime, dict[LayerKey, Any]]:
+    """Each file's dissolved layers, straight from the adapter (no store involved)."""
     adapter = get_adapter("deepstate-daily")
     options = IngestOptions(now=dt.datetime.now(UTC))
     out = {}
     for p in files:
         snap = adapter.parse(Payload(p.name, p.read_bytes()), cache=PartCache(), options=options)
-        out[snap.published_at] = {k: area_km2(dissolve(list(v))) for k, v in snap.layers.items()}
+        out[snap.published_at] = {k: dissolve(list(v)) for k, v in snap.layers.items()}
     return out
 
 
 @pytest.mark.realdata
 def test_ingest_and_query_real_daily_files_on_both_backends(daily_files, tmp_path):
-    reference = _reference_areas(daily_files)
+    reference = _reference(daily_files)
+    oblasts = service.regions_for("oblast")
     timelines = {}
     for kind in BACKENDS:
         with make_store(kind, tmp_path / kind) as st:
             report = service.ingest(st, "deepstate-daily", daily_files, workers=1)
             assert report.added == N_DAILY
             sel = service.select(st)
-            assert len(sel.timeline) == N_DAILY
+            ids = [sid for sid, _, _ in sel.timeline]
+            assert len(ids) == N_DAILY
             for layer in st.source_layers(sel.source):
                 timeline = st.layer_timeline(sel.source, layer)
                 for _sid, when, area in timeline:
-                    assert area == pytest.approx(reference[when][layer], abs=0.01), (kind, layer, when)
+                    assert area == pytest.approx(area_km2(reference[when][layer]), abs=0.01), (kind, layer, when)
                 timelines[(kind, str(layer))] = [(w, round(a, 6)) for _, w, a in timeline]
+            # the ingest stored the oblast table of the primary layer; each row matches the
+            # reference geometry clipped to the oblasts here
+            stored = st.region_areas(ids, sel.layer, oblasts[0])
+            assert sorted(stored) == sorted(ids)
+            for sid, when, _ in sel.timeline:
+                expected = clip_areas(oblasts[1], reference[when][sel.layer])
+                got = np.array([stored[sid][r] for r in oblasts[1].ids])
+                np.testing.assert_allclose(got, expected, atol=0.05)
             last = sel.timeline[-1][1]
+            version = st.data_version
             doc = service.area(st, at=last.isoformat(), by="oblast")
-            assert doc["area_km2"] == pytest.approx(reference[last][sel.layer], abs=0.01)
-            # the oblasts hold the area but for what lies outside every oblast (sea, border)
-            held = sum(r["area_km2"] for r in doc["regions"])
-            assert 0.9 * doc["area_km2"] < held <= doc["area_km2"] + 0.01
-            key = service.regions_for("oblast")[0]
-            assert st.region_areas([sid for sid, _, _ in sel.timeline], sel.layer, key) == {}  # not written
+            assert st.data_version == version  # a query writes nothing
+            assert doc["area_km2"] == pytest.approx(area_km2(reference[last][sel.layer]), abs=0.01)
+            assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {
+                k: round(v, 3) for k, v in stored[ids[-1]].items()
+            }
             ch = service.change(st, start=sel.timeline[0][1].isoformat(), end=last.isoformat())
-            assert ch["net_km2"] == pytest.approx(reference[last][sel.layer] - reference[sel.timeline[0][1]][sel.layer],
-                                                  abs=0.02)
+            first = sel.timeline[0][1]
+            assert ch["net_km2"] == pytest.approx(
+                area_km2(reference[last][sel.layer]) - area_km2(reference[first][sel.layer]), abs=0.02
+            )
     for kind, layer in timelines:
         assert timelines[(kind, layer)] == timelines[("sqlite", layer)]
 
 
 @pytest.mark.realdata
+def test_region_tables_not_stored_are_computed_in_memory_and_never_written(daily_files, any_store):
+    st = any_store
+    reference = _reference(daily_files)
+    service.ingest(st, "deepstate-daily", daily_files[:4], workers=1, regions=())
+    sel = service.select(st)
+    ids = [sid for sid, _, _ in sel.timeline]
+    raions = service.regions_for("raion")
+    assert st.region_areas(ids, sel.layer, raions[0]) == {}
+    version = st.data_version
+    doc = service.area(st, at=sel.timeline[-1][1].isoformat(), by="raion")
+    assert st.region_areas(ids, sel.layer, raions[0]) == {} and st.data_version == version
+    key = ("region-table", version, sel.source, str(sel.layer), raions[0])
+    assert key in st.cache  # kept in the reader's cache, by data version
+    expected = clip_areas(raions[1], reference[sel.timeline[-1][1]][sel.layer])
+    assert [r["area_km2"] for r in doc["regions"]] == pytest.approx(list(expected), abs=0.05)
+    # stored by `derive --regions`; from then on every ingest extends it
+    service.derive_store(st, regions=[raions])
+    assert sorted(st.region_areas(ids, sel.layer, raions[0])) == sorted(ids)
+    assert service.ingest(st, "deepstate-daily", daily_files[4:], workers=1, regions=()).added == N_DAILY - 4
+    sel = service.select(st)
+    stored = st.region_areas([sid for sid, _, _ in sel.timeline], sel.layer, raions[0])
+    assert len(stored) == N_DAILY
+    for sid, when, _ in sel.timeline:
+        got = np.array([stored[sid][r] for r in raions[1].ids])
+        np.testing.assert_allclose(got, clip_areas(raions[1], reference[when][sel.layer]), atol=0.05)
+
+
+@pytest.mark.realdata
 def test_queries_never_derive_and_derive_store_does(history_files, any_store):
     st = any_store
-    service.ingest(st, "deepstate-history", history_files, workers=1, derive="primary")
+    service.ingest(st, "deepstate-history", history_files, workers=1, derive="primary", regions=())
     sel = service.select(st)  # the primary layer is derived
     others = [k for k in st.source_layers(sel.source) if k != sel.layer]
     assert others, "the history files hold more than one layer"

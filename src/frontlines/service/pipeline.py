@@ -8,9 +8,11 @@ Three steps, each doing work once per distinct thing:
    hashed from its WKB;
 2. **store**: raw payloads (zstd against a keyframe), new parts, and each
    snapshot's list of parts;
-3. **derive** (:mod:`frontlines.derive`): for every layer whose timeline gained
+3. **derive** (:mod:`frontlines.service.derive`): for every layer whose timeline gained
    snapshots, the step from each new snapshot's predecessor is computed from the
-   parts that differ, giving gained / lost per step and the area by telescoping.
+   parts that differ, giving gained / lost per step and the area by telescoping; then
+   the new snapshots' per-region areas of the stored region tables (by default the
+   oblast and raion tables of the primary layer).
 
 If anything fails, the transaction rolls back and the store is as it was.
 """
@@ -21,7 +23,7 @@ import datetime as dt
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +36,11 @@ from frontlines.core.measure import change_parts
 from frontlines.errors import FrontlinesError, SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
-from frontlines.service.derive import derive_layers
+from frontlines.service.derive import (
+    INGEST_REGIONS,
+    derive_layers,
+    extend_region_tables,
+)
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads
 from frontlines.sources.base import IngestOptions
@@ -252,6 +258,7 @@ def ingest(
     progress: Progress | None = None,
     workers: int | None = None,
     derive: str = "all",
+    regions: Sequence[str] = INGEST_REGIONS,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -272,7 +279,11 @@ def ingest(
         Parser processes; by default 2 for folders and archives, 1 for single files.
     derive : {"all", "primary"}
         Compute steps and areas of every layer now, or of the primary layer only
-        (the others are derived the first time they are asked for).
+        (the others then need ``frontlines derive`` before they can be queried).
+    regions : sequence of str
+        Shipped region sets whose tables are stored for the primary layer of a source
+        about Ukraine (default :data:`~frontlines.service.derive.INGEST_REGIONS`; ``()``
+        for none). Region tables already stored for a layer are always extended.
 
     Returns
     -------
@@ -289,6 +300,7 @@ def ingest(
         progress=progress,
         workers=_default_workers(paths) if workers is None else workers,
         derive=derive,
+        regions=regions,
     )
 
 
@@ -301,6 +313,7 @@ def ingest_payloads(
     progress: Progress | None = None,
     workers: int = 1,
     derive: str = "all",
+    regions: Sequence[str] = INGEST_REGIONS,
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
     if derive not in ("all", "primary"):
@@ -344,6 +357,7 @@ def ingest_payloads(
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
         derive_layers(store, sorted(touched), precomputed=precomputed)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, defaults=regions)
     report.seconds = time.perf_counter() - t0
     return report
 

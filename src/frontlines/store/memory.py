@@ -382,6 +382,11 @@ class MemoryStore:
                 out.setdefault(sid, {})[rid] = area
         return out
 
+    def region_sets(self, snapshot_id: int, layer: LayerKey) -> list[str]:
+        """Names of the region sets stored for one snapshot's layer."""
+        name = str(layer)
+        return sorted({k[2] for k in self._s.region_areas if k[0] == snapshot_id and k[1] == name})
+
     def put_region_areas(self, rows: list[tuple[int, str, str, str, float]]) -> None:
         """Store (snapshot id, layer, region set, region id, km²) rows."""
         with self.transaction():

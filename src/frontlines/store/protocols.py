@@ -132,6 +132,10 @@ class StoreReader(Protocol):
         """Stored per-region areas: snapshot id -> {region id: km²} (only stored ids)."""
         ...
 
+    def region_sets(self, snapshot_id: int, layer: LayerKey) -> list[str]:
+        """Names of the region sets whose areas are stored for one snapshot's layer, sorted."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Sizes of the store (path, schema version, snapshots, parts, payload bytes, file bytes)."""
         ...

@@ -729,6 +729,14 @@ class SQLiteStore:
                 out.setdefault(sid, {})[rid] = area
         return out
 
+    def region_sets(self, snapshot_id: int, layer: LayerKey) -> list[str]:
+        """Names of the region sets stored for one snapshot's layer."""
+        rows = self._db.execute(
+            "SELECT DISTINCT region_set FROM region_areas WHERE snapshot_id=? AND layer=? ORDER BY region_set",
+            (snapshot_id, str(layer)),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def put_region_areas(self, rows: list[tuple[int, str, str, str, float]]) -> None:
         """Store (snapshot id, layer, region set, region id, km²) rows."""
         with self.transaction():
