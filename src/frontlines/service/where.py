@@ -6,7 +6,6 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,8 @@ def _layer_at(store: StoreReader, sel: selection.Selection, when: Any, *, strict
     return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
 
 
-def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -> Any | None:
+def _contested_id(store: StoreReader, source: str, layer: LayerKey, when: Any) -> tuple[int, LayerKey] | None:
+    """(snapshot id, layer) of the contested layer at ``when``, if the source has one."""
     try:
         sel = selection.select(store, source, _contested_key(layer))
     except LayerError:
@@ -52,30 +52,36 @@ def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -
     pos = sel.index_at(when)
     if pos is None:
         return None
-    return dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+    return sel.timeline[pos][0], sel.layer
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, tolerance_km: float, contested_sid: int | None,
-                      control_wkb: bytes, contested_wkb: bytes | None, conflict: str) -> FrontLine:
-    control = shapely.from_wkb(control_wkb)
-    contested = shapely.from_wkb(contested_wkb) if contested_wkb else None
-    return build_frontline(control, outline=_outline(conflict), contested=contested,
-                           tolerance_km=tolerance_km, contested_mode=mode)
+def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -> Any | None:
+    found = _contested_id(store, source, layer, when)
+    if found is None:
+        return None
+    return dissolve(list(store.layer_parts(*found).values()))
 
 
 def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mode: str = "outer",
                  tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
-    """Snapshot id and front line of a selection's layer at a time (cached per process)."""
-    sid, control = _layer_at(store, sel, when)
-    contested = _contested_at(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
-    conflict = store.snapshot(sid).conflict
-    line = _cached_frontline(
-        str(store.path), sid, str(sel.layer), mode, float(tolerance_km), None,
-        shapely.to_wkb(control), shapely.to_wkb(contested) if contested is not None and not contested.is_empty else None,
-        conflict,
-    )
-    return sid, line
+    """Snapshot id and front line of a selection's layer at a time.
+
+    Kept in the store's cache under the ids of the snapshots it is drawn from (a
+    snapshot's content never changes under its id).
+    """
+    sid = selection.state_at(sel, when)
+    contested = _contested_id(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
+
+    def compute() -> tuple[Any, FrontLine]:
+        control = dissolve(list(store.layer_parts(sid, sel.layer).values()))
+        other = dissolve(list(store.layer_parts(*contested).values())) if contested is not None else None
+        line = build_frontline(control, outline=_outline(store.snapshot(sid).conflict),
+                               contested=other if other is not None and not other.is_empty else None,
+                               tolerance_km=float(tolerance_km), contested_mode=mode)
+        return line.geometry, line  # the geometry first, so that the cache charges its bytes
+
+    key = ("frontline", sid, str(sel.layer), contested, mode, float(tolerance_km))
+    return sid, store.cache.get_or_compute(key, compute)[1]
 
 
 def frontline(
