@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -412,7 +413,10 @@ class SQLiteStore:
         """Store a raw payload (no-op when present); ``base`` = (hash, raw bytes) of a keyframe."""
         if self.has_payload(content_hash):
             return
-        blob = payload_codec.compress(data, base[1] if base else None)
+        if base is None:
+            blob = payload_codec.compress(data)
+        else:
+            blob = self._codec("compress", base[0], lambda: base[1]).compress(data)
         self._db.execute(
             "INSERT INTO payloads VALUES(?,?,?,?,?)",
             (content_hash, source, base[0] if base else None, len(data), blob),
@@ -423,8 +427,23 @@ class SQLiteStore:
         row = self._db.execute("SELECT base_hash, data FROM payloads WHERE hash=?", (content_hash,)).fetchone()
         if row is None:
             raise SnapshotNotFoundError(f"no payload {content_hash} in store {self.path}")
-        base = self.get_payload(row[0]) if row[0] else None
-        return payload_codec.decompress(row[1], base)
+        if row[0] is None:
+            return payload_codec.decompress(row[1])
+        return self._codec("decompress", row[0], lambda: self.get_payload(row[0])).decompress(row[1])
+
+    def _codec(self, kind: str, base_hash: str, base: Callable[[], bytes]) -> Any:
+        """The (de)compressor against a keyframe, from the cache (its bytes are charged with it).
+
+        One per thread: zstd (de)compressors must not be used by two threads at once, and
+        the cache may be shared by several readers.
+        """
+
+        def make() -> tuple[bytes, Any]:
+            raw = base()
+            factory = payload_codec.compressor if kind == "compress" else payload_codec.decompressor
+            return raw, factory(raw)
+
+        return self._cache.get_or_compute(("zstd", kind, base_hash, threading.get_ident()), make)[1]
 
     def latest_keyframe(self, source: str) -> tuple[str, int] | None:
         """(hash, payloads stored since) of the newest stand-alone payload of a source."""
