@@ -267,12 +267,14 @@ def derive_store(
 
 
 #: Shipped region sets whose tables an ingest stores for the primary layer of each
-#: Ukrainian source. Measured on the full DeepState history (1,359 snapshots, every
-#: layer derived; ingest 48.0 s on 2 shared vCPUs): oblast +2.4 s (5 %), raion +4.0 s
-#: (8 %), hromada +18.2 s (38 %). Hromada would cost more than the 20 % budget, so its
-#: table is left to ``frontlines derive --regions hromada`` (queries compute it in
-#: memory meanwhile); once stored, later ingests keep it up to date.
-INGEST_REGIONS: tuple[str, ...] = ("oblast", "raion")
+#: Ukrainian source: those costing less than 20 % extra ingest time. Measured on the
+#: full DeepState history (1,359 snapshots, every layer derived, 2 parser workers):
+#: the ingest takes ~25 s CPU (~21 s in the workers, ~3.5 s in the main process), i.e.
+#: ~12 s wall on 2 idle vCPUs; the tables are computed serially in the main process:
+#: oblast +1.1 s CPU (~9 % of that wall), raion +2.8 s (~23 %), hromada +18 s (> 100 %).
+#: Raion and hromada are left to ``frontlines derive --regions raion,hromada`` (queries
+#: compute them in memory meanwhile); once stored, every later ingest extends them.
+INGEST_REGIONS: tuple[str, ...] = ("oblast",)
 
 
 def extend_region_tables(

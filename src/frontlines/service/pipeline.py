@@ -12,7 +12,7 @@ Three steps, each doing work once per distinct thing:
    snapshots, the step from each new snapshot's predecessor is computed from the
    parts that differ, giving gained / lost per step and the area by telescoping; then
    the new snapshots' per-region areas of the stored region tables (by default the
-   oblast and raion tables of the primary layer).
+   oblast table of the primary layer).
 
 If anything fails, the transaction rolls back and the store is as it was.
 """

@@ -187,8 +187,9 @@ class SQLiteStore:
         self._view_version: int | None = None
         self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)
         if (readonly or not create) and not self.path.is_file():
-            what = "is not a file" if self.path.exists() else "does not exist"
-            raise StoreError(f"store {self.path} {what}; ingest something first")
+            if self.path.exists():
+                raise StoreError(f"store {self.path} is not a file")
+            raise StoreError(f"store {self.path} does not exist; ingest something first")
         if readonly:
             self._db = self._open_reader()
         else:
