@@ -330,3 +330,20 @@ def test_queries_never_derive_and_derive_store_does(history_files, any_store):
     assert (again["steps_computed"], again["region_snapshots"]) == (0, 0)
     assert st.data_version == version + 1
 
+
+
+@pytest.mark.realdata
+def test_reindex_rebuilds_the_same_figures(daily_files, any_store):
+    st = any_store
+    service.ingest(st, "deepstate-daily", daily_files, workers=1)
+    sel = service.select(st)
+    before = [(when, area) for _, when, area in sel.timeline]
+    oblast = service.regions_for("oblast")[0]
+    old_ids = [sid for sid, _, _ in sel.timeline]
+    result = service.reindex(st)
+    assert result == {"snapshots": N_DAILY, "areas_changed": 0}
+    sel = service.select(st)
+    assert [(when, area) for _, when, area in sel.timeline] == before
+    new_ids = [sid for sid, _, _ in sel.timeline]
+    assert not set(new_ids) & set(old_ids)  # snapshot ids are never given out twice
+    assert sorted(st.region_areas(new_ids, sel.layer, oblast)) == sorted(new_ids)  # the ingest default again
