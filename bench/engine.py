@@ -114,7 +114,7 @@ def fresh_store(path: Path) -> Any:
     path = Path(path)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    return service.open_store(path)
+    return service.open_writer(path)
 
 
 def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
@@ -122,8 +122,8 @@ def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
     layer = REGISTRY.region_layer("ukraine", REGION_KIND)
     ids = [sid for sid, _, _ in sel.timeline]
     steps = store.steps(sel.layer, ids)
-    # Cached by the forcing call: this reads the stored table (and fills any gap).
-    table = region_area_table(
+    # Stored by the ingest (the coarsest level, oblast, is stored: service.derive.INGEST_LEVELS): read back.
+    table, _ = region_area_table(
         store, sel.source, sel.layer, REGION_KIND, list(layer.ids), lambda g: clip_areas(layer, g)
     )
     rows = []
@@ -226,7 +226,7 @@ def incremental_update(
 
     Timed: ``service.ingest(store, "deepstate-history", [new_file])`` plus
     ``service.area(store, at=<its time>, by="oblast")`` (per-oblast areas of the new
-    snapshot). The copy and ``open_store`` are not timed (``open_store`` reported apart).
+    snapshot). The copy and ``open_writer`` are not timed (``open_writer`` reported apart).
     The region layer is loaded before the first rep (a warm library).
 
     ``reference``: the full-rebuild row of the same snapshot; the incremental figures
@@ -239,7 +239,7 @@ def incremental_update(
         _checkpointed_copy(prepared, work_path)
         gc.collect()
         t0 = time.perf_counter()
-        store = service.open_store(work_path)
+        store = service.open_writer(work_path)
         t1 = time.perf_counter()
         try:
             rep = service.ingest(store, ADAPTERS["W1"], [Path(new_file)], derive=derive)
@@ -295,7 +295,7 @@ def query_latency(store_path: Path, *, queries: int = 200, warmup: int = 20, see
     ``published_at`` in ISO form, so each query resolves to exactly those snapshots.
     ``warmup`` queries (other random pairs) run first and are not counted.
     """
-    store = service.open_store(store_path)
+    store = service.open_reader(store_path)
     try:
         sel = service.select(store)
         times = [t for _, t, _ in sel.timeline]

@@ -1,7 +1,7 @@
 """frontlines: turn dated control maps of armed conflicts into numbers people can trust.
 
 >>> import frontlines
->>> store = frontlines.open_store("war.db")                      # doctest: +SKIP
+>>> store = frontlines.open_writer("war.db")                     # doctest: +SKIP
 >>> frontlines.ingest(store, "deepstate-daily", ["daily.tar.xz"])  # doctest: +SKIP
 >>> frontlines.change(store, start="2025-06-01", end="2025-06-30")["net_km2"]  # doctest: +SKIP
 
@@ -40,7 +40,8 @@ from frontlines.service import (
     frontline,
     ingest,
     layer_geometry,
-    open_store,
+    open_reader,
+    open_writer,
     reindex,
     select,
     series,
@@ -80,7 +81,8 @@ __all__ = [
     "frontline",
     "ingest",
     "layer_geometry",
-    "open_store",
+    "open_reader",
+    "open_writer",
     "reindex",
     "select",
     "series",

@@ -22,7 +22,7 @@ def kharkiv_store(tmp_path_factory, deepstate_history_dir):
         deepstate_history_dir, 1667606400, 1668643200
     ):
         (folder / p.name).symlink_to(p)
-    store = service.open_store(tmp_path_factory.mktemp("stores") / "kharkiv.db")
+    store = service.open_writer(tmp_path_factory.mktemp("stores") / "kharkiv.db")
     service.ingest(store, "deepstate-history", [folder])
     return store
 
@@ -33,7 +33,7 @@ def overlap_store(tmp_path_factory, deepstate_history_dir):
     folder = tmp_path_factory.mktemp("history-2024")
     for p in _history_files(deepstate_history_dir, 1721865600, 1754265600):
         (folder / p.name).symlink_to(p)
-    store = service.open_store(tmp_path_factory.mktemp("stores") / "overlap.db")
+    store = service.open_writer(tmp_path_factory.mktemp("stores") / "overlap.db")
     service.ingest(store, "deepstate-history", [folder])
     service.ingest(store, "deepstate-daily", [require_data("deepstate-daily-2024-2026.tar.xz")])
     return store

@@ -23,7 +23,7 @@ def small_store(tmp_path_factory, deepstate_daily_dir):
     folder = tmp_path_factory.mktemp("daily10")
     for p in sorted(deepstate_daily_dir.glob("deepstatemap_data_202501*.geojson"))[:10]:
         (folder / p.name).symlink_to(p)
-    store = service.open_store(tmp_path_factory.mktemp("s") / "s.db")
+    store = service.open_writer(tmp_path_factory.mktemp("s") / "s.db")
     service.ingest(store, "deepstate-daily", [folder])
     return store
 
@@ -59,7 +59,7 @@ def test_export_round_trips_areas(small_store, tmp_path, fmt) -> None:
 
 
 def test_reindex_rebuilds_the_same_figures(small_store, tmp_path) -> None:
-    store = service.open_store(small_store.backup(tmp_path / "copy.db"))
+    store = service.open_writer(small_store.backup(tmp_path / "copy.db"))
     before = [a for _, _, a in service.select(store).timeline]
     result = reindex(store)
     assert result == {"snapshots": 10, "areas_changed": 0}

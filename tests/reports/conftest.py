@@ -30,7 +30,7 @@ def daily_store(tmp_path_factory: pytest.TempPathFactory, deepstate_daily_dir: P
     files = sorted(p for p in deepstate_daily_dir.glob("deepstatemap_data_*.geojson")
                    if p.stem.rsplit("_", 1)[1][:6] in DAILY_MONTHS)
     assert len(files) > 80
-    store = service.open_store(tmp_path_factory.mktemp("daily") / "daily.db")
+    store = service.open_writer(tmp_path_factory.mktemp("daily") / "daily.db")
     service.ingest(store, "deepstate-daily", files)
     return store
 
@@ -41,7 +41,7 @@ def history_store(tmp_path_factory: pytest.TempPathFactory, deepstate_history_di
     lo, hi = HISTORY_FROM.timestamp(), HISTORY_TO.timestamp()
     files = sorted(p for p in deepstate_history_dir.glob("*.geojson") if lo <= int(p.stem) < hi)
     assert len(files) > 15
-    store = service.open_store(tmp_path_factory.mktemp("history") / "history.db")
+    store = service.open_writer(tmp_path_factory.mktemp("history") / "history.db")
     service.ingest(store, "deepstate-history", files)
     isw = require_data("isw-2022/layers")
     service.ingest(store, "isw", [isw / f"{d}_RussianAssessedCoTinUkraine.geojson.gz" for d in ISW_FILES])

@@ -59,7 +59,7 @@ def test_isw_and_nzz_ingest_and_compare_with_deepstate(tmp_path) -> None:
     folder.mkdir()
     for p in sorted(layers.glob("202209*_RussianAssessedCoTinUkraine.geojson.gz"))[:12]:
         shutil.copy(p, folder / p.name)
-    store = service.open_store(tmp_path / "s.db")
+    store = service.open_writer(tmp_path / "s.db")
     report = service.ingest(store, "isw", [folder])
     assert report.added == 12 and report.sources == {"isw"}
     doc = service.change(store, start="2022-09-06", end="2022-09-11", source="isw").as_dict()

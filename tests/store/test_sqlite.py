@@ -1,19 +1,29 @@
-"""SQLiteStore: opening, schema versions, foreign files, transactions, payloads."""
+"""SQLiteStore only: opening, schema versions, foreign files, journal modes, OS-level read-only files.
+
+The backend-agnostic contract (transactions, payloads, snapshots, data version) is in
+test_store_contract.py and runs on SQLite and in memory.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from frontlines.errors import SchemaVersionError, SnapshotNotFoundError, StoreError
+import frontlines
+from frontlines.errors import SchemaVersionError, StoreError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
-from frontlines.store import SCHEMA_VERSION, SQLiteStore
+from frontlines.store import SCHEMA_VERSION, SQLiteStore, open_reader, open_writer
 from frontlines.store import payloads as codec
+from tests.helpers import skip_or_fail
 
 TABLES = {"meta", "payloads", "parts", "snapshots", "snapshot_layers", "steps", "layer_parts", "region_areas"}
 
@@ -70,8 +80,7 @@ def test_newer_schema_is_refused_naming_both_versions(readonly, tmp_path):
     assert f"schema version {newer}" in msg and f"reads up to {SCHEMA_VERSION}" in msg
     assert isinstance(info.value, StoreError)
     assert path.read_bytes() == before
-    if not readonly:  # a read-only connection to a WAL file may leave its -shm behind: harmless
-        assert siblings(path) == ["s.db"]
+    assert siblings(path) == ["s.db"]
 
 
 def test_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path):
@@ -122,14 +131,66 @@ def test_readonly_missing_store(tmp_path):
     assert not path.exists()
 
 
+def test_open_reader_of_a_missing_store_creates_nothing(tmp_path):
+    path = tmp_path / "no" / "such" / "dir" / "x.db"
+    with pytest.raises(StoreError, match=f"store {path} does not exist"):
+        open_reader(path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_writer_without_create_refuses_a_missing_store(tmp_path):
+    path = tmp_path / "sub" / "x.db"
+    with pytest.raises(StoreError, match=f"store {path} does not exist"):
+        open_writer(path, create=False)
+    assert list(tmp_path.iterdir()) == []
+    with open_writer(path) as st:  # creates the folder and the file
+        assert st.schema_version == SCHEMA_VERSION
+    assert path.is_file()
+
+
+def test_at_rest_the_file_is_in_rollback_journal_mode_and_readers_leave_nothing(tmp_path):
+    path = tmp_path / "s.db"
+    with open_writer(path) as st:
+        assert st._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with st.transaction():
+            st.put_payload("p1", b"1", source="t", base=None)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db", "s.db-shm", "s.db-wal"]
+    assert siblings(path) == ["s.db"]
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    with open_reader(path) as st:
+        assert st.has_payload("p1") and not st.immutable
+    assert siblings(path) == ["s.db"]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_a_writer_leaves_wal_mode_on_when_readers_are_open(tmp_path):
+    path = tmp_path / "s.db"
+    open_writer(path).close()
+    writer = open_writer(path)
+    reader = open_reader(path)
+    try:
+        with writer.transaction():
+            writer.put_payload("p1", b"1", source="t", base=None)
+        writer.close()  # cannot switch back: the reader still has the file open
+        assert reader.has_payload("p1")
+    finally:
+        reader.close()
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT count(*) FROM payloads").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
 def test_readonly_store_refuses_writes(tmp_path):
     path = tmp_path / "s.db"
     SQLiteStore(path).close()
-    with SQLiteStore(path, readonly=True) as st:
+    with open_reader(path) as st:
         with pytest.raises(StoreError, match=f"store {path} is open read-only"):
             with st.transaction():
                 pass  # pragma: no cover
-        st.put_region_areas([(1, "russia:control", "oblast", "x", 1.0)])  # silently a no-op
+        with pytest.raises(StoreError, match=f"store {path} is open read-only"):
+            st.put_region_areas([(1, "russia:control", "oblast", "x", 1.0)])
     with SQLiteStore(path) as st:
         assert st._db.execute("SELECT count(*) FROM region_areas").fetchone()[0] == 0
 
@@ -138,6 +199,7 @@ def test_store_locked_by_another_writer(tmp_path):
     path = tmp_path / "s.db"
     SQLiteStore(path).close()
     other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")  # as a frontlines writer does
     other.execute("BEGIN IMMEDIATE")
     try:
         with SQLiteStore(path) as st:
@@ -150,39 +212,32 @@ def test_store_locked_by_another_writer(tmp_path):
         other.close()
 
 
-# ------------------------------------------------------------------ transactions and payloads
-def test_transaction_rolls_back_on_any_exception(tmp_path):
-    with SQLiteStore(tmp_path / "s.db") as st:
-        for exc in (ValueError("boom"), KeyboardInterrupt()):
-            with pytest.raises(type(exc)):
-                with st.transaction():
-                    st.put_payload("h1", b"one", source="x", base=None)
-                    with st.transaction():  # nested: part of the outer one
-                        st.put_payload("h2", b"two", source="x", base=None)
-                    raise exc
-            assert not st.has_payload("h1") and not st.has_payload("h2")
-        with st.transaction():
-            st.put_payload("h1", b"one", source="x", base=None)
-        assert st.get_payload("h1") == b"one"
+def test_store_locked_while_switching_to_wal(tmp_path, monkeypatch):
+    monkeypatch.setattr(SQLiteStore, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "s.db"
+    SQLiteStore(path).close()
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")  # a rollback-journal writer in the middle of a transaction
+    try:
+        with pytest.raises(StoreError, match=f"store {path} is locked by another writer"):
+            SQLiteStore(path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
-def test_payload_round_trip_with_and_without_keyframe(tmp_path):
+# ------------------------------------------------------------------ SQLite-specific storage
+def test_payload_delta_against_its_keyframe_costs_little(tmp_path):
     base = b'{"type": "FeatureCollection", "features": [' + b"1.2345," * 5000 + b"]}"
     delta = base.replace(b"1.2345,", b"1.2346,", 10)
     with SQLiteStore(tmp_path / "s.db") as st:
         with st.transaction():
             st.put_payload(content_hash(base), base, source="x", base=None)
             st.put_payload(content_hash(delta), delta, source="x", base=(content_hash(base), base))
-            st.put_payload(content_hash(delta), b"ignored: already stored", source="x", base=None)
-        assert st.get_payload(content_hash(base)) == base
-        assert st.get_payload(content_hash(delta)) == delta
         raw, stored = st.payload_bytes()
         assert raw == len(base) + len(delta)
         assert stored < len(base) / 20  # the delta costs almost nothing against its keyframe
-        assert st.latest_keyframe("x") == (content_hash(base), 1)
-        assert st.latest_keyframe("y") is None
-        with pytest.raises(SnapshotNotFoundError, match="no payload deadbeef"):
-            st.get_payload("deadbeef")
+        assert st.get_payload(content_hash(delta)) == delta
 
 
 def test_codec_needs_the_same_base():
@@ -204,7 +259,7 @@ def _snapshot(day: int, digest: str) -> Snapshot:
     )
 
 
-def test_snapshot_identity_and_delete_cascade(tmp_path):
+def test_delete_cascades_through_the_tables(tmp_path):
     layer = LayerKey("russia", "control")
     with SQLiteStore(tmp_path / "s.db") as st:
         with st.transaction():
@@ -212,24 +267,96 @@ def test_snapshot_identity_and_delete_cascade(tmp_path):
             sid = st.add_snapshot(_snapshot(1, "p1"), adapter="a", adapter_version=1, options={},
                                   parts={layer: [("part1", b"wkb", 12.5)]})
             st.put_step(layer, sid, None, 12.5, (12.5, b"g"), None)
-        assert st.find_snapshot("t", dt.datetime(2024, 5, 1, 3, tzinfo=dt.timezone.utc), "p1") == sid
-        assert st.find_snapshot("t", dt.datetime(2024, 5, 1, 4, tzinfo=dt.timezone.utc), "p1") is None
-        assert st.layer_timeline("t", layer) == [(sid, dt.datetime(2024, 5, 1, 3, tzinfo=dt.timezone.utc), 12.5)]
-        with pytest.raises(sqlite3.IntegrityError):  # (source, published_at, content_hash) is unique
-            with st.transaction():
-                st.add_snapshot(_snapshot(1, "p1"), adapter="a", adapter_version=1, options={}, parts={})
         with st.transaction():
             st.delete_snapshot(sid)
         counts = {t: st._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in ("snapshots", "snapshot_layers", "layer_parts", "steps", "payloads", "parts")}
         assert counts == {"snapshots": 0, "snapshot_layers": 0, "layer_parts": 0, "steps": 0, "payloads": 1, "parts": 1}
-        with pytest.raises(SnapshotNotFoundError, match=f"no snapshot with id {sid}"):
-            st.snapshot(sid)
 
 
-def test_snapshot_needs_its_payload(tmp_path):
-    with SQLiteStore(tmp_path / "s.db") as st:
-        with pytest.raises(sqlite3.IntegrityError):
+def test_data_version_is_a_meta_row(tmp_path):
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as st:
+        with st.transaction():
+            st.put_payload("p1", b"1", source="t", base=None)
+        with st.transaction():
+            st.put_payload("p2", b"2", source="t", base=None)
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key='data_version'").fetchone() == ("2",)
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ files read-only at the OS level
+# Tests run as root, and root ignores permission bits; ``setpriv`` runs a child without
+# the capabilities that let root do so (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER).
+_READER = """
+import json, sys
+from frontlines.store import open_reader, open_writer
+from frontlines.errors import StoreError
+path = sys.argv[1]
+with open_reader(path) as st:
+    out = {"payload": st.get_payload("p1").decode(), "immutable": st.immutable, "version": st.data_version}
+try:
+    open_writer(path)
+except StoreError as exc:
+    out["writer_error"] = str(exc)
+print(json.dumps(out))
+"""
+
+
+def _without_dac(args: list[str]) -> subprocess.CompletedProcess[str]:
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        skip_or_fail("setpriv (util-linux) is needed to drop root's permission override")
+    cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *args]
+    env = {**os.environ, "PYTHONPATH": str(Path(frontlines.__file__).parents[1])}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_reader_opens_a_store_in_a_read_only_folder(journal, tmp_path):
+    folder = tmp_path / "ro"
+    path = folder / "s.db"
+    with open_writer(path) as st:
+        with st.transaction():
+            st.put_payload("p1", b"kept", source="t", base=None)
+    if journal == "wal":  # as a killed writer or an older frontlines leaves it
+        con = sqlite3.connect(path)
+        assert con.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        con.close()
+    assert siblings(path) == ["s.db"]
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        probe = _without_dac(["touch", str(folder / "probe")])
+        assert probe.returncode != 0, "the child can still write the folder: the test would prove nothing"
+        done = _without_dac([sys.executable, "-c", _READER, str(path)])
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["payload"] == "kept" and out["version"] == 1
+    # a WAL file needs its -shm index, which a read-only folder cannot hold: immutable=1
+    assert out["immutable"] is (journal == "wal")
+    assert str(path) in out["writer_error"]
+    assert siblings(path) == ["s.db"]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_immutable_reader_takes_no_lock_and_writes_nothing(tmp_path):
+    path = tmp_path / "s.db"
+    with open_writer(path) as st:
+        with st.transaction():
+            st.put_payload("p1", b"kept", source="t", base=None)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    with open_reader(path, immutable=True) as st:
+        assert st.immutable and st.get_payload("p1") == b"kept"
+        with pytest.raises(StoreError, match="read-only"):
             with st.transaction():
-                st.add_snapshot(_snapshot(2, "missing"), adapter="a", adapter_version=1, options={}, parts={})
-        assert st.snapshots() == []
+                pass  # pragma: no cover
+    assert siblings(path) == ["s.db"]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

@@ -38,7 +38,7 @@ def daily_split(deepstate_daily_dir: Path) -> tuple[list[Path], list[Path]]:
 def base_store(tmp_path_factory: pytest.TempPathFactory, daily_split: tuple[list[Path], list[Path]]) -> Path:
     """A store of the DeepState daily maps before June 2025 (read-only use: copy before writing)."""
     path = tmp_path_factory.mktemp("web-store") / "base.db"
-    st = service.open_store(path)
+    st = service.open_writer(path)
     folder = tmp_path_factory.mktemp("web-base-files")
     for p in daily_split[0]:
         os.symlink(p, folder / p.name)

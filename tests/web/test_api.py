@@ -50,7 +50,7 @@ def test_same_json_as_cli(client, base_store, capsys) -> None:
 
 
 def test_area_change_series_match_api(client, base_store) -> None:
-    st = service.open_store(base_store, readonly=True)
+    st = service.open_reader(base_store)
     assert client.get("/api/area?at=2024-12-31&tz=Europe/Kyiv").json() == service.area(st, at="2024-12-31", tz="Europe/Kyiv").as_dict()
     doc = client.get("/api/change?from=2024-08-01&to=2025-05-01&by=oblast").json()
     assert doc == service.change(st, start="2024-08-01", end="2025-05-01", by="oblast").as_dict()
@@ -179,7 +179,7 @@ def test_cache_follows_store_changes(store_copy, daily_split) -> None:
     with TestClient(create_app(store_copy), base_url=BASE_URL) as c:
         before = c.get("/api/area?at=2026-12-31").json()
         assert c.get("/api/area?at=2026-12-31").json() == before  # cached
-        st = service.open_store(store_copy)
+        st = service.open_writer(store_copy)
         service.ingest(st, "deepstate-daily", daily_split[1][:3])
         st.close()
         after = c.get("/api/area?at=2026-12-31").json()

@@ -31,7 +31,7 @@ from .conftest import BASE_URL
 @pytest.fixture()
 def empty_store(tmp_path: Path) -> Path:
     path = tmp_path / "empty.db"
-    service.open_store(path).close()
+    service.open_writer(path).close()
     return path
 
 
@@ -120,9 +120,8 @@ def test_cache_keys_follow_the_store_fingerprint(empty_store: Path, daily_split:
     ctx = AppContext.create(WebSettings(store_path=empty_store))
     calls: list[str] = []
     _counting(ctx, "a", calls)
-    st = service.open_store(empty_store)
-    service.ingest(st, "deepstate-daily", daily_split[0][:1])
-    st.close()
+    with service.open_writer(empty_store) as st:
+        service.ingest(st, "deepstate-daily", daily_split[0][:1])
     _counting(ctx, "a", calls)
     assert calls == ["a", "a"] and ctx.fingerprint()[0] == 1
 

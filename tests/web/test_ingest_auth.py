@@ -156,7 +156,7 @@ def test_readers_see_old_or_new_state_during_ingest(store_copy, daily_split) -> 
         reader = threading.Thread(target=poll)
         reader.start()
         time.sleep(0.3)
-        st = service.open_store(store_copy)
+        st = service.open_writer(store_copy)
         service.ingest(st, "deepstate-daily", rest, workers=1)
         st.close()
         time.sleep(0.5)

@@ -73,7 +73,7 @@ def check_cmd(
         body = _read_stdin()
     else:
         raise UsageError("give --text, --file or '-' (stdin)")
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     pub = dt.date.fromisoformat(published.strip()) if published else None  # checked by --published's callback
     report = check(st, body, published=pub, sources=sources)
     doc = report.as_dict()

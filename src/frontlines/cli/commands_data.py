@@ -103,7 +103,7 @@ def ingest_cmd(
     workers: Annotated[Optional[int], typer.Option("--workers", callback=o.at_least("--workers", 1),
                                                    help="Parser processes (default 2 for folders).")] = None,
     derive: Annotated[str, typer.Option("--derive", callback=o.choice("--derive", ("all", "primary"), "derive mode"),
-                                        help="Derive steps and areas of 'all' layers now, or of the 'primary' one (others on first use).")] = "all",
+                                        help="Derive steps and areas of 'all' layers now, or of the 'primary' one (the others with `frontlines derive`).")] = "all",
     as_json: o.Json = False,
 ) -> None:
     """Read snapshots from files into the store (one transaction: all or nothing)."""
@@ -120,8 +120,7 @@ def ingest_cmd(
         layer_map=layer_map,
         strict=strict,
     )
-    st = service.open_store(store)
-    with _progress() as bar:
+    with service.open_writer(store) as st, _progress() as bar:
         task = bar.add_task(f"ingest {adapter}", total=None, name="")
         report = service.ingest(
             st, adapter, paths, options=opts, workers=workers, derive=derive,
@@ -134,8 +133,7 @@ def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     """Re-read every stored raw payload with the current adapters (one transaction)."""
     from frontlines.service.reindex import reindex
 
-    st = service.open_store(store)
-    with _progress() as bar:
+    with service.open_writer(store, create=False) as st, _progress() as bar:
         task = bar.add_task("reindex", total=st.stats()["snapshots"], name="")
         result = reindex(st, progress=lambda n, name: bar.update(task, completed=n, name=name))
     if as_json:
@@ -148,7 +146,7 @@ def snapshots_cmd(store: o.Store = None, source: o.Source = None,
                   limit: Annotated[int, typer.Option("--limit", callback=o.at_least("--limit", 0), help="Show the last N (0: all).")] = 20,
                   as_json: o.Json = False) -> None:
     """List stored snapshots with their time, file and layers."""
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     snaps = service.snapshots(st, source)
     if as_json:
         print_json({"snapshots": snaps})
@@ -160,7 +158,7 @@ def snapshots_cmd(store: o.Store = None, source: o.Source = None,
 
 def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
     """List sources in the store with their coverage."""
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     srcs = service.sources(st)
     if as_json:
         print_json({"sources": srcs, "store": st.stats()})
@@ -182,7 +180,7 @@ def export_cmd(
     layer: o.Layer = None,
 ) -> None:
     """Export every (snapshot, layer) with its area and geometry for QGIS or pandas."""
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     n = export(st, fmt=fmt, out=out, source=source, layer=LayerKey.parse(layer) if layer else None)
     console.print(f"[green]wrote[/] {n} rows to {plain(out)}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -19,7 +19,11 @@ def demo_cmd(
 ) -> None:
     """Ingest the bundled DeepState daily files, print a summary and write a chart of area over time."""
     out.mkdir(parents=True, exist_ok=True)
-    st = service.open_store(store or out / "demo.db")
+    with service.open_writer(store or out / "demo.db") as st:
+        _demo(st, out, as_json)
+
+
+def _demo(st: Any, out: Path, as_json: bool) -> None:
     with console.status("ingesting the bundled DeepState daily files (769 days)…"):
         report = service.ingest_demo(st)
     summary = service.demo_summary(st)

@@ -26,7 +26,7 @@ def _region_table(doc: dict, keys: list[str], title: str) -> None:
 def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
              regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Area of a layer on a date (km², WGS84 ellipsoid)."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz).as_dict()
     if as_json:
         print_json(doc)
@@ -44,7 +44,7 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
                as_json: o.Json = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
                             region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
     doc = result.as_dict()
@@ -81,7 +81,7 @@ def series_cmd(start: o.From, end: o.To,
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
                regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
     """Per-period area, gained, lost and net (periods are closed-open)."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     doc = service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
                      region_field=region_field, tz=tz).as_dict()
     if as_json:

@@ -61,7 +61,7 @@ def chart_cmd(
     from frontlines.service.reporting import auto_freq
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     freq = freq or auto_freq(parse_user_time(start, tz=tz, end_of_day=False), parse_user_time(end, tz=tz))
     if kind == "area":
         docs, times = [], {}
@@ -102,7 +102,7 @@ def map_cmd(
     from frontlines.reports.style import close, save_figure
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     if at is not None:
         if start or end:
             raise UsageError("give either --at (one date) or --from and --to (a change), not both")
@@ -145,7 +145,7 @@ def animate_cmd(
     from frontlines.reports import animate
 
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     times = animate.frame_times(parse_user_time(start, tz=tz), parse_user_time(end, tz=tz), animate.parse_step(step))
     anim = service.animation_inputs(st, times, start=start, end=end, source=source, layer=layer, bbox=bbox,
                                     region=region, tz=tz)
@@ -172,7 +172,7 @@ def report_cmd(
     """One self-contained HTML file: figures, change map, charts, regions, settlements, data quality, method."""
     from frontlines.reports import html
     t = time.perf_counter()
-    st = service.open_store(store, readonly=True)
+    st = service.open_reader(store)
     inputs = service.report_inputs(st, start=start, end=end, source=source, layer=layer, region=region, bbox=bbox,
                                   freq=freq, tz=tz)
     path = html.write_report(inputs, out, title=title)

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import err_console
 from frontlines.errors import FrontlinesError
@@ -38,11 +39,10 @@ def serve_cmd(
     """Serve the dashboard and the HTTP API (read-only unless --token is given)."""
     import uvicorn
 
-    from frontlines.store import default_store_path
     from frontlines.web.app import create_app
     from frontlines.web.settings import CONFIG_ENV
 
-    path = store or default_store_path()
+    path = store or service.default_store_path()
     if not path.exists():
         raise FrontlinesError(f"store {path} does not exist; ingest something first")
     token = token or None  # an empty $FRONTLINES_TOKEN means read-only

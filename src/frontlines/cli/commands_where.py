@@ -9,7 +9,6 @@ import typer
 from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, plain, print_json, table
-from frontlines.core.frontline import CONTESTED_MODES
 from frontlines.geojson_out import feature, write_features
 
 
@@ -18,7 +17,7 @@ def frontline_cmd(
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
-    mode: Annotated[str, typer.Option("--contested", callback=o.choice("--contested", CONTESTED_MODES, "grey-zone mode"),
+    mode: Annotated[str, typer.Option("--contested", callback=o.choice("--contested", service.CONTESTED_MODES, "grey-zone mode"),
                                       help="Grey zone: outer, inner, both or centre.")] = "outer",
     tolerance: Annotated[float, typer.Option("--tolerance-km", callback=o.finite("--tolerance-km", 0, 50),
                                              help="Boundary within this distance of borders and coast is not front.")] = 1.0,
@@ -27,7 +26,7 @@ def frontline_cmd(
     as_json: o.Json = False,
 ) -> None:
     """The line of contact on a date and its geodesic length."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     result = service.frontline(st, at=at, source=source, layer=layer, mode=mode, tolerance_km=tolerance, tz=tz,
                                geometry=geojson is not None)
     doc = result.as_dict()
@@ -57,7 +56,7 @@ def settlements_cmd(
     as_json: o.Json = False,
 ) -> None:
     """Settlements that changed status between two dates (or under a layer on a date), by population."""
-    st = service.open_store(store)
+    st = service.open_reader(store)
     doc = service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
                             min_population=min_population, region=region, tz=tz).as_dict()
     if as_json:

@@ -17,7 +17,7 @@ from typing import Annotated, Optional, TypeVar
 
 import typer
 
-from frontlines.errors import DateError, FrontlinesError, LayerError, UsageError
+from frontlines.errors import DateError, LayerError, UsageError
 from frontlines.model import LayerKey
 from frontlines.times import FREQS, parse_user_time, parse_zone
 
@@ -196,11 +196,11 @@ def check_bbox(value: Optional[str]) -> Optional[str]:
     """Check that ``--bbox`` is ``WEST,SOUTH,EAST,NORTH`` in degrees."""
     if value is None:
         return value
-    from frontlines.core.extent import Extent
+    from frontlines import service
 
     try:
-        Extent.parse(value)
-    except FrontlinesError as exc:  # core.extent raises the root class for a bad box
+        service.parse_bbox(value)
+    except UsageError as exc:
         raise UsageError(str(exc) if "--bbox" in str(exc) else f"--bbox {value!r}: {exc}", field="--bbox", value=value) from exc
     return value
 

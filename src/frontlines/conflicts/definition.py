@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from frontlines.errors import FrontlinesError, RegionError, RegionLevelError
+from frontlines.errors import FrontlinesError, RegionLevelError
 
 __all__ = ["Conflict", "ConflictDefinitionError", "Event", "RegionLevel", "Side", "read_definition"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines.errors import FrontlinesError
+from frontlines.errors import FrontlinesError, UsageError
 
 __all__ = ["Extent", "Settlement", "auto_extent"]
 
@@ -26,12 +26,12 @@ class Extent:
 
     def __post_init__(self) -> None:
         if not (self.west < self.east and self.south < self.north):
-            raise FrontlinesError(
+            raise UsageError(
                 f"empty map extent {self.west:.3f},{self.south:.3f},{self.east:.3f},{self.north:.3f}: "
                 "give WEST,SOUTH,EAST,NORTH with west < east and south < north"
             )
         if not (-180 <= self.west <= 180 and -180 <= self.east <= 180 and -90 <= self.south <= 90 and -90 <= self.north <= 90):
-            raise FrontlinesError("map extent outside longitude / latitude ranges: give WEST,SOUTH,EAST,NORTH in degrees")
+            raise UsageError("map extent outside longitude / latitude ranges: give WEST,SOUTH,EAST,NORTH in degrees")
 
     @classmethod
     def parse(cls, text: str) -> Extent:
@@ -39,7 +39,7 @@ class Extent:
         try:
             w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
         except ValueError as exc:
-            raise FrontlinesError(f"--bbox {text!r}: expected four numbers WEST,SOUTH,EAST,NORTH in degrees") from exc
+            raise UsageError(f"--bbox {text!r}: expected four numbers WEST,SOUTH,EAST,NORTH in degrees") from exc
         return cls(w, s, e, n)
 
     @classmethod

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
 from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
+from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
 from frontlines.service.measure import (
     area,
@@ -44,33 +45,42 @@ from frontlines.service.reindex import reindex
 from frontlines.service.reporting import (
     animation_inputs,
     change_map_inputs,
+    parse_bbox,
     report_inputs,
     state_map_inputs,
 )
 from frontlines.service.selection import (
     Selection,
     TimeLike,
-    open_store,
+    open_reader,
+    open_writer,
     select,
     snapshots,
     sources,
     state_at,
 )
 from frontlines.service.where import (
+    CONTESTED_MODES,
     MIN_DEPTH_PIECE_KM2,
     change_depth,
     frontline,
     settlements,
 )
+from frontlines.store import StoreReader, StoreWriter, default_store_path
+from frontlines.store.pool import StorePool
 
 __all__ = [
     "ADAPTER_NAMES",
+    "CONTESTED_MODES",
     "DEMO_SOURCE",
     "FORMATS",
     "IngestOptions",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",
     "Selection",
+    "StorePool",
+    "StoreReader",
+    "StoreWriter",
     "TimeLike",
     "animation_inputs",
     "area",
@@ -81,6 +91,8 @@ __all__ = [
     "check",
     "demo_summary",
     "conflict_of",
+    "default_store_path",
+    "derive_store",
     "evidence_features",
     "export",
     "frontline",
@@ -89,7 +101,9 @@ __all__ = [
     "ingest_demo",
     "parse_date_text",
     "layer_geometry",
-    "open_store",
+    "open_reader",
+    "open_writer",
+    "parse_bbox",
     "region_level",
     "regions_for",
     "report_inputs",

@@ -23,7 +23,7 @@ from frontlines.errors import FrontlinesError, RegionError
 from frontlines.model import STATUSES, LayerKey
 from frontlines.service import measure, selection
 from frontlines.service.regions import conflict_of, resolve_region
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 
 __all__ = ["StoreMeasurer", "check"]
 
@@ -35,7 +35,7 @@ class StoreMeasurer:
     ``conflict`` defaults to the conflict of the store's maps.
     """
 
-    def __init__(self, store: SQLiteStore, conflict: Conflict | str | None = None) -> None:
+    def __init__(self, store: StoreReader, conflict: Conflict | str | None = None) -> None:
         self.store = store
         self.conflict = conflict_of(store) if conflict is None else default_registry().get(conflict)
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
@@ -175,7 +175,7 @@ class StoreMeasurer:
 
 
 def check(
-    store: SQLiteStore,
+    store: StoreReader,
     text: str,
     *,
     published: dt.date | dt.datetime | None = None,
@@ -198,7 +198,7 @@ def check(
     return check_text(text, measurer, published=published, sources=sources, today=today, conflict=measurer.conflict)
 
 
-def evidence_features(store: SQLiteStore, claim: dict[str, Any]) -> list[dict[str, Any]]:
+def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[str, Any]]:
     """GeoJSON features of the change behind a checked claim's central reading.
 
     For area claims: the gained and lost ground of the central reading's layer between

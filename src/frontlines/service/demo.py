@@ -15,7 +15,7 @@ from typing import Any
 from frontlines.service.measure import area, change, series
 from frontlines.service.pipeline import IngestReport, ingest
 from frontlines.service.selection import select
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader, StoreWriter
 
 __all__ = ["DEMO_SOURCE", "demo_archive", "demo_summary", "ingest_demo"]
 
@@ -27,12 +27,12 @@ def demo_archive() -> Path:
     return Path(str(resources.files("frontlines").joinpath("data", "demo", "deepstate-daily-2024-2026.tar.xz")))
 
 
-def ingest_demo(store: SQLiteStore, **kwargs: Any) -> IngestReport:
+def ingest_demo(store: StoreWriter, **kwargs: Any) -> IngestReport:
     """Ingest the demo archive (idempotent: a second run adds nothing)."""
     return ingest(store, "deepstate-daily", [demo_archive()], **kwargs)
 
 
-def demo_summary(store: SQLiteStore) -> dict[str, Any]:
+def demo_summary(store: StoreReader) -> dict[str, Any]:
     """Latest area, change over the last 7 / 30 / 365 days, monthly figures of the last year."""
     sel = select(store, DEMO_SOURCE)
     last = sel.timeline[-1][1]

@@ -18,7 +18,7 @@ import shapely
 from frontlines.core.measure import dissolve
 from frontlines.errors import FrontlinesError, UsageError
 from frontlines.model import LayerKey
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import utc_text
 
 __all__ = ["FORMATS", "export"]
@@ -26,7 +26,7 @@ __all__ = ["FORMATS", "export"]
 FORMATS = ("gpkg", "parquet", "geojson", "csv")
 
 
-def _rows(store: SQLiteStore, source: str | None, layer: LayerKey | None, geometry: bool) -> list[dict[str, Any]]:
+def _rows(store: StoreReader, source: str | None, layer: LayerKey | None, geometry: bool) -> list[dict[str, Any]]:
     out = []
     for info in store.snapshots(source):
         for key in info.layers:
@@ -48,7 +48,7 @@ def _rows(store: SQLiteStore, source: str | None, layer: LayerKey | None, geomet
 
 
 def export(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     fmt: str,
     out: str | Path,

@@ -29,7 +29,7 @@ from frontlines.service.selection import (
     state_at,
     user_time,
 )
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
 __all__ = ["area", "change", "change_geometries", "layer_geometry", "series"]
@@ -38,7 +38,7 @@ __all__ = ["area", "change", "change_geometries", "layer_geometry", "series"]
 
 # --------------------------------------------------------------------------- area
 def area(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     at: TimeLike,
     source: str | None = None,
@@ -79,7 +79,7 @@ def area(
 
 
 # --------------------------------------------------------------------------- change
-def change_geometries(store: SQLiteStore, sel: Selection, from_id: int, to_id: int, *,
+def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
                       only: str | None = None) -> tuple[Any, Any]:
     """(gained, lost) geometries between two snapshots of a selection.
 
@@ -115,7 +115,7 @@ def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float
 
 
 def change(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: TimeLike,
     end: TimeLike,
@@ -189,7 +189,7 @@ def change(
 
 # --------------------------------------------------------------------------- series
 def series(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: TimeLike,
     end: TimeLike,
@@ -245,7 +245,7 @@ def series(
 
 # --------------------------------------------------------------------------- geometry
 def layer_geometry(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     at: TimeLike,
     source: str | None = None,

@@ -8,9 +8,11 @@ Three steps, each doing work once per distinct thing:
    hashed from its WKB;
 2. **store**: raw payloads (zstd against a keyframe), new parts, and each
    snapshot's list of parts;
-3. **derive** (:mod:`frontlines.derive`): for every layer whose timeline gained
+3. **derive** (:mod:`frontlines.service.derive`): for every layer whose timeline gained
    snapshots, the step from each new snapshot's predecessor is computed from the
-   parts that differ, giving gained / lost per step and the area by telescoping.
+   parts that differ, giving gained / lost per step and the area by telescoping; then
+   the new snapshots' per-region areas of the stored region tables (by default the
+   oblast table of the primary layer).
 
 If anything fails, the transaction rolls back and the store is as it was.
 """
@@ -35,12 +37,17 @@ from frontlines.core.measure import change_parts
 from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
-from frontlines.service.derive import derive_layers
+from frontlines.service.derive import (
+    INGEST_LEVELS,
+    derive_layers,
+    extend_region_tables,
+)
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads
 from frontlines.sources.base import IngestOptions, parse_date_text
+from frontlines.sources.files import check_zip
 from frontlines.sources.registry import ADAPTERS, get_adapter
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreWriter
 from frontlines.store.payloads import KEYFRAME_EVERY
 
 __all__ = ["ADAPTER_NAMES", "IngestOptions", "IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads", "parse_date_text"]
@@ -242,7 +249,7 @@ def _default_workers(paths: list[Path]) -> int:
 
 
 def ingest(
-    store: SQLiteStore,
+    store: StoreWriter,
     adapter_name: str,
     paths: list[Path],
     *,
@@ -250,6 +257,7 @@ def ingest(
     progress: Progress | None = None,
     workers: int | None = None,
     derive: str = "all",
+    region_levels: int = INGEST_LEVELS,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -258,7 +266,7 @@ def ingest(
 
     Parameters
     ----------
-    store : SQLiteStore
+    store : StoreWriter
     adapter_name : str
         ``deepstate-history``, ``deepstate-daily``, ``isw``, ``nzz`` or ``files``.
     paths : list of Path
@@ -270,7 +278,12 @@ def ingest(
         Parser processes; by default 2 for folders and archives, 1 for single files.
     derive : {"all", "primary"}
         Compute steps and areas of every layer now, or of the primary layer only
-        (the others are derived the first time they are asked for).
+        (the others then need ``frontlines derive`` before they can be queried).
+    region_levels : int
+        How many of the conflict's region levels (coarsest first) get their per-region
+        tables stored for each source's primary layer (default
+        :data:`~frontlines.service.derive.INGEST_LEVELS`; 0 for none). Region tables
+        already stored for a layer are always extended.
 
     Returns
     -------
@@ -280,6 +293,9 @@ def ingest(
     if options is not None:
         default_registry().get(options.conflict)  # an unknown conflict is an error, with close names
     paths = [Path(p) for p in paths]
+    for path in paths:
+        if path.suffix.lower() in (".zip", ".kmz") and path.is_file():
+            check_zip(path.read_bytes(), name=str(path))  # traversal, member count, bomb-like ratio
     payloads = iter_payloads(paths, adapter.patterns)
     return ingest_payloads(
         store,
@@ -289,11 +305,12 @@ def ingest(
         progress=progress,
         workers=_default_workers(paths) if workers is None else workers,
         derive=derive,
+        region_levels=region_levels,
     )
 
 
 def ingest_payloads(
-    store: SQLiteStore,
+    store: StoreWriter,
     adapter_name: str,
     payloads: Iterable[Payload],
     *,
@@ -301,6 +318,7 @@ def ingest_payloads(
     progress: Progress | None = None,
     workers: int = 1,
     derive: str = "all",
+    region_levels: int = INGEST_LEVELS,
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
     if derive not in ("all", "primary"):
@@ -344,12 +362,13 @@ def ingest_payloads(
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
         derive_layers(store, sorted(touched), precomputed=precomputed)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def _put_payload(
-    store: SQLiteStore,
+    store: StoreWriter,
     bases: dict[str, tuple[tuple[str, bytes] | None, int]],
     source: str,
     content_hash: str,

@@ -1,4 +1,9 @@
-"""Region layers: the conflict of a store, region look-ups by name, per-region figures."""
+"""Region layers: the conflict of a store, region look-ups by name, per-region figures.
+
+Per-region tables are read from the store when ``frontlines derive --regions`` (or an
+ingest) stored them; otherwise computed in memory and cached by the store's data
+version. A query never writes them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from frontlines.results import Region, RegionFigures
 from frontlines.service.derive import region_area_table
 from frontlines.service.selection import Selection
 from frontlines.sources.gazetteer import Gazetteer
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 
 __all__ = [
     "conflict_of",
@@ -30,7 +35,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- conflict
-def conflict_of(store: SQLiteStore, source: str | None = None) -> Conflict:
+def conflict_of(store: StoreReader, source: str | None = None) -> Conflict:
     """The conflict whose maps a source (or, without one, the whole store) holds.
 
     Raises
@@ -52,7 +57,7 @@ def conflict_of(store: SQLiteStore, source: str | None = None) -> Conflict:
     return default_registry().get(cid)
 
 
-def region_level(store: SQLiteStore, kind: str | None = None, source: str | None = None) -> RegionLayer:
+def region_level(store: StoreReader, kind: str | None = None, source: str | None = None) -> RegionLayer:
     """A region level (``by``; default the coarsest) of the conflict whose maps the store (or ``source``) holds.
 
     Raises
@@ -64,7 +69,7 @@ def region_level(store: SQLiteStore, kind: str | None = None, source: str | None
     return default_registry().region_layer(conflict, kind or conflict.level_kinds[0])
 
 
-def gazetteer_of(store: SQLiteStore, source: str | None = None) -> Gazetteer:
+def gazetteer_of(store: StoreReader, source: str | None = None) -> Gazetteer:
     """The gazetteer of the conflict whose maps the store (or ``source``) holds."""
     return default_registry().gazetteer(conflict_of(store, source))
 
@@ -158,18 +163,29 @@ def region_figures(layer: RegionLayer, **values: np.ndarray) -> tuple[RegionFigu
     return tuple(rows)
 
 
-def region_table(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
+def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLayer]) -> dict[int, np.ndarray]:
+    """Per-region areas of every snapshot of the selection: snapshot id -> array (``layer.ids`` order).
+
+    Stored tables (``frontlines derive --regions``) are read; what is not stored is
+    computed in memory and kept in the store's cache under (data version, source,
+    layer, region set). Nothing is written.
+    """
     key, layer = region
-    return region_area_table(store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g))
+    with store.read_view() as version:
+        cache_key = ("region-table", version, sel.source, str(sel.layer), key)
+        return store.cache.get_or_compute(  # type: ignore[no-any-return]
+            cache_key,
+            lambda: region_area_table(
+                store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g)
+            )[0],
+        )
 
 
-def region_values(store: SQLiteStore, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:
-    """Per-region areas of a few snapshots: read from the cache, building it the first time."""
+def region_values(store: StoreReader, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:
+    """Per-region areas of a few snapshots: the stored rows, else from :func:`region_table`."""
     key, layer = region
-    cached = store.region_areas(sids, sel.layer, key)
-    if all(sid in cached and len(cached[sid]) == len(layer.ids) for sid in sids):
-        return {sid: np.array([cached[sid][r] for r in layer.ids]) for sid in sids}
+    stored = store.region_areas(sids, sel.layer, key)
+    if all(sid in stored and len(stored[sid]) == len(layer.ids) for sid in sids):
+        return {sid: np.array([stored[sid][r] for r in layer.ids]) for sid in sids}
     table = region_table(store, sel, region)
     return {sid: table[sid] for sid in sids}
-
-

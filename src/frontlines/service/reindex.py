@@ -16,12 +16,12 @@ import orjson
 from frontlines.service.pipeline import ingest_payloads
 from frontlines.sources._payloads import Payload
 from frontlines.sources.base import IngestOptions
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreWriter
 
 __all__ = ["reindex"]
 
 
-def reindex(store: SQLiteStore, *, progress: Callable[[int, str], None] | None = None) -> dict[str, Any]:
+def reindex(store: StoreWriter, *, progress: Callable[[int, str], None] | None = None) -> dict[str, Any]:
     """Rebuild every snapshot from its raw payload.
 
     Returns
@@ -58,7 +58,7 @@ def reindex(store: SQLiteStore, *, progress: Callable[[int, str], None] | None =
     return {"snapshots": done, "areas_changed": changed}
 
 
-def _areas(store: SQLiteStore) -> dict[tuple[str, str, str], float]:
+def _areas(store: StoreWriter) -> dict[tuple[str, str, str], float]:
     out = {}
     for src, _, _, _ in store.sources():
         layers = {k for s in store.snapshots(src) for k in s.layers}

@@ -35,11 +35,12 @@ from frontlines.results import (
 )
 from frontlines.service import measure, selection
 from frontlines.service.regions import conflict_of, resolve_region
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
 __all__ = [
     "animation_inputs",
+    "parse_bbox",
     "change_map_inputs",
     "changed_places",
     "context_places",
@@ -54,6 +55,11 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- regions
+def parse_bbox(text: str) -> Extent:
+    """A map view from ``WEST,SOUTH,EAST,NORTH`` in degrees (:class:`~frontlines.errors.UsageError` if not)."""
+    return Extent.parse(text)
+
+
 def view_extent(*, bbox: str | None = None, region: Region | None = None, around: tuple[Any, ...] = (),
                 fallback: Any = None) -> Extent:
     """The map view: ``--bbox``, else the region, else around the geometries (else ``fallback``)."""
@@ -124,14 +130,14 @@ def context_places(extent: Extent, conflict: Conflict | str, *, min_population: 
 
 
 # ---------------------------------------------------------------------- front lines
-def _layer_if_any(store: SQLiteStore, source: str, layer: LayerKey, at: Any) -> Any | None:
+def _layer_if_any(store: StoreReader, source: str, layer: LayerKey, at: Any) -> Any | None:
     try:
         return measure.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
     except (LayerError, FrontlinesError):
         return None
 
 
-def front_line(store: SQLiteStore, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
+def front_line(store: StoreReader, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
     """The line of contact of a ``SIDE:control`` layer at a time: ``{"geometry", "length_km", "mode"}``.
 
     Same figures as ``frontlines frontline`` (:func:`frontlines.where.frontline`);
@@ -201,7 +207,7 @@ def _gaps_in(times: list[dt.datetime], t0: dt.datetime, t1: dt.datetime) -> list
 
 
 def report_inputs(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: str,
     end: str,
@@ -251,7 +257,7 @@ def report_inputs(
     return inputs
 
 
-def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
+def _snapshot_notes(store: StoreReader, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:
     """Snapshots of the period (and the state at the start) whose ingest left notes."""
     out = []
     snaps = selection.snapshots(store, source)
@@ -269,7 +275,7 @@ def _snapshot_notes(store: SQLiteStore, source: str, t0: dt.datetime, t1: dt.dat
     return out
 
 
-def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end: str, freq: str, tz: str,
+def _other_sources(store: StoreReader, source: str, layer: str, start: str, end: str, freq: str, tz: str,
                    inputs: ReportInputs) -> list[dict[str, Any]]:
     """The same layer from every other source covering the period: change and area, for comparison."""
     out = []
@@ -293,7 +299,7 @@ def _other_sources(store: SQLiteStore, source: str, layer: str, start: str, end:
     return out
 
 
-def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | None, layer: str | None,
+def layer_states(store: StoreReader, times: list[dt.datetime], *, source: str | None, layer: str | None,
                  ) -> Any:
     """``(time, geometry)`` of the layer at each time (a generator; consecutive equal states are reused)."""
     sel = selection.select(store, source, layer)
@@ -308,7 +314,7 @@ def layer_states(store: SQLiteStore, times: list[dt.datetime], *, source: str | 
 
 
 # ------------------------------------------------------------------------ maps, animations
-def state_map_inputs(store: SQLiteStore, *, at: str, source: str | None = None, layer: str | None = None,
+def state_map_inputs(store: StoreReader, *, at: str, source: str | None = None, layer: str | None = None,
                      bbox: str | None = None, region: str | None = None, front: bool = True,
                      tz: str = "UTC") -> StateMapInputs:
     """Every layer of a source on one date, with the view, its furniture and the front line."""
@@ -331,7 +337,7 @@ def state_map_inputs(store: SQLiteStore, *, at: str, source: str | None = None, 
                           front=line["geometry"] if line else None, context=tuple(context_places(extent, conflict)))
 
 
-def change_map_inputs(store: SQLiteStore, *, start: str, end: str, source: str | None = None,
+def change_map_inputs(store: StoreReader, *, start: str, end: str, source: str | None = None,
                       layer: str | None = None, bbox: str | None = None, region: str | None = None,
                       front: bool = True, tz: str = "UTC") -> ChangeMapInputs:
     """Ground gained and lost between two dates, the layer at the start, the view and the places."""
@@ -349,7 +355,7 @@ def change_map_inputs(store: SQLiteStore, *, start: str, end: str, source: str |
                            context=tuple(context_places(extent, conflict, exclude={p["short_name"] for p in places})))
 
 
-def animation_inputs(store: SQLiteStore, times: list[dt.datetime], *, start: str, end: str,
+def animation_inputs(store: StoreReader, times: list[dt.datetime], *, start: str, end: str,
                      source: str | None = None, layer: str | None = None, bbox: str | None = None,
                      region: str | None = None, tz: str = "UTC") -> AnimationInputs:
     """The view of an animation and the layer's state at each frame time."""

@@ -27,19 +27,37 @@ from frontlines.errors import (
     UsageError,
 )
 from frontlines.model import LayerKey
-from frontlines.service.derive import derive_layers
-from frontlines.store import SQLiteStore, default_store_path
+from frontlines.store import SQLiteStore, StoreReader, default_store_path
+from frontlines.store import open_reader as _open_reader
+from frontlines.store import open_writer as _open_writer
 from frontlines.times import parse_user_time, utc_text
 
-__all__ = ["Selection", "TimeLike", "open_store", "select", "snapshots", "sources", "state_at", "user_time"]
+__all__ = [
+    "Selection",
+    "TimeLike",
+    "open_reader",
+    "open_writer",
+    "select",
+    "snapshots",
+    "sources",
+    "state_at",
+    "user_time",
+]
 
 TimeLike = str | dt.date | dt.datetime
 
 
+def open_reader(path: str | Path | None = None) -> SQLiteStore:
+    """Open an existing store read-only; ``None`` means ``$FRONTLINES_STORE`` or the default path.
 
-def open_store(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteStore:
-    """Open (or create) a store; ``None`` means ``$FRONTLINES_STORE`` or the default path."""
-    return SQLiteStore(path or default_store_path(), readonly=readonly)
+    Creates and writes nothing; a missing store is a :class:`StoreError` naming the path.
+    """
+    return _open_reader(path or default_store_path())
+
+
+def open_writer(path: str | Path | None = None, *, create: bool = True) -> SQLiteStore:
+    """Open a store for writing (ingest, reindex, derive), creating it unless ``create`` is false."""
+    return _open_writer(path or default_store_path(), create=create)
 
 
 def user_time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:
@@ -76,7 +94,7 @@ class Selection:
         return pos if pos >= 0 else None
 
 
-def sources(store: SQLiteStore) -> list[dict[str, Any]]:
+def sources(store: StoreReader) -> list[dict[str, Any]]:
     """Every source in the store with its snapshot count, time span and layers."""
     out = []
     for name, count, first, last in store.sources():
@@ -89,8 +107,19 @@ def sources(store: SQLiteStore) -> list[dict[str, Any]]:
     return out
 
 
-def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
-    """Resolve the source and layer defaults and load the layer's timeline."""
+def select(store: StoreReader, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
+    """Resolve the source and layer defaults and load the layer's timeline.
+
+    Raises
+    ------
+    SnapshotNotFoundError
+        The store is empty, or has no such source.
+    LayerError
+        The source has no such layer.
+    StoreError
+        The layer was ingested without deriving its areas (``--derive primary``): a query
+        never writes, so ``frontlines derive`` must be run first.
+    """
     known = store.sources()
     if not known:
         raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")
@@ -105,15 +134,10 @@ def select(store: SQLiteStore, source: str | None = None, layer: str | LayerKey 
         have = [str(k) for k in store.source_layers(source)]
         raise LayerError(f"source {source!r} has no layer {key}; it has {', '.join(have)}")
     if any(area is None for _, _, area in timeline):
-        # Ingested with derive="primary": derive this layer now, once.
-        if store.readonly:
-            raise StoreError(
-                f"layer {key} of {source!r} has not been derived yet; run any query on the store "
-                "without read-only access once (e.g. `frontlines area`)"
-            )
-        with store.transaction():
-            derive_layers(store, [(source, key)])
-        timeline = store.layer_timeline(source, key)
+        # Ingested with derive="primary": a query never writes, so it cannot derive.
+        raise StoreError(
+            f"layer {key} of {source!r} has no derived areas yet: run `frontlines derive --store {store.path}`"
+        )
     return Selection(source, key, timeline)
 
 
@@ -129,7 +153,7 @@ def state_at(sel: Selection, when: dt.datetime, *, strictly_before: bool = False
     return sel.timeline[pos][0]
 
 
-def snapshots(store: SQLiteStore, source: str | None = None) -> list[dict[str, Any]]:
+def snapshots(store: StoreReader, source: str | None = None) -> list[dict[str, Any]]:
     """Metadata of every snapshot (oldest first), with each layer's area."""
     out = []
     for info in store.snapshots(source):

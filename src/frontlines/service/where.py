@@ -7,7 +7,6 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import shapely
 
 from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.depth import Depth, advance_depth
-from frontlines.core.frontline import FrontLine
+from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
 from frontlines.core.regions import clip_pieces
@@ -25,10 +24,11 @@ from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
 from frontlines.service.regions import conflict_of, resolve_region
-from frontlines.store import SQLiteStore
+from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, utc_text
 
-__all__ = ["MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "settlements", "substantial"]
+__all__ = [
+    "CONTESTED_MODES", "MIN_DEPTH_PIECE_KM2", "change_depth", "frontline", "frontline_at", "settlements", "substantial"]
 
 
 def _outline(conflict: str) -> Any | None:
@@ -41,12 +41,13 @@ def _contested_key(layer: LayerKey) -> LayerKey:
     return LayerKey(layer.side, "contested")
 
 
-def _layer_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
+def _layer_at(store: StoreReader, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
     sid = selection.state_at(sel, when, strictly_before=strictly_before)
     return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
 
 
-def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
+def _contested_id(store: StoreReader, source: str, layer: LayerKey, when: Any) -> tuple[int, LayerKey] | None:
+    """(snapshot id, layer) of the contested layer at ``when``, if the source has one."""
     try:
         sel = selection.select(store, source, _contested_key(layer))
     except LayerError:
@@ -54,34 +55,40 @@ def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -
     pos = sel.index_at(when)
     if pos is None:
         return None
-    return dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+    return sel.timeline[pos][0], sel.layer
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, tolerance_km: float, contested_sid: int | None,
-                      control_wkb: bytes, contested_wkb: bytes | None, conflict: str) -> FrontLine:
-    control = shapely.from_wkb(control_wkb)
-    contested = shapely.from_wkb(contested_wkb) if contested_wkb else None
-    return build_frontline(control, outline=_outline(conflict), contested=contested,
-                           tolerance_km=tolerance_km, contested_mode=mode)
+def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -> Any | None:
+    found = _contested_id(store, source, layer, when)
+    if found is None:
+        return None
+    return dissolve(list(store.layer_parts(*found).values()))
 
 
-def frontline_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, mode: str = "outer",
+def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mode: str = "outer",
                  tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
-    """Snapshot id and front line of a selection's layer at a time (cached per process)."""
-    sid, control = _layer_at(store, sel, when)
-    contested = _contested_at(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
-    conflict = store.snapshot(sid).conflict
-    line = _cached_frontline(
-        str(store.path), sid, str(sel.layer), mode, float(tolerance_km), None,
-        shapely.to_wkb(control), shapely.to_wkb(contested) if contested is not None and not contested.is_empty else None,
-        conflict,
-    )
-    return sid, line
+    """Snapshot id and front line of a selection's layer at a time.
+
+    Kept in the store's cache under the ids of the snapshots it is drawn from (a
+    snapshot's content never changes under its id).
+    """
+    sid = selection.state_at(sel, when)
+    contested = _contested_id(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
+
+    def compute() -> tuple[Any, FrontLine]:
+        control = dissolve(list(store.layer_parts(sid, sel.layer).values()))
+        other = dissolve(list(store.layer_parts(*contested).values())) if contested is not None else None
+        line = build_frontline(control, outline=_outline(store.snapshot(sid).conflict),
+                               contested=other if other is not None and not other.is_empty else None,
+                               tolerance_km=float(tolerance_km), contested_mode=mode)
+        return line.geometry, line  # the geometry first, so that the cache charges its bytes
+
+    key = ("frontline", sid, str(sel.layer), contested, mode, float(tolerance_km))
+    return sid, store.cache.get_or_compute(key, compute)[1]
 
 
 def frontline(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     at: selection.TimeLike,
     source: str | None = None,
@@ -142,7 +149,7 @@ def substantial(geom: Any) -> Any:
 
 
 def change_depth(
-    store: SQLiteStore,
+    store: StoreReader,
     sel: selection.Selection,
     start: dt.datetime,
     end: dt.datetime,
@@ -183,7 +190,7 @@ def change_depth(
     return out
 
 
-def _status_layers(store: SQLiteStore, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
+def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
     pos = sel.index_at(when)
     if pos is None:
         return None
@@ -196,7 +203,7 @@ def _status_layers(store: SQLiteStore, sel: selection.Selection, when: Any) -> d
 
 
 def settlements(
-    store: SQLiteStore,
+    store: StoreReader,
     *,
     start: selection.TimeLike | None = None,
     end: selection.TimeLike | None = None,
@@ -276,7 +283,7 @@ def settlements(
     return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows))
 
 
-def _change_dates(store: SQLiteStore, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
+def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
                   final: np.ndarray) -> list[str | None]:
     """Publication time of the first snapshot from which each place keeps its final status."""
     if len(lon) == 0:

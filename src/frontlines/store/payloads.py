@@ -5,23 +5,24 @@ zstandard against a recent *keyframe* of the same source (the keyframe's raw byt
 are the dictionary). Every :data:`KEYFRAME_EVERY`-th payload of a source is stored
 on its own. Decompressing any payload needs at most its keyframe: there are no chains.
 The full DeepState history (635 MB of GeoJSON) stores in about 25 MB.
+
+Loading a dictionary costs more than compressing with it, so a store keeps the
+(de)compressors of recent keyframes in its own cache (:func:`compressor`,
+:func:`decompressor` make them); nothing is cached here.
 """
 
 from __future__ import annotations
 
-import functools
-
 import zstandard as zstd
 
-__all__ = ["KEYFRAME_EVERY", "compress", "decompress"]
+__all__ = ["KEYFRAME_EVERY", "compress", "compressor", "decompress", "decompressor"]
 
 KEYFRAME_EVERY = 32
 _LEVEL = 3
 
 
-@functools.lru_cache(maxsize=4)
-def _compressor(base: bytes | None) -> zstd.ZstdCompressor:
-    # Loading a dictionary costs more than compressing with it: keep the last few.
+def compressor(base: bytes | None) -> zstd.ZstdCompressor:
+    """A compressor, against the raw bytes ``base`` of a keyframe when given."""
     if base is None:
         return zstd.ZstdCompressor(level=_LEVEL)
     dictionary = zstd.ZstdCompressionDict(base, dict_type=zstd.DICT_TYPE_RAWCONTENT)
@@ -29,8 +30,8 @@ def _compressor(base: bytes | None) -> zstd.ZstdCompressor:
     return zstd.ZstdCompressor(level=_LEVEL, dict_data=dictionary)
 
 
-@functools.lru_cache(maxsize=4)
-def _decompressor(base: bytes | None) -> zstd.ZstdDecompressor:
+def decompressor(base: bytes | None) -> zstd.ZstdDecompressor:
+    """The decompressor matching :func:`compressor` with the same ``base``."""
     if base is None:
         return zstd.ZstdDecompressor()
     return zstd.ZstdDecompressor(dict_data=zstd.ZstdCompressionDict(base, dict_type=zstd.DICT_TYPE_RAWCONTENT))
@@ -38,9 +39,9 @@ def _decompressor(base: bytes | None) -> zstd.ZstdDecompressor:
 
 def compress(data: bytes, base: bytes | None = None) -> bytes:
     """Compress ``data``, against ``base`` when given."""
-    return _compressor(base).compress(data)
+    return compressor(base).compress(data)
 
 
 def decompress(blob: bytes, base: bytes | None = None) -> bytes:
     """Inverse of :func:`compress` (give the same ``base``)."""
-    return _decompressor(base).decompress(blob)
+    return decompressor(base).decompress(blob)

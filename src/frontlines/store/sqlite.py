@@ -2,7 +2,7 @@
 
 Tables (schema version 1)::
 
-    meta(key, value)                         schema_version, created_by
+    meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
     parts(hash, wkb, area_km2)               validated polygons (lon/lat WKB), content-addressed
     snapshots(id, source, conflict, published_at, file_name, content_hash, url,
@@ -16,7 +16,8 @@ Tables (schema version 1)::
 Times are stored as ``YYYY-MM-DDTHH:MM:SSZ`` so that text order is time order.
 A snapshot is unique by (source, published_at, content_hash): ingesting the
 same payload again adds nothing. Writes happen inside :meth:`SQLiteStore.transaction`;
-a failed or killed ingest rolls back and leaves the file as it was.
+a failed or killed ingest rolls back and leaves the file as it was. Every committed
+transaction that changed something increments ``meta.data_version``.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections import OrderedDict
-from collections.abc import Iterator
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import shapely
 
+from frontlines.cache import Cache
 from frontlines.errors import SchemaVersionError, SnapshotNotFoundError, StoreError
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
 
-__all__ = ["SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
+__all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
 SCHEMA_VERSION = 1
 
@@ -123,62 +126,150 @@ def parse_time(text: str) -> dt.datetime:
     """Inverse of :func:`format_time`."""
     return dt.datetime.fromisoformat(text)  # Python 3.11 reads the trailing "Z" as UTC
 
+#: Default byte budget of a store's cache (decoded parts, layer part lists, timelines, tables).
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
+_MISSING = object()
+
+_BUMP_VERSION_SQL = (
+    "INSERT INTO meta VALUES('data_version', '1')"
+    " ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1"
+)
+
 
 class SQLiteStore:
-    """A frontlines store in one SQLite file.
+    """A frontlines store in one SQLite file; implements :class:`~frontlines.store.protocols.StoreWriter`.
+
+    Open it with :func:`frontlines.store.open_reader` or :func:`frontlines.store.open_writer`.
 
     Parameters
     ----------
     path : str or Path
-        The database file; created (with its folder) unless ``readonly``.
+        The database file.
     readonly : bool
-        Open without creating or migrating; writes fail.
+        Open without creating or migrating anything (``mode=ro``); writes fail. When the
+        file's folder is not writable and SQLite cannot open the WAL index, the file is
+        opened ``immutable=1`` (nothing may write it meanwhile: nothing can).
+    create : bool
+        Writers only: create the file (and its folder) when missing; otherwise a missing
+        file is a :class:`StoreError`.
+    immutable : bool
+        Readers only: open ``immutable=1`` straight away (SQLite takes no locks and
+        writes nothing, not even a ``-shm`` file).
+    cache : Cache, optional
+        The cache to use (readers of one file may share one); by default a new one of
+        :data:`DEFAULT_CACHE_BYTES`.
+
+    Notes
+    -----
+    At rest (no writer open) the file is in rollback-journal mode, so that readers
+    create no ``-wal`` / ``-shm`` files next to it; a writer switches it to WAL while
+    it is open, so that readers keep reading while it writes.
     """
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    #: How long to wait for another connection's lock before failing.
+    BUSY_TIMEOUT_MS = 10_000
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        immutable: bool = False,
+        cache: Cache | None = None,
+    ) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if readonly and not self.path.exists():
+        self.immutable = immutable and readonly
+        self._wal = False
+        self._in_tx = False
+        self._view_version: int | None = None
+        self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)
+        if (readonly or not create) and not self.path.is_file():
+            if self.path.exists():
+                raise StoreError(f"store {self.path} is not a file")
             raise StoreError(f"store {self.path} does not exist; ingest something first")
+        if readonly:
+            self._db = self._open_reader()
+        else:
+            self._db = self._open_writer()
+
+    # -- opening ------------------------------------------------------------------------------
+    def _connect(self, query: str) -> sqlite3.Connection:
+        uri = f"file:{urllib.parse.quote(str(self.path))}?{query}"
         try:
-            if not readonly:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            uri = f"file:{self.path}?mode={'ro' if readonly else 'rwc'}"
-            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def _open_reader(self) -> sqlite3.Connection:
+        if not self.immutable:
+            db = self._connect("mode=ro")
+            try:
+                self._check(db)
+                return db
+            except sqlite3.OperationalError as exc:
+                db.close()
+                # A WAL file needs its -shm index; a read-only folder cannot get one.
+                if os.access(self.path.parent, os.W_OK):
+                    raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            except BaseException:
+                db.close()
+                raise
+            self.immutable = True
+        db = self._connect("mode=ro&immutable=1")
         try:
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            # Check (and create or migrate) before switching to WAL: switching rewrites the
-            # file header, which must not happen to a foreign or newer SQLite file.
-            self._migrate()
-            if not readonly:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check(db)
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            db.close()
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         except BaseException:
-            self._db.close()
+            db.close()
             raise
-        self._parts: dict[str, Any] = {}
-        self._layer_cache: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
-        self._timelines: dict[tuple[str, str], list[tuple[int, dt.datetime, float | None]]] = {}
-        self._timelines_version: tuple[int, int] | None = None
-        self._writes = 0
-        self._in_tx = False
+        return db
+
+    def _check(self, db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT_MS)}")
+        try:
+            self._migrate(db)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def _open_writer(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create store {self.path}: {exc}") from exc
+        db = self._connect("mode=rwc")
+        try:
+            # Check (and create or migrate) before switching to WAL: switching rewrites the
+            # file header, which must not happen to a foreign or newer SQLite file.
+            self._check(db)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._wal = True
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise StoreError(f"store {self.path} is locked by another writer: {exc}") from exc
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     # -- schema ---------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        has_meta = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-        ).fetchone()
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
         version = 0
         if has_meta:
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else 0
-        elif self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        elif db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise StoreError(f"{self.path} is an SQLite file but not a frontlines store")
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(
@@ -189,18 +280,16 @@ class SQLiteStore:
             return
         if self.readonly:
             raise StoreError(f"store {self.path} needs migrating from version {version}; open it writable once")
-        self._db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")
         try:
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for stmt in _MIGRATIONS[v].split(";"):
                     if stmt.strip():
-                        self._db.execute(stmt)
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self._db.execute("COMMIT")
+                        db.execute(stmt)
+            db.execute("INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
 
     @property
@@ -221,7 +310,15 @@ class SQLiteStore:
         return dest
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection; a writer leaves the file in rollback-journal mode when it can."""
+        if self._wal:
+            self._wal = False
+            try:
+                # Only possible when no other connection is open: then -wal and -shm go away.
+                self._db.execute("PRAGMA busy_timeout=0")
+                self._db.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass  # other connections are open: the file stays in WAL mode for them
         self._db.close()
 
     def __enter__(self) -> SQLiteStore:
@@ -230,9 +327,60 @@ class SQLiteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- data version and cache ---------------------------------------------------------------
+    @property
+    def cache(self) -> Cache:
+        """This store's cache (see :mod:`frontlines.store.protocols`)."""
+        return self._cache
+
+    def _read_version(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    @property
+    def data_version(self) -> int:
+        """Committed write transactions that changed the store (fixed inside a read view)."""
+        if self._view_version is not None:
+            return self._view_version
+        return self._read_version()
+
+    @contextlib.contextmanager
+    def read_view(self) -> Iterator[int]:
+        """One read transaction: every read inside sees one state; yields its data version."""
+        if self._in_tx or self._view_version is not None:
+            yield self.data_version
+            return
+        self._db.execute("BEGIN")
+        try:
+            self._view_version = self._read_version()
+            yield self._view_version
+        finally:
+            self._view_version = None
+            self._db.execute("COMMIT")
+
+    def _memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, cached under (data version, *key); never cached inside a write transaction."""
+        if self._in_tx:
+            return compute()
+        if self._view_version is not None:
+            return self._cache.get_or_compute((self._view_version, *key), compute)
+        # Outside a read view another connection may commit at any moment: keep the value
+        # only when the version read before and after computing it is the same.
+        before = self._read_version()
+        hit = self._cache.get((before, *key), _MISSING)
+        if hit is not _MISSING:
+            return hit
+        value = compute()
+        if self._read_version() == before:
+            self._cache.put((before, *key), value)
+        return value
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside happen atomically, or not at all."""
+        """All writes inside happen atomically, or not at all.
+
+        A transaction that changed anything increments the data version when it commits.
+        """
         if self._in_tx:
             yield
             return
@@ -243,17 +391,19 @@ class SQLiteStore:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"store {self.path} is locked or read-only: {exc}") from exc
         self._in_tx = True
+        changes = self._db.total_changes
         try:
             yield
+            if self._db.total_changes != changes:
+                self._db.execute(_BUMP_VERSION_SQL)
         except BaseException:
             self._db.execute("ROLLBACK")
-            self._layer_cache.clear()
-            raise
-        else:
-            self._db.execute("COMMIT")
-        finally:
             self._in_tx = False
-            self._writes += 1
+            # Snapshot ids of the rolled-back transaction may be given out again.
+            self._cache.clear()
+            raise
+        self._in_tx = False
+        self._db.execute("COMMIT")
 
     # -- payloads ---------------------------------------------------------------------------
     def has_payload(self, content_hash: str) -> bool:
@@ -264,7 +414,10 @@ class SQLiteStore:
         """Store a raw payload (no-op when present); ``base`` = (hash, raw bytes) of a keyframe."""
         if self.has_payload(content_hash):
             return
-        blob = payload_codec.compress(data, base[1] if base else None)
+        if base is None:
+            blob = payload_codec.compress(data)
+        else:
+            blob = self._codec("compress", base[0], lambda: base[1]).compress(data)
         self._db.execute(
             "INSERT INTO payloads VALUES(?,?,?,?,?)",
             (content_hash, source, base[0] if base else None, len(data), blob),
@@ -275,8 +428,23 @@ class SQLiteStore:
         row = self._db.execute("SELECT base_hash, data FROM payloads WHERE hash=?", (content_hash,)).fetchone()
         if row is None:
             raise SnapshotNotFoundError(f"no payload {content_hash} in store {self.path}")
-        base = self.get_payload(row[0]) if row[0] else None
-        return payload_codec.decompress(row[1], base)
+        if row[0] is None:
+            return payload_codec.decompress(row[1])
+        return self._codec("decompress", row[0], lambda: self.get_payload(row[0])).decompress(row[1])
+
+    def _codec(self, kind: str, base_hash: str, base: Callable[[], bytes]) -> Any:
+        """The (de)compressor against a keyframe, from the cache (its bytes are charged with it).
+
+        One per thread: zstd (de)compressors must not be used by two threads at once, and
+        the cache may be shared by several readers.
+        """
+
+        def make() -> tuple[bytes, Any]:
+            raw = base()
+            factory = payload_codec.compressor if kind == "compress" else payload_codec.decompressor
+            return raw, factory(raw)
+
+        return self._cache.get_or_compute(("zstd", kind, base_hash, threading.get_ident()), make)[1]
 
     def latest_keyframe(self, source: str) -> tuple[str, int] | None:
         """(hash, payloads stored since) of the newest stand-alone payload of a source."""
@@ -317,26 +485,32 @@ class SQLiteStore:
         """Insert a normalised snapshot; returns its id.
 
         ``parts`` maps each layer to (part hash, WKB, area km²) triples. The layers'
-        areas are filled in by :func:`frontlines.derive.derive_layers`.
+        areas are filled in by :func:`frontlines.service.derive.derive_layers`.
         """
-        cur = self._db.execute(
-            "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter,"
-            " adapter_version, options, primary_layer, notes, ingested_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                snapshot.source,
-                snapshot.conflict,
-                format_time(snapshot.published_at),
-                snapshot.provenance.file_name,
-                snapshot.provenance.content_hash,
-                snapshot.provenance.url,
-                adapter,
-                adapter_version,
-                orjson.dumps(options).decode(),
-                str(snapshot.primary),
-                orjson.dumps(snapshot.notes).decode(),
-                format_time(dt.datetime.now(dt.timezone.utc)),
-            ),
-        )
+        try:
+            cur = self._db.execute(
+                "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter,"
+                " adapter_version, options, primary_layer, notes, ingested_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    snapshot.source,
+                    snapshot.conflict,
+                    format_time(snapshot.published_at),
+                    snapshot.provenance.file_name,
+                    snapshot.provenance.content_hash,
+                    snapshot.provenance.url,
+                    adapter,
+                    adapter_version,
+                    orjson.dumps(options).decode(),
+                    str(snapshot.primary),
+                    orjson.dumps(snapshot.notes).decode(),
+                    format_time(dt.datetime.now(dt.timezone.utc)),
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(
+                f"cannot add snapshot {snapshot.provenance.file_name} of {snapshot.source} to {self.path}: "
+                f"identical snapshot stored or payload missing ({exc})"
+            ) from exc
         sid = int(cur.lastrowid)  # type: ignore[arg-type]
         for layer, triples in parts.items():
             name = str(layer)
@@ -352,8 +526,6 @@ class SQLiteStore:
     def delete_snapshot(self, snapshot_id: int) -> None:
         """Remove a snapshot and its derived rows (payload and parts stay)."""
         self._db.execute("DELETE FROM snapshots WHERE id=?", (snapshot_id,))
-        for key in [k for k in self._layer_cache if k[0] == snapshot_id]:
-            del self._layer_cache[key]
 
     _INFO_SQL = (
         "SELECT s.id, s.source, s.conflict, s.published_at, s.file_name, s.content_hash, s.url,"
@@ -379,37 +551,59 @@ class SQLiteStore:
 
     def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
         """All snapshots (of one source), oldest first."""
-        if source is None:
-            rows = self._db.execute(self._INFO_SQL + " ORDER BY s.published_at, s.id").fetchall()
-        else:
-            rows = self._db.execute(
-                self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at, s.id", (source,)
-            ).fetchall()
-        return [self._info(r) for r in rows]
+
+        def compute() -> list[SnapshotInfo]:
+            if source is None:
+                rows = self._db.execute(self._INFO_SQL + " ORDER BY s.published_at, s.id").fetchall()
+            else:
+                rows = self._db.execute(
+                    self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at, s.id", (source,)
+                ).fetchall()
+            return [self._info(r) for r in rows]
+
+        return list(self._memo(("snapshots", source), compute))
+
+    def snapshot_count(self) -> int:
+        """Number of stored snapshots."""
+        return int(self._memo(("count",), lambda: self._db.execute("SELECT count(*) FROM snapshots").fetchone()[0]))
 
     def latest_snapshot(self, source: str) -> SnapshotInfo:
         """The most recently published snapshot of a source."""
-        row = self._db.execute(
-            self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at DESC, s.id DESC LIMIT 1", (source,)
-        ).fetchone()
-        if row is None:
+
+        def compute() -> SnapshotInfo | None:
+            row = self._db.execute(
+                self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at DESC, s.id DESC LIMIT 1", (source,)
+            ).fetchone()
+            return None if row is None else self._info(row)
+
+        info = self._memo(("latest", source), compute)
+        if info is None:
             raise SnapshotNotFoundError(f"no snapshot of source {source!r} in {self.path}")
-        return self._info(row)
+        return info  # type: ignore[no-any-return]
 
     def source_layers(self, source: str) -> list[LayerKey]:
         """Every layer any snapshot of the source holds."""
-        rows = self._db.execute(
-            "SELECT DISTINCT l.layer FROM snapshot_layers l JOIN snapshots s ON s.id=l.snapshot_id WHERE s.source=?",
-            (source,),
-        ).fetchall()
-        return sorted(LayerKey.parse(r[0]) for r in rows)
+
+        def compute() -> list[LayerKey]:
+            rows = self._db.execute(
+                "SELECT DISTINCT l.layer FROM snapshot_layers l JOIN snapshots s ON s.id=l.snapshot_id WHERE s.source=?",
+                (source,),
+            ).fetchall()
+            return sorted(LayerKey.parse(r[0]) for r in rows)
+
+        return list(self._memo(("layers", source), compute))
 
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
         """One snapshot by id."""
-        row = self._db.execute(self._INFO_SQL + " WHERE s.id=?", (snapshot_id,)).fetchone()
-        if row is None:
+
+        def compute() -> SnapshotInfo | None:
+            row = self._db.execute(self._INFO_SQL + " WHERE s.id=?", (snapshot_id,)).fetchone()
+            return None if row is None else self._info(row)
+
+        info = self._memo(("snapshot", snapshot_id), compute)
+        if info is None:
             raise SnapshotNotFoundError(f"no snapshot with id {snapshot_id} in {self.path}")
-        return self._info(row)
+        return info  # type: ignore[no-any-return]
 
     def snapshot_rows(self) -> list[dict[str, Any]]:
         """Every snapshot's stored row, for ``reindex``."""
@@ -420,10 +614,15 @@ class SQLiteStore:
 
     def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
         """(source, snapshot count, first, last published_at) for every source."""
-        rows = self._db.execute(
-            "SELECT source, count(*), min(published_at), max(published_at) FROM snapshots GROUP BY source ORDER BY source"
-        ).fetchall()
-        return [(r[0], r[1], parse_time(r[2]), parse_time(r[3])) for r in rows]
+
+        def compute() -> list[tuple[str, int, dt.datetime, dt.datetime]]:
+            rows = self._db.execute(
+                "SELECT source, count(*), min(published_at), max(published_at) FROM snapshots"
+                " GROUP BY source ORDER BY source"
+            ).fetchall()
+            return [(r[0], r[1], parse_time(r[2]), parse_time(r[3])) for r in rows]
+
+        return list(self._memo(("sources",), compute))
 
     def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float | None]]:
         """(snapshot id, published_at, area km²) of every snapshot holding ``layer``.
@@ -431,24 +630,16 @@ class SQLiteStore:
         In time order; snapshots published at the same instant are ordered by id, so
         the last ingested is the state from that instant on.
         """
-        # Cached until this connection writes or another one commits (PRAGMA data_version).
-        version = (self._writes, self._db.execute("PRAGMA data_version").fetchone()[0])
-        if self._in_tx or version != self._timelines_version:
-            self._timelines.clear()
-            self._timelines_version = None if self._in_tx else version
-        key = (source, str(layer))
-        hit = self._timelines.get(key)
-        if hit is not None:
-            return list(hit)
-        rows = self._db.execute(
-            "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
-            " WHERE s.source=? AND l.layer=? ORDER BY s.published_at, s.id",
-            (source, str(layer)),
-        ).fetchall()
-        out = [(sid, parse_time(when), area) for sid, when, area in rows]
-        if not self._in_tx:
-            self._timelines[key] = out
-        return list(out)
+
+        def compute() -> list[tuple[int, dt.datetime, float | None]]:
+            rows = self._db.execute(
+                "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
+                " WHERE s.source=? AND l.layer=? ORDER BY s.published_at, s.id",
+                (source, str(layer)),
+            ).fetchall()
+            return [(sid, parse_time(when), area) for sid, when, area in rows]
+
+        return list(self._memo(("timeline", source, str(layer)), compute))
 
     def snapshot_keys(self, source: str) -> dict[int, tuple[str, str, str]]:
         """id -> (source, published_at ISO, content hash) of a source's snapshots."""
@@ -510,36 +701,43 @@ class SQLiteStore:
 
     # -- geometry ---------------------------------------------------------------------------
     def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:
-        """part hash -> polygon (lon/lat) of one snapshot's layer (cached)."""
-        key = (snapshot_id, str(layer))
-        hit = self._layer_cache.get(key)
-        if hit is not None:
-            self._layer_cache.move_to_end(key)
-            return hit
-        hashes = [r[0] for r in self._db.execute(
-            "SELECT part_hash FROM layer_parts WHERE snapshot_id=? AND layer=?", key
-        )]
-        missing = [h for h in hashes if h not in self._parts]
+        """part hash -> polygon (lon/lat) of one snapshot's layer (cached).
+
+        The list of a snapshot's parts is cached under its id: ids are never given out
+        twice (AUTOINCREMENT; the cache is cleared when a transaction rolls back), and a
+        snapshot's parts never change. Decoded parts are cached under their hash.
+        """
+        key = ("layer", snapshot_id, str(layer))
+        hashes = self._cache.get(key)
+        if hashes is None:
+            hashes = tuple(r[0] for r in self._db.execute(
+                "SELECT part_hash FROM layer_parts WHERE snapshot_id=? AND layer=?", (snapshot_id, str(layer))
+            ))
+            self._cache.put(key, hashes)
+        return self._decoded_parts(hashes)
+
+    def _decoded_parts(self, hashes: tuple[str, ...]) -> dict[str, Any]:
+        found = self._cache.get_many([("part", h) for h in hashes])
+        out = {h: found.get(("part", h)) for h in hashes}
+        missing = [h for h, g in out.items() if g is None]
         for i in range(0, len(missing), 500):
             chunk = missing[i : i + 500]
             rows = self._db.execute(
                 f"SELECT hash, wkb FROM parts WHERE hash IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
-            geoms = shapely.from_wkb([r[1] for r in rows])
-            self._parts.update(zip((r[0] for r in rows), geoms))
-        out = {h: self._parts[h] for h in hashes}
-        self._layer_cache[key] = out
-        if len(self._layer_cache) > 256:
-            self._layer_cache.popitem(last=False)
+            for h, geom in zip((r[0] for r in rows), shapely.from_wkb([r[1] for r in rows])):
+                out[h] = geom
+                self._cache.put(("part", h), geom)
         return out
 
     def remember_parts(self, parts: dict[str, Any]) -> None:
-        """Seed the in-memory part cache (after an ingest)."""
-        self._parts.update(parts)
+        """Seed the decoded-part cache (after an ingest)."""
+        for h, geom in parts.items():
+            self._cache.put(("part", h), geom)
 
     # -- derived: region areas ----------------------------------------------------------------
     def region_areas(self, snapshot_ids: list[int], layer: LayerKey, region_set: str) -> dict[int, dict[str, float]]:
-        """Cached per-region areas: snapshot id -> {region id: km²} (only ids that are cached)."""
+        """Stored per-region areas: snapshot id -> {region id: km²} (only ids that are stored)."""
         out: dict[int, dict[str, float]] = {}
         for i in range(0, len(snapshot_ids), 500):
             chunk = snapshot_ids[i : i + 500]
@@ -551,10 +749,16 @@ class SQLiteStore:
                 out.setdefault(sid, {})[rid] = area
         return out
 
+    def region_sets(self, snapshot_id: int, layer: LayerKey) -> list[str]:
+        """Names of the region sets stored for one snapshot's layer."""
+        rows = self._db.execute(
+            "SELECT DISTINCT region_set FROM region_areas WHERE snapshot_id=? AND layer=? ORDER BY region_set",
+            (snapshot_id, str(layer)),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def put_region_areas(self, rows: list[tuple[int, str, str, str, float]]) -> None:
-        """Cache (snapshot id, layer, region set, region id, km²) rows."""
-        if self.readonly:
-            return
+        """Store (snapshot id, layer, region set, region id, km²) rows."""
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO region_areas VALUES(?,?,?,?,?)", rows)
 

@@ -10,17 +10,14 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from fastapi.responses import Response
 
 from frontlines.cache import Cache, size_of
+from frontlines.service import StorePool, StoreReader
 from frontlines.web.guard import allowed_host_set
-from frontlines.web.stores import StorePool
-
-if TYPE_CHECKING:
-    from frontlines.store import SQLiteStore
 
 __all__ = [
     "CONFIG_ENV",
@@ -126,11 +123,11 @@ class AppContext:
         with self.pool.view() as (_store, fp):
             return fp
 
-    def cached(self, key: tuple[Hashable, ...], compute: Callable[[SQLiteStore], Any], media: str = JSON) -> Response:
+    def cached(self, key: tuple[Hashable, ...], compute: Callable[[StoreReader], Any], media: str = JSON) -> Response:
         """The JSON response of ``compute(store)``, from the cache while the store is unchanged."""
         return self.cached_with_fingerprint(key, lambda store, _fp: compute(store), media)
 
-    def cached_with_fingerprint(self, key: tuple[Hashable, ...], compute: Callable[[SQLiteStore, tuple[Any, ...]], Any],
+    def cached_with_fingerprint(self, key: tuple[Hashable, ...], compute: Callable[[StoreReader, tuple[Any, ...]], Any],
                                 media: str = JSON) -> Response:
         """As :meth:`cached`, for a ``compute(store, fingerprint)`` that memoises by the fingerprint."""
         with self.pool.view() as (store, fp):

@@ -197,17 +197,9 @@ def process_lock(store_path: Path) -> Iterator[None]:
 
 def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path) -> IngestReport:
     """Check and ingest one uploaded file with its own writer connection."""
-    from frontlines.store import SQLiteStore
-
     try:
-        if path.suffix.lower() in (".zip", ".kmz"):
-            from frontlines.sources.files import check_zip
-            check_zip(path.read_bytes(), name=path.name)
-        writer = SQLiteStore(store_path)
-        try:
+        with service.open_writer(store_path, create=False) as writer:
             report = service.ingest(writer, adapter, [path], options=None)
-        finally:
-            writer.close()
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc

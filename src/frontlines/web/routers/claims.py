@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from frontlines import service
 from frontlines.errors import InputTooLargeError
-from frontlines.store import SQLiteStore
 from frontlines.web import geo
 from frontlines.web.deps import Ctx, to_json_doc
 from frontlines.web.params import EvidenceTolQ, EvidenceUnitsQ
@@ -116,7 +115,7 @@ def _check_claim(claim: dict[str, Any]) -> None:
         raise geo.BadParameter(f"not a claim returned by /api/check ({where + ': ' if where else ''}{why})") from None
 
 
-def _evidence_doc(store: SQLiteStore, claim: dict[str, Any], tol: float) -> dict[str, Any]:
+def _evidence_doc(store: service.StoreReader, claim: dict[str, Any], tol: float) -> dict[str, Any]:
     import shapely
 
     feats = to_json_doc(service.evidence_features(store, claim))

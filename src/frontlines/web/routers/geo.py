@@ -8,7 +8,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from frontlines import service
-from frontlines.store import SQLiteStore
 from frontlines.times import parse_user_time
 from frontlines.web import geo
 from frontlines.web.deps import Ctx, to_json_doc
@@ -40,7 +39,7 @@ def get_layer_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ =
                       lambda store: _layer_doc(store, at, source, layer, tz, tol), GEOJSON)
 
 
-def _layer_doc(store: SQLiteStore, at: str, source: str | None, layer: str | None, tz: str, tol: float) -> dict[str, Any]:
+def _layer_doc(store: service.StoreReader, at: str, source: str | None, layer: str | None, tz: str, tol: float) -> dict[str, Any]:
     sel = service.select(store, source, layer)
     info, geom = service.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
     area = next(a for s, _, a in sel.timeline if s == info.id)
@@ -57,7 +56,7 @@ def get_change_geojson(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None,
                       lambda store: _change_doc(store, start, end, source, layer, tz, tol), GEOJSON)
 
 
-def _change_doc(store: SQLiteStore, start: str, end: str, source: str | None, layer: str | None, tz: str,
+def _change_doc(store: service.StoreReader, start: str, end: str, source: str | None, layer: str | None, tz: str,
                 tol: float) -> dict[str, Any]:
     result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
     doc, gained, lost = result.as_dict(), result.gained, result.lost
@@ -77,7 +76,7 @@ def get_frontline_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: Laye
                       lambda store: _frontline_doc(store, at, source, layer, mode, tkm, tz, tol), GEOJSON)
 
 
-def _frontline_doc(store: SQLiteStore, at: str, source: str | None, layer: str | None, mode: str, tkm: float, tz: str,
+def _frontline_doc(store: service.StoreReader, at: str, source: str | None, layer: str | None, mode: str, tkm: float, tz: str,
                    tol: float) -> dict[str, Any]:
     result = service.frontline(store, at=at, source=source, layer=layer, mode=mode, tolerance_km=tkm, tz=tz,
                                geometry=True)

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from frontlines import service
 from frontlines._version import __version__
-from frontlines.store import SQLiteStore
 from frontlines.web.deps import Ctx, to_json_doc
 from frontlines.web.params import LayerQ, SourceQ
 from frontlines.web.settings import STATIC
@@ -41,7 +40,7 @@ def get_sources(ctx: Ctx) -> Response:
     return ctx.cached(("sources",), lambda store: _sources_doc(store, ctx.settings.store_path.name))
 
 
-def _sources_doc(store: SQLiteStore, file_name: str) -> dict[str, Any]:
+def _sources_doc(store: service.StoreReader, file_name: str) -> dict[str, Any]:
     stats = store.stats()
     stats["path"] = file_name  # the file name only: no server paths
     return {"sources": to_json_doc(service.sources(store)), "store": stats}
@@ -52,7 +51,7 @@ def get_snapshots(ctx: Ctx, source: SourceQ = None) -> Response:
     return ctx.cached(("snapshots", source), lambda store: _snapshots_doc(store, source))
 
 
-def _snapshots_doc(store: SQLiteStore, source: str | None) -> dict[str, Any]:
+def _snapshots_doc(store: service.StoreReader, source: str | None) -> dict[str, Any]:
     if source is not None:
         service.select(store, source)  # 404 for an unknown source
     return {"snapshots": to_json_doc(service.snapshots(store, source))}
@@ -63,7 +62,7 @@ def get_timeline(ctx: Ctx, source: SourceQ = None, layer: LayerQ = None) -> Resp
     return ctx.cached(("timeline", source, layer), lambda store: _timeline_doc(store, source, layer))
 
 
-def _timeline_doc(store: SQLiteStore, source: str | None, layer: str | None) -> dict[str, Any]:
+def _timeline_doc(store: service.StoreReader, source: str | None, layer: str | None) -> dict[str, Any]:
     sel = service.select(store, source, layer)
     return {
         "source": sel.source,

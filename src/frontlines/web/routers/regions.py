@@ -8,7 +8,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from frontlines import service
-from frontlines.store import SQLiteStore
 from frontlines.web import geo
 from frontlines.web.deps import Ctx, to_json_doc
 from frontlines.web.params import (
@@ -38,7 +37,7 @@ def get_regions(ctx: Ctx, by: RegionLayerQ = None) -> Response:
     return ctx.cached(("regions", by), lambda store: _regions_doc(store, by))
 
 
-def _regions_doc(store: SQLiteStore, by: str | None) -> dict[str, Any]:
+def _regions_doc(store: service.StoreReader, by: str | None) -> dict[str, Any]:
     rl = service.region_level(store, by)
     rows = []
     for i, (rid, name) in enumerate(zip(rl.ids, rl.names)):
@@ -56,7 +55,7 @@ def get_regions_geojson(ctx: Ctx, by: RegionLayerQ = None, tolerance: TolQ = 0.0
     return ctx.cached(("regions.geojson", by, tol), lambda store: _borders_doc(store, by, tol), GEOJSON)
 
 
-def _borders_doc(store: SQLiteStore, by: str | None, tol: float) -> dict[str, Any]:
+def _borders_doc(store: service.StoreReader, by: str | None, tol: float) -> dict[str, Any]:
     rl = service.region_level(store, by)
     items = []
     for i, (rid, name) in enumerate(zip(rl.ids, rl.names)):
@@ -76,7 +75,7 @@ def get_places(ctx: Ctx, bbox: BboxQ = None, min_population: MinPopQ = 0, limit:
         lambda store, fp: _places_doc(ctx, store, fp, box, min_population, limit, at, source, layer, tz), GEOJSON)
 
 
-def _places_doc(ctx: AppContext, store: SQLiteStore, fp: tuple[Any, ...], box: tuple[float, float, float, float] | None,
+def _places_doc(ctx: AppContext, store: service.StoreReader, fp: tuple[Any, ...], box: tuple[float, float, float, float] | None,
                 min_population: int, limit: int, at: str | None, source: str | None, layer: str | None,
                 tz: str) -> dict[str, Any]:
     import numpy as np
@@ -104,7 +103,7 @@ def _places_doc(ctx: AppContext, store: SQLiteStore, fp: tuple[Any, ...], box: t
     return doc
 
 
-def _place_status(store: SQLiteStore, at: str, source: str | None, layer: str | None,
+def _place_status(store: service.StoreReader, at: str, source: str | None, layer: str | None,
                   tz: str) -> tuple[StatusTable, dict[str, Any]]:
     """(lon, lat, name) -> status of the places under a layer or its grey zone at a time, and the doc's head."""
     doc = to_json_doc(service.settlements(store, at=at, source=source, layer=layer, tz=tz))

@@ -1,0 +1,236 @@
+"""What the service layer needs from a store: a reader and a writer protocol.
+
+:class:`StoreReader` lists every read the service functions make (queries, reports,
+claim checking); :class:`StoreWriter` adds what ingest, reindex and ``derive`` write.
+:class:`~frontlines.store.sqlite.SQLiteStore` and
+:class:`~frontlines.store.memory.MemoryStore` implement both.
+
+Data version
+    Every committed write transaction that changed something increments the store's
+    :attr:`StoreReader.data_version`. A reader reads it at the start of each read view
+    (one web request) and keys what it caches by it, so a reader never serves figures
+    of an older state than the one it reads.
+Cache
+    :attr:`StoreReader.cache` is a byte-bounded :class:`~frontlines.cache.Cache` for
+    decoded parts (keyed by part hash), layer part lists, timelines and metadata (keyed
+    by the data version), and figures the service computes in memory, such as region
+    tables (keyed by the data version too). Readers of one store may share one cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from frontlines.cache import Cache
+from frontlines.model import LayerKey, Snapshot, SnapshotInfo
+
+__all__ = ["PartRow", "RegionRow", "StepRow", "StoreReader", "StoreWriter", "Timeline"]
+
+#: (snapshot id, published_at, area km² or None when not derived yet), in time order.
+Timeline = list[tuple[int, dt.datetime, float | None]]
+#: (part hash, WKB, area km²) of one polygon part.
+PartRow = tuple[str, bytes, float]
+#: (snapshot id, layer, region set, region id, km²) of a stored region table.
+RegionRow = tuple[int, str, str, str, float]
+#: to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB]).
+StepRow = tuple[Any, ...]
+
+
+@runtime_checkable
+class StoreReader(Protocol):
+    """Everything a query reads from a store; a reader never writes."""
+
+    path: Path
+
+    @property
+    def data_version(self) -> int:
+        """Count of committed write transactions that changed the store (0 for a new store)."""
+        ...
+
+    @property
+    def cache(self) -> Cache:
+        """The cache of decoded parts and data-version-keyed figures owned by (or shared with) this store."""
+        ...
+
+    def read_view(self) -> contextlib.AbstractContextManager[int]:
+        """Context in which every read sees one state of the store; yields its data version."""
+        ...
+
+    def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
+        """(source, snapshot count, first, last published_at) of every source, by name.
+
+        Returns
+        -------
+        list of tuple
+        """
+        ...
+
+    def source_layers(self, source: str) -> list[LayerKey]:
+        """Every layer any snapshot of ``source`` holds, sorted."""
+        ...
+
+    def latest_snapshot(self, source: str) -> SnapshotInfo:
+        """The most recently published snapshot of ``source``.
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When the source has no snapshot.
+        """
+        ...
+
+    def snapshot(self, snapshot_id: int) -> SnapshotInfo:
+        """One snapshot by id.
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When no snapshot has this id.
+        """
+        ...
+
+    def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
+        """All snapshots (of one source), oldest first."""
+        ...
+
+    def snapshot_count(self) -> int:
+        """Number of stored snapshots."""
+        ...
+
+    def layer_timeline(self, source: str, layer: LayerKey) -> Timeline:
+        """(id, published_at, area km²) of every snapshot of ``source`` holding ``layer``.
+
+        In time order; snapshots published at the same instant are ordered by id.
+        """
+        ...
+
+    def steps(self, layer: LayerKey, snapshot_ids: list[int], *, geometry: bool = False) -> dict[int, StepRow]:
+        """Stored steps into the given snapshots.
+
+        Parameters
+        ----------
+        layer : LayerKey
+        snapshot_ids : list of int
+        geometry : bool
+            Also return the gained and lost WKB.
+
+        Returns
+        -------
+        dict
+            to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB]).
+        """
+        ...
+
+    def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:
+        """Part hash -> polygon (lon/lat, shapely) of one snapshot's layer."""
+        ...
+
+    def region_areas(self, snapshot_ids: list[int], layer: LayerKey, region_set: str) -> dict[int, dict[str, float]]:
+        """Stored per-region areas: snapshot id -> {region id: km²} (only stored ids)."""
+        ...
+
+    def region_sets(self, snapshot_id: int, layer: LayerKey) -> list[str]:
+        """Names of the region sets whose areas are stored for one snapshot's layer, sorted."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Sizes of the store (path, schema version, snapshots, parts, payload bytes, file bytes)."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources."""
+        ...
+
+
+@runtime_checkable
+class StoreWriter(StoreReader, Protocol):
+    """A store that ingest, reindex and ``derive`` write to."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """All writes inside happen atomically, or not at all (nested: part of the outer one)."""
+        ...
+
+    def has_payload(self, content_hash: str) -> bool:
+        """True when a payload with this hash is stored."""
+        ...
+
+    def put_payload(self, content_hash: str, data: bytes, *, source: str, base: tuple[str, bytes] | None) -> None:
+        """Store a raw payload (no-op when present); ``base`` = (hash, raw bytes) of a keyframe."""
+        ...
+
+    def get_payload(self, content_hash: str) -> bytes:
+        """The raw bytes of a stored payload.
+
+        Raises
+        ------
+        SnapshotNotFoundError
+            When no payload has this hash.
+        """
+        ...
+
+    def latest_keyframe(self, source: str) -> tuple[str, int] | None:
+        """(hash, payloads stored since) of the newest stand-alone payload of ``source``."""
+        ...
+
+    def find_snapshot(self, source: str, published_at: dt.datetime, content_hash: str) -> int | None:
+        """Id of the identical snapshot (same source, time and content), if stored."""
+        ...
+
+    def add_snapshot(
+        self,
+        snapshot: Snapshot,
+        *,
+        adapter: str,
+        adapter_version: int,
+        options: dict[str, Any],
+        parts: dict[LayerKey, list[PartRow]],
+    ) -> int:
+        """Insert a normalised snapshot and its parts; returns its new id.
+
+        Raises
+        ------
+        StoreError
+            When an identical snapshot (source, published_at, content hash) is stored
+            or its payload is not.
+        """
+        ...
+
+    def delete_snapshot(self, snapshot_id: int) -> None:
+        """Remove a snapshot and its derived rows (payload and parts stay)."""
+        ...
+
+    def snapshot_rows(self) -> list[dict[str, Any]]:
+        """Every snapshot's stored row (id, source, ..., adapter, adapter_version, options JSON), by id."""
+        ...
+
+    def snapshot_keys(self, source: str) -> dict[int, tuple[str, str, str]]:
+        """id -> (source, published_at ISO, content hash) of a source's snapshots."""
+        ...
+
+    def step_links(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, int | None]:
+        """to_id -> from_id of the stored steps of ``layer`` into the given snapshots."""
+        ...
+
+    def put_step(
+        self,
+        layer: LayerKey,
+        to_id: int,
+        from_id: int | None,
+        area_km2: float,
+        gained: tuple[float, bytes] | None,
+        lost: tuple[float, bytes] | None,
+    ) -> None:
+        """Record the change into ``to_id`` from its predecessor, and the layer's area at ``to_id``."""
+        ...
+
+    def remember_parts(self, parts: dict[str, Any]) -> None:
+        """Seed the decoded-part cache with polygons just ingested (hash -> polygon)."""
+        ...
+
+    def put_region_areas(self, rows: list[RegionRow]) -> None:
+        """Store (snapshot id, layer, region set, region id, km²) rows."""
+        ...
+
