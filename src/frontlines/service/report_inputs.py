@@ -18,7 +18,6 @@ import shapely
 
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
-from frontlines.core.prepare import prepare
 from frontlines.errors import FrontlinesError, LayerError, RegionError
 from frontlines.model import LayerKey
 from frontlines.service import measure, selection
@@ -191,7 +190,6 @@ def far_behind(geom: Any, front: dict[str, Any] | None, *, km: float = 10.0) -> 
     centre = ((w + e) / 2, (s + n) / 2)
     parts = shapely.get_parts(to_equal_area(geom, centre))
     front_p = to_equal_area(front["geometry"], centre)
-    prepare(front_p)
     far = parts[shapely.distance(parts, front_p) > km * 1000.0]
     area = float(shapely.area(far).sum()) / 1e6 if len(far) else 0.0
     if area < 0.5:

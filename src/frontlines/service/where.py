@@ -6,12 +6,12 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 import shapely
 
+from frontlines.cache import Cache
 from frontlines.core.depth import Depth, advance_depth
 from frontlines.core.frontline import FrontLine
 from frontlines.core.frontline import frontline as build_frontline
@@ -39,43 +39,63 @@ def _contested_key(layer: LayerKey) -> LayerKey:
     return LayerKey(layer.side, "contested")
 
 
-def _layer_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
-    sid = selection.state_at(sel, when, strictly_before=strictly_before)
-    return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
-
-
-def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
+def _contested_id(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> int | None:
+    """Snapshot id of the same side's contested layer in force at ``when``, if there is one."""
     try:
         sel = selection.select(store, source, _contested_key(layer))
     except LayerError:
         return None
     pos = sel.index_at(when)
-    if pos is None:
+    return None if pos is None else sel.timeline[pos][0]
+
+
+def _contested_at(store: SQLiteStore, source: str, layer: LayerKey, when: Any) -> Any | None:
+    sid = _contested_id(store, source, layer, when)
+    if sid is None:
         return None
-    return dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+    return dissolve(list(store.layer_parts(sid, _contested_key(layer)).values()))
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_frontline(store_path: str, sid: int, layer: str, mode: str, tolerance_km: float, contested_sid: int | None,
-                      control_wkb: bytes, contested_wkb: bytes | None, conflict: str) -> FrontLine:
-    control = shapely.from_wkb(control_wkb)
-    contested = shapely.from_wkb(contested_wkb) if contested_wkb else None
-    return build_frontline(control, outline=_outline(conflict), contested=contested,
-                           tolerance_km=tolerance_km, contested_mode=mode)
+#: Budget of the cache made by :func:`_frontline_cache` for a store that has none.
+_FRONTLINE_CACHE_BYTES = 64 * 2**20
+
+
+def _frontline_cache(store: SQLiteStore) -> Cache:
+    """The store's cache (``store.cache``), made and kept on the store on first use if it has none.
+
+    Two threads meeting a store without a cache may each make one; one is kept and the
+    other's entries are merely computed again.
+    """
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        cache = Cache(max_bytes=_FRONTLINE_CACHE_BYTES)
+        setattr(store, "cache", cache)  # the store classes do not declare it yet
+    return cache
 
 
 def frontline_at(store: SQLiteStore, sel: selection.Selection, when: Any, *, mode: str = "outer",
                  tolerance_km: float = 1.0) -> tuple[int, FrontLine]:
-    """Snapshot id and front line of a selection's layer at a time (cached per process)."""
-    sid, control = _layer_at(store, sel, when)
-    contested = _contested_at(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
+    """Snapshot id and front line of a selection's layer at a time (cached on the store).
+
+    The key names the content: the store, the snapshot, layer, mode and tolerance, the
+    contested snapshot drawn with it and the conflict (whose outline clips it).
+    """
+    sid = selection.state_at(sel, when)
+    contested_sid = _contested_id(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
     conflict = store.snapshot(sid).conflict
-    line = _cached_frontline(
-        str(store.path), sid, str(sel.layer), mode, float(tolerance_km), None,
-        shapely.to_wkb(control), shapely.to_wkb(contested) if contested is not None and not contested.is_empty else None,
-        conflict,
-    )
-    return sid, line
+    key = ("frontline", str(store.path), sid, str(sel.layer), mode, float(tolerance_km), contested_sid, conflict)
+
+    def build() -> FrontLine:
+        control = dissolve(list(store.layer_parts(sid, sel.layer).values()))
+        contested = None
+        if contested_sid is not None:
+            contested = dissolve(list(store.layer_parts(contested_sid, _contested_key(sel.layer)).values()))
+            if contested.is_empty:
+                contested = None
+        return build_frontline(control, outline=_outline(conflict), contested=contested,
+                               tolerance_km=tolerance_km, contested_mode=mode)
+
+    return sid, _frontline_cache(store).get_or_compute(key, build)
 
 
 def frontline(
@@ -329,5 +349,8 @@ def _region_mask(gaz: Any, region: str) -> np.ndarray:
                 continue
         else:
             raise RegionError(f"unknown region {region!r}: give an oblast, raion or hromada name")
-    return shapely.contains_xy(layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat)) | shapely.intersects_xy(
-        layer.geometries[i], np.asarray(gaz.lon), np.asarray(gaz.lat))
+    # Through the gazetteer, which tests a private copy: shapely's intersects_xy would
+    # prepare the layer's shared geometry in place.
+    mask = np.zeros(len(gaz), dtype=bool)
+    mask[gaz.within(layer.geometries[i])] = True
+    return mask
