@@ -109,12 +109,15 @@ def changed_places(gained: Any, lost: Any, *, within: Any | None = None) -> list
     ``status`` is ``"gained"`` or ``"lost"`` (from the measured layer's point of view).
     """
     gz = _gazetteer()
+    # Through Gazetteer.within: shapely's intersects_xy would prepare ``within`` (often a
+    # shared region geometry) in place.
+    inside = None if within is None else set(gz.within(within).tolist())
     rows = []
     for status, geom in (("gained", gained), ("lost", lost)):
         if geom is None or shapely.is_empty(geom):
             continue
         for i in gz.within(geom):
-            if within is not None and not shapely.intersects_xy(within, gz.lon[i], gz.lat[i]):
+            if inside is not None and int(i) not in inside:
                 continue
             rows.append({"name": gz.display_name(int(i)), "short_name": gz.names[i], "oblast": gz.oblasts[i],
                          "raion": gz.raions[i], "population": int(gz.population[i]),
