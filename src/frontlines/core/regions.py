@@ -1,9 +1,10 @@
 """Region layers and clipping: how much of a geometry lies in each region.
 
-Pure: shapely, pyproj (through :mod:`frontlines.core.geodesy`) and numpy only.
-Every area is ellipsoidal (:func:`frontlines.core.geodesy.areas_km2`), computed
-in one equal-area projection centred on the layer, so that the per-region areas
-of a clip add up exactly to the area of the clipped geometry.
+Pure: shapely, pyproj (through :mod:`frontlines.core.geodesy`) and numpy only
+(and :class:`frontlines.cache.PerThread`, a thread-local holder). Every area is
+ellipsoidal (:func:`frontlines.core.geodesy.areas_km2`), computed in one
+equal-area projection centred on the layer, so that the per-region areas of a
+clip add up exactly to the area of the clipped geometry.
 
 A :class:`RegionLayer` is a set of non-overlapping lon/lat polygons with ids and
 names (oblasts, raions, hromadas, or any user layer). :func:`clip_areas` is the
