@@ -84,6 +84,7 @@ def _core_queries(control: Any, gained: Any) -> dict[str, Callable[[Any], Any]]:
     }
 
 
+@pytest.mark.realdata
 def test_threads_get_the_single_threaded_answers(store_path: Path) -> None:
     with service.open_store(store_path, readonly=True) as ref_store:
         sel = service.select(ref_store)
@@ -98,7 +99,7 @@ def test_threads_get_the_single_threaded_answers(store_path: Path) -> None:
     assert sum(expected["clip_areas by hromada"]) > 50_000
 
     shared = service.open_store(store_path, readonly=True)
-    start = threading.Barrier(THREADS)
+    start = threading.Barrier(THREADS, timeout=120)  # a thread that failed breaks it: no hang
 
     def worker(seed: int) -> list[tuple[str, Any]]:
         order = list(queries)
@@ -115,6 +116,7 @@ def test_threads_get_the_single_threaded_answers(store_path: Path) -> None:
     assert differ == []
 
 
+@pytest.mark.realdata
 def test_shared_geometries_stay_unprepared(store_path: Path) -> None:
     """After queries, nothing shared between threads has been prepared in place."""
     with service.open_store(store_path, readonly=True) as st:
@@ -142,6 +144,7 @@ def test_each_thread_has_its_own_region_tree() -> None:
     assert [layer.ids[i] for i in other[0].query(point, predicate="within")] == ["UA-14"]
 
 
+@pytest.mark.realdata
 def test_many_threads_meet_fresh_shared_geometries_at_once(store_path: Path) -> None:
     """Round after round, all threads query a geometry no one has used yet, at the same moment.
 
@@ -171,7 +174,7 @@ def test_many_threads_meet_fresh_shared_geometries_at_once(store_path: Path) -> 
     expected = answers(*fresh())
     rounds = 8
     shared = [fresh() for _ in range(rounds)]
-    start = threading.Barrier(THREADS)
+    start = threading.Barrier(THREADS, timeout=120)  # a thread that failed breaks it: no hang
 
     def worker() -> list[tuple[Any, ...]]:
         out = []
