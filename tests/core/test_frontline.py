@@ -49,6 +49,18 @@ def test_without_outline_the_whole_boundary_counts() -> None:
     assert f.length_km == pytest.approx(length_km(EAST.boundary), rel=1e-9)
 
 
+def test_a_front_line_counts_its_vertices_in_a_byte_bounded_cache() -> None:
+    from frontlines.cache import size_of
+
+    short = frontline(EAST, outline=COUNTRY)
+    long = frontline(shapely.segmentize(EAST, 0.001), outline=COUNTRY)
+    n_short = int(shapely.get_num_coordinates(short.geometry))
+    n_long = int(shapely.get_num_coordinates(long.geometry))
+    assert n_long > 100 * n_short
+    assert size_of(short) >= 16 * n_short  # two doubles a vertex
+    assert size_of(long) >= 16 * n_long
+
+
 def test_nothing_outside_the_outline() -> None:
     # Control spilling 0.5 degrees into the sea: the sea shore is not front.
     f = frontline(box(31, 48, 32.5, 49), outline=COUNTRY)

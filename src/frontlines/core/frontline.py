@@ -63,7 +63,6 @@ import shapely
 from shapely.geometry import MultiLineString
 
 from frontlines.core.geodesy import WGS84, from_equal_area, to_equal_area
-from frontlines.core.prepare import prepare, serialised
 
 __all__ = ["CONTESTED_MODES", "FrontLine", "frontline"]
 
@@ -101,6 +100,10 @@ class FrontLine:
     def is_empty(self) -> bool:
         """True when there is no front at all."""
         return bool(shapely.is_empty(self.geometry))
+
+    def __sizeof_content__(self) -> int:
+        """Approximate bytes held (two doubles a vertex), for byte-bounded caches."""
+        return 200 + 16 * int(shapely.get_num_coordinates(self.geometry))
 
     def as_dict(self, *, geometry: bool = True) -> dict[str, Any]:
         """JSON-ready representation (GeoJSON geometry unless ``geometry=False``).
@@ -186,7 +189,6 @@ def _split_contested(control: Any, contested: Any, spacing_m: float, border: Any
     return _polygonal(shapely.union(control, shapely.intersection(strip, near)))
 
 
-@serialised
 def frontline(
     control: Any,
     *,
@@ -281,7 +283,6 @@ def frontline(
     if outline is not None and not shapely.is_empty(outline):
         land_full = _polygonal(to_equal_area(outline, centre))
         land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
-        prepare(land)
         if contested_mode == "centre":
             border = shapely.buffer(shapely.boundary(land_full), max(tol_m, _EPS_M))
 

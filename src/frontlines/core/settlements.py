@@ -6,8 +6,9 @@ the names of sides or statuses: the keys of the layer mapping are the labels.
 
 A point's status is the key of the *first* layer, in the mapping's order, that
 covers it (boundary points count as inside: ``shapely.intersects_xy``, exact
-point-in-polygon on prepared geometries), or ``default`` when none does. Put the
-strongest layer first, e.g. ``{"control": ..., "contested": ...}``.
+point-in-polygon on a prepared private copy), or ``default`` when none does. Put the
+strongest layer first, e.g. ``{"control": ..., "contested": ...}``. The layers
+themselves are never prepared, so several threads may use them at once.
 
 Counts are exact: a settlement is one point, so "30 settlements liberated" is
 the number of points whose status went from ``"control"`` to anything else.
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import shapely
 
-from frontlines.core.prepare import prepare, serialised
+from frontlines.core.prepared import prepared_copy
 
 __all__ = ["StatusChanges", "settlement_status", "status_changes"]
 
@@ -56,7 +57,6 @@ class StatusChanges(NamedTuple):
         return dict(c.most_common())
 
 
-@serialised
 def settlement_status(
     lon: Any,
     lat: Any,
@@ -101,9 +101,8 @@ def settlement_status(
         cand = todo & (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
         if not cand.any():
             continue
-        prepare(geom)
         hit = np.zeros(x.shape, dtype=bool)
-        hit[cand] = shapely.intersects_xy(geom, x[cand], y[cand])
+        hit[cand] = shapely.intersects_xy(prepared_copy(geom), x[cand], y[cand])
         status[hit] = name
         todo &= ~hit
     return status

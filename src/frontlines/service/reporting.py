@@ -18,7 +18,6 @@ import shapely
 from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import area_km2
-from frontlines.core.prepare import prepare
 from frontlines.errors import (
     FrontlinesError,
     LayerError,
@@ -104,12 +103,15 @@ def changed_places(gained: Any, lost: Any, conflict: Conflict | str, *, within: 
     ``status`` is ``"gained"`` or ``"lost"`` (from the measured layer's point of view).
     """
     gz = _gazetteer(conflict)
+    # Through Gazetteer.within: shapely's intersects_xy would prepare ``within`` (often a
+    # shared region geometry) in place.
+    inside = None if within is None else set(gz.within(within).tolist())
     rows = []
     for status, geom in (("gained", gained), ("lost", lost)):
         if geom is None or shapely.is_empty(geom):
             continue
         for i in gz.within(geom):
-            if within is not None and not shapely.intersects_xy(within, gz.lon[i], gz.lat[i]):
+            if inside is not None and int(i) not in inside:
                 continue
             rows.append({"name": gz.display_name(int(i)), "short_name": gz.names[i], "region": gz.oblasts[i],
                          "subregion": gz.raions[i], "population": int(gz.population[i]),
@@ -181,7 +183,6 @@ def far_behind(geom: Any, front: dict[str, Any] | None, conflict: Conflict | str
     centre = ((w + e) / 2, (s + n) / 2)
     parts = shapely.get_parts(to_equal_area(geom, centre))
     front_p = to_equal_area(front["geometry"], centre)
-    prepare(front_p)
     far = parts[shapely.distance(parts, front_p) > km * 1000.0]
     area = float(shapely.area(far).sum()) / 1e6 if len(far) else 0.0
     if area < 0.5:

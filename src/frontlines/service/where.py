@@ -41,11 +41,6 @@ def _contested_key(layer: LayerKey) -> LayerKey:
     return LayerKey(layer.side, "contested")
 
 
-def _layer_at(store: StoreReader, sel: selection.Selection, when: Any, *, strictly_before: bool = False) -> tuple[int, Any]:
-    sid = selection.state_at(sel, when, strictly_before=strictly_before)
-    return sid, dissolve(list(store.layer_parts(sid, sel.layer).values()))
-
-
 def _contested_id(store: StoreReader, source: str, layer: LayerKey, when: Any) -> tuple[int, LayerKey] | None:
     """(snapshot id, layer) of the contested layer at ``when``, if the source has one."""
     try:
@@ -307,6 +302,8 @@ def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any
 
 
 def _region_mask(gaz: Any, region: str, conflict: Conflict) -> np.ndarray:
-    geom = resolve_region(conflict, region).geometry
-    return shapely.contains_xy(geom, np.asarray(gaz.lon), np.asarray(gaz.lat)) | shapely.intersects_xy(
-        geom, np.asarray(gaz.lon), np.asarray(gaz.lat))
+    # Through the gazetteer, which tests a private copy: shapely's intersects_xy would
+    # prepare the region's shared geometry in place.
+    mask = np.zeros(len(gaz), dtype=bool)
+    mask[gaz.within(resolve_region(conflict, region).geometry)] = True
+    return mask

@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import WGS84
-from frontlines.core.prepare import prepare, serialised
+from frontlines.core.prepared import prepared_copy
 from frontlines.errors import SourceFormatError
 
 if TYPE_CHECKING:
@@ -232,9 +232,12 @@ class Gazetteer:
         return hits
 
     # -------------------------------------------------------------- geometry
-    @serialised
     def within(self, geom: Any) -> np.ndarray:
-        """Indices of the places inside (or on the boundary of) a lon/lat geometry."""
+        """Indices of the places inside (or on the boundary of) a lon/lat geometry.
+
+        ``geom`` itself is not prepared (it may be shared with other threads): the
+        points are tested against a prepared private copy.
+        """
         if geom is None or shapely.is_empty(geom):
             return np.zeros(0, dtype=np.intp)
         xmin, ymin, xmax, ymax = shapely.bounds(geom)
@@ -243,8 +246,7 @@ class Gazetteer:
         )
         if cand.size == 0:
             return cand
-        prepare(geom)
-        return cand[shapely.intersects_xy(geom, self.lon[cand], self.lat[cand])]
+        return cand[shapely.intersects_xy(prepared_copy(geom), self.lon[cand], self.lat[cand])]
 
     def nearest(self, lon: float, lat: float) -> tuple[int, float]:
         """The place nearest to a point, and its geodesic distance in km (WGS84)."""
