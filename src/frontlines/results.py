@@ -35,6 +35,7 @@ from frontlines.times import utc_text
 __all__ = [
     "AnimationInputs",
     "AreaResult",
+    "IngestReport",
     "ChangeMapInputs",
     "ChangeResult",
     "FrontlineResult",
@@ -121,6 +122,43 @@ class _Tabular:
         if rows and "land_area_km2" in rows[0]:  # regions: the ones that moved or hold most first
             rows = sorted(rows, key=lambda r: -max(abs(r.get(k) or 0) for k in ("area_km2", "gained_km2", "lost_km2")))
         return _html_table(self._title, self._summary(), rows)
+
+
+# -------------------------------------------------------------------------- ingest
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did (``frontlines ingest``)."""
+
+    adapter: str
+    sources: tuple[str, ...] = ()
+    files_read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    repaired: int = 0
+    unknown_classes: Mapping[str, int] = field(default_factory=dict)
+    excluded_classes: Mapping[str, int] = field(default_factory=dict)
+    ignored_points: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    seconds: float = 0.0
+    snapshot_ids: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented ``ingest`` JSON."""
+        return {
+            "adapter": self.adapter,
+            "sources": list(self.sources),
+            "files_read": self.files_read,
+            "snapshots_added": self.added,
+            "duplicates_skipped": self.duplicates,
+            "geometries_repaired": self.repaired,
+            "unknown_classes": dict(self.unknown_classes),
+            "excluded_classes": dict(self.excluded_classes),
+            "ignored_points": self.ignored_points,
+            "first": utc_text(self.first) if self.first else None,
+            "last": utc_text(self.last) if self.last else None,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 # ------------------------------------------------------------------------- regions

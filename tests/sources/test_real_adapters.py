@@ -61,7 +61,7 @@ def test_isw_and_nzz_ingest_and_compare_with_deepstate(tmp_path) -> None:
         shutil.copy(p, folder / p.name)
     store = service.open_writer(tmp_path / "s.db")
     report = service.ingest(store, "isw", [folder])
-    assert report.added == 12 and report.sources == {"isw"}
+    assert report.added == 12 and report.sources == ("isw",)
     doc = service.change(store, start="2022-09-06", end="2022-09-11", source="isw").as_dict()
     assert doc["lost_km2"] > 3_000  # ISW too shows the Kharkiv breakthrough
 

@@ -37,6 +37,7 @@ from frontlines.core.measure import change_parts
 from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
+from frontlines.results import IngestReport
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
@@ -62,8 +63,8 @@ BATCH = 24
 
 
 @dataclass
-class IngestReport:
-    """What an ingest did."""
+class _IngestTally:
+    """What an ingest has done so far (mutable while it runs; frozen into an IngestReport)."""
 
     adapter: str
     sources: set[str] = field(default_factory=set)
@@ -79,23 +80,15 @@ class IngestReport:
     seconds: float = 0.0
     snapshot_ids: list[int] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
-        fmt = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None  # noqa: E731
-        return {
-            "adapter": self.adapter,
-            "sources": sorted(self.sources),
-            "files_read": self.files_read,
-            "snapshots_added": self.added,
-            "duplicates_skipped": self.duplicates,
-            "geometries_repaired": self.repaired,
-            "unknown_classes": dict(self.unknown_classes.most_common()),
-            "excluded_classes": dict(self.excluded_classes.most_common()),
-            "ignored_points": self.ignored_points,
-            "first": fmt(self.first),
-            "last": fmt(self.last),
-            "seconds": round(self.seconds, 3),
-        }
+    def freeze(self) -> IngestReport:
+        """The finished ingest as a typed result."""
+        return IngestReport(
+            adapter=self.adapter, sources=tuple(sorted(self.sources)), files_read=self.files_read,
+            added=self.added, duplicates=self.duplicates, repaired=self.repaired,
+            unknown_classes=dict(self.unknown_classes.most_common()),
+            excluded_classes=dict(self.excluded_classes.most_common()), ignored_points=self.ignored_points,
+            first=self.first, last=self.last, seconds=self.seconds, snapshot_ids=tuple(self.snapshot_ids),
+        )
 
 
 SnapshotKey = tuple[str, str, str]  # (source, published_at ISO, content hash)
@@ -325,7 +318,7 @@ def ingest_payloads(
         raise SourceError(f"derive must be 'all' or 'primary', not {derive!r}")
     adapter = get_adapter(adapter_name)
     options = options or IngestOptions(now=dt.datetime.now(dt.timezone.utc))
-    report = IngestReport(adapter=adapter.name)
+    report = _IngestTally(adapter=adapter.name)
     bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
     new_parts: dict[str, bytes] = {}
     touched: set[tuple[str, LayerKey]] = set()
@@ -364,7 +357,7 @@ def ingest_payloads(
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
     report.seconds = time.perf_counter() - t0
-    return report
+    return report.freeze()
 
 
 def _put_payload(
@@ -391,7 +384,7 @@ def _put_payload(
         bases[source] = (base, since + 1)
 
 
-def _tally(report: IngestReport, snapshot: Snapshot) -> None:
+def _tally(report: _IngestTally, snapshot: Snapshot) -> None:
     report.sources.add(snapshot.source)
     notes = snapshot.notes
     report.repaired += int(notes.get("repaired", 0))

@@ -25,7 +25,7 @@ from frontlines.errors import FrontlinesError, InputTooLargeError, StoreError
 from frontlines.web.geo import BadParameter
 
 if TYPE_CHECKING:
-    from frontlines.service.pipeline import IngestReport
+    from frontlines.results import IngestReport
 
 __all__ = ["BUSY", "check_declared_size", "check_token", "ingest_file", "process_lock", "receive_upload", "safe_filename"]
 
