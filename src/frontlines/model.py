@@ -14,7 +14,6 @@ from frontlines.errors import LayerError
 
 __all__ = [
     "STATUSES",
-    "Change",
     "LayerKey",
     "Provenance",
     "Snapshot",
@@ -145,26 +144,3 @@ class SnapshotInfo:
             "primary_layer": str(self.primary),
             "layers": [str(k) for k in self.layers],
         }
-
-
-@dataclass(frozen=True)
-class Change:
-    """Gained / lost ground of one layer between two states.
-
-    Areas are km² on the WGS84 ellipsoid; ``gained`` and ``lost`` are lon/lat geometries.
-    """
-
-    layer: LayerKey
-    from_snapshot: SnapshotInfo
-    to_snapshot: SnapshotInfo
-    area_from_km2: float
-    area_to_km2: float
-    gained_km2: float
-    lost_km2: float
-    gained: Any
-    lost: Any
-
-    @property
-    def net_km2(self) -> float:
-        """Gained minus lost."""
-        return self.gained_km2 - self.lost_km2
