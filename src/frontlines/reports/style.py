@@ -1,7 +1,8 @@
 """Shared look of every chart, map, animation and report: colours, text, attribution.
 
-Matplotlib is imported here with the non-interactive Agg backend, so nothing in
-:mod:`frontlines.reports` ever opens a window or needs a display.
+Figures are plain :class:`matplotlib.figure.Figure` objects, never pyplot's global state, and
+are rendered by saving (Agg for PNG), so nothing in :mod:`frontlines.reports` opens a window,
+needs a display or changes matplotlib's backend for the program that imports it.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ import io
 import math
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from frontlines.errors import FrontlinesError  # noqa: E402
-from frontlines.times import parse_iso  # noqa: E402,F401  (re-exported for the renderers)
+from frontlines.errors import FrontlinesError
+from frontlines.times import parse_iso  # noqa: F401  (re-exported for the renderers)
 
 __all__ = [
     "COLOURS",
@@ -149,7 +145,6 @@ def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
 
 
 def close(fig: Figure) -> None:
-    """Release a figure (figures made by :func:`new_figure` are not in pyplot's registry)."""
+    """Release a figure's artists (figures made by :func:`new_figure` are not in pyplot's registry)."""
     fig.clear()
-    plt.close(fig)
 
