@@ -237,5 +237,5 @@ AnimationOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--
 HtmlOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--out", (".html", ".htm"), "report"),
                                        help="Output file: .html.")]
 Bbox = Annotated[Optional[str], typer.Option("--bbox", callback=check_bbox, help="View WEST,SOUTH,EAST,NORTH in degrees.")]
-RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a shipped oblast, raion or hromada by name.")]
+RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a region of any level of the store's conflict, by name or KIND:ID.")]
 Dpi = Annotated[int, typer.Option("--dpi", callback=at_least("--dpi", 10), help="Pixels per inch of PNG output (figures are 10 in wide).")]

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
 from frontlines.conflicts.definition import Conflict, RegionLevel
@@ -216,7 +217,7 @@ def _to_wgs84(geoms: np.ndarray, crs: str | None, label: str) -> np.ndarray:
         return geoms
     try:
         src = CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises CRSError, a plain Exception subclass
+    except CRSError as exc:
         raise RegionError(f"{label}: unknown CRS {crs!r} ({exc})") from exc
     wgs84 = CRS.from_epsg(4326)
     if src.equals(wgs84, ignore_axis_order=True) or src.equals(CRS("OGC:CRS84")):

@@ -69,7 +69,7 @@ ModeQ = Annotated[
 ]
 TolKmQ = Annotated[float, Query(description=f"Boundary within this distance (km) of borders and coast is not front (0..{MAX_TOLERANCE_KM:g}; = `--tolerance-km`).")]
 MinPopQ = Annotated[int, Query(ge=0, description="Only places with at least this population.")]
-RegionQ = Annotated[str | None, Query(description="Only places in this oblast / raion / hromada: a name or `oblast:UA-14`.", max_length=200)]
+RegionQ = Annotated[str | None, Query(description="Only places in this region (any level of the store's conflict): a name or `KIND:ID` such as `oblast:UA-14`.", max_length=200)]
 OptFromQ = Annotated[str | None, Query(alias="from", description="Start date or ISO time (with `to`).", max_length=64)]
 OptToQ = Annotated[str | None, Query(alias="to", description="End date or ISO time (with `from`).", max_length=64)]
 OptAtQ = Annotated[str | None, Query(description="Date or ISO time (instead of `from` and `to`).", max_length=64)]

@@ -88,11 +88,14 @@ def _places_doc(ctx: AppContext, store: service.StoreReader, fp: tuple[Any, ...]
     idx = idx[np.argsort(-gz.population[idx], kind="stable")][:limit]
     table, head = (None, None) if at is None else ctx.memo(("place-status", fp, at, source, layer, tz),
                                                            lambda: _place_status(store, at, source, layer, tz))
+    levels = service.conflict_of(store).level_kinds  # names of the first two region levels (Ukraine: oblast, raion)
     feats = []
     for i in idx:
         lon, lat = round(float(gz.lon[i]), 5), round(float(gz.lat[i]), 5)
         props = {"id": gz.ids[i], "name": gz.names[i], "name_uk": gz.names_uk[i],
-                 "population": int(gz.population[i]), "oblast": gz.oblasts[i], "raion": gz.raions[i]}
+                 "population": int(gz.population[i]), levels[0]: gz.oblasts[i]}
+        if len(levels) > 1:
+            props[levels[1]] = gz.raions[i]
         if table is not None:
             props["status"] = table.get((lon, lat, gz.names[i]), "none")
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props})
