@@ -409,7 +409,12 @@ class Gazetteer:
                         hromada = self.hromadas[i]
                         if hromada:
                             where = f"{hromada} hromada, {where}"
-                        if not hromada or sum(1 for j in same_raion if self.hromadas[j] == hromada) > 1:
+                        same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
+                        cat = self.categories[i]
+                        if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
+                                and len(same_hromada) > 1:
+                            where += f"; {cat}"  # the town among villages of its name
+                        elif not hromada or len(same_hromada) > 1:
                             # an approximate point may be shared (the hromada's median): the id then
                             where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
                                 else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
@@ -422,8 +427,10 @@ class Gazetteer:
 
         Examples: ``"Kramatorsk"``, ``"Lyman (Kramatorsk raion, Donetsk)"``; places
         sharing name and raion get their hromada too (``"Lyman (Slobozhanska
-        hromada, Chuhuiv raion, Kharkiv)"``), and their coordinates (or, for an
-        approximate point, their id) when even that is shared.
+        hromada, Chuhuiv raion, Kharkiv)"``); when even that is shared, their
+        category if it alone differs (``"Shevchenkove (Shevchenkivska hromada,
+        Kupiansk raion, Kharkiv; urban-type settlement)"``), else their coordinates
+        (or, for an approximate point, their id).
         """
         return self._display_names()[i]
 
