@@ -28,21 +28,23 @@ What is done (also written to ``src/frontlines/data/NOTICE.md``):
   the Chornobyl zone and some lagoons are outside any hromada): made valid,
   overlaps between neighbours removed (later ones lose), clipped to the raion
   union, parent raion = the raion with the largest overlap, then coverage-simplified.
-* **Gazetteer**: GeoNames cities500 (CC BY 4.0) with Ukrainian and Russian names
-  picked from the Cyrillic alternate names, plus OSM admin-centre / label points
-  of settlements (admin levels 9/10) that GeoNames lacks (no GeoNames place with the
-  same name, loosely romanised, within 4 km; GeoNames duplicates of one place merged); oblast/raion of the OSM points by point-in-polygon.
+* **Gazetteer**: every settlement of Ukraine's codifier (KATOTTH, 29,707: cities,
+  urban-type and rural settlements, villages; no city districts) from
+  ``settlements/ukraine_settlements_full.csv.gz`` (ODbL 1.0 + GeoNames CC BY 4.0):
+  KATOTTH id, category, English (KMU-2010) / Ukrainian / Russian / former names,
+  hromada, raion and oblast (ids of the shipped layers), population and its source,
+  and a flag saying how exact the point is (``exact``, ``nearby``, ``hromada`` or
+  ``raion`` median).
 
 Usage::
 
-    python scripts/build_shipped_data.py [--data ../shared/data] [--tolerance 0.002]
+    python scripts/build_shipped_data.py [--data ../shared/data] [--tolerance 0.002] [--only gazetteer]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import difflib
 import gzip
 import io
 import json
@@ -59,8 +61,8 @@ from shapely.geometry import Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from frontlines.core.geodesy import area_km2, areas_km2, distance_km  # noqa: E402
-from frontlines.sources.gazetteer import fold, is_cyrillic, loose, transliterate  # noqa: E402
+from frontlines.core.geodesy import area_km2, areas_km2  # noqa: E402
+from frontlines.sources.gazetteer import fold, is_cyrillic, transliterate  # noqa: E402
 
 OUT = ROOT / "src" / "frontlines" / "data"
 DECIMALS = 5  # ~1.1 m at the equator
@@ -359,215 +361,111 @@ def build_regions(base: Path, tolerance: float, hromada_tolerance: float) -> dic
 
 # ------------------------------------------------------------------ gazetteer
 
-_UK_ALPHABET = set("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'ʼ’ -")
-_RU_ALPHABET = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя -")
-_UK_ONLY = set("іїєґ'ʼ’")
-_RU_BASE = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-}
-_RU_VOWELS = set("аеёиоуыэюяьъ")
+#: The full KATOTTH gazetteer (see ``settlements/SOURCE_full.md`` in the data folder).
+GAZETTEER_SOURCE = Path("settlements") / "ukraine_settlements_full.csv.gz"
+
+#: KATOTTH oblast codes of the two cities with special status -> ISO 3166-2.
+SPECIAL_CITIES = {"UA80": "UA-30", "UA85": "UA-40"}
+
+#: ``coord_quality`` of the source -> the shipped precision flag.
+COORD_FLAG = (
+    ("geonames-nonP", "nearby"),  # a GeoNames station/locality of the same name within 10 km
+    ("geonames", "exact"),  # the GeoNames point of the settlement
+    ("approx: median of matched settlements of same hromada", "hromada"),
+    ("approx: median of matched settlements of same raion", "raion"),
+)
+
+#: Columns of the shipped ``gazetteer.csv.gz``, in order (the first twelve are the
+#: columns every gazetteer CSV has; see ``frontlines.sources.gazetteer``).
+GAZETTEER_COLUMNS = (
+    "id", "name", "name_uk", "name_ru", "alt", "lat", "lon", "population", "oblast_id", "raion_id",
+    "oblast", "raion", "category", "former", "hromada", "hromada_id", "population_source", "coord",
+)  # fmt: skip
 
 
-def _ru_romans(text: str) -> set[str]:
-    """A few common romanisations of Russian text (simple, BGN/PCGN-like, German-like)."""
-    out: set[str] = set()
-    low = text.lower()
-    german = {"й": "j", "х": "ch", "в": "w", "ц": "z", "ж": "sch", "ш": "sch", "ч": "tsch", "ю": "ju",
-              "я": "ja", "ё": "jo"}  # fmt: skip
-    for scheme in ({"й": "y"}, {"й": "y", "e+": "ye"}, {"й": "i", "e+": "ye"}, {**german, "e+": "je"}):
-        chars = []
-        for i, c in enumerate(low):
-            prev = low[i - 1] if i else " "
-            if c == "е" and "e+" in scheme and (not prev.isalpha() or prev in _RU_VOWELS):
-                chars.append(scheme["e+"])
-            else:
-                chars.append(scheme.get(c, _RU_BASE.get(c, c)))
-        out.add(fold("".join(chars)))
-    return out
+def _coord_flag(quality: str) -> str:
+    for prefix, flag in COORD_FLAG:
+        if quality.startswith(prefix):
+            return flag
+    raise ValueError(f"{GAZETTEER_SOURCE}: unknown coord_quality {quality!r}")
 
 
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+def _population_source(text: str) -> str:
+    if text.startswith("OSM"):
+        return "OSM"
+    if text.startswith("GeoNames"):
+        return "GeoNames"
+    if text:
+        raise ValueError(f"{GAZETTEER_SOURCE}: unknown population_source {text!r}")
+    return ""
 
 
-def split_alternates(name: str, alternates: str) -> tuple[str, str, list[str]]:
-    """Ukrainian name, Russian name and other spellings of a GeoNames place.
+def shipped_raions() -> list[dict[str, Any]]:
+    """Raion rows (id, name, parent) of the shipped ``raions.geojson.gz``."""
+    with gzip.open(OUT / "raions.geojson.gz", "rt", encoding="utf-8") as fh:
+        return [f["properties"] for f in json.load(fh)["features"]]
 
-    GeoNames' cities500 file has lost the language tags of its alternate names,
-    so the Ukrainian and Russian forms are guessed: the Ukrainian one is the
-    Cyrillic alternate (Ukrainian alphabet only) closest to the romanised English
-    name; the Russian one is written in the Russian alphabet only, has no
-    Ukrainian ``-ськ`` ending, and its Russian romanisation is preferably among
-    the Latin alternates (``Киев``/"Kiev", ``Харьков``/"Kharkov").
+
+def build_gazetteer(base: Path, raion_rows: list[dict[str, Any]]) -> None:
+    """Write ``gazetteer.csv.gz``: every KATOTTH settlement, one row each, no city district.
+
+    Ids are the KATOTTH codes; names are the codifier's Ukrainian name, its KMU-2010
+    romanisation (English) and the Russian form where the source attests one; ``alt``
+    keeps the other Cyrillic names (older names, Russian variants, OSM ``old_name``)
+    and GeoNames' Latin name, ``former`` the codifier's name of 2020-23 when it has
+    changed. Oblast / raion ids and names are those of the shipped region layers.
     """
-    alts = [a for a in alternates.split("|") if a] if alternates else []
-    key = fold(name)
-    cyr = [a for a in alts if is_cyrillic(a)]
-    # Latin spellings other than the name itself: evidence of a Russian form
-    latin = {fold(a) for a in alts if not is_cyrillic(a) and a.isascii()} - {key}
-    uk_c = [c for c in cyr if set(c.lower()) <= _UK_ALPHABET and not set(c) & set("ыэёъЫЭЁЪ")]
-    uk = (
-        max(uk_c, key=lambda c: (_ratio(fold(c), key), len(_UK_ONLY & set(c.lower())) + c.count("ьк")))
-        if uk_c
-        else ""
-    )
-    ru_c = [
-        c for c in cyr
-        if set(c.lower()) <= _RU_ALPHABET and not any(e in c.lower() for e in ("ськ", "цьк", "зьк", "ьск"))
-    ]  # fmt: skip
-    ref = (uk or name).lower().replace("ь", "")
-
-    def ru_score(c: str) -> float:
-        # closeness to the Ukrainian form (soft signs ignored), a bonus when a Latin
-        # alternate attests this spelling (Kiev, Odessa, Pokrowsk), a hair for soft
-        # signs (Russian Харьков over Bulgarian Харков)
-        attested = bool(_ru_romans(c) & latin)
-        return _ratio(c.lower().replace("ь", ""), ref) + 0.1 * attested + 0.01 * c.count("ь")
-
-    ru = max(ru_c, key=lambda c: (ru_score(c), -len(c))) if ru_c else ""
-    # other spellings: Latin ones resembling the name or a Cyrillic form (historic
-    # names: Artemovsk for Bakhmut), then the remaining Cyrillic forms
-    cyr_keys = {r for c in uk_c + ru_c for r in _ru_romans(c) | {fold(c)}}
-    scored = []
-    for a in alts:
-        if is_cyrillic(a) or not a.isascii() or len(a) < 4 or a.isupper():
-            continue
-        k = fold(a)
-        score = max([_ratio(k, key)] + [_ratio(k, c) for c in cyr_keys])
-        if score >= 0.75:
-            scored.append((-score, a))
-    seen = {key, fold(uk), fold(ru)} - {""}
-    others: list[str] = []
-    for a in [a for _, a in sorted(scored)] + uk_c + ru_c:
-        k = fold(a)
-        if k and k not in seen:
-            seen.add(k)
-            others.append(a)
-    return uk, ru, others[:12]
-
-
-#: Two entries with the same (loosely romanised) name closer than this are one place.
-DUPLICATE_KM = 4.0
-
-
-def dedupe_geonames(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Merge GeoNames entries that are one place listed twice (e.g. Makiivka as PPL and PPLA2).
-
-    Same Ukrainian name (or the same loose romanisation) within DUPLICATE_KM: the
-    more populous entry is kept. Settlement counts must not count a town twice.
-    """
-    order = sorted(range(len(rows)), key=lambda i: -rows[i]["population"])
-    kept: list[int] = []
-    seen: dict[str, list[int]] = {}
-    for i in order:
-        r = rows[i]
-        keys = {k for k in (loose(r["name"]), fold(r["name_uk"])) if k}
-        dup = any(
-            distance_km(r["lon"], r["lat"], rows[j]["lon"], rows[j]["lat"]) < DUPLICATE_KM
-            for k in keys for j in seen.get(k, [])
-        )
-        if dup:
-            continue
-        kept.append(i)
-        for k in keys:
-            seen.setdefault(k, []).append(i)
-    print(f"gazetteer: {len(rows) - len(kept)} duplicated GeoNames entries merged")
-    return [rows[i] for i in sorted(kept)]
-
-
-def build_gazetteer(base: Path, regions: dict[str, Any]) -> None:
-    raion_rows = regions["raion_rows"]
-    raion_geoms = regions["raion_geoms"]
-    raion_by_id = regions["raion_by_id"]
     short = {r["id"]: r["name"].removesuffix(" Raion") for r in raion_rows}
-    uk_to_id: dict[tuple[str, str], str] = {(r["parent"], r["name_uk"]): r["id"] for r in raion_rows}
+    # KATOTTH oblast digits -> ISO id, from the raions (their ids are KATOTTH codes)
+    iso_of = {**{r["id"][:4]: r["parent"] for r in raion_rows if r["id"][:2] == "UA" and r["id"][2:4].isdigit()},
+              **SPECIAL_CITIES}
     rows: list[dict[str, Any]] = []
-    with gzip.open(base / "settlements" / "geonames_cities500_UA.csv.gz", "rt", encoding="utf-8") as fh:
+    with gzip.open(base / GAZETTEER_SOURCE, "rt", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
-            uk, ru, few = split_alternates(rec["name"], rec["alternatenames"])
-            oblast = rec["oblast_iso_pip_geoboundaries"] or ""
-            rid = rec["raion_katotth_pip_osm"] or ""
-            if rid and rid not in raion_by_id:
-                rid = uk_to_id.get((oblast, rec["raion_name_uk_pip_osm"]), "")
-            if not rid and oblast in ("UA-30", "UA-40"):
-                rid = oblast
+            if rec["katotth_category"] not in ("M", "K", "X", "C"):
+                raise ValueError(f"{GAZETTEER_SOURCE}: {rec['id']} is not a settlement ({rec['katotth_category']})")
+            # Kyiv and Sevastopol are their own raion; Chornobyl and Prypiat are in none
+            oblast = iso_of[rec["oblast_code"][:4]]
+            rid = rec["raion_code"] or (oblast if oblast in SPECIAL_CITIES.values() else "")
+            others = [o.strip() for o in rec["other_names"].split(";") if o.strip()]
+            keys = {fold(rec["name_en"]), fold(rec["name_uk"]), fold(rec["name_ru"])}
+            alt = []
+            for a in [rec["name_en_geonames"], *others]:
+                if a and fold(a) not in keys:
+                    keys.add(fold(a))
+                    alt.append(a)
             rows.append(
                 {
-                    "id": f"gn:{rec['geonameid']}",
-                    "name": rec["name"],
-                    "name_uk": uk,
-                    "name_ru": ru,
-                    "alt": "|".join(few),
-                    "lat": round(float(rec["latitude"]), 5),
-                    "lon": round(float(rec["longitude"]), 5),
-                    "population": int(rec["population"] or 0),
+                    "id": rec["id"],
+                    "name": rec["name_en"],
+                    "name_uk": rec["name_uk"],
+                    "name_ru": rec["name_ru"],
+                    "alt": "|".join(alt),
+                    "lat": rec["lat"],
+                    "lon": rec["lon"],
+                    "population": rec["population"] or "0",
                     "oblast_id": oblast,
                     "raion_id": rid,
-                    "oblast": OBLASTS[oblast][0] if oblast else "",
-                    "raion": short.get(rid, ""),
+                    "oblast": OBLASTS[oblast][0],
+                    "raion": short.get(rid, OBLASTS[oblast][0] if rid else ""),
+                    "category": rec["category"],
+                    "former": rec["former_name_official"],
+                    "hromada": rec["hromada_en"].removesuffix(" hromada"),
+                    "hromada_id": rec["hromada_code"],
+                    "population_source": _population_source(rec["population_source"]),
+                    "coord": _coord_flag(rec["coord_quality"]),
                 }
             )
-    rows = dedupe_geonames(rows)
-    n_gn = len(rows)
-    # OSM settlement points that GeoNames lacks
-    pts = read_features(base / "boundaries" / "osm_admin_centres_points.geojson.gz")
-    gn_lon = np.array([r["lon"] for r in rows])
-    gn_lat = np.array([r["lat"] for r in rows])
-    gn_keys = [
-        {loose(n) for n in [r["name"], r["name_uk"], r["name_ru"], *r["alt"].split("|")] if n} - {""}
-        for r in rows
-    ]
-    tree = shapely.STRtree(shapely.points(gn_lon, gn_lat))
-    r_tree = shapely.STRtree(raion_geoms)
-    added: list[dict[str, Any]] = []
-    added_keys: list[tuple[str, float, float]] = []
-    for p, g in pts:
-        if p.get("of_admin_level") not in ("9", "10") or not p.get("of_name"):
-            continue
-        if not is_cyrillic(p["of_name"]) or any(w in p["of_name"] for w in ("район", "громада")):
-            continue
-        key = loose(p["of_name"])
-        near = tree.query(g.buffer(0.04))
-        dup = False
-        for k in near:
-            if key in gn_keys[k] and distance_km(g.x, g.y, gn_lon[k], gn_lat[k]) < DUPLICATE_KM:
-                dup = True
-                break
-        if dup or any(k == key and distance_km(g.x, g.y, x, y) < DUPLICATE_KM for k, x, y in added_keys):
-            continue
-        hit = r_tree.query(g, predicate="intersects")
-        if len(hit) == 0:
-            continue
-        r = raion_rows[int(hit[0])]
-        pop = p.get("of_population") or ""
-        added_keys.append((key, g.x, g.y))
-        added.append(
-            {
-                "id": f"osm:{p['osm_id']}",
-                "name": transliterate(p["of_name"]),
-                "name_uk": p["of_name"],
-                "name_ru": "",
-                "alt": "",
-                "lat": round(g.y, 5),
-                "lon": round(g.x, 5),
-                "population": int(pop) if pop.isdigit() else 0,
-                "oblast_id": r["parent"],
-                "raion_id": r["id"],
-                "oblast": OBLASTS[r["parent"]][0],
-                "raion": short[r["id"]],
-            }
-        )
-    rows.extend(added)
-    fields = list(rows[0])
+    rows.sort(key=lambda r: r["id"])
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(GAZETTEER_COLUMNS), lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
     write_gz(OUT / "gazetteer.csv.gz", buf.getvalue())
-    print(f"gazetteer: {n_gn} GeoNames places + {len(added)} OSM settlements = {len(rows)}")
+    flags: dict[str, int] = defaultdict(int)
+    for r in rows:
+        flags[r["coord"]] += 1
+    print(f"gazetteer: {len(rows)} KATOTTH settlements; points: {dict(sorted(flags.items()))}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -576,10 +474,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path(default))
     ap.add_argument("--tolerance", type=float, default=0.002, help="raion/oblast simplification, degrees")
     ap.add_argument("--hromada-tolerance", type=float, default=0.0008, help="hromada simplification, degrees")
+    ap.add_argument("--only", choices=("all", "regions", "gazetteer"), default="all",
+                    help="rebuild only this part (the gazetteer reads the shipped raions)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    regions = build_regions(args.data, args.tolerance, args.hromada_tolerance)
-    build_gazetteer(args.data, regions)
+    if args.only in ("all", "regions"):
+        build_regions(args.data, args.tolerance, args.hromada_tolerance)
+    if args.only in ("all", "gazetteer"):
+        build_gazetteer(args.data, shipped_raions())
     for f in sorted(OUT.glob("*.gz")):
         print(f"  {f.name:<24} {f.stat().st_size / 1e6:6.2f} MB")
     return 0

@@ -398,7 +398,18 @@ class FrontlineResult(_Tabular):
 # ---------------------------------------------------------------------- settlements
 @dataclass(frozen=True)
 class SettlementRow:
-    """A place and its status (at a time) or its change of status (over a window)."""
+    """A place and its status (at a time) or its change of status (over a window).
+
+    ``id`` is the gazetteer's id: the KATOTTH codifier code for Ukraine. The fields
+    after ``lost_by`` describe the place (empty when the conflict's gazetteer lacks
+    them): ``category`` (city, urban-type settlement, rural settlement, village),
+    names in Ukrainian and Russian, the codifier's former name and other recorded
+    names (older names, variants), the ``population_source`` (OSM or GeoNames) and
+    ``coord_precision``: ``exact``, ``nearby``, or the region level (``hromada`` /
+    ``raion`` for Ukraine) whose settlements' median point stands in for the place,
+    so its status there is approximate. A third region level (the hromada) comes
+    in ``admin`` like the first two.
+    """
 
     id: str
     name: str
@@ -413,9 +424,21 @@ class SettlementRow:
     date: str | None = None
     gained_by: str | None = None
     lost_by: str | None = None
+    category: str = ""
+    name_uk: str = ""
+    name_ru: str = ""
+    former_name: str = ""
+    other_names: tuple[str, ...] = ()
+    population_source: str = ""
+    coord_precision: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON row: id, names, population, the region names (e.g. oblast, raion), lon, lat, status fields."""
+        """JSON row: id, names, population, the region names (e.g. oblast, raion), lon, lat, status fields.
+
+        Then ``category``, ``name_uk``, ``name_ru``, ``former_name``, ``other_names``
+        (``"|"``-joined, for flat tables), ``population_source`` and
+        ``coord_precision`` (``""`` when unknown).
+        """
         out: dict[str, Any] = {"id": self.id, "name": self.name, "display_name": self.display_name,
                                "population": self.population, **self.admin,
                                "lon": round(self.lon, 5), "lat": round(self.lat, 5)}
@@ -427,6 +450,8 @@ class SettlementRow:
                 out["gained_by"] = self.gained_by
             if self.lost_by is not None:
                 out["lost_by"] = self.lost_by
+        out.update(category=self.category, name_uk=self.name_uk, name_ru=self.name_ru, former_name=self.former_name,
+                   other_names="|".join(self.other_names), population_source=self.population_source, coord_precision=self.coord_precision)
         return out
 
 

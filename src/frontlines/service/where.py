@@ -228,7 +228,7 @@ def settlements(
         raise LayerError(f"settlement status needs a control layer, not {sel.layer}")
     conflict = conflict_of(store, sel.source)
     gaz = default_registry().gazetteer(conflict)
-    level1, level2 = (*conflict.level_kinds, "")[:2]  # the gazetteer's two region columns
+    level1, level2, level3 = (*conflict.level_kinds, "", "")[:3]  # the gazetteer's region columns
     keep = np.asarray(gaz.population) >= min_population
     if region is not None:
         keep &= _region_mask(gaz, region, conflict)
@@ -241,7 +241,9 @@ def settlements(
         i = int(idx[j])
         return SettlementRow(id=gaz.ids[i], name=gaz.names[i], display_name=gaz.display_name(i),
                              population=int(gaz.population[i]), lon=float(gaz.lon[i]), lat=float(gaz.lat[i]),
-                             admin={level1: gaz.oblasts[i], **({level2: gaz.raions[i]} if level2 else {})}, **extra)
+                             admin={level1: gaz.oblasts[i], **({level2: gaz.raions[i]} if level2 else {}),
+                                    **({level3: gaz.hromadas[i]} if level3 and gaz.hromadas[i] else {})}, **extra,
+                             **gaz.describe(i))
 
     if at is not None:
         when = parse_user_time(at, tz=tz)

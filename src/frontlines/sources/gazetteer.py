@@ -1,9 +1,24 @@
-"""The shipped settlement gazetteer: names, positions and populations of Ukrainian places.
+"""The shipped settlement gazetteer: every settlement of Ukraine, its names, place and size.
 
-Built by ``scripts/build_shipped_data.py`` from GeoNames cities500 (CC BY 4.0)
-plus OpenStreetMap settlement points that GeoNames lacks (ODbL 1.0); see
+Built by ``scripts/build_shipped_data.py`` from the full KATOTTH gazetteer
+(29,707 settlements of Ukraine's official codifier; coordinates from GeoNames,
+CC BY 4.0; populations from OpenStreetMap, ODbL 1.0); see
 ``frontlines/data/NOTICE.md``. Stored as ``data/gazetteer.csv.gz`` and read with
-the standard library only.
+the standard library only. Other conflicts ship gazetteers with the first twelve
+columns only (:data:`REQUIRED_COLUMNS`); the others default to ``""``.
+
+Name look-ups (:meth:`Gazetteer.lookup`, :meth:`Gazetteer.resolve`) accept
+
+* the English (KMU-2010), Ukrainian and Russian names, GeoNames' Latin name, the
+  codifier's former name and the other recorded names (older names such as
+  Artemivsk / Артемовск for Bakhmut, Dnipropetrovsk for Dnipro, Russian variants);
+* any romanisation that :func:`fold` or, failing that, :func:`loose` brings to the
+  same key (``Kharkov``, ``Kiev``, ``Avdiyivka``);
+* declined Ukrainian and Russian forms, failing an exact match, through
+  :func:`stem` (``Харкова``, ``Харькове``, ``у Бахмуті``, ``Великої Комишувахи``,
+  ``Олександрівці``): case endings are cut from each word and vowel alternations
+  (і/о/е, ї/є/и) and doubled letters are ignored. Declined *Latin* forms are not
+  understood.
 
 Ukrainian is romanised with the official national system (Cabinet of Ministers
 resolution 55 of 2010, used by GeoNames and most English-language maps):
@@ -20,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
@@ -29,15 +44,17 @@ from frontlines.core.geodesy import WGS84
 from frontlines.core.prepared import prepared_copy
 from frontlines.errors import SourceFormatError
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = [
+    "COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Candidate",
     "Gazetteer",
+    "PlaceMatch",
     "fold",
     "is_cyrillic",
     "loose",
     "read_gazetteer",
+    "stem",
     "transliterate",
 ]
 
@@ -103,8 +120,9 @@ def fold(text: str) -> str:
     """
     if is_cyrillic(text):
         text = transliterate(text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"['’ʼ`\"]", "", text.lower())
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
@@ -120,6 +138,130 @@ def loose(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
+#: Case endings cut by :func:`stem`, longest first (Ukrainian and Russian nouns and adjectives).
+_ENDINGS = tuple(sorted({
+    "ого", "ому", "его", "ему", "ими", "ами", "ями", "ої", "ій", "ою", "ею", "ий", "ый", "ой", "ая", "ое",
+    "ую", "ей", "ые", "ых", "ым", "ом", "ем", "им", "ім", "ах", "ях", "ою", "ею", "ія", "ії", "ію", "ия", "ии",
+    "ию", "а", "у", "і", "и", "е", "є", "я", "ю", "о", "ы", "й",
+}, key=lambda e: (-len(e), e)))  # fmt: skip
+_VOWELS = str.maketrans({c: "*" for c in "іоеєїиыэ"})
+_WORD = re.compile(r"[\w'ʼ’`]+")
+
+
+def _stem_word(word: str) -> str:
+    w = re.sub(r"['ʼ’`ьъ]", "", word.lower().replace("ё", "е"))
+    for e in _ENDINGS:
+        if w.endswith(e) and len(w) - len(e) >= 3:
+            w = w[: -len(e)]
+            break
+    if w.endswith("ц"):  # Олександрівці (locative of Олександрівка)
+        w = w[:-1] + "к"
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return w.translate(_VOWELS)
+
+
+def stem(text: str) -> str:
+    """Key that declined Ukrainian and Russian forms of a Cyrillic name share.
+
+    Each word loses one case ending; vowels that alternate between cases or
+    languages (і/о/е/є/ї/и/ы) become ``*``; doubled letters and soft signs go.
+    Latin text gives ``""``. Used only when no name matches exactly: different
+    names can share a stem (``Покровськ``, ``Покровське``).
+
+    Examples
+    --------
+    >>> stem("Харків") == stem("Харкова") == stem("Харькове") == stem("Харковом")
+    True
+    >>> stem("Велика Комишуваха") == stem("Великої Комишувахи")
+    True
+    >>> stem("Олександрівка") == stem("Олександрівці") == stem("Олександрівкою")
+    True
+    >>> stem("Kharkiv")
+    ''
+    """
+    if not is_cyrillic(text):
+        return ""
+    return " ".join(_stem_word(w) for w in _WORD.findall(text))
+
+
+#: Columns every gazetteer CSV has.
+REQUIRED_COLUMNS = ("id", "name", "name_uk", "name_ru", "alt", "lat", "lon", "population",
+                    "oblast_id", "raion_id", "oblast", "raion")  # fmt: skip
+#: Further columns of the shipped Ukrainian gazetteer (optional; ``""`` when absent).
+OPTIONAL_COLUMNS = ("category", "former", "hromada", "hromada_id", "population_source", "coord")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+#: Rough km per degree (equirectangular) for ranking namesakes by distance.
+_KM_PER_DEG = 111.2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a name may mean, with what the context says about it.
+
+    Attributes
+    ----------
+    index : int
+        Row of the gazetteer.
+    id, display_name : str
+        Its id (the KATOTTH code for Ukraine) and disambiguated name.
+    population : int
+    distance_km : float or None
+        Distance to the ``near`` geometry (see :meth:`Gazetteer.distances_km`).
+    matches : tuple of str
+        Context it agrees with: ``"oblast"``, ``"raion"``, ``"hromada"``.
+    """
+
+    index: int
+    id: str
+    display_name: str
+    population: int
+    distance_km: float | None
+    matches: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON: id, display_name, population, distance_km, matches."""
+        return {"id": self.id, "display_name": self.display_name, "population": self.population,
+                "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
+                "matches": list(self.matches)}
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """The places a name may mean, ranked, and whether the context decides between them.
+
+    Attributes
+    ----------
+    query : str
+    how : str
+        How the name matched: ``"exact"`` (a name form after :func:`fold`),
+        ``"loose"`` (romanisation variants), ``"declined"`` (:func:`stem`) or ``"none"``.
+    candidates : tuple of Candidate
+        Best first.
+    best : int or None
+        Gazetteer row of the place meant, or None when undecidable (or no match).
+    reason : str
+        Why ``best`` was chosen, or the "which one?" question when it was not.
+    """
+
+    query: str
+    how: str
+    candidates: tuple[Candidate, ...]
+    best: int | None
+    reason: str
+
+    @property
+    def decided(self) -> bool:
+        """True when the name and its context single out one place."""
+        return self.best is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON: query, how, decided, best (id or null), reason, candidates."""
+        best = None if self.best is None else next(c.id for c in self.candidates if c.index == self.best)
+        return {"query": self.query, "how": self.how, "decided": self.decided, "best": best, "reason": self.reason,
+                "candidates": [c.as_dict() for c in self.candidates]}
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Settlements as parallel arrays (one entry per place).
@@ -127,11 +269,12 @@ class Gazetteer:
     Parameters
     ----------
     ids : tuple of str
-        ``gn:<geonameid>`` or ``osm:node/<id>``.
+        KATOTTH codes (``UA65100150010064384``) in the shipped gazetteer.
     names, names_uk, names_ru : tuple of str
-        English / romanised name; Ukrainian and Russian (``""`` when unknown).
+        English (KMU-2010 romanisation of the official name); Ukrainian (official)
+        and Russian (``""`` when unknown).
     alternates : tuple of tuple of str
-        Other spellings (historic names, other romanisations).
+        Other names: older names (Артемівськ for Bakhmut), Russian variants, GeoNames' Latin name.
     lon, lat : numpy.ndarray
         WGS84 degrees.
     population : numpy.ndarray
@@ -140,6 +283,21 @@ class Gazetteer:
         English names of the oblast (``"Donetsk"``) and raion (``"Kramatorsk"``).
     oblast_ids, raion_ids : tuple of str
         Ids of the shipped region layers (``"UA-14"``, KATOTTH codes).
+    categories : tuple of str
+        ``city``, ``urban-type settlement``, ``rural settlement`` or ``village``.
+    formers : tuple of str
+        The codifier's 2020-23 name when it has changed since.
+    hromadas, hromada_ids : tuple of str
+        Hromada (``"Khersonska"``) and its KATOTTH code (the shipped hromada layer's id).
+    population_sources : tuple of str
+        ``OSM`` (tag, 2023-05 snapshot, mostly 2001 census for villages) or ``GeoNames``.
+    coords : tuple of str
+        How exact the point is: ``exact`` (GeoNames point of the place), ``nearby``
+        (a station or locality of the same name within 10 km), ``hromada`` or
+        ``raion`` (median of the other settlements of its hromada / raion: about
+        8 km off at the median, 19 km at the 95th percentile).
+
+    The optional columns may be given as empty tuples: they are then ``""`` everywhere.
     """
 
     ids: tuple[str, ...]
@@ -154,13 +312,24 @@ class Gazetteer:
     raions: tuple[str, ...]
     oblast_ids: tuple[str, ...]
     raion_ids: tuple[str, ...]
+    categories: tuple[str, ...] = ()
+    formers: tuple[str, ...] = ()
+    hromadas: tuple[str, ...] = ()
+    hromada_ids: tuple[str, ...] = ()
+    population_sources: tuple[str, ...] = ()
+    coords: tuple[str, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _OPTIONAL = ("categories", "formers", "hromadas", "hromada_ids", "population_sources", "coords")
 
     def __post_init__(self) -> None:
         n = len(self.ids)
+        for f in self._OPTIONAL:
+            if len(getattr(self, f)) == 0:
+                object.__setattr__(self, f, ("",) * n)
         lengths = {len(getattr(self, f)) for f in ("names", "names_uk", "names_ru", "alternates",
                                                    "lon", "lat", "population", "oblasts", "raions",
-                                                   "oblast_ids", "raion_ids")}  # fmt: skip
+                                                   "oblast_ids", "raion_ids", *self._OPTIONAL)}  # fmt: skip
         if lengths != {n}:
             raise SourceFormatError(f"gazetteer columns differ in length: {sorted(lengths | {n})}")
 
@@ -168,12 +337,33 @@ class Gazetteer:
         return len(self.ids)
 
     # ----------------------------------------------------------------- names
+    def name_forms(self, i: int) -> tuple[str, ...]:
+        """Every recorded name of place ``i``: English, Ukrainian, Russian, former, others."""
+        forms = (self.names[i], self.names_uk[i], self.names_ru[i], self.formers[i], *self.alternates[i])
+        return tuple(dict.fromkeys(f for f in forms if f))
+
+    def describe(self, i: int) -> dict[str, Any]:
+        """What a result row says about place ``i`` beyond name, position and regions.
+
+        Keys: ``category``, ``name_uk``, ``name_ru``, ``former_name``, ``other_names``
+        (tuple), ``population_source``, ``coord_precision`` (the keyword
+        arguments of :class:`frontlines.results.SettlementRow` of those names).
+        """
+        return {"category": self.categories[i], "name_uk": self.names_uk[i], "name_ru": self.names_ru[i],
+                "former_name": self.formers[i], "other_names": self.alternates[i],
+                "population_source": self.population_sources[i], "coord_precision": self.coords[i]}
+
     def _index(self) -> dict[str, list[int]]:
         if "index" not in self._cache:
             index: dict[str, list[int]] = {}
+            memo: dict[str, str] = {}  # names repeat a lot (108 Oleksandrivkas)
             for i in range(len(self)):
-                keys = {fold(self.names[i]), fold(self.names_uk[i]), fold(self.names_ru[i])}
-                keys.update(fold(a) for a in self.alternates[i])
+                keys = set()
+                for f in self.name_forms(i):
+                    k = memo.get(f)
+                    if k is None:
+                        k = memo[f] = fold(f)
+                    keys.add(k)
                 for k in keys - {""}:
                     index.setdefault(k, []).append(i)
             self._cache["index"] = index
@@ -187,49 +377,182 @@ class Gazetteer:
             self._cache["loose"] = {k: sorted(set(v)) for k, v in index.items()}
         return self._cache["loose"]
 
-    def _name_counts(self) -> dict[str, int]:
-        if "counts" not in self._cache:
-            counts: dict[str, int] = {}
-            for n in self.names:
-                counts[fold(n)] = counts.get(fold(n), 0) + 1
-            self._cache["counts"] = counts
-        return self._cache["counts"]
+    def _stem_index(self) -> dict[str, list[int]]:
+        if "stem" not in self._cache:
+            index: dict[str, set[int]] = {}
+            memo: dict[str, str] = {}
+            for i in range(len(self)):
+                for f in self.name_forms(i):
+                    k = memo.get(f)
+                    if k is None:
+                        k = memo[f] = stem(f)
+                    if k:
+                        index.setdefault(k, set()).add(i)
+            self._cache["stem"] = {k: sorted(v) for k, v in index.items()}
+        return self._cache["stem"]
+
+    def _display_names(self) -> tuple[str, ...]:
+        if "display" not in self._cache:
+            groups: dict[str, list[int]] = {}
+            for i, n in enumerate(self.names):
+                groups.setdefault(fold(n), []).append(i)
+            out = list(self.names)
+            for same in groups.values():
+                if len(same) < 2:
+                    continue
+                for i in same:
+                    raion, oblast = self.raions[i], self.oblasts[i]
+                    where = f"{raion} raion, {oblast}" if raion and self.raion_ids[i] != self.oblast_ids[i] \
+                        else (oblast or "Ukraine")
+                    same_raion = [j for j in same if self.raions[j] == raion and self.oblasts[j] == oblast]
+                    if len(same_raion) > 1:
+                        hromada = self.hromadas[i]
+                        if hromada:
+                            where = f"{hromada} hromada, {where}"
+                        same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
+                        cat = self.categories[i]
+                        if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
+                                and len(same_hromada) > 1:
+                            where += f"; {cat}"  # the town among villages of its name
+                        elif not hromada or len(same_hromada) > 1:
+                            # an approximate point may be shared (the hromada's median): the id then
+                            where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
+                                else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
+                    out[i] = f"{self.names[i]} ({where})"
+            self._cache["display"] = tuple(out)
+        return self._cache["display"]
 
     def display_name(self, i: int) -> str:
         """Name, disambiguated by raion and oblast when several places share it.
 
-        Examples: ``"Kramatorsk"``, ``"Lyman (Kramatorsk raion, Donetsk)"``;
-        places sharing name and raion get their coordinates appended as well.
+        Examples: ``"Kramatorsk"``, ``"Lyman (Kramatorsk raion, Donetsk)"``; places
+        sharing name and raion get their hromada too (``"Lyman (Slobozhanska
+        hromada, Chuhuiv raion, Kharkiv)"``); when even that is shared, their
+        category if it alone differs (``"Shevchenkove (Shevchenkivska hromada,
+        Kupiansk raion, Kharkiv; urban-type settlement)"``), else their coordinates
+        (or, for an approximate point, their id).
         """
-        name = self.names[i]
-        if self._name_counts().get(fold(name), 0) <= 1:
-            return name
-        raion, oblast = self.raions[i], self.oblasts[i]
-        if raion and raion != oblast:
-            where = f"{raion} raion, {oblast}"
-        else:
-            where = oblast or "Ukraine"
-        same = [j for j in self._index().get(fold(name), []) if fold(self.names[j]) == fold(name)]
-        if sum(1 for j in same if self.raions[j] == raion and self.oblasts[j] == oblast) > 1:
-            where += f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
-        return f"{name} ({where})"
+        return self._display_names()[i]
 
-    def lookup(self, name: str, *, oblast: str | None = None) -> list[int]:
+    def _matches(self, name: str) -> tuple[str, list[int]]:
+        hits = self._index().get(fold(name), [])
+        if hits:
+            return "exact", list(hits)
+        hits = self._loose_index().get(loose(name), [])
+        if hits:
+            return "loose", list(hits)
+        hits = self._stem_index().get(stem(name), []) if stem(name) else []
+        if hits:
+            return "declined", list(hits)
+        return "none", []
+
+    @staticmethod
+    def _is(value: str, name: str, ident: str) -> bool:
+        v = fold(value)
+        return bool(v) and (value == ident or v == fold(name) or v == fold(name + " raion")
+                            or v == fold(name + " hromada"))
+
+    def lookup(self, name: str, *, oblast: str | None = None, raion: str | None = None,
+               hromada: str | None = None) -> list[int]:
         """Indices of the places called ``name``, most populous first.
 
-        Matches English, romanised, Ukrainian, Russian and historic spellings
-        after :func:`fold` (``"Kiev"``, ``"Київ"``, ``"Киев"`` and ``"Kyiv"`` are
-        the same key); when nothing matches exactly, romanisation variants are
-        tried (:func:`loose`: ``"Avdiivka"`` finds ``"Avdiyivka"``). An optional
-        ``oblast`` (English name or id) narrows it. Returns an empty list when
-        nothing matches.
+        Matches every recorded name form (English, Ukrainian, Russian, former and
+        other names) after :func:`fold` (``"Kiev"``, ``"Київ"``, ``"Киев"`` and
+        ``"Kyiv"`` are the same key); when nothing matches exactly, romanisation
+        variants are tried (:func:`loose`: ``"Avdiyivka"`` finds ``"Avdiivka"``),
+        then declined Cyrillic forms (:func:`stem`: ``"Харкова"``). The optional
+        ``oblast``, ``raion`` and ``hromada`` (English name or id) narrow it.
+        Returns an empty list when nothing matches.
         """
-        hits = list(self._index().get(fold(name), [])) or list(self._loose_index().get(loose(name), []))
-        if oblast is not None:
-            o = fold(oblast)
-            hits = [i for i in hits if fold(self.oblasts[i]) == o or self.oblast_ids[i] == oblast]
+        hits = self._matches(name)[1]
+        for value, names, ids in ((oblast, self.oblasts, self.oblast_ids), (raion, self.raions, self.raion_ids),
+                                  (hromada, self.hromadas, self.hromada_ids)):
+            if value is not None:
+                hits = [i for i in hits if self._is(value, names[i], ids[i])]
         hits.sort(key=lambda i: (-int(self.population[i]), self.ids[i]))
         return hits
+
+    def distances_km(self, idx: Any, near: Any) -> np.ndarray:
+        """Distance (km) from places ``idx`` to a lon/lat geometry.
+
+        Geodesic (WGS84) to a point; to any other geometry, equirectangular around the
+        geometry's centroid latitude, good to about 1 % within a few hundred km: meant
+        for ranking namesakes. ``near`` is not modified.
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        if near is None or shapely.is_empty(near) or idx.size == 0:
+            return np.full(idx.size, np.inf)
+        if shapely.get_type_id(near) == 0:  # Point
+            x, y = shapely.get_x(near), shapely.get_y(near)
+            _, _, d = WGS84.inv(np.full(idx.size, x), np.full(idx.size, y), self.lon[idx], self.lat[idx])
+            return np.asarray(d) / 1000.0
+        k = np.cos(np.radians(shapely.get_y(shapely.centroid(near))))
+        scaled = shapely.transform(near, lambda xy: xy * np.array([k, 1.0]))
+        pts = shapely.points(self.lon[idx] * k, self.lat[idx])
+        return shapely.distance(pts, scaled) * _KM_PER_DEG
+
+    def resolve(self, name: str, *, oblast: str | None = None, raion: str | None = None,
+                hromada: str | None = None, near: Any = None, near_km: float = 50.0,
+                limit: int = 10) -> PlaceMatch:
+        """The place ``name`` means, given what the context says; or the question "which one?".
+
+        Candidates are all places with a matching name form (see :meth:`lookup`),
+        ranked by: agreement with the named ``oblast`` / ``raion`` / ``hromada``
+        (English name or id; any of them, most specific first), then distance to
+        ``near`` (a lon/lat shapely geometry: a point, the front line at the date,
+        a claim's area), then population. The place is decided when
+
+        * only one candidate is left (alone, or alone in the named region), or
+        * ``near`` is given, the nearest candidate lies within ``near_km`` of it and
+          the next one at least twice as far and 10 km further, or
+        * without ``near``, the first is a city or urban-type settlement with at least
+          ten times the population of the next (``Kharkiv`` the city, not the villages).
+
+        Otherwise ``best`` is None and ``reason`` asks which one, listing the first
+        candidates. Deterministic: ties are broken by id.
+        """
+        how, hits = self._matches(name)
+        context = {"hromada": hromada, "raion": raion, "oblast": oblast}
+        columns = {"oblast": (self.oblasts, self.oblast_ids), "raion": (self.raions, self.raion_ids),
+                   "hromada": (self.hromadas, self.hromada_ids)}
+        agree = {i: tuple(k for k, v in context.items() if v is not None and self._is(v, columns[k][0][i],
+                                                                                    columns[k][1][i]))
+                 for i in hits}
+        if any(agree.values()):
+            rank = {"hromada": 0, "raion": 1, "oblast": 2}
+            best_rank = min(min(rank[k] for k in a) for a in agree.values() if a)
+            pool = [i for i in hits if agree[i] and min(rank[k] for k in agree[i]) == best_rank]
+        else:
+            pool = list(hits)
+        dist = dict(zip(pool, self.distances_km(pool, near).tolist(), strict=True)) if near is not None else {}
+        pool.sort(key=lambda i: (dist.get(i, 0.0), -int(self.population[i]), self.ids[i]))
+        rest = sorted(set(hits) - set(pool), key=lambda i: (-int(self.population[i]), self.ids[i]))
+        cands = tuple(Candidate(i, self.ids[i], self.display_name(i), int(self.population[i]),
+                                dist.get(i), agree.get(i, ())) for i in (pool + rest)[:limit])
+        best, reason = self._decide(name, pool, dist, near_km, context)
+        return PlaceMatch(query=name, how=how, candidates=cands, best=best, reason=reason)
+
+    def _decide(self, name: str, pool: list[int], dist: dict[int, float], near_km: float,
+                context: dict[str, str | None]) -> tuple[int | None, str]:
+        named = ", ".join(f"{k} {v}" for k, v in context.items() if v is not None)
+        if not pool:
+            return None, f"no place called {name!r}"
+        first = pool[0]
+        if len(pool) == 1:
+            return first, "the only place of that name" + (f" in {named}" if named else "")
+        if dist:
+            d1, d2 = dist[pool[0]], dist[pool[1]]
+            if d1 <= near_km and d2 >= max(2 * d1, d1 + 10.0):
+                return first, f"nearest of {len(pool)} namesakes ({d1:.0f} km; next {d2:.0f} km)"
+        else:
+            p1, p2 = int(self.population[first]), int(self.population[pool[1]])
+            if self.categories[first] in ("city", "urban-type settlement", "") and p1 >= 10 * max(p2, 1) \
+                    and p1 >= 10_000:
+                return first, f"by far the largest of {len(pool)} namesakes ({p1:,} people; next {p2:,})"
+        shown = "; ".join(self.display_name(i) for i in pool[:5])
+        more = f" and {len(pool) - 5} more" if len(pool) > 5 else ""
+        return None, f"{len(pool)} places called {name!r}" + (f" in {named}" if named else "") + \
+            f"; which one? {shown}{more}"
 
     # -------------------------------------------------------------- geometry
     def within(self, geom: Any) -> np.ndarray:
@@ -258,12 +581,12 @@ class Gazetteer:
         return i, float(d[i]) / 1000.0
 
 
-_COLUMNS = ("id", "name", "name_uk", "name_ru", "alt", "lat", "lon", "population",
-            "oblast_id", "raion_id", "oblast", "raion")  # fmt: skip
-
-
 def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
-    """Read a gazetteer CSV (plain or gzip) with the shipped file's columns.
+    """Read a gazetteer CSV (plain or gzip).
+
+    The twelve :data:`REQUIRED_COLUMNS` must be there; the shipped gazetteer's
+    further columns (:data:`OPTIONAL_COLUMNS`: category, former name, hromada,
+    population source, point precision) are read when present, else ``""``.
 
     Raises
     ------
@@ -278,10 +601,12 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
         except (OSError, EOFError) as exc:
             raise SourceFormatError(f"{label}: corrupt gzip: {exc}") from exc
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8")))
-    missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
+    fields = reader.fieldnames or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in fields]
     if missing:
         raise SourceFormatError(f"{label}: gazetteer lacks columns {missing}")
-    cols: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    text = [c for c in COLUMNS if c in fields and c not in ("lat", "lon", "population")]
+    cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     for lineno, row in enumerate(reader, start=2):
         try:
             cols["lat"].append(float(row["lat"]))
@@ -289,9 +614,8 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
             cols["population"].append(int(row["population"] or 0))
         except ValueError as exc:
             raise SourceFormatError(f"{label} line {lineno}: {exc}") from exc
-        for c in _COLUMNS:
-            if c not in ("lat", "lon", "population"):
-                cols[c].append(row[c] or "")
+        for c in text:
+            cols[c].append(row[c] or "")
     return Gazetteer(
         ids=tuple(cols["id"]),
         names=tuple(cols["name"]),
@@ -305,4 +629,10 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
         raions=tuple(cols["raion"]),
         oblast_ids=tuple(cols["oblast_id"]),
         raion_ids=tuple(cols["raion_id"]),
+        categories=tuple(cols["category"]),
+        formers=tuple(cols["former"]),
+        hromadas=tuple(cols["hromada"]),
+        hromada_ids=tuple(cols["hromada_id"]),
+        population_sources=tuple(cols["population_source"]),
+        coords=tuple(cols["coord"]),
     )
