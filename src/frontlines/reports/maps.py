@@ -32,8 +32,21 @@ from matplotlib.path import Path as MplPath
 from frontlines.core.extent import Extent, Settlement, auto_extent
 from frontlines.core.geodesy import WGS84
 from frontlines.errors import FrontlinesError
-from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2, fmt_signed, source_label
-from frontlines.reports.words import change_headline, change_phrases, day_long, layer_phrase, span_text
+from frontlines.reports.style import (
+    COLOURS,
+    attribution,
+    day_text,
+    fmt_km2,
+    fmt_signed,
+    source_label,
+)
+from frontlines.reports.words import (
+    change_headline,
+    change_phrases,
+    day_long,
+    layer_phrase,
+    span_text,
+)
 from frontlines.results import ChangeResult
 
 __all__ = [
