@@ -277,15 +277,12 @@ class MapCanvas:
             part = shapely.intersection(geom, view)
             if not name or shapely.is_empty(part) or part.area < 0.02 * view_area:
                 continue
-            if lx is not None and ly is not None and shapely.contains_xy(part, lx, ly):
-                x, y = float(lx), float(ly)
-            else:
-                pt = _label_point(part)
-                x, y = pt.x, pt.y
-            txt = self.ax.text(x, y, name.upper(), ha="center", va="center", fontsize=10.5, fontweight="bold",
-                               color=COLOURS["neighbour_text"], zorder=6, clip_on=True,
-                               path_effects=[pe.withStroke(linewidth=2.2, foreground=COLOURS["neighbour"])])
-            place(txt)
+            for x, y in _label_candidates(part, lx, ly):
+                txt = self.ax.text(x, y, name.upper(), ha="center", va="center", fontsize=10.5, fontweight="bold",
+                                   color=COLOURS["neighbour_text"], zorder=6, clip_on=True,
+                                   path_effects=[pe.withStroke(linewidth=2.2, foreground=COLOURS["neighbour"])])
+                if place(txt):
+                    break
         seen: set[str] = set()
         for geom, name, rank in sorted(furniture.get("rivers", ()), key=lambda r: r[2]):
             if not name or name in seen or rank > 11:
@@ -429,6 +426,27 @@ def _as_date(day: Any) -> dt.date | None:
     if isinstance(day, dt.datetime):
         return day.date()
     return dt.datetime.fromisoformat(str(day).replace("Z", "+00:00")).date()
+
+
+def _label_candidates(part: Any, lx: Any, ly: Any) -> list[tuple[float, float]]:
+    """Where a country's name may go in the view: its own label point, then deep inside its largest piece."""
+    from shapely.ops import polylabel
+
+    out: list[tuple[float, float]] = []
+    if lx is not None and ly is not None and shapely.contains_xy(part, float(lx), float(ly)):
+        out.append((float(lx), float(ly)))
+    big = max(shapely.get_parts(part), key=lambda g: g.area)
+    if big.geom_type == "Polygon":
+        p = polylabel(big, tolerance=0.02)
+        out.append((p.x, p.y))
+        w, s, e, n = big.bounds
+        for fx, fy in ((0.5, 0.5), (0.5, 0.25), (0.5, 0.75), (0.25, 0.5), (0.75, 0.5)):
+            q = (w + (e - w) * fx, s + (n - s) * fy)
+            if shapely.contains_xy(big, *q):
+                out.append(q)
+    pt = shapely.point_on_surface(big)
+    out.append((pt.x, pt.y))
+    return out
 
 
 def _label_point(geom: Any) -> Any:

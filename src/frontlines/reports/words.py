@@ -83,6 +83,8 @@ def span_text(start: str | dt.datetime | dt.date, end: str | dt.datetime | dt.da
     An end at midnight exactly counts as the day before (API windows end at 00:00 of the next day).
     """
     a = _day(start)
+    if isinstance(end, str) and len(end.strip()) == 10:  # a plain date is the last day itself
+        end = dt.date.fromisoformat(end.strip())
     if isinstance(end, (str, dt.datetime)):
         e = end if isinstance(end, dt.datetime) else dt.datetime.fromisoformat(str(end).replace("Z", "+00:00"))
         b = (e - dt.timedelta(seconds=1)).date() if (e.hour, e.minute, e.second) == (0, 0, 0) and e.date() > a else e.date()
