@@ -17,7 +17,12 @@ import shapely
 from frontlines.conflicts import ConflictRegistry, default_registry
 from frontlines.reports import maps
 from frontlines.reports.style import COLOURS
-from frontlines.reports.words import change_headline, change_phrases, layer_phrase, span_text
+from frontlines.reports.words import (
+    change_headline,
+    change_phrases,
+    layer_phrase,
+    span_text,
+)
 from frontlines.service import reporting as gather
 from tests.reports.conftest import count_near, figure_pixels, rgb
 
