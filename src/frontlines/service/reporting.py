@@ -130,20 +130,38 @@ def _basemap_in(bm: Any, extent: Extent) -> dict[str, Any]:
     return {"home": home, "neighbours": neighbours, "water": water, "rivers": rivers}
 
 
+def _inner_points(geom: Any) -> list[list[float]]:
+    """Label candidates well inside a country's largest piece: its pole of inaccessibility, then its
+    quarter points that fall inside (a map showing only part of a country can still name it)."""
+    from shapely.ops import polylabel
+
+    big = max(shapely.get_parts(geom), key=lambda g: g.area)
+    p = polylabel(big, tolerance=0.05)
+    out = [[round(p.x, 3), round(p.y, 3)]]
+    w, s, e, n = big.bounds
+    for fx, fy in ((0.25, 0.5), (0.75, 0.5), (0.5, 0.25), (0.5, 0.75), (0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
+        x, y = w + (e - w) * fx, s + (n - s) * fy
+        if big.contains(shapely.Point(x, y)):
+            out.append([round(x, 3), round(y, 3)])
+    return out
+
+
 def basemap_features(conflict: Conflict | str, *, at: dt.date | None = None) -> list[tuple[Any, dict[str, Any]]]:
     """The whole basemap of a conflict as ``(geometry, properties)`` pairs, water as it was on ``at``.
 
     Properties: ``layer`` (``country``, ``water``, ``river``), ``name``, and ``home``
-    (countries), ``kind`` (water), ``scalerank`` (rivers). For the web map.
+    (countries), ``kind`` and ``until`` (water: the last day a drained body is drawn, or
+    None), ``scalerank`` (rivers). Without ``at`` every body of water is given (a client
+    hides those past their ``until``). For the web map.
     """
     bm = default_registry().basemap(conflict)
     out: list[tuple[Any, dict[str, Any]]] = []
     for g, name, p in zip(bm.countries.geometries, bm.countries.names, bm.countries.properties):
         out.append((g, {"layer": "country", "name": name, "home": bm.home is not None and p.get("iso_a2") == bm.home,
-                        "label_x": p.get("label_x"), "label_y": p.get("label_y")}))
-    water = bm.water_on(at)
+                        "label_x": p.get("label_x"), "label_y": p.get("label_y"), "inner_points": _inner_points(g)}))
+    water = bm.water_on(at) if at is not None else bm.water
     for g, name, p in zip(water.geometries, water.names, water.properties):
-        out.append((g, {"layer": "water", "name": name, "kind": p.get("kind")}))
+        out.append((g, {"layer": "water", "name": name, "kind": p.get("kind"), "until": p.get("until")}))
     for g, name, p in zip(bm.rivers.geometries, bm.rivers.names, bm.rivers.properties):
         out.append((g, {"layer": "river", "name": name, "scalerank": p.get("scalerank")}))
     return out
