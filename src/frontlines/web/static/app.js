@@ -137,6 +137,14 @@
   const DateStamp = L.Control.extend({ options: { position: "topright" },
     onAdd: () => { const d = L.DomUtil.create("div", "date-stamp"); d.id = "map-date"; d.setAttribute("aria-live", "polite"); return d; } });
   new DateStamp().addTo(map);
+  // The map is one tab stop (arrow keys pan it): shapes drawn on it are not tab stops of their own.
+  new MutationObserver(records => {
+    for (const r of records) for (const n of r.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      if (n.matches("path, .leaflet-marker-icon")) n.setAttribute("tabindex", "-1");
+      for (const c of n.querySelectorAll ? n.querySelectorAll("path, .leaflet-marker-icon") : []) c.setAttribute("tabindex", "-1");
+    }
+  }).observe(map.getContainer(), { childList: true, subtree: true });
   map.createPane("regions").style.zIndex = 350;
   map.createPane("data").style.zIndex = 420;
   map.createPane("change").style.zIndex = 430;
@@ -321,9 +329,21 @@
       setNum("net-value", doc.net_km2, signed);
       $("rate-value").textContent = doc.net_km2_per_day === null ? "" : `${signed(doc.net_km2_per_day)} km²/day over ${doc.days.toFixed(1)} days`;
     }
+    if (change) zoomToChange(span);
     if (state.region) refreshRegionArea();
     drawCharts();
     if (changedReq) await changedReq;
+  }
+
+  // Compare mode frames the change once per new window (not when the URL brought its own view).
+  function zoomToChange(span) {
+    const key = span.join("/");
+    if (state.zoomedSpan === key) return;
+    const first = state.zoomedSpan === undefined;
+    state.zoomedSpan = key;
+    if (first && state.view) return;
+    const b = L.featureGroup(groups.change.getLayers()).getBounds();
+    if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 10 });
   }
 
   // ------------------------------------------------------------------ front lines
