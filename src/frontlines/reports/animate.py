@@ -105,7 +105,7 @@ def animate(
     gained_word, lost_word = change_phrases(layer, sides)
     canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi,
                        title=title or f"{layer_phrase(layer, sides)}: how the map changed",
-                       subtitle="", credit=attribution(source, boundaries=True))
+                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=4)
     canvas.basemap(furniture)
     canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))

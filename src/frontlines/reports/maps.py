@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,11 +155,21 @@ class MapCanvas:
     #: Inches reserved above (title) and below (legend, credit) the map.
     top_in: float = 0.95
     bottom_in: float = 0.75
+    #: Legend entries the strip below the map must hold (narrow figures stack them in more rows).
+    legend_entries: int = 8
 
     def __post_init__(self) -> None:
         self.fig = Figure(figsize=(self.width_in, self.height_in), dpi=self.dpi, facecolor="white")
         FigureCanvasAgg(self.fig)
         left = right = 0.15
+        title = textwrap.wrap(self.title, max(20, int(self.width_in * 8.2))) if self.title else []
+        subtitle = textwrap.wrap(self.subtitle, max(30, int(self.width_in * 12.5))) if self.subtitle else []
+        self.title, self.subtitle = "\n".join(title), "\n".join(subtitle)
+        self.top_in = max(self.top_in, 0.2 + 0.27 * len(title) + 0.19 * len(subtitle) + 0.12)
+        rows = math.ceil(self.legend_entries / self.legend_columns)
+        credit_lines = textwrap.wrap(self.credit, max(40, int(self.width_in * 16))) if self.credit else []
+        self.bottom_in = max(self.bottom_in, 0.3 + 0.2 * rows + 0.12 * max(0, len(credit_lines) - 1))
+        sub_y = 0.12 + 0.27 * len(title) + 0.1
         map_w = self.width_in - left - right
         map_h = self.height_in - self.top_in - self.bottom_in
         self.extent = self.extent.fitted(map_w / map_h)
@@ -178,10 +189,11 @@ class MapCanvas:
             self.fig.text(0.15 / self.width_in, 1 - 0.12 / self.height_in, self.title, ha="left", va="top",
                           fontsize=14, fontweight="bold", color=COLOURS["text"])
         if self.subtitle:
-            self.fig.text(0.15 / self.width_in, 1 - 0.52 / self.height_in, self.subtitle, ha="left", va="top",
+            self.fig.text(0.15 / self.width_in, 1 - sub_y / self.height_in, self.subtitle, ha="left", va="top",
                           fontsize=9.5, color=COLOURS["muted"])
         if self.credit:
-            self.fig.text(1 - 0.15 / self.width_in, 0.06 / self.height_in, self.credit, ha="right", va="bottom",
+            credit = "\n".join(credit_lines)
+            self.fig.text(1 - 0.15 / self.width_in, 0.06 / self.height_in, credit, ha="right", va="bottom",
                           fontsize=7.5, color=COLOURS["muted"])
 
     # ------------------------------------------------------------------ layers
@@ -314,7 +326,8 @@ class MapCanvas:
     def date_stamp(self, text: str) -> Any:
         """The map's date, large, in the upper right corner of the map."""
         box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.92}
-        stamp = self.ax.text(0.985, 0.975, text, transform=self.ax.transAxes, ha="right", va="top", fontsize=17,
+        stamp = self.ax.text(0.985, 0.975, text, transform=self.ax.transAxes, ha="right", va="top",
+                             fontsize=min(17.0, 8.0 + self.width_in * 1.0),
                              fontweight="bold", zorder=12, bbox=box, color=COLOURS["text"])
         self.fig.canvas.draw()
         self.label_boxes.append(stamp.get_window_extent(self.fig.canvas.get_renderer()).expanded(1.1, 1.3))
@@ -366,10 +379,16 @@ class MapCanvas:
         self.ax.text(x0 + dlon / 2, y0 + h * 1.5, f"{length / 2:g}", ha="center", va="bottom", fontsize=7.5, zorder=9)
         self.ax.text(x0 + dlon, y0 + h * 1.5, f"{num} km", ha="left", va="bottom", fontsize=7.5, zorder=9)
 
+    @property
+    def legend_columns(self) -> int:
+        """Legend columns that fit the figure's width (4 on a 10-inch figure, 1 or 2 on a phone's)."""
+        return max(1, min(4, int(self.width_in / 2.45)))
+
     def legend(self, handles: list[Any]) -> None:
         """The legend in the strip below the map (never over the data)."""
         self.fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in),
-                        ncols=min(len(handles), 4), frameon=False, fontsize=8.5, handlelength=1.8, columnspacing=1.4)
+                        ncols=min(len(handles), self.legend_columns), frameon=False, fontsize=8.5, handlelength=1.8,
+                        columnspacing=1.4)
 
     def label_places(self, places: Sequence[Settlement], *, limit: int = 12) -> list[Settlement]:
         """Label places in order, skipping any whose label would overlap one already drawn."""
@@ -524,7 +543,7 @@ def change_map(
         subtitle=(f"{span_text(change_doc['from'], change_doc['to'])} · {_lower_first(layer_phrase(layer, sides))}: "
                   f"net {fmt_signed(change_doc['net_km2'])} km² on the whole map · "
                   f"{source_label(change_doc['source'])} maps of {t0} and {t1}"),
-        credit=attribution(change_doc["source"], boundaries=True),
+        credit=attribution(change_doc["source"], boundaries=True), legend_entries=9,
     )
     _background(canvas, furniture, change_doc["to"])
     canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
@@ -602,7 +621,7 @@ def state_map(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
         title=title or _state_title(layers, areas, furniture.get("sides", {}), at),
         subtitle=f"{source_label(source)} map published {day_long(published_at or at)} · areas in km²",
-        credit=attribution(source, boundaries=True),
+        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 4,
     )
     _background(canvas, furniture, at)
     sides = furniture.get("sides", {})
