@@ -198,3 +198,42 @@ def test_kakhovka_on_the_map_date(at: str, drawn: bool) -> None:
         assert water > 0.6  # the Dnipro's line runs through it
     else:
         assert water < 0.05 and land > 0.6  # dry land (a river line or a label may cross it)
+
+
+# ------------------------------------------------------------------------------ real data
+@pytest.mark.realdata
+def test_region_change_map_gives_the_regions_own_figures(history_store) -> None:
+    from frontlines import service
+
+    m = service.change_map_inputs(history_store, start="2022-09-06", end="2022-09-13", region="Kharkiv")
+    fig = maps.change_map(m.change, held_before=m.held_before, furniture=dict(m.furniture), extent=m.extent,
+                          front_before=m.front_before, front_after=m.front_after,
+                          settlements=maps.as_settlements(m.places), context_places=list(m.context))
+    # the oblast's own loss, as `frontlines change --by oblast` measures it (region tables, not the map's clip)
+    row = next(r for r in service.change(history_store, start="2022-09-06", end="2022-09-13", by="oblast").as_dict()["regions"]
+               if r["name"] == "Kharkiv")
+    assert row["lost_km2"] > 5000
+    title, subtitle = fig.texts[0].get_text(), fig.texts[1].get_text()
+    assert title.startswith("Kharkiv: Ukraine retook ") and f"{round(row['lost_km2']):,} km²" in title, title
+    assert "6 – 13 September 2022" in subtitle and "in Kharkiv" in subtitle and "T00" not in subtitle
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert f"Retaken by Ukraine ({row['lost_km2']:,.1f} km² in Kharkiv)" in legend, legend
+    assert "Kharkiv (oblast)" in legend
+
+
+@pytest.mark.realdata
+def test_report_in_plain_words_with_phone_figures(history_store) -> None:
+    import re
+
+    from frontlines import service
+    from frontlines.reports.html import render_report
+
+    inputs = service.report_inputs(history_store, start="2022-09-06", end="2022-09-13", compare=False)
+    page = render_report(inputs)
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert "<h1>Ukraine retook " in text and "6 – 13 September 2022" in text
+    assert "Captured by Russia" in text and "Retaken by Ukraine" in text
+    assert "russia:control" not in text and "<code>" not in text
+    # every figure has a phone version, and wide tables scroll instead of overflowing
+    assert text.count('<source media="(max-width: 700px)"') >= 3
+    assert text.count('<div class="scroll"><table>') >= 2

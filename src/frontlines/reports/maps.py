@@ -31,7 +31,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from frontlines.core.extent import Extent, Settlement, auto_extent
-from frontlines.core.geodesy import WGS84
+from frontlines.core.geodesy import WGS84, area_km2
 from frontlines.errors import FrontlinesError
 from frontlines.reports.style import (
     COLOURS,
@@ -537,13 +537,21 @@ def change_map(
     sides = furniture.get("sides", {})
     t0, t1 = day_text(change_doc["from_snapshot"]["published_at"]), day_text(change_doc["to_snapshot"]["published_at"])
     gained_word, lost_word = change_phrases(layer, sides)
+    focus = furniture.get("focus")
+    g_km2, l_km2, scope = change_doc["gained_km2"], change_doc["lost_km2"], "on the whole map"
+    headline = change_headline(layer, sides, g_km2, l_km2)
+    if focus is not None:  # a region map: the region's own figures, and its name in the title
+        g_km2 = area_km2(shapely.intersection(gained, focus["geometry"]))
+        l_km2 = area_km2(shapely.intersection(lost, focus["geometry"]))
+        scope = f"in {focus['name']}"
+        headline = f"{focus['name']}: {change_headline(layer, sides, g_km2, l_km2)}"
     canvas = MapCanvas(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
-        title=title or change_headline(layer, sides, change_doc["gained_km2"], change_doc["lost_km2"]),
+        title=title or headline,
         subtitle=(f"{span_text(change_doc['from'], change_doc['to'])} · {_lower_first(layer_phrase(layer, sides))}: "
-                  f"net {fmt_signed(change_doc['net_km2'])} km² on the whole map · "
+                  f"net {fmt_signed(g_km2 - l_km2)} km² {scope} · "
                   f"{source_label(change_doc['source'])} maps of {t0} and {t1}"),
-        credit=attribution(change_doc["source"], boundaries=True), legend_entries=9,
+        credit=attribution(change_doc["source"], boundaries=True), legend_entries=10,
     )
     _background(canvas, furniture, change_doc["to"])
     canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
@@ -551,9 +559,14 @@ def change_map(
     canvas.polygon(lost, facecolor=COLOURS["lost"], alpha=1.0, zorder=2.5)
     handles: list[Any] = [
         _patch(COLOURS["held"], f"{layer_phrase(layer, sides)} on {t0}", edgecolor=COLOURS["held_edge"]),
-        _patch(COLOURS["gained"], f"{gained_word} ({fmt_km2(change_doc['gained_km2'])} km²)"),
-        _patch(COLOURS["lost"], f"{lost_word} ({fmt_km2(change_doc['lost_km2'])} km²)"),
+        _patch(COLOURS["gained"], f"{gained_word} ({fmt_km2(g_km2)} km² {scope})"),
+        _patch(COLOURS["lost"], f"{lost_word} ({fmt_km2(l_km2)} km² {scope})"),
     ]
+    if focus is not None:
+        canvas.lines(focus["geometry"], color="#6b6b6b", linewidth=2.2, linestyle=(0, (5, 1.5, 1, 1.5)), zorder=3.3,
+                     alpha=0.9)
+        handles.append(Line2D([], [], color="#6b6b6b", linewidth=2.0, linestyle=(0, (5, 1.5, 1, 1.5)),
+                              label=f"{focus['name']} ({focus['kind']})"))
     if front_before is not None and not shapely.is_empty(front_before):
         canvas.lines(front_before, color=COLOURS["front_before"], linewidth=1.5, linestyle=(0, (3, 1.5)), zorder=4.2)
         handles.append(_front_handle("--", COLOURS["front_before"], f"Front line, {t0}"))
@@ -619,7 +632,7 @@ def state_map(
         raise FrontlinesError(f"state map: no layer of {source} at {at}")
     canvas = MapCanvas(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
-        title=title or _state_title(layers, areas, furniture.get("sides", {}), at),
+        title=title or _state_title(layers, areas, furniture.get("sides", {}), at, furniture.get("focus")),
         subtitle=f"{source_label(source)} map published {day_long(published_at or at)} · areas in km²",
         credit=attribution(source, boundaries=True), legend_entries=len(layers) + 4,
     )
@@ -652,14 +665,21 @@ def state_map(
     return canvas.fig
 
 
-def _state_title(layers: dict[str, Any], areas: dict[str, float] | None, sides: dict[str, str], at: str) -> str:
-    """``Russia holds 108,950 km² on 1 June 2023`` (the largest control layer), else a plain title."""
+def _state_title(layers: dict[str, Any], areas: dict[str, float] | None, sides: dict[str, str], at: str,
+                 focus: dict[str, Any] | None = None) -> str:
+    """``Russia holds 108,950 km² on 1 June 2023`` (the largest control layer), else a plain title.
+
+    A region map names the region and gives the area held inside it (``Kharkiv: Russia holds 2,010 km² ...``).
+    """
     control = [k for k in layers if k.endswith(":control") and areas and k in areas]
     if control:
         key = max(control, key=lambda k: areas[k])  # type: ignore[index]
         side = layer_phrase(key, sides).removeprefix("Held by ")
+        if focus is not None:
+            held = area_km2(shapely.intersection(layers[key], focus["geometry"]))
+            return f"{focus['name']}: {side} holds {round(held):,} km² on {day_long(at)}"
         return f"{side} holds {round(areas[key]):,} km² on {day_long(at)}"  # type: ignore[index]
-    return f"Who holds what on {day_long(at)}"
+    return f"{focus['name']}: who holds what on {day_long(at)}" if focus else f"Who holds what on {day_long(at)}"
 
 
 def as_settlements(rows: Sequence[dict[str, Any]]) -> list[Settlement]:

@@ -102,6 +102,13 @@ def furniture(extent: Extent, conflict: Conflict | str) -> dict[str, Any]:
     return out
 
 
+def _focus(furn: dict[str, Any], region: Region | None) -> dict[str, Any]:
+    """Furniture with the region a map is about (``focus``: name, kind, geometry), for its own figures and title."""
+    if region is not None:
+        furn["focus"] = {"name": region.name, "kind": region.kind, "geometry": region.geometry}
+    return furn
+
+
 def _basemap_in(bm: Any, extent: Extent) -> dict[str, Any]:
     """The basemap features touching the view (slightly widened: views are fitted to figures later)."""
     from frontlines.sources.basemap import _until
@@ -312,7 +319,7 @@ def report_inputs(
     gained, lost = change.gained, change.lost
     extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
     inputs = ReportInputs(change=change, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
-                          extent=extent, furniture=furniture(extent, conflict), conflict=conflict, region=reg)
+                          extent=extent, furniture=_focus(furniture(extent, conflict), reg), conflict=conflict, region=reg)
     if reg is not None:
         g, l = area_km2(shapely.intersection(gained, reg.geometry)), area_km2(shapely.intersection(lost, reg.geometry))
         inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
@@ -413,7 +420,7 @@ def state_map_inputs(store: StoreReader, *, at: str, source: str | None = None, 
         Extent.of(default_registry().outline(conflict)).padded(0.04, 20.0)
     line = front_line(store, at=at, source=sel.source, layer=str(sel.layer)) if front else None
     return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), published_at=info.as_dict()["published_at"],
-                          layers=layers, areas=areas, extent=extent, furniture=furniture(extent, conflict),
+                          layers=layers, areas=areas, extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                           front=line["geometry"] if line else None, context=tuple(context_places(extent, conflict)))
 
 
@@ -429,7 +436,7 @@ def change_map_inputs(store: StoreReader, *, start: str, end: str, source: str |
     before = front_line(store, at=start, source=change.source, layer=change.layer) if front else None
     after = front_line(store, at=end, source=change.source, layer=change.layer) if front else None
     places = changed_places(change.gained, change.lost, conflict)
-    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=furniture(extent, conflict),
+    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                            front_before=before["geometry"] if before else None,
                            front_after=after["geometry"] if after else None, places=tuple(places),
                            context=tuple(context_places(extent, conflict, exclude={p["short_name"] for p in places})))
@@ -449,6 +456,6 @@ def animation_inputs(store: StoreReader, times: list[dt.datetime], *, start: str
         extent = view_extent(around=(change.gained, change.lost), fallback=held)
     else:
         extent = view_extent(bbox=bbox, region=reg)
-    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=furniture(extent, conflict),
+    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                            context=tuple(context_places(extent, conflict)),
                            frames=layer_states(store, times, source=sel.source, layer=str(sel.layer)))
