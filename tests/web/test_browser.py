@@ -275,3 +275,21 @@ def test_basemap_date_credits_and_plain_words(browser, server, width: int, heigh
     ctx.close()
     assert not errors, errors
     assert not outside, outside
+
+
+def test_region_panel_shows_the_regions_change_in_compare_mode(page, server) -> None:
+    from playwright.sync_api import expect
+
+    api_ = httpx.Client(base_url=server.url, timeout=120)
+    page.goto(server.url + "/?at=2025-03-01&cmp=1&from=2025-01-01&region=UA-14&places=0")
+    _ready(page)
+    expect(page.locator("#region-name")).to_have_text("Donetsk", timeout=60_000)
+    expect(page.locator("#region-change")).to_be_visible(timeout=60_000)
+    _ready(page)
+    doc = api_.get("/api/change", params={"from": "2025-01-01", "to": "2025-03-01", "by": "oblast"}).json()
+    row = next(r for r in doc["regions"] if r["id"] == "UA-14")
+    assert row["gained_km2"] > 100
+    expect(page.locator("#region-gained")).to_have_attribute("data-value", str(row["gained_km2"]), timeout=30_000)
+    assert _value(page, "#region-lost") == row["lost_km2"]
+    assert page.locator("#region-gained-label").text_content() == "Captured by Russia"
+    assert page.locator("#region-window").text_content() == "1 January – 1 March 2025"

@@ -481,6 +481,17 @@
     $("region-name").textContent = row.name;
     setNum("region-area", row.area_km2);
     $("region-share").textContent = row.share === null ? "" : `${(100 * row.share).toFixed(1)} % of ${num(row.land_area_km2)} km²`;
+    // In compare mode the panel also gives this region's change over the window.
+    $("region-change").hidden = !(state.compare && state.from);
+    if (state.compare && state.from) {
+      const span = state.from <= state.at ? [state.from, state.at] : [state.at, state.from];
+      const ch = await get("change", { from: span[0], to: span[1], source: state.source, layer: state.primary, by });
+      const r = (ch.regions || []).find(x => x.id === state.region);
+      const [gw, lw] = changePhrases(state.primary);
+      $("region-gained-label").textContent = gw; $("region-lost-label").textContent = lw;
+      setNum("region-gained", r ? r.gained_km2 : 0); setNum("region-lost", r ? r.lost_km2 : 0);
+      $("region-window").textContent = spanText(span[0], span[1]);
+    }
   }
   function drawRegionCharts(ms) {
     const rows = state.regionSeries.periods.map(p => [p, (p.regions || []).find(r => r.id === state.region)]);
