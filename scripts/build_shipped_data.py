@@ -468,16 +468,81 @@ def build_gazetteer(base: Path, raion_rows: list[dict[str, Any]]) -> None:
     print(f"gazetteer: {len(rows)} KATOTTH settlements; points: {dict(sorted(flags.items()))}")
 
 
+# --------------------------------------------------------------------------- basemap
+#: Natural Earth spellings -> the current official (national) romanisation.
+BASEMAP_NAMES = {
+    "Dnieper": "Dnipro", "Donets": "Siverskyi Donets", "Seversky Donets": "Siverskyi Donets",
+    "Oskol": "Oskil", "Southern Bug": "Southern Buh", "Pripyat": "Prypiat", "Prypyat": "Prypiat",
+    "Seym": "Seim", "Bug": "Western Buh", "Zakhidnyy Buh": "Western Buh",
+    "Kiev Reservoir": "Kyiv Reservoir", "Dniprodzershynsk Reservoir": "Kamianske Reservoir",
+    "Tiligul Liman": "Tylihul Estuary", "Molochnyy Liman": "Molochnyi Estuary",
+    "Liman near Odessa": "Kuialnyk Estuary", "Kiziltashskiy Liman": "Kyzyltashskyi Estuary",
+}
+#: Unnamed Natural Earth features named by a point inside (water) or their rivernum (rivers).
+BASEMAP_UNNAMED_WATER = {(30.3, 46.2): "Dniester Estuary", (31.5, 49.9): "Kaniv Reservoir",
+                         (37.6, 49.4): "Oskil Reservoir", (36.9, 50.05): "Pechenihy Reservoir"}
+BASEMAP_UNNAMED_RIVERS = {401915: "Inhulets", 407612: "Inhul"}
+#: Rivers kept from the Europe supplement (scalerank > 9): those a reader of this war needs.
+BASEMAP_MINOR_RIVERS = {"Oskil", "Siverskyi Donets", "Seim", "Ros", "Teteriv", "Styr", "Haryn", "Sozh",
+                        "Desna", "Prypiat", "Inhulets", "Inhul", "Western Buh", "Synyukha", "Sluch",
+                        "Vorskla", "Psel", "Sula", "Samara", "Vovcha", "Kalmius", "Mius", "Aidar", "Krasna"}
+#: Water bodies that are gone after a date: name -> last day they are drawn.
+BASEMAP_UNTIL = {"Kakhovka Reservoir": "2023-06-06"}
+BASEMAP_RIVER_TOLERANCE = 0.003  # degrees (~300 m): rivers are drawn at country scale
+
+
+def build_basemap(base: Path) -> None:
+    """Natural Earth countries, water and major rivers for the maps (``basemap_*.geojson.gz``).
+
+    Countries are kept as they are (German point of view: Crimea in Ukraine); water
+    and rivers get the current official names, the drained Kakhovka reservoir an
+    ``until`` date, and rivers are simplified (``BASEMAP_RIVER_TOLERANCE``).
+    """
+    src = base / "basemap"
+    rows, geoms = [], []
+    for props, geom in read_features(src / "countries.geojson.gz"):
+        rows.append({"name": props["name"], "iso_a2": props["iso_a2"], "label_x": props["label_x"],
+                     "label_y": props["label_y"]})
+        geoms.append(_round(geom))
+    write_geojson(OUT / "basemap_countries.geojson.gz", rows, np.array(geoms, dtype=object))
+    rows, geoms = [], []
+    for props, geom in read_features(src / "water.geojson.gz"):
+        name = props.get("name")
+        if not name:
+            name = next((n for (x, y), n in BASEMAP_UNNAMED_WATER.items()
+                         if shapely.distance(geom, shapely.Point(x, y)) < 0.08), None)
+        name = BASEMAP_NAMES.get(name, name)
+        row = {"name": name, "kind": props["kind"], "scalerank": props["scalerank"]}
+        if name in BASEMAP_UNTIL:
+            row["until"] = BASEMAP_UNTIL[name]
+        rows.append(row)
+        geoms.append(_round(geom))
+    write_geojson(OUT / "basemap_water.geojson.gz", rows, np.array(geoms, dtype=object))
+    rows, geoms = [], []
+    for props, geom in read_features(src / "rivers.geojson.gz"):
+        name = props.get("name") or BASEMAP_UNNAMED_RIVERS.get(props.get("rivernum"))
+        name = BASEMAP_NAMES.get(name, name)
+        rank = int(props["scalerank"])
+        if rank > 9 and name not in BASEMAP_MINOR_RIVERS:
+            continue
+        rows.append({"name": name, "scalerank": rank})
+        geoms.append(_round(shapely.simplify(geom, BASEMAP_RIVER_TOLERANCE)))
+    write_geojson(OUT / "basemap_rivers.geojson.gz", rows, np.array(geoms, dtype=object))
+    print(f"basemap: {len(rows)} rivers kept")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default = os.environ.get("FRONTLINES_DATA") or str(ROOT.parent / "shared" / "data")
     ap.add_argument("--data", type=Path, default=Path(default))
     ap.add_argument("--tolerance", type=float, default=0.002, help="raion/oblast simplification, degrees")
     ap.add_argument("--hromada-tolerance", type=float, default=0.0008, help="hromada simplification, degrees")
-    ap.add_argument("--only", choices=("all", "regions", "gazetteer"), default="all",
+    ap.add_argument("--only", choices=("all", "regions", "gazetteer", "basemap"), default="all",
                     help="rebuild only this part (the gazetteer reads the shipped raions)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.only in ("all", "basemap"):
+        build_basemap(args.data)
     if args.only in ("all", "regions"):
         build_regions(args.data, args.tolerance, args.hromada_tolerance)
     if args.only in ("all", "gazetteer"):

@@ -200,3 +200,96 @@ def test_front_lines_settlement_status_and_changed_places(page, server) -> None:
     assert items.nth(min(3, doc["count"] - 1)).get_attribute("class").endswith("active")
     _ready(page)
     _shot(page, "07-changed-place")
+
+
+# ------------------------------------------------------------------ basemap, phones, plain words, keyboard
+_LABEL_BOXES = """() => [...document.querySelectorAll('.map-label span')].map(e => {
+    const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def _water_share(png: bytes) -> float:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(float)
+    return float((np.linalg.norm(img - np.array([0xC6, 0xDB, 0xE8]), axis=-1) < 12).mean())
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_basemap_date_credits_and_plain_words(browser, server, width: int, height: int) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+    pg.goto(server.url + "/?at=2025-03-01")
+    _ready(pg)
+    phone = width < 700
+    box = pg.locator("#map").bounding_box()
+    assert box["width"] >= 0.6 * width if not phone else box["width"] == width
+    if phone:
+        assert box["height"] >= 0.6 * height, box  # the map gets most of a phone's height
+    # the date, large on the map; the credits of every source shown
+    expect(pg.locator("#map-date")).to_have_text("1 March 2025")
+    assert float(pg.locator("#map-date").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 16
+    credits = pg.locator(".leaflet-control-attribution").text_content()
+    assert "Natural Earth" in credits and "DeepStateMap" in credits and "OpenStreetMap" in credits
+    # the basemap: seas and neighbours named, cities labelled, no two labels overlapping
+    expect(pg.locator(".map-label.sea", has_text="Black Sea")).to_be_visible()
+    assert pg.locator(".map-label.country").count() >= 3
+    cities = [t for t, *_ in pg.evaluate(_LABEL_BOXES) if t in ("Kyiv", "Kharkiv", "Odesa", "Dnipro", "Lviv")]
+    assert len(cities) >= 3, cities
+    boxes = pg.evaluate(_LABEL_BOXES)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = a[1] < b[3] and a[3] > b[1] and a[2] < b[4] and a[4] > b[2]
+            assert not overlap, (a, b)
+    assert _water_share(pg.screenshot()) > 0.03  # the sea is tinted apart from land
+    # plain words: no layer ids or bare "gained / lost" on the page
+    text = pg.locator("body").inner_text()
+    for raw in (":control", ":contested", ":regained", "control →", "→ none"):
+        assert raw not in text, raw
+    assert "Held by Russia" in text
+    if phone:
+        _shot(pg, "08-phone")
+        assert pg.locator("#side").bounding_box()["height"] < 5  # the panel is a closed sheet
+        pg.locator("#sheet-toggle").click()
+        pg.wait_for_timeout(400)
+        assert pg.locator("#side").bounding_box()["height"] > 200
+        assert pg.locator("#map").bounding_box()["height"] > 0.25 * height
+        _shot(pg, "09-phone-sheet")
+    else:
+        _shot(pg, "10-desktop-basemap")
+        # the map is one tab stop: the claim box is a few Tab presses from the top of the page
+        pg.locator("body").focus()
+        presses = 0
+        while presses < 40 and pg.evaluate("() => document.activeElement && document.activeElement.id") != "claim-text":
+            pg.keyboard.press("Tab")
+            presses += 1
+        assert presses <= 20, f"{presses} Tab presses to the claim box"
+    ctx.close()
+    assert not errors, errors
+    assert not outside, outside
+
+
+def test_region_panel_shows_the_regions_change_in_compare_mode(page, server) -> None:
+    from playwright.sync_api import expect
+
+    api_ = httpx.Client(base_url=server.url, timeout=120)
+    page.goto(server.url + "/?at=2025-03-01&cmp=1&from=2025-01-01&region=UA-14&places=0")
+    _ready(page)
+    expect(page.locator("#region-name")).to_have_text("Donetsk", timeout=60_000)
+    expect(page.locator("#region-change")).to_be_visible(timeout=60_000)
+    _ready(page)
+    doc = api_.get("/api/change", params={"from": "2025-01-01", "to": "2025-03-01", "by": "oblast"}).json()
+    row = next(r for r in doc["regions"] if r["id"] == "UA-14")
+    assert row["gained_km2"] > 100
+    expect(page.locator("#region-gained")).to_have_attribute("data-value", str(row["gained_km2"]), timeout=30_000)
+    assert _value(page, "#region-lost") == row["lost_km2"]
+    assert page.locator("#region-gained-label").text_content() == "Captured by Russia"
+    assert page.locator("#region-window").text_content() == "1 January – 1 March 2025"

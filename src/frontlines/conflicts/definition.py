@@ -41,6 +41,9 @@ from frontlines.errors import FrontlinesError, RegionLevelError
 
 __all__ = ["Conflict", "ConflictDefinitionError", "Event", "RegionLevel", "Side", "read_definition"]
 
+#: Layers a ``[basemap]`` table may name.
+BASEMAP_LAYERS = ("countries", "water", "rivers")
+
 #: The file a definition folder holds.
 DEFINITION_FILE = "conflict.toml"
 
@@ -174,6 +177,11 @@ class Conflict:
         Folded foreign or old spellings -> the folded official name (``kiev`` -> ``kyiv``).
     default_source : str or None
         Source analytic commands use when none is given.
+    basemap : mapping of str to Path
+        Context drawn under every map, each optional: ``countries`` (polygons with
+        ``name``, ``iso_a2``), ``water`` (seas, lakes, reservoirs; ``name``, ``kind``,
+        optional ``until`` = the last day a body of water is drawn), ``rivers`` (lines with
+        ``name``, ``scalerank``); ``home`` names the ``iso_a2`` of the conflict's own country.
     time_zone : str or None
         Local time zone (IANA name).
     folder : Path
@@ -193,6 +201,8 @@ class Conflict:
     region_words: tuple[str, ...] = ()
     region_exonyms: Mapping[str, str] = field(default_factory=dict)
     default_source: str | None = None
+    basemap: Mapping[str, Path] = field(default_factory=dict)
+    basemap_home: str | None = None
     time_zone: str | None = None
     folder: Path = Path(".")
 
@@ -345,6 +355,8 @@ def read_definition(folder: str | Path) -> Conflict:
     )  # fmt: skip
     regions = doc.get("regions", {})
     gazetteer = doc.get("gazetteer")
+    basemap_doc = doc.get("basemap", {})
+    basemap = {k: file(v, f"{label} basemap.{k}") for k, v in basemap_doc.items() if k in BASEMAP_LAYERS}
     return Conflict(
         id=cid,
         name=str(doc.get("name", cid)),
@@ -359,6 +371,8 @@ def read_definition(folder: str | Path) -> Conflict:
         region_words=tuple(str(w).lower() for w in regions.get("type_words", [])),
         region_exonyms={str(k): str(v) for k, v in regions.get("exonyms", {}).items()},
         default_source=doc.get("default_source"),
+        basemap=basemap,
+        basemap_home=basemap_doc.get("home"),
         time_zone=doc.get("time_zone"),
         folder=folder.resolve(),
     )

@@ -173,6 +173,17 @@ class ConflictRegistry:
         return self._memo(("gazetteer", c.id), lambda: read_gazetteer(path))
 
 
+    def basemap(self, conflict: str | Conflict) -> Any:
+        """Countries, water and rivers under a conflict's maps (a :class:`~frontlines.sources.basemap.Basemap`, read once).
+
+        A conflict whose definition names no basemap files gets empty layers.
+        """
+        from frontlines.sources.basemap import read_basemap
+
+        c = self.get(conflict)
+        return self._memo(("basemap", c.id), lambda: read_basemap(c.basemap, home=c.basemap_home))
+
+
 def _env_paths(value: str) -> list[str]:
     return [p for p in value.split(os.pathsep) if p.strip()]
 

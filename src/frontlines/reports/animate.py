@@ -22,6 +22,7 @@ from frontlines.core.geodesy import area_km2
 from frontlines.errors import FrontlinesError, UsageError
 from frontlines.reports.maps import Extent, MapCanvas, Settlement, _patch, clip
 from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
+from frontlines.reports.words import change_phrases, layer_phrase
 
 __all__ = ["animate", "frame_times", "parse_step"]
 
@@ -52,6 +53,10 @@ def frame_times(start: dt.datetime, end: dt.datetime, step: dt.timedelta, *, max
     if out[-1] < end - dt.timedelta(seconds=1):
         out.append(end)
     return out
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _writer(out: Path, fps: float) -> Any:
@@ -95,12 +100,13 @@ def animate(
     out = Path(out)
     if out.suffix.lower() not in _FORMATS:
         raise FrontlinesError(f"{out}: unsupported animation type {out.suffix or '(none)'}; use .gif or .mp4")
-    from frontlines.reports.charts import layer_title
-
     out.parent.mkdir(parents=True, exist_ok=True)
+    sides = furniture.get("sides", {})
+    gained_word, lost_word = change_phrases(layer, sides)
     canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi,
-                       title=title or f"{layer_title(layer)} over time",
-                       subtitle="", credit=attribution(source, boundaries=True))
+                       title=title or f"{layer_phrase(layer, sides)}: how the map changed",
+                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=4)
+    canvas.basemap(furniture)
     canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
     view = canvas.extent
@@ -109,10 +115,9 @@ def animate(
     lost_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["lost"], alpha=1.0, zorder=2.5)
     canvas.scale_bar()
     canvas.fig.canvas.draw()
-    canvas.label_places(list(context_places), limit=12)
-    box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.92}
-    stamp = canvas.ax.text(0.985, 0.975, "", transform=canvas.ax.transAxes, ha="right", va="top", fontsize=17,
-                           fontweight="bold", zorder=12, bbox=box)
+    stamp = canvas.date_stamp("00 Mmm 0000")
+    canvas.label_basemap({**furniture, "water": [w for w in furniture.get("water", ()) if w[3] is None]})
+    canvas.label_places(list(context_places), limit=14)
     counter = canvas.fig.text(0.15 / size[0], 1 - 0.52 / size[1], "", ha="left", va="top", fontsize=10, color=COLOURS["text"])
     writer = _writer(out, fps)
     frames: list[np.ndarray] = []
@@ -126,9 +131,10 @@ def animate(
             if first_geom is None:
                 first_geom, first_time = geom, when
                 canvas.legend([
-                    _patch(COLOURS["held"], f"{layer}", edgecolor=COLOURS["held_edge"]),
-                    _patch(COLOURS["gained"], f"gained since {day_text(when)}"),
-                    _patch(COLOURS["lost"], f"lost since {day_text(when)}"),
+                    _patch(COLOURS["held"], layer_phrase(layer, sides), edgecolor=COLOURS["held_edge"]),
+                    _patch(COLOURS["gained"], f"{gained_word} since {day_text(when)}"),
+                    _patch(COLOURS["lost"], f"{lost_word} since {day_text(when)}"),
+                    _patch(COLOURS["water"], "Sea, lake, reservoir", edgecolor=COLOURS["water_edge"]),
                 ])
             gained = shapely.difference(geom, first_geom)
             lost = shapely.difference(first_geom, geom)
@@ -137,8 +143,9 @@ def animate(
             canvas.update_polygon(gained_p, gained)
             canvas.update_polygon(lost_p, lost)
             stamp.set_text(day_text(when))
-            counter.set_text(f"since {day_text(first_time)}, in this view: gained {fmt_km2(g_km2)} km² · "
-                             f"lost {fmt_km2(l_km2)} km² · net {g_km2 - l_km2:+,.1f} km²")
+            canvas.water_for_day(when)
+            counter.set_text(f"Since {day_text(first_time)}, in this view: {_lower(gained_word)} {fmt_km2(g_km2)} km² · "
+                             f"{_lower(lost_word)} {fmt_km2(l_km2)} km² · net {g_km2 - l_km2:+,.1f} km²")
             canvas.fig.canvas.draw()
             frame = np.asarray(canvas.fig.canvas.buffer_rgba())[:, :, :3].copy()
             if writer is not None:

@@ -8,7 +8,8 @@ Every function takes the dictionaries :mod:`frontlines.api` returns (``series`` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -27,6 +28,7 @@ from frontlines.reports.style import (
     parse_iso,
     source_label,
 )
+from frontlines.reports.words import change_phrases
 from frontlines.times import find_gaps
 
 __all__ = ["area_chart", "change_bars", "find_gaps", "layer_title", "period_text", "region_bars"]
@@ -116,7 +118,7 @@ def area_chart(
     if not docs:
         raise FrontlinesError("area chart: no series given")
     fig = new_figure(*size)
-    ax = fig.add_axes((0.1, 0.13, 0.865, 0.72))
+    ax = fig.add_axes((0.1 if size[0] >= 6 else 0.17, 0.13, 0.865 if size[0] >= 6 else 0.8, 0.72 if size[0] >= 6 else 0.6))
     colours = [COLOURS["gained"], COLOURS["second"], "#1b9e77", "#e7298a"]
     gap_drawn = False
     xmin = xmax = None
@@ -131,7 +133,8 @@ def area_chart(
             continue
         xmin = min(xs[0], xmin) if xmin else xs[0]
         xmax = max(xs[-1], xmax) if xmax else xs[-1]
-        label = f"{source_label(doc['source'])} · {doc['layer']}"
+        same_layer = all(d["layer"] == doc["layer"] for d in docs)
+        label = source_label(doc["source"]) if same_layer else f"{source_label(doc['source'])} · {layer_title(doc['layer'])}"
         ax.plot(xs, ys, color=colours[k % len(colours)], linewidth=1.8, label=label,
                 marker="o" if len(xs) <= 40 else None, markersize=3)
         times = (snapshot_times or {}).get(doc["source"])
@@ -155,9 +158,11 @@ def area_chart(
     ax.legend(loc="best", frameon=True, facecolor="white", edgecolor="none", framealpha=0.9, fontsize=9)
     first = docs[0]
     what = layer_title(first["layer"])
-    fig.suptitle(title or f"{what} over time", x=0.1, ha="left", y=0.965, fontsize=14, fontweight="bold")
-    fig.text(0.1, 0.885, f"{period_text(first['from'], first['to'])} · area at the end of each {first['freq']} · km² on the WGS84 ellipsoid",
-             fontsize=9.5, color=COLOURS["muted"])
+    fig.suptitle(title or f"{what} over time", x=0.1, ha="left", y=0.965, fontsize=14 if size[0] >= 6 else 11,
+                 fontweight="bold")
+    sub = f"{period_text(first['from'], first['to'])} · area at the end of each {first['freq']}"
+    fig.text(0.1, 0.885, "\n".join(textwrap.wrap(sub, max(30, int(size[0] * 12)))), fontsize=9.5, color=COLOURS["muted"],
+             va="top" if size[0] < 6 else "baseline")
     corner_credit(fig, attribution(*[d["source"] for d in docs]))
     return fig
 
@@ -168,8 +173,12 @@ def change_bars(
     gross: bool = False,
     title: str | None = None,
     size: tuple[float, float] = (10.0, 5.2),
+    sides: Mapping[str, str] | None = None,
 ) -> Figure:
     """Gained (up) and lost (down) area per period as bars, net as a line.
+
+    With ``sides`` (side id -> name, from the conflict definition) the legend names the
+    actor ("Captured by Russia", "Retaken by Ukraine").
 
     Parameters
     ----------
@@ -185,7 +194,7 @@ def change_bars(
     if not rows:
         raise FrontlinesError("change chart: no period in the series has data on both ends")
     fig = new_figure(*size)
-    ax = fig.add_axes((0.085, 0.13, 0.88, 0.72))
+    ax = fig.add_axes((0.085 if size[0] >= 6 else 0.17, 0.13, 0.88 if size[0] >= 6 else 0.8, 0.72 if size[0] >= 6 else 0.6))
     starts = [_naive(parse_iso(p["start"])) for p in rows]
     ends = [_naive(parse_iso(p["end"])) for p in rows]
     x0 = mdates.date2num(starts)
@@ -193,8 +202,9 @@ def change_bars(
     centres = x0 + (mdates.date2num(ends) - x0) / 2
     g = np.array([p[gk] for p in rows], dtype=float)
     lo = np.array([p[lk] for p in rows], dtype=float)
-    ax.bar(centres, g, width=widths, color=COLOURS["gained"], label="gained")
-    ax.bar(centres, -lo, width=widths, color=COLOURS["lost"], label="lost")
+    gained_word, lost_word = change_phrases(doc["layer"], sides) if sides else ("gained", "lost")
+    ax.bar(centres, g, width=widths, color=COLOURS["gained"], label=gained_word)
+    ax.bar(centres, -lo, width=widths, color=COLOURS["lost"], label=lost_word)
     net = g - lo
     ax.plot(centres, net, color=COLOURS["net"], marker="o", markersize=3 if len(rows) < 60 else 0,
             linewidth=1.2, label="net")
@@ -203,15 +213,19 @@ def change_bars(
     ax.xaxis_date()
     _date_axis(ax)
     ax.margins(x=0.01)
-    ax.legend(loc="upper left", frameon=False, fontsize=9, ncols=3)
+    ax.legend(loc="upper left" if size[0] >= 6 else "best", frameon=size[0] < 6, fontsize=9 if size[0] >= 6 else 8,
+              ncols=3 if size[0] >= 6 else 1, framealpha=0.9, edgecolor="none")
     what = layer_title(doc["layer"])
     kind = "all steps within each period (gross)" if gross else "end of period vs start"
-    fig.suptitle(title or f"{what}: ground gained and lost per {doc['freq']}", x=0.085, ha="left", y=0.965,
-                 fontsize=14, fontweight="bold")
+    head = title or f"{what}: ground gained and lost per {doc['freq']}"
+    fig.suptitle(head if size[0] >= 6 else "\n".join(textwrap.wrap(head, int(size[0] * 9))), x=0.085, ha="left", y=0.985,
+                 va="top",
+                 fontsize=14 if size[0] >= 6 else 11, fontweight="bold")
     total_g, total_l = float(np.nansum(g)), float(np.nansum(lo))
-    fig.text(0.085, 0.885,
-             f"{period_text(doc['from'], doc['to'])} · {kind} · total gained {fmt_km2(total_g)} km², "
-             f"lost {fmt_km2(total_l)} km²", fontsize=9.5, color=COLOURS["muted"])
+    sub = (f"{period_text(doc['from'], doc['to'])} · {kind} · total {gained_word[:1].lower() + gained_word[1:]} {fmt_km2(total_g)} km², "
+           f"{lost_word[:1].lower() + lost_word[1:]} {fmt_km2(total_l)} km²")
+    fig.text(0.085, 0.885, "\n".join(textwrap.wrap(sub, max(30, int(size[0] * 12)))), fontsize=9.5,
+             color=COLOURS["muted"], va="top" if size[0] < 6 else "baseline")
     corner_credit(fig, attribution(doc["source"]))
     return fig
 

@@ -31,6 +31,13 @@ from frontlines.reports.style import (
     fmt_signed,
     source_label,
 )
+from frontlines.reports.words import (
+    change_headline,
+    change_phrases,
+    day_long,
+    layer_phrase,
+    span_text,
+)
 from frontlines.results import ReportInputs
 
 __all__ = ["find_chromium", "render_report", "to_pdf", "write_report"]
@@ -53,19 +60,40 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 .note{font-size:13.5px;color:#444}.muted{color:#777}
 ul{padding-left:20px}li{margin:3px 0}
 footer{margin-top:36px;font-size:12px;color:#777;border-top:1px solid #e3e3e3;padding-top:8px}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+figure picture img{display:block}
+@media (max-width:700px){main{padding:12px 12px 28px}h1{font-size:20px}h2{font-size:17px}.card .v{font-size:19px}
+table{font-size:12.5px}th,td{padding:3px 5px}}
 @media print{body{background:#fff}main{padding:0}h2{break-after:avoid}figure,table{break-inside:avoid}}
 """
+
+
+#: Figure sizes (inches) of the versions drawn for phones (shown under 700 px: type stays legible).
+PHONE_MAP = (4.4, 7.0)
+PHONE_CHART = (4.4, 4.0)
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _img(fig: Any, alt: str, caption: str = "", dpi: int = 100) -> str:
+def _png(fig: Any, dpi: int = 100) -> str:
     data = base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")
     close(fig)
+    return f"data:image/png;base64,{data}"
+
+
+def _img(fig: Any, alt: str, caption: str = "", dpi: int = 100, *, phone: Any | None = None) -> str:
+    """A figure as an embedded PNG; ``phone`` is the same figure drawn for narrow screens (used under 700 px)."""
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
+    img = f'<img alt="{_e(alt)}" src="{_png(fig, dpi)}">'
+    if phone is not None:
+        img = f'<picture><source media="(max-width: 700px)" srcset="{_png(phone, 150)}">{img}</picture>'
+    return f"<figure>{img}{cap}</figure>"
 
 
 def _card(key: str, value: str, note: str = "", cls: str = "") -> str:
@@ -79,7 +107,7 @@ def _table(headers: list[str], rows: list[list[Any]], num: set[int]) -> str:
         "<tr>" + "".join(f'<td class="num">{_e(c)}</td>' if i in num else f"<td>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _lag(requested: str, published: str) -> str:
@@ -92,28 +120,31 @@ def _lag(requested: str, published: str) -> str:
 def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     """The report as one HTML string."""
     c = inputs.change.as_dict()
-    layer_name = charts.layer_title(c["layer"])
-    period = charts.period_text(c["from"], c["to"])
-    heading = title or f"{layer_name}: {period}"
-    if inputs.region is not None:
-        heading = title or f"{layer_name} in and around {inputs.region.name}: {period}"
+    sides = dict(inputs.furniture.get("sides", {}))
+    layer_name = layer_phrase(c["layer"], sides)
+    gained_word, lost_word = change_phrases(c["layer"], sides)
+    period = span_text(c["from"], c["to"])
+    heading = title or change_headline(c["layer"], sides, c["gained_km2"], c["lost_km2"])
+    if inputs.region is not None and inputs.region_change is not None and title is None:
+        r = inputs.region_change
+        heading = f"{inputs.region.name}: " + change_headline(c["layer"], sides, r["gained_km2"], r["lost_km2"])
     parts: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(heading)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(heading)}</h1>",
-        f'<p class="sub">{_e(source_label(c["source"]))} · layer <code>{_e(c["layer"])}</code> · '
-        f'snapshots published {_e(c["from_snapshot"]["published_at"])} → {_e(c["to_snapshot"]["published_at"])}</p>',
+        f'<p class="sub">{_e(period)} · {_e(layer_name)} · {_e(source_label(c["source"]))} maps of '
+        f'{_e(day_long(c["from_snapshot"]["published_at"]))} and {_e(day_long(c["to_snapshot"]["published_at"]))}</p>',
     ]
 
     # ---------------------------------------------------------------- headline
     cards = [
-        _card("gained", f"{fmt_km2(c['gained_km2'])} km²", "ground newly in the layer", "gained"),
-        _card("lost", f"{fmt_km2(c['lost_km2'])} km²", "ground no longer in the layer", "lost"),
+        _card(gained_word, f"{fmt_km2(c['gained_km2'])} km²", f"ground newly {_lower(layer_name)}", "gained"),
+        _card(lost_word, f"{fmt_km2(c['lost_km2'])} km²", f"ground no longer {_lower(layer_name)}", "lost"),
         _card("net", f"{fmt_signed(c['net_km2'])} km²",
               f"{fmt_signed(c['net_km2_per_day'])} km²/day over {c['days']:.1f} days" if c["net_km2_per_day"] is not None else ""),
-        _card("area held", f"{fmt_km2(c['area_to_km2'])} km²", f"was {fmt_km2(c['area_from_km2'])} km²"),
+        _card(layer_name, f"{fmt_km2(c['area_to_km2'])} km²", f"was {fmt_km2(c['area_from_km2'])} km²"),
     ]
     fb, fa = inputs.front_before, inputs.front_after
     if fb is not None and fa is not None:
@@ -129,33 +160,39 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     n_g = sum(1 for p in inputs.places if p["status"] == "gained")
     n_l = len(inputs.places) - n_g
     where = f" (within {inputs.region.name})" if inputs.region is not None else ""
-    cards.append(_card("places changed hands", f"{len(inputs.places):,}", f"{n_g:,} in gained, {n_l:,} in lost ground{where}"))
+    cards.append(_card("places changed hands", f"{len(inputs.places):,}",
+                       f"{n_g:,} {_lower(gained_word)}, {n_l:,} {_lower(lost_word)}{where}"))
     parts.append('<h2>Headline figures</h2><div class="cards">' + "".join(cards) + "</div>")
     if inputs.region_change is not None:
         r = inputs.region_change
-        parts.append(f'<p class="note">Within <b>{_e(r["name"])}</b> ({_e(r["kind"])}): gained '
-                     f'<b class="gained">{fmt_km2(r["gained_km2"])} km²</b>, lost <b class="lost">{fmt_km2(r["lost_km2"])} km²</b>, '
-                     f'net <b>{fmt_signed(r["net_km2"])} km²</b>.</p>')
+        parts.append(f'<p class="note">Within <b>{_e(r["name"])}</b> ({_e(r["kind"])}): {_e(_lower(gained_word))} '
+                     f'<b class="gained">{fmt_km2(r["gained_km2"])} km²</b>, {_e(_lower(lost_word))} '
+                     f'<b class="lost">{fmt_km2(r["lost_km2"])} km²</b>, net <b>{fmt_signed(r["net_km2"])} km²</b>.</p>')
 
     # ---------------------------------------------------------------- map
-    fig = maps.change_map(
-        inputs.change, held_before=inputs.held_before, furniture=inputs.furniture, extent=inputs.extent,
-        front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
-        settlements=as_settlements(inputs.places), context_places=inputs.context,
-    )
-    parts.append("<h2>Change map</h2>" + _img(fig, "map of ground gained and lost",
-                                               "Red: ground gained by the layer; blue: ground lost; shaded: the layer at the start. "
-                                               "Dashed and solid lines: the front line at the start and at the end."))
+    def change_map(size: tuple[float, float]) -> Any:
+        return maps.change_map(
+            inputs.change, held_before=inputs.held_before, furniture=inputs.furniture, extent=inputs.extent,
+            front_before=fb["geometry"] if fb else None, front_after=fa["geometry"] if fa else None,
+            settlements=as_settlements(inputs.places), context_places=inputs.context, size=size,
+        )
+
+    parts.append("<h2>Change map</h2>" + _img(
+        change_map((10.0, 8.0)), f"map: {_lower(gained_word)} and {_lower(lost_word)}, {period}",
+        f"Red: {_lower(gained_word)}; blue: {_lower(lost_word)}; shaded: {_lower(layer_name)} at the start. "
+        "Dashed and solid lines: the front line at the start and at the end.", phone=change_map(PHONE_MAP)))
 
     # ---------------------------------------------------------------- charts
     parts.append("<h2>Over time</h2>")
     try:
         parts.append(_img(charts.area_chart(inputs.area_series, snapshot_times=inputs.snapshot_times), "area over time",
-                          "Grey bands: no snapshot for more than twice the usual interval."))
+                          "Grey bands: no snapshot for more than twice the usual interval.",
+                          phone=charts.area_chart(inputs.area_series, snapshot_times=inputs.snapshot_times, size=PHONE_CHART)))
     except FrontlinesError as exc:
         parts.append(f'<p class="muted">No area chart: {_e(exc)}</p>')
     try:
-        parts.append(_img(charts.change_bars(inputs.series), "gained and lost per period"))
+        parts.append(_img(charts.change_bars(inputs.series, sides=sides), f"{_lower(gained_word)} and {_lower(lost_word)} per period",
+                          phone=charts.change_bars(inputs.series, size=PHONE_CHART, sides=sides)))
     except FrontlinesError as exc:
         parts.append(f'<p class="muted">No change chart: {_e(exc)}</p>')
 
@@ -166,9 +203,9 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     parts.append("<h2>By region</h2>")
     moved = [r for r in c.get("regions", []) if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
     if moved:
-        parts.append(_img(charts.region_bars(c), f"change by {level1}"))
+        parts.append(_img(charts.region_bars(c), f"change by {level1}", phone=charts.region_bars(c, width=PHONE_CHART[0], top=8)))
         moved.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
-        parts.append(_table([level1, "gained km²", "lost km²", "net km²"],
+        parts.append(_table([level1, f"{_lower(gained_word)} km²", f"{_lower(lost_word)} km²", "net km²"],
                             [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in moved],
                             {1, 2, 3}))
     else:
@@ -177,7 +214,8 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     if sub:
         sub.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
         parts.append(f"<h3>{_e(level2s)} of {_e(inputs.region.name if inputs.region else '')}</h3>")
-        parts.append(_table([lv[1].display() if len(lv) > 1 else "subregion", "gained km²", "lost km²", "net km²"],
+        parts.append(_table([lv[1].display() if len(lv) > 1 else "subregion", f"{_lower(gained_word)} km²",
+                             f"{_lower(lost_word)} km²", "net km²"],
                             [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in sub],
                             {1, 2, 3}))
 
@@ -186,10 +224,10 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     if inputs.places:
         limit = 60
         rows = [[p["name"], p["region"], f"{p['population']:,}" if p["population"] else "–",
-                 "gained" if p["status"] == "gained" else "lost"] for p in inputs.places[:limit]]
+                 _lower(gained_word) if p["status"] == "gained" else _lower(lost_word)] for p in inputs.places[:limit]]
         parts.append(f'<p class="note">{len(inputs.places):,} gazetteer places lie in ground that changed hands, '
                      f"most populous first{'; the first ' + str(limit) + ' are listed' if len(inputs.places) > limit else ''}.</p>")
-        parts.append(_table(["place", level1, "population", "ground"], rows, {2}))
+        parts.append(_table(["place", level1, "population", "what happened"], rows, {2}))
     else:
         parts.append('<p class="muted">No gazetteer place lies in the ground that changed hands.</p>')
 

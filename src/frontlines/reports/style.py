@@ -38,13 +38,19 @@ COLOURS: dict[str, str] = {
     "contested": "#bdbdbd",
     "claimed": "#fdd49e",
     "advance": "#fc8d59",
-    "regained": "#92c5de",
+    "regained": "#b2abd2",  # purple: never to be read as water
     "other": "#d9d9d9",
     "front_before": "#6a3d9a",
     "front_after": "#111111",
     "borders": "#8c8c8c",
     "land": "#fbfaf6",
-    "water": "#e8eaec",
+    "water": "#c6dbe8",  # seas, lakes, reservoirs
+    "water_edge": "#9fbdd0",
+    "river": "#7ea7c2",
+    "water_text": "#4d7896",
+    "neighbour": "#e4e2dd",  # neighbouring countries: greyed
+    "neighbour_edge": "#b9b6ae",
+    "neighbour_text": "#8d8a83",
     "text": "#222222",
     "muted": "#666666",
     "gap": "#e0e0e0",
@@ -62,6 +68,7 @@ _SOURCE_NAMES = {
 }
 
 BOUNDARIES_CREDIT = "Boundaries © OpenStreetMap contributors (ODbL)"
+BASEMAP_CREDIT = "Made with Natural Earth"
 
 
 def source_label(source: str) -> str:
@@ -78,7 +85,7 @@ def attribution(*sources: str, boundaries: bool = False) -> str:
             names.append(label)
     text = "Data: " + ", ".join(names) + " · frontlines" if names else "frontlines"
     if boundaries:
-        text += " · " + BOUNDARIES_CREDIT
+        text += " · " + BOUNDARIES_CREDIT + " · " + BASEMAP_CREDIT
     return text
 
 

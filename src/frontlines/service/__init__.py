@@ -44,6 +44,7 @@ from frontlines.service.regions import (
 from frontlines.service.reindex import reindex
 from frontlines.service.reporting import (
     animation_inputs,
+    basemap_features,
     change_map_inputs,
     parse_bbox,
     report_inputs,
@@ -84,6 +85,7 @@ __all__ = [
     "TimeLike",
     "animation_inputs",
     "area",
+    "basemap_features",
     "change",
     "change_map_inputs",
     "change_depth",

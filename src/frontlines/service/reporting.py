@@ -44,6 +44,7 @@ __all__ = [
     "changed_places",
     "context_places",
     "front_line",
+    "basemap_features",
     "furniture",
     "layer_states",
     "report_inputs",
@@ -72,7 +73,16 @@ def view_extent(*, bbox: str | None = None, region: Region | None = None, around
 
 
 def furniture(extent: Extent, conflict: Conflict | str) -> dict[str, Any]:
-    """Land outline, first-level borders and names; second-level borders when the view is under ~350 km."""
+    """Everything drawn under a map's data, for the view ``extent``.
+
+    Keys: ``outline`` (land), ``regions`` / ``region_names`` (first-level borders and
+    names), ``subregions`` (second-level borders when the view is under ~350 km), and
+    the basemap of the conflict definition: ``home`` (its own country's polygons),
+    ``neighbours`` (``[(geometry, name, (label_lon, label_lat))]``), ``water``
+    (``[(geometry, name, kind, until)]``, ``until`` the last day a drained body is drawn
+    or None), ``rivers`` (``[(geometry, name, scalerank)]``), and ``sides``
+    (side id -> display name) for legends in plain words.
+    """
     registry = default_registry()
     c = registry.get(conflict)
     ob = registry.region_layer(c, c.level_kinds[0])
@@ -82,11 +92,85 @@ def furniture(extent: Extent, conflict: Conflict | str) -> dict[str, Any]:
         "outline": registry.outline(c),
         "regions": [ob.geometries[i] for i in keep],
         "region_names": [ob.names[i] for i in keep],
+        "sides": {s.id: s.name() for s in c.sides},
     }
     if max(extent.size_km()) < 350 and len(c.levels) > 1:
         ra = registry.region_layer(c, c.level_kinds[1])
         rk = np.flatnonzero(shapely.intersects(ra.geometries, view))
         out["subregions"] = [ra.geometries[i] for i in rk]
+    out.update(_basemap_in(registry.basemap(c), extent))
+    return out
+
+
+def _focus(furn: dict[str, Any], region: Region | None) -> dict[str, Any]:
+    """Furniture with the region a map is about (``focus``: name, kind, geometry), for its own figures and title."""
+    if region is not None:
+        furn["focus"] = {"name": region.name, "kind": region.kind, "geometry": region.geometry}
+    return furn
+
+
+def _basemap_in(bm: Any, extent: Extent) -> dict[str, Any]:
+    """The basemap features touching the view (slightly widened: views are fitted to figures later)."""
+    from frontlines.sources.basemap import _until
+
+    w, s, e, n = extent.west, extent.south, extent.east, extent.north
+    dx, dy = (e - w) * 0.6, (n - s) * 0.6
+    wide = shapely.box(w - dx, s - dy, e + dx, n + dy)
+
+    def near(layer: Any) -> list[int]:
+        if not len(layer):
+            return []
+        return [int(i) for i in np.flatnonzero(shapely.intersects(layer.geometries, wide))]
+
+    home, neighbours = [], []
+    for i in near(bm.countries):
+        p = bm.countries.properties[i]
+        if bm.home is not None and p.get("iso_a2") == bm.home:
+            home.append(bm.countries.geometries[i])
+        else:
+            neighbours.append((bm.countries.geometries[i], bm.countries.names[i],
+                               (p.get("label_x"), p.get("label_y"))))
+    water = [(bm.water.geometries[i], bm.water.names[i], bm.water.properties[i].get("kind"),
+              _until(bm.water.properties[i], "basemap water")) for i in near(bm.water)]
+    rivers = [(bm.rivers.geometries[i], bm.rivers.names[i], int(bm.rivers.properties[i].get("scalerank") or 12))
+              for i in near(bm.rivers)]
+    return {"home": home, "neighbours": neighbours, "water": water, "rivers": rivers}
+
+
+def _inner_points(geom: Any) -> list[list[float]]:
+    """Label candidates well inside a country's largest piece: its pole of inaccessibility, then its
+    quarter points that fall inside (a map showing only part of a country can still name it)."""
+    from shapely.ops import polylabel
+
+    big = max(shapely.get_parts(geom), key=lambda g: g.area)
+    p = polylabel(big, tolerance=0.05)
+    out = [[round(p.x, 3), round(p.y, 3)]]
+    w, s, e, n = big.bounds
+    for fx, fy in ((0.25, 0.5), (0.75, 0.5), (0.5, 0.25), (0.5, 0.75), (0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)):
+        x, y = w + (e - w) * fx, s + (n - s) * fy
+        if big.contains(shapely.Point(x, y)):
+            out.append([round(x, 3), round(y, 3)])
+    return out
+
+
+def basemap_features(conflict: Conflict | str, *, at: dt.date | None = None) -> list[tuple[Any, dict[str, Any]]]:
+    """The whole basemap of a conflict as ``(geometry, properties)`` pairs, water as it was on ``at``.
+
+    Properties: ``layer`` (``country``, ``water``, ``river``), ``name``, and ``home``
+    (countries), ``kind`` and ``until`` (water: the last day a drained body is drawn, or
+    None), ``scalerank`` (rivers). Without ``at`` every body of water is given (a client
+    hides those past their ``until``). For the web map.
+    """
+    bm = default_registry().basemap(conflict)
+    out: list[tuple[Any, dict[str, Any]]] = []
+    for g, name, p in zip(bm.countries.geometries, bm.countries.names, bm.countries.properties):
+        out.append((g, {"layer": "country", "name": name, "home": bm.home is not None and p.get("iso_a2") == bm.home,
+                        "label_x": p.get("label_x"), "label_y": p.get("label_y"), "inner_points": _inner_points(g)}))
+    water = bm.water_on(at) if at is not None else bm.water
+    for g, name, p in zip(water.geometries, water.names, water.properties):
+        out.append((g, {"layer": "water", "name": name, "kind": p.get("kind"), "until": p.get("until")}))
+    for g, name, p in zip(bm.rivers.geometries, bm.rivers.names, bm.rivers.properties):
+        out.append((g, {"layer": "river", "name": name, "scalerank": p.get("scalerank")}))
     return out
 
 
@@ -235,7 +319,7 @@ def report_inputs(
     gained, lost = change.gained, change.lost
     extent = view_extent(bbox=bbox, region=reg, around=(gained, lost), fallback=held_before)
     inputs = ReportInputs(change=change, series=ser, area_series=[ser], snapshot_times=times, held_before=held_before,
-                          extent=extent, furniture=furniture(extent, conflict), conflict=conflict, region=reg)
+                          extent=extent, furniture=_focus(furniture(extent, conflict), reg), conflict=conflict, region=reg)
     if reg is not None:
         g, l = area_km2(shapely.intersection(gained, reg.geometry)), area_km2(shapely.intersection(lost, reg.geometry))
         inputs.region_change = {"name": reg.name, "kind": reg.kind, "gained_km2": round(g, 3),
@@ -331,10 +415,12 @@ def state_map_inputs(store: StoreReader, *, at: str, source: str | None = None, 
             areas[str(key)] = measure.area(store, at=at, source=sel.source, layer=str(key), tz=tz).area_km2
         except (LayerError, SnapshotNotFoundError):
             continue  # a layer this snapshot has but the timeline cannot serve at this date
-    extent = view_extent(bbox=bbox, region=reg, around=tuple(layers.values()) if bbox is None and reg is None else ())
+    # A country map frames the whole country (stray far-away features of a layer do not widen it).
+    extent = view_extent(bbox=bbox, region=reg) if bbox is not None or reg is not None else \
+        Extent.of(default_registry().outline(conflict)).padded(0.04, 20.0)
     line = front_line(store, at=at, source=sel.source, layer=str(sel.layer)) if front else None
     return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), published_at=info.as_dict()["published_at"],
-                          layers=layers, areas=areas, extent=extent, furniture=furniture(extent, conflict),
+                          layers=layers, areas=areas, extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                           front=line["geometry"] if line else None, context=tuple(context_places(extent, conflict)))
 
 
@@ -350,7 +436,7 @@ def change_map_inputs(store: StoreReader, *, start: str, end: str, source: str |
     before = front_line(store, at=start, source=change.source, layer=change.layer) if front else None
     after = front_line(store, at=end, source=change.source, layer=change.layer) if front else None
     places = changed_places(change.gained, change.lost, conflict)
-    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=furniture(extent, conflict),
+    return ChangeMapInputs(change=change, held_before=held, extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                            front_before=before["geometry"] if before else None,
                            front_after=after["geometry"] if after else None, places=tuple(places),
                            context=tuple(context_places(extent, conflict, exclude={p["short_name"] for p in places})))
@@ -370,6 +456,6 @@ def animation_inputs(store: StoreReader, times: list[dt.datetime], *, start: str
         extent = view_extent(around=(change.gained, change.lost), fallback=held)
     else:
         extent = view_extent(bbox=bbox, region=reg)
-    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=furniture(extent, conflict),
+    return AnimationInputs(source=sel.source, layer=str(sel.layer), extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                            context=tuple(context_places(extent, conflict)),
                            frames=layer_states(store, times, source=sel.source, layer=str(sel.layer)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from frontlines.web.routers import (
+    basemap,
     claims,
     geo,
     ingest,
@@ -18,5 +19,5 @@ from frontlines.web.routers import (
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
-    meta.router, measure.router, geo.router, where.router, regions.router, ingest.router, claims.router, pages.router,
+    meta.router, measure.router, geo.router, where.router, regions.router, basemap.router, ingest.router, claims.router, pages.router,
 )

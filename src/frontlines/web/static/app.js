@@ -7,7 +7,7 @@
   const LAYER_STYLE = {
     control: { color: "#b71c1c", fillColor: "#e53935", fillOpacity: 0.35, weight: 1 },
     contested: { color: "#ef6c00", fillColor: "#ffa726", fillOpacity: 0.3, weight: 1, dashArray: "3,3" },
-    regained: { color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.25, weight: 1 },
+    regained: { color: "#5e3c99", fillColor: "#b2abd2", fillOpacity: 0.45, weight: 1 },  // purple: never read as water
     other: { color: "#6a1b9a", fillColor: "#ab47bc", fillOpacity: 0.25, weight: 1 },
   };
   const GAINED = { color: "#7f0000", fillColor: "#d50000", fillOpacity: 0.75, weight: 1 };
@@ -16,6 +16,13 @@
   const FRONT_NOW = { color: "#111", weight: 2.6, opacity: 0.9 };
   const FRONT_FROM = { color: "#37474f", weight: 2, opacity: 0.9, dashArray: "6,5" };
   const PLACE_FILL = { control: "#c62828", contested: "#ffa726", none: "#fff" };
+  const BASE = { water: "#c6dbe8", waterEdge: "#9fbdd0", river: "#7ea7c2", land: "#fbfaf6", neighbour: "#e4e2dd",
+                 neighbourEdge: "#b9b6ae" };
+  const CREDITS = "Made with Natural Earth · boundaries © OpenStreetMap contributors (ODbL)";
+  const SOURCE_NAMES = { deepstate: "DeepStateMap", "deepstate-daily": "DeepStateMap", "deepstate-history": "DeepStateMap",
+                         isw: "ISW / Critical Threats", nzz: "NZZ / liveuamap" };
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December"];
   const CHANGED_SHOWN = 150;   // rows of the changed-places list
 
   const state = {
@@ -23,7 +30,36 @@
     at: null, from: null, compare: false, view: null,
     days: [],            // [{date: "YYYY-MM-DD", ms, area}] last snapshot of each day (primary layer)
     seriesMonth: null, regionRows: {}, features: {}, pending: 0, seq: 0,
+    sides: {},           // side id -> name, from the conflict definition (basemap document)
   };
+
+  // ------------------------------------------------------------------ plain words
+  const sideName = id => state.sides[id] || (id ? id.charAt(0).toUpperCase() + id.slice(1) : "");
+  function otherSide(id) { const o = Object.keys(state.sides).filter(k => k !== id); return o.length === 1 ? sideName(o[0]) : null; }
+  function layerPhrase(key) {
+    const [side, status] = key.split(":");
+    const n = sideName(side);
+    return { control: `Held by ${n}`, contested: "Contested (grey zone)", claimed: `Claimed by ${n}`,
+             advance: `Advance of ${n} (assessed)`, regained: `Retaken by ${n}`, other: `Other areas (${n})` }[status] || `${n}: ${status}`;
+  }
+  function changePhrases(key) {
+    const [side, status] = (key || "").split(":");
+    if (status === "control") {
+      const o = otherSide(side);
+      return [`Captured by ${sideName(side)}`, o ? `Retaken by ${o}` : `No longer held by ${sideName(side)}`];
+    }
+    const p = layerPhrase(key || "");
+    return [`Newly ${p.charAt(0).toLowerCase()}${p.slice(1)}`, `No longer ${p.charAt(0).toLowerCase()}${p.slice(1)}`];
+  }
+  const statusWord = st => st === "control" ? layerPhrase(state.primary || "x:control") : st === "contested" ? "contested" : "not held";
+  function longDate(d) { const [y, m, day] = d.split("-").map(Number); return `${day} ${MONTHS[m - 1]} ${y}`; }
+  function spanText(a, b) {
+    if (a === b) return longDate(a);
+    const [ya, ma, da] = a.split("-").map(Number), [yb, mb, db] = b.split("-").map(Number);
+    if (ya === yb && ma === mb) return `${da} – ${db} ${MONTHS[mb - 1]} ${yb}`;
+    if (ya === yb) return `${da} ${MONTHS[ma - 1]} – ${db} ${MONTHS[mb - 1]} ${yb}`;
+    return `${longDate(a)} – ${longDate(b)}`;
+  }
 
   // ------------------------------------------------------------------ helpers
   const num = v => (v === null || v === undefined) ? "–" :
@@ -90,8 +126,25 @@
 
   // ------------------------------------------------------------------ map
   if (typeof L === "undefined") { $("missing-assets").hidden = false; busy(0, "error: map library missing"); return; }
-  const map = L.map("map", { zoomControl: true, preferCanvas: false, attributionControl: true });
+  const map = L.map("map", { zoomControl: true, preferCanvas: false, attributionControl: true, keyboard: true,
+                          zoomSnap: 0.25, zoomDelta: 0.5 });
   map.attributionControl.setPrefix("frontlines · Leaflet");
+  map.attributionControl.addAttribution(CREDITS);
+  map.createPane("basemap").style.zIndex = 200;
+  map.createPane("water").style.zIndex = 380;    // lakes and rivers over the region fills, under the data
+  map.createPane("labels").style.zIndex = 470;
+  map.getPane("labels").style.pointerEvents = "none";
+  const DateStamp = L.Control.extend({ options: { position: "topright" },
+    onAdd: () => { const d = L.DomUtil.create("div", "date-stamp"); d.id = "map-date"; d.setAttribute("aria-live", "polite"); return d; } });
+  new DateStamp().addTo(map);
+  // The map is one tab stop (arrow keys pan it): shapes drawn on it are not tab stops of their own.
+  new MutationObserver(records => {
+    for (const r of records) for (const n of r.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      if (n.matches("path, .leaflet-marker-icon")) n.setAttribute("tabindex", "-1");
+      for (const c of n.querySelectorAll ? n.querySelectorAll("path, .leaflet-marker-icon") : []) c.setAttribute("tabindex", "-1");
+    }
+  }).observe(map.getContainer(), { childList: true, subtree: true });
   map.createPane("regions").style.zIndex = 350;
   map.createPane("data").style.zIndex = 420;
   map.createPane("change").style.zIndex = 430;
@@ -101,9 +154,111 @@
   const groups = { regions: L.layerGroup().addTo(map), data: L.layerGroup().addTo(map),
                    change: L.layerGroup().addTo(map), front: L.layerGroup().addTo(map),
                    places: L.layerGroup().addTo(map), changed: L.layerGroup().addTo(map),
-                   highlight: L.layerGroup().addTo(map) };
+                   highlight: L.layerGroup().addTo(map), basemap: L.layerGroup().addTo(map),
+                   water: L.layerGroup().addTo(map), labels: L.layerGroup().addTo(map) };
   const evidence = L.layerGroup().addTo(map);
   let regionLayer = null;
+
+  // ------------------------------------------------------------------ basemap (served by the app: offline)
+  let basemapDoc = null, datedWater = [];
+  async function drawBasemap() {
+    basemapDoc = await get("basemap.geojson", { source: state.source, tolerance: 0.5 });
+    state.sides = basemapDoc.sides || {};
+    groups.basemap.clearLayers(); groups.water.clearLayers(); datedWater = [];
+    const feats = basemapDoc.features;
+    L.geoJSON({ type: "FeatureCollection", features: feats.filter(f => f.properties.layer === "country") }, {
+      pane: "basemap", interactive: false,
+      style: f => f.properties.home ? { stroke: false, fillColor: BASE.land, fillOpacity: 1 }
+        : { color: BASE.neighbourEdge, weight: 0.8, fillColor: BASE.neighbour, fillOpacity: 1 },
+    }).addTo(groups.basemap);
+    for (const f of feats.filter(f => f.properties.layer === "water" && f.properties.kind !== "sea")) {
+      const lyr = L.geoJSON(f, { pane: "water", interactive: false,
+        style: { color: BASE.waterEdge, weight: 0.5, fillColor: BASE.water, fillOpacity: 1 } }).addTo(groups.water);
+      if (f.properties.until) datedWater.push([lyr, f.properties.until]);
+    }
+    L.geoJSON({ type: "FeatureCollection", features: feats.filter(f => f.properties.layer === "river") }, {
+      pane: "water", interactive: false,
+      style: f => ({ color: BASE.river, weight: f.properties.scalerank <= 4 ? 2 : f.properties.scalerank <= 7 ? 1.4 : 1, opacity: 0.9 }),
+    }).addTo(groups.water);
+    waterForDate();
+    drawLegend();
+    drawLabels();
+  }
+  function waterForDate() {  // a drained reservoir (Kakhovka after 6 June 2023) is not drawn on later dates
+    for (const [lyr, until] of datedWater) {
+      const show = !state.at || state.at <= until;
+      if (show && !groups.water.hasLayer(lyr)) groups.water.addLayer(lyr);
+      if (!show && groups.water.hasLayer(lyr)) groups.water.removeLayer(lyr);
+    }
+  }
+  // Labels: seas and neighbours, then the largest places, skipping any that would overlap one already placed.
+  let placeRows = [];
+  function drawLabels() {
+    groups.labels.clearLayers();
+    if (!basemapDoc) return;
+    const size = map.getSize(), taken = [];
+    const fits = (pt, w, h) => {
+      const box = [pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2];
+      if (box[0] < 2 || box[1] < 2 || box[2] > size.x - 2 || box[3] > size.y - 2) return false;
+      if (taken.some(b => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) return false;
+      taken.push(box); return true;
+    };
+    const add = (ll, text, cls, w, h, dx = 0) => {
+      const pt = map.latLngToContainerPoint(ll);
+      if (!fits(L.point(pt.x + dx, pt.y), w, h)) return false;
+      L.marker(ll, { pane: "labels", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: `map-label ${cls}`, html: `<span>${text}</span>`, iconSize: [w, h], iconAnchor: [w / 2 - dx, h / 2] }) })
+        .addTo(groups.labels);
+      return true;
+    };
+    const stamp = document.getElementById("map-date");
+    if (stamp) { const r = stamp.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+      taken.push([r.left - m.left - 4, r.top - m.top - 4, r.right - m.left + 4, r.bottom - m.top + 4]); }
+    for (const f of basemapDoc.features) {
+      const p = f.properties;
+      if (p.layer === "water" && p.kind === "sea" && p.name) {
+        const c = L.geoJSON(f).getBounds().getCenter();
+        const ll = p.name === "Black Sea" ? L.latLng(43.9, 33.5) : p.name === "Sea of Azov" ? L.latLng(46.1, 36.6) : c;
+        add(ll, p.name, "sea", p.name.length * 7.5 + 8, 16);
+      }
+      if (p.layer === "country" && !p.home && p.name) {
+        const pts = [[p.label_y, p.label_x], ...(p.inner_points || []).map(([x, y]) => [y, x])]
+          .filter(([y, x]) => x !== null && y !== null && map.getBounds().contains([y, x]));
+        for (const ll of pts) if (add(L.latLng(ll), p.name.toUpperCase(), "country", p.name.length * 9 + 10, 16)) break;
+      }
+    }
+    const z = map.getZoom();
+    const max = z < 6 ? 12 : z < 7 ? 25 : z < 9 ? 45 : 70;
+    let n = 0;
+    for (const r of placeRows) {
+      if (n >= max) break;
+      const big = r.population >= 500000;
+      const w = r.name.length * (big ? 8 : 6.6) + 6;
+      if (add(L.latLng(r.lat, r.lon), r.name, big ? "city big" : r.population >= 100000 ? "city mid" : "city", w, big ? 16 : 13, w / 2 + 5)) n++;
+    }
+  }
+  map.on("zoomend", drawLabels);
+  $("sheet-toggle").addEventListener("click", () => {
+    const open = document.querySelector("main").classList.toggle("sheet-open");
+    $("sheet-toggle").setAttribute("aria-expanded", String(open));
+    setTimeout(() => { map.invalidateSize(); drawLabels(); }, 250);
+  });
+  function drawLegend() {
+    const [gainedWord, lostWord] = changePhrases(state.primary);
+    const side = (state.primary || "").split(":")[0];
+    const items = [
+      ["dot control", layerPhrase(`${side}:control`)], ["dot contested", "Contested (grey zone)"], ["dot none", "Not held"],
+      ["line now", "Front line"],
+    ];
+    if (state.compare) items.push(["line from", "Front line at start"], ["sq gained", gainedWord], ["sq lost", lostWord]);
+    items.push(["sq water", "Sea, lake, reservoir"], ["line river", "River"], ["sq neighbour", "Neighbouring country"]);
+    const box = $("legend"); box.innerHTML = "";
+    for (const [cls, text] of items) {
+      const s = document.createElement("span"); const i = document.createElement("i"); i.className = cls;
+      s.append(i, text); box.appendChild(s);
+    }
+    $("gained-label").textContent = gainedWord; $("lost-label").textContent = lostWord;
+  }
 
   async function drawRegions() {
     groups.regions.clearLayers(); regionLayer = null;
@@ -111,8 +266,8 @@
     const gj = await get("regions.geojson", { by: state.by, tolerance: state.by === "oblast" ? 0.5 : 0.3 });
     regionLayer = L.geoJSON(gj, {
       pane: "regions",
-      style: f => ({ color: "#78909c", weight: state.by === "oblast" ? 1.2 : 0.6, fillColor: "#fff",
-                     fillOpacity: f.properties.id === state.region ? 0.0 : 0.55 }),
+      style: f => ({ color: "#8d8d8d", weight: state.by === "oblast" ? 1.1 : 0.5, fillColor: BASE.land,
+                     fillOpacity: f.properties.id === state.region ? 0.0 : 0.35 }),
       onEachFeature: (f, lyr) => {
         lyr.bindTooltip(f.properties.name, { sticky: true });
         lyr.on("click", () => selectRegion(f.properties.id));
@@ -123,7 +278,7 @@
   function highlightRegion() {
     if (!regionLayer) return;
     regionLayer.eachLayer(l => l.setStyle(l.feature.properties.id === state.region
-      ? { color: "#263238", weight: 3 } : { color: "#78909c", weight: state.by === "oblast" ? 1.2 : 0.6 }));
+      ? { color: "#263238", weight: 3 } : { color: "#8d8d8d", weight: state.by === "oblast" ? 1.1 : 0.5 }));
   }
 
   async function drawData() {
@@ -156,22 +311,39 @@
       L.geoJSON(gj, { pane: "data", style, interactive: false }).addTo(groups.data);
     }
     setNum("area-value", area.area_km2);
-    $("area-snapshot").textContent = `${area.layer} · snapshot ${area.snapshot.published_at.replace("T", " ").replace("Z", " UTC")}`;
+    $("area-snapshot").textContent = `${layerPhrase(area.layer)} · ${SOURCE_NAMES[state.source] || state.source} map of ${longDate(area.snapshot.published_at.slice(0, 10))}`;
+    $("map-date").textContent = state.compare && span ? spanText(span[0], span[1]) : longDate(at);
+    map.attributionControl.removeAttribution(state.credit || "");
+    state.credit = `Data: ${SOURCE_NAMES[state.source] || state.source}`;
+    map.attributionControl.addAttribution(state.credit);
+    waterForDate(); drawLegend();
     $("change-stats").hidden = !change;
     if (change) {
       const doc = change.change;
       for (const f of change.features) {
         if (f.geometry) L.geoJSON(f, { pane: "change", style: f.properties.kind === "gained" ? GAINED : LOST, interactive: false })
-          .bindTooltip(`${f.properties.kind}: ${num(f.properties.area_km2)} km²`).addTo(groups.change);
+          .bindTooltip(`${changePhrases(state.primary)[f.properties.kind === "gained" ? 0 : 1]}: ${num(f.properties.area_km2)} km²`).addTo(groups.change);
       }
       setNum("gained-value", doc.gained_km2);
       setNum("lost-value", doc.lost_km2);
       setNum("net-value", doc.net_km2, signed);
       $("rate-value").textContent = doc.net_km2_per_day === null ? "" : `${signed(doc.net_km2_per_day)} km²/day over ${doc.days.toFixed(1)} days`;
     }
+    if (change) zoomToChange(span);
     if (state.region) refreshRegionArea();
     drawCharts();
     if (changedReq) await changedReq;
+  }
+
+  // Compare mode frames the change once per new window (not when the URL brought its own view).
+  function zoomToChange(span) {
+    const key = span.join("/");
+    if (state.zoomedSpan === key) return;
+    const first = state.zoomedSpan === undefined;
+    state.zoomedSpan = key;
+    if (first && state.view) return;
+    const b = L.featureGroup(groups.change.getLayers()).getBounds();
+    if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 10 });
   }
 
   // ------------------------------------------------------------------ front lines
@@ -182,8 +354,8 @@
       L.geoJSON(gj, { pane: "front", style })
         .bindTooltip(`${label} ${p.at.slice(0, 10)}: ${num(p.length_km)} km`, { sticky: true }).addTo(groups.front);
     };
-    if (from) line(from, FRONT_FROM, "front line at start");
-    line(now, FRONT_NOW, "front line");
+    if (from) line(from, FRONT_FROM, "Front line at start");
+    line(now, FRONT_NOW, "Front line");
     setNum("frontline-value", now.frontline.length_km);
     $("frontline-from").hidden = $("legend-from").hidden = !from;
     if (from) setNum("frontline-from-value", from.frontline.length_km);
@@ -200,20 +372,21 @@
     clearChanged();
     $("changed-panel").hidden = false;
     setNum("changed-count", doc.count, v => Number(v).toLocaleString("en-US"));
-    $("changed-transitions").textContent = Object.entries(doc.transitions).map(([k, v]) => `${k.replace("->", " → ")}: ${v}`).join(" · ");
+    $("changed-transitions").textContent = Object.entries(doc.transitions)
+      .map(([k, v]) => { const [a, b] = k.split("->"); return `${statusWord(a)} → ${statusWord(b)}: ${v}`; }).join(" · ");
     const list = $("changed-list");
     doc.settlements.slice(0, CHANGED_SHOWN).forEach((r, i) => {
       const li = document.createElement("li");
       li.dataset.index = i; li.dataset.lon = r.lon; li.dataset.lat = r.lat;
       li.className = `to-${r.to_status}`;
-      li.textContent = `${r.display_name} · ${r.population.toLocaleString("en-US")} · ${r.from_status} → ${r.to_status}` +
+      li.textContent = `${r.display_name} · ${r.population.toLocaleString("en-US")} · ${statusWord(r.from_status)} → ${statusWord(r.to_status)}` +
         (r.date ? ` · ${r.date.slice(0, 10)}` : "");
       li.title = `${r.raion ? r.raion + " raion, " : ""}${r.oblast || ""}`;
       li.addEventListener("click", () => zoomToPlace(r, li));
       list.appendChild(li);
       L.circleMarker([r.lat, r.lon], { pane: "highlight", radius: 5, weight: 2, color: r.to_status === "control" ? "#7f0000" : "#0d47a1",
         fillColor: PLACE_FILL[r.to_status] || "#fff", fillOpacity: 1 })
-        .bindTooltip(`${r.display_name}: ${r.from_status} → ${r.to_status}`).on("click", () => zoomToPlace(r, li)).addTo(groups.changed);
+        .bindTooltip(`${r.display_name}: ${statusWord(r.from_status)} → ${statusWord(r.to_status)}`).on("click", () => zoomToPlace(r, li)).addTo(groups.changed);
     });
     const more = doc.count - Math.min(doc.count, CHANGED_SHOWN);
     $("changed-more").textContent = more > 0 ? `… and ${more.toLocaleString("en-US")} smaller places` : "";
@@ -240,7 +413,7 @@
     const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
     const bbox = [clamp(b.getWest(), -180, 179.9), clamp(b.getSouth(), -90, 89.9), clamp(b.getEast(), -179.9, 180), clamp(b.getNorth(), -89.9, 90)]
       .map(v => v.toFixed(4)).join(",");
-    const minPop = z < 7 ? 50000 : z < 8 ? 10000 : z < 10 ? 1000 : 0;
+    const minPop = z < 6 ? 150000 : z < 7 ? 50000 : z < 8 ? 10000 : z < 10 ? 1000 : 0;  // thin markers at national zoom
     const withStatus = state.at && state.primary && state.primary.endsWith(":control");
     const gj = await get("places.geojson", { bbox, min_population: minPop, limit: 400,
       ...(withStatus ? { at: state.at, source: state.source, layer: state.primary } : {}) });
@@ -252,8 +425,11 @@
         className: `place ${f.properties.status || "none"}` }),
       onEachFeature: (f, lyr) => lyr.bindTooltip(`${f.properties.name}${f.properties.name_uk ? " / " + f.properties.name_uk : ""}` +
         (f.properties.population ? ` · ${f.properties.population.toLocaleString("en-US")}` : "") +
-        (f.properties.status ? ` · ${f.properties.status === "none" ? "not held" : f.properties.status}` : ""), { direction: "top" }),
+        (f.properties.status ? ` · ${statusWord(f.properties.status)}` : ""), { direction: "top" }),
     }).addTo(groups.places);
+    placeRows = gj.features.map(f => ({ name: f.properties.name, population: f.properties.population || 0,
+      lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] })).sort((a, b) => b.population - a.population);
+    drawLabels();
   }
 
   // ------------------------------------------------------------------ charts
@@ -305,6 +481,17 @@
     $("region-name").textContent = row.name;
     setNum("region-area", row.area_km2);
     $("region-share").textContent = row.share === null ? "" : `${(100 * row.share).toFixed(1)} % of ${num(row.land_area_km2)} km²`;
+    // In compare mode the panel also gives this region's change over the window.
+    $("region-change").hidden = !(state.compare && state.from);
+    if (state.compare && state.from) {
+      const span = state.from <= state.at ? [state.from, state.at] : [state.at, state.from];
+      const ch = await get("change", { from: span[0], to: span[1], source: state.source, layer: state.primary, by });
+      const r = (ch.regions || []).find(x => x.id === state.region);
+      const [gw, lw] = changePhrases(state.primary);
+      $("region-gained-label").textContent = gw; $("region-lost-label").textContent = lw;
+      setNum("region-gained", r ? r.gained_km2 : 0); setNum("region-lost", r ? r.lost_km2 : 0);
+      $("region-window").textContent = spanText(span[0], span[1]);
+    }
   }
   function drawRegionCharts(ms) {
     const rows = state.regionSeries.periods.map(p => [p, (p.regions || []).find(r => r.id === state.region)]);
@@ -427,7 +614,7 @@
       const lab = document.createElement("label"); const cb = document.createElement("input");
       cb.type = "checkbox"; cb.value = l; cb.checked = state.layers.includes(l);
       cb.addEventListener("change", () => { state.layers = [...box.querySelectorAll("input:checked")].map(x => x.value); writeUrl(); drawData().catch(() => {}); });
-      lab.append(cb, ` ${l}`); box.appendChild(lab);
+      lab.append(cb, ` ${layerPhrase(l)}`); box.appendChild(lab);
     }
     const tl = await get("timeline", { source: state.source, layer: state.primary });
     const byDay = new Map();
@@ -444,6 +631,8 @@
       state.from = state.days[i].date; $("from-slider").value = i; $("from-input").value = state.from; $("from-label").textContent = state.from;
     }
     await setupClaimsOnce(health.features.check);
+    await drawBasemap().catch(() => {});
+    for (const lab of $("layers").querySelectorAll("label")) lab.lastChild.textContent = ` ${layerPhrase(lab.firstChild.value)}`;
     drawRegions().then(() => { if (state.region) { const r = state.region; state.region = null; selectRegion(r); } }).catch(() => {});
     loadSeries().catch(() => {});
     setDate(state.at || state.days[n].date);
