@@ -18,7 +18,13 @@ from typing import Any
 import orjson
 import shapely
 
-from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
+from frontlines.core.validate import (
+    MAX_POSITIONS,
+    Repairs,
+    check_geojson_geometry,
+    polygon_parts,
+    unreadable_geometry,
+)
 from frontlines.errors import SourceFormatError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
@@ -67,6 +73,8 @@ class PartCache:
     features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    #: Largest number of positions in one geometry.
+    max_positions: int = MAX_POSITIONS
 
     def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
         """Validated polygon parts of a GeoJSON geometry object."""
@@ -77,6 +85,7 @@ class PartCache:
             self.hits += 1
             return hit
         self.misses += 1
+        check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         try:
             geom = shapely.from_geojson(raw)
         except shapely.errors.GEOSException as exc:
