@@ -78,6 +78,7 @@ class PartCache:
 
     def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
         """Validated polygon parts of a GeoJSON geometry object."""
+        check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         raw = orjson.dumps(geometry)
         key = hashlib.blake2b(raw, digest_size=16).digest()
         hit = self.entries.get(key)
@@ -85,7 +86,6 @@ class PartCache:
             self.hits += 1
             return hit
         self.misses += 1
-        check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         try:
             geom = shapely.from_geojson(raw)
         except shapely.errors.GEOSException as exc:

@@ -206,7 +206,7 @@ def _unzip(data: bytes, *, name: str, limits: Limits) -> tuple[str, bytes]:
 
 def _check_geojson(data: bytes, *, name: str, limits: Limits) -> None:
     try:
-        doc = orjson.loads(data)
+        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))  # GDAL reads a UTF-8 BOM too
     except orjson.JSONDecodeError as exc:
         raise SourceFormatError(f"{name}: cannot read as a vector file (malformed JSON: {exc})", path=name) from exc
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and doc.get("features") == []:
@@ -279,7 +279,8 @@ def read_vector(
     pyogrio.set_gdal_config_options(GDAL_CONFIG)
     try:
         meta, _fids, geometry, field_data = pyogrio.raw.read(io.BytesIO(clean), layer=layer)
-    except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError, RuntimeError) as exc:
+    # IndexError: pyogrio's get_default_layer on a data source without any layer
+    except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError, RuntimeError, IndexError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceFormatError(f"{name}: cannot read as a vector file ({first})", path=name) from exc
     return meta, geometry, [str(f) for f in meta.get("fields", [])], list(field_data)
