@@ -124,12 +124,12 @@ DAILY_CASES = {
     "unclosed-ring": (
         "deepstatemap_data_20240501.geojson",
         json.dumps(fc(SQUARE, SQUARE[:-1])).encode(),
-        ["feature 1: a polygon ring is not closed"],
+        ["feature 1: geometry.coordinates[0] is not closed"],
     ),
     "coordinates-as-text": (
         "deepstatemap_data_20240501.geojson",
         _features({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": "30 48"}}),
-        ["feature 0: unreadable geometry"],
+        ["feature 0: geometry.coordinates is a str, not a list of rings"],
     ),
     "longitude-out-of-range": (
         "deepstatemap_data_20240501.geojson",
@@ -248,14 +248,16 @@ def test_nzz_feature_of_the_wrong_shape(feature, fragment, tmp_path, capsys, sto
 def test_unreadable_file_is_one_error_line(tmp_path, capsys, store, monkeypatch):
     f = tmp_path / "deepstatemap_data_20240501.geojson"
     f.write_bytes(good_bytes())
-    real = Path.read_bytes
+    import os
 
-    def denied(self: Path) -> bytes:
-        if self == f:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    real = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path, *args, **kwargs):  # root may read anything: simulate a file it may not open
+        if Path(path) == f:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     rc, _, err = cli(["ingest", "deepstate-daily", str(f), "--store", str(store)], capsys)
     assert_one_line_error(rc, err, str(f), "cannot read (Permission denied)")
 
@@ -398,9 +400,9 @@ def test_repairs_counted_across_files(tmp_path, capsys):
 
 
 def test_collapsed_ring_is_dropped_as_a_repair_and_strict_rejects_it(tmp_path, capsys):
-    """A closed ring of three positions has no area: counted as repaired, measured as 0."""
+    """A closed ring of three positions has no area: counted as repaired, measured as 0; alone, the map has no area."""
     f = tmp_path / "deepstatemap_data_20240501.geojson"
-    f.write_text(json.dumps(fc([[30, 48], [31, 48], [30, 48]])))
+    f.write_text(json.dumps(fc(SQUARE, [[32, 48], [33, 48], [32, 48]])))
     s = tmp_path / "s.db"
     rc, out, err = cli(["ingest", "deepstate-daily", str(f), "--store", str(s), "--json"], capsys)
     assert rc == 0, err
@@ -408,13 +410,17 @@ def test_collapsed_ring_is_dropped_as_a_repair_and_strict_rejects_it(tmp_path, c
     with SQLiteStore(s) as st:
         info = st.snapshots()[0]
         (_, _, area), = st.layer_timeline("deepstate-daily", info.primary)
-    assert area == 0
+    assert area == pytest.approx(area_km2(Polygon(SQUARE)), rel=1e-9)
     assert "Too few points" in info.notes["repair_details"][0]
     before = dump(s)
     f2 = tmp_path / "deepstatemap_data_20240502.geojson"
     f2.write_bytes(f.read_bytes())
     rc, _, err = cli(["ingest", "deepstate-daily", str(f2), "--store", str(s), "--strict"], capsys)
     assert_one_line_error(rc, err, str(f2), "invalid geometries (--strict)", "Too few points")
+    f3 = tmp_path / "deepstatemap_data_20240503.geojson"
+    f3.write_text(json.dumps(fc([[32, 48], [33, 48], [32, 48]])))
+    rc, _, err = cli(["ingest", "deepstate-daily", str(f3), "--store", str(s)], capsys)
+    assert_one_line_error(rc, err, str(f3), "the map holds no area")
     assert dump(s) == before
 
 
@@ -461,5 +467,5 @@ def test_files_adapter_on_a_table_without_geometry(tmp_path, capsys, store):
     rc, _, err = cli(["ingest", "files", str(other), "--layer", "russia:control", "--date", "2024-05-01",
                       "--store", str(store)], capsys)
     assert_one_line_error(rc, err, str(other))
-    assert f"{other}: the first layer has no geometry" in err
+    assert f"{other}: cannot read as a vector file: not GeoJSON, GeoPackage" in err  # SQLite but not a GeoPackage
     assert dump(store) == before

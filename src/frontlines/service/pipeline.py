@@ -19,6 +19,7 @@ If anything fails, the transaction rolls back and the store is as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -44,8 +45,8 @@ from frontlines.service.derive import (
     extend_region_tables,
 )
 from frontlines.sources._geojson import PartCache
-from frontlines.sources._payloads import Payload, iter_payloads
-from frontlines.sources.base import IngestOptions, parse_date_text
+from frontlines.sources._payloads import Payload, iter_payloads, read_regular
+from frontlines.sources.base import IngestOptions, parse_date_text, require_area
 from frontlines.sources.files import check_zip
 from frontlines.sources.registry import ADAPTERS, get_adapter
 from frontlines.store import StoreWriter
@@ -60,6 +61,8 @@ Progress = Callable[[int, str], None]
 
 #: Payloads parsed together by one worker (steps inside a batch are computed there).
 BATCH = 24
+#: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight).
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -128,13 +131,14 @@ class _Parser:
         self.derive = derive
         self.adapter = get_adapter(adapter_name)
         self.options = options
-        self.cache = PartCache()
+        self.cache = PartCache(max_positions=options.limits.positions)
         self._rows: dict[int, tuple[str, bytes, float]] = {}
         self._geoms: dict[str, Any] = {}
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
         snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
+        require_area(snap, name=payload.name, allow_empty=self.options.allow_empty)
         if self.options.strict and snap.notes.get("repaired"):
             raise SourceError(
                 f"{payload.name}: {snap.notes['repaired']} invalid geometries (--strict): "
@@ -204,13 +208,16 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     return _WORKER.parse_batch(batch)
 
 
-def _batches(payloads: Iterable[Payload], size: int) -> Iterator[list[Payload]]:
+def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Payload]]:
     batch: list[Payload] = []
+    held = 0
     for p in payloads:
         batch.append(p)
-        if len(batch) >= size:
+        held += len(p.data)
+        if len(batch) >= size or held >= max_bytes:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
 
@@ -283,13 +290,15 @@ def ingest(
     IngestReport
     """
     adapter = get_adapter(adapter_name)
-    if options is not None:
-        default_registry().get(options.conflict)  # an unknown conflict is an error, with close names
+    options = options or IngestOptions(now=dt.datetime.now(dt.timezone.utc))
+    default_registry().get(options.conflict)  # an unknown conflict is an error, with close names
     paths = [Path(p) for p in paths]
     for path in paths:
         if path.suffix.lower() in (".zip", ".kmz") and path.is_file():
-            check_zip(path.read_bytes(), name=str(path))  # traversal, member count, bomb-like ratio
-    payloads = iter_payloads(paths, adapter.patterns)
+            # traversal, member count, sizes (declared and real)
+            check_zip(read_regular(path, limit=options.limits.payload_bytes, gunzip=False), name=str(path),
+                      limits=options.limits)
+    payloads = iter_payloads(paths, adapter.patterns, limits=options.limits)
     return ingest_payloads(
         store,
         adapter_name,
@@ -318,6 +327,8 @@ def ingest_payloads(
         raise SourceError(f"derive must be 'all' or 'primary', not {derive!r}")
     adapter = get_adapter(adapter_name)
     options = options or IngestOptions(now=dt.datetime.now(dt.timezone.utc))
+    if options.not_before is None:  # Unix times in file names before the conflict's start are refused
+        options = dataclasses.replace(options, not_before=default_registry().get(options.conflict).start)
     report = _IngestTally(adapter=adapter.name)
     bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
     new_parts: dict[str, bytes] = {}

@@ -18,7 +18,13 @@ from typing import Any
 import orjson
 import shapely
 
-from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
+from frontlines.core.validate import (
+    MAX_POSITIONS,
+    Repairs,
+    check_geojson_geometry,
+    polygon_parts,
+    unreadable_geometry,
+)
 from frontlines.errors import SourceFormatError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
@@ -67,9 +73,12 @@ class PartCache:
     features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    #: Largest number of positions in one geometry.
+    max_positions: int = MAX_POSITIONS
 
     def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
         """Validated polygon parts of a GeoJSON geometry object."""
+        check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         raw = orjson.dumps(geometry)
         key = hashlib.blake2b(raw, digest_size=16).digest()
         hit = self.entries.get(key)

@@ -1,7 +1,13 @@
-"""Finding payloads on disk: plain files, gzip files, folders and tar archives.
+"""Finding payloads on disk: plain files, gzip files, folders and tar archives, within limits.
 
 A payload is one file's bytes (after gzip decompression) plus a name that
 identifies it (its path, or ``archive.tar.xz!member``).
+
+Only regular files are read (not devices such as ``/dev/zero``, FIFOs or sockets).
+Every read is bounded by :class:`Limits`, checked while reading, never after: a file
+or archive member larger than ``payload_bytes`` is refused before it is read (or
+as soon as its decompressed stream passes the limit), and an archive whose members
+add up to more than ``total_bytes`` stops there.
 """
 
 from __future__ import annotations
@@ -9,21 +15,78 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import io
+import os
 import re
+import stat
 import tarfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import orjson
 
-from frontlines.errors import InputTooLargeError, SourceFormatError
+from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
-__all__ = ["Payload", "decompress", "iter_payloads", "load_json"]
+__all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "open_regular", "read_regular"]
 
-#: Largest single payload accepted (after decompression).
-MAX_PAYLOAD_BYTES = 512 * 1024 * 1024
+_MIB = 1024 * 1024
+#: Largest single payload accepted (after decompression), by default.
+MAX_PAYLOAD_BYTES = 32 * _MIB
+#: Largest sum of the members of one archive (read or skipped), by default.
+MAX_TOTAL_BYTES = 4096 * _MIB
+#: Most members in one zip / KMZ archive, by default.
+MAX_ZIP_MEMBERS = 1000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits on what is read (see the README, "Limits").
+
+    Parameters
+    ----------
+    payload_bytes : int
+        Largest file or archive member, after decompression.
+    total_bytes : int
+        Largest sum of the members of one archive (tar or zip), after decompression.
+    zip_members : int
+        Most members in one zip or KMZ archive.
+    positions : int
+        Most positions (vertices) in one geometry.
+    """
+
+    payload_bytes: int = MAX_PAYLOAD_BYTES
+    total_bytes: int = MAX_TOTAL_BYTES
+    zip_members: int = MAX_ZIP_MEMBERS
+    positions: int = 5_000_000
+
+    #: Environment variable -> (field, unit in bytes or 1).
+    ENV = {
+        "FRONTLINES_MAX_PAYLOAD_MB": ("payload_bytes", _MIB),
+        "FRONTLINES_MAX_ARCHIVE_MB": ("total_bytes", _MIB),
+        "FRONTLINES_MAX_ZIP_MEMBERS": ("zip_members", 1),
+        "FRONTLINES_MAX_POSITIONS": ("positions", 1),
+    }
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+        """Defaults, raised or lowered by ``FRONTLINES_MAX_PAYLOAD_MB``, ``FRONTLINES_MAX_ARCHIVE_MB``,
+        ``FRONTLINES_MAX_ZIP_MEMBERS`` and ``FRONTLINES_MAX_POSITIONS``.
+
+        >>> Limits.from_env({"FRONTLINES_MAX_PAYLOAD_MB": "100"}).payload_bytes
+        104857600
+        """
+        env = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for var, (name, unit) in cls.ENV.items():
+            text = env.get(var)
+            if text is None or not text.strip():
+                continue
+            if not text.strip().isdigit() or int(text) <= 0:
+                raise UsageError(f"${var} must be a positive whole number, not {text!r}", field=var, value=text)
+            values[name] = int(text) * unit
+        return cls(**values)
 
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2")
 
@@ -41,19 +104,72 @@ class Payload:
         return re.split(r"[/!\\]", self.name)[-1]
 
 
-def decompress(data: bytes, *, name: str) -> bytes:
-    """Undo gzip compression when ``data`` starts with the gzip magic bytes."""
-    if data[:2] != b"\x1f\x8b":
-        return data
+def _too_large(name: str, limit: int, what: str = "size") -> InputTooLargeError:
+    return InputTooLargeError(
+        f"{name}: {what} exceeds the limit of {limit:,} bytes (raise it with $FRONTLINES_MAX_PAYLOAD_MB)", path=name
+    )
+
+
+def _gunzip(stream: IO[bytes], *, name: str, limit: int) -> bytes:
     try:
-        # Read at most one byte past the limit: a gzip bomb must not be expanded in memory.
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            out = gz.read(MAX_PAYLOAD_BYTES + 1)
+        # Read at most one byte past the limit: a gzip bomb is never expanded in memory.
+        with gzip.GzipFile(fileobj=stream) as gz:
+            out = gz.read(limit + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise SourceFormatError(f"{name}: corrupt or truncated gzip data ({exc})", path=name) from exc
-    if len(out) > MAX_PAYLOAD_BYTES:
-        raise InputTooLargeError(f"{name}: decompressed size exceeds the limit of {MAX_PAYLOAD_BYTES:,} bytes", path=name)
+    if len(out) > limit:
+        raise _too_large(name, limit, "decompressed size")
     return out
+
+
+def decompress(data: bytes, *, name: str, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
+    """Undo gzip compression when ``data`` starts with the gzip magic bytes (at most ``limit`` bytes out)."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    return _gunzip(io.BytesIO(data), name=name, limit=limit)
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading if it is a regular file (never blocks on a FIFO, never reads a device).
+
+    Raises
+    ------
+    SourceFormatError
+        Missing, unreadable, or not a regular file (a folder, device, FIFO or socket).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special"
+        raise SourceFormatError(f"{path}: not a regular file ({kind}); only regular files are read", path=str(path))
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_regular(path: Path, *, limit: int = MAX_PAYLOAD_BYTES, gunzip: bool = True) -> bytes:
+    """The bytes of a regular file (gzip undone when ``gunzip``), refusing more than ``limit`` bytes.
+
+    The size is checked before reading and again while reading (a file may grow).
+    """
+    with open_regular(path) as f:
+        try:
+            head = f.read(2)
+            f.seek(0)
+            if gunzip and head == b"\x1f\x8b":
+                return _gunzip(f, name=str(path), limit=limit)
+            if os.fstat(f.fileno()).st_size > limit:
+                raise _too_large(str(path), limit)
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise SourceFormatError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
+    if len(data) > limit:
+        raise _too_large(str(path), limit)
+    return data
 
 
 def load_json(data: bytes, *, name: str) -> object:
@@ -67,13 +183,6 @@ def load_json(data: bytes, *, name: str) -> object:
         raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}", path=name) from exc
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SourceFormatError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
-
-
 def _is_tar(path: Path) -> bool:
     return path.name.lower().endswith(_TAR_SUFFIXES)
 
@@ -83,7 +192,7 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(base, p) for p in patterns)
 
 
-def iter_payloads(paths: list[Path], patterns: tuple[str, ...]) -> Iterator[Payload]:
+def iter_payloads(paths: list[Path], patterns: tuple[str, ...], *, limits: Limits | None = None) -> Iterator[Payload]:
     """Yield payloads from files, folders (recursively) and tar archives.
 
     Parameters
@@ -94,12 +203,17 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...]) -> Iterator[Payl
         Glob patterns a file name must match inside folders and archives
         (``.gz`` variants are accepted automatically). Files named explicitly
         are always read.
+    limits : Limits, optional
+        Size limits (default :meth:`Limits.from_env`).
 
     Raises
     ------
     SourceFormatError
-        A path does not exist, an archive is corrupt, a gzip member is broken.
+        A path does not exist or is not a regular file, an archive is corrupt, a gzip member is broken.
+    InputTooLargeError
+        A file, member or archive over the limits.
     """
+    limits = limits or Limits.from_env()
     pats = tuple(patterns) + tuple(p + ".gz" for p in patterns)
     for path in paths:
         path = Path(path)
@@ -110,28 +224,36 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...]) -> Iterator[Payl
             if not found:
                 raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
             for p in found:
-                yield Payload(str(p), decompress(_read(p), name=str(p)))
+                yield Payload(str(p), read_regular(p, limit=limits.payload_bytes))
         elif _is_tar(path):
-            yield from _iter_tar(path, pats)
+            yield from _iter_tar(path, pats, limits)
         else:
-            yield Payload(str(path), decompress(_read(path), name=str(path)))
+            yield Payload(str(path), read_regular(path, limit=limits.payload_bytes))
 
 
-def _iter_tar(path: Path, pats: tuple[str, ...]) -> Iterator[Payload]:
+def _iter_tar(path: Path, pats: tuple[str, ...], limits: Limits) -> Iterator[Payload]:
     # Stream members in archive order: seeking backwards in a compressed tar re-reads it.
     found = 0
+    total = 0
     try:
-        with tarfile.open(path, mode="r|*") as tar:
+        with open_regular(path) as raw, tarfile.open(fileobj=raw, mode="r|*") as tar:
             for m in tar:
+                total += max(m.size, 0)
+                if total > limits.total_bytes:
+                    raise InputTooLargeError(
+                        f"{path}: members add up to more than the limit of {limits.total_bytes:,} bytes "
+                        "(raise it with $FRONTLINES_MAX_ARCHIVE_MB)", path=str(path))
                 if not (m.isfile() and _matches(m.name, pats)):
                     continue
-                if m.size > MAX_PAYLOAD_BYTES:
-                    raise InputTooLargeError(f"{path}!{m.name}: member of {m.size:,} bytes exceeds the limit", path=f"{path}!{m.name}")
+                name = f"{path}!{m.name}"
+                if m.size > limits.payload_bytes:  # refused before reading it
+                    raise InputTooLargeError(
+                        f"{name}: member of {m.size:,} bytes exceeds the limit of {limits.payload_bytes:,} bytes "
+                        "(raise it with $FRONTLINES_MAX_PAYLOAD_MB)", path=name)
                 f = tar.extractfile(m)
                 assert f is not None
-                name = f"{path}!{m.name}"
                 found += 1
-                yield Payload(name, decompress(f.read(), name=name))
+                yield Payload(name, decompress(f.read(limits.payload_bytes + 1), name=name, limit=limits.payload_bytes))
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise SourceFormatError(f"{path}: corrupt or truncated archive ({exc})", path=str(path)) from exc
     if not found:

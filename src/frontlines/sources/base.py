@@ -7,12 +7,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from frontlines.errors import DateError
+from frontlines.errors import DateError, SourceFormatError
 from frontlines.model import LayerKey, Snapshot
 from frontlines.sources._geojson import PartCache
-from frontlines.sources._payloads import Payload
+from frontlines.sources._payloads import Limits, Payload
 
-__all__ = ["Adapter", "IngestOptions", "check_not_future", "compact_date", "parse_date_text"]
+__all__ = [
+    "Adapter",
+    "IngestOptions",
+    "check_not_before",
+    "check_not_future",
+    "compact_date",
+    "parse_date_text",
+    "require_area",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,14 @@ class IngestOptions:
         Attribute value -> ``LayerKey`` (``files``); values mapping to ``None`` are excluded.
     strict : bool
         Reject payloads whose geometry needed repairs instead of repairing them.
+    allow_empty : bool
+        Store maps without any area (null geometries, points only) instead of refusing them.
+    not_before : date or None
+        Unix times in file names before this day are refused (the pipeline sets the
+        conflict's ``start``).
+    limits : Limits
+        Size limits on files, archives and geometries (default: from the environment,
+        see :meth:`Limits.from_env`).
     """
 
     now: dt.datetime
@@ -54,6 +70,9 @@ class IngestOptions:
     layer_field: str | None = None
     layer_map: dict[str, LayerKey | None] = field(default_factory=dict)
     strict: bool = False
+    allow_empty: bool = False
+    not_before: dt.date | None = None
+    limits: Limits = field(default_factory=Limits.from_env, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The options that change how a payload is read (stored for ``reindex``)."""
@@ -67,6 +86,7 @@ class IngestOptions:
             "layer_field": self.layer_field,
             "layer_map": {k: (str(v) if v else None) for k, v in self.layer_map.items()},
             "strict": self.strict,
+            "allow_empty": self.allow_empty,
         }
 
     @classmethod
@@ -83,6 +103,7 @@ class IngestOptions:
             layer_field=data.get("layer_field"),
             layer_map={k: (LayerKey.parse(v) if v else None) for k, v in (data.get("layer_map") or {}).items()},
             strict=bool(data.get("strict")),
+            allow_empty=bool(data.get("allow_empty")),
         )
 
 
@@ -112,8 +133,40 @@ def check_not_future(when: dt.datetime, *, name: str, now: dt.datetime) -> dt.da
     return when
 
 
+def check_not_before(when: dt.datetime, *, name: str, not_before: dt.date | None) -> dt.datetime:
+    """Refuse a date before ``not_before`` (the conflict's start); return ``when``."""
+    if not_before is not None and when.date() < not_before:
+        raise DateError(
+            f"{name}: date {when.date().isoformat()} is before the conflict's start ({not_before.isoformat()})",
+            path=name, value=when,
+        )
+    return when
+
+
+def require_area(snapshot: Snapshot, *, name: str, allow_empty: bool = False) -> Snapshot:
+    """Refuse a snapshot none of whose layers holds any polygon (unless ``allow_empty``).
+
+    A map of null geometries, points or lines only, or empty collections, would
+    otherwise be stored as a 0 km² snapshot and read as "nothing is held".
+
+    Raises
+    ------
+    SourceFormatError
+        No layer holds a polygon.
+    """
+    if allow_empty or any(parts for parts in snapshot.layers.values()):
+        return snapshot
+    raise SourceFormatError(
+        f"{name}: the map holds no area (no polygon in any layer: only null or empty geometries, "
+        "points or lines); refusing to store it as 0 km2",
+        path=name,
+    )
+
+
 def compact_date(text: str, *, name: str) -> dt.datetime:
-    """Midnight UTC of a ``YYYYMMDD`` date found in a file name."""
+    """Midnight UTC of a ``YYYYMMDD`` date found in a file name (ASCII digits only)."""
+    if not re.fullmatch(r"[0-9]{8}", text):
+        raise DateError(f"{name}: invalid date {text!r} in the file name (expected 8 ASCII digits)", path=name, value=text)
     try:
         return dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=dt.timezone.utc)
     except ValueError as exc:
@@ -138,7 +191,9 @@ def parse_date_text(text: str, *, name: str) -> dt.datetime:
     Unix seconds (9-10 digits) are accepted too.
     """
     s = str(text).strip()
-    if re.fullmatch(r"\d{9,10}", s):
+    if not s.isascii():
+        raise DateError(f"{name}: date {text!r} holds non-ASCII characters", value=text)
+    if re.fullmatch(r"[0-9]{9,10}", s):
         return dt.datetime.fromtimestamp(int(s), tz=dt.timezone.utc)
     s = s.replace("Z", "+00:00")
     try:

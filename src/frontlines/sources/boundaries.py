@@ -39,7 +39,14 @@ from shapely.geometry import shape
 
 from frontlines.conflicts.definition import Conflict, RegionLevel
 from frontlines.core.regions import RegionLayer, validate_region_layer
-from frontlines.errors import RegionError, SourceFormatError
+from frontlines.errors import (
+    InputTooLargeError,
+    RegionError,
+    SourceError,
+    SourceFormatError,
+)
+from frontlines.sources._payloads import Limits, read_regular
+from frontlines.sources._vector import read_vector, zip_shapefile
 from frontlines.sources.gazetteer import fold, is_cyrillic
 
 __all__ = [
@@ -145,19 +152,18 @@ def read_region_file(
         coordinates without a CRS, or overlapping regions. Every message names
         the file.
     """
-    import pyogrio.errors
-    import pyogrio.raw
-
     path = Path(path)
     label = str(path)
     if not path.exists():
         raise RegionError(f"{label}: no such file")
-    src = f"/vsigzip/{path}" if path.suffix.lower() == ".gz" else str(path)
+    limits = Limits.from_env()
     try:
-        meta, _, wkb, field_data = pyogrio.raw.read(src, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, RuntimeError, ValueError) as exc:  # fmt: skip
-        raise RegionError(f"{label}: cannot read as a vector file ({_first_line(exc)})") from exc
+        # Read by frontlines (regular files only, within the limits, gzip undone) and handed to
+        # GDAL only when it is an allowed format (see frontlines.sources._vector).
+        data = zip_shapefile(path) if path.suffix.lower() == ".shp" else read_regular(path, limit=limits.payload_bytes)
+        meta, wkb, _, field_data = read_vector(data, name=label, limits=limits, layer=layer)
+    except (SourceError, InputTooLargeError) as exc:
+        raise RegionError(str(exc) if str(exc).startswith(label) else f"{label}: {exc}", path=label) from exc
     fields = [str(f) for f in meta["fields"]]
     columns = dict(zip(fields, field_data, strict=True))
     for role, fname in (("name", name_field), ("id", id_field)):

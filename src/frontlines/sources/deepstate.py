@@ -24,12 +24,18 @@ from frontlines.model import Snapshot
 from frontlines.sources import deepstate_classes
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload, load_json
-from frontlines.sources.base import IngestOptions, check_not_future, compact_date
+from frontlines.sources.base import (
+    IngestOptions,
+    check_not_before,
+    check_not_future,
+    compact_date,
+)
 
 __all__ = ["DeepStateDaily", "DeepStateHistory"]
 
-_HISTORY_NAME = re.compile(r"^(\d{9,11})\.geojson(\.gz)?$")
-_DAILY_NAME = re.compile(r"(\d{8})\.geojson(\.gz)?$")
+# ASCII digits only: ``\d`` would also take full-width and other Unicode digits.
+_HISTORY_NAME = re.compile(r"^([0-9]{9,11})\.geojson(\.gz)?$")
+_DAILY_NAME = re.compile(r"([0-9]{8})\.geojson(\.gz)?$")
 
 
 def _classify_history(props: dict) -> tuple[str, object]:
@@ -57,6 +63,7 @@ class DeepStateHistory:
             raise DateError(f"{payload.name}: no Unix time in the file name (expected <unix-seconds>.geojson)")
         published = dt.datetime.fromtimestamp(int(m.group(1)), tz=dt.timezone.utc)
         check_not_future(published, name=payload.name, now=options.now)
+        check_not_before(published, name=payload.name, not_before=options.not_before)
         collector = LayerCollector(payload.name, cache)
         if not collector.add_raw_features(payload.data, _classify_history):
             doc = load_json(payload.data, name=payload.name)

@@ -10,11 +10,8 @@ data without a CRS must be longitude / latitude.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +21,6 @@ from frontlines.core.validate import Repairs, polygon_parts, unreadable_geometry
 from frontlines.errors import (
     CoordinateError,
     DateError,
-    InputTooLargeError,
     LayerError,
     SourceFormatError,
     UnknownClassError,
@@ -32,62 +28,22 @@ from frontlines.errors import (
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
 from frontlines.sources._geojson import PartCache
-from frontlines.sources._payloads import Payload
-from frontlines.sources.base import IngestOptions, check_not_future, parse_date_text
+from frontlines.sources._payloads import Limits, Payload
+from frontlines.sources._vector import check_zip, read_vector, zip_shapefile
+from frontlines.sources.base import (
+    IngestOptions,
+    check_not_before,
+    check_not_future,
+    parse_date_text,
+)
 
 __all__ = ["Files", "check_zip", "zip_shapefile"]
 
-#: Limits against zip bombs in KMZ / zipped inputs.
-MAX_ZIP_MEMBERS = 1000
-MAX_ZIP_TOTAL = 1024 * 1024 * 1024
-MAX_ZIP_RATIO = 200
-
-
-def check_zip(data: bytes, *, name: str) -> None:
-    """Reject zip archives with path traversal, too many members or a bomb-like ratio."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except zipfile.BadZipFile as exc:
-        raise SourceFormatError(f"{name}: corrupt zip/KMZ archive ({exc})") from exc
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise InputTooLargeError(f"{name}: archive has {len(infos)} members (limit {MAX_ZIP_MEMBERS})")
-    total = 0
-    for info in infos:
-        member = info.filename
-        if member.startswith(("/", "\\")) or ".." in Path(member).parts or ":" in member:
-            raise SourceFormatError(f"{name}: unsafe path {member!r} in archive")
-        total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 10_000_000:
-            raise InputTooLargeError(f"{name}: member {member!r} expands {info.file_size / info.compress_size:.0f}x (zip bomb?)")
-    if total > MAX_ZIP_TOTAL:
-        raise InputTooLargeError(f"{name}: archive expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,})")
-
-
-def zip_shapefile(shp: Path) -> bytes:
-    """Bundle a Shapefile and its sidecar files into one zip payload."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for side in sorted(shp.parent.glob(shp.stem + ".*")):
-            zf.write(side, side.name)
-    return buf.getvalue()
-
-
-def _read_vector(payload: Payload) -> tuple[dict[str, Any], np.ndarray, list[str], list[np.ndarray]]:
-    import pyogrio.raw
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    data = payload.data
-    if data[:2] == b"PK":
-        check_zip(data, name=payload.name)
-    try:
-        meta, _fids, geometry, field_data = pyogrio.raw.read(io.BytesIO(data))
-    except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
-        raise SourceFormatError(f"{payload.name}: cannot read as a vector file ({exc})") from exc
-    if geometry is None:  # a table without geometry (a plain SQLite file, a CSV)
+def _read_vector(payload: Payload, limits: Limits) -> tuple[dict[str, Any], np.ndarray, list[str], list[np.ndarray]]:
+    meta, geometry, fields, columns = read_vector(payload.data, name=payload.name, limits=limits)
+    if geometry is None:  # a table without geometry
         raise SourceFormatError(f"{payload.name}: the first layer has no geometry", path=payload.name)
-    fields = [str(f) for f in meta.get("fields", [])]
-    return meta, geometry, fields, list(field_data)
+    return meta, geometry, fields, columns
 
 
 def _to_lonlat(geoms: np.ndarray, crs: str | None, *, name: str) -> np.ndarray:
@@ -119,7 +75,7 @@ class Files:
         """Read one vector file into a snapshot."""
         if options.layer is None and not options.layer_field:
             raise LayerError(f"{payload.name}: say which layer the features are (--layer SIDE:STATUS or --layer-field)")
-        meta, wkb, fields, columns = _read_vector(payload)
+        meta, wkb, fields, columns = _read_vector(payload, options.limits)
         if len(wkb) == 0:
             raise SourceFormatError(f"{payload.name}: the file holds no features")
         try:
@@ -195,7 +151,10 @@ class Files:
             if not m:
                 raise DateError(f"{payload.name}: --date-from-name {options.date_from_name!r} does not match the file name")
             text = m.groupdict().get("date") or (m.group(1) if m.groups() else m.group(0))
-            return parse_date_text(text, name=payload.name)
+            when = parse_date_text(text, name=payload.name)
+            if re.fullmatch(r"[0-9]{9,10}", text.strip()):  # a Unix time: none before the conflict
+                check_not_before(when, name=payload.name, not_before=options.not_before)
+            return when
         raise DateError(f"{payload.name}: no date: give --date, --date-field or --date-from-name")
 
     @staticmethod

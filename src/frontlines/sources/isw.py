@@ -37,7 +37,7 @@ ISW_LAYERS: dict[str, LayerKey] = {
     "UkrainianReportedPartisanWarfare": LayerKey("ukraine", "other"),
 }
 
-_NAME = re.compile(r"^(\d{8})_([A-Za-z]+)\.geojson(\.gz)?$")
+_NAME = re.compile(r"^([0-9]{8})_([A-Za-z]+)\.geojson(\.gz)?$")
 
 
 class ISW:
