@@ -67,6 +67,9 @@ class WebSettings:
         The address the server is bound to (a Host header naming it is accepted).
     allowed_hosts : tuple of str
         Further names accepted in Host headers; ``"*"`` accepts any.
+    cors_origins : tuple of str
+        Origins (``https://example.org``) whose pages may read the API with GET; ``"*"``
+        = any. Empty (the default): no cross-origin reads (see :mod:`frontlines.web.cors`).
     """
 
     store_path: Path
@@ -77,6 +80,7 @@ class WebSettings:
     cache_bytes: int = 256 * 1024 * 1024
     host: str | None = "127.0.0.1"
     allowed_hosts: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.token is not None and not self.token.strip():

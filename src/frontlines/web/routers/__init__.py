@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from frontlines.web.routers import (
     claims,
+    docs,
     geo,
     ingest,
     measure,
@@ -19,4 +20,5 @@ __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router, measure.router, geo.router, where.router, regions.router, ingest.router, claims.router, pages.router,
+    docs.router,
 )
