@@ -20,6 +20,7 @@ If anything fails, the transaction rolls back and the store is as it was.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import time
 from collections import Counter, deque
@@ -59,6 +60,9 @@ Progress = Callable[[int, str], None]
 
 #: Payloads parsed together by one worker (steps inside a batch are computed there).
 BATCH = 24
+#: Raw and parsed bytes an ingest parses before it takes the store's write lock; a larger
+#: input goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
+PARSE_AHEAD_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -331,8 +335,12 @@ def ingest_payloads(
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
+    # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
+    # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
+    parsed_all = _parse_all(payloads, adapter.name, options, workers, derive)
+    ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     with store.transaction():
-        for payload, parsed in _parse_all(payloads, adapter.name, options, workers, derive):
+        for payload, parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
             if progress:
                 progress(report.files_read, payload.name)
@@ -365,6 +373,18 @@ def ingest_payloads(
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _parse_ahead(parsed: Iterator[tuple[Payload, ParsedSnapshot]], limit: int) -> list[tuple[Payload, ParsedSnapshot]]:
+    """The first parsed payloads, up to about ``limit`` bytes of raw data and parts (the rest stay in ``parsed``)."""
+    out: list[tuple[Payload, ParsedSnapshot]] = []
+    size = 0
+    for payload, item in parsed:
+        out.append((payload, item))
+        size += len(payload.data) + sum(len(wkb) for rows in item.parts.values() for _, wkb, _ in rows)
+        if size >= limit:
+            break
+    return out
 
 
 def _put_payload(
