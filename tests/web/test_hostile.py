@@ -92,6 +92,14 @@ def test_check_with_huge_integer_is_422(rclient: TestClient) -> None:
     assert "123456789012345678901234567890" not in r.text  # the input is not echoed
 
 
+def test_evidence_with_huge_integer_is_422(rclient: TestClient) -> None:
+    """Found by schemathesis: orjson cannot hash a claim holding an integer beyond 64 bits."""
+    r = rclient.post("/api/evidence.geojson", content=b'{"": -9223372036854775809}',
+                     headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert set(r.json()) == {"error"}
+
+
 @pytest.mark.parametrize("url", [
     "/api/series?from=9999-01-01&to=9999-12-31&freq=year",
     "/api/area?at=9999-12-31T23:59:59-01:00",
