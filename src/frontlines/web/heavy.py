@@ -59,10 +59,8 @@ def _init_worker(store_path: str) -> None:
 
 
 def run_task(name: str, kwargs: dict[str, Any]) -> bytes:
-    """In a worker: ``TASKS[name](store, **kwargs)`` as JSON bytes."""
-    from frontlines.web.deps import to_json_doc
-
-    return orjson.dumps(to_json_doc(TASKS[name](_READER["store"], **kwargs)), option=ORJSON_OPTIONS)
+    """In a worker: ``TASKS[name](store, **kwargs)`` (a typed result) as the JSON bytes of its ``as_dict()``."""
+    return orjson.dumps(TASKS[name](_READER["store"], **kwargs).as_dict(), option=ORJSON_OPTIONS)
 
 
 class HeavyPool:
