@@ -3,7 +3,7 @@
 Breakdowns by region (``by=``), change with ``depth``, settlements and long weekly or
 daily series can take seconds. They run in :class:`HeavyPool`: at most ``workers``
 processes compute (each with its own read connection, caches and interpreter, so they
-never slow the server's own threads through the GIL), at most ``queue`` more requests
+never slow the server's own threads through the GIL, and at a lower CPU priority), at most ``queue`` more requests
 wait; any further one is answered at once with 503 and ``Retry-After``. A request whose
 answer is not ready within ``budget`` seconds (waiting included) gets 504, and its
 computation is stopped (the process is replaced). Everything else (health, sources,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -40,6 +41,8 @@ DEFAULT_QUEUE = 6
 DEFAULT_BUDGET = 60.0
 #: Seconds a client is told to wait (Retry-After) when the pool is full.
 RETRY_AFTER = 5
+#: How much lower the CPU priority of the worker processes is (``nice``) than the server's.
+WORKER_NICE = 10
 ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 #: The computations a worker can run: name -> service function of (store, **kwargs).
@@ -55,6 +58,8 @@ _READER: dict[str, Any] = {}
 
 
 def _init_worker(store_path: str) -> None:
+    # Lower CPU priority: on a busy machine the server's own threads (the fast path) go first.
+    os.nice(WORKER_NICE)
     _READER["store"] = service.open_reader(store_path)
 
 
