@@ -252,13 +252,15 @@ def test_sigkill_during_ingest_leaves_the_store_intact(history_200, tmp_path):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         t0 = time.monotonic()
-        # inside the transaction: the WAL holds uncommitted pages, or at least 2 s have passed
-        while time.monotonic() - t0 < 20:
+        # inside the transaction: the ingest parses first (outside any lock), then writes in
+        # one transaction, whose uncommitted pages make the WAL appear
+        while time.monotonic() - t0 < 180:
             if proc.poll() is not None:
                 break
-            if time.monotonic() - t0 > 2.0 and wal.exists():
+            if wal.exists():
+                time.sleep(0.3)  # some pages written, the transaction not committed
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         assert proc.poll() is None, f"ingest ended before it could be killed: {proc.stderr.read().decode()[-500:]}"
         assert wal.exists()
         os.killpg(proc.pid, signal.SIGKILL)  # the ingest and its parser workers

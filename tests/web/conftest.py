@@ -94,3 +94,15 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory, daily_split: tuple[list[Path], list[Path]]) -> Path:
+    """A store of 12 DeepState daily maps of January 2025 (fast to build; read-only use)."""
+    path = tmp_path_factory.mktemp("web-small-store") / "small.db"
+    folder = tmp_path_factory.mktemp("web-small-files")
+    for p in [p for p in daily_split[0] if "_202501" in p.name][:12]:
+        os.symlink(p, folder / p.name)
+    with service.open_writer(path) as st:
+        service.ingest(st, "deepstate-daily", [folder])
+    return path

@@ -35,6 +35,14 @@ def serve_cmd(
         "--allow-host",
         help="Also answer requests whose Host header names this host (repeatable; '*' = any). "
              "By default only the bound address, localhost, 127.0.0.1 and [::1] are answered (DNS rebinding).")] = None,
+    cors_origin: Annotated[Optional[list[str]], typer.Option(
+        "--cors-origin", help="Let pages of this origin read the API with GET (repeatable; '*' = any). Default: none.")] = None,
+    heavy_workers: Annotated[int, typer.Option("--heavy-workers", min=1, max=16,
+                                               help="Processes for expensive requests (by=, depth, settlements), per worker.")] = 1,
+    heavy_queue: Annotated[int, typer.Option("--heavy-queue", min=0, max=1000,
+                                             help="Expensive requests that may wait for one (more get 503 + Retry-After).")] = 6,
+    heavy_budget: Annotated[float, typer.Option("--heavy-budget", min=0.1, max=3600,
+                                                help="Seconds an expensive request may take, waiting included (then 504).")] = 60.0,
 ) -> None:
     """Serve the dashboard and the HTTP API (read-only unless --token is given)."""
     import uvicorn
@@ -51,7 +59,9 @@ def serve_cmd(
     allowed = [h for h in (allow_host or []) if h.strip()]
     config = {"store_path": str(path.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
               "pool_size": readers, "host": host, "allowed_hosts": allowed,
-              "cache_bytes": RESPONSE_CACHE_BYTES // workers}  # each worker has its own response cache
+              "cache_bytes": RESPONSE_CACHE_BYTES // workers,  # each worker has its own response cache
+              "cors_origins": [c for c in (cors_origin or []) if c.strip()], "heavy_workers": heavy_workers,
+              "heavy_queue": heavy_queue, "heavy_budget": heavy_budget}
     # Build the app once here even with workers: a bad store or option fails now, not in a worker.
     app = create_app(**config)
     if host not in _LOOPBACK:

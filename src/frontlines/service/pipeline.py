@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import os
 import time
 from collections import Counter, deque
@@ -63,6 +64,10 @@ Progress = Callable[[int, str], None]
 BATCH = 24
 #: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight).
 BATCH_BYTES = 32 * 1024 * 1024
+
+#: Raw and parsed bytes an ingest parses before it takes the store's write lock; a larger
+#: input goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
+PARSE_AHEAD_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -335,8 +340,12 @@ def ingest_payloads(
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
+    # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
+    # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
+    parsed_all = _parse_all(payloads, adapter.name, options, workers, derive)
+    ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     with store.transaction():
-        for payload, parsed in _parse_all(payloads, adapter.name, options, workers, derive):
+        for payload, parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
             if progress:
                 progress(report.files_read, payload.name)
@@ -369,6 +378,18 @@ def ingest_payloads(
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
     report.seconds = time.perf_counter() - t0
     return report.freeze()
+
+
+def _parse_ahead(parsed: Iterator[tuple[Payload, ParsedSnapshot]], limit: int) -> list[tuple[Payload, ParsedSnapshot]]:
+    """The first parsed payloads, up to about ``limit`` bytes of raw data and parts (the rest stay in ``parsed``)."""
+    out: list[tuple[Payload, ParsedSnapshot]] = []
+    size = 0
+    for payload, item in parsed:
+        out.append((payload, item))
+        size += len(payload.data) + sum(len(wkb) for rows in item.parts.values() for _, wkb, _ in rows)
+        if size >= limit:
+            break
+    return out
 
 
 def _put_payload(

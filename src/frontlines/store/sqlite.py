@@ -137,6 +137,31 @@ _BUMP_VERSION_SQL = (
 )
 
 
+#: Environment variable: seconds a connection waits for another's write lock.
+BUSY_TIMEOUT_ENV = "FRONTLINES_BUSY_TIMEOUT"
+
+
+def busy_timeout_ms(seconds: float | None, default_ms: int) -> int:
+    """Milliseconds to wait for a lock: ``seconds``, else ``$FRONTLINES_BUSY_TIMEOUT``, else ``default_ms``.
+
+    >>> busy_timeout_ms(2.5, 60_000)
+    2500
+    """
+    if seconds is None:
+        raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+        if not raw:
+            return int(default_ms)
+        try:
+            seconds = float(raw)
+        except ValueError:
+            raise StoreError(f"${BUSY_TIMEOUT_ENV}={raw!r} is not a number of seconds", field=BUSY_TIMEOUT_ENV,
+                             value=raw) from None
+    if not 0 <= seconds <= 86_400:
+        raise StoreError(f"busy timeout {seconds} s: must be from 0 to 86400 seconds", field=BUSY_TIMEOUT_ENV,
+                         value=seconds)
+    return int(seconds * 1000)
+
+
 class SQLiteStore:
     """A frontlines store in one SQLite file; implements :class:`~frontlines.store.protocols.StoreWriter`.
 
@@ -167,8 +192,9 @@ class SQLiteStore:
     it is open, so that readers keep reading while it writes.
     """
 
-    #: How long to wait for another connection's lock before failing.
-    BUSY_TIMEOUT_MS = 10_000
+    #: How long to wait for another connection's lock before failing (unless ``busy_timeout``
+    #: or ``$FRONTLINES_BUSY_TIMEOUT`` says otherwise).
+    BUSY_TIMEOUT_MS = 60_000
 
     def __init__(
         self,
@@ -178,8 +204,10 @@ class SQLiteStore:
         create: bool = True,
         immutable: bool = False,
         cache: Cache | None = None,
+        busy_timeout: float | None = None,
     ) -> None:
         self.path = Path(path)
+        self._busy_ms = busy_timeout_ms(busy_timeout, self.BUSY_TIMEOUT_MS)
         self.readonly = readonly
         self.immutable = immutable and readonly
         self._wal = False
@@ -231,7 +259,7 @@ class SQLiteStore:
 
     def _check(self, db: sqlite3.Connection) -> None:
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT_MS)}")
+        db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         try:
             self._migrate(db)
         except sqlite3.OperationalError:

@@ -13,17 +13,22 @@ The routes live in :mod:`frontlines.web.routers`, one module per job; what they 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from frontlines._version import __version__
+from frontlines.web.cors import add_cors
 from frontlines.web.errors import install_error_handlers
 from frontlines.web.guard import GuardMiddleware
+from frontlines.web.heavy import DEFAULT_BUDGET as DEFAULT_HEAVY_BUDGET
+from frontlines.web.heavy import DEFAULT_QUEUE as DEFAULT_HEAVY_QUEUE
+from frontlines.web.heavy import DEFAULT_WORKERS as DEFAULT_HEAVY_WORKERS
 from frontlines.web.params import MAX_PERIODS, MAX_TOLERANCE_KM
 from frontlines.web.routers import ROUTERS
 from frontlines.web.settings import (
@@ -56,6 +61,10 @@ def create_app(
     cache_bytes: int = 256 * 1024 * 1024,
     host: str | None = "127.0.0.1",
     allowed_hosts: Iterable[str] = (),
+    cors_origins: Iterable[str] = (),
+    heavy_workers: int = DEFAULT_HEAVY_WORKERS,
+    heavy_queue: int = DEFAULT_HEAVY_QUEUE,
+    heavy_budget: float = DEFAULT_HEAVY_BUDGET,
 ) -> FastAPI:
     """The web app over the store at ``store_path``.
 
@@ -79,6 +88,13 @@ def create_app(
         Requests with any other Host (``localhost``, ``127.0.0.1`` and ``[::1]`` are
         always accepted) get 400: a page whose name was re-pointed at this machine
         (DNS rebinding) cannot read the API.
+    cors_origins : iterable of str
+        Origins whose pages may read the API with GET/HEAD (``"*"``: any); none by
+        default, see :mod:`frontlines.web.cors`.
+    heavy_workers, heavy_queue, heavy_budget
+        Processes for expensive requests (``by=``, ``depth``, settlements, long series),
+        how many more may wait (then 503 with Retry-After), and the seconds one may take
+        (then 504); see :mod:`frontlines.web.heavy`.
 
     Raises
     ------
@@ -90,13 +106,25 @@ def create_app(
     settings = WebSettings(
         store_path=Path(store_path), token=token, max_upload_bytes=max_upload_bytes, pool_size=pool_size,
         cache_entries=cache_entries, cache_bytes=cache_bytes, host=host, allowed_hosts=tuple(allowed_hosts),
+        cors_origins=tuple(cors_origins), heavy_workers=heavy_workers, heavy_queue=heavy_queue,
+        heavy_budget=heavy_budget,
     )
-    app = FastAPI(title="frontlines", version=__version__, description=DESCRIPTION)
-    app.state.context = AppContext.create(settings)
+    context = AppContext.create(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.heavy.close()  # the worker processes of expensive requests
+
+    # /docs and /redoc are served from local files (routers/docs.py), not FastAPI's CDN pages.
+    app = FastAPI(title="frontlines", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
+    app.state.context = context
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    add_cors(app, settings.cors_origins)
     # Outermost: a request with a foreign Host header is refused before anything else runs.
     app.add_middleware(GuardMiddleware, allowed_hosts=settings.accepted_hosts, max_body=MAX_JSON_BODY,
                        streamed_paths=("/api/ingest",))

@@ -23,10 +23,12 @@ __all__ = ["LOOPBACK_NAMES", "GuardMiddleware", "allowed_host_set", "host_name"]
 #: Host names always accepted (they resolve to this machine only).
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
-#: Content-Security-Policy of the dashboard page.
+#: Content-Security-Policy of every HTML page (the dashboard, /docs, /redoc): nothing from other hosts,
+#: no inline script; ReDoc runs its search in a worker made from a blob.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 
 
@@ -59,7 +61,7 @@ def allowed_host_set(bound_host: str | None, extra: Iterable[str] = ()) -> froze
 
 
 class GuardMiddleware:
-    """Refuse foreign Host headers (400) and oversized bodies (413); add security headers."""
+    """Refuse foreign Host headers (400) and oversized bodies (413); add security headers (CSP on HTML)."""
 
     def __init__(self, app: Any, *, allowed_hosts: frozenset[str] | None, max_body: int = 1024 * 1024,
                  streamed_paths: Iterable[str] = ()) -> None:
@@ -82,8 +84,6 @@ class GuardMiddleware:
             receive = await self._buffer_body(scope, receive, send)
             if receive is None:
                 return
-        page = scope.get("path") in ("/", "/index.html")
-
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
@@ -92,7 +92,8 @@ class GuardMiddleware:
                     headers.append((b"x-content-type-options", b"nosniff"))
                 if b"referrer-policy" not in present:
                     headers.append((b"referrer-policy", b"no-referrer"))
-                if page:
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if ctype.lower().startswith(b"text/html"):
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-security-policy"]
                     headers.append((b"content-security-policy", PAGE_CSP.encode()))
                 message = {**message, "headers": headers}

@@ -18,6 +18,10 @@ from fastapi.responses import Response
 from frontlines.cache import Cache, size_of
 from frontlines.service import StorePool, StoreReader
 from frontlines.web.guard import allowed_host_set
+from frontlines.web.heavy import DEFAULT_BUDGET as DEFAULT_HEAVY_BUDGET
+from frontlines.web.heavy import DEFAULT_QUEUE as DEFAULT_HEAVY_QUEUE
+from frontlines.web.heavy import DEFAULT_WORKERS as DEFAULT_HEAVY_WORKERS
+from frontlines.web.heavy import HeavyPool, run_task
 
 __all__ = [
     "CONFIG_ENV",
@@ -67,6 +71,13 @@ class WebSettings:
         The address the server is bound to (a Host header naming it is accepted).
     allowed_hosts : tuple of str
         Further names accepted in Host headers; ``"*"`` accepts any.
+    heavy_workers, heavy_queue : int
+        Processes computing expensive requests, and how many more may wait (503 beyond).
+    heavy_budget : float
+        Seconds an expensive request may take, waiting included (504 beyond).
+    cors_origins : tuple of str
+        Origins (``https://example.org``) whose pages may read the API with GET; ``"*"``
+        = any. Empty (the default): no cross-origin reads (see :mod:`frontlines.web.cors`).
     """
 
     store_path: Path
@@ -77,6 +88,10 @@ class WebSettings:
     cache_bytes: int = 256 * 1024 * 1024
     host: str | None = "127.0.0.1"
     allowed_hosts: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    heavy_workers: int = DEFAULT_HEAVY_WORKERS
+    heavy_queue: int = DEFAULT_HEAVY_QUEUE
+    heavy_budget: float = DEFAULT_HEAVY_BUDGET
 
     def __post_init__(self) -> None:
         if self.token is not None and not self.token.strip():
@@ -97,7 +112,7 @@ class WebSettings:
 
 @dataclass(frozen=True)
 class AppContext:
-    """What the routes of one app share: settings, read connections, the cache, the ingest lock.
+    """What the routes of one app share: settings, read connections, the cache, the ingest lock, the heavy pool.
 
     Cache keys start with the store's fingerprint (snapshot count, last id, last ingest
     time), so an ingest makes every earlier entry unreachable; entries are dropped
@@ -108,6 +123,7 @@ class AppContext:
     pool: StorePool
     cache: Cache
     ingest_lock: threading.Lock
+    heavy: HeavyPool
 
     @classmethod
     def create(cls, settings: WebSettings) -> AppContext:
@@ -116,7 +132,9 @@ class AppContext:
         floor = max(1, settings.cache_bytes // settings.cache_entries)
         cache = Cache(max_bytes=settings.cache_bytes, sizer=lambda value: max(size_of(value), floor))
         return cls(settings=settings, pool=StorePool(settings.store_path, size=settings.pool_size),
-                   cache=cache, ingest_lock=threading.Lock())
+                   cache=cache, ingest_lock=threading.Lock(),
+                   heavy=HeavyPool(settings.store_path, workers=settings.heavy_workers, queue=settings.heavy_queue,
+                                   budget=settings.heavy_budget))
 
     def fingerprint(self) -> tuple[Any, ...]:
         """The fingerprint of the store's current content."""
@@ -137,6 +155,17 @@ class AppContext:
                 body = orjson.dumps(compute(store, fp), option=_ORJSON_OPTIONS)
                 if len(body) <= self.settings.cache_bytes // _LARGEST_CACHED_SHARE:
                     self.cache.put(full, body)
+        return Response(body, media_type=media)
+
+    def heavy_cached(self, key: tuple[Hashable, ...], task: str, kwargs: dict[str, Any], media: str = JSON) -> Response:
+        """The JSON response of the expensive ``TASKS[task](store, **kwargs)``: from the cache, else computed in
+        the heavy pool (503 when it is full, 504 past its budget; see :mod:`frontlines.web.heavy`)."""
+        full = ("response", self.fingerprint(), *key)
+        body = self.cache.get(full)
+        if body is None:
+            body = self.heavy.run(run_task, task, kwargs)
+            if len(body) <= self.settings.cache_bytes // _LARGEST_CACHED_SHARE:
+                self.cache.put(full, body)
         return Response(body, media_type=media)
 
     def memo(self, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:

@@ -116,7 +116,10 @@ class _FileField:
         _, opts = parse_options_header(dict(self.headers).get(b"content-disposition", b""))
         self.field = opts.get(b"name", b"").decode("utf-8", "replace")
         if self.field == "file" and self.out is None:
-            name = safe_filename(opts.get(b"filename", b"").decode("utf-8", "replace") or self.fallback_name)
+            raw = opts.get(b"filename", b"")
+            if any(c < 0x20 or c == 0x7F for c in raw):
+                raise StarletteHTTPException(400, "malformed multipart body: control character in the file name")
+            name = safe_filename(raw.decode("utf-8", "replace") or self.fallback_name)
             self.path = self.workdir / name
             self.out = open(self.path, "wb")  # noqa: SIM115 - closed in on_part_end or close()
 
@@ -150,6 +153,8 @@ async def receive_upload(request: Request, workdir: Path, filename: str | None, 
         boundary = params.get(b"boundary")
         if not boundary:
             raise StarletteHTTPException(400, "multipart body without boundary")
+        from python_multipart.exceptions import FormParserError
+
         sink = _FileField(workdir, filename)
         parser = MultipartParser(boundary, sink.callbacks())  # type: ignore[arg-type]
         try:
@@ -157,6 +162,8 @@ async def receive_upload(request: Request, workdir: Path, filename: str | None, 
                 counter.add(len(chunk))
                 parser.write(chunk)
             parser.finalize()
+        except FormParserError as exc:  # boundary mismatch, oversized part header, truncated body ...
+            raise StarletteHTTPException(400, f"malformed multipart body: {exc}") from None
         finally:
             sink.close()
         if sink.path is None:
@@ -195,11 +202,12 @@ def process_lock(store_path: Path) -> Iterator[None]:
         os.close(fd)  # releases the flock
 
 
-def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path) -> IngestReport:
+def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path,
+                options: service.IngestOptions | None = None) -> IngestReport:
     """Check and ingest one uploaded file with its own writer connection."""
     try:
         with service.open_writer(store_path, create=False) as writer:
-            report = service.ingest(writer, adapter, [path], options=None)
+            report = service.ingest(writer, adapter, [path], options=options)
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from frontlines.web.routers import (
     basemap,
     claims,
+    docs,
     geo,
     ingest,
     measure,
@@ -20,4 +21,5 @@ __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router, measure.router, geo.router, where.router, regions.router, basemap.router, ingest.router, claims.router, pages.router,
+    docs.router,
 )

@@ -94,7 +94,10 @@ def post_evidence(
     units: EvidenceUnitsQ = "km",
 ) -> Response:
     tol = geo.tolerance_degrees(tolerance, units)
-    raw = orjson.dumps(claim)
+    try:
+        raw = orjson.dumps(claim)
+    except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits
+        raise geo.BadParameter(f"not a claim returned by /api/check ({exc})") from None
     if len(raw) > MAX_CLAIM_JSON:
         raise InputTooLargeError(f"claim of {len(raw):,} bytes exceeds {MAX_CLAIM_JSON:,}")
     _check_claim(claim)

@@ -13,6 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontlines.web import upload
 from frontlines.web.deps import Ctx, to_json_doc
+from frontlines.web.ingest_options import (
+    ConflictQ,
+    DateFieldQ,
+    DateQ,
+    IngestLayerQ,
+    LayerFieldQ,
+    MapQ,
+    SourceNameQ,
+    StrictQ,
+    ingest_options,
+)
 from frontlines.web.params import AdapterQ, FilenameQ
 
 __all__ = ["router"]
@@ -30,9 +41,14 @@ _BODY_SCHEMA = {
 @router.post("/api/ingest", tags=["ingest"],
              summary="Upload one file (raw body or multipart field `file`) and ingest it (needs the token)",
              openapi_extra=_BODY_SCHEMA)
-async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None) -> JSONResponse:
+async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None,
+                      source_name: SourceNameQ = None, conflict: ConflictQ = "ukraine", date: DateQ = None,
+                      date_field: DateFieldQ = None, layer: IngestLayerQ = None, layer_field: LayerFieldQ = None,
+                      map: MapQ = None, strict: StrictQ = False) -> JSONResponse:  # noqa: A002 - the CLI's --map
     settings = ctx.settings
     upload.check_token(request, settings.token)
+    options = ingest_options(conflict=conflict, source_name=source_name, date=date, date_field=date_field,
+                             layer=layer, layer_field=layer_field, mapping=map, strict=strict)
     upload.check_declared_size(request, settings.max_upload_bytes)
     workdir = Path(tempfile.mkdtemp(prefix="frontlines-upload-"))
     try:
@@ -41,7 +57,8 @@ async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: F
             raise StarletteHTTPException(409, upload.BUSY)
         try:
             with upload.process_lock(settings.store_path):  # other worker processes of this server
-                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir)
+                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir,
+                                                  options)
         finally:
             ctx.ingest_lock.release()
     finally:

@@ -44,10 +44,10 @@ def get_settlements(ctx: Ctx, start: OptFromQ = None, end: OptToQ = None, at: Op
                     layer: LayerQ = None, min_population: MinPopQ = 0, region: RegionQ = None,
                     tz: TzQ = "UTC") -> Response:
     _check_times(start, end, at, tz)
-    return ctx.cached(("settlements", start, end, at, source, layer, min_population, region, tz),
-                      lambda store: to_json_doc(service.settlements(store, start=start, end=end, at=at, source=source,
-                                                                    layer=layer, min_population=min_population,
-                                                                    region=region, tz=tz)))
+    # Settlements test every place against the maps: always computed in the heavy pool.
+    return ctx.heavy_cached(("settlements", start, end, at, source, layer, min_population, region, tz), "settlements",
+                            {"start": start, "end": end, "at": at, "source": source, "layer": layer,
+                             "min_population": min_population, "region": region, "tz": tz})
 
 
 def _check_times(start: str | None, end: str | None, at: str | None, tz: str) -> None:
