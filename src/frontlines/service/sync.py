@@ -50,6 +50,7 @@ from frontlines.store.sqlite import format_time
 
 __all__ = [
     "SYNC_SOURCES",
+    "FetchSettings",
     "SyncOptions",
     "SyncReport",
     "SyncSource",

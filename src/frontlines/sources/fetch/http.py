@@ -197,7 +197,7 @@ class HttpFetcher:
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         exp = tenacity.wait_exponential_jitter(
-            initial=self.settings.backoff, max=self.settings.max_backoff, jitter=self.settings.backoff
+            multiplier=self.settings.backoff, max=self.settings.max_backoff, jitter=self.settings.backoff
         )(state)
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return min(max(exc.retry_after, 0.0), self.settings.max_backoff)
