@@ -17,7 +17,7 @@ from rich.progress import (
 from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import console, plain, print_json
-from frontlines.errors import UsageError
+from frontlines.errors import SourceError, UsageError
 from frontlines.times import parse_user_time
 
 
@@ -129,8 +129,9 @@ def sync_cmd(
     else:
         for rep in reports:
             _print_summary(rep)
-    if any(r["failures"] for r in reports):
-        raise typer.Exit(1)
+    failed = sum(len(r["failures"]) for r in reports)
+    if failed:  # exit status 1 with one line; what did succeed is stored
+        raise SourceError(f"sync: {failed} item(s) failed (listed above); run again to retry them")
 
 
 def register(app: typer.Typer) -> None:
