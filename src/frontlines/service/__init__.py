@@ -63,6 +63,7 @@ from frontlines.service.selection import (
 from frontlines.service.sync import (
     SYNC_SOURCES,
     FetchSettings,
+    PeriodicSync,
     SyncOptions,
     SyncReport,
     base_url_of,
@@ -90,6 +91,7 @@ __all__ = [
     "IngestOptions",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",
+    "PeriodicSync",
     "Selection",
     "StorePool",
     "StoreReader",

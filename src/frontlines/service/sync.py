@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from frontlines.errors import SourceError, UsageError
+from frontlines.errors import FrontlinesError, SourceError, UsageError
 from frontlines.hashing import content_hash
 from frontlines.service.pipeline import ingest_payloads
 from frontlines.sources import deepstate_classes
@@ -51,6 +51,7 @@ from frontlines.store.sqlite import format_time
 __all__ = [
     "SYNC_SOURCES",
     "FetchSettings",
+    "PeriodicSync",
     "SyncOptions",
     "SyncReport",
     "SyncSource",
@@ -479,3 +480,78 @@ def compare_published(store: StoreReader, source: str = "deepstate-history") -> 
         row["difference_pct"] = None if diff is None or not pub else round(100 * diff / pub, 3)
         out.append(row)
     return sorted(out, key=lambda r: r["published_at"])
+
+
+class PeriodicSync:
+    """Sync sources into a store file now and then every ``every``, in a background thread.
+
+    One sync at a time: a run that is due while the previous one still runs is skipped.
+    Each run opens its own writer and closes it afterwards, so readers (the web app's
+    pool) keep answering from the last committed state and see each new batch as soon
+    as it commits.
+
+    Parameters
+    ----------
+    store_path : Path
+    sources : list of str
+    every : timedelta
+    options : dict
+        source -> :class:`SyncOptions`.
+    on_report : callable, optional
+        Called with each :class:`SyncReport` (for logging).
+    """
+
+    def __init__(self, store_path: Any, sources: list[str], *, every: dt.timedelta,
+                 options: dict[str, SyncOptions] | None = None,
+                 on_report: Callable[[SyncReport], None] | None = None) -> None:
+        import threading
+
+        for name in sources:
+            get_source(name)
+        self.store_path = store_path
+        self.sources = list(sources)
+        self.every = every
+        self.options = options or {}
+        self.on_report = on_report
+        self.runs = 0
+        self._stop = threading.Event()
+        self._busy = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="frontlines-periodic-sync", daemon=True)
+
+    def run_once(self) -> list[SyncReport] | None:
+        """One sync of every source; None when another run is still going."""
+        from frontlines.store import open_writer
+
+        if not self._busy.acquire(blocking=False):
+            return None
+        try:
+            reports = []
+            with open_writer(self.store_path) as store:
+                for name in self.sources:
+                    rep = sync(store, name, options=self.options.get(name, SyncOptions()))
+                    reports.append(rep)
+                    if self.on_report:
+                        self.on_report(rep)
+            self.runs += 1
+            return reports
+        finally:
+            self._busy.release()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except FrontlinesError as exc:  # e.g. the store is locked by a long write elsewhere: try next time
+                if self.on_report:
+                    self.on_report(SyncReport(source=",".join(self.sources), base_url="", failures=[{"item": "(run)", "error": str(exc)}]))
+            self._stop.wait(self.every.total_seconds())
+
+    def start(self) -> None:
+        """Start the background thread (the first run begins at once)."""
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        """Ask the thread to stop after the current run and wait for it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
