@@ -110,3 +110,13 @@ def test_proxy_from_the_environment(recorded: Recorded, monkeypatch: pytest.Monk
         report = sync(MemoryStore(), "deepstate", options=SyncOptions(base_url="http://deepstate.invalid", dry_run=True, fetch=settings()))
         assert report.ok and report.listed == N_VERSIONS
         assert proxy.recorded.log[0][1] == "http://deepstate.invalid/api/history/public"  # absolute form: a proxy request
+
+
+def test_rate_limit_spaces_requests(server) -> None:
+    waits: list[float] = []
+    with HttpFetcher([server.url], settings(rate=4), sleep=waits.append) as f:
+        for _ in range(5):
+            f.get(server.url + "/api/history/public")
+    # the first request goes at once; each next one is due 1/4 s after the previous slot
+    assert len(waits) == 4
+    assert waits == sorted(waits) and waits[-1] == pytest.approx(1.0, abs=0.2)
