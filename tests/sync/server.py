@@ -102,6 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, b'{"type": "FeatureCollection", "features": [ {"type": "Feat')
             if kind == "body":
                 return self._send(200, arg)
+            if kind == "redirect":
+                return self._send(302, b"", {"Location": arg})
         status, body, headers = self._answer(path, query)
         if status == 200 and "ETag" in headers and self.headers.get("If-None-Match") == headers["ETag"]:
             self.send_response(304)

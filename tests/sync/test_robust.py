@@ -120,3 +120,11 @@ def test_rate_limit_spaces_requests(server) -> None:
     # the first request goes at once; each next one is due 1/4 s after the previous slot
     assert len(waits) == 4
     assert waits == sorted(waits) and waits[-1] == pytest.approx(1.0, abs=0.2)
+
+
+def test_a_redirect_away_from_the_base_url_is_refused(server) -> None:
+    with RecordedServer(Recorded()) as other:
+        server.recorded.faults = {"/api/history/public": [("redirect", other.url + "/api/history/public")]}
+        report = sync(MemoryStore(), "deepstate", options=SyncOptions(base_url=server.url, fetch=settings()))
+        assert "not under a configured base URL" in report.failures[0]["error"]
+        assert other.recorded.log == []  # nothing reached the other host

@@ -246,8 +246,10 @@ class HttpFetcher:
                 content = resp.content
             except httpx.TimeoutException as exc:
                 raise _Retryable(f"timed out after {self.settings.timeout:g} s ({type(exc).__name__})") from exc
-            except httpx.TransportError as exc:  # connection refused / reset, truncated body, protocol errors
+            except (httpx.TransportError, httpx.DecodingError) as exc:  # refused / reset, truncated or corrupt body
                 raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+            except httpx.TooManyRedirects as exc:
+                raise FetchError(f"{url}: too many redirects", path=url) from exc
             with self._lock:
                 self.requests += 1
                 self.bytes += len(content)
