@@ -60,6 +60,7 @@ LAYER_PATTERNS: dict[str, re.Pattern[str]] = {
     "RussianClaimedCoTinUkraine": re.compile(r"^(claimedrussianterritoryinukraine|russianclaimedcotinukraine)$"),
     "UkrainianClaimedCounterOffensives": re.compile(r"^(claimedukrainiancounteroffensives|ukrainianclaimedcounteroffensives)$"),
     "UkrainianReportedPartisanWarfare": re.compile(r"^(ukrainianreportedpartisanwarfare|reportedukrainianpartisanwarfare)$"),
+    "RussianControlledBefore2022": re.compile(r"^(russiancontrolledukrainianterritorybefore(february24)?2022|russiancontrolledbefore2022)$"),
 }
 _PREFIX = re.compile(r"^(view|mds)_", re.IGNORECASE)
 _SUFFIX = re.compile(r"(_v\d+|_view|_new)+$", re.IGNORECASE)
@@ -72,6 +73,11 @@ def classify_service(name: str) -> str | None:
     ('RussianAssessedCoTinUkraine', 'RussianAssessedCoTinUkraine')
     >>> classify_service("MDS_AssessedRussianAdvanceInUkraine_view"), classify_service("Something_Else")
     ('RussianAssessedAdvanceinUkraine', None)
+    >>> classify_service("VIEW_Russian_controlled_Ukrainian_Territory_before_February_24_2022")
+    'RussianControlledBefore2022'
+    >>> classify_service("VIEW_ClaimedUkrainianCounteroffensives_V2")
+    'UkrainianClaimedCounterOffensives'
+
     """
     key = _SUFFIX.sub("", _PREFIX.sub("", name.strip())).replace("_", "").lower()
     for layer, pattern in LAYER_PATTERNS.items():
