@@ -117,3 +117,14 @@ def test_freshness(server, history_dir: Path) -> None:
     assert row["newest_map_time"] == newest.strftime("%Y-%m-%dT%H:%M:%SZ") and row["cadence_hours"] == 48
     [row] = freshness(st, now=newest + dt.timedelta(hours=49))
     assert row["stale"] is True
+
+
+@pytest.mark.realdata
+def test_versions_ingested_from_files_are_not_fetched(server, history_dir: Path) -> None:
+    ids = version_ids(history_dir)[:N_VERSIONS]
+    st = MemoryStore()
+    service.ingest(st, "deepstate-history", [history_dir / f"{i}.geojson" for i in ids[:2]], workers=1)
+    report = sync(st, "deepstate", options=opts(server))
+    assert report.ok and report.added == N_VERSIONS - 2 and report.already_stored == 2
+    maps = sorted(p for p in server.recorded.paths() if p.endswith("/geojson"))
+    assert maps == sorted(f"/api/history/{i}/geojson" for i in ids[2:])

@@ -295,6 +295,8 @@ def _sync_deepstate(store: Any, src: SyncSource, base: str, options: SyncOptions
         return
     report.listed = len(versions)
     known = _known_items(store, src.store_source)
+    if store is not None:  # versions ingested from files count as stored too
+        known |= {str(int(s.published_at.timestamp())) for s in store.snapshots(src.store_source)}
     todo = [v for v in versions if str(v.id) not in known and (options.since is None or v.published_at >= options.since)]
     report.already_stored = sum(1 for v in versions if str(v.id) in known)
     if options.dry_run:
