@@ -33,6 +33,10 @@ class Recorded:
     services: dict[str, tuple[int, list[dict[str, Any]], int]] = field(default_factory=dict)
     #: other service names listed (not ISW layers)
     other_services: list[str] = field(default_factory=list)
+    #: services served but not listed in the directory
+    hidden: set[str] = field(default_factory=set)
+    #: operational layers of the web map at /sharing/rest/content/items/webmap/data: (url, title)
+    webmap: list[tuple[str, str]] = field(default_factory=list)
     #: path -> queue of faults
     faults: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
     #: (method, path with query, headers) of every request
@@ -135,9 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
                 if parts[4] == "areas":
                     return 200, json.dumps(areas).encode(), {}
             if path == ARCGIS_PREFIX:
-                names = list(rec.services) + list(rec.other_services)
+                names = [n for n in rec.services if n not in rec.hidden] + list(rec.other_services)
                 return 200, json.dumps({"currentVersion": 11.3, "folders": [], "services": [
                     {"name": n, "type": "FeatureServer"} for n in names]}).encode(), {}
+            if path == "/sharing/rest/content/items/webmap/data":
+                return 200, json.dumps({"operationalLayers": [{"url": u, "title": t, "id": str(i)}
+                                                              for i, (u, t) in enumerate(rec.webmap)]}).encode(), {}
             if path.startswith(ARCGIS_PREFIX + "/"):
                 return self._arcgis(path[len(ARCGIS_PREFIX) + 1:].split("/"), query)
         return 404, b'{"error": "no route"}', {}

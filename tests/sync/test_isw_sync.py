@@ -119,3 +119,17 @@ def test_arcgis_error_objects(server) -> None:
     assert [f["item"] for f in report.failures] == [f"RussianAssessedCoTinUkraine@{ISW_EDIT_MS}"]
     assert "ArcGIS error 400: Invalid query parameters" in report.failures[0]["error"]
     assert report.added == len(ISW_SERVICES) - 1
+
+
+def test_webmap_operational_layers_find_an_unlisted_layer(server) -> None:
+    rec = server.recorded
+    rec.hidden = {"VIEW_RussiaCoTinUkraine_V3"}
+    rec.webmap = [(f"{server.arcgis_url}/VIEW_RussiaCoTinUkraine_V3/FeatureServer/49", "Assessed Russian Control"),
+                  ("https://elsewhere.example/arcgis/rest/services/Other/FeatureServer/0", "Other")]
+    without = sync(MemoryStore(), "isw", options=opts(server))
+    assert without.added == len(ISW_SERVICES) - 1
+    st = MemoryStore()
+    report = sync(st, "isw", options=opts(server, webmap_url=server.url + "/sharing/rest/content/items/webmap/data"))
+    assert report.ok and report.added == len(ISW_SERVICES)
+    assert not any("RussianAssessedCoTinUkraine not found" in w for w in report.warnings)
+    assert not [p for p in rec.paths() if "elsewhere" in p]

@@ -97,6 +97,8 @@ def sync_cmd(
     concurrency: Annotated[int, typer.Option("--concurrency", callback=o.at_least("--concurrency", 1), help="Requests in flight at once.")] = 2,
     batch: Annotated[int, typer.Option("--batch", callback=o.at_least("--batch", 1), help="Versions stored per transaction.")] = 8,
     page_size: Annotated[int, typer.Option("--page-size", callback=o.at_least("--page-size", 1), help="ArcGIS features per page.")] = 2000,
+    webmap_url: Annotated[Optional[str], typer.Option(
+        "--webmap-url", help="isw: also search this web map's operational layers (.../content/items/<id>/data).")] = None,
     as_json: o.Json = False,
 ) -> None:
     """Fetch new map versions from DeepStateMap and ISW into the store (resumable; see README)."""
@@ -113,7 +115,7 @@ def sync_cmd(
     try:
         for name in names:
             opts = service.SyncOptions(base_url=urls.get(name), since=since_t, dry_run=dry_run, fetch=settings,
-                                       batch=batch, page_size=page_size)
+                                       batch=batch, page_size=page_size, webmap_url=webmap_url)
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TextColumn("{task.fields[item]}"), console=console, transient=True,
                           disable=as_json) as bar:

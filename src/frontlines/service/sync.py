@@ -105,6 +105,10 @@ class SyncOptions:
         Versions stored per transaction.
     page_size : int
         ``resultRecordCount`` of ArcGIS queries.
+    webmap_url : str, optional
+        ISW only: a web map's ``.../items/<id>/data`` URL whose operational layers are
+        searched too (for layers the service listing does not show); it becomes an
+        allowed base URL.
     conflict : str
         Conflict id of the stored snapshots.
     """
@@ -116,6 +120,7 @@ class SyncOptions:
     batch: int = 8
     page_size: int = 2000
     conflict: str = "ukraine"
+    webmap_url: str | None = None
 
 
 @dataclass
@@ -232,7 +237,8 @@ def sync(
     base = base_url_of(source, options.base_url)
     report = SyncReport(source=src.name, base_url=base, dry_run=options.dry_run)
     t0 = time.perf_counter()
-    with HttpFetcher([base], options.fetch, sleep=sleep) as fetcher:
+    bases = [base] + ([options.webmap_url] if options.webmap_url and src.name == "isw" else [])
+    with HttpFetcher(bases, options.fetch, sleep=sleep) as fetcher:
         try:
             if src.name == "deepstate":
                 _sync_deepstate(store, src, base, options, fetcher, report, progress)
@@ -330,6 +336,12 @@ def _sync_isw(store: Any, src: SyncSource, base: str, options: SyncOptions, fetc
               report: SyncReport, progress: Progress | None) -> None:
     layers, _unmatched = arcgis.discover(fetcher, base)
     found = {x.isw_layer for x in layers}
+    if options.webmap_url:
+        extra, _skipped = arcgis.discover_webmap(fetcher, options.webmap_url, base)
+        for layer in extra:
+            if layer.isw_layer not in found:
+                layers.append(layer)
+                found.add(layer.isw_layer)
     for name in ISW_LAYERS:
         if name not in found:
             report.warnings.append(f"ISW layer {name} not found among the services at {base} (renamed beyond recognition, or retired)")

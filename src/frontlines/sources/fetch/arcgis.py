@@ -44,6 +44,7 @@ __all__ = [
     "RemoteLayer",
     "classify_service",
     "discover",
+    "discover_webmap",
     "layer_info",
     "query_all",
 ]
@@ -183,6 +184,37 @@ def discover(fetcher: HttpFetcher, base: str) -> tuple[list[RemoteLayer], list[s
             lid = polygons[0][0]
             found.append(RemoteLayer(isw_layer, service, lid, f"{server}/{lid}"))
     return found, unmatched
+
+
+def _parse_webmap(content: bytes, url: str) -> list[tuple[str, str]]:
+    doc = _arcgis_json(content, url)
+    layers = doc.get("operationalLayers")
+    if not isinstance(layers, list):
+        raise ShapeError(f"{url}: no 'operationalLayers' list in the web map", path=url, field="operationalLayers")
+    return [(str(x["url"]), str(x.get("title", ""))) for x in layers if isinstance(x, dict) and isinstance(x.get("url"), str)]
+
+
+_LAYER_URL = re.compile(r"/services/([^/]+)/FeatureServer/(\d+)/?$")
+
+
+def discover_webmap(fetcher: HttpFetcher, item_url: str, base: str) -> tuple[list[RemoteLayer], list[str]]:
+    """Known ISW layers among a web map's operational layers (``.../items/<id>/data``).
+
+    Only layers under ``base`` are kept (no request ever leaves the configured base URLs);
+    returns them and the operational-layer URLs that were not recognised or lie elsewhere.
+    """
+    base = base.rstrip("/")
+    got = fetcher.get(item_url, params={"f": "json"}, parse=_parse_webmap)
+    found: list[RemoteLayer] = []
+    skipped: list[str] = []
+    for url, title in got.data:
+        m = _LAYER_URL.search(url)
+        isw_layer = (classify_service(m.group(1)) if m else None) or classify_service(title.replace(" ", "_"))
+        if m is None or isw_layer is None or not url.startswith(base + "/"):
+            skipped.append(url)
+            continue
+        found.append(RemoteLayer(isw_layer, m.group(1), int(m.group(2)), url.rstrip("/")))
+    return found, skipped
 
 
 def layer_info(fetcher: HttpFetcher, layer_url: str, *, etag: str | None = None) -> LayerInfo:
