@@ -25,7 +25,8 @@ from frontlines.store import SCHEMA_VERSION, SQLiteStore, open_reader, open_writ
 from frontlines.store import payloads as codec
 from tests.helpers import skip_or_fail
 
-TABLES = {"meta", "payloads", "parts", "snapshots", "snapshot_layers", "steps", "layer_parts", "region_areas"}
+TABLES = {"meta", "payloads", "parts", "snapshots", "snapshot_layers", "steps", "layer_parts", "region_areas",
+          "sync_fetches", "sync_state", "published_areas"}
 
 
 def tables(path: Path) -> set[str]:

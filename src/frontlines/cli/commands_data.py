@@ -14,6 +14,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from frontlines import service
 from frontlines.cli import options as o
@@ -156,20 +157,45 @@ def snapshots_cmd(store: o.Store = None, source: o.Source = None,
     console.print(table(f"{len(snaps)} snapshots (showing {len(shown)})", ["id", "source", "published_at", "file", "layers"], rows, right={0}))
 
 
-def sources_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
-    """List sources in the store with their coverage."""
+def sources_cmd(store: o.Store = None, as_json: o.Json = False,
+                compare_published: Annotated[bool, typer.Option(
+                    "--compare-published", help="DeepState's own per-version area figures beside ours, with the difference.")] = False) -> None:
+    """List sources in the store with their coverage and freshness (last fetched, newest map time, stale)."""
     st = service.open_reader(store)
     srcs = service.sources(st)
+    fresh = {f["source"]: f for f in service.freshness(st)}
+    for s in srcs:
+        s["freshness"] = fresh.get(s["source"])
+    if compare_published:
+        rows = service.compare_published(st)
+        if as_json:
+            print_json({"source": "deepstate-history", "compared": rows})
+            return
+        body = [[r["published_at"], _km2(r["published_km2"]), _km2(r["ours_km2"]), _km2(r["difference_km2"]),
+                 "–" if r["difference_pct"] is None else f"{r['difference_pct']:+.2f} %"] for r in rows]
+        console.print(table(f"DeepState's published occupied area vs ours ({len(rows)} versions)",
+                            ["published_at", "DeepState km²", "ours km²", "ours − theirs", "%"], body, right={1, 2, 3, 4}))
+        return
     if as_json:
         print_json({"sources": srcs, "store": st.stats()})
         return
-    rows = [[s["source"], s["snapshots"], s["first"], s["last"], s["primary_layer"], ", ".join(s["layers"])] for s in srcs]
-    console.print(table("sources", ["source", "snapshots", "first", "last", "primary", "layers"], rows, right={1}))
+    rows = []
+    for s in srcs:
+        f = s["freshness"] or {}
+        state = Text("–") if f.get("stale") is None else (Text("stale", style="red") if f["stale"] else Text("fresh", style="green"))
+        rows.append([s["source"], s["snapshots"], s["first"], s["last"], f.get("last_fetched") or "–", state,
+                     s["primary_layer"], ", ".join(s["layers"])])
+    console.print(table("sources", ["source", "snapshots", "first", "newest map time", "last fetched", "fresh",
+                                    "primary", "layers"], rows, right={1}))
     stats = st.stats()
     console.print(
         f"store {plain(stats['path'])}: schema v{stats['schema_version']}, {stats['parts']} distinct parts, "
         f"payloads {stats['payload_raw_bytes'] / 1e6:,.1f} MB raw -> {stats['payload_stored_bytes'] / 1e6:,.1f} MB stored"
     )
+
+
+def _km2(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
 
 
 def export_cmd(

@@ -11,7 +11,7 @@ import typer
 from frontlines import service
 from frontlines.cli import options as o
 from frontlines.cli.output import err_console
-from frontlines.errors import FrontlinesError
+from frontlines.errors import FrontlinesError, UsageError
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: Default worker processes and read connections per process (see bench/load_test.py).
@@ -43,6 +43,11 @@ def serve_cmd(
                                              help="Expensive requests that may wait for one (more get 503 + Retry-After).")] = 6,
     heavy_budget: Annotated[float, typer.Option("--heavy-budget", min=0.1, max=3600,
                                                 help="Seconds an expensive request may take, waiting included (then 504).")] = 60.0,
+    sync_every: Annotated[Optional[str], typer.Option(
+        "--sync-every", help="Keep the store current: sync now and then every INTERVAL (90s, 15m, 1h, 1d); one sync at a time.")] = None,
+    sync_source: Annotated[Optional[list[str]], typer.Option("--sync", help="Source to sync with --sync-every (repeatable; default all).")] = None,
+    sync_base_url: Annotated[Optional[list[str]], typer.Option(
+        "--sync-base-url", help="Base URL for --sync-every, as for `frontlines sync --base-url`.")] = None,
 ) -> None:
     """Serve the dashboard and the HTTP API (read-only unless --token is given)."""
     import uvicorn
@@ -51,6 +56,9 @@ def serve_cmd(
     from frontlines.web.settings import CONFIG_ENV
 
     path = store or service.default_store_path()
+    syncer = _syncer(path, sync_every, sync_source, sync_base_url)
+    if syncer is not None and not path.exists():
+        service.open_writer(path).close()  # an empty store the first sync fills
     if not path.exists():
         raise FrontlinesError(f"store {path} does not exist; ingest something first")
     token = token or None  # an empty $FRONTLINES_TOKEN means read-only
@@ -74,14 +82,50 @@ def serve_cmd(
                f"(API docs at /docs; {'ingest enabled' if token else 'read-only'}; "
                f"{workers} worker{'s' if workers > 1 else ''} x {readers} readers; Ctrl-C stops)")
     log_level = os.environ.get("FRONTLINES_LOG", "warning")
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
-        return
-    del app
-    # Worker processes build their own app from this (inherited) environment variable.
-    os.environ[CONFIG_ENV] = json.dumps(config)
-    _run_workers(uvicorn.Config("frontlines.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
-                                log_level=log_level, access_log=False))
+    if syncer is not None:
+        typer.echo(f"syncing {', '.join(syncer.sources)} now and every {sync_every} (one sync at a time)")
+        syncer.start()
+    try:
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+            return
+        del app
+        # Worker processes build their own app from this (inherited) environment variable.
+        os.environ[CONFIG_ENV] = json.dumps(config)
+        _run_workers(uvicorn.Config("frontlines.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                                    log_level=log_level, access_log=False))
+    finally:
+        if syncer is not None:
+            syncer.stop(timeout=5)
+
+
+def _syncer(path: object, every: Optional[str], sources: Optional[list[str]],
+            base_url: Optional[list[str]]) -> Optional[service.PeriodicSync]:
+    """The background sync of ``serve --sync-every`` (None without it)."""
+    if every is None:
+        if sources or base_url:
+            raise UsageError("--sync and --sync-base-url need --sync-every", field="--sync-every")
+        return None
+    from frontlines.cli.commands_sync import base_urls
+
+    interval = service.parse_interval(every)
+    names = list(dict.fromkeys(sources or service.SYNC_SOURCES))
+    for n in names:
+        if n not in service.SYNC_SOURCES:
+            raise UsageError(f"unknown sync source {n!r}; known: {', '.join(service.SYNC_SOURCES)}", field="--sync", value=n)
+    urls = base_urls(base_url, names)
+
+    def log(rep: service.SyncReport) -> None:
+        d = rep.as_dict()
+        line = (f"sync {d['source']}: {d['new_snapshots']} new, {len(d['failures'])} failures, "
+                f"newest map time {d['newest_map_time'] or '-'}")
+        if rep.ok:
+            err_console.print(line, markup=False, highlight=False)
+        else:
+            err_console.print(f"{line}: {d['failures'][0]['error']}", style="yellow", markup=False, highlight=False)
+
+    return service.PeriodicSync(path, names, every=interval, on_report=log,
+                                options={n: service.SyncOptions(base_url=urls.get(n)) for n in names})
 
 
 def _run_workers(config: object) -> None:

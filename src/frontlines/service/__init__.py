@@ -12,6 +12,7 @@ and the sources:
 - :mod:`~frontlines.service.reporting`: everything a report shows
 - :mod:`~frontlines.service.pipeline`, :mod:`~frontlines.service.reindex`,
   :mod:`~frontlines.service.derive`, :mod:`~frontlines.service.export`: writing and exporting
+- :mod:`~frontlines.service.sync`: live sync from DeepStateMap and ISW, provenance, freshness
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ from frontlines.service.selection import (
     sources,
     state_at,
 )
+from frontlines.service.sync import (
+    SYNC_SOURCES,
+    FetchSettings,
+    PeriodicSync,
+    SyncOptions,
+    SyncReport,
+    base_url_of,
+    compare_published,
+    freshness,
+    parse_interval,
+    sync,
+)
 from frontlines.service.where import (
     CONTESTED_MODES,
     MIN_DEPTH_PIECE_KM2,
@@ -75,17 +88,27 @@ __all__ = [
     "CONTESTED_MODES",
     "DEMO_SOURCE",
     "FORMATS",
+    "FetchSettings",
     "IngestOptions",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",
+    "PeriodicSync",
     "Selection",
     "StorePool",
     "StoreReader",
     "StoreWriter",
+    "SYNC_SOURCES",
+    "SyncOptions",
+    "SyncReport",
     "TimeLike",
     "animation_inputs",
     "area",
+    "base_url_of",
     "basemap_features",
+    "compare_published",
+    "freshness",
+    "parse_interval",
+    "sync",
     "change",
     "change_map_inputs",
     "change_depth",

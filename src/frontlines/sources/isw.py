@@ -13,6 +13,7 @@ RussianClaimedCoTinUkraine     ``russia:claimed``
 RussianAssessedAdvanceinUkraine ``russia:advance``
 UkrainianClaimedCounterOffensives ``ukraine:claimed``
 UkrainianReportedPartisanWarfare ``ukraine:other``
+RussianControlledBefore2022    ``russia:other`` (held before 24 February 2022; synced layer)
 ============================== ==================
 """
 
@@ -35,6 +36,7 @@ ISW_LAYERS: dict[str, LayerKey] = {
     "RussianAssessedAdvanceinUkraine": LayerKey("russia", "advance"),
     "UkrainianClaimedCounterOffensives": LayerKey("ukraine", "claimed"),
     "UkrainianReportedPartisanWarfare": LayerKey("ukraine", "other"),
+    "RussianControlledBefore2022": LayerKey("russia", "other"),
 }
 
 _NAME = re.compile(r"^([0-9]{8})_([A-Za-z]+)\.geojson(\.gz)?$")

@@ -72,6 +72,12 @@ class _State:
     steps: dict[tuple[int, str], tuple[Any, ...]] = field(default_factory=dict)
     #: (id, layer, region set, region id) -> km²
     region_areas: dict[tuple[int, str, str, str], float] = field(default_factory=dict)
+    #: (source, item) -> provenance record of a synced payload
+    fetches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: (source, key) -> value of the sync bookkeeping
+    sync: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (source, item, kind) -> (published_at text, km², percent)
+    published: dict[tuple[str, str, str], tuple[str, float, float | None]] = field(default_factory=dict)
     data_version: int = 0
 
     def copy(self) -> _State:
@@ -395,6 +401,48 @@ class MemoryStore:
                     raise StoreError(f"no snapshot with id {sid} in {self.path}: cannot store its region areas")
                 self._write()
                 self._s.region_areas[(sid, layer, rset, rid)] = float(area)
+
+    # -- live sync --------------------------------------------------------------------------
+    def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Provenance rows of synced payloads (of one source), by source and publication time."""
+        rows = [dict(r) for (src, _), r in self._s.fetches.items() if source is None or src == source]
+        return sorted(rows, key=lambda r: (r["source"], r.get("published_at") or "", r["item"]))
+
+    def put_fetch_record(self, record: dict[str, Any]) -> None:
+        """Insert or replace the provenance of one synced item."""
+        with self.transaction():
+            self._write()
+            cols = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",
+                    "content_hash", "published_at", "bytes")
+            self._s.fetches[(record["source"], record["item"])] = {c: record.get(c) for c in cols}
+
+    def sync_state(self, source: str) -> dict[str, str]:
+        """Sync bookkeeping of a source (key -> value)."""
+        return {k: v for (src, k), v in self._s.sync.items() if src == source}
+
+    def set_sync_state(self, source: str, values: dict[str, str | None]) -> None:
+        """Set (or, with None, remove) sync bookkeeping values of a source."""
+        with self.transaction():
+            self._write()
+            for key, value in values.items():
+                if value is None:
+                    self._s.sync.pop((source, key), None)
+                else:
+                    self._s.sync[(source, key)] = value
+
+    def published_areas(self, source: str) -> list[tuple[str, dt.datetime, str, float, float | None]]:
+        """(item, published_at, kind, km², percent) of a provider's own figures, in time order."""
+        rows = [(item, parse_time(t), kind, a, p) for (src, item, kind), (t, a, p) in self._s.published.items()
+                if src == source]
+        return sorted(rows, key=lambda r: (r[1], r[2]))
+
+    def put_published_areas(self, source: str, item: str, published_at: dt.datetime,
+                            rows: list[tuple[str, float, float | None]]) -> None:
+        """Store a provider's own (kind, km², percent) figures of one item."""
+        with self.transaction():
+            self._write()
+            for kind, area, pct in rows:
+                self._s.published[(source, item, kind)] = (format_time(published_at), float(area), pct)
 
     def stats(self) -> dict[str, Any]:
         """Sizes of the store, like :meth:`SQLiteStore.stats` (no file: 0 bytes)."""

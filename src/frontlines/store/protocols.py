@@ -136,6 +136,19 @@ class StoreReader(Protocol):
         """Names of the region sets whose areas are stored for one snapshot's layer, sorted."""
         ...
 
+    def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Provenance of synced payloads: source, item, url, fetched_at, http_status, etag,
+        last_modified, licence, content_hash, published_at, bytes (by source and time)."""
+        ...
+
+    def sync_state(self, source: str) -> dict[str, str]:
+        """Sync bookkeeping of a source (last success, list ETag, layer edit dates ...)."""
+        ...
+
+    def published_areas(self, source: str) -> list[tuple[str, dt.datetime, str, float, float | None]]:
+        """(item, published_at, kind, km², percent) of a provider's own area figures, in time order."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Sizes of the store (path, schema version, snapshots, parts, payload bytes, file bytes)."""
         ...
@@ -232,5 +245,18 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_region_areas(self, rows: list[RegionRow]) -> None:
         """Store (snapshot id, layer, region set, region id, km²) rows."""
+        ...
+
+    def put_fetch_record(self, record: dict[str, Any]) -> None:
+        """Insert or replace the provenance of one synced item (keys as :meth:`StoreReader.fetch_records`)."""
+        ...
+
+    def set_sync_state(self, source: str, values: dict[str, str | None]) -> None:
+        """Set (or, with None, remove) sync bookkeeping values of a source."""
+        ...
+
+    def put_published_areas(self, source: str, item: str, published_at: dt.datetime,
+                            rows: list[tuple[str, float, float | None]]) -> None:
+        """Store a provider's own (kind, km², percent) area figures of one item."""
         ...
 

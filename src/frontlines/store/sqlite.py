@@ -12,6 +12,11 @@ Tables (schema version 1)::
     steps(to_id, layer, from_id, gained_km2, lost_km2, gained_wkb, lost_wkb)
                                              change from the previous snapshot of the layer (derived)
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived cache
+    sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
+                 content_hash, published_at, bytes)   provenance of synced payloads
+    sync_state(source, key, value)           per-source sync bookkeeping (last success, ETags)
+    published_areas(source, item, published_at, kind, area_km2, percent)
+                                             a provider's own area figures (DeepState /areas)
 
 Times are stored as ``YYYY-MM-DDTHH:MM:SSZ`` so that text order is time order.
 A snapshot is unique by (source, published_at, content_hash): ingesting the
@@ -42,7 +47,7 @@ from frontlines.store import payloads as payload_codec
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,8 +109,37 @@ CREATE TABLE region_areas(
 ) WITHOUT ROWID;
 """
 
+#: Live sync (issue 14): provenance of fetched payloads, per-source state, published figures.
+_SCHEMA_SYNC = """
+CREATE TABLE sync_fetches(
+    source TEXT NOT NULL,
+    item TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    http_status INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    licence TEXT NOT NULL,
+    content_hash TEXT,
+    published_at TEXT,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY(source, item)
+);
+CREATE INDEX sync_fetches_by_hash ON sync_fetches(source, content_hash);
+CREATE TABLE sync_state(source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(source, key));
+CREATE TABLE published_areas(
+    source TEXT NOT NULL,
+    item TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    percent REAL,
+    PRIMARY KEY(source, item, kind)
+);
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC}
 
 
 def default_store_path() -> Path:
@@ -789,6 +823,57 @@ class SQLiteStore:
         """Store (snapshot id, layer, region set, region id, km²) rows."""
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO region_areas VALUES(?,?,?,?,?)", rows)
+
+    # -- live sync: provenance, state, published figures --------------------------------------
+    _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",
+                   "content_hash", "published_at", "bytes")
+
+    def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Provenance rows of synced payloads (of one source), by source and publication time."""
+        sql = f"SELECT {', '.join(self._FETCH_COLS)} FROM sync_fetches"
+        args: tuple[Any, ...] = ()
+        if source is not None:
+            sql += " WHERE source=?"
+            args = (source,)
+        rows = self._db.execute(sql + " ORDER BY source, published_at, item", args).fetchall()
+        return [dict(zip(self._FETCH_COLS, r)) for r in rows]
+
+    def put_fetch_record(self, record: dict[str, Any]) -> None:
+        """Insert or replace the provenance of one synced item (keys as :meth:`fetch_records`)."""
+        with self.transaction():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO sync_fetches({', '.join(self._FETCH_COLS)}) VALUES({','.join('?' * len(self._FETCH_COLS))})",
+                [record.get(c) for c in self._FETCH_COLS],
+            )
+
+    def sync_state(self, source: str) -> dict[str, str]:
+        """Sync bookkeeping of a source (key -> value)."""
+        return dict(self._db.execute("SELECT key, value FROM sync_state WHERE source=?", (source,)).fetchall())
+
+    def set_sync_state(self, source: str, values: dict[str, str | None]) -> None:
+        """Set (or, with None, remove) sync bookkeeping values of a source."""
+        with self.transaction():
+            for key, value in values.items():
+                if value is None:
+                    self._db.execute("DELETE FROM sync_state WHERE source=? AND key=?", (source, key))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO sync_state VALUES(?,?,?)", (source, key, value))
+
+    def published_areas(self, source: str) -> list[tuple[str, dt.datetime, str, float, float | None]]:
+        """(item, published_at, kind, km², percent) of a provider's own figures, in time order."""
+        rows = self._db.execute(
+            "SELECT item, published_at, kind, area_km2, percent FROM published_areas WHERE source=?"
+            " ORDER BY published_at, kind", (source,)).fetchall()
+        return [(r[0], parse_time(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    def put_published_areas(self, source: str, item: str, published_at: dt.datetime,
+                            rows: list[tuple[str, float, float | None]]) -> None:
+        """Store a provider's own (kind, km², percent) figures of one item."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO published_areas VALUES(?,?,?,?,?,?)",
+                [(source, item, format_time(published_at), k, a, p) for k, a, p in rows],
+            )
 
     def stats(self) -> dict[str, Any]:
         """Sizes of the store, for ``frontlines info``."""

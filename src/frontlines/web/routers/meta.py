@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -35,15 +36,23 @@ def health(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/api/sources", tags=["data"], summary="Sources with snapshot count, span and layers (= `frontlines sources --json`)")
+@router.get("/api/sources", tags=["data"],
+            summary="Sources with snapshot count, span, layers and freshness (= `frontlines sources --json`)")
 def get_sources(ctx: Ctx) -> Response:
-    return ctx.cached(("sources",), lambda store: _sources_doc(store, ctx.settings.store_path.name))
+    # Not cached: ``stale`` depends on the clock as well as on the store.
+    with ctx.pool.view() as (store, _fp):
+        doc = _sources_doc(store, ctx.settings.store_path.name)
+    return Response(orjson.dumps(doc), media_type="application/json")
 
 
 def _sources_doc(store: service.StoreReader, file_name: str) -> dict[str, Any]:
     stats = store.stats()
     stats["path"] = file_name  # the file name only: no server paths
-    return {"sources": to_json_doc(service.sources(store)), "store": stats}
+    srcs = to_json_doc(service.sources(store))
+    fresh = {f["source"]: f for f in service.freshness(store)}
+    for s in srcs:
+        s["freshness"] = fresh.get(s["source"])
+    return {"sources": srcs, "store": stats}
 
 
 @router.get("/api/snapshots", tags=["data"], summary="Metadata of every snapshot, oldest first (= `frontlines snapshots --json`)")

@@ -605,6 +605,7 @@
     if (!health.assets) $("missing-assets").hidden = false;
     const src = sources.find(s => s.source === state.source) || sources.slice().sort((a, b) => b.snapshots - a.snapshots)[0];
     state.source = src.source; state.primary = src.primary_layer;
+    showFreshness(src.freshness);
     $("source").innerHTML = "";
     for (const s of sources) $("source").add(new Option(`${s.source} (${s.snapshots})`, s.source, false, s.source === state.source));
     if (!state.layers) state.layers = src.layers.filter(l => !l.endsWith(":other"));
@@ -636,6 +637,14 @@
     drawRegions().then(() => { if (state.region) { const r = state.region; state.region = null; selectRegion(r); } }).catch(() => {});
     loadSeries().catch(() => {});
     setDate(state.at || state.days[n].date);
+  }
+  function showFreshness(f) {
+    const el = $("freshness");
+    if (!f) { el.textContent = ""; delete el.dataset.stale; return; }
+    el.textContent = `map ${f.newest_map_time.replace("T", " ")}` +
+      (f.last_fetched ? ` · synced ${f.last_fetched.replace("T", " ")}` : "") + (f.stale ? " · stale" : "");
+    if (f.stale === null) delete el.dataset.stale; else el.dataset.stale = f.stale ? "yes" : "no";
+    el.title = (f.licence ? f.licence + " " : "") + (f.last_error ? "Last sync error: " + f.last_error : "");
   }
   let claimsReady = false;
   async function setupClaimsOnce(enabled) { if (!claimsReady) { claimsReady = true; await setupClaims(enabled); } }
