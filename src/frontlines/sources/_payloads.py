@@ -33,7 +33,9 @@ __all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "ope
 
 _MIB = 1024 * 1024
 #: Largest single payload accepted (after decompression), by default.
-MAX_PAYLOAD_BYTES = 32 * _MIB
+#: 16 MiB: four times the largest real map seen (3.6 MB); a JSON document of that size can
+#: still take ~30 times its size as Python objects while parsed, which stays under 1 GB.
+MAX_PAYLOAD_BYTES = 16 * _MIB
 #: Largest sum of the members of one archive (read or skipped), by default.
 MAX_TOTAL_BYTES = 4096 * _MIB
 #: Most members in one zip / KMZ archive, by default.
