@@ -291,7 +291,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     big = tmp_path / "deepstatemap_data_20240501.geojson"
     with open(big, "wb") as f:  # sparse: 2 GiB that take no disk
         f.truncate(2 * 1024**3)
-    with pytest.raises(InputTooLargeError, match=r"exceeds the limit of 33,554,432 bytes"):
+    with pytest.raises(InputTooLargeError, match=r"exceeds the limit of 16,777,216 bytes"):
         read_regular(big)
     gz = tmp_path / "bomb.geojson.gz"
     gz.write_bytes(gzip.compress(b" " * (3 * 1024 * 1024), compresslevel=1))

@@ -79,7 +79,10 @@ def _check_ring(ring: object, *, where: str, path: str) -> int:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise _bad(where, f"{path}[{i}]", f"holds a non-number {v!r}")
     try:
-        arr = np.array([p[:2] for p in ring], dtype=float)
+        try:
+            arr = np.array(ring, dtype=float)[:, :2]  # no per-position copies on large rings
+        except ValueError:  # positions of 2 and 3 numbers mixed
+            arr = np.array([p[:2] for p in ring], dtype=float)
     except OverflowError:  # integers beyond a double
         raise _bad(where, path, "holds a number too large for a coordinate") from None
     if not np.isfinite(arr).all():

@@ -21,7 +21,7 @@ import stat
 import tarfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -33,11 +33,15 @@ __all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "ope
 
 _MIB = 1024 * 1024
 #: Largest single payload accepted (after decompression), by default.
-MAX_PAYLOAD_BYTES = 32 * _MIB
+#: 16 MiB: four times the largest real map seen (3.6 MB); a JSON document of that size can
+#: still take ~30 times its size as Python objects while parsed, which stays under 1 GB.
+MAX_PAYLOAD_BYTES = 16 * _MIB
 #: Largest sum of the members of one archive (read or skipped), by default.
 MAX_TOTAL_BYTES = 4096 * _MIB
 #: Most members in one zip / KMZ archive, by default.
 MAX_ZIP_MEMBERS = 1000
+#: Most positions in one geometry, by default.
+MAX_POSITIONS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,11 @@ class Limits:
         Most positions (vertices) in one geometry.
     """
 
-    payload_bytes: int = MAX_PAYLOAD_BYTES
-    total_bytes: int = MAX_TOTAL_BYTES
-    zip_members: int = MAX_ZIP_MEMBERS
-    positions: int = 5_000_000
+    # Defaults read when a Limits is made (the module constants are the documented defaults).
+    payload_bytes: int = field(default_factory=lambda: MAX_PAYLOAD_BYTES)
+    total_bytes: int = field(default_factory=lambda: MAX_TOTAL_BYTES)
+    zip_members: int = field(default_factory=lambda: MAX_ZIP_MEMBERS)
+    positions: int = field(default_factory=lambda: MAX_POSITIONS)
 
     #: Environment variable -> (field, unit in bytes or 1).
     ENV = {
@@ -122,11 +127,11 @@ def _gunzip(stream: IO[bytes], *, name: str, limit: int) -> bytes:
     return out
 
 
-def decompress(data: bytes, *, name: str, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
+def decompress(data: bytes, *, name: str, limit: int | None = None) -> bytes:
     """Undo gzip compression when ``data`` starts with the gzip magic bytes (at most ``limit`` bytes out)."""
     if data[:2] != b"\x1f\x8b":
         return data
-    return _gunzip(io.BytesIO(data), name=name, limit=limit)
+    return _gunzip(io.BytesIO(data), name=name, limit=MAX_PAYLOAD_BYTES if limit is None else limit)
 
 
 def open_regular(path: Path) -> IO[bytes]:
@@ -151,11 +156,13 @@ def open_regular(path: Path) -> IO[bytes]:
     return os.fdopen(fd, "rb")
 
 
-def read_regular(path: Path, *, limit: int = MAX_PAYLOAD_BYTES, gunzip: bool = True) -> bytes:
+def read_regular(path: Path, *, limit: int | None = None, gunzip: bool = True) -> bytes:
     """The bytes of a regular file (gzip undone when ``gunzip``), refusing more than ``limit`` bytes.
 
     The size is checked before reading and again while reading (a file may grow).
+    ``limit`` defaults to :data:`MAX_PAYLOAD_BYTES`.
     """
+    limit = MAX_PAYLOAD_BYTES if limit is None else limit
     with open_regular(path) as f:
         try:
             head = f.read(2)

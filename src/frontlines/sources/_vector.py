@@ -55,13 +55,15 @@ ALLOWED_DRIVERS = {
 
 #: GDAL configuration set before every read: no network access through /vsicurl/ and
 #: friends (only URLs ending in an impossible extension would be tried), no retries,
-#: no listing of the folder around the file.
+#: no listing of the folder around the file, a smaller memory budget per GeoJSON object.
 GDAL_CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".frontlines-no-network",
     "GDAL_HTTP_MAX_RETRY": "0",
     "GDAL_HTTP_TIMEOUT": "1",
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "CPL_VSIL_CURL_HEADER_FILE_KVP_ENABLED": "NO",
+    # GDAL's GeoJSON reader refuses an object it estimates to take more memory than this (MB)
+    "OGR_GEOJSON_MAX_OBJ_SIZE": "64",
 }
 
 #: A zip bomb: a member expanding more than this ratio and larger than 10 MB.
@@ -282,6 +284,9 @@ def read_vector(
     # IndexError: pyogrio's get_default_layer on a data source without any layer
     except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError, RuntimeError, IndexError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "too complex/large" in first:  # OGR_GEOJSON_MAX_OBJ_SIZE of GDAL_CONFIG
+            first = (f"a GeoJSON object would take more than {GDAL_CONFIG['OGR_GEOJSON_MAX_OBJ_SIZE']} MB in GDAL; "
+                     "split the features or convert the file to GeoPackage")
         raise SourceFormatError(f"{name}: cannot read as a vector file ({first})", path=name) from exc
     return meta, geometry, [str(f) for f in meta.get("fields", [])], list(field_data)
 
