@@ -17,10 +17,18 @@ from typing import Any
 
 import numpy as np
 import shapely
+from matplotlib.lines import Line2D
 
 from frontlines.core.geodesy import area_km2
 from frontlines.errors import FrontlinesError, UsageError
-from frontlines.reports.maps import Extent, MapCanvas, Settlement, _patch, clip
+from frontlines.reports.maps import (
+    Extent,
+    MapCanvas,
+    Settlement,
+    _line_segments,
+    _patch,
+    clip,
+)
 from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
 from frontlines.reports.words import change_phrases, layer_phrase
 
@@ -53,6 +61,24 @@ def frame_times(start: dt.datetime, end: dt.datetime, step: dt.timedelta, *, max
     if out[-1] < end - dt.timedelta(seconds=1):
         out.append(end)
     return out
+
+
+def _front_line(geom: Any, outline: Any, view: Extent) -> Any:
+    """The line of contact of a control layer's area within (a margin around) the view.
+
+    Both the area and the outline are cut to the same box, so the cut edges lie on the
+    outline's boundary and are left out like a border; only the view is computed, which
+    keeps an animation of one oblast fast.
+    """
+    from frontlines.core.frontline import frontline
+
+    if geom is None or shapely.is_empty(geom):
+        return shapely.MultiLineString()
+    area = clip(geom, view, 0.25)
+    if shapely.is_empty(area):
+        return shapely.MultiLineString()
+    land = clip(outline, view, 0.25) if outline is not None else None
+    return frontline(area, outline=land).geometry
 
 
 def _lower(text: str) -> str:
@@ -105,7 +131,7 @@ def animate(
     gained_word, lost_word = change_phrases(layer, sides)
     canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi,
                        title=title or f"{layer_phrase(layer, sides)}: how the map changed",
-                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=4)
+                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=5)
     canvas.basemap(furniture)
     canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
@@ -113,6 +139,10 @@ def animate(
     held = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
     gained_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["gained"], alpha=1.0, zorder=2.5)
     lost_p = canvas.polygon(shapely.Polygon(), facecolor=COLOURS["lost"], alpha=1.0, zorder=2.5)
+    # the front line of each frame, for control layers (border and coast left out, as `frontlines frontline` does)
+    front = canvas.lines(shapely.MultiLineString(), color=COLOURS["front_after"], linewidth=1.5, zorder=4.1) \
+        if layer.endswith(":control") else None
+    front_of: dict[int, Any] = {}
     canvas.scale_bar()
     canvas.fig.canvas.draw()
     stamp = canvas.date_stamp("00 Mmm 0000")
@@ -127,6 +157,12 @@ def animate(
     g_km2 = l_km2 = 0.0
     try:
         for when, geom in states:
+            if front is not None:
+                key = id(geom)  # consecutive equal states share one geometry object
+                if key not in front_of:
+                    front_of.clear()
+                    front_of[key] = _front_line(geom, furniture.get("outline"), view)
+                front.set_segments(_line_segments(clip(front_of[key], view, 0.1)))
             geom = clip(geom, view, 0.02)
             if first_geom is None:
                 first_geom, first_time = geom, when
@@ -135,6 +171,7 @@ def animate(
                     _patch(COLOURS["gained"], f"{gained_word} since {day_text(when)}"),
                     _patch(COLOURS["lost"], f"{lost_word} since {day_text(when)}"),
                     _patch(COLOURS["water"], "Sea, lake, reservoir", edgecolor=COLOURS["water_edge"]),
+                    *([Line2D([], [], color=COLOURS["front_after"], linewidth=1.5, label="Front line")] if front else []),
                 ])
             gained = shapely.difference(geom, first_geom)
             lost = shapely.difference(first_geom, geom)
