@@ -39,6 +39,7 @@ __all__ = [
     "ChangeResult",
     "FrontlineResult",
     "PeriodFigures",
+    "PlacesResult",
     "Region",
     "RegionFigures",
     "ReportInputs",
@@ -460,6 +461,48 @@ class SettlementsResult(_Tabular):
 
         rows = self._rows()
         return rows, list(shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows])) if rows else []
+
+
+@dataclass(frozen=True)
+class PlacesResult(_Tabular):
+    """The settlements a name may mean, best first, and the one meant when the context decides.
+
+    ``best`` is the id of the place meant, or None with ``reason`` asking "which
+    one?"; ``how`` says how the name matched (``exact``, ``loose``, ``declined``,
+    ``none``). With a date, each candidate has its ``status`` and its distance to the
+    front line then.
+    """
+
+    query: str
+    how: str
+    best: str | None
+    reason: str
+    candidates: tuple[SettlementRow, ...]
+    distances_km: tuple[float | None, ...] = ()
+    matches: tuple[tuple[str, ...], ...] = ()
+    source: str | None = None
+    layer: str | None = None
+    at: dt.datetime | None = None
+    _title = "places"
+
+    @property
+    def decided(self) -> bool:
+        """True when the name and its context single out one place."""
+        return self.best is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"query", "how", "decided", "best", "reason", "source", "layer", "at", "candidates": [row + "distance_km", "matches"]}``."""
+        rows = []
+        for k, r in enumerate(self.candidates):
+            d = self.distances_km[k] if k < len(self.distances_km) else None
+            rows.append({**r.as_dict(), "distance_km": None if d is None else round(float(d), 1),
+                         "matches": list(self.matches[k]) if k < len(self.matches) else []})
+        return {"query": self.query, "how": self.how, "decided": self.decided, "best": self.best,
+                "reason": self.reason, "source": self.source, "layer": self.layer,
+                "at": None if self.at is None else utc_text(self.at), "candidates": rows}
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return self.as_dict()["candidates"]
 
 
 # -------------------------------------------------------------------------- reports
