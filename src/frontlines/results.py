@@ -448,10 +448,28 @@ class SettlementsResult(_Tabular):
                                 "region": self.region}
         rows = [r.as_dict() for r in self.settlements]
         if self.at is not None:
-            return {**base, "at": utc_text(self.at), "counts": dict(self.counts or {}), "settlements": rows}
+            return {**base, "at": utc_text(self.at), "counts": dict(self.counts or {}), **self.breakdown(),
+                    "settlements": rows}
         assert self.start is not None and self.end is not None
         return {**base, "from": utc_text(self.start), "to": utc_text(self.end), "count": len(rows),
-                "transitions": self.transitions, "settlements": rows}
+                "transitions": self.transitions, **self.breakdown(), "settlements": rows}
+
+    def breakdown(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Rows counted by category and by first-level region, per status (``--at``) or transition.
+
+        ``{"by_category": {"village": {"control->none": 12, ...}, ...}, "by_region":
+        {"Kharkiv": {...}, ...}}``; a place without a category counts as ``""``.
+        """
+        by_cat: dict[str, dict[str, int]] = {}
+        by_region: dict[str, dict[str, int]] = {}
+        for r in self.settlements:
+            key = r.status if r.status is not None else f"{r.from_status}->{r.to_status}"
+            region = next(iter(r.admin.values()), "")
+            for table, k in ((by_cat, r.category), (by_region, region)):
+                inner = table.setdefault(k, {})
+                inner[key] = inner.get(key, 0) + 1
+        return {"by_category": {k: by_cat[k] for k in sorted(by_cat)},
+                "by_region": {k: by_region[k] for k in sorted(by_region)}}
 
     def _rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.settlements]
