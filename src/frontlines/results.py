@@ -40,6 +40,7 @@ __all__ = [
     "ChangeResult",
     "FrontlineResult",
     "PeriodFigures",
+    "PlacesResult",
     "Region",
     "RegionFigures",
     "ReportInputs",
@@ -485,10 +486,28 @@ class SettlementsResult(_Tabular):
                                 "region": self.region}
         rows = [r.as_dict() for r in self.settlements]
         if self.at is not None:
-            return {**base, "at": utc_text(self.at), "counts": dict(self.counts or {}), "settlements": rows}
+            return {**base, "at": utc_text(self.at), "counts": dict(self.counts or {}), **self.breakdown(),
+                    "settlements": rows}
         assert self.start is not None and self.end is not None
         return {**base, "from": utc_text(self.start), "to": utc_text(self.end), "count": len(rows),
-                "transitions": self.transitions, "settlements": rows}
+                "transitions": self.transitions, **self.breakdown(), "settlements": rows}
+
+    def breakdown(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Rows counted by category and by first-level region, per status (``--at``) or transition.
+
+        ``{"by_category": {"village": {"control->none": 12, ...}, ...}, "by_region":
+        {"Kharkiv": {...}, ...}}``; a place without a category counts as ``""``.
+        """
+        by_cat: dict[str, dict[str, int]] = {}
+        by_region: dict[str, dict[str, int]] = {}
+        for r in self.settlements:
+            key = r.status if r.status is not None else f"{r.from_status}->{r.to_status}"
+            region = next(iter(r.admin.values()), "")
+            for table, k in ((by_cat, r.category), (by_region, region)):
+                inner = table.setdefault(k, {})
+                inner[key] = inner.get(key, 0) + 1
+        return {"by_category": {k: by_cat[k] for k in sorted(by_cat)},
+                "by_region": {k: by_region[k] for k in sorted(by_region)}}
 
     def _rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.settlements]
@@ -498,6 +517,48 @@ class SettlementsResult(_Tabular):
 
         rows = self._rows()
         return rows, list(shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows])) if rows else []
+
+
+@dataclass(frozen=True)
+class PlacesResult(_Tabular):
+    """The settlements a name may mean, best first, and the one meant when the context decides.
+
+    ``best`` is the id of the place meant, or None with ``reason`` asking "which
+    one?"; ``how`` says how the name matched (``exact``, ``loose``, ``declined``,
+    ``none``). With a date, each candidate has its ``status`` and its distance to the
+    front line then.
+    """
+
+    query: str
+    how: str
+    best: str | None
+    reason: str
+    candidates: tuple[SettlementRow, ...]
+    distances_km: tuple[float | None, ...] = ()
+    matches: tuple[tuple[str, ...], ...] = ()
+    source: str | None = None
+    layer: str | None = None
+    at: dt.datetime | None = None
+    _title = "places"
+
+    @property
+    def decided(self) -> bool:
+        """True when the name and its context single out one place."""
+        return self.best is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"query", "how", "decided", "best", "reason", "source", "layer", "at", "candidates": [row + "distance_km", "matches"]}``."""
+        rows = []
+        for k, r in enumerate(self.candidates):
+            d = self.distances_km[k] if k < len(self.distances_km) else None
+            rows.append({**r.as_dict(), "distance_km": None if d is None else round(float(d), 1),
+                         "matches": list(self.matches[k]) if k < len(self.matches) else []})
+        return {"query": self.query, "how": self.how, "decided": self.decided, "best": self.best,
+                "reason": self.reason, "source": self.source, "layer": self.layer,
+                "at": None if self.at is None else utc_text(self.at), "candidates": rows}
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return self.as_dict()["candidates"]
 
 
 # -------------------------------------------------------------------------- reports

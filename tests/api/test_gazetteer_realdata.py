@@ -174,3 +174,22 @@ def test_front_line_places_the_front_moved_past(deepstate_history_dir, gaz) -> N
         assert not shapely.intersects(before["control"], point)
         assert d0 < 5.0 and d1 > 25.0, (name, d0, d1)
     assert np.isfinite(d0)
+
+
+@pytest.mark.realdata
+def test_counts_by_category_and_oblast(kharkiv_store) -> None:
+    doc = service.settlements(kharkiv_store, start="2022-09-06", end="2022-09-16").as_dict()
+    rows = doc["settlements"]
+    # the breakdowns count the same rows as the list (an independent tally here)
+    for key, field in (("by_category", "category"), ("by_region", "oblast")):
+        tally: dict = {}
+        for r in rows:
+            t = tally.setdefault(r[field], {})
+            k = f"{r['from_status']}->{r['to_status']}"
+            t[k] = t.get(k, 0) + 1
+        assert doc[key] == tally
+    assert sum(doc["by_region"]["Kharkiv"].values()) > 0.7 * doc["count"]
+    assert sum(v for c in doc["by_category"].values() for v in c.values()) == doc["count"]
+    held = service.settlements(kharkiv_store, at="2022-09-10").as_dict()
+    assert sum(held["by_region"]["Donetsk"].values()) == sum(r["oblast"] == "Donetsk" for r in held["settlements"])
+    assert set(held["by_region"]["Crimea"]) <= {"control", "contested"}

@@ -8,6 +8,7 @@ and the sources:
 - :mod:`~frontlines.service.regions`: region layers and per-region figures
 - :mod:`~frontlines.service.measure`: area, change, series
 - :mod:`~frontlines.service.where`: front lines, depth, settlements
+- :mod:`~frontlines.service.places`: which settlement a name means, with its status
 - :mod:`~frontlines.service.claims`: claim checking against the store
 - :mod:`~frontlines.service.reporting`: everything a report shows
 - :mod:`~frontlines.service.pipeline`, :mod:`~frontlines.service.reindex`,
@@ -35,6 +36,7 @@ from frontlines.service.pipeline import (
     ingest,
     parse_date_text,
 )
+from frontlines.service.places import places
 from frontlines.service.regions import (
     conflict_of,
     gazetteer_of,
@@ -129,6 +131,7 @@ __all__ = [
     "open_reader",
     "open_writer",
     "parse_bbox",
+    "places",
     "region_level",
     "regions_for",
     "report_inputs",
