@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -42,14 +43,14 @@ def serve_cmd(
     from frontlines.web.app import create_app
     from frontlines.web.settings import CONFIG_ENV
 
-    path = store or service.default_store_path()
-    if not path.exists():
-        raise FrontlinesError(f"store {path} does not exist; ingest something first")
+    location = service.resolve_store(store)
+    if isinstance(location, Path) and not location.exists():
+        raise FrontlinesError(f"store {location} does not exist; ingest something first")
     token = token or None  # an empty $FRONTLINES_TOKEN means read-only
     if token is not None and len(token) < 8:
         raise FrontlinesError("--token must be at least 8 characters")
     allowed = [h for h in (allow_host or []) if h.strip()]
-    config = {"store_path": str(path.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
+    config = {"store_path": location if isinstance(location, str) else str(location.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
               "pool_size": readers, "host": host, "allowed_hosts": allowed,
               "cache_bytes": RESPONSE_CACHE_BYTES // workers}  # each worker has its own response cache
     # Build the app once here even with workers: a bad store or option fails now, not in a worker.

@@ -66,7 +66,14 @@ from frontlines.service.where import (
     frontline,
     settlements,
 )
-from frontlines.store import StoreReader, StoreWriter, default_store_path
+from frontlines.store import (
+    StoreReader,
+    StoreWriter,
+    default_store_path,
+    is_postgres_url,
+)
+from frontlines.store.location import resolve_store
+from frontlines.store.pgconn import redact as redact_store_url
 from frontlines.store.pool import StorePool
 
 __all__ = [
@@ -92,6 +99,7 @@ __all__ = [
     "demo_summary",
     "conflict_of",
     "default_store_path",
+    "is_postgres_url",
     "derive_store",
     "evidence_features",
     "export",
@@ -103,6 +111,8 @@ __all__ = [
     "layer_geometry",
     "open_reader",
     "open_writer",
+    "resolve_store",
+    "redact_store_url",
     "parse_bbox",
     "region_level",
     "regions_for",

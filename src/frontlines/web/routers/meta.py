@@ -37,7 +37,7 @@ def health(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/api/sources", tags=["data"], summary="Sources with snapshot count, span and layers (= `frontlines sources --json`)")
 def get_sources(ctx: Ctx) -> Response:
-    return ctx.cached(("sources",), lambda store: _sources_doc(store, ctx.settings.store_path.name))
+    return ctx.cached(("sources",), lambda store: _sources_doc(store, ctx.settings.store_name))
 
 
 def _sources_doc(store: service.StoreReader, file_name: str) -> dict[str, Any]:
