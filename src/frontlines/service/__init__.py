@@ -17,6 +17,7 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.copy import CopyReport, copy_store
 from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
@@ -112,6 +113,8 @@ __all__ = [
     "open_reader",
     "open_writer",
     "resolve_store",
+    "CopyReport",
+    "copy_store",
     "redact_store_url",
     "parse_bbox",
     "region_level",
