@@ -43,7 +43,6 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -187,7 +186,7 @@ class PostGISStore:
     def __init__(self, url: str, *, readonly: bool = False, create: bool = True, cache: Cache | None = None) -> None:
         self.url = url
         self.display = redact(url)
-        self.path = Path(self.display)
+        self.path = self.display  # a URL: a Path would fold its "//"
         self.readonly = readonly
         self._in_tx = False
         self._dirty = False

@@ -43,7 +43,8 @@ StepRow = tuple[Any, ...]
 class StoreReader(Protocol):
     """Everything a query reads from a store; a reader never writes."""
 
-    path: Path
+    #: The store file, or the ``postgresql://`` URL without its password (what messages name).
+    path: Path | str
 
     @property
     def data_version(self) -> int:
