@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--load", type=int, default=0,
+                    help="Also run bench/load_test.py with this many requests: two servers on the PostgreSQL "
+                         "store, one on the SQLite file (concurrency 4).")
     args = ap.parse_args(argv)
     server = None
     if args.url is None:
@@ -64,6 +67,18 @@ def main(argv: list[str] | None = None) -> dict:
                 out[name] = {k: round(q[k], 2) if isinstance(q[k], float) else q[k]
                              for k in ("queries", "snapshots", "p50_ms", "p95_ms", "max_ms", "mean_ms")}
             out["p95_ratio"] = round(q_pg["p95_ms"] / q_sqlite["p95_ms"], 2)
+            if args.load:
+                import load_test
+
+                for name, store, servers in (("load_sqlite_1_server", str(sqlite_path), 1),
+                                             ("load_postgres_2_servers", args.url, 2)):
+                    report = tmp_path / f"{name}.json"
+                    load_test.main(["--store", store, "--servers", str(servers), "--requests", str(args.load),
+                                    "--warm", "100", "--concurrency", "4", "--json", str(report)])
+                    doc = json.loads(report.read_text())
+                    out[name] = {k: doc[k] for k in ("servers", "requests", "throughput_rps", "p50_ms", "p95_ms",
+                                                     "errors")}
+                    out[name]["change_p95_ms"] = doc["endpoints"]["change"]["p95_ms"]
             out["targets"] = {"ingest_ratio_max": 2.0, "postgres_p95_ms_max": 100.0,
                               "met": out["ingest_ratio"] <= 2.0 and q_pg["p95_ms"] < 100.0}
     finally:

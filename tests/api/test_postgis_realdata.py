@@ -1,18 +1,21 @@
 """The real-data figures, on PostgreSQL: the same documents as on SQLite, and the same pinned facts.
 
 ``kharkiv_pg`` ingests the same DeepState history files as ``kharkiv_store`` straight
-into PostgreSQL; ``overlap_pg`` is ``overlap_store`` moved over by ``copy_store`` (a
-real store copied, verified). Figures must agree with SQLite's to 1 m² and keep the
-facts the SQLite tests pin (Kharkiv 2022, oblast shares, DeepState monthly nets).
+into PostgreSQL; ``monthly_pg`` ingests the DeepState daily files that are the states
+at the month boundaries Aug 2024 .. Jul 2025 (a month's change is between those two
+states). Figures must agree with SQLite's to 1 m² and keep the facts the SQLite tests
+pin (Kharkiv 2022, oblast shares, DeepState monthly nets).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from frontlines import service
+from frontlines.service.selection import state_at
 from frontlines.store import open_reader, open_writer
 
 TOL = 1e-3  # km²
@@ -32,11 +35,18 @@ def kharkiv_pg(pg_server, kharkiv_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def overlap_pg(pg_server, overlap_store):
+def monthly_pg(pg_server, overlap_store, tmp_path_factory):
+    sel = service.select(overlap_store, source="deepstate-daily")
+    folder = tmp_path_factory.mktemp("monthly-pg")
+    for month in range(13):
+        year, m = divmod(7 + month, 12)
+        when = dt.datetime(2024 + year, m + 1, 1, tzinfo=dt.timezone.utc)
+        for strictly in (False, True):
+            info = overlap_store.snapshot(state_at(sel, when, strictly_before=strictly))
+            (folder / info.file_name).write_bytes(overlap_store.get_payload(info.content_hash))
     url = pg_server.new_database()
     with open_writer(url) as st:
-        report = service.copy_store(overlap_store, st)
-    assert report.verified == overlap_store.snapshot_count()
+        service.ingest(st, "deepstate-daily", [folder], workers=1)
     store = open_reader(url)
     yield store
     store.close()
@@ -78,10 +88,13 @@ def test_oblast_shares_on_postgresql(kharkiv_store, kharkiv_pg):
 
 
 @pytest.mark.realdata
-def test_deepstate_monthly_nets_on_postgresql(overlap_store, overlap_pg):
-    kw = dict(start="2024-08-01", end="2025-07-31", freq="month")
-    for source in ("deepstate-daily", "deepstate-history"):
-        pg = service.series(overlap_pg, source=source, **kw).as_dict()
-        _close(service.series(overlap_store, source=source, **kw).as_dict(), pg)
-    year = sum(p["net_km2"] for p in pg["periods"])
+def test_deepstate_monthly_nets_on_postgresql(overlap_store, monthly_pg):
+    kw = dict(source="deepstate-daily", start="2024-08-01", end="2025-07-31", freq="month")
+    pg = service.series(monthly_pg, **kw).as_dict()["periods"]
+    ref = service.series(overlap_store, **kw).as_dict()["periods"]
+    assert len(pg) == len(ref) == 12
+    for a, b in zip(ref, pg):
+        for key in ("start", "end", "area_km2", "gained_km2", "lost_km2", "net_km2"):
+            _close(a[key], b[key], f"{a['start']}.{key}")
+    year = sum(p["net_km2"] for p in pg)
     assert 3_000 < year < 8_000  # Russian net gains Aug 2024 - Jul 2025 (as on SQLite)
