@@ -31,11 +31,12 @@ def is_postgres_url(location: str | Path | None) -> bool:
 
 
 def _parts(url: str) -> dict[str, str]:
+    import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
     try:
         return {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
-    except Exception as exc:  # noqa: BLE001 - psycopg raises ProgrammingError; message may echo the URL
+    except psycopg.ProgrammingError as exc:  # its message may echo the URL: not shown
         raise StoreError(f"cannot read the PostgreSQL URL {_scrub(url)}: malformed", field="--store") from exc
 
 

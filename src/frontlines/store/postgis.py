@@ -191,7 +191,6 @@ class PostGISStore:
         self._in_tx = False
         self._dirty = False
         self._view_version: int | None = None
-        self._lock = threading.RLock()
         self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)
         self._db = connect(url, readonly=readonly)
         try:
@@ -345,8 +344,10 @@ class PostGISStore:
                     " DO UPDATE SET value=(frontlines_meta.value::bigint + 1)::text"
                 )
         except BaseException:
+            import psycopg
+
             self._in_tx = False
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(psycopg.Error):  # a lost connection: the server rolls back by itself
                 self._q("ROLLBACK")
             self._cache.clear()
             raise

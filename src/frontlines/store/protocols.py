@@ -2,7 +2,8 @@
 
 :class:`StoreReader` lists every read the service functions make (queries, reports,
 claim checking); :class:`StoreWriter` adds what ingest, reindex and ``derive`` write.
-:class:`~frontlines.store.sqlite.SQLiteStore` and
+:class:`~frontlines.store.sqlite.SQLiteStore`,
+:class:`~frontlines.store.postgis.PostGISStore` and
 :class:`~frontlines.store.memory.MemoryStore` implement both.
 
 Data version
