@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--copy", action="store_true",
+                    help="Also time `copy_store` of the SQLite W2 store into a second, empty PostgreSQL database "
+                         "(only without --url).")
     ap.add_argument("--load", type=int, default=0,
                     help="Also run bench/load_test.py with this many requests: two servers on the PostgreSQL "
                          "store, one on the SQLite file (concurrency 4).")
@@ -67,6 +70,13 @@ def main(argv: list[str] | None = None) -> dict:
                 out[name] = {k: round(q[k], 2) if isinstance(q[k], float) else q[k]
                              for k in ("queries", "snapshots", "p50_ms", "p95_ms", "max_ms", "mean_ms")}
             out["p95_ratio"] = round(q_pg["p95_ms"] / q_sqlite["p95_ms"], 2)
+            if args.copy and server is not None:
+                target = server.new_database()
+                t0 = time.perf_counter()
+                with service.open_reader(sqlite_path) as src, service.open_writer(target) as dst:
+                    report = service.copy_store(src, dst)
+                out["copy_sqlite_to_postgres"] = {"seconds": round(time.perf_counter() - t0, 2),
+                                                  **report.as_dict()}
             if args.load:
                 import load_test
 
