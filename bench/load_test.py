@@ -53,7 +53,9 @@ def pct(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--store", required=True, type=Path)
+    ap.add_argument("--store", required=True, help="a store file or a postgresql:// URL")
+    ap.add_argument("--servers", type=int, default=1,
+                    help="serve processes on the same store, on different ports; clients are spread over them")
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--readers", type=int, help="read connections per server process (default: serve's)")
@@ -69,27 +71,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heavy-queue", type=int, help="serve --heavy-queue")
     ap.add_argument("--heavy-budget", type=float, help="serve --heavy-budget")
     args = ap.parse_args(argv)
-    if not args.store.exists():
+    if not args.store.startswith(("postgresql://", "postgres://")) and not Path(args.store).exists():
         ap.error(f"{args.store}: no such store")
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    exe = [sys.executable, "-m", "frontlines", "serve", "--store", str(args.store), "--port", str(port)]
-    for opt in ("readers", "workers", "heavy_workers", "heavy_queue", "heavy_budget"):
-        if getattr(args, opt) is not None:
-            exe += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
-    srv = subprocess.Popen(exe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"})
+    urls = []
+    servers = []
+    for _ in range(args.servers):
+        port = free_port()
+        urls.append(f"http://127.0.0.1:{port}")
+        exe = [sys.executable, "-m", "frontlines", "serve", "--store", str(args.store), "--port", str(port)]
+        for opt in ("readers", "workers", "heavy_workers", "heavy_queue", "heavy_budget"):
+            if getattr(args, opt) is not None:
+                exe += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
+        servers.append(subprocess.Popen(exe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        env={k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"}))
+    url = urls[0]
     try:
         client = httpx.Client(base_url=url, timeout=120)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get("/api/health").raise_for_status()
-                break
-            except httpx.HTTPError:
-                if srv.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"server did not start: {srv.stderr.read().decode() if srv.stderr else ''}")
-                time.sleep(0.2)
+        for srv, base in zip(servers, urls):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(base + "/api/health", timeout=10).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if srv.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"server did not start: {srv.stderr.read().decode() if srv.stderr else ''}")
+                    time.sleep(0.2)
         days = sorted({w[:10] for _, w, _ in client.get("/api/timeline").json()["snapshots"]})
         rng = random.Random(args.seed)
         if args.flood:
@@ -119,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         errors: dict[str, int] = defaultdict(int)
         lock = threading.Lock()
 
-        def run(items: list[tuple[str, str, dict[str, str]]], record: bool) -> None:
-            with httpx.Client(base_url=url, timeout=120) as h:
+        def run(items: list[tuple[str, str, dict[str, str]]], record: bool, base: str) -> None:
+            with httpx.Client(base_url=base, timeout=120) as h:
                 for name, path, params in items:
                     t = time.perf_counter()
                     try:
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def phase(items: list[tuple[str, str, dict[str, str]]], record: bool) -> float:
             chunks = [items[i :: args.concurrency] for i in range(args.concurrency)]
-            threads = [threading.Thread(target=run, args=(c, record)) for c in chunks]
+            threads = [threading.Thread(target=run, args=(c, record, urls[i % len(urls)])) for i, c in enumerate(chunks)]
             t0 = time.perf_counter()
             for t in threads:
                 t.start()
@@ -144,13 +152,14 @@ def main(argv: list[str] | None = None) -> int:
                 t.join()
             return time.perf_counter() - t0
 
-        print(f"store {args.store} ({len(days)} days), {args.requests} requests, concurrency {args.concurrency}, "
+        print(f"store {args.store.split('@')[-1]} ({len(days)} days), {len(urls)} server(s), {args.requests} requests, "
+              f"concurrency {args.concurrency}, "
               f"server workers {args.workers or 'default'} x readers {args.readers or 'default'}; "
               f"warming with {args.warm} ...", flush=True)
         phase(plan_warm, False)
         wall = phase(plan, True)
         total = sum(len(v) for v in lat.values())
-        out = {"workers": args.workers, "readers": args.readers, "concurrency": args.concurrency, "requests": total, "seconds": round(wall, 2), "throughput_rps": round(total / wall, 1),
+        out = {"servers": len(urls), "workers": args.workers, "readers": args.readers, "concurrency": args.concurrency, "requests": total, "seconds": round(wall, 2), "throughput_rps": round(total / wall, 1),
                "errors": sum(errors.values()), "endpoints": {}}
         print(f"{'endpoint':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}")
         for name in sorted(lat):
@@ -167,11 +176,13 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(out, indent=2))
         return 1 if out["errors"] else 0
     finally:
-        srv.terminate()
-        try:
-            srv.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+        for srv in servers:
+            srv.terminate()
+        for srv in servers:
+            try:
+                srv.wait(10)
+            except subprocess.TimeoutExpired:
+                srv.kill()
 
 
 def _slow_request(rng: random.Random, days: list[str]) -> tuple[str, str, dict[str, str]]:

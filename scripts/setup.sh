@@ -20,6 +20,18 @@ if [ "${1:-}" = "--dev" ]; then
       echo "setup: /usr/bin/chromium missing and not root: run 'sudo apt-get install chromium'" >&2
     fi
   fi
+  # PostgreSQL + PostGIS for the team-store tests (they start a throwaway cluster themselves).
+  if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "setup: installing Debian postgresql and postgis for the PostgreSQL store tests" >&2
+      (apt-get update -qq && pg_pkgs="postgresql $(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$' \
+          | awk '{print $1}' | sort -V | tail -1)" \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pg_pkgs >/dev/null) \
+        || echo "setup: could not install postgresql/postgis; PostgreSQL store tests will skip (fail under CI=true)" >&2
+    else
+      echo "setup: PostGIS missing and not root: run 'sudo apt-get install postgresql postgresql-15-postgis-3'" >&2
+    fi
+  fi
 else
   .venv/bin/python -m pip install --quiet -e .
 fi

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyproj
 import pytest
 import shapely
+
+from tests import pgserver
+from tests.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -73,3 +77,24 @@ def deepstate_history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 1,359 raw DeepState history snapshots, unpacked once per session (635 MB)."""
     root = tmp_path_factory.getbasetemp() / "deepstate-history-unpacked"
     return _unpack(root, "deepstate-history-2022-2025.tar.xz", "deepstate-history/geojsons")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL + PostGIS cluster (skips without one; fails under CI=true)."""
+    try:
+        server = pgserver.start()
+    except pgserver.PgUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL test cluster: {exc}")
+        pytest.skip(f"PostgreSQL test cluster: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty database with PostGIS."""
+    return pg_server.new_database()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import shapely
 
 from frontlines import service
 from frontlines.core.geodesy import area_km2
@@ -31,6 +32,9 @@ from tests.conftest import require_data
 from tests.store.conftest import BACKENDS, make_store
 
 LAYER = LayerKey("russia", "control")
+#: Real WKB (a PostGIS column accepts nothing else).
+WKB = shapely.box(30.0, 48.0, 30.1, 48.1).wkb
+WKB_G = shapely.box(31.0, 48.0, 31.1, 48.1).wkb
 UTC = dt.timezone.utc
 
 
@@ -95,9 +99,9 @@ def test_payload_round_trip_with_and_without_keyframe(any_store):
 def test_snapshot_identity_and_delete_cascade(any_store):
     st = any_store
     with st.transaction():
-        first = _add(st, 1, [("part1", b"wkb", 12.5)])
-        st.put_step(LAYER, first, None, 12.5, (12.5, b"g"), None)
-        second = _add(st, 2, [("part1", b"wkb", 12.5)])
+        first = _add(st, 1, [("part1", WKB, 12.5)])
+        st.put_step(LAYER, first, None, 12.5, (12.5, WKB_G), None)
+        second = _add(st, 2, [("part1", WKB, 12.5)])
         st.put_step(LAYER, second, first, 12.5, (0.0, b""), (0.0, b""))
         st.put_region_areas([(first, str(LAYER), "oblast", "UA-01", 3.0)])
     t1 = dt.datetime(2024, 5, 1, 3, tzinfo=UTC)
@@ -232,12 +236,12 @@ def _reference(files: list[Path]) -> dict[dt.datetime, dict[LayerKey, Any]]:
 
 
 @pytest.mark.realdata
-def test_ingest_and_query_real_daily_files_on_both_backends(daily_files, tmp_path):
+def test_ingest_and_query_real_daily_files_on_every_backend(daily_files, tmp_path, request):
     reference = _reference(daily_files)
     oblasts = service.regions_for("oblast", conflict="ukraine")
     timelines = {}
     for kind in BACKENDS:
-        with make_store(kind, tmp_path / kind) as st:
+        with make_store(kind, tmp_path / kind, request) as st:
             report = service.ingest(st, "deepstate-daily", daily_files, workers=1)
             assert report.added == N_DAILY
             sel = service.select(st)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -55,17 +56,17 @@ def serve_cmd(
     from frontlines.web.app import create_app
     from frontlines.web.settings import CONFIG_ENV
 
-    path = store or service.default_store_path()
-    syncer = _syncer(path, sync_every, sync_source, sync_base_url)
-    if syncer is not None and not path.exists():
-        service.open_writer(path).close()  # an empty store the first sync fills
-    if not path.exists():
-        raise FrontlinesError(f"store {path} does not exist; ingest something first")
+    location = service.resolve_store(store)
+    syncer = _syncer(location, sync_every, sync_source, sync_base_url)
+    if isinstance(location, Path) and not location.exists():
+        if syncer is None:
+            raise FrontlinesError(f"store {location} does not exist; ingest something first")
+        service.open_writer(location).close()  # an empty store the first sync fills
     token = token or None  # an empty $FRONTLINES_TOKEN means read-only
     if token is not None and len(token) < 8:
         raise FrontlinesError("--token must be at least 8 characters")
     allowed = [h for h in (allow_host or []) if h.strip()]
-    config = {"store_path": str(path.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
+    config = {"store_path": location if isinstance(location, str) else str(location.resolve()), "token": token, "max_upload_bytes": max_upload_mb * 1024 * 1024,
               "pool_size": readers, "host": host, "allowed_hosts": allowed,
               "cache_bytes": RESPONSE_CACHE_BYTES // workers,  # each worker has its own response cache
               "cors_origins": [c for c in (cors_origin or []) if c.strip()], "heavy_workers": heavy_workers,

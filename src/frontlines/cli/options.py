@@ -207,8 +207,9 @@ def check_bbox(value: Optional[str]) -> Optional[str]:
 
 # ----------------------------------------------------------------------------- shared options
 Store = Annotated[
-    Optional[Path],
-    typer.Option("--store", "-s", help="Store file (default: $FRONTLINES_STORE or ~/.local/share/frontlines/frontlines.db)."),
+    Optional[str],
+    typer.Option("--store", "-s", help="Store file or postgresql:// URL (default: $FRONTLINES_STORE, the settings "
+                 "file's 'store', or ~/.local/share/frontlines/frontlines.db)."),
 ]
 Source = Annotated[Optional[str], typer.Option("--source", help="Source id in the store (default: the one with most snapshots).")]
 Layer = Annotated[Optional[str], typer.Option("--layer", "-l", callback=layer_spec("--layer"),

@@ -19,6 +19,7 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.copy import CopyReport, copy_store
 from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
@@ -82,7 +83,14 @@ from frontlines.service.where import (
     frontline,
     settlements,
 )
-from frontlines.store import StoreReader, StoreWriter, default_store_path
+from frontlines.store import (
+    StoreReader,
+    StoreWriter,
+    default_store_path,
+    is_postgres_url,
+)
+from frontlines.store.location import resolve_store
+from frontlines.store.pgconn import redact as redact_store_url
 from frontlines.store.pool import StorePool
 
 __all__ = [
@@ -119,6 +127,7 @@ __all__ = [
     "demo_summary",
     "conflict_of",
     "default_store_path",
+    "is_postgres_url",
     "derive_store",
     "evidence_features",
     "export",
@@ -130,6 +139,10 @@ __all__ = [
     "layer_geometry",
     "open_reader",
     "open_writer",
+    "resolve_store",
+    "CopyReport",
+    "copy_store",
+    "redact_store_url",
     "parse_bbox",
     "places",
     "region_level",

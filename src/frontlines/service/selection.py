@@ -27,9 +27,10 @@ from frontlines.errors import (
     UsageError,
 )
 from frontlines.model import LayerKey
-from frontlines.store import SQLiteStore, StoreReader, default_store_path
+from frontlines.store import StoreReader, StoreWriter
 from frontlines.store import open_reader as _open_reader
 from frontlines.store import open_writer as _open_writer
+from frontlines.store.location import resolve_store
 from frontlines.times import parse_user_time, utc_text
 
 __all__ = [
@@ -47,17 +48,17 @@ __all__ = [
 TimeLike = str | dt.date | dt.datetime
 
 
-def open_reader(path: str | Path | None = None) -> SQLiteStore:
-    """Open an existing store read-only; ``None`` means ``$FRONTLINES_STORE`` or the default path.
+def open_reader(path: str | Path | None = None) -> StoreReader:
+    """Open an existing store read-only; ``None`` means ``$FRONTLINES_STORE``, the settings file or the default path.
 
     Creates and writes nothing; a missing store is a :class:`StoreError` naming the path.
     """
-    return _open_reader(path or default_store_path())
+    return _open_reader(resolve_store(path))
 
 
-def open_writer(path: str | Path | None = None, *, create: bool = True) -> SQLiteStore:
+def open_writer(path: str | Path | None = None, *, create: bool = True) -> StoreWriter:
     """Open a store for writing (ingest, reindex, derive), creating it unless ``create`` is false."""
-    return _open_writer(path or default_store_path(), create=create)
+    return _open_writer(resolve_store(path), create=create)
 
 
 def user_time(value: TimeLike | None, tz: str, *, name: str) -> dt.datetime:

@@ -10,6 +10,10 @@ is visible to the next request, and nothing cached is ever stale.
 All readers of one pool share one :class:`~frontlines.cache.Cache` (decoded parts by
 part hash, layer part lists, timelines and metadata by data version, region tables),
 owned by the pool: nothing is cached at module level.
+
+The same pool serves a ``postgresql://`` store: each reader is one connection, and
+a read view is one ``REPEATABLE READ`` transaction on it. Several servers on one
+database then answer alike, and what one commits the next request of any sees.
 """
 
 from __future__ import annotations
@@ -21,7 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from frontlines.cache import Cache
-from frontlines.store import DEFAULT_CACHE_BYTES, SQLiteStore, open_reader
+from frontlines.store import (
+    DEFAULT_CACHE_BYTES,
+    StoreReader,
+    is_postgres_url,
+    open_reader,
+)
 
 __all__ = ["Fingerprint", "StorePool"]
 
@@ -36,7 +45,7 @@ class StorePool:
     Parameters
     ----------
     path : str or Path
-        The store file (must exist: opening fails at once otherwise).
+        The store file (must exist: opening fails at once otherwise) or a ``postgresql://`` URL.
     size : int
         Most connections open at once.
     cache_bytes : int
@@ -44,21 +53,21 @@ class StorePool:
     """
 
     def __init__(self, path: str | Path, size: int = 4, *, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-        self.path = Path(path)
+        self.path: str | Path = path if is_postgres_url(path) else Path(path)
         self.size = size
         self.cache = Cache(max_bytes=cache_bytes)
-        self._free: queue.LifoQueue[SQLiteStore] = queue.LifoQueue()
+        self._free: queue.LifoQueue[StoreReader] = queue.LifoQueue()
         self._created = 0
         self._lock = threading.Lock()
         # Open one now: a missing or foreign file fails at start-up, not on the first request.
         self._free.put(self._open())
         self._created = 1
 
-    def _open(self) -> SQLiteStore:
+    def _open(self) -> StoreReader:
         return open_reader(self.path, cache=self.cache)
 
     @contextlib.contextmanager
-    def view(self) -> Iterator[tuple[SQLiteStore, Fingerprint]]:
+    def view(self) -> Iterator[tuple[StoreReader, Fingerprint]]:
         """Check out a reader and open a read view on it; yields (store, fingerprint)."""
         store = self._checkout()
         try:
@@ -67,7 +76,7 @@ class StorePool:
         finally:
             self._free.put(store)
 
-    def _checkout(self) -> SQLiteStore:
+    def _checkout(self) -> StoreReader:
         try:
             return self._free.get_nowait()
         except queue.Empty:

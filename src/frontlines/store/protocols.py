@@ -2,7 +2,8 @@
 
 :class:`StoreReader` lists every read the service functions make (queries, reports,
 claim checking); :class:`StoreWriter` adds what ingest, reindex and ``derive`` write.
-:class:`~frontlines.store.sqlite.SQLiteStore` and
+:class:`~frontlines.store.sqlite.SQLiteStore`,
+:class:`~frontlines.store.postgis.PostGISStore` and
 :class:`~frontlines.store.memory.MemoryStore` implement both.
 
 Data version
@@ -43,7 +44,8 @@ StepRow = tuple[Any, ...]
 class StoreReader(Protocol):
     """Everything a query reads from a store; a reader never writes."""
 
-    path: Path
+    #: The store file, or the ``postgresql://`` URL without its password (what messages name).
+    path: Path | str
 
     @property
     def data_version(self) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from frontlines import service
 from frontlines._version import __version__
 from frontlines.web.cors import add_cors
 from frontlines.web.errors import install_error_handlers
@@ -104,7 +105,7 @@ def create_app(
         The store cannot be opened.
     """
     settings = WebSettings(
-        store_path=Path(store_path), token=token, max_upload_bytes=max_upload_bytes, pool_size=pool_size,
+        store_path=store_path if service.is_postgres_url(store_path) else Path(store_path), token=token, max_upload_bytes=max_upload_bytes, pool_size=pool_size,
         cache_entries=cache_entries, cache_bytes=cache_bytes, host=host, allowed_hosts=tuple(allowed_hosts),
         cors_origins=tuple(cors_origins), heavy_workers=heavy_workers, heavy_queue=heavy_queue,
         heavy_budget=heavy_budget,

@@ -51,8 +51,8 @@ def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
 
 async def _frontlines_error(request: Request, exc: FrontlinesError) -> JSONResponse:
     # Name the store by its file name only: clients need not learn server paths.
-    store_path = request.app.state.context.settings.store_path
-    return error_response(status_of(exc), str(exc).replace(str(store_path), store_path.name))
+    settings = request.app.state.context.settings
+    return error_response(status_of(exc), str(exc).replace(str(settings.store_path), settings.store_name))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
+from frontlines import service
 from frontlines.cache import Cache, size_of
 from frontlines.service import StorePool, StoreReader
 from frontlines.web.guard import allowed_host_set
@@ -57,8 +58,8 @@ class WebSettings:
 
     Attributes
     ----------
-    store_path : Path
-        An existing store, opened read-only (ingest opens its own writer).
+    store_path : Path or str
+        An existing store file or a ``postgresql://`` URL, opened read-only (ingest opens its own writer).
     token : str or None
         Enables ``POST /api/ingest`` (``Authorization: Bearer <token>``); None = read-only.
     max_upload_bytes : int
@@ -80,7 +81,7 @@ class WebSettings:
         = any. Empty (the default): no cross-origin reads (see :mod:`frontlines.web.cors`).
     """
 
-    store_path: Path
+    store_path: Path | str
     token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     pool_size: int = 4
@@ -103,6 +104,13 @@ class WebSettings:
     def accepted_hosts(self) -> frozenset[str] | None:
         """Host names the guard accepts (None: any), see :func:`~frontlines.web.guard.allowed_host_set`."""
         return allowed_host_set(self.host, self.allowed_hosts)
+
+    @property
+    def store_name(self) -> str:
+        """How responses name the store: its file name, or the URL without password (no server paths)."""
+        if isinstance(self.store_path, str):
+            return service.redact_store_url(self.store_path)
+        return self.store_path.name
 
     @property
     def ingest_enabled(self) -> bool:

@@ -181,12 +181,16 @@ async def receive_upload(request: Request, workdir: Path, filename: str | None, 
 
 
 @contextlib.contextmanager
-def process_lock(store_path: Path) -> Iterator[None]:
+def process_lock(store_path: Path | str) -> Iterator[None]:
     """An exclusive lock on ``<store>.ingest-lock`` (409 when another process holds it).
 
     A side file, never the store itself: closing another descriptor of the SQLite file
-    would drop SQLite's own POSIX locks in this process.
+    would drop SQLite's own POSIX locks in this process. A PostgreSQL store needs none:
+    its writers take turns by an advisory lock on the server.
     """
+    if isinstance(store_path, str):
+        yield
+        return
     lock_path = store_path.with_name(store_path.name + ".ingest-lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -202,7 +206,7 @@ def process_lock(store_path: Path) -> Iterator[None]:
         os.close(fd)  # releases the flock
 
 
-def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path,
+def ingest_file(store_path: Path | str, adapter: str, path: Path, workdir: Path,
                 options: service.IngestOptions | None = None) -> IngestReport:
     """Check and ingest one uploaded file with its own writer connection."""
     try:

@@ -41,7 +41,7 @@ def health(ctx: Ctx) -> dict[str, Any]:
 def get_sources(ctx: Ctx) -> Response:
     # Not cached: ``stale`` depends on the clock as well as on the store.
     with ctx.pool.view() as (store, _fp):
-        doc = _sources_doc(store, ctx.settings.store_path.name)
+        doc = _sources_doc(store, ctx.settings.store_name)
     return Response(orjson.dumps(doc), media_type="application/json")
 
 
