@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontlines.claims.lexicon import ENGLISH, Lexicon, bind
 from frontlines.claims.numbers import NUMBER_RE, parse_number, to_canonical
@@ -497,8 +497,9 @@ def _sentence_claims(
         if window is None and act in ("gain", "loss") and ctx.window is not None:
             window = ctx.window
         comparison = None
-        if cmp is not None and (fig is None or fig.kind in ("area", "depth", "settlements", "share")):
+        if cmp is not None and (fig is None or fig is target):
             comparison = _comparison(cmp, rest, actor, window, published, conflict, anchor, lex, speaker)
+            comparison = replace(comparison, quantity=fig.kind if fig is not None else "area")
         if comparison is not None and comparison.rate and window is None and comparison.other_window is not None:
             ow = comparison.other_window
             if ow.resolved:
@@ -513,9 +514,16 @@ def _sentence_claims(
             pl if fig.kind != "front_length" else None, comparison, fig.text, sentence, fig.per,
         )
 
+    target = _compared_figure(figures, cmp, sentence) if cmp is not None else None
     for fig in figures:
         c = make(fig)
-        if c is not None:
+        if c is None:
+            continue
+        if c.comparison is not None:
+            # One sentence, several claims: the figure, then its comparison as a claim of its own.
+            claims.append(replace(c, comparison=None))
+            claims.append(replace(c, kind="comparison"))
+        else:
             claims.append(c)
     if not figures and cmp is not None:
         c = make(None)
@@ -530,6 +538,30 @@ def _sentence_claims(
     last_windows = [c.window for c in claims if c.window is not None]
     ctx.window = last_windows[-1] if last_windows else (windows[-1].window if windows else None)
     return claims
+
+
+#: Words of a comparison that name the quantity compared.
+_QUANTITY_WORDS = (
+    ("settlements", r"villages|towns|settlements|localities|населених|населенных|сіл|сел"),
+    ("depth", r"deeper|further|farther|глибше|дальше|глубже"),
+    ("area", r"ground|territory|land|area|square|km|територі|территори|площ"),
+)
+
+
+def _compared_figure(
+    figures: list[_Figure], cmp: tuple[str, float, bool, str | None, int, int, str], sentence: str
+) -> _Figure | None:
+    """The one figure a comparison compares ("more territory than" -> the area, not the depth)."""
+    cands = [f for f in figures if f.kind in ("area", "depth", "settlements", "share") and f.start < cmp[4]]
+    if not cands:
+        return None
+    words = sentence[cmp[4] : cmp[5]]
+    for kind, pat in _QUANTITY_WORDS:
+        if re.search(pat, words, re.I):
+            same = [f for f in cands if f.kind == kind]
+            if same:
+                return same[-1]
+    return cands[-1]
 
 
 def _place_for(

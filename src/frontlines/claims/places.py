@@ -80,7 +80,7 @@ def find_place(text: str, conflict: Conflict, near: int | None = None) -> Place 
     --------
     >>> from frontlines.conflicts import default_registry
     >>> find_place("gains in the Donetska oblast", default_registry().get("ukraine"))
-    Place(raw='the Donetska oblast', region='Donetsk', kind='oblast')
+    Place(raw='the Donetska oblast', region='Donetsk', kind='oblast', names=())
     """
     mentions: list[tuple[int, int, str, str | None, str]] = []  # start, end, raw, region, kind
     kind = conflict.levels[0].kind
