@@ -486,6 +486,11 @@ def _source_times(
             notes.append(f"{source} has no map inside {w.raw!r}.")
             return [], notes
         ends = [t for t in times if t <= we]
+        if ends and ends[-1] <= s and before and s != before[-1]:
+            # One map inside the period: its start state is the latest map before it, however old.
+            s = before[-1]
+            notes[-1:] = [f"{source} has one map inside {w.raw!r}: the period starts at its latest map before it "
+                          f"({_hm(s)} UTC)."]
         if ends and ends[-1] > s:
             out.append((s, ends[-1], True))
         else:
