@@ -1125,8 +1125,13 @@ def _evaluate_settlement(
         touched = [c for c in cands if c.get("held_before") or c.get("held_after")]
         where = touched or cands
         fits = [c for c in where if c.get("held_after") == holder and (start is None or c.get("held_before") != holder)]
-        listing = "; ".join(f"{c['name']}: {c.get('held_before') or 'Ukraine-held or unmapped'} → "
-                            f"{c.get('held_after') or 'not held by either side on the map'}" for c in where[:5])
+        def state(c: dict[str, Any]) -> str:
+            after = c.get("held_after") or "held by neither side on the map"
+            if start is None:
+                return f"{c['name']}: {after}"
+            return f"{c['name']}: {c.get('held_before') or 'held by neither side on the map'} → {after}"
+
+        listing = "; ".join(state(c) for c in where[:5])
         maps = f"{source}'s maps{' from ' + _hm(start) if start else ''} to {_hm(end)} UTC"
         alt = tuple({"place": c["name"], "held_before": c.get("held_before"), "held_after": c.get("held_after"),
                      "changed": c.get("changed")} for c in where)

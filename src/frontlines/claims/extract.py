@@ -553,7 +553,8 @@ def _sentence_claims(
             probe = _Figure(action.start, action.end, 0.0, None, "count", "settlement", None, place.raw)
             actor = _actor_for(action, probe, sentence, actors, speaker, ctx, conflict)
             window = windows[0].window if windows else None
-            claims.append(Claim("settlement", None, None, None, None, actor, action.role, window, place, None,
+            act = "gain" if action.role == "held?" else action.role  # "окупували X": taken
+            claims.append(Claim("settlement", None, None, None, None, actor, act, window, place, None,
                                 place.raw, sentence))
 
     ctx.speaker = speaker
@@ -631,7 +632,7 @@ def _named_settlement(
     """A verb of taking followed by a place's name ("captured Novoselivka", "освободили населенный пункт Бердычи")."""
     sides = {w.lower() for w in (*(w for s in conflict.sides for w in s.words(lex.language)),)}
     for action in main_actions:
-        if action.role not in ("gain", "loss"):
+        if action.role not in ("gain", "loss", "held?"):
             continue
         after = sentence[action.end :]
         if lex.language == "en":

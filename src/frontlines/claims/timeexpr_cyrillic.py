@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from frontlines.claims.lexicon_cyrillic import parse_cyrillic_number
+from frontlines.claims.lexicon_cyrillic import NUMBER_WORDS_RE, parse_cyrillic_number
 from frontlines.claims.timeexpr import (
     WindowMatch,
     _event_date,
@@ -50,7 +50,7 @@ def find_windows_cyrillic(
     month_alt = "|".join(pat for pat, _ in lex.months)
     M = rf"(?P<m>{month_alt})(?![\w])"
     Y = rf"(?:\s+(?P<y>(?:19|20)\d{{2}})(?:\s*{t['year_word']})?)?"
-    N = r"(?P<n>\d+|[\w'’ʼ]+)"
+    N = rf"(?P<n>\d+|{NUMBER_WORDS_RE})"
     units = t["units"]
     found: list[tuple[int, int, TimeWindow]] = []
 
@@ -139,13 +139,15 @@ def find_windows_cyrillic(
         else:
             days = n * (7 if u == "week" else 1)
             add(m, p - dt.timedelta(days=days), p, days)
-    # "з початку вторгнення", "с начала СВО"
-    for m in re.finditer(rf"(?<![\w]){t['start_of']}\s+(?P<e>(?:[\w'’-]+\s+){{0,3}}?[\w'’-]+)", text, re.I):
-        d = _event_date(m.group("e"), p, conflict)
-        if d is None:
-            continue
-        # keep only the words up to the event's name
-        add(m, d, p)
+    # "з початку вторгнення", "с начала СВО": the fewest words that name one of the conflict's events
+    for m in re.finditer(rf"(?<![\w]){t['start_of']}\s+(?P<e>(?:[\w'’-]+\s+){{0,3}}[\w'’-]+)", text, re.I):
+        words = m.group("e").split()
+        for n in range(1, len(words) + 1):
+            d = _event_date(" ".join(words[:n]), p, conflict)
+            if d is not None:
+                end = m.start("e") + len(" ".join(words[:n]))
+                found.append((m.start(), end, TimeWindow(text[m.start() : end], d, p)))
+                break
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     chosen: list[tuple[int, int, TimeWindow]] = []
     for f in found:
