@@ -50,9 +50,10 @@ words "captured", "liberated", "took" count ground taken, not the balance), the 
 region, the first layer of the table above it has.  The claim's *primary* reading is
 the central reading of: the source the sentence names ("according to DeepState"),
 else the source whose maps lie closest to the period's ends, else the first source.
-The other sources' central readings and the primary source's reading with contested
-ground counted are the *alternatives* (defensible other definitions); every other
-reading is sensitivity only.
+The other sources' central readings and every source's reading with contested ground
+counted (on the same layers) are the *alternatives* (defensible other definitions);
+every other reading (net, the 00:00 / 23:59:59 variants, the other side's layers) is
+sensitivity only.
 
 Tolerances and verdicts
 -----------------------
@@ -688,12 +689,13 @@ def choose_primary(readings: Sequence[Reading], sentence: str, window: TimeWindo
 
 
 def _alternatives(readings: Sequence[Reading], primary: Reading) -> list[Reading]:
-    """Defensible other readings: other sources' central readings, contested ground counted."""
+    """Defensible other readings: other sources' central readings, and each source's with contested ground counted."""
+    side = primary.layer.split(":")[0]
     out = []
     for r in readings:
         if r is primary or not r.in_range or not r.preferred or r.net:
             continue
-        if r.central or (r.source == primary.source and r.contested and r.layer.startswith(primary.layer.split()[0])):
+        if r.central or (r.contested and r.layer.split(":")[0] == side):
             out.append(r)
     return out
 
