@@ -283,14 +283,15 @@ def check(
 
 
 def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[str, Any]]:
-    """GeoJSON features of the change behind a checked claim's central reading.
+    """GeoJSON features of the change behind a checked claim's primary (else first central) reading.
 
     For area claims: the gained and lost ground of the central reading's layer between
     its start and end (clipped to its region). Empty for claims without a central reading.
     """
     from frontlines.geojson_out import feature
 
-    central = [r for rs in (claim.get("readings") or {}).values() for r in rs if r.get("central")]
+    readings = [r for rs in (claim.get("readings") or {}).values() for r in rs]
+    central = [r for r in readings if r.get("primary")] or [r for r in readings if r.get("central")]
     if not central:
         return []
     r = central[0]
