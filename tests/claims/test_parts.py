@@ -8,9 +8,9 @@ import doctest
 import pytest
 
 import frontlines.claims.check
-import frontlines.claims.lexicon_cyrillic
 import frontlines.claims.evaluate
 import frontlines.claims.extract
+import frontlines.claims.lexicon_cyrillic
 import frontlines.claims.numbers
 import frontlines.claims.places
 import frontlines.claims.sentences
