@@ -32,10 +32,11 @@ Readings
 Every source is measured under every reasonable reading: which maps stand for the
 period's ends, ``control`` or ``control+contested`` (contested counted), gross or net,
 the stated region or none.  The maps: a period's start state is the latest map at or
-before 00:00 UTC of its first day when that map is at most ``START_CLOSE`` (2 days)
+before 00:00 UTC of its first day (plus ``MAP_GRACE``, 6 hours: a map published in the
+early hours shows the day before) when that map is at most ``START_CLOSE`` (2 days)
 older, else the first map after it (a source starting later than the period, or with
 a gap, is measured from its first map inside the period, and the result says so); its
-end state is the latest map at or before 23:59:59 of its last day.  Readings at 00:00
+end state is the latest map at or before 23:59:59 of its last day plus ``MAP_GRACE``.  Readings at 00:00
 and 23:59:59 of both days are listed as sensitivity.  A source whose held ground is
 split over several layers (ISW: assessed control + assessed advance, see
 ``Measurer.held_layers``) is measured on the union of those layers, and cannot answer
@@ -122,6 +123,7 @@ __all__ = [
     "MAX_DEPTH_KM",
     "MAX_SETTLEMENTS",
     "NEARLY_REL_TOL",
+    "MAP_GRACE",
     "START_CLOSE",
     "UP_TO_FLOOR",
     "VERDICTS",
@@ -156,6 +158,9 @@ COMPARISON_REL_TOL = 0.25
 COVERAGE_SLACK = dt.timedelta(days=2)
 #: A map at most this much older than a period's first day is its start state.
 START_CLOSE = dt.timedelta(days=2)
+#: A map published this soon after midnight still shows the day before (a period's start and end
+#: states are the latest maps at or before these times after 00:00 of the first day and after the last day).
+MAP_GRACE = dt.timedelta(hours=6)
 #: Depths beyond this are impossible (longer than the country).
 MAX_DEPTH_KM = 1_400.0
 #: Counts beyond this are impossible (Ukraine has about 29,000 settlements).
@@ -473,6 +478,8 @@ def _source_times(
     map_times = getattr(m, "map_times", None)
     times = sorted(map_times(source)) if map_times is not None else []
     if times:
+        # A map published in the early hours after a day shows that day (DeepState's daily files).
+        ws, we = ws + MAP_GRACE, we + MAP_GRACE
         before = [t for t in times if t <= ws]
         inside = [t for t in times if ws < t <= we]
         if before and ws - before[-1] <= START_CLOSE:
