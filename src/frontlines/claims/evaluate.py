@@ -1056,7 +1056,8 @@ def _evaluate_comparison(
                                   claim.sentence)
     notes += [n for n in b_notes if n not in notes]
     if b_r is None:
-        why = f" ({b_notes[0]})" if b_notes else ""
+        why = next((n for n in b_notes if "cannot answer" in n), b_notes[0] if b_notes else "")
+        why = f": {why.rstrip('.')}" if why else ""
         return ComparisonResult("unverifiable", f"No source can measure the other side, {other_window.raw!r}{why}.",
                                 a, None, None, notes=tuple(notes), self_reading=a_r)
     same = next((r for r in b_all if r.source == a_r.source), None)
