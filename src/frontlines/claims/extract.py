@@ -312,6 +312,10 @@ def _find_comparison(
     lex: Lexicon,
 ) -> tuple[str, float, bool, str | None, int, int, str] | None:
     """(kind, factor, rate, period, start, rest_start, raw) of a comparison, or None."""
+    for pat, kind in ((lex.more_than, "more_than"), (lex.less_than, "less_than")):
+        m = re.search(pat, sentence, re.I)
+        if m:  # the lexicon's own "більше, ніж" / "больше, чем"
+            return kind, 1.0, False, None, m.start(), m.end(), m.group(0).strip()
     num_words = rf"(?:{NUMBER_RE})"
     m = re.search(
         r"\b(?:more|larger|bigger|greater|faster)\s+than\s+(?:in\s+)?any\s+(?:other\s+)?(?:previous\s+)?"
@@ -528,7 +532,7 @@ def _sentence_claims(
             pl if fig.kind != "front_length" else None, comparison, fig.text, sentence, fig.per,
         )
 
-    target = _compared_figure(figures, cmp, sentence) if cmp is not None else None
+    target = _compared_figure(figures, cmp, sentence, lex) if cmp is not None else None
     for fig in figures:
         c = make(fig)
         if c is None:
@@ -567,23 +571,17 @@ def _sentence_claims(
     return claims
 
 
-#: Words of a comparison that name the quantity compared.
-_QUANTITY_WORDS = (
-    ("settlements", r"villages|towns|settlements|localities|населених|населенных|сіл|сел"),
-    ("depth", r"deeper|further|farther|глибше|дальше|глубже"),
-    ("area", r"ground|territory|land|area|square|km|територі|территори|площ"),
-)
 
 
 def _compared_figure(
-    figures: list[_Figure], cmp: tuple[str, float, bool, str | None, int, int, str], sentence: str
+    figures: list[_Figure], cmp: tuple[str, float, bool, str | None, int, int, str], sentence: str, lex: Lexicon
 ) -> _Figure | None:
     """The one figure a comparison compares ("more territory than" -> the area, not the depth)."""
     cands = [f for f in figures if f.kind in ("area", "depth", "settlements", "share") and f.start < cmp[4]]
     if not cands:
         return None
     words = sentence[cmp[4] : cmp[5]]
-    for kind, pat in _QUANTITY_WORDS:
+    for kind, pat in lex.quantity_words:
         if re.search(pat, words, re.I):
             same = [f for f in cands if f.kind == kind]
             if same:

@@ -79,6 +79,10 @@ class Lexicon:
         Words before a front-line length, after a share ("of the territory"), before a
         place name, naming a direction, naming a first-level region, and before a side
         named as an object rather than an actor ("into Russia").
+    more_than, less_than : str
+        The language's own comparison words ("більше, ніж"), for languages other than English.
+    quantity_words : tuple of (kind, pattern)
+        Words of a comparison naming what it compares ("more territory than" -> area).
     """
 
     language: str
@@ -104,6 +108,11 @@ class Lexicon:
     object_before: str = r"\b(?:into|in|to|from|of|against|with|inside|across|on|over|toward|towards)\s+$"
     more_than: str = r"(?!)"
     less_than: str = r"(?!)"
+    quantity_words: tuple[tuple[str, str], ...] = (
+        ("settlements", r"villages|towns|settlements|localities"),
+        ("depth", r"deeper|further|farther"),
+        ("area", r"ground|territory|land|area|square|km"),
+    )
 
 
 _FORCES = (
@@ -208,15 +217,20 @@ def _cyrillic(language: str, t: dict[str, Any]) -> Lexicon:
         object_before=t["object_before"],
         more_than=t["more_than"],
         less_than=t["less_than"],
+        quantity_words=t["quantity_words"],
     )
 
 
 UKRAINIAN = _cyrillic("uk", {**UKRAINIAN_TABLES, "object_before": r"(?:^|\s)(?:в|у|з|із|до|на|проти|від)\s+$",
-                             "more_than": r"більше\s+(?:території|площі|землі)?\s*,?\s*ніж",
-                             "less_than": r"менше\s+(?:території|площі|землі)?\s*,?\s*ніж"})
+                             "quantity_words": (("settlements", r"населених|сіл|міст"), ("depth", r"глибше|далі"),
+                                                ("area", r"територі|площ|земл|км")),
+                             "more_than": r"більше(?:\s+(?:території|площі|землі|населених\s+пунктів))?\s*,?\s*ніж",
+                             "less_than": r"менше(?:\s+(?:території|площі|землі))?\s*,?\s*ніж"})
 RUSSIAN = _cyrillic("ru", {**RUSSIAN_TABLES, "object_before": r"(?:^|\s)(?:в|во|из|с|на|против|от|к)\s+$",
-                           "more_than": r"больше\s+(?:территории|площади|земли)?\s*,?\s*чем",
-                           "less_than": r"меньше\s+(?:территории|площади|земли)?\s*,?\s*чем"})
+                           "quantity_words": (("settlements", r"населенных|сел|городов"), ("depth", r"глубже|дальше"),
+                                              ("area", r"территори|площад|земл|км")),
+                           "more_than": r"больше(?:\s+(?:территории|площади|земли|населенных\s+пунктов))?\s*,?\s*чем",
+                           "less_than": r"меньше(?:\s+(?:территории|площади|земли))?\s*,?\s*чем"})
 
 #: Every lexicon by language code.
 LEXICONS: dict[str, Lexicon] = {"en": ENGLISH, "uk": UKRAINIAN, "ru": RUSSIAN}
