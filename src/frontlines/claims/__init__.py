@@ -28,7 +28,14 @@ from frontlines.claims.evaluate import (
     evaluate_claim,
 )
 from frontlines.claims.extract import extract_claims
-from frontlines.claims.lexicon import ENGLISH, LEXICONS, RUSSIAN, UKRAINIAN, Lexicon, lexicon_for
+from frontlines.claims.lexicon import (
+    ENGLISH,
+    LEXICONS,
+    RUSSIAN,
+    UKRAINIAN,
+    Lexicon,
+    lexicon_for,
+)
 from frontlines.claims.timeexpr import find_dateline
 from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
 
