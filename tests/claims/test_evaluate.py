@@ -158,8 +158,9 @@ def test_comparisons(m: PolygonMeasurer) -> None:
     assert ok.verdict == "supported"
     assert ok.comparison is not None
     assert ok.comparison.self_value == pytest.approx(JULY_GAIN)
-    beta_regain = area_km2(box(37.69, 47.5, 37.86, 49.0))
-    assert ok.comparison.other_value == pytest.approx((AUG_REGAIN + beta_regain) / 2)  # median of 2 sources
+    # both sides from the primary source (alpha: the only one whose maps reach back to July 1)
+    assert ok.comparison.other_value == pytest.approx(AUG_REGAIN)
+    assert ok.primary is not None and ok.primary.source == "alpha"
     bad = one("Ukrainian troops liberated more ground since August 6 than Russia took in July.", m)
     assert bad.verdict == "contradicted"
     # ratio: July gain vs the gain Jul 21 .. Aug 5 (alpha: 37.8 -> 37.7, half the strip)
@@ -179,8 +180,12 @@ def test_comparisons(m: PolygonMeasurer) -> None:
 
 def test_largest_since(m: PolygonMeasurer) -> None:
     # monthly: July 2024 is the only full month covered before August
-    r = one(f"Russia's gain of {JULY_GAIN:.0f} km² in August was the largest monthly gain since July 2024.", m)
-    assert r.comparison is not None
+    report = check(f"Russia's gain of {JULY_GAIN:.0f} km² in August was the largest monthly gain since July 2024.",
+                   m, published=P)
+    # one sentence, two claims: the figure and, as a claim of its own, the comparison
+    assert [c.claim.kind for c in report.results] == ["area", "comparison"]
+    r = report.results[1]
+    assert r.comparison is not None and r.verdict == r.comparison.verdict
     assert r.comparison.verdict == "contradicted"  # August (so far) < July
 
 

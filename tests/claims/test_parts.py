@@ -10,6 +10,7 @@ import pytest
 import frontlines.claims.check
 import frontlines.claims.evaluate
 import frontlines.claims.extract
+import frontlines.claims.lexicon_cyrillic
 import frontlines.claims.numbers
 import frontlines.claims.places
 import frontlines.claims.sentences
@@ -28,7 +29,7 @@ P = dt.date(2024, 8, 14)  # a Wednesday
 @pytest.mark.parametrize(
     "module",
     [frontlines.claims.numbers, frontlines.claims.places, frontlines.claims.sentences,
-     frontlines.claims.extract, frontlines.claims.evaluate, frontlines.claims.check],
+     frontlines.claims.extract, frontlines.claims.evaluate, frontlines.claims.check, frontlines.claims.lexicon_cyrillic],
 )
 def test_doctests(module) -> None:
     assert doctest.testmod(module).failed == 0

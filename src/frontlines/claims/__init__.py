@@ -9,6 +9,8 @@ Pure: nothing here reads files, the network, a database or the clock.
 >>> [c.kind for c in extract_claims("Russian troops took 12 villages last week.", dt.date(2024, 8, 14), conflict=ukraine)]
 ['settlements']
 
+Languages: English, Ukrainian and Russian (:func:`lexicon_for` detects which).
+
 Pipeline: :func:`extract_claims` (text -> :class:`Claim`), :func:`evaluate_claim`
 (claim + :class:`Measurer` -> :class:`ClaimResult`), :func:`check_text` (both ->
 :class:`CheckReport`). Every side, event and region word comes from the
@@ -26,12 +28,20 @@ from frontlines.claims.evaluate import (
     evaluate_claim,
 )
 from frontlines.claims.extract import extract_claims
-from frontlines.claims.lexicon import ENGLISH, Lexicon
+from frontlines.claims.lexicon import (
+    ENGLISH,
+    LEXICONS,
+    RUSSIAN,
+    UKRAINIAN,
+    Lexicon,
+    lexicon_for,
+)
 from frontlines.claims.timeexpr import find_dateline
 from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
 
 __all__ = [
     "ENGLISH",
+    "LEXICONS",
     "NO_CLAIMS",
     "VERDICTS",
     "CheckReport",
@@ -42,12 +52,15 @@ __all__ = [
     "Lexicon",
     "Measurer",
     "Place",
+    "RUSSIAN",
     "Reading",
     "TimeWindow",
+    "UKRAINIAN",
     "check_text",
     "claim_interval",
     "evaluate_claim",
     "extract_claims",
     "find_dateline",
+    "lexicon_for",
     "publication_date",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from frontlines.claims.evaluate import ClaimResult, Measurer, evaluate_claim
 from frontlines.claims.extract import extract_claims
-from frontlines.claims.lexicon import ENGLISH, Lexicon
+from frontlines.claims.lexicon import Lexicon
 from frontlines.claims.timeexpr import find_dateline
 from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
@@ -102,7 +102,7 @@ def check_text(
     *,
     today: dt.date | None = None,
     conflict: Conflict,
-    lexicon: Lexicon = ENGLISH,
+    lexicon: Lexicon | None = None,
 ) -> CheckReport:
     """Find the territorial claims of a text and check each against the maps.
 
@@ -121,6 +121,7 @@ def check_text(
     conflict : Conflict
         The conflict the maps show: sides, their words, events, regions.
     lexicon : Lexicon, optional
+        The text's language tables (default: detected, English, Ukrainian or Russian).
 
     Returns
     -------

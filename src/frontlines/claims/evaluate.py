@@ -29,16 +29,32 @@ liberated X km²" is the ``lost`` of ``russia:control``; "Russia captured X km²
 
 Readings
 --------
-Every source whose coverage contains the reading's times is measured under every
-reasonable reading: window start at 00:00 or 23:59:59 (UTC) of its first day, end at
-00:00 or 23:59:59 of its last day; ``control`` or ``control+contested`` (contested
-counted); gross or net; the stated region or no region.  The *central* reading is
-00:00 of the first day to 23:59:59 of the last (a held area: 00:00 of the day), control
-only, gross, the stated region, the first layer the source has (when the source does
-not cover those exact times, its first covered time reading); the central figure is
-the median of the sources' central readings.  The range is the min/max over readings
-in the stated region (no-region readings are listed but not in the range).  A reading
-needs ``coverage.first <= start`` and ``end <= coverage.last + COVERAGE_SLACK``.
+Every source is measured under every reasonable reading: which maps stand for the
+period's ends, ``control`` or ``control+contested`` (contested counted), gross or net,
+the stated region or none.  The maps: a period's start state is the latest map at or
+before 00:00 UTC of its first day (plus ``MAP_GRACE``, 6 hours: a map published in the
+early hours shows the day before) when that map is at most ``START_CLOSE`` (2 days)
+older, else the first map after it (a source starting later than the period, or with
+a gap, is measured from its first map inside the period, and the result says so); its
+end state is the latest map at or before 23:59:59 of its last day plus ``MAP_GRACE``.  Readings at 00:00
+and 23:59:59 of both days are listed as sensitivity.  A source whose held ground is
+split over several layers (ISW: assessed control + assessed advance, see
+``Measurer.held_layers``) is measured on the union of those layers, and cannot answer
+for a period that starts before all of them exist; a source the conflict definition
+notes as unreliable before a day (DeepState's map was still being drawn in April
+2022) is measured from that day, and the result says so.
+
+The primary reading (one per claim)
+-----------------------------------
+Each source has one *central* reading: its maps as above, control only, gross (the
+words "captured", "liberated", "took" count ground taken, not the balance), the stated
+region, the first layer of the table above it has.  The claim's *primary* reading is
+the central reading of: the source the sentence names ("according to DeepState"),
+else the source whose maps lie closest to the period's ends, else the first source.
+The other sources' central readings and every source's reading with contested ground
+counted (on the same layers) are the *alternatives* (defensible other definitions);
+every other reading (net, the 00:00 / 23:59:59 variants, the other side's layers) is
+sensitivity only.
 
 Tolerances and verdicts
 -----------------------
@@ -55,28 +71,39 @@ A claimed figure X (``X_max`` for a range "10 to 15") means the true value lies 
 
 widened by at least ``ABS_TOL`` (1 km², 0.5 km, 1 settlement, 0.5 percentage points).
 
-* ``supported``: the central figure is in that interval, or the range of readings
-  overlaps it;
-* ``supported-lower-bound``: an "over X" / "at least X" claim that holds, but X is
-  under ``LOWER_BOUND_FAR`` (50 %) of the central figure;
-* ``overstated`` / ``understated``: every reading is below / above the interval;
-* ``contradicted``: an overstated gain or loss where every net reading goes the other
-  way (the actor lost ground on balance), a figure that is impossible (an area larger
-  than the region or the country, a share over 100 %, a depth over ``MAX_DEPTH_KM``,
-  more than ``MAX_SETTLEMENTS`` settlements), or a false comparison;
-* ``unverifiable``: no source covers the window, the window or the place cannot be
-  resolved, or the measurer cannot measure the claim's kind (front length, width).
+* ``supported``: the primary reading is in that interval;
+* ``supported-lower-bound``: an "over X" / "at least X" claim whose primary reading is
+  more than twice X (true, but far below the maps);
+* ``depends-on-definition``: the primary reading is outside the interval, but an
+  alternative is inside it, or the alternatives fall on both sides of it;
+* ``overstated`` / ``understated``: the primary reading and every alternative are
+  below / above the interval;
+* ``contradicted``: an overstated gain or loss whose net readings all go the other
+  way, an impossible figure (an area larger than the region or the country, a share
+  over 100 %, a depth over ``MAX_DEPTH_KM``, more than ``MAX_SETTLEMENTS``
+  settlements), a comparison that does not hold, a named place that did not change hands;
+* ``which-one``: a named place with several namesakes that the text cannot tell apart
+  and that the maps do not agree on;
+* ``unverifiable``: no source can answer for the window, the window or the place
+  cannot be resolved, or the measurer cannot measure the claim's kind (front length, width).
 
-Comparisons compare the central figures of both sides: "more than" / "less than"
-must hold outright; a ratio ("twice as fast") is supported within
-``COMPARISON_REL_TOL`` (25 %) of the factor, else over- or understated; "the largest
-monthly gain since autumn 2022" must be at least every full period's figure since then.
+The min/max envelope of all readings is reported but never decides a verdict.
+Every result carries a one-sentence reason naming the maps of the primary reading,
+the alternatives, and notes on sources that could not answer.
+
+Comparisons are claims of their own (``kind="comparison"``): both sides are measured
+by their primary readings, from the same source when it can answer for both, else
+from the source that can; "more than" / "less than" must hold outright; a ratio
+("twice as fast") is supported within ``COMPARISON_REL_TOL`` (25 %) of the factor;
+"the largest monthly gain since autumn 2022" must be at least every full period's
+figure since then; ``depends-on-definition`` when the primary source does not bear it
+out and another source does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -96,12 +123,15 @@ __all__ = [
     "MAX_DEPTH_KM",
     "MAX_SETTLEMENTS",
     "NEARLY_REL_TOL",
+    "MAP_GRACE",
+    "START_CLOSE",
     "UP_TO_FLOOR",
     "VERDICTS",
     "ClaimResult",
     "ComparisonResult",
     "Measurer",
     "Reading",
+    "choose_primary",
     "claim_interval",
     "evaluate_claim",
 ]
@@ -126,6 +156,11 @@ ABS_TOL: dict[str, float] = {"km2": 1.0, "km": 0.5, "count": 1.0, "percent": 0.5
 COMPARISON_REL_TOL = 0.25
 #: A source covers a time up to this long after its last publication.
 COVERAGE_SLACK = dt.timedelta(days=2)
+#: A map at most this much older than a period's first day is its start state.
+START_CLOSE = dt.timedelta(days=2)
+#: A map published this soon after midnight still shows the day before (a period's start and end
+#: states are the latest maps at or before these times after 00:00 of the first day and after the last day).
+MAP_GRACE = dt.timedelta(hours=6)
 #: Depths beyond this are impossible (longer than the country).
 MAX_DEPTH_KM = 1_400.0
 #: Counts beyond this are impossible (Ukraine has about 29,000 settlements).
@@ -135,9 +170,11 @@ MAX_SETTLEMENTS = 30_000
 VERDICTS: tuple[str, ...] = (
     "supported",
     "supported-lower-bound",
+    "depends-on-definition",
     "overstated",
     "understated",
     "contradicted",
+    "which-one",
     "unverifiable",
 )
 
@@ -208,7 +245,9 @@ class Reading:
     """One figure: one source under one reading of the claim.
 
     ``start`` is ``None`` for a held area (measured at ``end``).  ``in_range`` is
-    False for the no-region readings of a claim that names a region.
+    False for the no-region readings of a claim that names a region.  ``central``: the
+    source's own main reading; ``primary``: the one reading the verdict rests on;
+    ``preferred``: at the maps chosen for the period (else a 00:00 / 23:59:59 variant).
     """
 
     source: str
@@ -221,6 +260,8 @@ class Reading:
     value: float
     central: bool = False
     in_range: bool = True
+    preferred: bool = True
+    primary: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation."""
@@ -234,13 +275,16 @@ class Reading:
             "region": self.region,
             "value": _r(self.value),
             "central": self.central,
+            "primary": self.primary,
+            "preferred": self.preferred,
             "in_range": self.in_range,
+            "maps": _maps(self),
         }
 
 
 @dataclass(frozen=True)
 class ComparisonResult:
-    """The check of a claim's comparison: both sides' central figures and the verdict."""
+    """The check of a claim's comparison: both sides' primary readings and the verdict."""
 
     verdict: str
     reason: str
@@ -248,6 +292,9 @@ class ComparisonResult:
     other_value: float | None
     ratio: float | None
     details: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
+    self_reading: Reading | None = None
+    other_reading: Reading | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation."""
@@ -258,6 +305,7 @@ class ComparisonResult:
             "other_value": _r(self.other_value),
             "ratio": _r(self.ratio),
             "details": list(self.details),
+            "notes": list(self.notes),
         }
 
 
@@ -274,10 +322,20 @@ class ClaimResult:
         One sentence explaining the verdict.
     claimed_low, claimed_high : float or None
         The interval the claim allows (see the module docstring); ``inf`` is ``None``.
-    low, high, central : float or None
-        Range and central figure of the readings, in the claim's unit.
+    low, high : float or None
+        The envelope of every reading (shown, never used for the verdict).
+    central : float or None
+        The primary reading's figure, in the claim's unit.
     readings : tuple of Reading
     comparison : ComparisonResult or None
+    primary : Reading or None
+        The reading the verdict rests on.
+    alternatives : tuple of Reading
+        Defensible other readings (other sources, contested ground counted).
+    notes : tuple of str
+        Sources that could not answer and why, windows moved, warnings on the text.
+    details : tuple of dict
+        For a named place: every place of that name and its status before and after.
     """
 
     claim: Claim
@@ -291,6 +349,10 @@ class ClaimResult:
     readings: tuple[Reading, ...] = ()
     comparison: ComparisonResult | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    primary: Reading | None = None
+    alternatives: tuple[Reading, ...] = ()
+    notes: tuple[str, ...] = ()
+    details: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation: claim, verdict, reason, numbers, readings."""
@@ -307,6 +369,11 @@ class ClaimResult:
             "sources": list(self.sources),
             "readings": by_source,
             "comparison": self.comparison.as_dict() if self.comparison else None,
+            "primary": self.primary.as_dict() if self.primary else None,
+            "maps": _maps(self.primary) if self.primary else None,
+            "alternatives": [r.as_dict() for r in self.alternatives],
+            "notes": list(self.notes),
+            "details": list(self.details),
         }
 
 
@@ -369,23 +436,83 @@ class _Spec:
     window: TimeWindow | None
 
 
-def _times(window: TimeWindow | None, published: dt.date, action: str) -> list[tuple[dt.datetime | None, dt.datetime, bool]]:
-    """(start, end, central) time readings."""
-    if action == "held":
-        day = window.end if window is not None and window.end is not None else published
-        a = dt.datetime.combine(day, dt.time(0), _UTC)
-        b = dt.datetime.combine(day, _EOD, _UTC)
-        return [(None, a, True), (None, b, False)]
-    assert window is not None and window.start is not None and window.end is not None
-    out = []
+def _day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(0), _UTC)
+
+
+def _day_end(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, _EOD, _UTC)
+
+
+def _hm(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def _source_times(
+    m: Measurer, source: str, spec: _Spec, published: dt.date, conflict: Conflict
+) -> tuple[list[tuple[dt.datetime | None, dt.datetime, bool]], list[str]]:
+    """(start, end, preferred) time readings of one source, and notes on how they were chosen."""
+    notes: list[str] = []
+    cov = m.coverage(source)
+    if cov is None:
+        return [], notes
+    if spec.action == "held":
+        w = spec.window
+        day = w.end if w is not None and w.end is not None else published
+        out = [(None, t, i == 0) for i, t in enumerate((_day_start(day), _day_end(day))) if _covers(cov, None, t)]
+        return out, notes
+    w = spec.window
+    assert w is not None and w.start is not None and w.end is not None
+    first_day, ws, we = w.start, _day_start(w.start), _day_end(w.end)
+    if _day_start(w.end) > cov[1] + COVERAGE_SLACK:
+        notes.append(f"{source} cannot answer: its last map is from {cov[1].date()}, before the end of {w.raw!r}.")
+        return [], notes
+    note = conflict.source_notes.get(source)
+    if note is not None and first_day < note[0]:
+        if _day_start(note[0]) >= we:
+            notes.append(f"{source} cannot answer for {w.raw!r}: {note[1]}")
+            return [], notes
+        first_day, ws = note[0], _day_start(note[0])
+        notes.append(f"{source} is measured from {note[0].isoformat()}, not {w.start.isoformat()}: {note[1]}")
+    out: list[tuple[dt.datetime | None, dt.datetime, bool]] = []
+    map_times = getattr(m, "map_times", None)
+    times = sorted(map_times(source)) if map_times is not None else []
+    if times:
+        # A map published in the early hours after a day shows that day (DeepState's daily files).
+        ws, we = ws + MAP_GRACE, we + MAP_GRACE
+        before = [t for t in times if t <= ws]
+        inside = [t for t in times if ws < t <= we]
+        if before and ws - before[-1] <= START_CLOSE:
+            s = before[-1]
+        elif inside:
+            s = inside[0]
+            notes.append(
+                f"{source} has no map within {START_CLOSE.days} days before {first_day.isoformat()}: "
+                f"the period starts at its first map after that day ({_hm(s)} UTC)."
+            )
+        else:
+            notes.append(f"{source} has no map inside {w.raw!r}.")
+            return [], notes
+        ends = [t for t in times if t <= we]
+        if ends and ends[-1] <= s and before and s != before[-1]:
+            # One map inside the period: its start state is the latest map before it, however old.
+            s = before[-1]
+            notes[-1:] = [f"{source} has one map inside {w.raw!r}: the period starts at its latest map before it "
+                          f"({_hm(s)} UTC)."]
+        if ends and ends[-1] > s:
+            out.append((s, ends[-1], True))
+        else:
+            notes.append(f"{source} has no map inside {w.raw!r}.")
+            return [], notes
     for s_time in (dt.time(0), _EOD):
         for e_time in (_EOD, dt.time(0)):
-            s = dt.datetime.combine(window.start, s_time, _UTC)
-            e = dt.datetime.combine(window.end, e_time, _UTC)
-            if e <= s:
+            s = dt.datetime.combine(first_day, s_time, _UTC)
+            e = dt.datetime.combine(w.end, e_time, _UTC)
+            if e <= s or not _covers(cov, s, e):
                 continue
-            out.append((s, e, s_time == dt.time(0) and e_time == _EOD))
-    return out
+            preferred = not times and not out
+            out.append((s, e, preferred))
+    return out, notes
 
 
 def _covers(cov: tuple[dt.datetime, dt.datetime] | None, start: dt.datetime | None, end: dt.datetime) -> bool:
@@ -397,6 +524,29 @@ def _covers(cov: tuple[dt.datetime, dt.datetime] | None, start: dt.datetime | No
     if start is None and end < first:
         return False
     return end <= last + COVERAGE_SLACK
+
+
+def _held(m: Measurer, source: str, side: str, first: dt.datetime) -> tuple[str | None, str | None]:
+    """The union of ``side``'s held layers in ``source`` ("control+advance"), or None and why not.
+
+    A source whose held ground is split over several layers (ISW's assessed control and
+    assessed advance) answers only from the day all of them exist: before it, a
+    reclassification from one layer to another would read as a capture.
+    """
+    layers = getattr(m, "held_layers", None)
+    statuses = tuple(layers(source, side)) if layers is not None else ("control",)
+    if not statuses:
+        return None, None
+    span = getattr(m, "layer_span", None)
+    for st in statuses[1:]:
+        sp = span(source, side, st) if span is not None else None
+        if sp is not None and first < sp[0] - START_CLOSE:
+            return None, (
+                f"{source} cannot answer for this period: its {side}:{st} layer (ground it counts as held) "
+                f"starts on {sp[0].date().isoformat()}, and before that ground moved between its layers would "
+                f"read as captured."
+            )
+    return "+".join(statuses), None
 
 
 def _layer_options(action: str, actor: str, conflict: Conflict) -> list[tuple[str, str]]:
@@ -420,7 +570,7 @@ def _measure_area(
     m: Measurer,
     source: str,
     opt: tuple[str, str],
-    contested: bool,
+    status: str,
     net: bool,
     start: dt.datetime | None,
     end: dt.datetime,
@@ -428,7 +578,6 @@ def _measure_area(
     land: float | None,
 ) -> tuple[str, float] | None:
     side, direction = opt
-    status = "control+contested" if contested else "control"
     if direction in ("area", "complement"):
         if net:
             return None
@@ -458,27 +607,32 @@ def _readings_for_region(
     region: str | None,
     conflict: Conflict,
     in_range: bool,
-) -> list[Reading]:
+) -> tuple[list[Reading], list[str]]:
+    """Every reading of every source, and notes on the sources that could not answer."""
     out: list[Reading] = []
-    times = _times(spec.window, published, spec.action)
+    notes: list[str] = []
     land = None
     if spec.kind == "share" or spec.action == "held":
         land = m.region_land_area_km2(region)
         if land is None and region is None:
             land = conflict.land_area_km2
     for source in sources:
-        cov = m.coverage(source)
+        times, why = _source_times(m, source, spec, published, conflict)
+        notes.extend(why)
         central_done = False
-        for start, end, _preferred in times:  # the preferred reading comes first
-            if not _covers(cov, start, end):
-                continue
+        for start, end, preferred in times:  # the preferred reading comes first
             if spec.kind in ("area", "share"):
-                opts = _layer_options(spec.action, spec.actor, conflict)
                 first_opt: tuple[str, str] | None = None
-                for opt in opts:
+                for opt in _layer_options(spec.action, spec.actor, conflict):
+                    held, reason = _held(m, source, opt[0], start or end)
+                    if held is None:
+                        if reason and reason not in notes:
+                            notes.append(reason)
+                        continue
                     for contested in (False, True):
+                        status = f"{held}+contested" if contested else held
                         for net in (False, True):
-                            got = _measure_area(m, source, opt, contested, net, start, end, region, land)
+                            got = _measure_area(m, source, opt, status, net, start, end, region, land)
                             if got is None:
                                 continue
                             layer, value = got
@@ -488,9 +642,10 @@ def _readings_for_region(
                                 if not land:
                                     continue
                                 value = 100.0 * value / land
-                            is_central = not contested and not net and opt == first_opt and not central_done
+                            is_central = preferred and not contested and not net and opt == first_opt and not central_done
                             central_done = central_done or is_central
-                            out.append(Reading(source, layer, start, end, contested, net, region, value, is_central, in_range))
+                            out.append(Reading(source, layer, start, end, contested, net, region, value, is_central,
+                                               in_range, preferred))
             elif spec.kind in ("depth", "settlements"):
                 side = spec.actor if spec.action == "gain" else conflict.opponent(spec.actor)
                 if start is None or side is None:
@@ -504,20 +659,59 @@ def _readings_for_region(
                     layer = f"{side} settlements taken"
                 if v is None:
                     continue
-                is_central = not central_done
+                is_central = preferred and not central_done
                 central_done = central_done or is_central
-                out.append(Reading(source, layer, start, end, False, False, region, float(v), is_central, in_range))
+                out.append(Reading(source, layer, start, end, False, False, region, float(v), is_central, in_range,
+                                   preferred))
+    return out, notes
+
+
+def _named(source: str, sentence: str) -> bool:
+    """Whether the sentence names the source ("according to DeepState")."""
+    stem = re.split(r"[-_ ]", source.lower())[0]
+    return len(stem) >= 3 and stem in re.sub(r"[\s\-]", "", sentence.lower())
+
+
+def choose_primary(readings: Sequence[Reading], sentence: str, window: TimeWindow | None) -> Reading | None:
+    """The primary reading of a claim (the rule of the module docstring), or None.
+
+    Among the sources' central readings: the source the sentence names; else the
+    one whose maps lie closest to the period's ends; else the first source.
+    """
+    cands = [r for r in readings if r.central and r.in_range]
+    if not cands:
+        return None
+    named = [r for r in cands if _named(r.source, sentence)]
+    if named:
+        return named[0]
+    if window is not None and window.resolved and all(r.start is not None for r in cands):
+        ws, we = _day_start(window.start), _day_end(window.end)  # type: ignore[arg-type]
+
+        def gap(r: Reading) -> float:
+            assert r.start is not None
+            return abs((r.start - ws).total_seconds()) + abs((we - r.end).total_seconds())
+
+        return min(cands, key=gap)
+    return cands[0]
+
+
+def _alternatives(readings: Sequence[Reading], primary: Reading) -> list[Reading]:
+    """Defensible other readings: other sources' central readings, and each source's with contested ground counted."""
+    side = primary.layer.split(":")[0]
+    out = []
+    for r in readings:
+        if r is primary or not r.in_range or not r.preferred or r.net:
+            continue
+        if r.central or (r.contested and r.layer.split(":")[0] == side):
+            out.append(r)
     return out
 
 
-def _summarise(readings: Sequence[Reading]) -> tuple[float | None, float | None, float | None]:
-    scoped = [r for r in readings if r.in_range]
+def _summarise(readings: Sequence[Reading]) -> tuple[float | None, float | None]:
+    scoped = [r.value for r in readings if r.in_range]
     if not scoped:
-        return None, None, None
-    values = [r.value for r in scoped]
-    centrals = [r.value for r in scoped if r.central]
-    central = statistics.median(centrals) if centrals else statistics.median(values)
-    return min(values), max(values), central
+        return None, None
+    return min(scoped), max(scoped)
 
 
 def _fmt(x: float | None, unit: str | None) -> str:
@@ -529,6 +723,22 @@ def _fmt(x: float | None, unit: str | None) -> str:
     if abs(x) >= 100:
         return f"{x:,.0f}{u}"
     return f"{x:,.1f}{u}"
+
+
+def _maps(r: Reading) -> str:
+    """The maps a reading used, in words."""
+    if r.start is None:
+        return f"{r.source}'s map current at {_hm(r.end)} UTC"
+    return f"{r.source}'s maps current at {_hm(r.start)} and {_hm(r.end)} UTC"
+
+
+def _definition(r: Reading) -> str:
+    bits = [r.layer]
+    if r.contested:
+        bits.append("contested ground counted")
+    if r.net:
+        bits.append("net")
+    return ", ".join(bits)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -554,7 +764,7 @@ def evaluate_claim(
     sources : sequence of str, optional
         Restrict to these sources (default: all of ``measurer.sources()``).
     conflict : Conflict
-        Sides and the land-area fallback.
+        Sides, the land-area fallback and notes on sources.
 
     Returns
     -------
@@ -564,13 +774,18 @@ def evaluate_claim(
     """
     available = list(measurer.sources())
     chosen = [s for s in (sources if sources is not None else available) if s in available]
+    warnings = tuple(w for w in (claim.window.note if claim.window is not None else None,) if w)
 
     def result(verdict: str, reason: str, **kw: Any) -> ClaimResult:
+        kw.setdefault("notes", ())
+        kw["notes"] = warnings + tuple(kw["notes"])
         return ClaimResult(claim, verdict, reason, sources=tuple(chosen), **kw)
 
     if claim.kind in ("front_length", "width"):
         what = "the length of the front line" if claim.kind == "front_length" else "the width of an advance"
         return result("unverifiable", f"The maps are measured as areas; {what} is not measured here.")
+    if claim.kind == "settlement":
+        return _evaluate_settlement(claim, measurer, chosen, published, conflict, result)
 
     # Impossible figures need no data.
     region_for_ceiling = _region(claim, measurer)
@@ -584,16 +799,18 @@ def evaluate_claim(
         asked = ", ".join(sources) if sources is not None else "any"
         return result("unverifiable", f"No requested source is in the store (asked for {asked}).")
 
-    if claim.kind == "comparison":
-        cmp = _evaluate_comparison(claim, measurer, chosen, published, conflict)
-        return result(cmp.verdict, cmp.reason, comparison=cmp)
-
     window = claim.window
-    if claim.action in ("gain", "loss"):
+    if claim.action in ("gain", "loss") or claim.kind == "comparison":
         if window is None:
             return result("unverifiable", "The claim names no period, so the gain or loss cannot be measured.")
         if not window.resolved:
             return result("unverifiable", f"The period {window.raw!r} cannot be dated from the text.")
+        if window.note and window.start == window.end == published:
+            return result("unverifiable", window.note)
+
+    if claim.kind == "comparison":
+        cmp = _evaluate_comparison(claim, measurer, chosen, published, conflict)
+        return result(cmp.verdict, cmp.reason, comparison=cmp, notes=cmp.notes, primary=cmp.self_reading)
     if claim.kind in ("depth", "settlements") and claim.action == "held":
         return result("unverifiable", f"A held {claim.kind} figure has no meaning on an area map.")
 
@@ -601,9 +818,14 @@ def evaluate_claim(
     region = region_for_ceiling
     place = claim.place
     readings: list[Reading] = []
+    notes: list[str] = []
     if place is not None and region is not None:
-        readings += _readings_for_region(spec, measurer, chosen, published, region, conflict, True)
-    readings += _readings_for_region(spec, measurer, chosen, published, None, conflict, place is None or region is None)
+        rs, ns = _readings_for_region(spec, measurer, chosen, published, region, conflict, True)
+        readings += rs
+        notes += ns
+    rs, ns = _readings_for_region(spec, measurer, chosen, published, None, conflict, place is None or region is None)
+    readings += rs
+    notes += [n for n in ns if n not in notes]
     readings_t = tuple(readings)
 
     lo_c, hi_c = claim_interval(claim.value or 0.0, claim.value_max, claim.qualifier, claim.unit)
@@ -614,43 +836,44 @@ def evaluate_claim(
     claimed_hi = None if hi_c == float("inf") else hi_c
 
     if place is not None and region is None:
-        lo, hi, central = _summarise([Reading(**{**r.__dict__, "in_range": True}) for r in readings])
+        whole = choose_primary([Reading(**{**r.__dict__, "in_range": True}) for r in readings_t], claim.sentence, window)
+        shown = f" (the whole map shows {_fmt(whole.value, claim.unit)})" if whole is not None else ""
         return result(
             "unverifiable",
-            f"The place {place.raw!r} is not a region the maps can be cut to "
-            f"(the whole map shows {_fmt(central, claim.unit)}).",
-            claimed_low=lo_c, claimed_high=claimed_hi, low=lo, high=hi, central=central, readings=readings_t,
+            f"The place {place.raw!r} is not a region the maps can be cut to{shown}.",
+            claimed_low=lo_c, claimed_high=claimed_hi, readings=readings_t, notes=notes,
+            central=whole.value if whole is not None else None,
         )
-    lo, hi, central = _summarise(readings_t)
-    if central is None:
+    primary = choose_primary(readings_t, claim.sentence, window)
+    lo, hi = _summarise(readings_t)
+    if primary is None:
         where = f" for {window.raw!r}" if window is not None else ""
         return result("unverifiable", f"No source covers the claim{where} with the data it needs.",
-                      claimed_low=lo_c, claimed_high=claimed_hi)
-    assert lo is not None and hi is not None
-
-    verdict, reason = _verdict(claim, lo_c, hi_c, lo, hi, central, readings_t)
-    cmp_result = None
-    if claim.comparison is not None:
-        cmp_result = _evaluate_comparison(claim, measurer, chosen, published, conflict)
-        verdict, reason = _combine(verdict, reason, cmp_result)
+                      claimed_low=lo_c, claimed_high=claimed_hi, readings=readings_t, notes=notes)
+    readings_t = tuple(Reading(**{**r.__dict__, "primary": r is primary}) for r in readings_t)
+    primary = next(r for r in readings_t if r.primary)
+    alts = tuple(_alternatives(readings_t, primary))
+    verdict, reason = _verdict(claim, lo_c, hi_c, primary, alts, readings_t)
     return result(
-        verdict, reason, claimed_low=lo_c, claimed_high=claimed_hi, low=lo, high=hi, central=central,
-        readings=readings_t, comparison=cmp_result,
+        verdict, reason, claimed_low=lo_c, claimed_high=claimed_hi, low=lo, high=hi, central=primary.value,
+        readings=readings_t, primary=primary, alternatives=alts, notes=notes,
     )
 
 
 def _region(claim: Claim, m: Measurer) -> str | None:
     if claim.place is None:
         return None
-    region = m.resolve_region(claim.place.raw)
-    if region is None and claim.place.region is not None:
-        region = m.resolve_region(claim.place.region)
-    return region
+    for name in (claim.place.raw, *claim.place.names, claim.place.region):
+        if name:
+            region = m.resolve_region(name)
+            if region is not None:
+                return region
+    return None
 
 
 def _absurd(claim: Claim, m: Measurer, region: str | None, conflict: Conflict) -> str | None:
     v = claim.value_max if claim.value_max is not None else claim.value
-    if v is None:
+    if v is None or claim.kind == "comparison":
         return None
     if claim.kind == "share" and v > 100.0:
         return f"A share of {_fmt(v, 'percent')} is impossible: no side can hold more than 100 %."
@@ -675,53 +898,47 @@ def _absurd(claim: Claim, m: Measurer, region: str | None, conflict: Conflict) -
 
 
 def _verdict(
-    claim: Claim, lo_c: float, hi_c: float, lo: float, hi: float, central: float, readings: Sequence[Reading]
+    claim: Claim, lo_c: float, hi_c: float, primary: Reading, alts: Sequence[Reading], readings: Sequence[Reading]
 ) -> tuple[str, str]:
+    """The verdict from the primary reading (see the module docstring) and its one-sentence reason."""
     u = claim.unit
-    span = f"the maps show {_fmt(central, u)} (readings {_fmt(lo, u)} to {_fmt(hi, u)})"
-    lower_bound = claim.qualifier in ("over", "at_least")
-    if lo_c <= central <= hi_c:
-        if lower_bound and lo_c < LOWER_BOUND_FAR * central:
-            return "supported-lower-bound", (
-                f"True but far below the maps: {claim.figure_text!r} is under half of what {span}."
-            )
-        return "supported", f"Consistent with the maps: {span}, within {claim.figure_text!r}."
-    if hi >= lo_c and lo <= hi_c:
-        return "supported", (
-            f"Within the range of readings, though the central reading differs: {span}, "
-            f"and {claim.figure_text!r} allows {_fmt(lo_c, u)} to {_fmt(hi_c, u)}."
+    p = primary.value
+    allows = f"{claim.figure_text!r} allows {_fmt(lo_c, u)} to {_fmt(hi_c, u)}"
+    shows = f"{_maps(primary)} show {_fmt(p, u)} ({_definition(primary)})"
+    inside = [r for r in alts if lo_c <= r.value <= hi_c]
+    if lo_c <= p <= hi_c:
+        if claim.qualifier in ("over", "at_least") and lo_c < LOWER_BOUND_FAR * p:
+            return "supported-lower-bound", f"True as a lower bound: {shows}, more than twice {claim.figure_text!r}."
+        return "supported", f"Supported: {shows}, which {allows}."
+    below = p < lo_c
+    if inside:
+        r = inside[0]
+        return "depends-on-definition", (
+            f"Depends on the definition: {shows}, outside what {allows}, but {r.source} "
+            f"({_definition(r)}) shows {_fmt(r.value, u)}, within it."
         )
-    if hi < lo_c:
-        nets = [r.value for r in readings if r.in_range and r.net]
+    if any((r.value < lo_c) != below for r in alts):
+        r = next(r for r in alts if (r.value < lo_c) != below)
+        return "depends-on-definition", (
+            f"Depends on the definition: {shows} and {r.source} ({_definition(r)}) shows {_fmt(r.value, u)}; "
+            f"they fall on both sides of what {allows}."
+        )
+    if below:
+        nets = [r.value for r in readings if r.in_range and r.net and r.preferred]
         if claim.action in ("gain", "loss") and nets and max(nets) < 0:
             verb = "lost" if claim.action == "gain" else "gained"
             return "contradicted", (
                 f"Wrong direction: on balance {claim.actor} {verb} ground over the period "
-                f"(net {_fmt(max(nets), u)} at best), while the claim says it {'gained' if claim.action == 'gain' else 'lost'} {claim.figure_text!r}."
+                f"(net {_fmt(max(nets), u)} at best on {primary.source}), while the claim says it "
+                f"{'gained' if claim.action == 'gain' else 'lost'} {claim.figure_text!r}."
             )
-        return "overstated", f"Overstated: {span}, below {claim.figure_text!r} (at least {_fmt(lo_c, u)})."
-    return "understated", f"Understated: {span}, above {claim.figure_text!r} (at most {_fmt(hi_c, u)})."
-
-
-_SEVERITY = {
-    "contradicted": 0,
-    "overstated": 1,
-    "understated": 1,
-    "unverifiable": 2,
-    "supported-lower-bound": 3,
-    "supported": 4,
-}
-
-
-def _combine(verdict: str, reason: str, cmp: ComparisonResult) -> tuple[str, str]:
-    if _SEVERITY[cmp.verdict] < _SEVERITY[verdict]:
-        return cmp.verdict, f"{cmp.reason} (The figure itself: {reason})"
-    return verdict, f"{reason} Comparison: {cmp.reason}"
+        return "overstated", f"Overstated: {shows}, less than {allows}."
+    return "understated", f"Understated: {shows}, more than {allows}."
 
 
 # ---------------------------------------------------------------- comparisons
 
-def _central_figure(
+def _figure(
     kind: str,
     action: str,
     actor: str,
@@ -731,11 +948,12 @@ def _central_figure(
     published: dt.date,
     region: str | None,
     conflict: Conflict,
-) -> float | None:
+    sentence: str,
+) -> tuple[Reading | None, list[Reading], list[str]]:
+    """The primary reading of one side of a comparison, every source's central reading, notes."""
     spec = _Spec(kind, action, actor, window)
-    readings = _readings_for_region(spec, m, sources, published, region, conflict, True)
-    centrals = [r.value for r in readings if r.central]
-    return statistics.median(centrals) if centrals else None
+    readings, notes = _readings_for_region(spec, m, sources, published, region, conflict, True)
+    return choose_primary(readings, sentence, window), [r for r in readings if r.central], notes
 
 
 def _days(w: TimeWindow) -> float:
@@ -766,12 +984,25 @@ def _period_windows(period: str, since: dt.date, before: dt.date) -> list[TimeWi
     return out
 
 
+def _cmp_holds(kind: str, factor: float, sa: float, sb: float) -> str:
+    if kind == "more_than":
+        return "supported" if sa > factor * sb else "contradicted"
+    if kind == "less_than":
+        return "supported" if sa < factor * sb else "contradicted"
+    if not sb:
+        return "unverifiable"
+    ratio = sa / sb
+    if abs(ratio - factor) <= COMPARISON_REL_TOL * factor:
+        return "supported"
+    return "overstated" if ratio < factor else "understated"
+
+
 def _evaluate_comparison(
     claim: Claim, m: Measurer, sources: Sequence[str], published: dt.date, conflict: Conflict
 ) -> ComparisonResult:
     cmp = claim.comparison
     assert cmp is not None
-    kind = claim.kind if claim.kind in ("area", "depth", "settlements", "share") else "area"
+    kind = cmp.quantity if cmp.quantity in ("area", "depth", "settlements", "share") else "area"
     action = claim.action or "gain"
     actor = claim.actor
     window = claim.window
@@ -780,10 +1011,11 @@ def _evaluate_comparison(
     if window is None or not window.resolved:
         return ComparisonResult("unverifiable", "The claim's own period cannot be dated.", None, None, None)
     region = _region(claim, m)
-    a = _central_figure(kind, action, actor, window, m, sources, published, region, conflict)
-    if a is None:
-        return ComparisonResult("unverifiable", f"No source covers {window.raw!r}.", None, None, None)
-    u = claim.unit if kind != "area" else "km2"
+    u = {"area": "km2", "depth": "km", "settlements": "count", "share": "percent"}[kind]
+    a_r, a_all, notes = _figure(kind, action, actor, window, m, sources, published, region, conflict, claim.sentence)
+    if a_r is None:
+        return ComparisonResult("unverifiable", f"No source covers {window.raw!r}.", None, None, None, notes=tuple(notes))
+    a = a_r.value
 
     if cmp.kind == "largest_since":
         since = cmp.other_window.start if cmp.other_window is not None else None
@@ -794,52 +1026,140 @@ def _evaluate_comparison(
         details = []
         best: tuple[float, str] | None = None
         for w in _period_windows(period, since, window.start):  # type: ignore[arg-type]
-            v = _central_figure(kind, action, actor, w, m, sources, published, region, conflict)
-            if v is None:
+            r, _, _ = _figure(kind, action, actor, w, m, [a_r.source], published, region, conflict, claim.sentence)
+            if r is None:
                 continue
-            details.append({"period": w.raw, "start": w.start.isoformat(), "end": w.end.isoformat(), "value": _r(v)})  # type: ignore[union-attr]
-            if best is None or v > best[0]:
-                best = (v, w.raw)
+            details.append({"period": w.raw, "start": w.start.isoformat(), "end": w.end.isoformat(), "value": _r(r.value)})  # type: ignore[union-attr]
+            if best is None or r.value > best[0]:
+                best = (r.value, w.raw)
         if best is None:
             return ComparisonResult("unverifiable", f"No source covers the {period}s since {since.isoformat()}.", a, None, None)
         if a >= best[0] * (1 - BOUND_SLACK):
             return ComparisonResult(
                 "supported",
-                f"{_fmt(a, u)} is the largest {period}ly figure since {since.isoformat()} "
+                f"On {a_r.source}, {_fmt(a, u)} is the largest {period}ly figure since {since.isoformat()} "
                 f"(previous maximum {_fmt(best[0], u)} in {best[1]}).",
-                a, best[0], a / best[0] if best[0] else None, tuple(details),
+                a, best[0], a / best[0] if best[0] else None, tuple(details), self_reading=a_r,
             )
         return ComparisonResult(
             "contradicted",
-            f"Not the largest since {since.isoformat()}: {best[1]} shows {_fmt(best[0], u)} against {_fmt(a, u)}.",
-            a, best[0], a / best[0] if best[0] else None, tuple(details),
+            f"Not the largest since {since.isoformat()}: on {a_r.source}, {best[1]} shows {_fmt(best[0], u)} "
+            f"against {_fmt(a, u)}.",
+            a, best[0], a / best[0] if best[0] else None, tuple(details), self_reading=a_r,
         )
 
     other_actor = cmp.other_actor or actor
     other_window = cmp.other_window or window
     if not other_window.resolved:
         return ComparisonResult("unverifiable", f"The other period {other_window.raw!r} cannot be dated.", a, None, None)
-    b = _central_figure(kind, action, other_actor, other_window, m, sources, published, region, conflict)
-    if b is None:
-        return ComparisonResult("unverifiable", f"No source covers the other period {other_window.raw!r}.", a, None, None)
-    sa, sb = a, b
-    if cmp.rate:
-        sa, sb = a / _days(window), b / _days(other_window)
+    b_r, b_all, b_notes = _figure(kind, action, other_actor, other_window, m, sources, published, region, conflict,
+                                  claim.sentence)
+    notes += [n for n in b_notes if n not in notes]
+    if b_r is None:
+        why = next((n for n in b_notes if "cannot answer" in n), b_notes[0] if b_notes else "")
+        why = f": {why.rstrip('.')}" if why else ""
+        return ComparisonResult("unverifiable", f"No source can measure the other side, {other_window.raw!r}{why}.",
+                                a, None, None, notes=tuple(notes), self_reading=a_r)
+    same = next((r for r in b_all if r.source == a_r.source), None)
+    if same is not None:
+        b_r = same  # both sides of a comparison from one source when it can answer for both
+    b = b_r.value
+
+    def scaled(ra: Reading, rb: Reading, wa: TimeWindow, wb: TimeWindow) -> tuple[float, float]:
+        return (ra.value / _days(wa), rb.value / _days(wb)) if cmp.rate else (ra.value, rb.value)
+
+    sa, sb = scaled(a_r, b_r, window, other_window)
+    verdict = _cmp_holds(cmp.kind, cmp.factor, sa, sb)
     what = "per day" if cmp.rate else "in total"
-    desc = f"{actor} {_fmt(a, u)} in {window.raw!r} against {other_actor} {_fmt(b, u)} in {other_window.raw!r} ({what})"
+    desc = (f"{actor} {_fmt(a, u)} in {window.raw!r} on {a_r.source} against {other_actor} {_fmt(b, u)} in "
+            f"{other_window.raw!r} on {b_r.source} ({what})")
     ratio = sa / sb if sb else None
-    details_t = ({"side": "self", "actor": actor, "window": window.as_dict(), "value": _r(a)},
-                 {"side": "other", "actor": other_actor, "window": other_window.as_dict(), "value": _r(b)})
-    if cmp.kind in ("more_than", "less_than"):
-        holds = sa > cmp.factor * sb if cmp.kind == "more_than" else sa < cmp.factor * sb
-        verdict = "supported" if holds else "contradicted"
-        return ComparisonResult(verdict, f"The comparison {'holds' if holds else 'does not hold'}: {desc}.", a, b, ratio, details_t)
-    if ratio is None:
-        return ComparisonResult("unverifiable", f"The other side's figure is zero: {desc}.", a, b, None, details_t)
-    if abs(ratio - cmp.factor) <= COMPARISON_REL_TOL * cmp.factor:
-        verdict = "supported"
-    else:
-        verdict = "overstated" if ratio < cmp.factor else "understated"
-    return ComparisonResult(
-        verdict, f"Measured ratio {ratio:.2f} against the claimed {cmp.factor:g}: {desc}.", a, b, ratio, details_t
+    details_t = (
+        {"side": "self", "actor": actor, "window": window.as_dict(), "value": _r(a), "reading": a_r.as_dict()},
+        {"side": "other", "actor": other_actor, "window": other_window.as_dict(), "value": _r(b), "reading": b_r.as_dict()},
     )
+    # Other sources that answer for both sides are the alternatives.
+    others = []
+    for ra in a_all:
+        rb = next((r for r in b_all if r.source == ra.source), None)
+        if rb is None or ra.source == a_r.source:
+            continue
+        v = _cmp_holds(cmp.kind, cmp.factor, *scaled(ra, rb, window, other_window))
+        others.append((ra.source, v, ra.value, rb.value))
+    if verdict == "unverifiable":
+        return ComparisonResult("unverifiable", f"The other side's figure is zero: {desc}.", a, b, None, details_t,
+                                notes=tuple(notes), self_reading=a_r, other_reading=b_r)
+    disagree = [o for o in others if o[1] != verdict]
+    if disagree and verdict != "supported" and any(o[1] == "supported" for o in disagree):
+        o = next(o for o in disagree if o[1] == "supported")
+        return ComparisonResult(
+            "depends-on-definition",
+            f"Depends on the source: {desc} does not bear it out, but {o[0]} gives {_fmt(o[2], u)} against {_fmt(o[3], u)}.",
+            a, b, ratio, details_t, notes=tuple(notes), self_reading=a_r, other_reading=b_r,
+        )
+    if cmp.kind in ("more_than", "less_than"):
+        reason = f"The comparison {'holds' if verdict == 'supported' else 'does not hold'}: {desc}."
+    else:
+        reason = f"Measured ratio {ratio:.2f} against the claimed {cmp.factor:g}: {desc}."
+    return ComparisonResult(verdict, reason, a, b, ratio, details_t, notes=tuple(notes), self_reading=a_r,
+                            other_reading=b_r)
+
+
+# ---------------------------------------------------------------- named settlements
+
+def _evaluate_settlement(
+    claim: Claim, m: Measurer, sources: Sequence[str], published: dt.date, conflict: Conflict, result: Any
+) -> ClaimResult:
+    """A named place taken or lost: which places of that name changed hands, on which maps."""
+    place = claim.place
+    history = getattr(m, "settlement_history", None)
+    if place is None or history is None:
+        return result("unverifiable", "The maps cannot be asked about single places here.")
+    if claim.actor is None or claim.action not in ("gain", "loss"):
+        return result("unverifiable", f"The claim does not say which side took or lost {place.raw}.")
+    holder = claim.actor if claim.action == "gain" else conflict.opponent(claim.actor)
+    w = claim.window
+    if w is not None and not w.resolved:
+        return result("unverifiable", f"The period {w.raw!r} cannot be dated from the text.")
+    end = _day_end(w.end if w is not None and w.end is not None else published)
+    start = _day_start(w.start) if w is not None and w.start is not None else None
+    names = tuple(dict.fromkeys((*place.names, place.raw)))
+    for source in sources:
+        cands: list[dict[str, Any]] = []
+        for name in names:
+            cands = list(history(source, name, start, end, place.region))
+            if cands:
+                break
+        if not cands:
+            continue
+        touched = [c for c in cands if c.get("held_before") or c.get("held_after")]
+        where = touched or cands
+        fits = [c for c in where if c.get("held_after") == holder and (start is None or c.get("held_before") != holder)]
+        def state(c: dict[str, Any]) -> str:
+            after = c.get("held_after") or "held by neither side on the map"
+            if start is None:
+                return f"{c['name']}: {after}"
+            return f"{c['name']}: {c.get('held_before') or 'held by neither side on the map'} → {after}"
+
+        listing = "; ".join(state(c) for c in where[:5])
+        maps = f"{source}'s maps{' from ' + _hm(start) if start else ''} to {_hm(end)} UTC"
+        alt = tuple({"place": c["name"], "held_before": c.get("held_before"), "held_after": c.get("held_after"),
+                     "changed": c.get("changed")} for c in where)
+        if len(fits) == 1:
+            c = fits[0]
+            also = f" ({len(cands) - 1} other places of that name did not change hands)" if len(cands) > 1 else ""
+            when = f", on {c['changed']}" if c.get("changed") else ""
+            return result("supported", f"Supported: on {maps}, {c['name']} came under {holder}'s control{when}{also}.",
+                          details=alt)
+        if len(fits) > 1:
+            return result("which-one", f"Which one? {len(fits)} places called {place.raw} fit the claim on {maps}: "
+                          f"{listing}.", details=alt)
+        if len(where) == 1 or len(touched) == 1:
+            c = where[0]
+            return result("contradicted", f"Not on the maps: on {maps}, {c['name']} is "
+                          f"{c.get('held_after') or 'held by neither side'} at the end"
+                          f"{' and was ' + (c.get('held_before') or 'held by neither side') + ' at the start' if start else ''}.",
+                          details=alt)
+        return result("which-one", f"Which one? None of the {len(cands)} places called {place.raw} changed to {holder} "
+                      f"on {maps}, and the text does not say which is meant: {listing}.", details=alt)
+    return result("unverifiable", f"No place called {place.raw!r} is in the gazetteer, or no source covers the period.")

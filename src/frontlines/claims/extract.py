@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from frontlines.claims.lexicon import ENGLISH, Lexicon, bind
+from frontlines.claims.lexicon import Lexicon, bind, lexicon_for
+from frontlines.claims.lexicon_cyrillic import lemmas, parse_cyrillic_number
 from frontlines.claims.numbers import NUMBER_RE, parse_number, to_canonical
-from frontlines.claims.places import find_place
+from frontlines.claims.places import find_place, find_place_cyrillic
 from frontlines.claims.sentences import split_sentences, strip_dateline
-from frontlines.claims.timeexpr import DATE, WindowMatch, find_windows, parse_date
+from frontlines.claims.timeexpr import DATE, WindowMatch, parse_date
+from frontlines.claims.timeexpr import find_windows as _find_windows_en
+from frontlines.claims.timeexpr_cyrillic import find_windows_cyrillic
 from frontlines.claims.types import Claim, Comparison, Place, TimeWindow
 from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
@@ -121,8 +124,8 @@ _DEPTH_AFTER = re.compile(r"^[\s-]*(?:deep|deeper|into|forward|inside|behind\s+e
 
 def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
     rx = re.compile(
-        rf"(?<![\w.,])(?P<num>{NUMBER_RE})"
-        rf"(?:\s*(?:-|–|to|and)\s*(?P<num2>{NUMBER_RE}))?"
+        rf"(?<![\w.,])(?P<num>{lex.number_re})"
+        rf"(?:\s*(?:-|–|to|and)\s*(?P<num2>{lex.number_re}))?"
         rf"(?:[\s-]*|\s*-\s*)(?P<unit>{_unit_regex(lex)})",
         re.I,
     )
@@ -132,9 +135,11 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
         if unit is None:
             continue
         try:
-            value = parse_number(m.group("num"))
-            value2 = parse_number(m.group("num2")) if m.group("num2") else None
-        except ClaimParseError:
+            value = _parse_number(m.group("num"), lex)
+            value2 = _parse_number(m.group("num2"), lex) if m.group("num2") else None
+        except (ClaimParseError, KeyError, ValueError):
+            continue
+        if value != value:  # "кілька": not a figure
             continue
         before = sentence[: m.start()]
         if m.group("num2") and re.search(r"\band\s", m.group(0)) and not re.search(r"\bbetween\s+$", before, re.I):
@@ -151,7 +156,7 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
         q_before = before[: len(before) - qlen]
         if canonical == "km":
             moved = _MOVE_BEFORE.search(q_before) is not None
-            if _FRONT_LINE_AFTER.search(after) or _FRONT_BEFORE.search(before):
+            if _FRONT_LINE_AFTER.search(after) or _FRONT_BEFORE.search(before) or re.search(lex.front_before, q_before, re.I):
                 kind = "front_length"
             elif _WIDE_AFTER.search(after) or (_STRETCH_AFTER.search(after) and _WIDTH_BEFORE.search(before)):
                 kind = "width"
@@ -163,7 +168,7 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
                 continue  # a location ("20 km from the border"), not an advance
             elif re.search(r"\b(?:within|range\s+of|radius\s+of|distance\s+of)\s+(?:\w+\s+)?$", before, re.I):
                 continue
-        if canonical == "percent" and not _share_of_territory(after, lex):
+        if canonical == "percent" and not (_share_of_territory(after, lex) or re.search(lex.share_after, after, re.I)):
             continue
         if kind not in ("front_length", "width") and _DEFINITE_BEFORE.search(q_before):
             continue  # "the two villages": a reference, not a figure
@@ -172,6 +177,17 @@ def _find_figures(sentence: str, lex: Lexicon) -> list[_Figure]:
         start = m.start() - qlen
         out.append(_Figure(start, m.end(), v, vmax, canonical, kind, qualifier, sentence[start : m.end()].strip(), per_unit))
     return out
+
+
+def _parse_number(text: str, lex: Lexicon) -> float:
+    return parse_number(text) if lex.number_re == NUMBER_RE else parse_cyrillic_number(text)
+
+
+def _windows(text: str, published: dt.date, conflict: Conflict, anchor: dt.date | None, lex: Lexicon) -> list[WindowMatch]:
+    """Time expressions in the lexicon's language."""
+    if lex.months:
+        return find_windows_cyrillic(text, published, conflict, lex, anchor)
+    return _find_windows_en(text, published, conflict, anchor)
 
 
 _SHARE_OF = (
@@ -268,18 +284,15 @@ def _actor_for(
         pivot = action.start
     else:
         pivot = fig.start
-    before = [a for a in actors if a.end <= pivot and not _is_speaker_only(a, sentence) and not _is_object(a, sentence)]
+    before = [a for a in actors if a.end <= pivot and not _is_speaker_only(a, sentence) and not a.object]
     if before:
         return _resolve(before[-1], actors, speaker, ctx, conflict)
     return None
 
 
-_OBJECT_BEFORE = re.compile(r"\b(?:into|in|to|from|of|against|with|inside|across|on|over|toward|towards)\s+$", re.I)
-
-
-def _is_object(a: _Span, sentence: str) -> bool:
+def _is_object(a: _Span, sentence: str, lex: Lexicon) -> bool:
     """A side named as a place or an object ("into Russia", "to Ukraine"), not an actor."""
-    return a.role not in _GENERIC_ROLES and _OBJECT_BEFORE.search(sentence[: a.start]) is not None
+    return a.role not in _GENERIC_ROLES and re.search(lex.object_before, sentence[: a.start], re.I) is not None
 
 
 def _is_speaker_only(a: _Span, sentence: str) -> bool:
@@ -299,6 +312,10 @@ def _find_comparison(
     lex: Lexicon,
 ) -> tuple[str, float, bool, str | None, int, int, str] | None:
     """(kind, factor, rate, period, start, rest_start, raw) of a comparison, or None."""
+    for pat, kind in ((lex.more_than, "more_than"), (lex.less_than, "less_than")):
+        m = re.search(pat, sentence, re.I)
+        if m:  # the lexicon's own "більше, ніж" / "больше, чем"
+            return kind, 1.0, False, None, m.start(), m.end(), m.group(0).strip()
     num_words = rf"(?:{NUMBER_RE})"
     m = re.search(
         r"\b(?:more|larger|bigger|greater|faster)\s+than\s+(?:in\s+)?any\s+(?:other\s+)?(?:previous\s+)?"
@@ -360,7 +377,7 @@ def _find_comparison(
 
 
 def _other_window_for_largest(rest: str, published: dt.date, conflict: Conflict, anchor: dt.date | None) -> TimeWindow | None:
-    ws = find_windows(rest, published, conflict, anchor)
+    ws = _find_windows_en(rest, published, conflict, anchor)
     if ws:
         return ws[0].window
     m = re.search(rf"\bin\s+(?:more\s+than\s+|over\s+|almost\s+|nearly\s+)?(?P<n>a|{NUMBER_RE})\s+(?P<u>years?|months?)", rest, re.I)
@@ -401,7 +418,7 @@ def extract_claims(
     published: dt.date,
     *,
     conflict: Conflict,
-    lexicon: Lexicon = ENGLISH,
+    lexicon: Lexicon | None = None,
 ) -> list[Claim]:
     """Every checkable territorial claim of ``text``, in text order.
 
@@ -414,7 +431,8 @@ def extract_claims(
     conflict : Conflict
         Sides and their words, events and region spellings (:mod:`frontlines.conflicts`).
     lexicon : Lexicon, optional
-        Word tables of the text's language (default English).
+        Word tables of the text's language (default: English, Ukrainian or Russian,
+        detected from the text, see :func:`frontlines.claims.lexicon.lexicon_for`).
 
     Returns
     -------
@@ -438,7 +456,7 @@ def extract_claims(
     if not isinstance(text, str) or not text.strip():
         raise ClaimParseError("no text to check: the text is empty (pass an article or a sentence)")
     anchor = find_operation_start(text, published)
-    lexicon = bind(lexicon, conflict)
+    lexicon = bind(lexicon if lexicon is not None else lexicon_for(text), conflict)
     ctx = _Context()
     claims: list[Claim] = []
     for raw_sentence in split_sentences(text):
@@ -456,9 +474,9 @@ def _sentence_claims(
     anchor: dt.date | None,
     ctx: _Context,
 ) -> list[Claim]:
-    actors = [_Span(a.start, a.end, a.role, a.text, _is_object(a, sentence)) for a in _spans(sentence, lex.actors)]
+    actors = [_Span(a.start, a.end, a.role, a.text, _is_object(a, sentence, lex)) for a in _spans(sentence, lex.actors)]
     actions = [a for a in _spans(sentence, lex.actions)]
-    speaker = _speaker(sentence, actors, lex) or ctx.speaker
+    speaker = _speaker(sentence, actors, lex) or ctx.speaker or _default_speaker(conflict, lex)
     cmp = _find_comparison(sentence, published, conflict, anchor, lex)
     limit = len(sentence)
     rest = ""
@@ -468,7 +486,7 @@ def _sentence_claims(
         rest = sentence[rest_start:]
     figures = [f for f in _find_figures(sentence, lex) if f.start < limit or f.kind == "front_length"]
     w_limit = len(sentence) if cmp is None else cmp[5] if cmp[0] in ("more_than", "less_than") else cmp[4]
-    windows = [w for w in find_windows(sentence, published, conflict, anchor) if w.end <= w_limit]
+    windows = [w for w in _windows(sentence, published, conflict, anchor, lex) if w.end <= w_limit]
     main_actions = [a for a in actions if a.start < limit]
 
     explicit = tuple(a.role for a in actors if a.role in conflict.side_ids and not a.object)
@@ -497,14 +515,15 @@ def _sentence_claims(
         if window is None and act in ("gain", "loss") and ctx.window is not None:
             window = ctx.window
         comparison = None
-        if cmp is not None and (fig is None or fig.kind in ("area", "depth", "settlements", "share")):
+        if cmp is not None and (fig is None or fig is target):
             comparison = _comparison(cmp, rest, actor, window, published, conflict, anchor, lex, speaker)
+            comparison = replace(comparison, quantity=fig.kind if fig is not None else "area")
         if comparison is not None and comparison.rate and window is None and comparison.other_window is not None:
             ow = comparison.other_window
             if ow.resolved:
                 days = (ow.end - ow.start).days  # type: ignore[operator]
                 window = TimeWindow("(assumed: the same length up to publication)", published - dt.timedelta(days=days), published, days)
-        pl = _place_for(fig, sentence, clauses, limit, conflict)
+        pl = _place_for(fig, sentence, clauses, limit, conflict, lex)
         if fig is None:
             return Claim("comparison", None, None, "km2", None, actor, act, window, pl, comparison, "", sentence)
         return Claim(
@@ -513,14 +532,34 @@ def _sentence_claims(
             pl if fig.kind != "front_length" else None, comparison, fig.text, sentence, fig.per,
         )
 
+    target = _compared_figure(figures, cmp, sentence, lex) if cmp is not None else None
     for fig in figures:
         c = make(fig)
-        if c is not None:
+        if c is None:
+            continue
+        if c.comparison is not None:
+            # One sentence, several claims: the figure, then its comparison as a claim of its own.
+            claims.append(replace(c, comparison=None))
+            claims.append(replace(c, kind="comparison"))
+        else:
             claims.append(c)
     if not figures and cmp is not None:
         c = make(None)
         if c is not None and c.actor is not None:
             claims.append(c)
+    if not figures and cmp is None:
+        named = _named_settlement(sentence, main_actions, conflict, lex)
+        if named is not None and not re.search(lex.modal, sentence[: named[0].start], re.I):
+            action, place = named
+            region = find_place_cyrillic(sentence, conflict, lex) if lex.language != "en" else find_place(sentence, conflict)
+            if region is not None and region.region is not None:
+                place = Place(place.raw, region.region, place.kind, place.names)
+            probe = _Figure(action.start, action.end, 0.0, None, "count", "settlement", None, place.raw)
+            actor = _actor_for(action, probe, sentence, actors, speaker, ctx, conflict)
+            window = windows[0].window if windows else None
+            act = "gain" if action.role == "held?" else action.role  # "окупували X": taken
+            claims.append(Claim("settlement", None, None, None, None, actor, act, window, place, None,
+                                place.raw, sentence))
 
     ctx.speaker = speaker
     if explicit:
@@ -532,10 +571,32 @@ def _sentence_claims(
     return claims
 
 
+
+
+def _compared_figure(
+    figures: list[_Figure], cmp: tuple[str, float, bool, str | None, int, int, str], sentence: str, lex: Lexicon
+) -> _Figure | None:
+    """The one figure a comparison compares ("more territory than" -> the area, not the depth)."""
+    cands = [f for f in figures if f.kind in ("area", "depth", "settlements", "share") and f.start < cmp[4]]
+    if not cands:
+        return None
+    words = sentence[cmp[4] : cmp[5]]
+    for kind, pat in lex.quantity_words:
+        if re.search(pat, words, re.I):
+            same = [f for f in cands if f.kind == kind]
+            if same:
+                return same[-1]
+    return cands[-1]
+
+
 def _place_for(
-    fig: _Figure | None, sentence: str, clauses: list[tuple[int, int]], limit: int, conflict: Conflict
+    fig: _Figure | None, sentence: str, clauses: list[tuple[int, int]], limit: int, conflict: Conflict,
+    lex: Lexicon,
 ) -> Place | None:
     """The place of a figure: in its clause (between semicolons), nearest to it."""
+    if lex.language != "en":
+        a, b = (0, limit) if fig is None else next(((a, b) for a, b in clauses if a <= fig.start < b), (0, limit))
+        return find_place_cyrillic(sentence[a:b], conflict, lex, near=None if fig is None else fig.start - a)
     if fig is None:
         return find_place(sentence[:limit], conflict)
     a, b = next(((a, b) for a, b in clauses if a <= fig.start < b), (0, limit))
@@ -549,6 +610,47 @@ def _place_for(
             pl = Place(pl.raw, conflict.region_for(pl.raw), conflict.levels[0].kind)
         return pl
     return find_place(sentence[a:b], conflict, near=fig.start - a)
+
+
+def _default_speaker(conflict: Conflict, lex: Lexicon) -> str | None:
+    """The side a text in this language speaks for when it names no speaker (conflict vocabulary)."""
+    words = conflict.vocabulary.get(lex.language, {}).get("default_speaker", ())
+    return words[0] if words and words[0] in conflict.side_ids else None
+
+
+#: Words before a settlement's name after a verb of taking ("captured the village of X").
+_SETTLEMENT_WORDS = {
+    "en": r"(?:the\s+)?(?:(?:village|town|city|settlement|hamlet)\s+of\s+)?",
+}
+
+
+def _named_settlement(
+    sentence: str, main_actions: list[_Span], conflict: Conflict, lex: Lexicon
+) -> tuple[_Span, Place] | None:
+    """A verb of taking followed by a place's name ("captured Novoselivka", "освободили населенный пункт Бердычи")."""
+    sides = {w.lower() for w in (*(w for s in conflict.sides for w in s.words(lex.language)),)}
+    for action in main_actions:
+        if action.role not in ("gain", "loss", "held?"):
+            continue
+        after = sentence[action.end :]
+        if lex.language == "en":
+            m = re.match(rf"\s+{_SETTLEMENT_WORDS['en']}(?P<name>[A-Z][a-z'’\-]+(?:[\s\-][A-Z][a-z'’\-]+)?)", after)
+            if m is None or m.group("name").split()[0].lower() in sides:
+                continue
+            name = m.group("name")
+            if find_place(f"in {name}", conflict) is None:
+                continue
+            return action, Place(name, None, "place")
+        m = re.match(rf"\s+(?:(?:{lex.place_before})\s+)?(?P<name>(?-i:[А-ЯІЇЄҐЁ][а-яіїєґё'’ʼ\-]+(?:[\s\-][А-ЯІЇЄҐЁ][а-яіїєґё'’ʼ\-]+)?))",
+                     after, re.I)
+        if m is None or not re.match(r"[А-ЯІЇЄҐЁ]", m.group("name")):
+            continue
+        name = m.group("name")
+        forms = lemmas(name) if " " not in name else (name,)
+        if {f.lower() for f in forms} & sides:
+            continue
+        return action, Place(name, None, "place", forms)
+    return None
 
 
 def _gap(fig: _Figure, w: WindowMatch) -> int:
@@ -591,7 +693,7 @@ def _comparison(
         return Comparison(kind, factor, None, other_window, rate, period, raw)
     # The compared clause ends at the next clause break.
     clause = re.split(r"[;]|,\s+(?:while|whereas|but|and|according|said|the)\b", rest)[0]
-    ws = find_windows(clause, published, conflict, anchor)
+    ws = _windows(clause, published, conflict, anchor, lex)
     other_window = ws[0].window if ws else None
     other_actor = None
     for a in _spans(clause, lex.actors):

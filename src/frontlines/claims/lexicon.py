@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
 
+from frontlines.claims.lexicon_cyrillic import (
+    CYRILLIC_NUMBER_RE,
+    RUSSIAN_TABLES,
+    UKRAINIAN_TABLES,
+    detect_language,
+)
+from frontlines.claims.numbers import NUMBER_RE
 from frontlines.conflicts.definition import Conflict
 
-__all__ = ["ENGLISH", "Lexicon", "bind", "side_words"]
+__all__ = ["ENGLISH", "LEXICONS", "RUSSIAN", "UKRAINIAN", "Lexicon", "bind", "lexicon_for", "side_words"]
 
 #: Placeholder in table patterns for the adjectives of every side ("Ukrainian|Russian").
 SIDE_ADJ = "{SIDE_ADJ}"
@@ -59,6 +67,22 @@ class Lexicon:
     side_adjectives, region_words : str
         Set by :func:`bind`: the sides' adjectives, and the words of the conflict's
         first region level ("oblast"), as regex alternations.
+    number_re : str
+        Pattern of a figure (digits with the language's separators, number words).
+    months : tuple of (pattern, month)
+        Month names in every case (Ukrainian and Russian; English months live in
+        :mod:`frontlines.claims.timeexpr`).
+    time : mapping
+        Time words of the language (Ukrainian and Russian, see
+        :mod:`frontlines.claims.timeexpr_cyrillic`).
+    front_before, share_after, place_before, direction, level, object_before : str
+        Words before a front-line length, after a share ("of the territory"), before a
+        place name, naming a direction, naming a first-level region, and before a side
+        named as an object rather than an actor ("into Russia").
+    more_than, less_than : str
+        The language's own comparison words ("більше, ніж"), for languages other than English.
+    quantity_words : tuple of (kind, pattern)
+        Words of a comparison naming what it compares ("more territory than" -> area).
     """
 
     language: str
@@ -73,6 +97,22 @@ class Lexicon:
     institutions: str = r"(?!)"
     side_adjectives: str = r"(?!)"
     region_words: str = r"(?!)"
+    number_re: str = NUMBER_RE
+    months: tuple[tuple[str, int], ...] = ()
+    time: Mapping[str, Any] = field(default_factory=dict)
+    front_before: str = r"(?!)"
+    share_after: str = r"(?!)"
+    place_before: str = r"(?!)"
+    direction: str = r"(?!)"
+    level: str = r"(?!)"
+    object_before: str = r"\b(?:into|in|to|from|of|against|with|inside|across|on|over|toward|towards)\s+$"
+    more_than: str = r"(?!)"
+    less_than: str = r"(?!)"
+    quantity_words: tuple[tuple[str, str], ...] = (
+        ("settlements", r"villages|towns|settlements|localities"),
+        ("depth", r"deeper|further|farther"),
+        ("area", r"ground|territory|land|area|square|km"),
+    )
 
 
 _FORCES = (
@@ -152,6 +192,55 @@ ENGLISH = Lexicon(
 )
 
 
+
+
+def _cyrillic(language: str, t: dict[str, Any]) -> Lexicon:
+    return Lexicon(
+        language=language,
+        units=t["units"],
+        qualifiers=t["qualifiers"],
+        actors=((rf"(?:{t['enemy']})", "enemy"), (rf"(?:{t['own']})", "own"), (rf"(?:{t['pronoun']})", "pronoun")),
+        actions=t["actions"],
+        speech=t["speech"],
+        non_advance_after=t["non_advance_after"],
+        modal=t["modal"],
+        forces=t["forces"],
+        institutions=t["institutions"],
+        number_re=CYRILLIC_NUMBER_RE,
+        months=t["months"],
+        time=t["time"],
+        front_before=t["front_before"],
+        share_after=t["share_after"],
+        place_before=t["place_before"],
+        direction=t["direction"],
+        level=t["level"],
+        object_before=t["object_before"],
+        more_than=t["more_than"],
+        less_than=t["less_than"],
+        quantity_words=t["quantity_words"],
+    )
+
+
+UKRAINIAN = _cyrillic("uk", {**UKRAINIAN_TABLES, "object_before": r"(?:^|\s)(?:в|у|з|із|до|на|проти|від)\s+$",
+                             "quantity_words": (("settlements", r"населених|сіл|міст"), ("depth", r"глибше|далі"),
+                                                ("area", r"територі|площ|земл|км")),
+                             "more_than": r"більше(?:\s+(?:території|площі|землі|населених\s+пунктів))?\s*,?\s*ніж",
+                             "less_than": r"менше(?:\s+(?:території|площі|землі))?\s*,?\s*ніж"})
+RUSSIAN = _cyrillic("ru", {**RUSSIAN_TABLES, "object_before": r"(?:^|\s)(?:в|во|из|с|на|против|от|к)\s+$",
+                           "quantity_words": (("settlements", r"населенных|сел|городов"), ("depth", r"глубже|дальше"),
+                                              ("area", r"территори|площад|земл|км")),
+                           "more_than": r"больше(?:\s+(?:территории|площади|земли|населенных\s+пунктов))?\s*,?\s*чем",
+                           "less_than": r"меньше(?:\s+(?:территории|площади|земли))?\s*,?\s*чем"})
+
+#: Every lexicon by language code.
+LEXICONS: dict[str, Lexicon] = {"en": ENGLISH, "uk": UKRAINIAN, "ru": RUSSIAN}
+
+
+def lexicon_for(text: str) -> Lexicon:
+    """The lexicon of the text's language (English, Ukrainian or Russian)."""
+    return LEXICONS[detect_language(text)]
+
+
 # ------------------------------------------------------------------ conflict words
 def alternation(words: Iterable[str]) -> str:
     r"""A regex alternation of plain words, longest first; spaces match any whitespace.
@@ -193,6 +282,9 @@ def _side_actors(lex: Lexicon, conflict: Conflict) -> tuple[tuple[str, str], ...
                 out.append((rf"(?:{adj[a]})(?=\s+and\s+(?:{adj[b]}))", a))
     for a in conflict.side_ids:
         out.append((rf"(?:the\s+)?(?:{adj[a]})(?:\s+[A-Za-z]+){{0,2}}?\s+{lex.institutions}", a))
+    for a in conflict.side_ids:  # "Russian monthly gains": the adjective of a gain names its side
+        out.append((rf"(?:{adj[a]})(?=\s+(?:(?:daily|weekly|monthly|yearly|annual|territorial|overall|net|recent)\s+)*"
+                    r"(?:gains?|advances?|losses|progress)\b)", a))
     for a in conflict.side_ids:
         out.append((rf"(?:pro-)?(?:{both[a]}){own}\s+{lex.forces}", a))
     for a in conflict.side_ids:

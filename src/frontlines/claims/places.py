@@ -10,12 +10,13 @@ and directions are resolved later by the measurer
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from frontlines.claims.lexicon import alternation, side_words
 from frontlines.claims.types import Place
 from frontlines.conflicts.definition import Conflict
 
-__all__ = ["find_place"]
+__all__ = ["find_place", "find_place_cyrillic"]
 
 _NAME = r"[A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+)?"
 _REGION_WORDS = ("region", "province", "administrative region")
@@ -52,6 +53,11 @@ _NOT_PLACES = re.compile(
 )
 
 
+_COMPARED_WITH = re.compile(
+    r"\b(?:size|area|twice|times|half|as\s+(?:large|big)\s+as|bigger\s+than|larger\s+than|smaller\s+than)\s*$", re.I
+)
+
+
 def _not_place(name: str, conflict: Conflict) -> bool:
     """Words that start a capitalised phrase but name no place: months, agencies, the sides' words."""
     if _NOT_PLACES.match(name):
@@ -80,7 +86,7 @@ def find_place(text: str, conflict: Conflict, near: int | None = None) -> Place 
     --------
     >>> from frontlines.conflicts import default_registry
     >>> find_place("gains in the Donetska oblast", default_registry().get("ukraine"))
-    Place(raw='the Donetska oblast', region='Donetsk', kind='oblast')
+    Place(raw='the Donetska oblast', region='Donetsk', kind='oblast', names=())
     """
     mentions: list[tuple[int, int, str, str | None, str]] = []  # start, end, raw, region, kind
     kind = conflict.levels[0].kind
@@ -100,6 +106,8 @@ def find_place(text: str, conflict: Conflict, near: int | None = None) -> Place 
         name = m.group("name")
         if _not_place(name, conflict) or _overlaps(m, mentions, "name"):
             continue
+        if _COMPARED_WITH.search(text[: m.start()]):
+            continue  # "roughly the size of Washington DC": a yardstick, not where the claim is
         # Trailing capitalised words that are not part of the name ("Bakhmut On").
         mentions.append((m.start("name"), m.end("name"), name, None, "place"))
     if not mentions:
@@ -118,3 +126,80 @@ def find_place(text: str, conflict: Conflict, near: int | None = None) -> Place 
 def _overlaps(m: re.Match[str], mentions: list[tuple[int, int, str, str | None, str]], group: str = "0") -> bool:
     a, b = (m.start(), m.end()) if group == "0" else (m.start(group), m.end(group))
     return any(not (b <= s or a >= e) for s, e, *_ in mentions)
+
+
+_CAP = r"[А-ЯІЇЄҐЁ]"
+_CYR_NAME = rf"(?-i:{_CAP}[а-яіїєґё'’ʼ\-]+(?:[\s\-]{_CAP}[а-яіїєґё'’ʼ\-]+)?)"
+
+
+def _stem_region(word: str, conflict: Conflict, language: str, *, alone: bool) -> str | None:
+    """The first-level region a declined word names, from the definition's ``region_stems``."""
+    w = word.lower().replace("’", "'")
+    best: tuple[int, str] | None = None
+    for stem, region in conflict.region_stems.get(language, {}).items():
+        star = stem.endswith("*")
+        s = stem.rstrip("*")
+        if (star or not alone) and w.startswith(s) and (best is None or len(s) > best[0]):
+            best = (len(s), region)
+    return best[1] if best else None
+
+
+def find_place_cyrillic(text: str, conflict: Conflict, lex: Any, near: int | None = None) -> Place | None:
+    """The place a Ukrainian or Russian clause names, or None (see :func:`find_place`).
+
+    Regions by their declined adjective before the level word ("в Донецькій області",
+    "Харьковской области") or by a land name ("на Донеччині"), through the conflict
+    definition's ``region_stems``; directions ("на Покровському напрямку") and places
+    after a preposition or a settlement word ("під Покровськом", "населенный пункт
+    Бердычи") keep the words as written and their possible dictionary forms in ``names``.
+
+    >>> from frontlines.conflicts import default_registry
+    >>> from frontlines.claims.lexicon import UKRAINIAN
+    >>> find_place_cyrillic("бої в Донецькій області", default_registry().get("ukraine"), UKRAINIAN).region
+    'Donetsk'
+    """
+    from frontlines.claims.lexicon_cyrillic import lemmas
+
+    lang = lex.language
+    level_kind = conflict.levels[0].kind
+    sides = {w.lower() for w in side_words(conflict, lang, forces=True)}
+    mentions: list[tuple[int, int, Place]] = []
+    for m in re.finditer(rf"(?P<name>{_CAP}[а-яіїєґё'’\-]+)\s+(?:{lex.level})", text):
+        region = _stem_region(m.group("name"), conflict, lang, alone=False)
+        if region:
+            mentions.append((m.start(), m.end(), Place(m.group(0), region, level_kind)))
+    for m in re.finditer(rf"(?<![\w])(?P<name>{_CAP}[а-яіїєґё'’\-]+)", text):
+        if any(a <= m.start() < b for a, b, _ in mentions):
+            continue
+        region = _stem_region(m.group("name"), conflict, lang, alone=True)
+        if region:
+            mentions.append((m.start(), m.end(), Place(m.group(0), region, level_kind)))
+    for m in re.finditer(rf"(?P<name>{_CAP}[а-яіїєґё'’\-]+)\s+(?:{lex.direction})", text):
+        if any(a <= m.start() < b for a, b, _ in mentions):
+            continue
+        mentions.append((m.start(), m.end(), Place(m.group(0), None, "direction", lemmas(m.group("name")))))
+    for m in re.finditer(rf"(?<![\w])(?:{lex.place_before})\s+(?P<name>{_CYR_NAME})", text, re.I):
+        name = m.group("name")
+        if not re.match(_CAP, name) or any(a <= m.start("name") < b for a, b, _ in mentions):
+            continue
+        forms = lemmas(name.split()[0]) if " " not in name else (name,)
+        if {f.lower() for f in forms} & sides or _month_like(name, lex):
+            continue
+        mentions.append((m.start("name"), m.end("name"), Place(name, None, "place", forms)))
+    if not mentions:
+        return None
+
+    def dist(mm: tuple[int, int, Place]) -> int:
+        return mm[0] if near is None else max(mm[0] - near, near - mm[1], 0)
+
+    mentions.sort(key=lambda mm: (dist(mm), mm[0]))
+    first = mentions[0][2]
+    if first.region is None:
+        region = next((p.region for *_, p in mentions if p.region), None)
+        if region is not None:
+            first = Place(first.raw, region, first.kind, first.names)
+    return first
+
+
+def _month_like(name: str, lex: Any) -> bool:
+    return any(re.fullmatch(pat, name, re.I) for pat, _ in lex.months)

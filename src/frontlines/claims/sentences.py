@@ -8,10 +8,10 @@ __all__ = ["split_sentences", "strip_dateline"]
 
 _ABBREV = re.compile(
     r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gen|Lt|Col|Maj|Mr|Mrs|Ms|Dr|St|"
-    r"approx|vs|No|Jr|Sr|Rep|Sen|Gov|Pres|Col|Brig|Adm|Capt|Sgt|Corp|Inc|Ltd|etc|c)|\b(?:U\.S|U\.K|e\.g|i\.e|a\.m|p\.m)"
+    r"approx|vs|No|Jr|Sr|Rep|Sen|Gov|Pres|Col|Brig|Adm|Capt|Sgt|Corp|Inc|Ltd|etc|c|тис|тыс|кв|обл|н|п|м|с|р|г)|\b(?:U\.S|U\.K|e\.g|i\.e|a\.m|p\.m)"
     r"|\b[A-Z])\.$"
 )
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)»]*\s+(?=[\"“‘(«]?[A-Z0-9А-ЯІЇЄҐЁ])")
 
 
 def split_sentences(text: str) -> list[str]:

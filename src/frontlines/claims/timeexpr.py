@@ -33,7 +33,15 @@ from frontlines.claims.types import TimeWindow
 from frontlines.conflicts.definition import Conflict
 from frontlines.errors import ClaimParseError
 
-__all__ = ["WindowMatch", "find_dateline", "find_windows", "parse_date"]
+__all__ = ["WindowMatch", "find_dateline", "find_windows", "parse_date", "year_start_note"]
+
+
+def year_start_note(p: dt.date) -> str | None:
+    """The warning on "since the start of the year" read on 1 January (a one-day window)."""
+    if p.month == 1 and p.day == 1:
+        return (f"'since the start of the year' published on {p.isoformat()} is a one-day window: "
+                f"the text probably means the year before ({p.year - 1}); give the publication date or the period.")
+    return None
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -265,6 +273,9 @@ def _rules(p: dt.date, conflict: Conflict, anchor: dt.date | None):
     def this_year(m: re.Match[str]):
         return dt.date(p.year, 1, 1), p, None
 
+    def since_this_year_start(m: re.Match[str]):
+        return dt.date(p.year, 1, 1), p, None, year_start_note(p)
+
     def this_month(m: re.Match[str]):
         return dt.date(p.year, p.month, 1), p, None
 
@@ -324,7 +335,8 @@ def _rules(p: dt.date, conflict: Conflict, anchor: dt.date | None):
         (rf"\bbetween\s+(?P<a>{DATE})\s+and\s+(?P<b>{DATE})", between_dates),
         (rf"\bfrom\s+(?P<a>{DATE})\s+(?:to|until|through)\s+(?P<b>{DATE})", between_dates),
         (rf"\b(?:from|between)\s+(?P<a>{MONTH})\s+(?:to|until|through|and)\s+(?P<b>{MONTH})(?:\s+(?P<y>{_YEAR}))?", between_months),
-        (rf"\bsince\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+year|(?P<y>{_YEAR}))", since_year_start),
+        (r"\bsince\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the|this)\s+year\b", since_this_year_start),
+        (rf"\bsince\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?P<y>{_YEAR})", since_year_start),
         (rf"\bsince\s+(?:the\s+)?(?:start|beginning|launch|outbreak)\s+of\s+(?P<e>{_EVENT_WORDS})", since_event),
         (rf"\bsince\s+(?P<e>{_EVENT_WORDS})\s+(?:began|started|was\s+launched)", since_event),
         (r"\bsince\s+(?P<e>(?:the\s+)?(?:full[- ]scale\s+)?invasion)", since_event),
@@ -340,7 +352,7 @@ def _rules(p: dt.date, conflict: Conflict, anchor: dt.date | None):
         (rf"\b(?:within|in\s+(?:just|only|less\s+than)?|over)\s*(?:a\s+(?:single\s+)?|the\s+space\s+of\s+)?{n_unit}(?!\s+(?:ago|later|earlier|before|after))", past_n),
         (rf"\b(?:in|during)\s+(?:the\s+whole\s+of\s+)?the\s+first\s+(?:(?P<h>half)|(?P<n>{_N})\s+months?)\s+of\s+(?:the\s+year|(?P<y>{_YEAR}))", first_half),
         (r"\bin\s+the\s+(?:whole|course)\s+of\s+last\s+year|\b(?<!the\s)last\s+year\b|\bin\s+the\s+previous\s+year\b", last_year),
-        (rf"\b(?:in\s+the\s+whole\s+of|(?:over|in|during)\s+the\s+course\s+of|throughout|during|in)\s+(?:early\s+|late\s+|mid-)?(?P<y>{_YEAR})\b", in_year),
+        (rf"\b(?:in\s+the\s+whole\s+of|in\s+all\s+of|(?:over|in|during)\s+the\s+course\s+of|throughout|during|in|for)\s+(?:early\s+|late\s+|mid-)?(?P<y>{_YEAR})\b", in_year),
         (r"\b(?:so\s+far\s+)?this\s+year\b|\bsince\s+january\b", this_year),
         (r"\b(?:so\s+far\s+)?this\s+month\b", this_month),
         (r"\b(?<!the\s)last\s+month\b|\bin\s+the\s+previous\s+month\b", last_month),
@@ -391,11 +403,11 @@ def find_windows(
                 continue
             if res is None:
                 continue
-            start, end, days = res
+            start, end, days, *note = res
             if start is not None and end is not None and start > end:
                 continue
             raw = m.group(0).strip().rstrip(".,")
-            found.append(WindowMatch(TimeWindow(raw, start, end, days), m.start(), m.end()))
+            found.append(WindowMatch(TimeWindow(raw, start, end, days, note[0] if note else None), m.start(), m.end()))
     found.sort(key=lambda w: (-(w.end - w.start), w.start))
     chosen: list[WindowMatch] = []
     for w in found:

@@ -26,8 +26,10 @@ __all__ = [
 #: ``area`` km² gained / lost / held; ``depth`` km of an advance or retreat;
 #: ``settlements`` number of places taken or lost; ``share`` percent of a region
 #: or the country; ``front_length`` length of the front line (km); ``width`` km
-#: width of an advance; ``comparison`` a comparison without its own figure.
-KINDS: tuple[str, ...] = ("area", "depth", "settlements", "share", "front_length", "width", "comparison")
+#: width of an advance; ``comparison`` a comparison of a quantity (its own claim, split
+#: from the figure it compares: ``value`` is that figure, ``comparison.quantity`` its kind);
+#: ``settlement`` a named place taken or lost ("captured Novoselivka").
+KINDS: tuple[str, ...] = ("area", "depth", "settlements", "share", "front_length", "width", "comparison", "settlement")
 
 #: Canonical qualifiers.  ``None`` (a bare figure) is also allowed.
 QUALIFIERS: tuple[str, ...] = ("over", "at_least", "up_to", "about", "nearly", "less_than", "exactly")
@@ -53,12 +55,15 @@ class TimeWindow:
         (e.g. "the first three days of the operation" without its start date).
     duration_days : int or None
         Length stated by the text when there is one ("in five days" -> 5).
+    note : str or None
+        A warning on how the window was read ("since the start of the year" on 1 January).
     """
 
     raw: str
     start: dt.date | None
     end: dt.date | None
     duration_days: int | None = None
+    note: str | None = None
 
     @property
     def resolved(self) -> bool:
@@ -67,12 +72,15 @@ class TimeWindow:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation."""
-        return {
+        out: dict[str, Any] = {
             "raw": self.raw,
             "start": _iso(self.start),
             "end": _iso(self.end),
             "duration_days": self.duration_days,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)
@@ -87,15 +95,22 @@ class Place:
         Normalised oblast name ("Donetsk") when the text names an oblast.
     kind : str
         ``oblast``, ``direction`` or ``place`` (a city, a town, a raion, an area).
+    names : tuple of str
+        Dictionary forms to look the place up by when ``raw`` is declined
+        ("під Покровськом" -> ``("Покровськ", ...)``); empty for English.
     """
 
     raw: str
     region: str | None
     kind: str
+    names: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation."""
-        return {"raw": self.raw, "region": self.region, "kind": self.kind}
+        out: dict[str, Any] = {"raw": self.raw, "region": self.region, "kind": self.kind}
+        if self.names:
+            out["names"] = list(self.names)
+        return out
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,8 @@ class Comparison:
         For ``largest_since``: ``day``, ``week``, ``month`` or ``year``.
     raw : str
         The words of the comparison.
+    quantity : str
+        What is compared: ``area``, ``depth``, ``settlements`` or ``share``.
     """
 
     kind: str
@@ -129,6 +146,7 @@ class Comparison:
     rate: bool
     period: str | None
     raw: str
+    quantity: str = "area"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready representation."""
@@ -140,6 +158,7 @@ class Comparison:
             "rate": self.rate,
             "period": self.period,
             "raw": self.raw,
+            "quantity": self.quantity,
         }
 
 

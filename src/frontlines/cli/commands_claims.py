@@ -18,7 +18,8 @@ from frontlines.geojson_out import write_features
 from frontlines.service.claims import check, evidence_features
 
 _COLOURS = {"supported": "green", "supported-lower-bound": "green", "overstated": "yellow",
-            "understated": "yellow", "contradicted": "red", "unverifiable": "dim"}
+            "understated": "yellow", "depends-on-definition": "cyan", "which-one": "cyan", "contradicted": "red",
+            "unverifiable": "dim"}
 
 
 def _fmt(v: Any, unit: str) -> str:
@@ -93,15 +94,20 @@ def check_cmd(
         return
     console.print(f"published {doc['published']} ({doc['published_from']}): {plain(report.message)}")
     rows = []
-    for c in doc["claims"]:
-        unit = c["unit"]
+    notes: list[str] = []
+    for i, c in enumerate(doc["claims"], start=1):
+        unit = c["unit"] if c["claim"]["kind"] != "comparison" else "km2"
         m = c["measured"]
         stated = c["claim"]["figure_text"]
-        computed = f"{_fmt(m['low'], unit)} .. {_fmt(m['high'], unit)}" if m and m.get("low") is not None else "–"
+        primary = _fmt(m["central"], unit) if m and m.get("central") is not None else "–"
         colour = _COLOURS.get(c["verdict"], "white")
-        rows.append([c["claim"]["sentence"][:70], stated, computed, Text(c["verdict"], style=colour), c["reason"]])
+        rows.append([str(i), c["claim"]["kind"], c["claim"]["sentence"][:60], stated, primary,
+                     Text(c["verdict"], style=colour), c["reason"]])
+        notes += [f"{i}: {n}" for n in c.get("notes", [])]
     if rows:
-        console.print(table("claims", ["claim", "stated", "maps (range)", "verdict", "reason"], rows))
+        console.print(table("claims", ["#", "kind", "sentence", "stated", "maps (primary)", "verdict", "reason"], rows))
+    for n in notes:
+        console.print(plain(n))
 
 
 def register(app: typer.Typer) -> None:

@@ -184,6 +184,15 @@ class Conflict:
         ``name``, ``scalerank``); ``home`` names the ``iso_a2`` of the conflict's own country.
     time_zone : str or None
         Local time zone (IANA name).
+    vocabulary : mapping of str to mapping of str to tuple of str
+        Claim reader: language -> word class -> words (``[vocabulary.uk]`` of the file,
+        e.g. ``forces_russia``, ``forces_ukraine``, ``events_invasion``).
+    region_stems : mapping of str to mapping of str to str
+        Claim reader: language -> lower-case stem of a declined first-level region
+        name -> the normalised region (``"донеччин" = "Donetsk"``).
+    source_notes : mapping of str to tuple of (datetime.date, str)
+        Source name -> (first reliable day, why): maps before that day are not a
+        trustworthy start state (a map still being drawn).
     folder : Path
         Folder of the definition file.
     """
@@ -204,6 +213,9 @@ class Conflict:
     basemap: Mapping[str, Path] = field(default_factory=dict)
     basemap_home: str | None = None
     time_zone: str | None = None
+    vocabulary: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    region_stems: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    source_notes: Mapping[str, tuple[dt.date, str]] = field(default_factory=dict)
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:
@@ -374,5 +386,12 @@ def read_definition(folder: str | Path) -> Conflict:
         basemap=basemap,
         basemap_home=basemap_doc.get("home"),
         time_zone=doc.get("time_zone"),
+        vocabulary={str(lang): _words(words, f"{label} vocabulary.{lang}")
+                    for lang, words in doc.get("vocabulary", {}).items()},
+        region_stems={str(lang): {str(k).lower(): str(v) for k, v in stems.items()}
+                      for lang, stems in doc.get("region_stems", {}).items()},
+        source_notes={str(name): (_date(need(note, "reliable_from", f"{label} source_notes.{name}"), label),
+                                  str(note.get("why", "")))
+                      for name, note in doc.get("source_notes", {}).items()},
         folder=folder.resolve(),
     )

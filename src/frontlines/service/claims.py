@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import shapely
 
 from frontlines.claims import CheckReport, check_text
@@ -25,7 +26,10 @@ from frontlines.service import measure, selection
 from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import StoreReader
 
-__all__ = ["StoreMeasurer", "check"]
+__all__ = ["HELD_STATUSES", "StoreMeasurer", "check"]
+
+#: Layer statuses that count as ground a side holds, in order (the first is the map's own).
+HELD_STATUSES: tuple[str, ...] = ("control", "advance")
 
 
 class StoreMeasurer:
@@ -39,6 +43,8 @@ class StoreMeasurer:
         self.store = store
         self.conflict = conflict_of(store) if conflict is None else default_registry().get(conflict)
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
+        # Per-check memo of dissolved layers and changes (one check asks for the same maps many times).
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- coverage -----------------------------------------------------------------------
     def sources(self) -> list[str]:
@@ -52,6 +58,69 @@ class StoreMeasurer:
     def coverage(self, source: str) -> tuple[dt.datetime, dt.datetime] | None:
         """First and last publication time of a source."""
         return self._sources.get(source)
+
+    def map_times(self, source: str) -> list[dt.datetime]:
+        """Publication times of the source's primary (control) maps."""
+        sel = self._primary(source)
+        return [] if sel is None else sel.times
+
+    def held_layers(self, source: str, side: str) -> tuple[str, ...]:
+        """Statuses of ``side`` that count as held ground: ``control``, and ``advance`` where the source has it."""
+        statuses = {k.status for k in self.store.source_layers(source) if k.side == side}
+        return tuple(st for st in HELD_STATUSES if st in statuses)
+
+    def layer_span(self, source: str, side: str, status: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """First and last publication time of one layer."""
+        try:
+            times = selection.select(self.store, source, LayerKey(side, status)).times
+        except FrontlinesError:
+            return None
+        return (times[0], times[-1]) if times else None
+
+    def settlement_history(
+        self, source: str, name: str, start: dt.datetime | None, end: dt.datetime, oblast: str | None
+    ) -> list[dict[str, Any]]:
+        """Every gazetteer place called ``name``: who held it at ``start`` and at ``end``, when it changed.
+
+        ``held_before`` / ``held_after`` are side ids (the map's side inside its control layer,
+        the opponent outside it in a two-sided conflict), ``contested`` or None.
+        """
+        from frontlines.core.settlements import settlement_status
+        from frontlines.service.where import _change_dates, _status_layers
+
+        sel = self._primary(source)
+        if sel is None or self.conflict.gazetteer is None:
+            return []
+        gaz = default_registry().gazetteer(self.conflict)
+        hits = gaz.lookup(name, oblast=oblast) if oblast else gaz.lookup(name)
+        if not hits:
+            return []
+        lon = np.asarray([gaz.lon[i] for i in hits])
+        lat = np.asarray([gaz.lat[i] for i in hits])
+        other = self.conflict.opponent(sel.layer.side)
+
+        def holders(at: dt.datetime | None) -> list[str | None]:
+            if at is None:
+                return [None] * len(hits)
+            layers = _status_layers(self.store, sel, at)
+            if layers is None:
+                return [None] * len(hits)
+            st = settlement_status(lon, lat, layers)
+            return [sel.layer.side if x == "control" else "contested" if x == "contested" else other for x in st]
+
+        before, after = holders(start), holders(end)
+        out = []
+        for k, i in enumerate(hits):
+            changed = None
+            if start is not None and before[k] != after[k] and sel.index_at(start) is not None:
+                status = np.asarray(["control" if after[k] == sel.layer.side else
+                                     "contested" if after[k] == "contested" else "none"])
+                changed = _change_dates(self.store, sel, start, end, lon[k : k + 1], lat[k : k + 1], status)[0]
+            touched = sel.layer.side in (before[k], after[k]) or "contested" in (before[k], after[k])
+            out.append({"name": gaz.display_name(i), "id": gaz.ids[i], "held_before": before[k] if touched else None,
+                        "held_after": after[k] if touched else None, "changed": changed,
+                        "lon": float(gaz.lon[i]), "lat": float(gaz.lat[i])})
+        return out
 
     # -- geometry helpers ------------------------------------------------------------------
     def _selections(self, source: str, side: str, status: str) -> list[selection.Selection] | None:
@@ -67,14 +136,26 @@ class StoreMeasurer:
                 continue  # a missing secondary layer (no contested areas) counts as empty
         return sels or None
 
-    def _geometry(self, sels: list[selection.Selection], at: dt.datetime) -> Any | None:
-        pieces = []
-        for sel in sels:
+    def _state_key(self, sels: list[selection.Selection], at: dt.datetime) -> tuple[Any, ...] | None:
+        key: list[Any] = []
+        for k, sel in enumerate(sels):
             pos = sel.index_at(at)
-            if pos is None:
+            if pos is None and k == 0:
                 return None
-            pieces.extend(self.store.layer_parts(sel.timeline[pos][0], sel.layer).values())
-        return dissolve(pieces)
+            key.append((sel.source, str(sel.layer), None if pos is None else sel.timeline[pos][0]))
+        return tuple(key)
+
+    def _geometry(self, sels: list[selection.Selection], at: dt.datetime) -> Any | None:
+        key = self._state_key(sels, at)
+        if key is None:
+            return None
+        if key not in self._memo:
+            pieces = []
+            for sel, (_, _, snap) in zip(sels, key):
+                if snap is not None:  # a secondary layer not drawn yet counts as empty
+                    pieces.extend(self.store.layer_parts(snap, sel.layer).values())
+            self._memo[key] = dissolve(pieces)
+        return self._memo[key]
 
     def _region(self, region: str) -> tuple[RegionLayer, int]:
         kind, _, rid = region.partition(":")
@@ -103,11 +184,14 @@ class StoreMeasurer:
         sels = self._selections(source, side, status)
         if sels is None:
             return None
-        a, b = self._geometry(sels, start), self._geometry(sels, end)
-        if a is None or b is None:
+        ka, kb = self._state_key(sels, start), self._state_key(sels, end)
+        if ka is None or kb is None:
             return None
-        gained, lost = change_geoms(a, b)
-        return self._clip(gained, region), self._clip(lost, region)
+        memo = ("change", ka, kb, region)
+        if memo not in self._memo:
+            gained, lost = change_geoms(self._geometry(sels, start), self._geometry(sels, end))
+            self._memo[memo] = (self._clip(gained, region), self._clip(lost, region))
+        return self._memo[memo]
 
     def _primary(self, source: str) -> selection.Selection | None:
         try:
@@ -199,14 +283,15 @@ def check(
 
 
 def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[str, Any]]:
-    """GeoJSON features of the change behind a checked claim's central reading.
+    """GeoJSON features of the change behind a checked claim's primary (else first central) reading.
 
     For area claims: the gained and lost ground of the central reading's layer between
     its start and end (clipped to its region). Empty for claims without a central reading.
     """
     from frontlines.geojson_out import feature
 
-    central = [r for rs in (claim.get("readings") or {}).values() for r in rs if r.get("central")]
+    readings = [r for rs in (claim.get("readings") or {}).values() for r in rs]
+    central = [r for r in readings if r.get("primary")] or [r for r in readings if r.get("central")]
     if not central:
         return []
     r = central[0]

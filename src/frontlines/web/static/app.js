@@ -560,9 +560,14 @@
           const li = document.createElement("li");
           li.dataset.index = i; li.dataset.verdict = c.verdict;
           const v = document.createElement("span"); v.className = `verdict ${c.verdict}`; v.textContent = c.verdict;
-          const t = document.createElement("span"); t.textContent = ` ${c.claim.sentence || c.claim.figure_text || ""}`;
+          // one sentence may hold several claims (a depth, an area, a comparison): say which one this is
+          const what = c.claim.kind === "settlement" ? c.claim.figure_text : `${c.claim.kind} ${c.claim.figure_text || ""}`;
+          const t = document.createElement("span"); t.textContent = ` ${what} — ${c.claim.sentence || ""}`;
           const why = document.createElement("div"); why.className = "k"; why.textContent = c.reason || "";
-          li.append(v, t, why);
+          const more = document.createElement("div"); more.className = "k claim-more";
+          const alts = (c.alternatives || []).map(a => `${a.source} ${a.layer}: ${num(a.value)}`).join("; ");
+          more.textContent = [alts ? `alternatives: ${alts}` : "", ...(c.notes || [])].filter(Boolean).join(" · ");
+          li.append(v, t, why, more);
           li.addEventListener("click", () => showEvidence(c, li));
           $("claim-results").appendChild(li);
         });
@@ -571,7 +576,7 @@
   }
   async function showEvidence(c, li) {
     for (const x of document.querySelectorAll("#claim-results li")) x.classList.toggle("active", x === li);
-    const central = Object.values(c.readings || {}).flat().find(r => r.central);
+    const central = c.primary || Object.values(c.readings || {}).flat().find(r => r.central);
     const w = central ? { start: central.start, end: central.end } : c.claim.window;
     if (w && w.start && w.end) {
       state.compare = true; $("compare-toggle").checked = true; $("from-slider").disabled = $("from-input").disabled = false;
