@@ -34,7 +34,7 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
-from frontlines.errors import SourceError
+from frontlines.errors import SourceError, SourceFormatError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot
 from frontlines.service.derive import (
@@ -147,6 +147,16 @@ class _Parser:
                 f"{payload.name}: {snap.notes['repaired']} invalid geometries (--strict): "
                 + "; ".join(snap.notes.get("repair_details", [])[:3])
             )
+        if not self.options.allow_empty and not any(snap.layers.values()):
+            notes = snap.notes
+            found = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (
+                ("ignored_points", notes.get("ignored_points")), ("excluded", sum((notes.get("excluded_classes") or {}).values())),
+                ("unknown", sum((notes.get("unknown_classes") or {}).values())),
+            ) if v) or "no features with an area"
+            raise SourceFormatError(
+                f"{payload.name}: the map has no measurable area ({found}); refusing it as a snapshot of 0 km² "
+                "(use --allow-empty to ingest it anyway)", path=payload.name,
+            )
         parts: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
         for layer, geoms in snap.layers.items():
             fresh = [g for g in geoms if id(g) not in self._rows]
@@ -165,6 +175,7 @@ class _Parser:
             layers={k: () for k in snap.layers},
             primary=snap.primary,
             notes=snap.notes,
+            map_time=snap.map_time,
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
@@ -176,7 +187,7 @@ class _Parser:
         """
         parsed = [self.parse(p) for p in batch]
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
-        for item in sorted(parsed, key=lambda x: (x.snapshot.published_at, x.payload_name)):
+        for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             for layer, rows in item.parts.items():
                 if self.derive == "primary" and layer != item.snapshot.primary:
                     continue
@@ -398,6 +409,6 @@ def _tally(report: IngestReport, snapshot: Snapshot) -> None:
     report.unknown_classes.update(notes.get("unknown_classes", {}))
     report.excluded_classes.update(notes.get("excluded_classes", {}))
     report.ignored_points += int(notes.get("ignored_points", 0))
-    t = snapshot.published_at
+    t = snapshot.shown_at
     report.first = t if report.first is None or t < report.first else report.first
     report.last = t if report.last is None or t > report.last else report.last

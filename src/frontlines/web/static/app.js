@@ -156,7 +156,7 @@
       L.geoJSON(gj, { pane: "data", style, interactive: false }).addTo(groups.data);
     }
     setNum("area-value", area.area_km2);
-    $("area-snapshot").textContent = `${area.layer} · snapshot ${area.snapshot.published_at.replace("T", " ").replace("Z", " UTC")}`;
+    $("area-snapshot").textContent = `${area.layer} · map of ${area.snapshot.map_time.replace("T", " ").replace("Z", " UTC")}`;
     $("change-stats").hidden = !change;
     if (change) {
       const doc = change.change;
