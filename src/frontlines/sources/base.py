@@ -42,6 +42,10 @@ class IngestOptions:
         Attribute value -> ``LayerKey`` (``files``); values mapping to ``None`` are excluded.
     strict : bool
         Reject payloads whose geometry needed repairs instead of repairing them.
+    allow_empty : bool
+        Accept a map with no measurable area (only null geometries, only Points, an empty
+        collection) as a snapshot of 0 km²; by default it is refused with an error naming
+        the file (such a file is a broken download, not a map of nothing held).
     """
 
     now: dt.datetime
@@ -54,6 +58,7 @@ class IngestOptions:
     layer_field: str | None = None
     layer_map: dict[str, LayerKey | None] = field(default_factory=dict)
     strict: bool = False
+    allow_empty: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The options that change how a payload is read (stored for ``reindex``)."""
@@ -67,6 +72,7 @@ class IngestOptions:
             "layer_field": self.layer_field,
             "layer_map": {k: (str(v) if v else None) for k, v in self.layer_map.items()},
             "strict": self.strict,
+            "allow_empty": self.allow_empty,
         }
 
     @classmethod
@@ -83,6 +89,7 @@ class IngestOptions:
             layer_field=data.get("layer_field"),
             layer_map={k: (LayerKey.parse(v) if v else None) for k, v in (data.get("layer_map") or {}).items()},
             strict=bool(data.get("strict")),
+            allow_empty=bool(data.get("allow_empty")),
         )
 
 

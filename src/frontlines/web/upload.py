@@ -9,6 +9,7 @@ the store for the server's other worker processes (409 while either is held).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import hmac
 import os
@@ -195,11 +196,15 @@ def process_lock(store_path: Path) -> Iterator[None]:
         os.close(fd)  # releases the flock
 
 
-def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path) -> IngestReport:
-    """Check and ingest one uploaded file with its own writer connection."""
+def ingest_file(store_path: Path, adapter: str, path: Path, workdir: Path, *, allow_empty: bool = False) -> IngestReport:
+    """Check and ingest one uploaded file with its own writer connection.
+
+    ``allow_empty`` accepts a map with no measurable area (see :class:`~frontlines.service.IngestOptions`).
+    """
+    options = service.IngestOptions(now=dt.datetime.now(dt.timezone.utc), allow_empty=True) if allow_empty else None
     try:
         with service.open_writer(store_path, create=False) as writer:
-            report = service.ingest(writer, adapter, [path], options=None)
+            report = service.ingest(writer, adapter, [path], options=options)
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc

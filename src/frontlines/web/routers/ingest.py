@@ -30,7 +30,8 @@ _BODY_SCHEMA = {
 @router.post("/api/ingest", tags=["ingest"],
              summary="Upload one file (raw body or multipart field `file`) and ingest it (needs the token)",
              openapi_extra=_BODY_SCHEMA)
-async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None) -> JSONResponse:
+async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None,
+                      allow_empty: bool = False) -> JSONResponse:
     settings = ctx.settings
     upload.check_token(request, settings.token)
     upload.check_declared_size(request, settings.max_upload_bytes)
@@ -41,7 +42,8 @@ async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: F
             raise StarletteHTTPException(409, upload.BUSY)
         try:
             with upload.process_lock(settings.store_path):  # other worker processes of this server
-                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir)
+                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir,
+                                                  allow_empty=allow_empty)
         finally:
             ctx.ingest_lock.release()
     finally:

@@ -28,9 +28,11 @@ router = APIRouter()
 
 
 @router.get("/api/area", tags=["measure"], summary="Area of a layer at a time (= `frontlines area --json`)")
-def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC") -> Response:
-    return ctx.cached(("area", at, source, layer, by, tz),
-                      lambda store: to_json_doc(service.area(store, at=at, source=source, layer=layer, by=by, tz=tz)))
+def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC",
+             strict: bool = False) -> Response:
+    return ctx.cached(("area", at, source, layer, by, tz, strict),
+                      lambda store: to_json_doc(service.area(store, at=at, source=source, layer=layer, by=by, tz=tz,
+                                                             strict=strict)))
 
 
 @router.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
