@@ -17,9 +17,11 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.compare import compare, overlap
 from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
+from frontlines.service.freshness import staleness
 from frontlines.service.measure import (
     area,
     change,
@@ -34,6 +36,7 @@ from frontlines.service.pipeline import (
     ingest,
     parse_date_text,
 )
+from frontlines.service.quality import quality
 from frontlines.service.regions import (
     conflict_of,
     gazetteer_of,
@@ -89,6 +92,7 @@ __all__ = [
     "change_depth",
     "change_geometries",
     "check",
+    "compare",
     "demo_summary",
     "conflict_of",
     "default_store_path",
@@ -103,7 +107,9 @@ __all__ = [
     "layer_geometry",
     "open_reader",
     "open_writer",
+    "overlap",
     "parse_bbox",
+    "quality",
     "region_level",
     "regions_for",
     "report_inputs",
@@ -114,6 +120,7 @@ __all__ = [
     "settlements",
     "snapshots",
     "sources",
+    "staleness",
     "state_map_inputs",
     "state_at",
 ]
