@@ -11,6 +11,7 @@ from frontlines.web.routers import (
     measure,
     meta,
     pages,
+    quality,
     regions,
     where,
 )
@@ -18,5 +19,5 @@ from frontlines.web.routers import (
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
-    meta.router, measure.router, geo.router, where.router, regions.router, ingest.router, claims.router, pages.router,
+    meta.router, measure.router, geo.router, where.router, regions.router, ingest.router, claims.router, quality.router, pages.router,
 )
