@@ -196,6 +196,12 @@ def change_bars(
     ax.bar(centres, g, width=widths, color=COLOURS["gained"], label="gained")
     ax.bar(centres, -lo, width=widths, color=COLOURS["lost"], label="lost")
     net = g - lo
+    incomplete = np.array([p.get("complete") is False for p in rows])
+    if incomplete.any():  # a stale boundary map or days without a map: hatched, never hidden
+        ax.bar(centres[incomplete], g[incomplete], width=widths[incomplete], fill=False, hatch="////",
+               edgecolor=COLOURS["muted"], linewidth=0, label="incomplete period")
+        ax.bar(centres[incomplete], -lo[incomplete], width=widths[incomplete], fill=False, hatch="////",
+               edgecolor=COLOURS["muted"], linewidth=0)
     ax.plot(centres, net, color=COLOURS["net"], marker="o", markersize=3 if len(rows) < 60 else 0,
             linewidth=1.2, label="net")
     ax.axhline(0, color="#999999", linewidth=0.8)
@@ -209,9 +215,10 @@ def change_bars(
     fig.suptitle(title or f"{what}: ground gained and lost per {doc['freq']}", x=0.085, ha="left", y=0.965,
                  fontsize=14, fontweight="bold")
     total_g, total_l = float(np.nansum(g)), float(np.nansum(lo))
+    note = f" · {int(incomplete.sum())} incomplete (hatched)" if incomplete.any() else ""
     fig.text(0.085, 0.885,
              f"{period_text(doc['from'], doc['to'])} · {kind} · total gained {fmt_km2(total_g)} km², "
-             f"lost {fmt_km2(total_l)} km²", fontsize=9.5, color=COLOURS["muted"])
+             f"lost {fmt_km2(total_l)} km²{note}", fontsize=9.5, color=COLOURS["muted"])
     corner_credit(fig, attribution(doc["source"]))
     return fig
 
