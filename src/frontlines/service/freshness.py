@@ -6,7 +6,9 @@ Rules (explicit, so a reader can check them)
         daily files and history: one day; NZZ: several days).
     stale
         A state is *stale* at T when T is later than its map time by more than
-        ``max(1.5 × cadence, 1 day)``; ``stale_days`` is (T − map time) in days.
+        ``max(cadence, 1 day)``; ``stale_days`` is (T − map time) in days. (A daily map
+        shows the end of its day, so a missing file makes the boundary state a day and a
+        second old: stale.)
     gap days
         For sources with about one map a day or more (cadence ≤ 1.5 days), the calendar
         days (in the query's time zone) inside a period on which no map time falls.
@@ -39,8 +41,8 @@ def cadence_days(sel: Selection) -> float:
 
 
 def stale_limit_days(sel: Selection) -> float:
-    """Lag beyond which a state is stale: ``max(1.5 × cadence, 1 day)``."""
-    return max(1.5 * cadence_days(sel), 1.0)
+    """Lag beyond which a state is stale: ``max(cadence, 1 day)``."""
+    return max(cadence_days(sel), 1.0)
 
 
 def lag_days(sel: Selection, sid: int, when: dt.datetime) -> float:
