@@ -15,6 +15,7 @@ The CLI and the web layer catch this root only: anything else is a bug.
     ├── StoreError                   the store cannot be opened, read or written
     │   └── SchemaVersionError       the store was written by a newer frontlines
     ├── SnapshotNotFoundError        (also LookupError) no snapshot for a time / id
+    │   └── StaleDataError           the latest map is older than asked for (``--strict``)
     ├── UsageError                   (also ValueError) a bad command-line / API parameter
     ├── LayerError                   (also ValueError) a bad ``SIDE:STATUS`` layer spec
     ├── RegionError                  (also ValueError) a bad region layer or region name
@@ -50,6 +51,7 @@ __all__ = [
     "RegionLevelError",
     "SchemaVersionError",
     "SnapshotNotFoundError",
+    "StaleDataError",
     "SourceError",
     "SourceFormatError",
     "StoreError",
@@ -125,6 +127,10 @@ class SchemaVersionError(StoreError):
 
 class SnapshotNotFoundError(FrontlinesError, LookupError):
     """No snapshot matches the requested source, time or id."""
+
+
+class StaleDataError(SnapshotNotFoundError):
+    """The state at the asked time comes from a map older than the source's usual cadence (``--strict``)."""
 
 
 class UsageError(FrontlinesError, ValueError):

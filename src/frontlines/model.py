@@ -95,7 +95,8 @@ class Snapshot:
     conflict : str
         Conflict id, e.g. ``ukraine``.
     published_at : datetime
-        UTC time the state was published (see each source's documentation).
+        UTC time the payload was published or fetched (``fetched_at`` in JSON; see each
+        source's documentation). Part of the snapshot's identity.
     provenance : Provenance
         File and hash of the raw payload.
     layers : dict
@@ -105,6 +106,9 @@ class Snapshot:
     notes : dict
         Ingest notes: ``repaired`` (int), ``unknown_classes`` (name -> count),
         ``excluded_classes`` (name -> count), ``ignored_points`` (int).
+    map_time : datetime or None
+        UTC time of the map the snapshot shows (what selection by time uses); each
+        adapter documents its rule. ``None`` means the same as ``published_at``.
     """
 
     source: str
@@ -114,11 +118,25 @@ class Snapshot:
     layers: dict[LayerKey, tuple[Any, ...]]
     primary: LayerKey
     notes: dict[str, Any] = field(default_factory=dict)
+    map_time: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.map_time is None:
+            object.__setattr__(self, "map_time", self.published_at)
+
+    @property
+    def shown_at(self) -> dt.datetime:
+        """The time of the map shown (``map_time``, never ``None``)."""
+        return self.map_time or self.published_at
 
 
 @dataclass(frozen=True)
 class SnapshotInfo:
-    """A stored snapshot's metadata, without its geometry."""
+    """A stored snapshot's metadata, without its geometry.
+
+    ``published_at`` is when the payload was published or fetched (``fetched_at`` in
+    JSON); ``map_time`` is the time of the map it shows, which selection uses.
+    """
 
     id: int
     source: str
@@ -130,14 +148,31 @@ class SnapshotInfo:
     primary: LayerKey
     layers: tuple[LayerKey, ...]
     notes: dict[str, Any]
+    map_time: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.map_time is None:
+            object.__setattr__(self, "map_time", self.published_at)
+
+    @property
+    def shown_at(self) -> dt.datetime:
+        """The time of the map shown (``map_time``, never ``None``)."""
+        return self.map_time or self.published_at
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready representation."""
+        """JSON-ready representation.
+
+        ``published_at`` and ``fetched_at`` are the same instant (the payload's
+        publication / download time); ``map_time`` is the time of the map shown.
+        """
+        fetched = self.published_at.isoformat().replace("+00:00", "Z")
         return {
             "id": self.id,
             "source": self.source,
             "conflict": self.conflict,
-            "published_at": self.published_at.isoformat().replace("+00:00", "Z"),
+            "map_time": self.shown_at.isoformat().replace("+00:00", "Z"),
+            "fetched_at": fetched,
+            "published_at": fetched,
             "file_name": self.file_name,
             "content_hash": self.content_hash,
             "url": self.url,

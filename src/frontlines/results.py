@@ -38,9 +38,13 @@ __all__ = [
     "IngestReport",
     "ChangeMapInputs",
     "ChangeResult",
+    "CompareResult",
+    "CompareRow",
     "FrontlineResult",
     "PeriodFigures",
     "PlacesResult",
+    "QualityResult",
+    "QualityStep",
     "Region",
     "RegionFigures",
     "ReportInputs",
@@ -208,13 +212,23 @@ class AreaResult(_Tabular):
     region_layer: str | None = None
     regions: tuple[RegionFigures, ...] = ()
     outside_regions_km2: float | None = None
+    stale_days: float | None = None
+    stale: bool = False
+    warnings: tuple[str, ...] = ()
     unit: Unit = "km2"
     _title = "area"
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"source", "layer", "at", "snapshot", "area_km2"[, "region_layer", "regions", "outside_regions_km2"]}``."""
+        """``{"source", "layer", "at", "snapshot", "area_km2", "stale_days", "stale", "warnings"[, "region_layer",
+        "regions", "outside_regions_km2"]}``.
+
+        ``stale_days`` is the age of the map at ``at`` (days); ``stale`` says it is older than
+        the source's usual cadence allows (see :mod:`frontlines.service.freshness`).
+        """
         out: dict[str, Any] = {"source": self.source, "layer": self.layer, "at": utc_text(self.at),
-                               "snapshot": self.snapshot.as_dict(), "area_km2": _r(self.area_km2)}
+                               "snapshot": self.snapshot.as_dict(), "area_km2": _r(self.area_km2),
+                               "stale_days": None if self.stale_days is None else round(self.stale_days, 2),
+                               "stale": self.stale, "warnings": list(self.warnings)}
         if self.region_layer is not None:
             out["region_layer"] = self.region_layer
             out["regions"] = _regions(self.regions)
@@ -249,6 +263,10 @@ class ChangeResult(_Tabular):
     depth: Mapping[str, Any] | None = None
     gained: Any = field(default=None, repr=False, compare=False)
     lost: Any = field(default=None, repr=False, compare=False)
+    #: With ``exclude_redraws``: km² of redraw pieces left out of ``gained_km2`` / ``lost_km2``.
+    redraw_gained_km2: float | None = None
+    redraw_lost_km2: float | None = None
+    redraw_pieces: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     unit: Unit = "km2"
     _title = "change"
 
@@ -282,6 +300,11 @@ class ChangeResult(_Tabular):
             "days": round(days, 4),
             "net_km2_per_day": round((self.gained_km2 - self.lost_km2) / days, 3) if days > 0 else None,
         }
+        if self.redraw_gained_km2 is not None:
+            rg, rl = self.redraw_gained_km2, self.redraw_lost_km2 or 0.0
+            out["redraws_excluded"] = True
+            out["redraw_gained_km2"], out["redraw_lost_km2"], out["redraw_km2"] = _r(rg), _r(rl), _r(rg + rl)
+            out["redraw_pieces"] = [p.as_dict() for p in self.redraw_pieces]
         if self.region_layer is not None:
             out["region_layer"] = self.region_layer
             out["regions"] = _regions(self.regions)
@@ -316,9 +339,19 @@ class PeriodFigures:
     gained_steps_km2: float | None = None
     lost_steps_km2: float | None = None
     regions: tuple[RegionFigures, ...] | None = None
+    start_snapshot: int | None = None
+    start_lag_days: float | None = None
+    end_lag_days: float | None = None
+    gap_days: tuple[str, ...] = ()
+    complete: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON row of ``series`` ``periods``."""
+        """JSON row of ``series`` ``periods``.
+
+        ``complete`` is false when a boundary state is stale (``start_lag_days`` /
+        ``end_lag_days``: age of the map at each boundary) or days have no map
+        (``gap_days``); ``start_snapshot`` / ``end_snapshot`` are the states compared.
+        """
         days = (self.end - self.start).total_seconds() / 86400
         measured = self.gained_km2 is not None and self.lost_km2 is not None
         net = (self.gained_km2 - self.lost_km2) if measured else None  # type: ignore[operator]
@@ -334,6 +367,11 @@ class PeriodFigures:
             "km2_per_day": round(net / days, 3) if net is not None else None,
             "gained_steps_km2": _r(self.gained_steps_km2),
             "lost_steps_km2": _r(self.lost_steps_km2),
+            "complete": self.complete,
+            "start_snapshot": self.start_snapshot,
+            "start_lag_days": None if self.start_lag_days is None else round(self.start_lag_days, 2),
+            "end_lag_days": None if self.end_lag_days is None else round(self.end_lag_days, 2),
+            "gap_days": list(self.gap_days),
         }
         if self.regions is not None:
             out["regions"] = _regions(self.regions)
@@ -367,6 +405,126 @@ class SeriesResult(_Tabular):
 
     def _rows(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in p.as_dict().items() if k != "regions"} for p in self.periods]
+
+
+# ------------------------------------------------------------------------ compare
+@dataclass(frozen=True)
+class CompareRow:
+    """Two sources' states at one boundary (``frontlines compare``)."""
+
+    at: dt.datetime
+    snapshot_a: int | None
+    snapshot_b: int | None
+    area_a_km2: float | None
+    area_b_km2: float | None
+    only_a_km2: float | None = None
+    only_b_km2: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"at", "snapshot_a", "snapshot_b", "area_a_km2", "area_b_km2", "diff_km2", "only_a_km2", "only_b_km2"}``."""
+        both = self.area_a_km2 is not None and self.area_b_km2 is not None
+        return {"at": utc_text(self.at), "snapshot_a": self.snapshot_a, "snapshot_b": self.snapshot_b,
+                "area_a_km2": _r(self.area_a_km2), "area_b_km2": _r(self.area_b_km2),
+                "diff_km2": _r(self.area_b_km2 - self.area_a_km2) if both else None,  # type: ignore[operator]
+                "only_a_km2": _r(self.only_a_km2), "only_b_km2": _r(self.only_b_km2)}
+
+
+@dataclass(frozen=True)
+class CompareResult(_Tabular):
+    """One layer in two sources, boundary by boundary (``frontlines compare``).
+
+    ``only_a`` / ``only_b``: lon/lat geometry of the last boundary's disagreement (None unless asked for).
+    """
+
+    source_a: str
+    source_b: str
+    layer: str
+    freq: str
+    tz: str
+    start: dt.datetime
+    end: dt.datetime
+    rows: tuple[CompareRow, ...]
+    summary: Mapping[str, Any]
+    only_a: Any = field(default=None, repr=False, compare=False)
+    only_b: Any = field(default=None, repr=False, compare=False)
+    _title = "compare"
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"sources": [A, B], "layer", "freq", "tz", "from", "to", "summary", "rows": [...]}``."""
+        return {"sources": [self.source_a, self.source_b], "layer": self.layer, "freq": self.freq, "tz": self.tz,
+                "from": utc_text(self.start), "to": utc_text(self.end), "summary": dict(self.summary),
+                "rows": [r.as_dict() for r in self.rows]}
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.rows]
+
+
+# ------------------------------------------------------------------------ quality
+@dataclass(frozen=True)
+class QualityStep:
+    """One step (map to next map) of a layer, its pieces classified (``frontlines quality``).
+
+    ``gained_km2`` / ``lost_km2`` are the fighting (advance / retreat pieces); redraws are apart.
+    ``pieces`` are :class:`frontlines.core.redraws.Piece` (with geometry).
+    """
+
+    from_snapshot: int
+    to_snapshot: int
+    from_time: dt.datetime
+    to_time: dt.datetime
+    gained_km2: float
+    lost_km2: float
+    redraw_gained_km2: float
+    redraw_lost_km2: float
+    flagged: bool
+    reasons: tuple[str, ...]
+    pieces: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    source: str = ""
+    layer: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON row of ``quality`` ``steps`` (pieces without geometry; ``map_url`` opens the change on the dashboard)."""
+        return {
+            "from_snapshot": self.from_snapshot, "to_snapshot": self.to_snapshot,
+            "from_time": utc_text(self.from_time), "to_time": utc_text(self.to_time),
+            "gained_km2": _r(self.gained_km2), "lost_km2": _r(self.lost_km2),
+            "redraw_gained_km2": _r(self.redraw_gained_km2), "redraw_lost_km2": _r(self.redraw_lost_km2),
+            "redraw_km2": _r(self.redraw_gained_km2 + self.redraw_lost_km2),
+            "flagged": self.flagged, "reasons": list(self.reasons),
+            "pieces": [p.as_dict() for p in self.pieces],
+            "map_url": f"/#mode=compare&source={self.source}&layer={self.layer}"
+                       f"&from={utc_text(self.from_time)}&to={utc_text(self.to_time)}",
+        }
+
+
+@dataclass(frozen=True)
+class QualityResult(_Tabular):
+    """The audit trail of a layer over a window (``frontlines quality``)."""
+
+    source: str
+    layer: str
+    start: dt.datetime
+    end: dt.datetime
+    rules: Mapping[str, float]
+    cadence_days: float
+    gap_days: tuple[str, ...]
+    steps: tuple[QualityStep, ...]
+    _title = "quality"
+
+    @property
+    def redraw_km2(self) -> float:
+        """Total redraw area of every step."""
+        return sum(s.redraw_gained_km2 + s.redraw_lost_km2 for s in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"source", "layer", "from", "to", "rules", "cadence_days", "gap_days", "flagged_steps", "redraw_km2", "steps"}``."""
+        return {"source": self.source, "layer": self.layer, "from": utc_text(self.start), "to": utc_text(self.end),
+                "rules": dict(self.rules), "cadence_days": round(self.cadence_days, 3), "gap_days": list(self.gap_days),
+                "flagged_steps": sum(1 for s in self.steps if s.flagged), "redraw_km2": _r(self.redraw_km2),
+                "steps": [s.as_dict() for s in self.steps]}
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in s.as_dict().items() if k != "pieces"} for s in self.steps]
 
 
 # ----------------------------------------------------------------------- front line

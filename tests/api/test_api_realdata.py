@@ -98,7 +98,10 @@ def test_daily_and_history_monthly_figures_agree(overlap_store) -> None:
 
 
 def test_demo_archive_ingest_matches_reference_area(overlap_store) -> None:
-    doc = service.area(overlap_store, at="2024-07-08", source="deepstate-daily").as_dict()
+    # The file dated 2024-07-08 shows the map at the end of 2024-07-07 (its map_time).
+    doc = service.area(overlap_store, at="2024-07-07", source="deepstate-daily").as_dict()
     assert doc["snapshot"]["file_name"] == "deepstatemap_data_20240708.geojson"
+    assert doc["snapshot"]["map_time"] == "2024-07-07T20:59:59Z"
+    assert doc["snapshot"]["fetched_at"] == "2024-07-08T03:00:00Z"
     # pyproj.Geod on the same polygon gives 109,360.87 km² (see tests/core/test_geodesy.py)
     assert doc["area_km2"] == pytest.approx(109_360.87, rel=1e-4)

@@ -92,3 +92,17 @@ def test_save_rejects_unknown_suffix(tmp_path) -> None:
 
     with pytest.raises(FrontlinesError, match=".png or .svg"):
         save_figure(new_figure(), tmp_path / "x.jpg")
+
+
+def test_change_bars_hatch_incomplete_periods(daily_store) -> None:
+    # weekly bars over August 2024: no maps of 2024-08-17/18, so the week holding them (gap days) and the
+    # next one (its start state, at 08-19 00:00, is the map of 08-16: 2.1 days old) are incomplete
+    doc = service.series(daily_store, start="2024-08-05", end="2024-09-01", freq="week").as_dict()
+    assert [p["complete"] for p in doc["periods"]] == [True, False, False, True]
+    assert doc["periods"][1]["gap_days"] == ["2024-08-17", "2024-08-18"]
+    assert doc["periods"][2]["start_lag_days"] == pytest.approx(2 + 3 / 24, abs=0.01)
+    fig = charts.change_bars(doc)
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == 4  # the incomplete weeks' gained and lost bars
+    assert "2 incomplete (hatched)" in " ".join(t.get_text() for t in fig.texts)
+    close(fig)

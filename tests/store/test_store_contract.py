@@ -231,7 +231,7 @@ def _reference(files: list[Path]) -> dict[dt.datetime, dict[LayerKey, Any]]:
     out = {}
     for p in files:
         snap = adapter.parse(Payload(p.name, p.read_bytes()), cache=PartCache(), options=options)
-        out[snap.published_at] = {k: dissolve(list(v)) for k, v in snap.layers.items()}
+        out[snap.shown_at] = {k: dissolve(list(v)) for k, v in snap.layers.items()}
     return out
 
 

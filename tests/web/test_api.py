@@ -63,7 +63,7 @@ def test_snapshots_and_timeline(client) -> None:
     snaps = client.get("/api/snapshots").json()["snapshots"]
     tl = client.get("/api/timeline").json()
     assert len(snaps) == len(tl["snapshots"]) == tl["coverage"]["snapshots"]
-    assert tl["snapshots"][0][1] == snaps[0]["published_at"]
+    assert tl["snapshots"][0][1] == snaps[0]["map_time"]
     assert client.get("/api/snapshots?source=nope").status_code == 404
 
 

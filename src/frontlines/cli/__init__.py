@@ -31,8 +31,8 @@ app = typer.Typer(
 )
 commands_data.register(app)
 commands_measure.register(app)
-for _mod in ("commands_demo", "commands_derive", "commands_where", "commands_places", "commands_claims", "commands_visual",
-             "commands_web", "commands_sync", "commands_copy"):
+for _mod in ("commands_demo", "commands_derive", "commands_compare", "commands_quality", "commands_where", "commands_places",
+             "commands_claims", "commands_visual", "commands_web", "commands_sync", "commands_copy"):
     try:
         __import__(f"frontlines.cli.{_mod}", fromlist=["register"]).register(app)
     except ModuleNotFoundError as exc:  # a command group not built yet

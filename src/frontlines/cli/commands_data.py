@@ -101,6 +101,7 @@ def ingest_cmd(
     mapping: Annotated[Optional[list[str]], typer.Option("--map", callback=_check_map,
                                                          help="files: VALUE=SIDE:STATUS (or VALUE=none), repeatable.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Accept maps with no measurable area (only Points, null geometries, nothing) as 0 km².")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", callback=o.at_least("--workers", 1),
                                                    help="Parser processes (default 2 for folders).")] = None,
     derive: Annotated[str, typer.Option("--derive", callback=o.choice("--derive", ("all", "primary"), "derive mode"),
@@ -120,6 +121,7 @@ def ingest_cmd(
         layer_field=layer_field,
         layer_map=layer_map,
         strict=strict,
+        allow_empty=allow_empty,
     )
     with service.open_writer(store) as st, _progress() as bar:
         task = bar.add_task(f"ingest {adapter}", total=None, name="")

@@ -8,7 +8,15 @@ import typer
 
 from frontlines import service
 from frontlines.cli import options as o
-from frontlines.cli.output import console, km2, plain, print_json, signed, table
+from frontlines.cli.output import (
+    console,
+    err_console,
+    km2,
+    plain,
+    print_json,
+    signed,
+    table,
+)
 from frontlines.geojson_out import write_change_geojson
 from frontlines.times import FREQS
 
@@ -23,17 +31,28 @@ def _region_table(doc: dict, keys: list[str], title: str) -> None:
         console.print(table(title, ["region", *keys], rows, right=set(range(1, len(keys) + 1))))
 
 
+Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) instead of answering with a stale map.")]
+
+
+def _warn(doc: dict) -> None:
+    for line in doc.get("warnings") or ():
+        err_console.print(f"[bold yellow]warning:[/] {plain(line)}", highlight=False, soft_wrap=True)
+
+
 def area_cmd(at: o.At, store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
-             regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
+             regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False,
+             strict: Strict = False) -> None:
     """Area of a layer on a date (km², WGS84 ellipsoid)."""
     st = service.open_reader(store)
-    doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz).as_dict()
+    doc = service.area(st, at=at, source=source, layer=layer, by=by, regions=regions, region_field=region_field, tz=tz,
+                       strict=strict).as_dict()
+    _warn(doc)
     if as_json:
         print_json(doc)
         return
     snap = doc["snapshot"]
     console.print(f"{plain(doc['source'])} {doc['layer']} at {doc['at']}: [bold]{km2(doc['area_km2'])} km²[/] "
-                  f"(snapshot {snap['id']} published {snap['published_at']}, {plain(snap['file_name'])})")
+                  f"(snapshot {snap['id']}, map of {snap['map_time']}, {plain(snap['file_name'])})")
     if "regions" in doc:
         _region_table(doc, ["area_km2", "share"], f"by {doc['region_layer']}")
 
@@ -42,11 +61,13 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                by: o.By = None, regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC",
                geojson: o.GeoJsonOut = None,
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
+               exclude_redraws: Annotated[bool, typer.Option("--exclude-redraws", help="Leave map redraws out of gained / lost and depth (reported beside as redraw_km2).")] = False,
                as_json: o.Json = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
     st = service.open_reader(store)
     result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
-                            region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth)
+                            region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth,
+                            exclude_redraws=exclude_redraws)
     doc = result.as_dict()
     if geojson is not None:
         write_change_geojson(geojson, result.gained, result.lost, doc)
@@ -61,6 +82,9 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
         f"  gained [green]{km2(doc['gained_km2'])}[/] km², lost [red]{km2(doc['lost_km2'])}[/] km², "
         f"net [bold]{signed(doc['net_km2'])}[/] km² ({signed(doc['net_km2_per_day'])} km²/day)"
     )
+    if doc.get("redraws_excluded"):
+        console.print(f"  map redraws left out: gained {km2(doc['redraw_gained_km2'])} km², lost {km2(doc['redraw_lost_km2'])} km² "
+                      f"({len(doc['redraw_pieces'])} pieces; see `frontlines quality`)")
     if "depth" in doc:
         d = doc["depth"]
         fl = d["frontline_km"]
@@ -88,8 +112,25 @@ def series_cmd(start: o.From, end: o.To,
         print_json(doc)
         return
     rows = [[p["start"][:10], p["end"][:10], p["snapshots"], km2(p["area_km2"]), km2(p["gained_km2"]),
-             km2(p["lost_km2"]), signed(p["net_km2"]), signed(p["km2_per_day"])] for p in doc["periods"]]
-    console.print(table(f"{doc['source']} {doc['layer']} per {freq}", ["start", "end", "snaps", "area km²", "gained", "lost", "net", "km²/day"], rows, right={2, 3, 4, 5, 6, 7}))
+             km2(p["lost_km2"]), signed(p["net_km2"]), signed(p["km2_per_day"]), _flag(p)] for p in doc["periods"]]
+    console.print(table(f"{doc['source']} {doc['layer']} per {freq}",
+                        ["start", "end", "snaps", "area km²", "gained", "lost", "net", "km²/day", "complete"], rows,
+                        right={2, 3, 4, 5, 6, 7}))
+    if any(p.get("complete") is False for p in doc["periods"]):
+        console.print("[yellow]* incomplete: a boundary map is older than the usual interval (lag in days) "
+                      "or days have no map (gap days); the net of such a period moves to its neighbour[/]")
+
+
+def _flag(p: dict) -> str:
+    if p.get("complete") is not False:
+        return "yes" if p.get("complete") else ""
+    bits = []
+    lags = [x for x in (p.get("start_lag_days"), p.get("end_lag_days")) if x is not None]
+    if lags and max(lags) > 1:
+        bits.append(f"lag {max(lags):.1f} d")
+    if p.get("gap_days"):
+        bits.append(f"{len(p['gap_days'])} gap days")
+    return "no* " + ", ".join(bits)
 
 
 def register(app: typer.Typer) -> None:

@@ -206,6 +206,12 @@ def change_bars(
     ax.bar(centres, g, width=widths, color=COLOURS["gained"], label=gained_word)
     ax.bar(centres, -lo, width=widths, color=COLOURS["lost"], label=lost_word)
     net = g - lo
+    incomplete = np.array([p.get("complete") is False for p in rows])
+    if incomplete.any():  # a stale boundary map or days without a map: hatched, never hidden
+        ax.bar(centres[incomplete], g[incomplete], width=widths[incomplete], fill=False, hatch="////",
+               edgecolor=COLOURS["muted"], linewidth=0, label="incomplete period")
+        ax.bar(centres[incomplete], -lo[incomplete], width=widths[incomplete], fill=False, hatch="////",
+               edgecolor=COLOURS["muted"], linewidth=0)
     ax.plot(centres, net, color=COLOURS["net"], marker="o", markersize=3 if len(rows) < 60 else 0,
             linewidth=1.2, label="net")
     ax.axhline(0, color="#999999", linewidth=0.8)
@@ -222,8 +228,9 @@ def change_bars(
                  va="top",
                  fontsize=14 if size[0] >= 6 else 11, fontweight="bold")
     total_g, total_l = float(np.nansum(g)), float(np.nansum(lo))
+    note = f" · {int(incomplete.sum())} incomplete (hatched)" if incomplete.any() else ""
     sub = (f"{period_text(doc['from'], doc['to'])} · {kind} · total {gained_word[:1].lower() + gained_word[1:]} {fmt_km2(total_g)} km², "
-           f"{lost_word[:1].lower() + lost_word[1:]} {fmt_km2(total_l)} km²")
+           f"{lost_word[:1].lower() + lost_word[1:]} {fmt_km2(total_l)} km²{note}")
     fig.text(0.085, 0.885, "\n".join(textwrap.wrap(sub, max(30, int(size[0] * 12)))), fontsize=9.5,
              color=COLOURS["muted"], va="top" if size[0] < 6 else "baseline")
     corner_credit(fig, attribution(doc["source"]))

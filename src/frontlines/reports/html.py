@@ -242,6 +242,17 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         q.append(f"Gaps in the data (no snapshot for more than twice the median interval):<ul>{items}</ul>")
     else:
         q.append("No gap in the data in this period (no interval longer than twice the median).")
+    incomplete = [p for p in (inputs.series or {}).get("periods", []) if p.get("complete") is False]
+    if incomplete:
+        items = "".join(
+            f"<li>{_e(day_text(p['start']))} → {_e(day_text(p['end']))}: "
+            + ", ".join(x for x in (
+                f"boundary map {max(p.get('start_lag_days') or 0, p.get('end_lag_days') or 0):.1f} days old"
+                if max(p.get('start_lag_days') or 0, p.get('end_lag_days') or 0) > 1 else "",
+                f"no map on {len(p['gap_days'])} day(s)" if p.get("gap_days") else "") if x)
+            + "</li>" for p in incomplete)
+        q.append(f"{len(incomplete)} period(s) of the series are incomplete (hatched in the chart); their figures rest on an "
+                 f"older map or skip days, and the change moves to a neighbouring period:<ul>{items}</ul>")
     repaired = [n for n in inputs.notes if n.get("repaired")]
     if repaired:
         total = sum(int(n["repaired"]) for n in repaired)
@@ -276,7 +287,8 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
 
     # ---------------------------------------------------------------- method
     method = [
-        "The state of a layer at a time is the latest snapshot published at or before it; a bare date means the end of that day (UTC).",
+        "The state of a layer at a time is the latest snapshot whose map time (the time of the map it shows, not when it "
+        "was fetched) is at or before it; a bare date means the end of that day (UTC).",
         "Gained ground is in the layer at the end and not at the start; lost ground the reverse; net = gained − lost. "
         "Areas are km² on the WGS84 ellipsoid (Lambert azimuthal equal-area), never Web Mercator.",
         f"Per-region figures clip the gained and lost ground with the {level1} boundaries of the conflict definition.",

@@ -19,10 +19,12 @@ and the sources:
 from __future__ import annotations
 
 from frontlines.service.claims import check, evidence_features
+from frontlines.service.compare import compare, overlap
 from frontlines.service.copy import CopyReport, copy_store
 from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
+from frontlines.service.freshness import staleness
 from frontlines.service.measure import (
     area,
     change,
@@ -38,6 +40,7 @@ from frontlines.service.pipeline import (
     parse_date_text,
 )
 from frontlines.service.places import places
+from frontlines.service.quality import quality
 from frontlines.service.regions import (
     conflict_of,
     gazetteer_of,
@@ -124,6 +127,7 @@ __all__ = [
     "change_depth",
     "change_geometries",
     "check",
+    "compare",
     "demo_summary",
     "conflict_of",
     "default_store_path",
@@ -145,6 +149,8 @@ __all__ = [
     "redact_store_url",
     "parse_bbox",
     "places",
+    "overlap",
+    "quality",
     "region_level",
     "regions_for",
     "report_inputs",
@@ -155,6 +161,7 @@ __all__ = [
     "settlements",
     "snapshots",
     "sources",
+    "staleness",
     "state_map_inputs",
     "state_at",
 ]

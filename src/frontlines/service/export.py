@@ -1,6 +1,6 @@
 """Export stored layers to GeoPackage, GeoParquet, GeoJSON and CSV.
 
-One row per (snapshot, layer): source, published_at, layer, area_km2, snapshot id,
+One row per (snapshot, layer): source, published_at, map_time, layer, area_km2, snapshot id,
 file name and the dissolved geometry in EPSG:4326 (CSV: no geometry).
 """
 
@@ -37,6 +37,7 @@ def _rows(store: StoreReader, source: str | None, layer: LayerKey | None, geomet
                 "snapshot_id": info.id,
                 "source": info.source,
                 "published_at": utc_text(info.published_at),
+                "map_time": utc_text(info.shown_at),
                 "layer": str(key),
                 "area_km2": timeline.get(info.id),
                 "file_name": info.file_name,
@@ -71,7 +72,7 @@ def export(
     rows = _rows(store, source, layer, geometry=fmt != "csv")
     if not rows:
         raise FrontlinesError("nothing to export: no snapshot matches")
-    fields = ["snapshot_id", "source", "published_at", "layer", "area_km2", "file_name"]
+    fields = ["snapshot_id", "source", "published_at", "map_time", "layer", "area_km2", "file_name"]
     if fmt == "csv":
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=fields)

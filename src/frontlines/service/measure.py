@@ -15,6 +15,7 @@ from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
+from frontlines.service.freshness import gap_days, lag_days, stale_limit_days, staleness
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -47,6 +48,7 @@ def area(
     regions: str | Path | None = None,
     region_field: str | None = None,
     tz: str = "UTC",
+    strict: bool = False,
 ) -> AreaResult:
     """Area of a layer at a time.
 
@@ -54,6 +56,9 @@ def area(
     ----------
     at : str, date or datetime
         A bare date means the end of that day in ``tz``.
+    strict : bool
+        Raise :class:`StaleDataError` instead of answering with a stale map (one older at
+        ``at`` than the source's usual cadence allows; see :mod:`frontlines.service.freshness`).
     by : str, optional
         Break down by a shipped region layer; or ``regions`` (a file) with ``region_field``.
 
@@ -68,13 +73,15 @@ def area(
     when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
     value = float(next(a for s, _, a in sel.timeline if s == sid) or 0.0)
+    fresh = staleness(sel, sid, when, strict=strict)
     if region is None:
-        return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value)
+        return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value,
+                          **fresh)
     held = region_values(store, sel, region, [sid])[sid]
     return AreaResult(
         source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value,
         region_layer=region[1].name, regions=region_figures(region[1], area_km2=held),
-        outside_regions_km2=round(value, 3) - float(held.sum()),
+        outside_regions_km2=round(value, 3) - float(held.sum()), **fresh,
     )
 
 
@@ -127,8 +134,15 @@ def change(
     tz: str = "UTC",
     geometry: bool = False,
     depth: bool = False,
+    exclude_redraws: bool = False,
 ) -> ChangeResult:
     """Gained, lost and net area of a layer between two times.
+
+    With ``exclude_redraws=True`` the change is split into pieces classified by
+    :func:`frontlines.service.quality.classify_change` (rules in :mod:`frontlines.core.redraws`):
+    ``gained_km2`` / ``lost_km2`` (and ``gained`` / ``lost``, regions, depth) hold the
+    fighting only, and ``redraw_gained_km2`` / ``redraw_lost_km2`` / ``redraw_pieces`` the
+    redraws beside them.
 
     With ``depth=True`` also the front-line length at both times and the depth of the
     ground gained and lost from the earlier front line (see :func:`frontlines.service.where.change_depth`),
@@ -150,12 +164,25 @@ def change(
     a, b = state_at(sel, t0), state_at(sel, t1)
     area_of = {s: v for s, _, v in sel.timeline}
     only = None
-    if not geometry and not depth and area_of[a] is not None and area_of[b] is not None:
+    if not geometry and not depth and not exclude_redraws and area_of[a] is not None and area_of[b] is not None:
         # Only areas are needed: overlay the side that is likely smaller, derive the other.
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
     extra: dict[str, Any] = {}
+    if exclude_redraws:
+        from frontlines.core.redraws import totals
+        from frontlines.service.redraws import classify_change
+
+        pieces = classify_change(store, sel, a, b, gained, lost) if a != b else []
+        fight_g = [p.geometry for p in pieces if p.kind != "redraw" and p.direction == "gained"]
+        fight_l = [p.geometry for p in pieces if p.kind != "redraw" and p.direction == "lost"]
+        gained = shapely.union_all(fight_g) if fight_g else EMPTY
+        lost = shapely.union_all(fight_l) if fight_l else EMPTY
+        tot = totals(pieces)
+        g, l = tot["gained_km2"], tot["lost_km2"]
+        extra.update(redraw_gained_km2=tot["redraw_gained_km2"], redraw_lost_km2=tot["redraw_lost_km2"],
+                     redraw_pieces=tuple(p for p in pieces if p.kind == "redraw"))
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
@@ -164,6 +191,8 @@ def change(
         net = held[b] - held[a]
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
+        elif exclude_redraws:  # redraws are out: the net of the region table no longer applies
+            gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
         elif gained is None or (lost is not None and l <= g):
             lv = clip_areas(rl, lost)
             gv = np.maximum(net + lv, 0.0)
@@ -221,11 +250,19 @@ def series(
     for ps, pe in periods(t0, t1, freq, tz=tz):
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
+        limit = stale_limit_days(sel)
+        lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
+        lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
+        gaps = tuple(gap_days(sel, ps, pe, tz))
+        flags = dict(start_snapshot=ids[i0] if i0 is not None else None, start_lag_days=lag0, end_lag_days=lag1,
+                     gap_days=gaps,
+                     complete=(lag0 is not None and lag1 is not None and lag0 <= limit and lag1 <= limit and not gaps))
         inside = ids[(i0 + 1 if i0 is not None else 0) : (i1 + 1 if i1 is not None else 0)]
         end_sid = ids[i1] if i1 is not None else None
         end_area = float(area_of[end_sid]) if end_sid is not None else None
         if i0 is None or i1 is None:
-            rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area))
+            rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
+                                      **flags))
             continue
         gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
         g, l = area_km2(gained), area_km2(lost)
@@ -237,7 +274,8 @@ def series(
             gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
             figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
-                                  gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures))
+                                  gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures,
+                                  **flags))
     return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
                         coverage=sel.coverage(), periods=tuple(rows),
                         region_layer=region[1].name if region is not None else None)

@@ -167,6 +167,7 @@ class _Parser:
             layers={k: () for k in snap.layers},
             primary=snap.primary,
             notes=snap.notes,
+            map_time=snap.map_time,
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
@@ -178,7 +179,7 @@ class _Parser:
         """
         parsed = [self.parse(p) for p in batch]
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
-        for item in sorted(parsed, key=lambda x: (x.snapshot.published_at, x.payload_name)):
+        for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             for layer, rows in item.parts.items():
                 if self.derive == "primary" and layer != item.snapshot.primary:
                     continue
@@ -423,6 +424,6 @@ def _tally(report: _IngestTally, snapshot: Snapshot) -> None:
     report.unknown_classes.update(notes.get("unknown_classes", {}))
     report.excluded_classes.update(notes.get("excluded_classes", {}))
     report.ignored_points += int(notes.get("ignored_points", 0))
-    t = snapshot.published_at
+    t = snapshot.shown_at
     report.first = t if report.first is None or t < report.first else report.first
     report.last = t if report.last is None or t > report.last else report.last

@@ -19,6 +19,7 @@ from frontlines.errors import FrontlinesError, RegionError
 from frontlines.results import Region, RegionFigures
 from frontlines.service.derive import region_area_table
 from frontlines.service.selection import Selection
+from frontlines.sources.composite import composite
 from frontlines.sources.gazetteer import Gazetteer
 from frontlines.store import StoreReader
 
@@ -46,6 +47,9 @@ def conflict_of(store: StoreReader, source: str | None = None) -> Conflict:
         The snapshots name a conflict no definition describes.
     """
     if source is not None:
+        comp = composite(source)
+        if comp is not None and source not in {name for name, *_ in store.sources()}:
+            source = comp.sources[-1]  # a composite's members are maps of one conflict
         cid = store.latest_snapshot(source).conflict
     else:
         ids = sorted({store.latest_snapshot(name).conflict for name, *_ in store.sources()})
@@ -172,13 +176,16 @@ def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLa
     """
     key, layer = region
     with store.read_view() as version:
+        def compute() -> dict[int, np.ndarray]:
+            out: dict[int, np.ndarray] = {}
+            for member in sel.members or (sel.source,):  # a composite: every member's table
+                out.update(region_area_table(
+                    store, member, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g)
+                )[0])
+            return out
+
         cache_key = ("region-table", version, sel.source, str(sel.layer), key)
-        return store.cache.get_or_compute(  # type: ignore[no-any-return]
-            cache_key,
-            lambda: region_area_table(
-                store, sel.source, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g)
-            )[0],
-        )
+        return store.cache.get_or_compute(cache_key, compute)  # type: ignore[no-any-return]
 
 
 def region_values(store: StoreReader, sel: Selection, region: tuple[str, RegionLayer], sids: list[int]) -> dict[int, np.ndarray]:

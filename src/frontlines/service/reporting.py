@@ -348,10 +348,10 @@ def _snapshot_notes(store: StoreReader, source: str, t0: dt.datetime, t1: dt.dat
     snaps = selection.snapshots(store, source)
     start_i = 0
     for i, s in enumerate(snaps):
-        if parse_iso(s["published_at"]) <= t0:
+        if parse_iso(s["map_time"]) <= t0:
             start_i = i
     for s in snaps[start_i:]:
-        if parse_iso(s["published_at"]) > t1:
+        if parse_iso(s["map_time"]) > t1:
             break
         notes = s.get("notes") or {}
         keep = {k: v for k, v in notes.items() if k in ("repaired", "unknown_classes", "dropped", "warnings") and v}

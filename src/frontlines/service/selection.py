@@ -7,9 +7,14 @@ Time semantics
     The *state at T* of a (source, layer) is the latest snapshot holding that layer
     published at or before T. A bare date ``2025-01-01`` means the end of that day
     (23:59:59) in UTC unless ``tz`` says otherwise. Series periods are closed-open.
+    Times are map times (:attr:`frontlines.model.SnapshotInfo.map_time`): the time of
+    the map a snapshot shows, not when it was fetched.
 Source and layer defaults
     Without ``source``, the store's only source is used; with several, the one with
     the most snapshots. Without ``layer``, the source's primary layer.
+Composite sources
+    A name of :data:`frontlines.sources.composite.COMPOSITES` (e.g. ``deepstate``) that is
+    not a stored source selects the members' snapshots, each in its window of map time.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from frontlines.errors import (
     UsageError,
 )
 from frontlines.model import LayerKey
+from frontlines.sources.composite import CompositeSource, composite
 from frontlines.store import StoreReader, StoreWriter
 from frontlines.store import open_reader as _open_reader
 from frontlines.store import open_writer as _open_writer
@@ -74,10 +80,12 @@ class Selection:
     source: str
     layer: LayerKey
     timeline: list[tuple[int, dt.datetime, float | None]]
+    #: Member sources when ``source`` is a composite (oldest first), else empty.
+    members: tuple[str, ...] = ()
 
     @property
     def times(self) -> list[dt.datetime]:
-        """Publication times, ascending."""
+        """Map times, ascending."""
         return [t for _, t, _ in self.timeline]
 
     def coverage(self) -> dict[str, Any]:
@@ -125,6 +133,9 @@ def select(store: StoreReader, source: str | None = None, layer: str | LayerKey 
     if not known:
         raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")
     names = [k[0] for k in known]
+    comp = composite(source) if source is not None and source not in names else None
+    if comp is not None:
+        return _select_composite(store, comp, layer, names)
     if source is None:
         source = max(known, key=lambda k: (k[1], k[0]))[0]
     elif source not in names:
@@ -140,6 +151,30 @@ def select(store: StoreReader, source: str | None = None, layer: str | LayerKey 
             f"layer {key} of {source!r} has no derived areas yet: run `frontlines derive --store {store.path}`"
         )
     return Selection(source, key, timeline)
+
+
+def _select_composite(store: StoreReader, comp: CompositeSource, layer: str | LayerKey | None,
+                      names: list[str]) -> Selection:
+    missing = [m for m in comp.sources if m not in names]
+    if missing:
+        raise SnapshotNotFoundError(
+            f"composite source {comp.name!r} ({comp.note}) needs {', '.join(comp.sources)}; "
+            f"store {store.path} has no {', '.join(missing)}"
+        )
+    key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or store.latest_snapshot(comp.sources[-1]).primary)
+    timeline: list[tuple[int, dt.datetime, float | None]] = []
+    for member in comp.sources:
+        since, until = comp.window(member)
+        part = store.layer_timeline(member, key)
+        if not part:
+            have = [str(k) for k in store.source_layers(member)]
+            raise LayerError(f"source {member!r} (part of {comp.name!r}) has no layer {key}; it has {', '.join(have)}")
+        if any(area is None for _, _, area in part):
+            raise StoreError(
+                f"layer {key} of {member!r} has no derived areas yet: run `frontlines derive --store {store.path}`"
+            )
+        timeline += [row for row in part if (since is None or row[1] >= since) and (until is None or row[1] < until)]
+    return Selection(comp.name, key, timeline, members=comp.sources)
 
 
 def state_at(sel: Selection, when: dt.datetime, *, strictly_before: bool = False) -> int:

@@ -169,7 +169,16 @@ def change_depth(
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
         "advance": _depth_dict(advance_depth(gained, f0), conflict),
         "retreat": _depth_dict(advance_depth(lost, f0), conflict),
+        "headline": "contested_as_lost",
     }
+    variants = _contested_held_variant(store, sel, start, end, f0)
+    if variants is not None:
+        out["variants"] = {
+            # the headline: ground that left the layer, into the grey zone or beyond, counts as lost
+            "contested_as_lost": {"advance_max_km": out["advance"]["max_km"], "retreat_max_km": out["retreat"]["max_km"]},
+            # the grey zone counted as not yet taken: only ground that left control and grey zone both
+            "contested_held": variants,
+        }
     if region is not None:
         layer = region[1]
         rows = []
@@ -183,6 +192,25 @@ def change_depth(
             })
         out["regions"] = rows
     return out
+
+
+def _contested_held_variant(store: StoreReader, sel: selection.Selection, start: dt.datetime, end: dt.datetime,
+                            front: FrontLine) -> dict[str, float] | None:
+    """Depths when the grey zone stays with the side holding it: control ∪ contested compared."""
+    if sel.layer.status != "control":
+        return None
+    held = []
+    for when in (start, end):
+        pos = sel.index_at(when)
+        contested = _contested_at(store, sel.source, sel.layer, when)
+        if pos is None or contested is None:
+            return None
+        control = dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
+        held.append(shapely.union(control, contested))
+    gained = substantial(shapely.difference(held[1], held[0]))
+    lost = substantial(shapely.difference(held[0], held[1]))
+    return {"advance_max_km": round(advance_depth(gained, front).max_km, 3),
+            "retreat_max_km": round(advance_depth(lost, front).max_km, 3)}
 
 
 def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:

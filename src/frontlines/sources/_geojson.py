@@ -116,8 +116,11 @@ def properties_of(feat: object, i: int, *, name: str) -> dict[str, Any]:
     return props
 
 
-def features_of(doc: object, *, name: str) -> list[dict[str, Any]]:
-    """The features of a GeoJSON FeatureCollection, with a clear error otherwise."""
+def features_of(doc: object, *, name: str, allow_empty: bool = False) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection, with a clear error otherwise.
+
+    An empty collection is an error unless ``allow_empty`` (``--allow-empty``).
+    """
     if not isinstance(doc, dict):
         raise SourceFormatError(f"{name}: expected a GeoJSON object, found {type(doc).__name__}", path=name)
     if doc.get("type") == "Feature":
@@ -125,8 +128,11 @@ def features_of(doc: object, *, name: str) -> list[dict[str, Any]]:
     if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise SourceFormatError(f"{name}: not a GeoJSON FeatureCollection (type={doc.get('type')!r})", path=name, field="type",
                                 value=doc.get("type"))
-    if not doc["features"]:
-        raise SourceFormatError(f"{name}: the FeatureCollection is empty", path=name, field="features")
+    if not doc["features"] and not allow_empty:
+        raise SourceFormatError(
+            f"{name}: the FeatureCollection is empty: the map has no measurable area (use --allow-empty to ingest it anyway)",
+            path=name, field="features",
+        )
     return doc["features"]
 
 
@@ -244,8 +250,12 @@ class LayerCollector:
         published_at: dt.datetime,
         declared: tuple[LayerKey, ...],
         primary: LayerKey,
+        map_time: dt.datetime | None = None,
     ) -> Snapshot:
-        """The snapshot of what was collected; ``declared`` layers are present even when empty."""
+        """The snapshot of what was collected; ``declared`` layers are present even when empty.
+
+        ``map_time`` (the time of the map shown) defaults to ``published_at``.
+        """
         layers: dict[LayerKey, tuple[Any, ...]] = {k: () for k in declared}
         layers.update(self.frozen_layers())
         return Snapshot(
@@ -256,4 +266,5 @@ class LayerCollector:
             layers=layers,
             primary=primary,
             notes=self.notes(),
+            map_time=map_time,
         )

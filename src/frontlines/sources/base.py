@@ -156,9 +156,15 @@ def require_area(snapshot: Snapshot, *, name: str, allow_empty: bool = False) ->
     """
     if allow_empty or any(parts for parts in snapshot.layers.values()):
         return snapshot
+    notes = snapshot.notes
+    found = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (
+        ("ignored_points", notes.get("ignored_points")),
+        ("excluded", sum((notes.get("excluded_classes") or {}).values())),
+        ("unknown", sum((notes.get("unknown_classes") or {}).values())),
+    ) if v) or "only null or empty geometries, points or lines"
     raise SourceFormatError(
-        f"{name}: the map holds no area (no polygon in any layer: only null or empty geometries, "
-        "points or lines); refusing to store it as 0 km2",
+        f"{name}: the map holds no area: no measurable area in any layer ({found}); refusing to store it "
+        "as a snapshot of 0 km2 (use --allow-empty to ingest it anyway)",
         path=name,
     )
 

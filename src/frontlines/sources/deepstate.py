@@ -3,21 +3,28 @@
 ``deepstate-history``
     ``<unix-seconds>.geojson``: a FeatureCollection of every class the map shows
     (Polygons, GeometryCollections, Points), named in Ukrainian and English.
-    ``published_at`` is the Unix time in the file name (UTC). Classes are mapped by
+    ``published_at`` is the Unix time in the file name (UTC), and so is ``map_time``:
+    the snapshot is the map as DeepState published it at that instant. Classes are mapped by
     :mod:`frontlines.sources.deepstate_classes`; Points (arrows, unit labels) are
     ignored; unknown names are counted in the snapshot's notes.
 ``deepstate-daily``
     ``deepstatemap_data_YYYYMMDD.geojson``: one dissolved MultiPolygon of occupied
     territory (occupied + CADR/CALR + Crimea; contested excluded), downloaded at
-    about 03:00 UTC on day D and showing the map of the evening of D-1.
-    ``published_at`` is D 03:00 UTC (the download time): "state at the end of
-    2025-01-01" therefore selects the file dated 2025-01-01.
+    about 03:00 UTC on day D and showing the map as it stood at the end of D-1.
+    ``published_at`` (``fetched_at``) is D 03:00 UTC, the download time;
+    ``map_time`` is the last second of D-1 in Kyiv time (DeepState's days and months
+    are Kyiv days), e.g. 2025-03-31T20:59:59Z for ``..._20250401.geojson``. So "the state
+    at the end of 2025-03-31", in UTC or in Europe/Kyiv, selects the file dated
+    2025-04-01. Checked on the data: a history snapshot published on the evening of D
+    matches the daily file of D+1 far better than the file of D
+    (tests/sources/test_map_time.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from frontlines.errors import DateError
 from frontlines.model import Snapshot
@@ -31,11 +38,28 @@ from frontlines.sources.base import (
     compact_date,
 )
 
-__all__ = ["DeepStateDaily", "DeepStateHistory"]
+__all__ = ["KYIV", "DeepStateDaily", "DeepStateHistory", "daily_map_time"]
 
 # ASCII digits only: ``\d`` would also take full-width and other Unicode digits.
 _HISTORY_NAME = re.compile(r"^([0-9]{9,11})\.geojson(\.gz)?$")
 _DAILY_NAME = re.compile(r"([0-9]{8})\.geojson(\.gz)?$")
+
+#: DeepState's own days and months are Kyiv days.
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def daily_map_time(day: dt.date) -> dt.datetime:
+    """Map time of the daily file dated ``day``: the last second of the day before, Kyiv time, in UTC.
+
+    Examples
+    --------
+    >>> daily_map_time(dt.date(2025, 4, 1)).isoformat()
+    '2025-03-31T20:59:59+00:00'
+    >>> daily_map_time(dt.date(2025, 1, 2)).isoformat()
+    '2025-01-01T21:59:59+00:00'
+    """
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=KYIV)
+    return (midnight - dt.timedelta(seconds=1)).astimezone(dt.timezone.utc)
 
 
 def _classify_history(props: dict) -> tuple[str, object]:
@@ -67,7 +91,7 @@ class DeepStateHistory:
         collector = LayerCollector(payload.name, cache)
         if not collector.add_raw_features(payload.data, _classify_history):
             doc = load_json(payload.data, name=payload.name)
-            collector.add_features(features_of(doc, name=payload.name), _classify_history)
+            collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty), _classify_history)
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(deepstate_classes.CONTROL, deepstate_classes.CONTESTED, deepstate_classes.REGAINED),
@@ -79,7 +103,7 @@ class DeepStateDaily:
     """Dissolved daily DeepState files (occupied territory only)."""
 
     name = "deepstate-daily"
-    version = 1
+    version = 2  # 2: map_time = end of D-1 (Kyiv)
     patterns = ("deepstatemap_data_*.geojson", "*.geojson")
     primary = deepstate_classes.CONTROL
 
@@ -92,8 +116,9 @@ class DeepStateDaily:
         published = check_not_future(day + dt.timedelta(hours=3), name=payload.name, now=options.now)
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
-        collector.add_features(features_of(doc, name=payload.name), lambda _p: ("layer", deepstate_classes.CONTROL))
+        collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty), lambda _p: ("layer", deepstate_classes.CONTROL))
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(deepstate_classes.CONTROL,), primary=self.primary,
+            map_time=daily_map_time(day.date()),
         )

@@ -4,7 +4,8 @@ The user says when (``--date``, ``--date-field`` or ``--date-from-name REGEX``),
 what (``--layer SIDE:STATUS`` for every feature, or ``--layer-field`` with a
 ``VALUE=SIDE:STATUS`` mapping) and of which conflict (``--conflict``: a shipped
 definition or one in ``$FRONTLINES_CONFLICTS``, see :mod:`frontlines.conflicts`). Data in another CRS is reprojected to EPSG:4326;
-data without a CRS must be longitude / latitude.
+data without a CRS must be longitude / latitude. ``map_time`` is the date the user
+gives (a bare date is the end of that day), the same as ``published_at``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Files are named ``YYYYMMDD_<Layer>.geojson[.gz]``; each file is one layer, and a
 snapshot of source ``isw`` holds that one layer. The state of a layer at time T is
 the latest ISW file *of that layer* at or before T. ``published_at`` is 23:00 UTC of
-the file date: ISW publishes its assessment in the US evening of that day.
+the file date: ISW publishes its assessment in the US evening of that day; ``map_time``
+is the same instant (the assessment describes that day).
 
 ============================== ==================
 ISW layer                      frontlines layer
@@ -64,7 +65,7 @@ class ISW:
         published = check_not_future(day + dt.timedelta(hours=23), name=payload.name, now=options.now)
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
-        collector.add_features(features_of(doc, name=payload.name), lambda _p: ("layer", layer))
+        collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty), lambda _p: ("layer", layer))
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(layer,), primary=self.primary,

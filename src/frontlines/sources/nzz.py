@@ -5,7 +5,8 @@ features are typed ``nochange``, ``gains`` or ``losses`` and carry the update
 window ``_datefrom`` / ``_dateto``. The area held at the end of the window is
 ``nochange + gains`` (``russia:control``); ``gains`` is also kept as
 ``russia:advance`` and ``losses`` as ``ukraine:regained``. Crimea is not included.
-``published_at`` is 23:00 UTC of ``_dateto``.
+``published_at`` is 23:00 UTC of ``_dateto``, and so is ``map_time`` (the map shows
+the end of the update window).
 """
 
 from __future__ import annotations

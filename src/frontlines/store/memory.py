@@ -51,6 +51,7 @@ class _Row:
     options: str
     primary_layer: str
     notes: str
+    map_time: str = ""  # format_time text of the time of the map shown (selection orders by it)
 
 
 @dataclass
@@ -226,7 +227,7 @@ class MemoryStore:
         self._s.snapshots[sid] = _Row(
             sid, snapshot.source, snapshot.conflict, ident[1], prov.file_name, prov.content_hash, prov.url,
             adapter, adapter_version, orjson.dumps(options).decode(), str(snapshot.primary),
-            orjson.dumps(snapshot.notes).decode(),
+            orjson.dumps(snapshot.notes).decode(), format_time(snapshot.shown_at),
         )
         self._s.identity[ident] = sid
         for layer, triples in parts.items():
@@ -259,11 +260,12 @@ class MemoryStore:
             id=row.id, source=row.source, conflict=row.conflict, published_at=parse_time(row.published_at),
             file_name=row.file_name, content_hash=row.content_hash, url=row.url,
             primary=LayerKey.parse(row.primary_layer), layers=layers, notes=orjson.loads(row.notes),
+            map_time=parse_time(row.map_time),
         )
 
     def _ordered(self, source: str | None = None) -> list[_Row]:
         rows = [r for r in self._s.snapshots.values() if source is None or r.source == source]
-        return sorted(rows, key=lambda r: (r.published_at, r.id))
+        return sorted(rows, key=lambda r: (r.map_time, r.id))
 
     def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
         """All snapshots (of one source), oldest first."""
@@ -299,20 +301,20 @@ class MemoryStore:
         return [{c: getattr(r, c) for c in cols} for _, r in sorted(self._s.snapshots.items())]
 
     def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
-        """(source, snapshot count, first, last published_at) for every source."""
+        """(source, snapshot count, first, last map_time) for every source."""
         out = []
         for name in sorted({r.source for r in self._s.snapshots.values()}):
-            times = [r.published_at for r in self._s.snapshots.values() if r.source == name]
+            times = [r.map_time for r in self._s.snapshots.values() if r.source == name]
             out.append((name, len(times), parse_time(min(times)), parse_time(max(times))))
         return out
 
     def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float | None]]:
-        """(snapshot id, published_at, area km²) of every snapshot holding ``layer``, in time order."""
+        """(snapshot id, map_time, area km²) of every snapshot holding ``layer``, in map-time order."""
         name = str(layer)
 
         def compute() -> list[tuple[int, dt.datetime, float | None]]:
             return [
-                (r.id, parse_time(r.published_at), self._s.layers[(r.id, name)][0])
+                (r.id, parse_time(r.map_time), self._s.layers[(r.id, name)][0])
                 for r in self._ordered(source)
                 if (r.id, name) in self._s.layers
             ]

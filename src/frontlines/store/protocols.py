@@ -11,6 +11,11 @@ Data version
     :attr:`StoreReader.data_version`. A reader reads it at the start of each read view
     (one web request) and keys what it caches by it, so a reader never serves figures
     of an older state than the one it reads.
+Times
+    Every snapshot has ``published_at`` (when it was published / fetched; with the
+    source and content hash, its identity) and ``map_time`` (the time of the map it
+    shows; timelines, ``sources()`` spans and ``latest_snapshot`` use it). A backend
+    stores both (SQLite schema 2: column ``snapshots.map_time``).
 Cache
     :attr:`StoreReader.cache` is a byte-bounded :class:`~frontlines.cache.Cache` for
     decoded parts (keyed by part hash), layer part lists, timelines and metadata (keyed
@@ -30,7 +35,7 @@ from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 
 __all__ = ["PartRow", "RegionRow", "StepRow", "StoreReader", "StoreWriter", "Timeline"]
 
-#: (snapshot id, published_at, area km² or None when not derived yet), in time order.
+#: (snapshot id, map_time, area km² or None when not derived yet), in map-time order.
 Timeline = list[tuple[int, dt.datetime, float | None]]
 #: (part hash, WKB, area km²) of one polygon part.
 PartRow = tuple[str, bytes, float]
@@ -62,7 +67,7 @@ class StoreReader(Protocol):
         ...
 
     def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
-        """(source, snapshot count, first, last published_at) of every source, by name.
+        """(source, snapshot count, first, last map_time) of every source, by name.
 
         Returns
         -------
@@ -75,7 +80,7 @@ class StoreReader(Protocol):
         ...
 
     def latest_snapshot(self, source: str) -> SnapshotInfo:
-        """The most recently published snapshot of ``source``.
+        """The snapshot of ``source`` showing the latest map (greatest ``map_time``).
 
         Raises
         ------
@@ -95,7 +100,7 @@ class StoreReader(Protocol):
         ...
 
     def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
-        """All snapshots (of one source), oldest first."""
+        """All snapshots (of one source), in map-time order."""
         ...
 
     def snapshot_count(self) -> int:
@@ -103,9 +108,10 @@ class StoreReader(Protocol):
         ...
 
     def layer_timeline(self, source: str, layer: LayerKey) -> Timeline:
-        """(id, published_at, area km²) of every snapshot of ``source`` holding ``layer``.
+        """(id, map_time, area km²) of every snapshot of ``source`` holding ``layer``.
 
-        In time order; snapshots published at the same instant are ordered by id.
+        In map-time order (the time of the map shown, :attr:`SnapshotInfo.map_time`, not
+        when it was fetched); snapshots of the same instant are ordered by id.
         """
         ...
 

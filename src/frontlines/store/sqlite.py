@@ -1,12 +1,14 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 1)::
+Tables (schema version 2)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
     parts(hash, wkb, area_km2)               validated polygons (lon/lat WKB), content-addressed
     snapshots(id, source, conflict, published_at, file_name, content_hash, url,
-              adapter, adapter_version, options, primary_layer, notes, ingested_at)
+              adapter, adapter_version, options, primary_layer, notes, ingested_at, map_time)
+                                             published_at = when fetched / published (identity);
+                                             map_time = time of the map shown (selection)
     snapshot_layers(snapshot_id, layer, area_km2, n_parts)    dissolved area per layer (derived)
     layer_parts(snapshot_id, layer, part_hash)                which parts make a layer
     steps(to_id, layer, from_id, gained_km2, lost_km2, gained_wkb, lost_wkb)
@@ -47,7 +49,7 @@ from frontlines.store import payloads as payload_codec
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -138,8 +140,17 @@ CREATE TABLE published_areas(
 );
 """
 
+#: Version 3: the time of the map a snapshot shows, apart from when it was fetched. A
+#: migrated store starts with map_time = published_at; ``frontlines reindex`` recomputes
+#: it with each adapter's rule (DeepState daily files: the end of the day before).
+_SCHEMA_MAP_TIME = """
+ALTER TABLE snapshots ADD COLUMN map_time TEXT;
+UPDATE snapshots SET map_time=published_at;
+CREATE INDEX snapshots_by_map_time ON snapshots(source, map_time);
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME}
 
 
 def default_store_path() -> Path:
@@ -341,7 +352,10 @@ class SQLiteStore:
         if version == SCHEMA_VERSION:
             return
         if self.readonly:
-            raise StoreError(f"store {self.path} needs migrating from version {version}; open it writable once")
+            raise StoreError(
+                f"store {self.path} has schema version {version} and needs migrating to {SCHEMA_VERSION}: "
+                "open it writable once (e.g. `frontlines reindex --store PATH`, which also recomputes map times)"
+            )
         db.execute("BEGIN IMMEDIATE")
         try:
             for v in range(version + 1, SCHEMA_VERSION + 1):
@@ -552,7 +566,8 @@ class SQLiteStore:
         try:
             cur = self._db.execute(
                 "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter,"
-                " adapter_version, options, primary_layer, notes, ingested_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                " adapter_version, options, primary_layer, notes, ingested_at, map_time)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     snapshot.source,
                     snapshot.conflict,
@@ -566,6 +581,7 @@ class SQLiteStore:
                     str(snapshot.primary),
                     orjson.dumps(snapshot.notes).decode(),
                     format_time(dt.datetime.now(dt.timezone.utc)),
+                    format_time(snapshot.shown_at),
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -591,7 +607,8 @@ class SQLiteStore:
 
     _INFO_SQL = (
         "SELECT s.id, s.source, s.conflict, s.published_at, s.file_name, s.content_hash, s.url,"
-        " s.primary_layer, s.notes, (SELECT group_concat(layer, ',') FROM snapshot_layers l WHERE l.snapshot_id=s.id)"
+        " s.primary_layer, s.notes, (SELECT group_concat(layer, ',') FROM snapshot_layers l WHERE l.snapshot_id=s.id),"
+        " s.map_time"
         " FROM snapshots s"
     )
 
@@ -609,6 +626,7 @@ class SQLiteStore:
             primary=LayerKey.parse(row[7]),
             layers=layers,
             notes=orjson.loads(row[8]),
+            map_time=parse_time(row[10]),
         )
 
     def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
@@ -616,10 +634,10 @@ class SQLiteStore:
 
         def compute() -> list[SnapshotInfo]:
             if source is None:
-                rows = self._db.execute(self._INFO_SQL + " ORDER BY s.published_at, s.id").fetchall()
+                rows = self._db.execute(self._INFO_SQL + " ORDER BY s.map_time, s.id").fetchall()
             else:
                 rows = self._db.execute(
-                    self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at, s.id", (source,)
+                    self._INFO_SQL + " WHERE s.source=? ORDER BY s.map_time, s.id", (source,)
                 ).fetchall()
             return [self._info(r) for r in rows]
 
@@ -634,7 +652,7 @@ class SQLiteStore:
 
         def compute() -> SnapshotInfo | None:
             row = self._db.execute(
-                self._INFO_SQL + " WHERE s.source=? ORDER BY s.published_at DESC, s.id DESC LIMIT 1", (source,)
+                self._INFO_SQL + " WHERE s.source=? ORDER BY s.map_time DESC, s.id DESC LIMIT 1", (source,)
             ).fetchone()
             return None if row is None else self._info(row)
 
@@ -675,11 +693,11 @@ class SQLiteStore:
         return [dict(zip(cols, r)) for r in rows]
 
     def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
-        """(source, snapshot count, first, last published_at) for every source."""
+        """(source, snapshot count, first, last map_time) for every source."""
 
         def compute() -> list[tuple[str, int, dt.datetime, dt.datetime]]:
             rows = self._db.execute(
-                "SELECT source, count(*), min(published_at), max(published_at) FROM snapshots"
+                "SELECT source, count(*), min(map_time), max(map_time) FROM snapshots"
                 " GROUP BY source ORDER BY source"
             ).fetchall()
             return [(r[0], r[1], parse_time(r[2]), parse_time(r[3])) for r in rows]
@@ -687,16 +705,16 @@ class SQLiteStore:
         return list(self._memo(("sources",), compute))
 
     def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float | None]]:
-        """(snapshot id, published_at, area km²) of every snapshot holding ``layer``.
+        """(snapshot id, map_time, area km²) of every snapshot holding ``layer``.
 
-        In time order; snapshots published at the same instant are ordered by id, so
+        In map-time order; snapshots showing the same instant are ordered by id, so
         the last ingested is the state from that instant on.
         """
 
         def compute() -> list[tuple[int, dt.datetime, float | None]]:
             rows = self._db.execute(
-                "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
-                " WHERE s.source=? AND l.layer=? ORDER BY s.published_at, s.id",
+                "SELECT s.id, s.map_time, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
+                " WHERE s.source=? AND l.layer=? ORDER BY s.map_time, s.id",
                 (source, str(layer)),
             ).fetchall()
             return [(sid, parse_time(when), area) for sid, when, area in rows]

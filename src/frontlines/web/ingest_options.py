@@ -64,7 +64,8 @@ def _layer_map(items: list[str]) -> dict[str, LayerKey | None]:
 
 def ingest_options(*, conflict: str = "ukraine", source_name: str | None = None, date: str | None = None,
                    date_field: str | None = None, layer: str | None = None, layer_field: str | None = None,
-                   mapping: list[str] | None = None, strict: bool = False) -> service.IngestOptions:
+                   mapping: list[str] | None = None, strict: bool = False,
+                   allow_empty: bool = False) -> service.IngestOptions:
     """The :class:`~frontlines.service.IngestOptions` of one upload.
 
     Raises
@@ -84,5 +85,5 @@ def ingest_options(*, conflict: str = "ukraine", source_name: str | None = None,
     return service.IngestOptions(
         now=dt.datetime.now(dt.timezone.utc), conflict=conflict, source_name=source_name, date=when,
         date_field=date_field, layer=_layer(layer, "layer") if layer else None, layer_field=layer_field,
-        layer_map=_layer_map(mapping or []), strict=strict,
+        layer_map=_layer_map(mapping or []), strict=strict, allow_empty=allow_empty,
     )

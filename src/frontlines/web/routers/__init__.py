@@ -13,6 +13,7 @@ from frontlines.web.routers import (
     measure,
     meta,
     pages,
+    quality,
     regions,
     where,
 )
@@ -20,6 +21,6 @@ from frontlines.web.routers import (
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
-    meta.router, measure.router, geo.router, where.router, regions.router, basemap.router, ingest.router, claims.router, pages.router,
+    meta.router, measure.router, geo.router, where.router, regions.router, basemap.router, ingest.router, claims.router, quality.router, pages.router,
     docs.router,
 )

@@ -44,11 +44,13 @@ _BODY_SCHEMA = {
 async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: FilenameQ = None,
                       source_name: SourceNameQ = None, conflict: ConflictQ = "ukraine", date: DateQ = None,
                       date_field: DateFieldQ = None, layer: IngestLayerQ = None, layer_field: LayerFieldQ = None,
-                      map: MapQ = None, strict: StrictQ = False) -> JSONResponse:  # noqa: A002 - the CLI's --map
+                      map: MapQ = None, strict: StrictQ = False,
+                      allow_empty: bool = False) -> JSONResponse:  # noqa: A002 - the CLI's --map
     settings = ctx.settings
     upload.check_token(request, settings.token)
     options = ingest_options(conflict=conflict, source_name=source_name, date=date, date_field=date_field,
-                             layer=layer, layer_field=layer_field, mapping=map, strict=strict)
+                             layer=layer, layer_field=layer_field, mapping=map, strict=strict,
+                             allow_empty=allow_empty)
     upload.check_declared_size(request, settings.max_upload_bytes)
     workdir = Path(tempfile.mkdtemp(prefix="frontlines-upload-"))
     try:

@@ -31,12 +31,14 @@ HEAVY_PERIODS = 60
 
 
 @router.get("/api/area", tags=["measure"], summary="Area of a layer at a time (= `frontlines area --json`)")
-def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC") -> Response:
+def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC",
+             strict: bool = False) -> Response:
     if by is not None:  # a breakdown by region: expensive
-        return ctx.heavy_cached(("area", at, source, layer, by, tz), "area",
-                                {"at": at, "source": source, "layer": layer, "by": by, "tz": tz})
-    return ctx.cached(("area", at, source, layer, by, tz),
-                      lambda store: to_json_doc(service.area(store, at=at, source=source, layer=layer, by=by, tz=tz)))
+        return ctx.heavy_cached(("area", at, source, layer, by, tz, strict), "area",
+                                {"at": at, "source": source, "layer": layer, "by": by, "tz": tz, "strict": strict})
+    return ctx.cached(("area", at, source, layer, by, tz, strict),
+                      lambda store: to_json_doc(service.area(store, at=at, source=source, layer=layer, by=by, tz=tz,
+                                                             strict=strict)))
 
 
 @router.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")

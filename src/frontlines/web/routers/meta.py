@@ -66,7 +66,7 @@ def _snapshots_doc(store: service.StoreReader, source: str | None) -> dict[str, 
     return {"snapshots": to_json_doc(service.snapshots(store, source))}
 
 
-@router.get("/api/timeline", tags=["data"], summary="Compact timeline of one layer: [snapshot id, published_at, area km²]")
+@router.get("/api/timeline", tags=["data"], summary="Compact timeline of one layer: [snapshot id, map_time, area km²]")
 def get_timeline(ctx: Ctx, source: SourceQ = None, layer: LayerQ = None) -> Response:
     return ctx.cached(("timeline", source, layer), lambda store: _timeline_doc(store, source, layer))
 
@@ -77,7 +77,7 @@ def _timeline_doc(store: service.StoreReader, source: str | None, layer: str | N
         "source": sel.source,
         "layer": str(sel.layer),
         "coverage": sel.coverage(),
-        "fields": ["id", "published_at", "area_km2"],
+        "fields": ["id", "map_time", "area_km2"],
         "snapshots": [[sid, t.strftime("%Y-%m-%dT%H:%M:%SZ"), None if a is None else round(a, 3)]
                       for sid, t, a in sel.timeline],
     }

@@ -311,7 +311,7 @@
       L.geoJSON(gj, { pane: "data", style, interactive: false }).addTo(groups.data);
     }
     setNum("area-value", area.area_km2);
-    $("area-snapshot").textContent = `${layerPhrase(area.layer)} · ${SOURCE_NAMES[state.source] || state.source} map of ${longDate(area.snapshot.published_at.slice(0, 10))}`;
+    $("area-snapshot").textContent = `${layerPhrase(area.layer)} · ${SOURCE_NAMES[state.source] || state.source} map of ${longDate(area.snapshot.map_time.slice(0, 10))}`;
     $("map-date").textContent = state.compare && span ? spanText(span[0], span[1]) : longDate(at);
     map.attributionControl.removeAttribution(state.credit || "");
     state.credit = `Data: ${SOURCE_NAMES[state.source] || state.source}`;

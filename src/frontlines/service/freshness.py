@@ -1,0 +1,92 @@
+"""Staleness and gaps: how old the map behind a figure is, and which days have no map.
+
+Rules (explicit, so a reader can check them)
+    cadence
+        The median interval between consecutive map times of the selection (DeepState
+        daily files and history: one day; NZZ: several days).
+    stale
+        A state is *stale* at T when T is later than its map time by more than
+        ``max(cadence, 1 day)``; ``stale_days`` is (T − map time) in days. (A daily map
+        shows the end of its day, so a missing file makes the boundary state a day and a
+        second old: stale.)
+    gap days
+        For sources with about one map a day or more (cadence ≤ 1.5 days), the calendar
+        days (in the query's time zone) inside a period on which no map time falls.
+    complete
+        A series period is complete when neither boundary state is stale and it has no
+        gap days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontlines.errors import StaleDataError
+from frontlines.service.selection import Selection
+from frontlines.times import utc_text
+
+__all__ = ["cadence_days", "gap_days", "lag_days", "stale_limit_days", "staleness"]
+
+_DAY = 86400.0
+
+
+def cadence_days(sel: Selection) -> float:
+    """Median interval (days) between consecutive map times; 1.0 with fewer than two snapshots."""
+    times = sel.times
+    gaps = [(b - a).total_seconds() / _DAY for a, b in zip(times, times[1:]) if b > a]
+    return float(statistics.median(gaps)) if gaps else 1.0
+
+
+def stale_limit_days(sel: Selection) -> float:
+    """Lag beyond which a state is stale: ``max(cadence, 1 day)``."""
+    return max(cadence_days(sel), 1.0)
+
+
+def lag_days(sel: Selection, sid: int, when: dt.datetime) -> float:
+    """Days between ``when`` and the map time of snapshot ``sid`` (0 when it is later)."""
+    t = next(t for s, t, _ in sel.timeline if s == sid)
+    return max((when - t).total_seconds() / _DAY, 0.0)
+
+
+def gap_days(sel: Selection, start: dt.datetime, end: dt.datetime, tz: str) -> list[str]:
+    """Calendar days (ISO, in ``tz``) of ``[start, end)`` on which no map time falls.
+
+    Empty for sources whose cadence is above 1.5 days (there, a day without a map is normal).
+    """
+    if cadence_days(sel) > 1.5:
+        return []
+    zone = ZoneInfo(tz)
+    have = {t.astimezone(zone).date() for t in sel.times if start <= t < end}
+    day = start.astimezone(zone).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
+    out = []
+    while day <= last:
+        if day not in have:
+            out.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return out
+
+
+def staleness(sel: Selection, sid: int, when: dt.datetime, *, strict: bool = False) -> dict[str, Any]:
+    """``{"stale_days", "stale", "warnings"}`` of the state ``sid`` answering for ``when``.
+
+    Raises
+    ------
+    StaleDataError
+        With ``strict``, when the state is stale.
+    """
+    lag = lag_days(sel, sid, when)
+    limit = stale_limit_days(sel)
+    if lag <= limit:
+        return {"stale_days": lag, "stale": False, "warnings": ()}
+    t = next(t for s, t, _ in sel.timeline if s == sid)
+    last = sel.times[-1]
+    where = "the last map of the source" if t == last else "the latest map before it"
+    msg = (f"{sel.source} {sel.layer} at {utc_text(when)}: answered with {where}, of {utc_text(t)}, "
+           f"{lag:.1f} days older (usual interval {cadence_days(sel):.1f} days)")
+    if strict:
+        raise StaleDataError(msg + " (--strict)", field="at", value=utc_text(when))
+    return {"stale_days": lag, "stale": True, "warnings": (msg,)}

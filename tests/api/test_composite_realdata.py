@@ -1,0 +1,69 @@
+"""The composite source ``deepstate``: history, then the daily files (real data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frontlines import service
+from frontlines.errors import SnapshotNotFoundError
+from frontlines.sources.composite import COMPOSITES, DEEPSTATE_SWITCH
+
+
+def _history_files(folder: Path, start: int, end: int) -> list[Path]:
+    return [p for p in sorted(folder.glob("*.geojson")) if start <= int(p.stem) <= end]
+
+
+@pytest.fixture(scope="module")
+def composite_store(tmp_path_factory, deepstate_history_dir, deepstate_daily_dir):
+    """History around 2023-01-01 and 2025-03/2025-07, and every daily file."""
+    folder = tmp_path_factory.mktemp("hist-composite")
+    for p in (_history_files(deepstate_history_dir, 1672185600, 1672790400)  # 2022-12-28 .. 2023-01-04
+              + _history_files(deepstate_history_dir, 1740528000, 1743724800)  # 2025-02-26 .. 2025-04-04
+              + _history_files(deepstate_history_dir, 1753401600, 1754265600)):  # 2025-07-25 .. 2025-08-04
+        (folder / p.name).symlink_to(p)
+    store = service.open_writer(tmp_path_factory.mktemp("stores") / "composite.db")
+    service.ingest(store, "deepstate-history", [folder])
+    service.ingest(store, "deepstate-daily", [deepstate_daily_dir])
+    return store
+
+
+def test_2023_to_2026_in_one_query_matches_deepstate(composite_store) -> None:
+    """DeepState published +7,463 km² for 2023-01-01 -> 2026-01-01."""
+    doc = service.change(composite_store, start="2023-01-01", end="2026-01-01", source="deepstate",
+                         tz="Europe/Kyiv").as_dict()
+    assert doc["source"] == "deepstate"
+    assert doc["from_snapshot"]["source"] == "deepstate-history"
+    assert doc["to_snapshot"]["source"] == "deepstate-daily"
+    assert doc["net_km2"] == pytest.approx(7_463, rel=0.02)
+
+
+def test_composite_uses_history_before_the_switch_and_daily_after(composite_store) -> None:
+    sel = service.select(composite_store, "deepstate")
+    assert sel.members == ("deepstate-history", "deepstate-daily")
+    infos = {i.id: i for i in composite_store.snapshots()}
+    for sid, t, _ in sel.timeline:
+        assert infos[sid].source == ("deepstate-history" if t < DEEPSTATE_SWITCH else "deepstate-daily")
+    # March 2025 has two missing daily files at its end; the composite reads the history there
+    r = service.series(composite_store, source="deepstate", start="2025-03-01", end="2025-03-31", tz="Europe/Kyiv")
+    (p,) = r.as_dict()["periods"]
+    assert p["net_km2"] == pytest.approx(133, rel=0.02) and p["complete"] is True
+
+
+def test_composite_needs_its_members(tmp_path) -> None:
+    from frontlines.store import MemoryStore
+
+    store = MemoryStore()
+    import datetime as dt
+    import json
+
+    square = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]
+    path = tmp_path / "deepstatemap_data_20250102.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [square]}}]}))
+    service.ingest(store, "deepstate-daily", [path], workers=1,
+                   options=service.IngestOptions(now=dt.datetime.now(dt.timezone.utc)))
+    with pytest.raises(SnapshotNotFoundError, match="deepstate-history"):
+        service.select(store, "deepstate")
+    assert COMPOSITES["deepstate"].switches()[0]["at"] == "2025-07-31T21:00:00Z"

@@ -1,0 +1,72 @@
+"""Schema 1 -> 2 (map_time): a writer migrates, a reader is told what to do."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from frontlines.errors import StoreError
+from frontlines.store import sqlite as sq
+
+
+def _v1_store(path) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(sq._SCHEMA_V1)
+    db.execute("INSERT INTO meta VALUES('schema_version', '1')")
+    db.execute("INSERT INTO payloads VALUES('h', 'deepstate-daily', NULL, 1, x'00')")
+    db.execute(
+        "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter, adapter_version,"
+        " options, primary_layer, notes, ingested_at) VALUES('deepstate-daily', 'ukraine', '2025-04-02T03:00:00Z',"
+        " 'deepstatemap_data_20250402.geojson', 'h', NULL, 'deepstate-daily', 1, '{}', 'russia:control', '{}',"
+        " '2025-04-02T04:00:00Z')"
+    )
+    db.commit()
+    db.close()
+
+
+def test_reader_on_old_store_is_told_to_open_it_writable(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    _v1_store(path)
+    with pytest.raises(StoreError, match=r"schema version 1 .*open it writable.*reindex"):
+        sq.SQLiteStore(path, readonly=True)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)  # untouched
+    db.close()
+
+
+def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    _v1_store(path)
+    with sq.SQLiteStore(path, create=False) as st:
+        assert st.schema_version == sq.SCHEMA_VERSION == 2
+        (info,) = st.snapshots()
+        # until `frontlines reindex`, a migrated snapshot's map time is its publication time
+        assert info.map_time == info.published_at
+        assert info.as_dict()["fetched_at"] == "2025-04-02T03:00:00Z"
+    with sq.SQLiteStore(path, readonly=True) as st:
+        assert st.snapshot_count() == 1
+
+
+def test_reindex_recomputes_map_times_of_a_migrated_store(tmp_path, deepstate_daily_dir) -> None:
+    from frontlines.hashing import content_hash
+    from frontlines.service.reindex import reindex
+    from frontlines.store import payloads as codec
+
+    raw = (deepstate_daily_dir / "deepstatemap_data_20250402.geojson").read_bytes()
+    path = tmp_path / "old.db"
+    _v1_store(path)
+    db = sqlite3.connect(path)
+    h = content_hash(raw)
+    db.execute("INSERT INTO payloads VALUES(?, 'deepstate-daily', NULL, ?, ?)", (h, len(raw), codec.compress(raw)))
+    db.execute("UPDATE snapshots SET content_hash=?", (h,))
+    db.execute("DELETE FROM payloads WHERE hash='h'")
+    db.commit()
+    db.close()
+    with sq.SQLiteStore(path, create=False) as st:
+        assert st.snapshots()[0].map_time.isoformat() == "2025-04-02T03:00:00+00:00"
+        reindex(st)
+        (info,) = st.snapshots()
+        assert info.file_name == "deepstatemap_data_20250402.geojson"
+        assert info.map_time.isoformat() == "2025-04-01T20:59:59+00:00"  # end of 1 April, Kyiv (UTC+3)
+        assert info.published_at.isoformat() == "2025-04-02T03:00:00+00:00"
