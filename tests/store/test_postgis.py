@@ -25,7 +25,7 @@ from frontlines.hashing import content_hash
 from frontlines.store import MemoryStore, open_reader, open_writer
 from frontlines.store.location import resolve_store
 from frontlines.store.pgconn import redact
-from frontlines.store.postgis import PostGISStore
+from frontlines.store.postgis import _SCHEMA_V1, SCHEMA_VERSION, PostGISStore
 from tests import pgserver
 from tests.store.test_store_contract import _first_files
 
@@ -100,8 +100,27 @@ def test_schema_newer_than_the_program(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("UPDATE frontlines_meta SET value='99' WHERE key='schema_version'")
     for opener in (open_reader, open_writer):
-        with pytest.raises(SchemaVersionError, match="schema version 99; this frontlines reads up to 1"):
+        with pytest.raises(SchemaVersionError, match="schema version 99; this frontlines reads up to 2"):
             opener(pg_url)
+
+
+def test_version_1_database_is_migrated_to_the_sync_tables(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.execute(_SCHEMA_V1)
+        conn.execute("INSERT INTO frontlines_meta VALUES('schema_version', '1')")
+    with pytest.raises(StoreError, match="needs migrating from version 1"):
+        open_reader(pg_url)
+    with open_writer(pg_url) as st:
+        assert st.schema_version == SCHEMA_VERSION == 2
+        st.set_sync_state("isw", {"last_success": "2025-06-01T12:00:00Z"})
+    with open_reader(pg_url) as st:
+        assert st.sync_state("isw") == {"last_success": "2025-06-01T12:00:00Z"}
+    with psycopg.connect(pg_url) as conn:
+        comments = conn.execute("SELECT count(*) FROM pg_description d JOIN pg_class c ON c.oid=d.objoid"
+                                " WHERE c.relname IN ('sync_fetches','sync_state','published_areas')"
+                                " AND d.objsubid=0").fetchone()[0]
+        assert comments == 3
 
 
 def test_store_location_from_env_and_settings_file(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""The sync tables on both stores, and the migration of a version-1 store."""
+"""The sync tables on every store (SQLite, memory, PostGIS), and the migration of a version-1 store."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from frontlines.store import MemoryStore, SQLiteStore
+from frontlines.store import SQLiteStore
 from frontlines.store.sqlite import _SCHEMA_V1, SCHEMA_VERSION
+from tests.store.conftest import BACKENDS, make_store
 
 T = dt.datetime(2025, 6, 1, 12, 30, tzinfo=dt.timezone.utc)
 RECORD = {"source": "deepstate-history", "item": "1748781000", "url": "http://x/api/history/1748781000/geojson",
@@ -17,9 +18,9 @@ RECORD = {"source": "deepstate-history", "item": "1748781000", "url": "http://x/
           "licence": "terms", "content_hash": "h1", "published_at": "2025-06-01T12:30:00Z", "bytes": 123}
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=BACKENDS)
 def store(request, tmp_path: Path):
-    st = SQLiteStore(tmp_path / "s.db") if request.param == "sqlite" else MemoryStore()
+    st = make_store(request.param, tmp_path, request)
     yield st
     st.close()
 
@@ -37,6 +38,17 @@ def test_sync_tables_round_trip(store) -> None:
     assert store.published_areas("deepstate-history") == [
         ("1748781000", T, "liberated", 1.5, 0.1), ("1748781000", T, "unspecified", 2.0, None)]
     assert store.data_version == v0 + 5  # every write commits and is seen by readers
+    store.set_sync_state("isw", {"etag:x": None})  # removes nothing: no change, no new data version
+    store.put_published_areas("isw", "1", T, [])
+    assert store.data_version == v0 + 5
+    # insert or replace: the same item again replaces its row
+    store.put_fetch_record({**RECORD, "http_status": 304, "etag": None})
+    store.set_sync_state("isw", {"edit:x": "2026-01-01T00:00:00Z"})
+    store.put_published_areas("deepstate-history", "1748781000", T, [("liberated", 3.0, None)])
+    assert store.fetch_records("deepstate-history")[1] == {**RECORD, "http_status": 304, "etag": None}
+    assert store.sync_state("isw") == {"edit:x": "2026-01-01T00:00:00Z"}
+    assert store.published_areas("deepstate-history")[0] == ("1748781000", T, "liberated", 3.0, None)
+    assert len(store.published_areas("deepstate-history")) == 2
 
 
 def test_rolled_back_with_the_transaction(store) -> None:
@@ -62,3 +74,21 @@ def test_version_1_store_is_migrated(tmp_path: Path) -> None:
         st.put_fetch_record(RECORD)
     with SQLiteStore(path, readonly=True) as st:
         assert st.fetch_records() == [RECORD]
+
+
+def test_copy_adds_the_sync_rows_the_destination_lacks(store) -> None:
+    from frontlines import service
+    from frontlines.store import MemoryStore
+
+    src = MemoryStore()
+    src.put_fetch_record(RECORD)
+    src.set_sync_state("deepstate-history", {"last_success": "2025-06-01T13:00:00Z", "list_etag": '"L"'})
+    src.put_published_areas("deepstate-history", "1748781000", T, [("liberated", 1.5, 0.1)])
+    store.set_sync_state("deepstate-history", {"last_success": "2026-01-01T00:00:00Z"})  # the destination's own
+    service.copy_store(src, store)
+    assert store.fetch_records() == [RECORD]
+    assert store.sync_state("deepstate-history") == {"last_success": "2026-01-01T00:00:00Z", "list_etag": '"L"'}
+    assert store.published_areas("deepstate-history") == [("1748781000", T, "liberated", 1.5, 0.1)]
+    version = store.data_version
+    service.copy_store(src, store)  # again: nothing to add, nothing written
+    assert store.data_version == version

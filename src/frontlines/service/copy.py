@@ -3,7 +3,9 @@
 ``frontlines copy --from war.db --to postgresql://analyst@db/frontlines``: in one
 transaction of the destination, each snapshot (oldest id first, so snapshots published
 at the same instant keep their order) is added with its raw payload, its parts, its
-derived steps and layer areas, and its stored region tables. Snapshots already in the
+derived steps and layer areas, and its stored region tables; then the live-sync rows of
+every source (provenance of synced items, sync bookkeeping, the providers' published
+figures) that the destination lacks (rows it holds are kept). Snapshots already in the
 destination (same source, time and content hash) are skipped. A source the destination
 did not hold gets the source store's steps and areas as they are; a source it already
 held has its timelines re-derived (the steps between old and new snapshots are new).
@@ -110,6 +112,7 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
             for layer in src.source_layers(source):
                 _copy_steps(src, dst, source, layer, id_map, fresh=source not in held)
         _copy_region_tables(src, dst, id_map)
+        _copy_sync_rows(src, dst)
         report.verified = _verify(src, dst, id_map)
         report.sources = {s: c for s, c, _, _ in src.sources()}
     return report
@@ -158,6 +161,35 @@ def _copy_region_tables(src: StoreWriter, dst: StoreWriter, id_map: dict[int, in
             dst.put_region_areas(rows)
 
 
+def _sync_sources(store: StoreWriter) -> list[str]:
+    """Sources that may have live-sync rows: those with snapshots or with provenance records."""
+    return sorted({s for s, _, _, _ in store.sources()} | {r["source"] for r in store.fetch_records()})
+
+
+def _copy_sync_rows(src: StoreWriter, dst: StoreWriter) -> None:
+    """Add the provenance, sync state and published figures of every source that ``dst`` lacks.
+
+    Rows the destination holds (same source and item, key, or item and kind) are kept: they
+    describe its own sync, and its snapshots are a superset of the source's after the copy.
+    """
+    for source in _sync_sources(src):
+        have = {r["item"] for r in dst.fetch_records(source)}
+        for record in src.fetch_records(source):
+            if record["item"] not in have:
+                dst.put_fetch_record(record)
+        theirs = dst.sync_state(source)
+        missing: dict[str, str | None] = {k: v for k, v in src.sync_state(source).items() if k not in theirs}
+        if missing:
+            dst.set_sync_state(source, missing)
+        held = {(item, kind) for item, _, kind, _, _ in dst.published_areas(source)}
+        by_item: dict[tuple[str, dt.datetime], list[tuple[str, float, float | None]]] = {}
+        for item, when, kind, km2, pct in src.published_areas(source):
+            if (item, kind) not in held:
+                by_item.setdefault((item, when), []).append((kind, km2, pct))
+        for (item, when), rows in by_item.items():
+            dst.put_published_areas(source, item, when, rows)
+
+
 def _verify(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> int:
     """Compare counts and content hashes; raise StoreError naming the first difference."""
     src_counts = {s: c for s, c, _, _ in src.sources()}
@@ -196,6 +228,14 @@ def _verify(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> int:
                 got = theirs.get(id_map[sid])
                 if (area is None) != (got is None) or (area is not None and abs(area - got) > AREA_TOLERANCE_KM2 * 1e3):
                     _fail(f"source {source}, layer {layer}: area of snapshot {sid} is {got}, not {area}")
+    for source in _sync_sources(src):
+        items = {r["item"] for r in dst.fetch_records(source)}
+        lost = [r["item"] for r in src.fetch_records(source) if r["item"] not in items]
+        if lost or not src.sync_state(source).keys() <= dst.sync_state(source).keys():
+            _fail(f"source {source}: sync records not copied ({', '.join(lost[:3]) or 'sync state'})")
+        figures = {(item, kind) for item, _, kind, _, _ in dst.published_areas(source)}
+        if not {(item, kind) for item, _, kind, _, _ in src.published_areas(source)} <= figures:
+            _fail(f"source {source}: published figures not copied")
     return checked
 
 

@@ -425,8 +425,10 @@ class MemoryStore:
     def set_sync_state(self, source: str, values: dict[str, str | None]) -> None:
         """Set (or, with None, remove) sync bookkeeping values of a source."""
         with self.transaction():
-            self._write()
             for key, value in values.items():
+                if value is None and (source, key) not in self._s.sync:
+                    continue  # like SQLite: removing nothing is no change, so no new data version
+                self._write()
                 if value is None:
                     self._s.sync.pop((source, key), None)
                 else:
@@ -442,8 +444,8 @@ class MemoryStore:
                             rows: list[tuple[str, float, float | None]]) -> None:
         """Store a provider's own (kind, km², percent) figures of one item."""
         with self.transaction():
-            self._write()
             for kind, area, pct in rows:
+                self._write()
                 self._s.published[(source, item, kind)] = (format_time(published_at), float(area), pct)
 
     def stats(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ parts, snapshots, derived layer areas, steps and region tables, versioned migrat
 a data version), with geometries in PostGIS columns (SRID 4326, lon/lat) so that QGIS
 and SQL users can read them directly.
 
-Tables (schema version 1)::
+Tables (schema version 2)::
 
     frontlines_meta(key, value)                  schema_version, data_version
     payloads(hash, seq, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -17,6 +17,11 @@ Tables (schema version 1)::
     steps(to_id, layer, from_id, gained_km2, lost_km2, gained, lost)
                                                  change from the previous snapshot (derived)
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived
+    sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
+                 content_hash, published_at, bytes)   provenance of synced payloads (version 2)
+    sync_state(source, key, value)              sync bookkeeping of a source (version 2)
+    published_areas(source, item, published_at, kind, area_km2, percent)
+                                                 a provider's own published figures (version 2)
 
 Views for GIS users::
 
@@ -57,7 +62,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -148,8 +153,43 @@ CREATE VIEW step_changes AS
 COMMENT ON VIEW step_changes IS 'frontlines: per step (to_id) and layer, the area gained and lost with its geometry';
 """
 
+#: Live sync (the tables of :data:`frontlines.store.sqlite._SCHEMA_SYNC`, times as timestamptz).
+_SCHEMA_SYNC = """
+CREATE TABLE sync_fetches(
+    source text NOT NULL,
+    item text NOT NULL,
+    url text NOT NULL,
+    fetched_at timestamptz NOT NULL,
+    http_status integer NOT NULL,
+    etag text,
+    last_modified text,
+    licence text NOT NULL,
+    content_hash text,
+    published_at timestamptz,
+    bytes bigint NOT NULL,
+    PRIMARY KEY(source, item)
+);
+COMMENT ON TABLE sync_fetches IS 'frontlines: provenance of each synced item (URL, fetch time, HTTP status, ETag, licence, content hash)';
+CREATE INDEX sync_fetches_by_hash ON sync_fetches(source, content_hash);
+CREATE TABLE sync_state(source text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY(source, key));
+COMMENT ON TABLE sync_state IS 'frontlines: sync bookkeeping of a source (key, value)';
+CREATE TABLE published_areas(
+    source text NOT NULL,
+    item text NOT NULL,
+    published_at timestamptz NOT NULL,
+    kind text NOT NULL,
+    area_km2 double precision NOT NULL,
+    percent double precision,
+    PRIMARY KEY(source, item, kind)
+);
+COMMENT ON TABLE published_areas IS 'frontlines: a provider''s own published area figures of a synced item (not ours)';
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC}
+
+#: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
+_TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 _MISSING = object()
 
@@ -705,6 +745,70 @@ class PostGISStore:
             "INSERT INTO region_areas VALUES(%s,%s,%s,%s,%s) ON CONFLICT(snapshot_id, layer, region_set, region_id)"
             " DO UPDATE SET area_km2=excluded.area_km2",
             rows,
+        )
+
+    # -- live sync: provenance, state, published figures --------------------------------------
+    _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",
+                   "content_hash", "published_at", "bytes")
+    _FETCH_TIMES = frozenset({"fetched_at", "published_at"})
+
+    def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Provenance rows of synced payloads (of one source), by source and publication time.
+
+        Times come back as the SQLite store's text (``2024-05-01T12:00:00Z``).
+        """
+        cols = ", ".join(_TIME_TEXT.format(c) if c in self._FETCH_TIMES else c for c in self._FETCH_COLS)
+        sql = f"SELECT {cols} FROM sync_fetches"
+        args: tuple[Any, ...] = ()
+        if source is not None:
+            sql += " WHERE source=%s"
+            args = (source,)
+        # byte order and NULLs first, as SQLite sorts text
+        rows = self._q(sql + ' ORDER BY source COLLATE "C", published_at NULLS FIRST, item COLLATE "C"', args).fetchall()
+        return [dict(zip(self._FETCH_COLS, r)) for r in rows]
+
+    def put_fetch_record(self, record: dict[str, Any]) -> None:
+        """Insert or replace the provenance of one synced item (keys as :meth:`fetch_records`)."""
+        values = ", ".join("%s::timestamptz" if c in self._FETCH_TIMES else "%s" for c in self._FETCH_COLS)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in self._FETCH_COLS if c not in ("source", "item"))
+        self._write(
+            f"INSERT INTO sync_fetches({', '.join(self._FETCH_COLS)}) VALUES({values})"
+            f" ON CONFLICT(source, item) DO UPDATE SET {updates}",
+            [record.get(c) for c in self._FETCH_COLS],
+        )
+
+    def sync_state(self, source: str) -> dict[str, str]:
+        """Sync bookkeeping of a source (key -> value)."""
+        return dict(self._q("SELECT key, value FROM sync_state WHERE source=%s", (source,)).fetchall())
+
+    def set_sync_state(self, source: str, values: dict[str, str | None]) -> None:
+        """Set (or, with None, remove) sync bookkeeping values of a source."""
+        with self.transaction():
+            for key, value in values.items():
+                if value is None:
+                    cur = self._q("DELETE FROM sync_state WHERE source=%s AND key=%s", (source, key))
+                else:
+                    cur = self._q(
+                        "INSERT INTO sync_state VALUES(%s,%s,%s) ON CONFLICT(source, key) DO UPDATE SET value=excluded.value",
+                        (source, key, value),
+                    )
+                if cur.rowcount:  # like SQLite: only a transaction that changed rows counts as a write
+                    self._dirty = True
+
+    def published_areas(self, source: str) -> list[tuple[str, dt.datetime, str, float, float | None]]:
+        """(item, published_at, kind, km², percent) of a provider's own figures, in time order."""
+        rows = self._q(
+            "SELECT item, published_at, kind, area_km2, percent FROM published_areas WHERE source=%s"
+            ' ORDER BY published_at, kind COLLATE "C"', (source,)).fetchall()
+        return [(r[0], _utc(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    def put_published_areas(self, source: str, item: str, published_at: dt.datetime,
+                            rows: list[tuple[str, float, float | None]]) -> None:
+        """Store a provider's own (kind, km², percent) figures of one item."""
+        self._write_many(
+            "INSERT INTO published_areas VALUES(%s,%s,%s,%s,%s,%s) ON CONFLICT(source, item, kind)"
+            " DO UPDATE SET published_at=excluded.published_at, area_km2=excluded.area_km2, percent=excluded.percent",
+            [(source, item, _second(published_at), k, a, p) for k, a, p in rows],
         )
 
     def stats(self) -> dict[str, Any]:
