@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from frontlines.errors import StoreError
 from frontlines.store import SQLiteStore
 from frontlines.store.sqlite import _SCHEMA_V1, SCHEMA_VERSION
 from tests.store.conftest import BACKENDS, make_store
@@ -67,7 +68,7 @@ def test_version_1_store_is_migrated(tmp_path: Path) -> None:
     con.execute("INSERT INTO meta VALUES('schema_version', '1')")
     con.commit()
     con.close()
-    with pytest.raises(Exception, match="needs migrating"):
+    with pytest.raises(StoreError, match="needs migrating"):
         SQLiteStore(path, readonly=True)
     with SQLiteStore(path) as st:
         assert st.schema_version == SCHEMA_VERSION == 2

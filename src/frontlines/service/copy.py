@@ -100,7 +100,7 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
                 continue
             put_payload_keyframed(dst, bases, info.source, info.content_hash, src.get_payload(info.content_hash))
             parts = {layer: _part_rows(src.layer_parts(info.id, layer), rows_by_hash) for layer in info.layers}
-            snap = Snapshot(source=info.source, conflict=info.conflict, published_at=info.published_at,
+            snap = Snapshot(source=info.source, conflict=info.conflict, published_at=info.published_at, map_time=info.map_time,
                             provenance=Provenance(info.file_name, info.content_hash, info.url),
                             layers={k: () for k in info.layers}, primary=info.primary, notes=info.notes)
             id_map[info.id] = dst.add_snapshot(snap, adapter=row["adapter"], adapter_version=row["adapter_version"],

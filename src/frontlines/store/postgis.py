@@ -62,7 +62,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -186,7 +186,17 @@ COMMENT ON TABLE published_areas IS 'frontlines: a provider''s own published are
 """
 
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC}
+#: Version 3: the time of the map a snapshot shows, apart from when it was fetched (as in the
+#: SQLite store); a migrated store starts with map_time = published_at until ``frontlines reindex``.
+_SCHEMA_MAP_TIME = """
+ALTER TABLE snapshots ADD COLUMN map_time timestamptz;
+UPDATE snapshots SET map_time=published_at;
+ALTER TABLE snapshots ALTER COLUMN map_time SET NOT NULL;
+CREATE INDEX snapshots_by_map_time ON snapshots(source, map_time);
+COMMENT ON COLUMN snapshots.map_time IS 'frontlines: the time of the map the snapshot shows (selection by time uses it)';
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -484,13 +494,14 @@ class PostGISStore:
                 with self._db.transaction():  # a savepoint: a refused row leaves the outer transaction usable
                     sid = int(self._q(
                         "INSERT INTO snapshots(source, conflict, published_at, file_name, content_hash, url, adapter,"
-                        " adapter_version, options, primary_layer, notes, ingested_at)"
-                        " VALUES(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                        " adapter_version, options, primary_layer, notes, ingested_at, map_time)"
+                        " VALUES(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
                         (
                             snapshot.source, snapshot.conflict, _second(snapshot.published_at),
                             snapshot.provenance.file_name, snapshot.provenance.content_hash, snapshot.provenance.url,
                             adapter, adapter_version, orjson.dumps(options).decode(), str(snapshot.primary),
                             orjson.dumps(snapshot.notes).decode(), _second(dt.datetime.now(dt.timezone.utc)),
+                            _second(snapshot.shown_at),
                         ),
                     ).fetchone()[0])
             except psycopg.errors.IntegrityError as exc:
@@ -528,7 +539,7 @@ class PostGISStore:
     _INFO_SQL = (
         "SELECT s.id, s.source, s.conflict, s.published_at, s.file_name, s.content_hash, s.url,"
         " s.primary_layer, s.notes::text,"
-        " (SELECT string_agg(layer, ',') FROM snapshot_layers l WHERE l.snapshot_id=s.id)"
+        " (SELECT string_agg(layer, ',') FROM snapshot_layers l WHERE l.snapshot_id=s.id), s.map_time"
         " FROM snapshots s"
     )
 
@@ -537,7 +548,7 @@ class PostGISStore:
         layers = tuple(sorted(LayerKey.parse(x) for x in (row[9] or "").split(",") if x))
         return SnapshotInfo(
             id=int(row[0]), source=row[1], conflict=row[2], published_at=_utc(row[3]), file_name=row[4],
-            content_hash=row[5], url=row[6], primary=LayerKey.parse(row[7]), layers=layers,
+            content_hash=row[5], url=row[6], primary=LayerKey.parse(row[7]), layers=layers, map_time=_utc(row[10]),
             notes=orjson.loads(row[8]),
         )
 
@@ -546,9 +557,9 @@ class PostGISStore:
 
         def compute() -> list[SnapshotInfo]:
             if source is None:
-                rows = self._q(self._INFO_SQL + " ORDER BY s.published_at, s.id").fetchall()
+                rows = self._q(self._INFO_SQL + " ORDER BY s.map_time, s.id").fetchall()
             else:
-                rows = self._q(self._INFO_SQL + " WHERE s.source=%s ORDER BY s.published_at, s.id", (source,)).fetchall()
+                rows = self._q(self._INFO_SQL + " WHERE s.source=%s ORDER BY s.map_time, s.id", (source,)).fetchall()
             return [self._info(r) for r in rows]
 
         return list(self._memo(("snapshots", source), compute))
@@ -562,7 +573,7 @@ class PostGISStore:
 
         def compute() -> SnapshotInfo | None:
             row = self._q(
-                self._INFO_SQL + " WHERE s.source=%s ORDER BY s.published_at DESC, s.id DESC LIMIT 1", (source,)
+                self._INFO_SQL + " WHERE s.source=%s ORDER BY s.map_time DESC, s.id DESC LIMIT 1", (source,)
             ).fetchone()
             return None if row is None else self._info(row)
 
@@ -609,11 +620,11 @@ class PostGISStore:
         return out
 
     def sources(self) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
-        """(source, snapshot count, first, last published_at) for every source."""
+        """(source, snapshot count, first, last map_time) for every source."""
 
         def compute() -> list[tuple[str, int, dt.datetime, dt.datetime]]:
             rows = self._q(
-                "SELECT source, count(*), min(published_at), max(published_at) FROM snapshots"
+                "SELECT source, count(*), min(map_time), max(map_time) FROM snapshots"
                 " GROUP BY source ORDER BY source"
             ).fetchall()
             return [(r[0], int(r[1]), _utc(r[2]), _utc(r[3])) for r in rows]
@@ -621,12 +632,12 @@ class PostGISStore:
         return list(self._memo(("sources",), compute))
 
     def layer_timeline(self, source: str, layer: LayerKey) -> list[tuple[int, dt.datetime, float | None]]:
-        """(snapshot id, published_at, area km²) of every snapshot holding ``layer``, in time order."""
+        """(snapshot id, map_time, area km²) of every snapshot holding ``layer``, in time order."""
 
         def compute() -> list[tuple[int, dt.datetime, float | None]]:
             rows = self._q(
-                "SELECT s.id, s.published_at, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
-                " WHERE s.source=%s AND l.layer=%s ORDER BY s.published_at, s.id",
+                "SELECT s.id, s.map_time, l.area_km2 FROM snapshots s JOIN snapshot_layers l ON l.snapshot_id=s.id"
+                " WHERE s.source=%s AND l.layer=%s ORDER BY s.map_time, s.id",
                 (source, str(layer)),
             ).fetchall()
             return [(int(sid), _utc(when), area) for sid, when, area in rows]
