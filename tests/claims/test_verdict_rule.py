@@ -56,4 +56,5 @@ def test_check_reads_stdin(tmp_path, monkeypatch, capsys, deepstate_daily_dir) -
     doc = json.loads(capsys.readouterr().out)
     (c,) = doc["claims"]
     assert (c["claim"]["kind"], c["claim"]["actor"], c["claim"]["value"]) == ("settlements", "russia", 12.0)
-    assert c["verdict"] in VERDICTS and c["reason"] and c["maps"] and "2024-08-26" in c["maps"]
+    # the daily file dated 2024-08-26 shows the map of the end of 25 August, Kyiv time (map time)
+    assert c["verdict"] in VERDICTS and c["reason"] and c["maps"] and "2024-08-25 20:59" in c["maps"]

