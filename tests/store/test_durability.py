@@ -211,7 +211,7 @@ def test_ctrl_c_in_the_cli_exits_130(tmp_path, capsys, monkeypatch):
     _interrupt_at_fourth(monkeypatch)
     rc = main(["ingest", "deepstate-daily", str(tmp_path / "in"), "--store", str(tmp_path / "s.db"), "--workers", "1"])
     assert rc == 130
-    assert "interrupted: nothing was written" in capsys.readouterr().err
+    assert "interrupted: the transaction under way was rolled back" in capsys.readouterr().err
 
 
 HISTORY_FILES = 200

@@ -70,7 +70,7 @@ def _error(message: str, status: int) -> int:
 
 
 def _interrupted() -> int:
-    err_console.print("[red]interrupted: nothing was written[/]")
+    err_console.print("[red]interrupted: the transaction under way was rolled back; what was committed before stays[/]")
     return _INTERRUPTED
 
 
