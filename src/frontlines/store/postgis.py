@@ -57,6 +57,7 @@ from frontlines.cache import Cache
 from frontlines.errors import SchemaVersionError, SnapshotNotFoundError, StoreError
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
+from frontlines.store.memo import VersionMemo
 from frontlines.store.pgconn import connect, redact
 from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
@@ -201,7 +202,6 @@ _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TI
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-_MISSING = object()
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
@@ -213,7 +213,7 @@ def _second(when: dt.datetime) -> dt.datetime:
     return _utc(when).replace(microsecond=0)
 
 
-class PostGISStore:
+class PostGISStore(VersionMemo):
     """A frontlines store in a PostgreSQL database with PostGIS; implements the store protocols.
 
     Open it with :func:`frontlines.store.open_reader` or :func:`frontlines.store.open_writer`
@@ -355,21 +355,6 @@ class PostGISStore:
         finally:
             self._view_version = None
             self._q("COMMIT")
-
-    def _memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()``, cached under (data version, *key); never cached inside a write transaction."""
-        if self._in_tx:
-            return compute()
-        if self._view_version is not None:
-            return self._cache.get_or_compute((self._view_version, *key), compute)
-        before = self._read_version()
-        hit = self._cache.get((before, *key), _MISSING)
-        if hit is not _MISSING:
-            return hit
-        value = compute()
-        if self._read_version() == before:
-            self._cache.put((before, *key), value)
-        return value
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -46,6 +46,7 @@ from frontlines.cache import Cache
 from frontlines.errors import SchemaVersionError, SnapshotNotFoundError, StoreError
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
+from frontlines.store.memo import VersionMemo
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
@@ -174,7 +175,6 @@ def parse_time(text: str) -> dt.datetime:
 #: Default byte budget of a store's cache (decoded parts, layer part lists, timelines, tables).
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 
-_MISSING = object()
 
 _BUMP_VERSION_SQL = (
     "INSERT INTO meta VALUES('data_version', '1')"
@@ -207,7 +207,7 @@ def busy_timeout_ms(seconds: float | None, default_ms: int) -> int:
     return int(seconds * 1000)
 
 
-class SQLiteStore:
+class SQLiteStore(VersionMemo):
     """A frontlines store in one SQLite file; implements :class:`~frontlines.store.protocols.StoreWriter`.
 
     Open it with :func:`frontlines.store.open_reader` or :func:`frontlines.store.open_writer`.
@@ -433,23 +433,6 @@ class SQLiteStore:
         finally:
             self._view_version = None
             self._db.execute("COMMIT")
-
-    def _memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()``, cached under (data version, *key); never cached inside a write transaction."""
-        if self._in_tx:
-            return compute()
-        if self._view_version is not None:
-            return self._cache.get_or_compute((self._view_version, *key), compute)
-        # Outside a read view another connection may commit at any moment: keep the value
-        # only when the version read before and after computing it is the same.
-        before = self._read_version()
-        hit = self._cache.get((before, *key), _MISSING)
-        if hit is not _MISSING:
-            return hit
-        value = compute()
-        if self._read_version() == before:
-            self._cache.put((before, *key), value)
-        return value
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
