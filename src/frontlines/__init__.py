@@ -1,11 +1,14 @@
 """frontlines: turn dated control maps of armed conflicts into numbers people can trust.
 
 >>> import frontlines
->>> store = frontlines.open_writer("war.db")                     # doctest: +SKIP
->>> frontlines.ingest(store, "deepstate-daily", ["daily.tar.xz"])  # doctest: +SKIP
->>> frontlines.change(store, start="2025-06-01", end="2025-06-30")["net_km2"]  # doctest: +SKIP
+>>> with frontlines.open_writer("war.db") as store:                     # doctest: +SKIP
+...     frontlines.ingest(store, "deepstate-daily", ["daily.tar.xz"])
+>>> store = frontlines.open_reader("war.db")                            # doctest: +SKIP
+>>> frontlines.change(store, start="2025-06-01", end="2025-06-30").net_km2  # doctest: +SKIP
 
-Every analytic function returns the JSON document the CLI prints with ``--json``.
+Every analytic function returns a frozen, typed result (:mod:`frontlines.results`) whose
+``as_dict()`` is the JSON document the CLI prints with ``--json``. Everything here comes from
+the service layer (:mod:`frontlines.service`), the one front door of the package.
 """
 
 from __future__ import annotations
