@@ -764,7 +764,7 @@ class StateMapInputs:
 
     source: str
     at: dt.datetime
-    published_at: str
+    map_time: str  # the time of the map shown (ISO, UTC)
     layers: Mapping[str, Any]
     areas: Mapping[str, float]
     extent: Extent

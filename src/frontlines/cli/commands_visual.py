@@ -110,7 +110,7 @@ def map_cmd(
                                          front=front, tz=tz)
         fig = maps.state_map(state.source, state.at.isoformat().replace("+00:00", "Z"), dict(state.layers),
                              furniture=dict(state.furniture), extent=state.extent, areas=dict(state.areas),
-                             front=state.front, context_places=list(state.context), published_at=state.published_at)
+                             front=state.front, context_places=list(state.context), published_at=state.map_time)
         extra = {"map": "state", "layers": list(state.layers)}
     else:
         if not (start and end):

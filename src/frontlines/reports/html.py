@@ -135,7 +135,7 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         f"<title>{_e(heading)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(heading)}</h1>",
         f'<p class="sub">{_e(period)} · {_e(layer_name)} · {_e(source_label(c["source"]))} maps of '
-        f'{_e(day_long(c["from_snapshot"]["published_at"]))} and {_e(day_long(c["to_snapshot"]["published_at"]))}</p>',
+        f'{_e(day_long(c["from_snapshot"]["map_time"]))} and {_e(day_long(c["to_snapshot"]["map_time"]))}</p>',
     ]
 
     # ---------------------------------------------------------------- headline
@@ -233,9 +233,9 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
 
     # ---------------------------------------------------------------- quality
     q: list[str] = []
-    q.append(f"State at the start: snapshot published {_e(c['from_snapshot']['published_at'])} "
-             f"({_lag(c['from'], c['from_snapshot']['published_at'])} before {_e(c['from'])}, file {_e(c['from_snapshot']['file_name'])}); "
-             f"at the end: {_e(c['to_snapshot']['published_at'])} ({_lag(c['to'], c['to_snapshot']['published_at'])} before "
+    q.append(f"State at the start: the map of {_e(c['from_snapshot']['map_time'])} "
+             f"({_lag(c['from'], c['from_snapshot']['map_time'])} before {_e(c['from'])}, file {_e(c['from_snapshot']['file_name'])}); "
+             f"at the end: {_e(c['to_snapshot']['map_time'])} ({_lag(c['to'], c['to_snapshot']['map_time'])} before "
              f"{_e(c['to'])}, file {_e(c['to_snapshot']['file_name'])}).")
     if inputs.gaps:
         items = "".join(f"<li>{_e(day_text(a))} → {_e(day_text(b))}: {g:g} days without a snapshot</li>" for a, b, g in inputs.gaps)

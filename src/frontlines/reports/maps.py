@@ -535,7 +535,8 @@ def change_map(
     change_doc = change.as_dict()
     layer = change_doc["layer"]
     sides = furniture.get("sides", {})
-    t0, t1 = day_text(change_doc["from_snapshot"]["published_at"]), day_text(change_doc["to_snapshot"]["published_at"])
+    # the maps' own dates (map time), not when their files were published
+    t0, t1 = day_text(change_doc["from_snapshot"]["map_time"]), day_text(change_doc["to_snapshot"]["map_time"])
     gained_word, lost_word = change_phrases(layer, sides)
     focus = furniture.get("focus")
     g_km2, l_km2, scope = change_doc["gained_km2"], change_doc["lost_km2"], "on the whole map"
@@ -576,7 +577,7 @@ def change_map(
     _water_handles(handles, furniture)
     canvas.scale_bar()
     canvas.fig.canvas.draw()
-    canvas.date_stamp(day_text(change_doc["to_snapshot"]["published_at"]))
+    canvas.date_stamp(day_text(change_doc["to_snapshot"]["map_time"]))
     canvas.label_basemap(furniture, change_doc["to"])
     drawn = canvas.label_places(list(settlements), limit=12)
     canvas.label_places(list(context_places), limit=max(0, 22 - len(drawn)))
@@ -633,7 +634,7 @@ def state_map(
     canvas = MapCanvas(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
         title=title or _state_title(layers, areas, furniture.get("sides", {}), at, furniture.get("focus")),
-        subtitle=f"{source_label(source)} map published {day_long(published_at or at)} · areas in km²",
+        subtitle=f"{source_label(source)} map of {day_long(published_at or at)} · areas in km²",
         credit=attribution(source, boundaries=True), legend_entries=len(layers) + 4,
     )
     _background(canvas, furniture, at)

@@ -419,7 +419,7 @@ def state_map_inputs(store: StoreReader, *, at: str, source: str | None = None, 
     extent = view_extent(bbox=bbox, region=reg) if bbox is not None or reg is not None else \
         Extent.of(default_registry().outline(conflict)).padded(0.04, 20.0)
     line = front_line(store, at=at, source=sel.source, layer=str(sel.layer)) if front else None
-    return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), published_at=info.as_dict()["published_at"],
+    return StateMapInputs(source=sel.source, at=parse_user_time(at, tz=tz), map_time=info.as_dict()["map_time"],
                           layers=layers, areas=areas, extent=extent, furniture=_focus(furniture(extent, conflict), reg),
                           front=line["geometry"] if line else None, context=tuple(context_places(extent, conflict)))
 
