@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from tests import pgserver
+from tests.helpers import skip_or_fail
 from tests.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +46,7 @@ def require_data(relative: str = "") -> Path:
             f"real dataset {relative or 'folder'} not found: set FRONTLINES_DATA "
             "or put the shared data at ../shared/data"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(msg)
     return path
 
 
@@ -85,9 +84,7 @@ def pg_server() -> Iterator[PgServer]:
     try:
         server = pgserver.start()
     except pgserver.PgUnavailable as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL test cluster: {exc}")
-        pytest.skip(f"PostgreSQL test cluster: {exc}")
+        skip_or_fail(f"PostgreSQL test cluster: {exc}")
     try:
         yield server
     finally:

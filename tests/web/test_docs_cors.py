@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from frontlines.web import create_app
 from frontlines.web.guard import PAGE_CSP
 from frontlines.web.routers.docs import DOCS_ASSETS
+from tests.helpers import skip_or_fail
 
 from .conftest import BASE_URL
 
@@ -51,7 +52,7 @@ def test_html_pages_are_local_and_have_a_csp(same_origin: TestClient, path: str)
 
 def test_docs_assets_are_served(same_origin: TestClient) -> None:
     if not (STATIC / "vendor" / "swagger-ui" / "swagger-ui-bundle.js").exists():
-        pytest.skip("docs assets missing: run scripts/build_web.sh")
+        skip_or_fail("docs assets missing: run scripts/build_web.sh (scripts/setup.sh does)")
     for url in DOCS_ASSETS:
         r = same_origin.get(url)
         assert r.status_code == 200 and len(r.content) > 100, url

@@ -11,12 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+import schemathesis  # a dev dependency: missing it is a failure, not a skip
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from frontlines.web import create_app  # noqa: E402
+from frontlines.web import create_app
 
 pytestmark = pytest.mark.realdata
 #: Generated cases per operation (about 20 operations: a few hundred cases in all).
