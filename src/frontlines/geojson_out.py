@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,13 @@ def write_features(path: str | Path, features: list[dict[str, Any]]) -> None:
     Path(path).write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
 
 
-def write_change_geojson(path: str | Path, gained: Any, lost: Any, doc: dict[str, Any]) -> None:
-    """Gained and lost ground of a change as two features."""
+def write_change_geojson(path: str | Path, gained: Any, lost: Any, doc: dict[str, Any],
+                         redraws: Sequence[tuple[Any, dict[str, Any]]] = ()) -> None:
+    """Gained and lost ground of a change as two features, then one per redraw piece
+    (``redraws``: (geometry, properties with kind "redraw", direction, reason, area_km2))."""
     base = {k: doc[k] for k in ("source", "layer", "from", "to")}
     write_features(path, [
         feature(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
         feature(lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]}),
+        *(feature(geom, {**base, **props}) for geom, props in redraws),
     ])

@@ -263,9 +263,12 @@ class ChangeResult(_Tabular):
     depth: Mapping[str, Any] | None = None
     gained: Any = field(default=None, repr=False, compare=False)
     lost: Any = field(default=None, repr=False, compare=False)
-    #: With ``exclude_redraws``: km² of redraw pieces left out of ``gained_km2`` / ``lost_km2``.
-    redraw_gained_km2: float | None = None
-    redraw_lost_km2: float | None = None
+    #: km² of the window's redraw ground (:mod:`frontlines.service.redraws`): left out of
+    #: ``gained_km2`` / ``lost_km2`` when ``redraws_excluded`` (the default), part of them otherwise.
+    redraw_gained_km2: float = 0.0
+    redraw_lost_km2: float = 0.0
+    redraws_excluded: bool = True
+    #: :class:`frontlines.service.redraws.RedrawPiece` (direction, reason, km², geometry).
     redraw_pieces: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     unit: Unit = "km2"
     _title = "change"
@@ -300,11 +303,10 @@ class ChangeResult(_Tabular):
             "days": round(days, 4),
             "net_km2_per_day": round((self.gained_km2 - self.lost_km2) / days, 3) if days > 0 else None,
         }
-        if self.redraw_gained_km2 is not None:
-            rg, rl = self.redraw_gained_km2, self.redraw_lost_km2 or 0.0
-            out["redraws_excluded"] = True
-            out["redraw_gained_km2"], out["redraw_lost_km2"], out["redraw_km2"] = _r(rg), _r(rl), _r(rg + rl)
-            out["redraw_pieces"] = [p.as_dict() for p in self.redraw_pieces]
+        rg, rl = self.redraw_gained_km2, self.redraw_lost_km2
+        out["redraws_excluded"] = self.redraws_excluded
+        out["redraw_gained_km2"], out["redraw_lost_km2"], out["redraw_km2"] = _r(rg), _r(rl), _r(rg + rl)
+        out["redraw_pieces"] = [p.as_dict() for p in self.redraw_pieces]
         if self.region_layer is not None:
             out["region_layer"] = self.region_layer
             out["regions"] = _regions(self.regions)
@@ -320,8 +322,13 @@ class ChangeResult(_Tabular):
         if self.gained is None or self.lost is None:
             raise OptionalDependencyError("this change was measured without geometry: call change(..., geometry=True)")
         base = {"source": self.source, "layer": self.layer, "from": utc_text(self.start), "to": utc_text(self.end)}
-        return ([{**base, "kind": "gained", "area_km2": _r(self.gained_km2)},
-                 {**base, "kind": "lost", "area_km2": _r(self.lost_km2)}], [self.gained, self.lost])
+        rows = [{**base, "kind": "gained", "area_km2": _r(self.gained_km2)},
+                {**base, "kind": "lost", "area_km2": _r(self.lost_km2)}]
+        geoms = [self.gained, self.lost]
+        for p in self.redraw_pieces:  # kind "redraw", with its direction and reason
+            rows.append({**base, **p.as_dict()})
+            geoms.append(p.geometry)
+        return rows, geoms
 
 
 # -------------------------------------------------------------------------- series
@@ -344,6 +351,9 @@ class PeriodFigures:
     end_lag_days: float | None = None
     gap_days: tuple[str, ...] = ()
     complete: bool | None = None
+    #: km² of the period's redraw ground (left out of gained / lost unless the series includes redraws).
+    redraw_gained_km2: float = 0.0
+    redraw_lost_km2: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON row of ``series`` ``periods``.
@@ -372,6 +382,9 @@ class PeriodFigures:
             "start_lag_days": None if self.start_lag_days is None else round(self.start_lag_days, 2),
             "end_lag_days": None if self.end_lag_days is None else round(self.end_lag_days, 2),
             "gap_days": list(self.gap_days),
+            "redraw_gained_km2": _r(self.redraw_gained_km2),
+            "redraw_lost_km2": _r(self.redraw_lost_km2),
+            "redraw_km2": _r(self.redraw_gained_km2 + self.redraw_lost_km2),
         }
         if self.regions is not None:
             out["regions"] = _regions(self.regions)
@@ -391,6 +404,8 @@ class SeriesResult(_Tabular):
     coverage: Mapping[str, Any]
     periods: tuple[PeriodFigures, ...]
     region_layer: str | None = None
+    #: Map redraws left out of every period's figures (the default).
+    redraws_excluded: bool = True
     unit: Unit = "km2"
     _title = "series"
 
@@ -398,7 +413,8 @@ class SeriesResult(_Tabular):
         """The documented ``series`` JSON."""
         out: dict[str, Any] = {"source": self.source, "layer": self.layer, "freq": self.freq, "tz": self.tz,
                                "from": utc_text(self.start), "to": utc_text(self.end),
-                               "coverage": dict(self.coverage), "periods": [p.as_dict() for p in self.periods]}
+                               "coverage": dict(self.coverage), "redraws_excluded": self.redraws_excluded,
+                               "periods": [p.as_dict() for p in self.periods]}
         if self.region_layer is not None:
             out["region_layer"] = self.region_layer
         return out
@@ -590,6 +606,8 @@ class SettlementRow:
     other_names: tuple[str, ...] = ()
     population_source: str = ""
     coord_precision: str = ""
+    #: For a change: ``fighting``, or ``redraw`` when the place lies in the window's map redraws.
+    kind: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON row: id, names, population, the region names (e.g. oblast, raion), lon, lat, status fields.
@@ -609,6 +627,8 @@ class SettlementRow:
                 out["gained_by"] = self.gained_by
             if self.lost_by is not None:
                 out["lost_by"] = self.lost_by
+            if self.kind is not None:
+                out["kind"] = self.kind
         out.update(category=self.category, name_uk=self.name_uk, name_ru=self.name_ru, former_name=self.former_name,
                    other_names="|".join(self.other_names), population_source=self.population_source, coord_precision=self.coord_precision)
         return out
@@ -627,6 +647,10 @@ class SettlementsResult(_Tabular):
     counts: Mapping[str, int] | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
+    #: For a change: places whose status changed only on map redraws (listed beside, not in
+    #: ``settlements``, unless redraws are included).
+    redraw_settlements: tuple[SettlementRow, ...] = ()
+    redraws_excluded: bool = True
     _title = "settlements"
 
     @property
@@ -648,7 +672,9 @@ class SettlementsResult(_Tabular):
                     "settlements": rows}
         assert self.start is not None and self.end is not None
         return {**base, "from": utc_text(self.start), "to": utc_text(self.end), "count": len(rows),
-                "transitions": self.transitions, **self.breakdown(), "settlements": rows}
+                "transitions": self.transitions, **self.breakdown(), "settlements": rows,
+                "redraws_excluded": self.redraws_excluded, "redraw_count": len(self.redraw_settlements),
+                "redraw_settlements": [r.as_dict() for r in self.redraw_settlements]}
 
     def breakdown(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rows counted by category and by first-level region, per status (``--at``) or transition.

@@ -13,7 +13,9 @@ def test_kharkiv_counteroffensive_shows_thousands_of_km2_regained(kharkiv_store)
     assert doc["layer"] == "russia:control" and doc["source"] == "deepstate-history"
     assert doc["lost_km2"] > 7_000  # ground that left Russian control
     assert doc["gained_km2"] < 200
-    assert doc["net_km2"] == pytest.approx(doc["area_to_km2"] - doc["area_from_km2"], abs=0.5)
+    # fighting net + redraw net = the change of the map's area
+    redraw_net = doc["redraw_gained_km2"] - doc["redraw_lost_km2"]
+    assert doc["net_km2"] + redraw_net == pytest.approx(doc["area_to_km2"] - doc["area_from_km2"], abs=0.5)
     kharkiv = next(r for r in doc["regions"] if r["name"] == "Kharkiv")
     assert kharkiv["lost_km2"] > 0.95 * doc["lost_km2"]
     total_lost = sum(r["lost_km2"] for r in doc["regions"])
@@ -52,12 +54,14 @@ def test_area_by_oblast_sums_to_total(kharkiv_store) -> None:
 
 
 def test_series_periods_are_closed_open_and_add_up(kharkiv_store) -> None:
-    doc = service.series(kharkiv_store, start="2022-09-02", end="2022-09-14", freq="day").as_dict()
+    # The raw nets add up exactly; without redraws each window subtracts its own redraw ground.
+    doc = service.series(kharkiv_store, start="2022-09-02", end="2022-09-14", freq="day", include_redraws=True).as_dict()
     periods = doc["periods"]
     assert periods[0]["start"] == "2022-09-02T00:00:00Z" and periods[0]["end"] == "2022-09-03T00:00:00Z"
     assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:]))
     nets = [p["net_km2"] for p in periods if p["net_km2"] is not None]
-    whole = service.change(kharkiv_store, start=periods[0]["start"][:19], end=periods[-1]["end"][:19]).as_dict()
+    whole = service.change(kharkiv_store, start=periods[0]["start"][:19], end=periods[-1]["end"][:19],
+                           include_redraws=True).as_dict()
     # Boundaries are inclusive in change() and exclusive in series(); with no snapshot exactly
     # on a boundary both select the same states.
     assert sum(nets) == pytest.approx(whole["net_km2"], abs=1.0)
@@ -82,7 +86,7 @@ def test_other_layers_of_the_history(kharkiv_store) -> None:
 
 
 def test_daily_and_history_monthly_figures_agree(overlap_store) -> None:
-    kw = dict(start="2024-08-01", end="2025-07-31", freq="month")
+    kw = dict(start="2024-08-01", end="2025-07-31", freq="month", include_redraws=True)
     hist = service.series(overlap_store, source="deepstate-history", **kw).as_dict()["periods"]
     daily = service.series(overlap_store, source="deepstate-daily", **kw).as_dict()["periods"]
     assert len(hist) == len(daily) == 12

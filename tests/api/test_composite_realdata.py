@@ -31,8 +31,9 @@ def composite_store(tmp_path_factory, deepstate_history_dir, deepstate_daily_dir
 
 def test_2023_to_2026_in_one_query_matches_deepstate(composite_store) -> None:
     """DeepState published +7,463 km² for 2023-01-01 -> 2026-01-01."""
+    # DeepState's figure is the change of its own map, redraws and all: compare the raw change
     doc = service.change(composite_store, start="2023-01-01", end="2026-01-01", source="deepstate",
-                         tz="Europe/Kyiv").as_dict()
+                         tz="Europe/Kyiv", include_redraws=True).as_dict()
     assert doc["source"] == "deepstate"
     assert doc["from_snapshot"]["source"] == "deepstate-history"
     assert doc["to_snapshot"]["source"] == "deepstate-daily"
@@ -46,7 +47,8 @@ def test_composite_uses_history_before_the_switch_and_daily_after(composite_stor
     for sid, t, _ in sel.timeline:
         assert infos[sid].source == ("deepstate-history" if t < DEEPSTATE_SWITCH else "deepstate-daily")
     # March 2025 has two missing daily files at its end; the composite reads the history there
-    r = service.series(composite_store, source="deepstate", start="2025-03-01", end="2025-03-31", tz="Europe/Kyiv")
+    r = service.series(composite_store, source="deepstate", start="2025-03-01", end="2025-03-31", tz="Europe/Kyiv",
+                       include_redraws=True)
     (p,) = r.as_dict()["periods"]
     assert p["net_km2"] == pytest.approx(133, rel=0.02) and p["complete"] is True
 

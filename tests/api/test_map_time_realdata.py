@@ -20,7 +20,8 @@ PUBLISHED = {"2024-08": 363, "2024-11": 730, "2025-01": 325, "2025-03": 133, "20
 def _month_net(store, source: str, month: str, tz: str = "Europe/Kyiv") -> tuple[float, dict]:
     y, m = map(int, month.split("-"))
     last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
-    r = service.series(store, source=source, start=f"{month}-01", end=last, freq="month", tz=tz)
+    # DeepState publishes the change of its own map, redraws and all: compare the raw figures
+    r = service.series(store, source=source, start=f"{month}-01", end=last, freq="month", tz=tz, include_redraws=True)
     (p,) = r.as_dict()["periods"]
     return p["net_km2"], p
 

@@ -1,10 +1,15 @@
-"""Redraws on the real history: flagged where the maps were redrawn, not where fighting moved the line."""
+"""Redraws on the real history: flagged where the maps were redrawn, not where fighting moved the line.
+
+Headline figures leave redraws out by default and report them beside; ``include_redraws``
+gives the raw figures; fighting + redraw = raw everywhere.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import shapely
 
 from frontlines import service
 from tests.conftest import require_data
@@ -16,9 +21,9 @@ def _history_files(folder: Path, start: int, end: int) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def redraw_store(tmp_path_factory, deepstate_history_dir):
-    """DeepState history 2022-04-08..18, 2022-09-05..19 and 2025-07-30..08-02; ISW 2022-09-10..13 (all layers)."""
+    """DeepState history 2022-04-03..05-02, 2022-09-05..19 and 2025-07-30..08-02; ISW 2022-09-10..13 (all layers)."""
     folder = tmp_path_factory.mktemp("hist-redraws")
-    for p in (_history_files(deepstate_history_dir, 1649376000, 1650240000)  # 2022-04-08 .. 04-18
+    for p in (_history_files(deepstate_history_dir, 1648944000, 1651536000)  # 2022-04-03 .. 05-03
               + _history_files(deepstate_history_dir, 1753833600, 1754092800)  # 2025-07-30 .. 08-02
               + _history_files(deepstate_history_dir, 1662336000, 1663632000)):  # 2022-09-05 .. 09-20
         (folder / p.name).symlink_to(p)
@@ -36,55 +41,162 @@ def _flagged(doc: dict, day: str) -> float:
     return sum(s["redraw_gained_km2"] for s in doc["steps"] if s["to_time"].startswith(day))
 
 
+def _adds_up(raw: dict, net: dict) -> None:
+    """Nothing dropped silently: fighting + redraws = the raw change."""
+    assert net["gained_km2"] + net["redraw_gained_km2"] == pytest.approx(raw["gained_km2"], abs=0.01)
+    assert net["lost_km2"] + net["redraw_lost_km2"] == pytest.approx(raw["lost_km2"], abs=0.01)
+    assert net["redraw_km2"] == pytest.approx(net["redraw_gained_km2"] + net["redraw_lost_km2"], abs=0.002)
+    assert sum(p["area_km2"] for p in net["redraw_pieces"]) == pytest.approx(net["redraw_km2"], abs=0.01)
+
+
 def test_crimea_coast_2022_09_18_is_flagged_and_out_of_the_headline(redraw_store) -> None:
     q = service.quality(redraw_store, start="2022-09-18", end="2022-09-18", source="deepstate-history").as_dict()
     assert _flagged(q, "2022-09-18") > 700  # the coast redrawn: +734 km² "gained" per the issue
     reasons = {r for s in q["steps"] if s["flagged"] for r in s["reasons"]}
     assert "far-from-front" in reasons
-    raw = service.change(redraw_store, start="2022-09-17", end="2022-09-19", source="deepstate-history").as_dict()
-    net = service.change(redraw_store, start="2022-09-17", end="2022-09-19", source="deepstate-history",
-                         exclude_redraws=True).as_dict()
-    assert raw["gained_km2"] > 900 and net["gained_km2"] < 100
+    raw = service.change(redraw_store, start="2022-09-17", end="2022-09-19", source="deepstate-history",
+                         include_redraws=True).as_dict()
+    net = service.change(redraw_store, start="2022-09-17", end="2022-09-19", source="deepstate-history").as_dict()
+    assert raw["gained_km2"] > 900 and net["gained_km2"] < 100  # redraws out by default
+    assert net["redraws_excluded"] is True and raw["redraws_excluded"] is False
     assert net["redraw_gained_km2"] > 800
-    # nothing dropped silently: fighting + redraws = the raw change
-    assert net["gained_km2"] + net["redraw_gained_km2"] == pytest.approx(raw["gained_km2"], abs=0.5)
-    assert net["lost_km2"] + net["redraw_lost_km2"] == pytest.approx(raw["lost_km2"], abs=0.5)
+    assert raw["redraw_gained_km2"] == pytest.approx(net["redraw_gained_km2"])  # reported beside either way
+    _adds_up(raw, net)
 
 
 def test_kharkiv_counteroffensive_is_fighting(redraw_store) -> None:
-    raw = service.change(redraw_store, start="2022-09-06", end="2022-09-13", source="deepstate-history").as_dict()
+    raw = service.change(redraw_store, start="2022-09-06", end="2022-09-13", source="deepstate-history",
+                         include_redraws=True).as_dict()
     net = service.change(redraw_store, start="2022-09-06", end="2022-09-13", source="deepstate-history",
-                         exclude_redraws=True, depth=True).as_dict()
+                         depth=True).as_dict()
     assert net["lost_km2"] > 8_500  # the ~8,600 km² Ukraine took back stays in the headline
-    assert net["redraw_lost_km2"] < 0.01 * raw["lost_km2"]
-    assert 50 < net["depth"]["retreat"]["max_km"] < 75
-    depth = net["depth"]
+    assert net["redraw_lost_km2"] < 0.05 * raw["lost_km2"]  # >= 95 % of it is not flagged
+    _adds_up(raw, net)
+
+
+def test_kharkiv_depth_variants(redraw_store) -> None:
+    """Depth on advance pieces only, with the variants and the name of the headline one.
+
+    The issue gives 67.6 km (the claim checker's DeepState reading of ISW's 11 Sept 2022
+    sentence, grey zone counted as lost); the window here ends two days later, so 3 %
+    covers the two days' extra ground and the sampling step (0.5 km).
+    """
+    depth = service.change(redraw_store, start="2022-09-06", end="2022-09-13", source="deepstate-history",
+                           depth=True).as_dict()["depth"]
     assert depth["headline"] == "contested_as_lost"
-    assert depth["variants"]["contested_as_lost"]["retreat_max_km"] == depth["retreat"]["max_km"]
-    assert 0 < depth["variants"]["contested_held"]["retreat_max_km"] < 100
+    assert depth["retreat"]["max_km"] == pytest.approx(67.6, rel=0.03)
+    variants = depth["variants"]
+    assert variants["contested_as_lost"]["retreat_max_km"] == depth["retreat"]["max_km"]
+    # the grey zone kept by its holder can only shorten the advance
+    assert 0 < variants["contested_held"]["retreat_max_km"] <= depth["retreat"]["max_km"] + 0.01
 
 
-def test_april_2022_fill_in_is_flagged(redraw_store) -> None:
+def test_april_2022_fill_in_is_redraw(redraw_store) -> None:
+    raw = service.change(redraw_store, start="2022-04-03", end="2022-04-30", source="deepstate-history",
+                         include_redraws=True).as_dict()
+    net = service.change(redraw_store, start="2022-04-03", end="2022-04-30", source="deepstate-history").as_dict()
+    assert raw["gained_km2"] > 13_000  # DeepState still drawing its map: ~+14,000 km² per the issue
+    assert net["redraw_gained_km2"] >= 0.8 * raw["gained_km2"]
+    reasons = {p["reason"] for p in net["redraw_pieces"]}
+    assert "drawing-period" in reasons  # the conflict definition's source_notes: reliable from 2022-05-01
+    # the withdrawals of that month (Kyiv, Chernihiv, Sumy) stay fighting
+    assert net["lost_km2"] > 0.5 * raw["lost_km2"]
+    _adds_up(raw, net)
     q = service.quality(redraw_store, start="2022-04-14", end="2022-04-17", source="deepstate-history").as_dict()
     assert q["redraw_km2"] > 1_000
-    reasons = {r for s in q["steps"] for r in s["reasons"]}
-    assert "fills-hole" in reasons
+    assert "fills-hole" in {r for s in q["steps"] for r in s["reasons"]}
+
+
+def test_drawing_period_rule_can_be_switched_off(redraw_store) -> None:
+    from frontlines.core.redraws import RedrawRules
+
+    on = service.quality(redraw_store, start="2022-04-15", end="2022-04-16", source="deepstate-history").as_dict()
+    off = service.quality(redraw_store, start="2022-04-15", end="2022-04-16", source="deepstate-history",
+                          rules=RedrawRules(drawing_periods=False)).as_dict()
+    assert off["rules"]["drawing_periods"] is False
+    assert off["redraw_km2"] < on["redraw_km2"] - 1_000  # 2022-04-15: a 1,986 km² strip along the front
 
 
 def test_isw_2022_09_12_jump_is_flagged(redraw_store) -> None:
     q = service.quality(redraw_store, start="2022-09-11", end="2022-09-12", source="isw").as_dict()
     assert _flagged(q, "2022-09-12") > 700  # ISW's layer jumps by +709 km² per the issue
     assert q["steps"][-1]["flagged"]
+    net = service.change(redraw_store, start="2022-09-11", end="2022-09-12", source="isw").as_dict()
+    assert net["redraw_gained_km2"] > 700
+
+
+def _inside_crimea(store, point: list[float]) -> bool:
+    """The point against the shipped Crimea polygon (a private copy: contains_xy prepares its argument)."""
+    region = service.resolve_region(service.conflict_of(store, "deepstate-history"), "Crimea")
+    assert region.id == "UA-43"
+    return bool(shapely.contains_xy(shapely.from_wkb(shapely.to_wkb(region.geometry)), *point))
 
 
 def test_deepest_advance_of_2022_04_10_to_2025_08_01_is_not_in_crimea(redraw_store) -> None:
     raw = service.change(redraw_store, start="2022-04-10", end="2025-08-01", source="deepstate-history",
-                         depth=True).as_dict()
+                         depth=True, include_redraws=True).as_dict()
     net = service.change(redraw_store, start="2022-04-10", end="2025-08-01", source="deepstate-history",
-                         depth=True, exclude_redraws=True).as_dict()
+                         depth=True).as_dict()
     lon, lat = raw["depth"]["advance"]["deepest_point"]
-    assert lat < 46.0 and raw["depth"]["advance"]["max_km"] > 250  # raw: a redrawn Crimean coast, ~278 km "deep"
-    lon, lat = net["depth"]["advance"]["deepest_point"]
-    assert lat > 46.2  # north of the Crimean isthmus (Perekop ~46.15 N)
+    assert lat < 46.0  # raw: a redrawn Crimean coast (south of the isthmus, Perekop ~46.15 N)
+    assert raw["depth"]["advance"]["max_km"] > 250  # ~278 km "deep" per the issue
+    assert not _inside_crimea(redraw_store, net["depth"]["advance"]["deepest_point"])
     assert net["depth"]["advance"]["max_km"] < 120
     assert net["redraw_gained_km2"] > 1_000
+    _adds_up(raw, net)
+
+
+def test_crimean_towns_did_not_change_hands(redraw_store) -> None:
+    kwargs = dict(start="2022-09-17", end="2022-09-19", source="deepstate-history")
+    net = service.settlements(redraw_store, **kwargs).as_dict()
+    raw = service.settlements(redraw_store, **kwargs, include_redraws=True).as_dict()
+    names = {r["name"] for r in net["settlements"]}
+    beside = {r["name"]: r["kind"] for r in net["redraw_settlements"]}
+    for town in ("Livadiia", "Oreanda"):
+        found = [n for n in {r["name"] for r in raw["settlements"]} if n.startswith(town[:6])]
+        assert found, f"{town} should change status on the raw maps"
+        assert not [n for n in names if n.startswith(town[:6])]  # not "changed hands" by default
+        assert any(beside[n] == "redraw" for n in found)  # listed beside, kind "redraw"
+    assert net["count"] + net["redraw_count"] == raw["count"]
+
+
+def test_series_excludes_redraws_and_adds_up(redraw_store) -> None:
+    raw = service.series(redraw_store, start="2022-04-01", end="2022-04-30", freq="week", source="deepstate-history",
+                         include_redraws=True).as_dict()
+    net = service.series(redraw_store, start="2022-04-01", end="2022-04-30", freq="week",
+                         source="deepstate-history").as_dict()
+    assert net["redraws_excluded"] is True and raw["redraws_excluded"] is False
+    measured = [(r, n) for r, n in zip(raw["periods"], net["periods"]) if r["gained_km2"] is not None]
+    assert measured
+    for r, n in measured:
+        assert n["gained_km2"] + n["redraw_gained_km2"] == pytest.approx(r["gained_km2"], abs=0.01)
+        assert n["lost_km2"] + n["redraw_lost_km2"] == pytest.approx(r["lost_km2"], abs=0.01)
+    assert sum(n["redraw_gained_km2"] for _, n in measured) > 0.8 * sum(r["gained_km2"] for r, _ in measured)
+
+
+def test_stored_classification_gives_the_same_figures(tmp_path, deepstate_history_dir) -> None:
+    """Queries compute a missing classification in memory; ``derive_store_redraws`` stores it: same figures."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for p in _history_files(deepstate_history_dir, 1663372800, 1663632000):  # 2022-09-17 .. 09-20
+        (folder / p.name).symlink_to(p)
+    store = service.open_writer(tmp_path / "s.db")
+    service.ingest(store, "deepstate-history", [folder])
+
+    def figures() -> tuple[dict, dict]:
+        return (service.change(store, start="2022-09-17", end="2022-09-20").as_dict(),
+                service.series(store, start="2022-09-17", end="2022-09-20", freq="day").as_dict())
+
+    sel = service.select(store, "deepstate-history", None)
+    ids = [s for s, _, _ in sel.timeline]
+    assert store.redraws(sel.layer, ids) == {}
+    memory = figures()
+    assert memory[0]["redraw_gained_km2"] > 700
+    written = service.derive_store_redraws(store)
+    assert written == len(ids) - 1
+    stored = store.redraws(sel.layer, ids)
+    assert set(stored) == set(ids[1:])
+    assert sum(a for row in stored.values() for d, _, a, _ in row[2] if d == "gained") > 700
+    store.cache.clear()
+    assert figures() == memory
+    assert service.derive_store_redraws(store) == 0  # nothing left to do

@@ -77,3 +77,14 @@ def test_totals_split_fighting_and_redraws_and_inputs_are_untouched() -> None:
     assert t["gained_km2"] == pytest.approx(t["redraw_gained_km2"], rel=0.01)  # two equal boxes, one each
     assert t["gained_km2"] + t["redraw_gained_km2"] == pytest.approx(sum(p.area_km2 for p in pieces))
     assert shapely.to_wkb(gained) == before_wkb
+
+
+def test_a_large_retreat_over_an_earlier_spike_stays_fighting() -> None:
+    spike = box(32.0, 48.4, 32.1, 48.6)  # ~163 km² gained...
+    sweep = box(31.5, 48.0, 32.1, 49.0)  # ...then ~4,900 km² lost, the spike with it
+    s1 = classify_step(spike, None, FRONT, days=1.0)
+    s2 = classify_step(None, sweep, LineString([(32.1, 48.0), (32.1, 49.0)]), days=1.0,
+                       rules=RedrawRules(max_speed_km_per_day=100))
+    (m1,), (m2,) = mark_reverts([(0.0, s1), (2.0, s2)])
+    assert m1.reason == "spike-and-revert"  # the spike itself was undone
+    assert m2.kind == "retreat"  # only ~3 % of the sweep lies in the spike: fighting

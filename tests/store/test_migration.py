@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from frontlines.errors import StoreError
+from frontlines.model import LayerKey
 from frontlines.store import sqlite as sq
 
 
@@ -39,8 +40,9 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 3
+        assert st.schema_version == sq.SCHEMA_VERSION == 4
         (info,) = st.snapshots()
+        assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
         # until `frontlines reindex`, a migrated snapshot's map time is its publication time
         assert info.map_time == info.published_at
         assert info.as_dict()["fetched_at"] == "2025-04-02T03:00:00Z"

@@ -100,7 +100,7 @@ def test_schema_newer_than_the_program(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("UPDATE frontlines_meta SET value='99' WHERE key='schema_version'")
     for opener in (open_reader, open_writer):
-        with pytest.raises(SchemaVersionError, match="schema version 99; this frontlines reads up to 3"):
+        with pytest.raises(SchemaVersionError, match=f"schema version 99; this frontlines reads up to {SCHEMA_VERSION}"):
             opener(pg_url)
 
 
@@ -112,7 +112,7 @@ def test_version_1_database_is_migrated_to_the_sync_tables(pg_url):
     with pytest.raises(StoreError, match="needs migrating from version 1"):
         open_reader(pg_url)
     with open_writer(pg_url) as st:
-        assert st.schema_version == SCHEMA_VERSION == 3
+        assert st.schema_version == SCHEMA_VERSION == 4
         st.set_sync_state("isw", {"last_success": "2025-06-01T12:00:00Z"})
     with open_reader(pg_url) as st:
         assert st.sync_state("isw") == {"last_success": "2025-06-01T12:00:00Z"}

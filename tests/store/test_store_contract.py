@@ -127,6 +127,32 @@ def test_snapshot_identity_and_delete_cascade(any_store):
         st.snapshot(first)
 
 
+def test_redraw_rows_round_trip_replace_and_cascade(any_store):
+    st = any_store
+    with st.transaction():
+        first = _add(st, 1, [("part1", WKB, 12.5)])
+        second = _add(st, 2, [("part1", WKB, 12.5)])
+        third = _add(st, 3, [("part1", WKB, 12.5)])
+        st.put_redraws(LAYER, second, first, "rules-a", [("gained", "far-from-front", 1.5, WKB_G), ("lost", "sliver", 0.25, WKB)])
+        st.put_redraws(LAYER, third, second, "rules-a", [])  # classified: no redraw
+    got = st.redraws(LAYER, [first, second, third])
+    assert set(got) == {second, third}  # the first snapshot has no step, so no classification
+    assert got[third] == (second, "rules-a", ())
+    from_id, rules, pieces = got[second]
+    assert (from_id, rules) == (first, "rules-a")
+    assert [(d, r, a) for d, r, a, _ in pieces] == [("gained", "far-from-front", 1.5), ("lost", "sliver", 0.25)]
+    assert shapely.from_wkb(pieces[0][3]).equals(shapely.from_wkb(WKB_G))
+    v = st.data_version
+    with st.transaction():  # replacing drops the old pieces
+        st.put_redraws(LAYER, second, first, "rules-b", [("lost", "sliver", 0.5, WKB)])
+    assert st.data_version > v
+    assert [(d, r, a) for d, r, a, _ in st.redraws(LAYER, [second])[second][2]] == [("lost", "sliver", 0.5)]
+    assert st.redraws(LayerKey("ukraine", "control"), [second]) == {}
+    with st.transaction():
+        st.delete_snapshot(second)
+    assert set(st.redraws(LAYER, [second, third])) == {third}
+
+
 def test_snapshot_needs_its_payload(any_store):
     with pytest.raises(StoreError, match="payload missing"):
         with any_store.transaction():
@@ -268,7 +294,11 @@ def test_ingest_and_query_real_daily_files_on_every_backend(daily_files, tmp_pat
             assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {
                 k: round(v, 3) for k, v in stored[ids[-1]].items()
             }
-            ch = service.change(st, start=sel.timeline[0][1].isoformat(), end=last.isoformat()).as_dict()
+            window = dict(start=sel.timeline[0][1].isoformat(), end=last.isoformat())
+            ch = service.change(st, **window, include_redraws=True).as_dict()  # the raw change
+            fighting = service.change(st, **window).as_dict()  # redraws out, reported beside
+            assert fighting["gained_km2"] + fighting["redraw_gained_km2"] == pytest.approx(ch["gained_km2"], abs=0.01)
+            assert fighting["lost_km2"] + fighting["redraw_lost_km2"] == pytest.approx(ch["lost_km2"], abs=0.01)
             first = sel.timeline[0][1]
             assert ch["net_km2"] == pytest.approx(
                 area_km2(reference[last][sel.layer]) - area_km2(reference[first][sel.layer]), abs=0.02

@@ -129,7 +129,12 @@ def ingest_cmd(
             st, adapter, paths, options=opts, workers=workers, derive=derive,
             progress=lambda n, name: bar.update(task, completed=n, name=Path(name.split("!")[-1]).name),
         )
-    _print_report(report.as_dict(), as_json)
+        doc = report.as_dict()
+        if derive == "all" and report.added:
+            # A stage of its own, after the ingest's transaction (see `frontlines derive --redraws`).
+            bar.update(task, name="classifying redraws")
+            doc["redraw_steps"] = service.derive_store_redraws(st, sources=list(report.sources))
+    _print_report(doc, as_json)
 
 
 def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:

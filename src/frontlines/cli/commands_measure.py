@@ -61,16 +61,17 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                by: o.By = None, regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC",
                geojson: o.GeoJsonOut = None,
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
-               exclude_redraws: Annotated[bool, typer.Option("--exclude-redraws", help="Leave map redraws out of gained / lost and depth (reported beside as redraw_km2).")] = False,
+               include_redraws: o.IncludeRedraws = False,
                as_json: o.Json = False) -> None:
-    """Gained, lost and net area of a layer between two dates."""
+    """Gained, lost and net area of a layer between two dates (map redraws left out: see --include-redraws)."""
     st = service.open_reader(store)
     result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
                             region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth,
-                            exclude_redraws=exclude_redraws)
+                            include_redraws=include_redraws)
     doc = result.as_dict()
     if geojson is not None:
-        write_change_geojson(geojson, result.gained, result.lost, doc)
+        write_change_geojson(geojson, result.gained, result.lost, doc,
+                             redraws=[(p.geometry, p.as_dict()) for p in result.redraw_pieces])
         doc["geojson"] = str(geojson)
     if as_json:
         print_json(doc)
@@ -82,8 +83,9 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
         f"  gained [green]{km2(doc['gained_km2'])}[/] km², lost [red]{km2(doc['lost_km2'])}[/] km², "
         f"net [bold]{signed(doc['net_km2'])}[/] km² ({signed(doc['net_km2_per_day'])} km²/day)"
     )
-    if doc.get("redraws_excluded"):
-        console.print(f"  map redraws left out: gained {km2(doc['redraw_gained_km2'])} km², lost {km2(doc['redraw_lost_km2'])} km² "
+    if doc["redraw_km2"]:
+        how = "left out" if doc["redraws_excluded"] else "included above (--include-redraws)"
+        console.print(f"  map redraws {how}: gained {km2(doc['redraw_gained_km2'])} km², lost {km2(doc['redraw_lost_km2'])} km² "
                       f"({len(doc['redraw_pieces'])} pieces; see `frontlines quality`)")
     if "depth" in doc:
         d = doc["depth"]
@@ -103,19 +105,22 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
 def series_cmd(start: o.From, end: o.To,
                freq: Annotated[str, typer.Option("--freq", callback=o.choice("--freq", FREQS, "frequency"), help=f"One of {', '.join(FREQS)}.")] = "month",
                store: o.Store = None, source: o.Source = None, layer: o.Layer = None, by: o.By = None,
-               regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC", as_json: o.Json = False) -> None:
-    """Per-period area, gained, lost and net (periods are closed-open)."""
+               regions: o.Regions = None, region_field: o.RegionField = None, tz: o.Tz = "UTC",
+               include_redraws: o.IncludeRedraws = False, as_json: o.Json = False) -> None:
+    """Per-period area, gained, lost and net (periods are closed-open; map redraws left out: see --include-redraws)."""
     st = service.open_reader(store)
     doc = service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, by=by, regions=regions,
-                     region_field=region_field, tz=tz).as_dict()
+                         region_field=region_field, tz=tz, include_redraws=include_redraws).as_dict()
     if as_json:
         print_json(doc)
         return
     rows = [[p["start"][:10], p["end"][:10], p["snapshots"], km2(p["area_km2"]), km2(p["gained_km2"]),
-             km2(p["lost_km2"]), signed(p["net_km2"]), signed(p["km2_per_day"]), _flag(p)] for p in doc["periods"]]
+             km2(p["lost_km2"]), signed(p["net_km2"]), signed(p["km2_per_day"]), km2(p["redraw_km2"]), _flag(p)]
+            for p in doc["periods"]]
+    redraw_head = "redraw (in)" if not doc["redraws_excluded"] else "redraw (out)"
     console.print(table(f"{doc['source']} {doc['layer']} per {freq}",
-                        ["start", "end", "snaps", "area km²", "gained", "lost", "net", "km²/day", "complete"], rows,
-                        right={2, 3, 4, 5, 6, 7}))
+                        ["start", "end", "snaps", "area km²", "gained", "lost", "net", "km²/day", redraw_head, "complete"],
+                        rows, right={2, 3, 4, 5, 6, 7, 8}))
     if any(p.get("complete") is False for p in doc["periods"]):
         console.print("[yellow]* incomplete: a boundary map is older than the usual interval (lag in days) "
                       "or days have no map (gap days); the net of such a period moves to its neighbour[/]")

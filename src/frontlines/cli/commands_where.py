@@ -53,12 +53,14 @@ def settlements_cmd(
     region: Annotated[Optional[str], typer.Option("--region", help="Only places in this region (any level of the conflict; a name or KIND:ID).")] = None,
     limit: Annotated[int, typer.Option("--limit", callback=o.at_least("--limit", 0), help="Rows to print (0: all).")] = 40,
     tz: o.Tz = "UTC",
+    include_redraws: o.IncludeRedraws = False,
     as_json: o.Json = False,
 ) -> None:
     """Settlements that changed status between two dates (or under a layer on a date), by population."""
     st = service.open_reader(store)
     doc = service.settlements(st, start=start, end=end, at=at, source=source, layer=layer,
-                            min_population=min_population, region=region, tz=tz).as_dict()
+                              min_population=min_population, region=region, tz=tz,
+                              include_redraws=include_redraws).as_dict()
     if as_json:
         print_json(doc)
         return
@@ -72,6 +74,10 @@ def settlements_cmd(
     rows = [[r["display_name"], f"{r['population']:,}", f"{r['from_status']} -> {r['to_status']}", (r["date"] or "")[:16]]
             for r in rows_in]
     console.print(table("settlements", ["place", "population", "change", "date"], rows, right={1}))
+    if doc["redraw_count"]:
+        names = ", ".join(r["display_name"] for r in doc["redraw_settlements"][:10])
+        console.print(f"  {doc['redraw_count']} more changed only on map redraws (not counted; --include-redraws): {names}"
+                      + (" …" if doc["redraw_count"] > 10 else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -240,3 +240,8 @@ HtmlOut = Annotated[Path, typer.Option("--out", "-o", callback=out_file("--out",
 Bbox = Annotated[Optional[str], typer.Option("--bbox", callback=check_bbox, help="View WEST,SOUTH,EAST,NORTH in degrees.")]
 RegionName = Annotated[Optional[str], typer.Option("--region", help="Zoom to a region of any level of the store's conflict, by name or KIND:ID.")]
 Dpi = Annotated[int, typer.Option("--dpi", callback=at_least("--dpi", 10), help="Pixels per inch of PNG output (figures are 10 in wide).")]
+
+#: ``--include-redraws``: today's raw figures (map redraws counted as ground gained / lost).
+IncludeRedraws = Annotated[bool, typer.Option(
+    "--include-redraws", help="Count map redraws as ground gained / lost (raw figures); by default they are left out "
+                              "and reported beside (redraw_km2).")]

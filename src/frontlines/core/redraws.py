@@ -29,9 +29,17 @@ Rules (in order; thresholds in :class:`RedrawRules`, all tunable)
         (given ``other_layers``) at least ``reclassified_share`` of the piece was in one
         of the source's own other layers of the same side on the earlier map (e.g. ISW's
         "assessed advance" re-labelled as "assessed control").
+    ``drawing-period``
+        (given ``drawing=True``) a gained piece of a step whose later map falls in a period
+        the conflict definition declares for the source as "still drawing its map"
+        (``[[redraw_periods]]`` in ``conflict.toml``; DeepState's April 2022 fill-in, when it
+        added ~14,000 km² without any such advance). Lost pieces stay fighting (the real
+        withdrawals of that month). Switched off by ``drawing_periods=False``.
     ``spike-and-revert``
         applied across steps by :func:`mark_reverts`: a piece gained (lost) and lost
         (regained) again, to ``revert_share`` of its area, within ``revert_days``.
+        Judged on each step's own rules only (not chained), so a step's final class
+        depends only on the steps within ``revert_days`` of it.
 
 Pure: takes and returns shapely geometries (lon/lat), never mutates its inputs.
 """
@@ -72,6 +80,8 @@ class RedrawRules:
     revert_share: float = 0.8
     #: Pieces smaller than this are classified too, but never named in headlines.
     min_piece_km2: float = 0.0
+    #: Apply the ``drawing-period`` rule (the conflict definition's redraw periods).
+    drawing_periods: bool = True
 
     def as_dict(self) -> dict[str, float]:
         """JSON-ready thresholds."""
@@ -114,6 +124,7 @@ def classify_step(
     rules: RedrawRules = RedrawRules(),
     other_layers: Sequence[Any] = (),
     before: Any = None,
+    drawing: bool = False,
 ) -> list[Piece]:
     """Classify every piece of one step.
 
@@ -130,6 +141,9 @@ def classify_step(
         The earlier map's other layers of the same side (for ``reclassified``).
     before : shapely geometry, optional
         The earlier map's layer (for ``fills-hole``).
+    drawing : bool
+        The later map falls in a period its source was still drawing its map
+        (``drawing-period``; applied when ``rules.drawing_periods``).
 
     Returns
     -------
@@ -175,6 +189,8 @@ def classify_step(
             inside = float(areas_km2(np.array([shapely.intersection(geom, other_union)], dtype=object))[0])
             if inside >= rules.reclassified_share * float(area):
                 kind, reason = "redraw", "reclassified"
+        if kind != "redraw" and direction == "gained" and drawing and rules.drawing_periods:
+            kind, reason = "redraw", "drawing-period"
         out.append(Piece(direction, geom, float(area), kind, reason, dist, depth, width))
     out.sort(key=lambda p: (p.direction != "gained", -p.area_km2))
     return out
@@ -204,33 +220,40 @@ def mark_reverts(
     list of list of Piece
         The same pieces; an ``advance`` / ``retreat`` piece undone (to ``revert_share``
         of its area) by the opposite direction within ``revert_days`` becomes a
-        ``redraw`` with reason ``spike-and-revert``, and so do the pieces undoing it.
+        ``redraw`` with reason ``spike-and-revert``, and so do the pieces undoing it that
+        lie (to ``revert_share`` of their own area) in it: a large advance that sweeps
+        over an earlier spike stays fighting.
     """
-    out = [list(p) for _, p in steps]
+    local = [list(p) for _, p in steps]
+    out = [list(p) for p in local]
     times = [t for t, _ in steps]
     opposite = {"gained": "lost", "lost": "gained"}
-    for i, pieces in enumerate(out):
+    marked: set[tuple[int, int]] = set()
+    for i, pieces in enumerate(local):
         for j, piece in enumerate(pieces):
             if piece.kind == "redraw" or piece.area_km2 <= 0:
                 continue
             undo: list[tuple[int, int]] = []
             undone = 0.0
-            for k in range(i + 1, len(out)):
+            for k in range(i + 1, len(local)):
                 if times[k] - times[i] > rules.revert_days:
                     break
-                for m, other in enumerate(out[k]):
+                for m, other in enumerate(local[k]):
                     if other.direction != opposite[piece.direction]:
                         continue
                     if not shapely.intersects(piece.geometry, other.geometry):
                         continue
                     inter = shapely.intersection(piece.geometry, other.geometry)
-                    undone += float(areas_km2(np.array([inter], dtype=object))[0])
-                    undo.append((k, m))
-            if undo and undone >= rules.revert_share * piece.area_km2:
-                out[i][j] = dataclasses.replace(piece, kind="redraw", reason="spike-and-revert")
-                for k, m in undo:
-                    if out[k][m].kind != "redraw":
-                        out[k][m] = dataclasses.replace(out[k][m], kind="redraw", reason="spike-and-revert")
+                    shared = float(areas_km2(np.array([inter], dtype=object))[0])
+                    undone += shared
+                    if shared >= rules.revert_share * other.area_km2:  # the undoing piece is the spike's own
+                        undo.append((k, m))
+            if undone >= rules.revert_share * piece.area_km2:
+                marked.add((i, j))
+                marked.update(undo)
+    for i, j in sorted(marked):
+        if out[i][j].kind != "redraw":
+            out[i][j] = dataclasses.replace(out[i][j], kind="redraw", reason="spike-and-revert")
     return out
 
 

@@ -41,6 +41,7 @@ from frontlines.service.pipeline import (
 )
 from frontlines.service.places import places
 from frontlines.service.quality import quality
+from frontlines.service.redraws import derive_store_redraws
 from frontlines.service.regions import (
     conflict_of,
     gazetteer_of,
@@ -131,6 +132,7 @@ __all__ = [
     "default_store_path",
     "demo_summary",
     "derive_store",
+    "derive_store_redraws",
     "evidence_features",
     "export",
     "freshness",

@@ -23,6 +23,7 @@ from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.model import STATUSES, LayerKey
 from frontlines.service import measure, selection
+from frontlines.service.redraws import redraw_ground
 from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import StoreReader
 
@@ -36,11 +37,15 @@ class StoreMeasurer:
     """Measures a store's layers for the claim evaluator (see ``claims.evaluate.Measurer``).
 
     Region ids are ``"<kind>:<id>"`` of the conflict's levels, e.g. ``"oblast:UA-14"``.
-    ``conflict`` defaults to the conflict of the store's maps.
+    ``conflict`` defaults to the conflict of the store's maps. Gained / lost ground, depth
+    and settlements leave map redraws out (:mod:`frontlines.service.redraws`) unless
+    ``include_redraws``.
     """
 
-    def __init__(self, store: StoreReader, conflict: Conflict | str | None = None) -> None:
+    def __init__(self, store: StoreReader, conflict: Conflict | str | None = None, *,
+                 include_redraws: bool = False) -> None:
         self.store = store
+        self.include_redraws = include_redraws
         self.conflict = conflict_of(store) if conflict is None else default_registry().get(conflict)
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
         # Per-check memo of dissolved layers and changes (one check asks for the same maps many times).
@@ -190,8 +195,26 @@ class StoreMeasurer:
         memo = ("change", ka, kb, region)
         if memo not in self._memo:
             gained, lost = change_geoms(self._geometry(sels, start), self._geometry(sels, end))
+            gained, lost = self._fighting(sels, ka, kb, gained, lost)
             self._memo[memo] = (self._clip(gained, region), self._clip(lost, region))
         return self._memo[memo]
+
+    def _fighting(self, sels: list[selection.Selection], ka: tuple[Any, ...], kb: tuple[Any, ...], gained: Any,
+                  lost: Any) -> tuple[Any, Any]:
+        """Gained and lost ground without the map redraws of each layer's steps in the window
+        (:mod:`frontlines.service.redraws`), unless the measurer includes redraws."""
+        if self.include_redraws:
+            return gained, lost
+        for sel, (_, _, a), (_, _, b) in zip(sels, ka, kb):
+            if a is None or b is None or a == b:
+                continue
+            rg = redraw_ground(self.store, sel, a, b, direction="gained")
+            rl = redraw_ground(self.store, sel, a, b, direction="lost")
+            if not rg.is_empty:
+                gained = shapely.difference(gained, rg)
+            if not rl.is_empty:
+                lost = shapely.difference(lost, rl)
+        return gained, lost
 
     def _primary(self, source: str) -> selection.Selection | None:
         try:
@@ -211,6 +234,9 @@ class StoreMeasurer:
         a, b = selection.state_at(sel, start), selection.state_at(sel, end)
         gained, lost = measure.change_geometries(self.store, sel, a, b)
         moved = gained if side == sel.layer.side else lost
+        if not self.include_redraws and a != b:  # depth of advance pieces only
+            redraw = redraw_ground(self.store, sel, a, b)
+            moved = shapely.difference(moved, redraw) if not redraw.is_empty else moved
         if region is not None:
             layer, i = self._region(region)
             moved = shapely.intersection(moved, layer.geometries[i])
@@ -224,7 +250,8 @@ class StoreMeasurer:
         sel = self._primary(source)
         if sel is None or sel.index_at(start) is None or sel.index_at(end) is None:
             return None
-        doc = settlements(self.store, start=start, end=end, source=source, region=region).as_dict()
+        doc = settlements(self.store, start=start, end=end, source=source, region=region,
+                          include_redraws=self.include_redraws).as_dict()
         if side == sel.layer.side:
             return sum(1 for s in doc["settlements"] if s["to_status"] == "control")
         return sum(1 for s in doc["settlements"] if s["from_status"] == "control" and s["to_status"] == "none")

@@ -16,6 +16,7 @@ from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
 from frontlines.service.freshness import gap_days, lag_days, stale_limit_days, staleness
+from frontlines.service.redraws import step_redraws, window_redraws
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -134,15 +135,15 @@ def change(
     tz: str = "UTC",
     geometry: bool = False,
     depth: bool = False,
-    exclude_redraws: bool = False,
+    include_redraws: bool = False,
 ) -> ChangeResult:
     """Gained, lost and net area of a layer between two times.
 
-    With ``exclude_redraws=True`` the change is split into pieces classified by
-    :func:`frontlines.service.quality.classify_change` (rules in :mod:`frontlines.core.redraws`):
-    ``gained_km2`` / ``lost_km2`` (and ``gained`` / ``lost``, regions, depth) hold the
-    fighting only, and ``redraw_gained_km2`` / ``redraw_lost_km2`` / ``redraw_pieces`` the
-    redraws beside them.
+    Map redraws are left out by default: ``gained_km2`` / ``lost_km2`` (and ``gained`` /
+    ``lost``, regions, depth) hold the fighting only, and ``redraw_gained_km2`` /
+    ``redraw_lost_km2`` / ``redraw_pieces`` the redraw ground of the window beside them
+    (:func:`frontlines.service.redraws.window_redraws`; fighting + redraw = the raw change).
+    ``include_redraws=True`` gives the raw change (the redraw figures are still reported).
 
     With ``depth=True`` also the front-line length at both times and the depth of the
     ground gained and lost from the earlier front line (see :func:`frontlines.service.where.change_depth`),
@@ -152,8 +153,10 @@ def change(
     -------
     ChangeResult
         ``as_dict()``: ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
-        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day"[, "regions"][, "depth"]}``;
-        with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries.
+        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day", "redraws_excluded",
+        "redraw_gained_km2", "redraw_lost_km2", "redraw_km2", "redraw_pieces"[, "regions"][, "depth"]}``;
+        with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries (and
+        ``redraw_pieces`` theirs).
     """
     sel = select(store, source, layer)
     region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
@@ -163,26 +166,25 @@ def change(
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
     area_of = {s: v for s, _, v in sel.timeline}
+    ids = [s for s, _, _ in sel.timeline]
+    lo, hi = sorted((ids.index(a), ids.index(b)))
+    any_redraw = any(step_redraws(store, sel, ids[lo + 1 : hi + 1]).values())
     only = None
-    if not geometry and not depth and not exclude_redraws and area_of[a] is not None and area_of[b] is not None:
+    if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
         # Only areas are needed: overlay the side that is likely smaller, derive the other.
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    extra: dict[str, Any] = {}
-    if exclude_redraws:
-        from frontlines.core.redraws import totals
-        from frontlines.service.redraws import classify_change
-
-        pieces = classify_change(store, sel, a, b, gained, lost) if a != b else []
-        fight_g = [p.geometry for p in pieces if p.kind != "redraw" and p.direction == "gained"]
-        fight_l = [p.geometry for p in pieces if p.kind != "redraw" and p.direction == "lost"]
-        gained = shapely.union_all(fight_g) if fight_g else EMPTY
-        lost = shapely.union_all(fight_l) if fight_l else EMPTY
-        tot = totals(pieces)
-        g, l = tot["gained_km2"], tot["lost_km2"]
-        extra.update(redraw_gained_km2=tot["redraw_gained_km2"], redraw_lost_km2=tot["redraw_lost_km2"],
-                     redraw_pieces=tuple(p for p in pieces if p.kind == "redraw"))
+    wr = window_redraws(store, sel, a, b, gained, lost) if any_redraw else None
+    raw_gained, raw_lost, raw_g, raw_l = gained, lost, g, l
+    extra: dict[str, Any] = {"redraws_excluded": not include_redraws}
+    subtract = wr is not None and not include_redraws
+    if wr is not None:
+        extra.update(redraw_gained_km2=wr.redraw_gained_km2, redraw_lost_km2=wr.redraw_lost_km2,
+                     redraw_pieces=wr.pieces)
+    if subtract:
+        gained, lost = wr.gained, wr.lost
+        g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
     if region is not None:
         rl = region[1]
         # Clip only the smaller of gained and lost; the other follows from the net change
@@ -191,14 +193,15 @@ def change(
         net = held[b] - held[a]
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
-        elif exclude_redraws:  # redraws are out: the net of the region table no longer applies
-            gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
-        elif gained is None or (lost is not None and l <= g):
-            lv = clip_areas(rl, lost)
+        elif raw_gained is None or (raw_lost is not None and raw_l <= raw_g):
+            lv = clip_areas(rl, raw_lost)
             gv = np.maximum(net + lv, 0.0)
         else:
-            gv = clip_areas(rl, gained)
+            gv = clip_areas(rl, raw_gained)
             lv = np.maximum(gv - net, 0.0)
+        if subtract:  # fighting per region = raw minus the (small) redraw ground in it
+            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
+            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
         extra["region_layer"] = rl.name
         extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
@@ -212,7 +215,9 @@ def change(
     if depth:
         from frontlines.service.where import change_depth
 
-        result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region))
+        redraw = wr.redraw if wr is not None and not include_redraws else None
+        result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region,
+                                                                redraw=redraw))
     return result
 
 
@@ -229,6 +234,7 @@ def series(
     regions: str | Path | None = None,
     region_field: str | None = None,
     tz: str = "UTC",
+    include_redraws: bool = False,
 ) -> SeriesResult:
     """Per-period figures: area at period end, gained, lost, net, km² per day.
 
@@ -237,6 +243,10 @@ def series(
     strictly before it; gained and lost compare the states at the two boundaries, so
     nets add up over consecutive periods. ``gained_steps_km2`` / ``lost_steps_km2``
     add up every snapshot-to-snapshot step inside the period (gross churn).
+
+    Map redraws are left out of every figure by default and reported beside
+    (``redraw_gained_km2`` / ``redraw_lost_km2`` / ``redraw_km2`` per period; see
+    :func:`change`); ``include_redraws=True`` gives the raw figures.
     """
     sel = select(store, source, layer)
     region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
@@ -268,6 +278,16 @@ def series(
         g, l = area_km2(gained), area_km2(lost)
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
+        wr = window_redraws(store, sel, ids[i0], ids[i1], gained, lost)
+        redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
+        if not include_redraws and wr.pieces:
+            gained, lost = wr.gained, wr.lost
+            g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
+        if not include_redraws:  # gross churn: each step's redraw pieces out too
+            by_step = step_redraws(store, sel, inside)
+            sg -= sum(r[2] for s in inside for r in by_step.get(s, ()) if r[0] == "gained")
+            sl -= sum(r[2] for s in inside for r in by_step.get(s, ()) if r[0] == "lost")
+            sg, sl = max(sg, 0.0), max(sl, 0.0)
         figures = None
         if region is not None and table is not None:
             rl = region[1]
@@ -275,9 +295,9 @@ def series(
             figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
                                   gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures,
-                                  **flags))
+                                  **redraw, **flags))
     return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
-                        coverage=sel.coverage(), periods=tuple(rows),
+                        coverage=sel.coverage(), periods=tuple(rows), redraws_excluded=not include_redraws,
                         region_layer=region[1].name if region is not None else None)
 
 

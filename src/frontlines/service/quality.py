@@ -1,10 +1,11 @@
 """The audit trail: which steps of a source are redraws, gaps, spikes and reversions.
 
 Every step of a layer (one map to the next) inside a window is split into pieces and
-classified by :func:`frontlines.core.redraws.classify_step` against the earlier map's
-front line; spike-and-revert is marked across steps by
-:func:`frontlines.core.redraws.mark_reverts`. Computed on demand (nothing is written);
-the front lines are cached in the store's cache like every front line.
+classified by :func:`frontlines.service.redraws.classify_steps` (the local rules of
+:func:`frontlines.core.redraws.classify_step` against the earlier map's front line, and
+spike-and-revert across the steps within ``revert_days``): the same classification
+``frontlines derive --redraws`` stores and the headline figures subtract. The audit
+lists every piece, fighting ones too, so it is computed here (nothing is written).
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ import shapely
 from frontlines.core.redraws import (
     Piece,
     RedrawRules,
-    mark_reverts,
     totals,
 )
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey
 from frontlines.results import QualityResult, QualityStep
 from frontlines.service.freshness import cadence_days, gap_days
-from frontlines.service.measure import change_geometries
-from frontlines.service.redraws import classify_change
+from frontlines.service.redraws import classify_steps
 from frontlines.service.selection import TimeLike, select
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time
@@ -66,14 +65,10 @@ def quality(
     i0 = sel.index_at(t0)
     first = 0 if i0 is None else i0
     chosen = [row for row in sel.timeline[first:] if row[1] <= t1]
-    raw: list[tuple[float, list[Piece]]] = []
-    pairs = []
-    for (a, ta, _), (b, tb, _) in zip(chosen, chosen[1:]):
-        gained, lost = change_geometries(store, sel, a, b)
-        pieces = classify_change(store, sel, a, b, gained, lost, rules=rules)
-        raw.append((tb.timestamp() / 86400, pieces))
-        pairs.append((a, ta, b, tb))
-    marked = mark_reverts(raw, rules=rules)
+    positions = list(range(first + 1, first + len(chosen)))
+    found = classify_steps(store, sel, positions, rules=rules)
+    pairs = [(a, ta, b, tb) for (a, ta, _), (b, tb, _) in zip(chosen, chosen[1:])]
+    marked = [found[b] for _, _, b, _ in pairs]
     steps = []
     for (a, ta, b, tb), pieces in zip(pairs, marked):
         tot = totals(pieces)

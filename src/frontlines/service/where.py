@@ -23,6 +23,7 @@ from frontlines.errors import LayerError, UsageError
 from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
+from frontlines.service.redraws import redraw_ground
 from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, utc_text
@@ -153,12 +154,15 @@ def change_depth(
     *,
     region: tuple[str, Any] | None = None,
     mode: str = "outer",
+    redraw: Any = None,
 ) -> dict[str, Any]:
     """Front lines at both ends of a change and the depth of the ground that moved.
 
     ``advance`` is the depth of ground gained by the layer's side; ``retreat`` the depth
     of ground it lost (the other side's advance), both from the earlier front line.
-    Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
+    Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out. ``gained`` / ``lost`` are the
+    advance / retreat pieces (redraws already out); ``redraw`` (the window's redraw
+    ground) is taken out of the ``contested_held`` variant too.
     """
     gained, lost = substantial(gained), substantial(lost)
     conflict = conflict_of(store, sel.source)
@@ -171,7 +175,7 @@ def change_depth(
         "retreat": _depth_dict(advance_depth(lost, f0), conflict),
         "headline": "contested_as_lost",
     }
-    variants = _contested_held_variant(store, sel, start, end, f0)
+    variants = _contested_held_variant(store, sel, start, end, f0, redraw)
     if variants is not None:
         out["variants"] = {
             # the headline: ground that left the layer, into the grey zone or beyond, counts as lost
@@ -195,7 +199,7 @@ def change_depth(
 
 
 def _contested_held_variant(store: StoreReader, sel: selection.Selection, start: dt.datetime, end: dt.datetime,
-                            front: FrontLine) -> dict[str, float] | None:
+                            front: FrontLine, redraw: Any = None) -> dict[str, float] | None:
     """Depths when the grey zone stays with the side holding it: control ∪ contested compared."""
     if sel.layer.status != "control":
         return None
@@ -207,8 +211,10 @@ def _contested_held_variant(store: StoreReader, sel: selection.Selection, start:
             return None
         control = dissolve(list(store.layer_parts(sel.timeline[pos][0], sel.layer).values()))
         held.append(shapely.union(control, contested))
-    gained = substantial(shapely.difference(held[1], held[0]))
-    lost = substantial(shapely.difference(held[0], held[1]))
+    gained, lost = shapely.difference(held[1], held[0]), shapely.difference(held[0], held[1])
+    if redraw is not None and not shapely.is_empty(redraw):
+        gained, lost = shapely.difference(gained, redraw), shapely.difference(lost, redraw)
+    gained, lost = substantial(gained), substantial(lost)
     return {"advance_max_km": round(advance_depth(gained, front).max_km, 3),
             "retreat_max_km": round(advance_depth(lost, front).max_km, 3)}
 
@@ -236,6 +242,7 @@ def settlements(
     min_population: int = 0,
     region: str | None = None,
     tz: str = "UTC",
+    include_redraws: bool = False,
 ) -> SettlementsResult:
     """Settlements whose status changed between two times, or those under a layer at a time.
 
@@ -250,6 +257,11 @@ def settlements(
     region : str, optional
         A region of the conflict's levels, by name or ``KIND:ID`` (``oblast:UA-14``):
         only places inside it.
+    include_redraws : bool
+        For a change: a place inside a map redraw of the window (a redraw piece of one
+        of its steps, see :mod:`frontlines.service.redraws`) has not "changed hands":
+        by default it is listed apart in ``redraw_settlements`` (kind ``redraw``);
+        with True it stays in ``settlements``. Every changed place has a ``kind``.
     """
     sel = selection.select(store, source, layer)
     if sel.layer.status != "control":
@@ -296,16 +308,22 @@ def settlements(
     s1 = settlement_status(lon, lat, after)
     changed = np.flatnonzero(s0 != s1)
     dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
-    rows = []
+    ground = redraw_ground(store, sel, selection.state_at(sel, t0), selection.state_at(sel, t1))
+    redrawn = (shapely.intersects_xy(ground, lon[changed], lat[changed]) if len(changed) and not ground.is_empty
+               else np.zeros(len(changed), dtype=bool))  # a new geometry of this call: safe to prepare
+    rows, redraw_rows = [], []
     for k, j in enumerate(changed):
-        extra: dict[str, Any] = {"from_status": str(s0[j]), "to_status": str(s1[j]), "date": dates[k]}
+        extra: dict[str, Any] = {"from_status": str(s0[j]), "to_status": str(s1[j]), "date": dates[k],
+                                 "kind": "redraw" if redrawn[k] else "fighting"}
         if s1[j] == "control":
             extra["gained_by"] = sel.layer.side
         elif s0[j] == "control":
             extra["lost_by"] = sel.layer.side
-        rows.append(row(int(j), **extra))
+        (redraw_rows if redrawn[k] and not include_redraws else rows).append(row(int(j), **extra))
     rows.sort(key=lambda r: -r.population)
-    return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows))
+    redraw_rows.sort(key=lambda r: -r.population)
+    return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows), redraw_settlements=tuple(redraw_rows),
+                             redraws_excluded=not include_redraws)
 
 
 def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,

@@ -71,6 +71,8 @@ class _State:
     layer_parts: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
     #: (to id, layer) -> (from id, gained km², lost km², gained WKB, lost WKB)
     steps: dict[tuple[int, str], tuple[Any, ...]] = field(default_factory=dict)
+    #: (to id, layer) -> (from id, rules digest, redraw pieces)
+    redraws: dict[tuple[int, str], tuple[Any, ...]] = field(default_factory=dict)
     #: (id, layer, region set, region id) -> km²
     region_areas: dict[tuple[int, str, str, str], float] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
@@ -250,6 +252,7 @@ class MemoryStore:
         s.layers = {k: v for k, v in s.layers.items() if k[0] != snapshot_id}
         s.layer_parts = {k: v for k, v in s.layer_parts.items() if k[0] != snapshot_id}
         s.region_areas = {k: v for k, v in s.region_areas.items() if k[0] != snapshot_id}
+        s.redraws = {k: v for k, v in s.redraws.items() if k[0] != snapshot_id}
         s.steps = {
             k: ((None, *v[1:]) if v[0] == snapshot_id else v) for k, v in s.steps.items() if k[0] != snapshot_id
         }
@@ -360,6 +363,19 @@ class MemoryStore:
         name = str(layer)
         width = 5 if geometry else 3
         return {sid: self._s.steps[(sid, name)][:width] for sid in snapshot_ids if (sid, name) in self._s.steps}
+
+    def redraws(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        """to_id -> (from_id, rules digest, ((direction, reason, km², WKB), ...)) of classified steps."""
+        name = str(layer)
+        return {sid: self._s.redraws[(sid, name)] for sid in snapshot_ids if (sid, name) in self._s.redraws}
+
+    def put_redraws(self, layer: LayerKey, to_id: int, from_id: int | None, rules: str,
+                    pieces: list[tuple[str, str, float, bytes]]) -> None:
+        """Record the classification of one step (replacing an earlier one)."""
+        if to_id not in self._s.snapshots:
+            raise StoreError(f"no snapshot with id {to_id} in {self.path}: cannot store its redraws")
+        self._write()
+        self._s.redraws[(to_id, str(layer))] = (from_id, rules, tuple((d, r, float(a), w) for d, r, a, w in pieces))
 
     # -- geometry -------------------------------------------------------------------------
     def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:

@@ -5,7 +5,7 @@ parts, snapshots, derived layer areas, steps and region tables, versioned migrat
 a data version), with geometries in PostGIS columns (SRID 4326, lon/lat) so that QGIS
 and SQL users can read them directly.
 
-Tables (schema version 2)::
+Tables (schema version 4)::
 
     frontlines_meta(key, value)                  schema_version, data_version
     payloads(hash, seq, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -17,6 +17,8 @@ Tables (schema version 2)::
     steps(to_id, layer, from_id, gained_km2, lost_km2, gained, lost)
                                                  change from the previous snapshot (derived)
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived
+    redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (version 4)
+    redraw_pieces(to_id, layer, seq, direction, reason, area_km2, geom)   their redraw pieces (version 4)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads (version 2)
     sync_state(source, key, value)              sync bookkeeping of a source (version 2)
@@ -63,7 +65,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -197,7 +199,30 @@ CREATE INDEX snapshots_by_map_time ON snapshots(source, map_time);
 COMMENT ON COLUMN snapshots.map_time IS 'frontlines: the time of the map the snapshot shows (selection by time uses it)';
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME}
+#: Version 4: the redraw classification of each step (as in the SQLite store).
+_SCHEMA_REDRAWS = """
+CREATE TABLE redraw_steps(
+    to_id bigint NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer text NOT NULL,
+    from_id bigint,
+    rules text NOT NULL,
+    PRIMARY KEY(to_id, layer)
+);
+COMMENT ON TABLE redraw_steps IS 'frontlines: steps classified as fighting or redraw, with the digest of the rules used (derived)';
+CREATE TABLE redraw_pieces(
+    to_id bigint NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer text NOT NULL,
+    seq integer NOT NULL,
+    direction text NOT NULL,
+    reason text NOT NULL,
+    area_km2 double precision NOT NULL,
+    geom geometry(Geometry, 4326) NOT NULL,
+    PRIMARY KEY(to_id, layer, seq)
+);
+COMMENT ON TABLE redraw_pieces IS 'frontlines: pieces of a step that are map redraws, not fighting (derived)';
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -684,6 +709,32 @@ class PostGISStore(VersionMemo):
             else:
                 out[int(row[0])] = (from_id, row[2], row[3])
         return out
+
+    def redraws(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        """to_id -> (from_id, rules digest, ((direction, reason, km², WKB), ...)) of classified steps."""
+        ids = list(snapshot_ids)
+        heads = self._q("SELECT to_id, from_id, rules FROM redraw_steps WHERE layer=%s AND to_id = ANY(%s)",
+                        (str(layer), ids)).fetchall()
+        pieces: dict[int, list[tuple[str, str, float, bytes]]] = {}
+        for to_id, direction, reason, area, wkb in self._q(
+            "SELECT to_id, direction, reason, area_km2, ST_AsBinary(geom) FROM redraw_pieces"
+            " WHERE layer=%s AND to_id = ANY(%s) ORDER BY to_id, seq", (str(layer), ids)
+        ):
+            pieces.setdefault(int(to_id), []).append((direction, reason, float(area), bytes(wkb)))
+        return {int(t): (None if f is None else int(f), rules, tuple(pieces.get(int(t), ()))) for t, f, rules in heads}
+
+    def put_redraws(self, layer: LayerKey, to_id: int, from_id: int | None, rules: str,
+                    pieces: list[tuple[str, str, float, bytes]]) -> None:
+        """Record the classification of one step (replacing an earlier one)."""
+        with self.transaction():
+            self._dirty = True
+            self._q("DELETE FROM redraw_pieces WHERE to_id=%s AND layer=%s", (to_id, str(layer)))
+            self._q("INSERT INTO redraw_steps VALUES(%s,%s,%s,%s) ON CONFLICT(to_id, layer)"
+                    " DO UPDATE SET from_id=excluded.from_id, rules=excluded.rules", (to_id, str(layer), from_id, rules))
+            self._write_many(
+                "INSERT INTO redraw_pieces VALUES(%s,%s,%s,%s,%s,%s,ST_GeomFromWKB(%s, 4326))",
+                [(to_id, str(layer), k, d, r, float(a), w) for k, (d, r, a, w) in enumerate(pieces)],
+            )
 
     # -- geometry ---------------------------------------------------------------------------
     def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:

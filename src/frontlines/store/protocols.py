@@ -33,7 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 from frontlines.cache import Cache
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 
-__all__ = ["PartRow", "RegionRow", "StepRow", "StoreReader", "StoreWriter", "Timeline"]
+__all__ = ["PartRow", "RedrawPieceRow", "RedrawRow", "RegionRow", "StepRow", "StoreReader", "StoreWriter", "Timeline"]
 
 #: (snapshot id, map_time, area km² or None when not derived yet), in map-time order.
 Timeline = list[tuple[int, dt.datetime, float | None]]
@@ -43,6 +43,11 @@ PartRow = tuple[str, bytes, float]
 RegionRow = tuple[int, str, str, str, float]
 #: to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB]).
 StepRow = tuple[Any, ...]
+#: One stored redraw piece of a step: (direction "gained"/"lost", reason, km², lon/lat WKB).
+RedrawPieceRow = tuple[str, str, float, bytes]
+#: The stored classification of one step: (from_id, rules digest, redraw pieces). A step
+#: classified with no redraw has an empty tuple; fighting = the step's gained / lost minus these.
+RedrawRow = tuple[int | None, str, tuple[RedrawPieceRow, ...]]
 
 
 @runtime_checkable
@@ -129,6 +134,18 @@ class StoreReader(Protocol):
         -------
         dict
             to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB]).
+        """
+        ...
+
+    def redraws(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, RedrawRow]:
+        """Stored redraw classification of the steps of ``layer`` into the given snapshots.
+
+        Returns
+        -------
+        dict
+            to_id -> (from_id, rules digest, ((direction, reason, km², WKB), ...)); only
+            classified steps (see :mod:`frontlines.service.redraws`, which checks from_id and
+            the rules digest before trusting a row).
         """
         ...
 
@@ -245,6 +262,12 @@ class StoreWriter(StoreReader, Protocol):
         lost: tuple[float, bytes] | None,
     ) -> None:
         """Record the change into ``to_id`` from its predecessor, and the layer's area at ``to_id``."""
+        ...
+
+    def put_redraws(self, layer: LayerKey, to_id: int, from_id: int | None, rules: str,
+                    pieces: list[RedrawPieceRow]) -> None:
+        """Record (replacing any earlier one) the classification of the step of ``layer`` into ``to_id``:
+        its predecessor, the digest of the rules used and its redraw pieces (possibly none)."""
         ...
 
     def remember_parts(self, parts: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 2)::
+Tables (schema version 4)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -14,6 +14,8 @@ Tables (schema version 2)::
     steps(to_id, layer, from_id, gained_km2, lost_km2, gained_wkb, lost_wkb)
                                              change from the previous snapshot of the layer (derived)
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived cache
+    redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (derived)
+    redraw_pieces(to_id, layer, seq, direction, reason, area_km2, wkb)   their redraw pieces
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads
     sync_state(source, key, value)           per-source sync bookkeeping (last success, ETags)
@@ -50,7 +52,7 @@ from frontlines.store.memo import VersionMemo
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -150,8 +152,30 @@ UPDATE snapshots SET map_time=published_at;
 CREATE INDEX snapshots_by_map_time ON snapshots(source, map_time);
 """
 
+#: Version 4: the redraw classification of each step (issue 11): which steps were classified
+#: with which rules, and their redraw pieces (fighting = the step minus these).
+_SCHEMA_REDRAWS = """
+CREATE TABLE redraw_steps(
+    to_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    from_id INTEGER,
+    rules TEXT NOT NULL,
+    PRIMARY KEY(to_id, layer)
+) WITHOUT ROWID;
+CREATE TABLE redraw_pieces(
+    to_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    wkb BLOB NOT NULL,
+    PRIMARY KEY(to_id, layer, seq)
+) WITHOUT ROWID;
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS}
 
 
 def default_store_path() -> Path:
@@ -761,6 +785,36 @@ class SQLiteStore(VersionMemo):
             ):
                 out[row[0]] = row[1:]
         return out
+
+    def redraws(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        """to_id -> (from_id, rules digest, ((direction, reason, km², WKB), ...)) of classified steps."""
+        out: dict[int, tuple[Any, ...]] = {}
+        pieces: dict[int, list[tuple[str, str, float, bytes]]] = {}
+        for i in range(0, len(snapshot_ids), 500):
+            chunk = snapshot_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for to_id, from_id, rules in self._db.execute(
+                f"SELECT to_id, from_id, rules FROM redraw_steps WHERE layer=? AND to_id IN ({marks})",
+                [str(layer), *chunk],
+            ):
+                out[to_id] = (from_id, rules)
+            for to_id, direction, reason, area, wkb in self._db.execute(
+                "SELECT to_id, direction, reason, area_km2, wkb FROM redraw_pieces"
+                f" WHERE layer=? AND to_id IN ({marks}) ORDER BY to_id, seq",
+                [str(layer), *chunk],
+            ):
+                pieces.setdefault(to_id, []).append((direction, reason, area, wkb))
+        return {sid: (*row, tuple(pieces.get(sid, ()))) for sid, row in out.items()}
+
+    def put_redraws(self, layer: LayerKey, to_id: int, from_id: int | None, rules: str,
+                    pieces: list[tuple[str, str, float, bytes]]) -> None:
+        """Record the classification of one step (replacing an earlier one)."""
+        self._db.execute("DELETE FROM redraw_pieces WHERE to_id=? AND layer=?", (to_id, str(layer)))
+        self._db.execute("INSERT OR REPLACE INTO redraw_steps VALUES(?,?,?,?)", (to_id, str(layer), from_id, rules))
+        self._db.executemany(
+            "INSERT INTO redraw_pieces VALUES(?,?,?,?,?,?,?)",
+            [(to_id, str(layer), k, d, r, float(a), w) for k, (d, r, a, w) in enumerate(pieces)],
+        )
 
     # -- geometry ---------------------------------------------------------------------------
     def layer_parts(self, snapshot_id: int, layer: LayerKey) -> dict[str, Any]:

@@ -18,6 +18,7 @@ __all__ = [
     "BboxQ",
     "ByQ",
     "DepthQ",
+    "IncludeRedrawsQ",
     "EvidenceTolQ",
     "EvidenceUnitsQ",
     "FilenameQ",
@@ -61,6 +62,8 @@ ByQ = Annotated[
 RegionLayerQ = Annotated[str | None, Query(description="A region level of the store's conflict (default: the coarsest; Ukraine: oblast, raion, hromada).", max_length=64)]
 FreqQ = Annotated[Literal["day", "week", "month", "year"], Query(description=f"One of {', '.join(FREQS)}.")]
 DepthQ = Annotated[bool, Query(description="Also front-line length and depth of the advance (= `--depth`).")]
+IncludeRedrawsQ = Annotated[bool, Query(description="Count map redraws as ground gained / lost (raw figures; = `--include-redraws`); "
+                                                    "by default they are left out and reported beside (redraw_km2).")]
 TolQ = Annotated[float, Query(description="Simplification tolerance for the browser, in `units` (0 = exact).")]
 UnitsQ = Annotated[Literal["km", "deg"], Query(description="Unit of `tolerance`: km or deg (degrees).")]
 ModeQ = Annotated[

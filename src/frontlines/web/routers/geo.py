@@ -14,6 +14,7 @@ from frontlines.web.deps import Ctx, to_json_doc
 from frontlines.web.params import (
     AtQ,
     FromQ,
+    IncludeRedrawsQ,
     LayerQ,
     ModeQ,
     SourceQ,
@@ -50,19 +51,22 @@ def _layer_doc(store: service.StoreReader, at: str, source: str | None, layer: s
 
 @router.get("/api/change.geojson", tags=["geometry"], summary="GeoJSON of gained and lost ground between two times")
 def get_change_geojson(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC",
-                       tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
+                       tolerance: TolQ = 0.0, units: UnitsQ = "km", include_redraws: IncludeRedrawsQ = False) -> Response:
     tol = geo.tolerance_degrees(tolerance, units)
-    return ctx.cached(("change.geojson", start, end, source, layer, tz, tol),
-                      lambda store: _change_doc(store, start, end, source, layer, tz, tol), GEOJSON)
+    return ctx.cached(("change.geojson", start, end, source, layer, tz, tol, include_redraws),
+                      lambda store: _change_doc(store, start, end, source, layer, tz, tol, include_redraws), GEOJSON)
 
 
 def _change_doc(store: service.StoreReader, start: str, end: str, source: str | None, layer: str | None, tz: str,
-                tol: float) -> dict[str, Any]:
-    result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True)
+                tol: float, include_redraws: bool = False) -> dict[str, Any]:
+    result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True,
+                            include_redraws=include_redraws)
     doc, gained, lost = result.as_dict(), result.gained, result.lost
     base = {k: doc[k] for k in ("source", "layer", "from", "to")}
+    # gained / lost (fighting unless include_redraws), then the redraw pieces (kind "redraw", with their reason)
     return geo.collection([(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
-                           (lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]})],
+                           (lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]}),
+                           *((p.geometry, {**base, **p.as_dict()}) for p in result.redraw_pieces)],
                           tol, change=doc, tolerance_deg=tol)
 
 

@@ -16,6 +16,7 @@ from frontlines.web.params import (
     DepthQ,
     FreqQ,
     FromQ,
+    IncludeRedrawsQ,
     LayerQ,
     SourceQ,
     ToQ,
@@ -43,27 +44,30 @@ def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by
 
 @router.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
 def get_change(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
-               tz: TzQ = "UTC", depth: DepthQ = False) -> Response:
+               tz: TzQ = "UTC", depth: DepthQ = False, include_redraws: IncludeRedrawsQ = False) -> Response:
     if by is not None or depth:
-        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth), "change",
+        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth, include_redraws), "change",
                                 {"start": start, "end": end, "source": source, "layer": layer, "by": by, "tz": tz,
-                                 "depth": depth})
-    return ctx.cached(("change", start, end, source, layer, by, tz, depth),
+                                 "depth": depth, "include_redraws": include_redraws})
+    return ctx.cached(("change", start, end, source, layer, by, tz, depth, include_redraws),
                       lambda store: to_json_doc(service.change(store, start=start, end=end, source=source, layer=layer,
-                                                               by=by, tz=tz, depth=depth)))
+                                                               by=by, tz=tz, depth=depth,
+                                                               include_redraws=include_redraws)))
 
 
 @router.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
 def get_series(ctx: Ctx, start: FromQ, end: ToQ, freq: FreqQ = "month",
-               source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC") -> Response:
+               source: SourceQ = None, layer: LayerQ = None, by: ByQ = None, tz: TzQ = "UTC",
+               include_redraws: IncludeRedrawsQ = False) -> Response:
     n = _check_period_count(start, end, freq, tz)
     if by is not None or n > HEAVY_PERIODS:
-        return ctx.heavy_cached(("series", start, end, freq, source, layer, by, tz), "series",
+        return ctx.heavy_cached(("series", start, end, freq, source, layer, by, tz, include_redraws), "series",
                                 {"start": start, "end": end, "freq": freq, "source": source, "layer": layer, "by": by,
-                                 "tz": tz})
-    return ctx.cached(("series", start, end, freq, source, layer, by, tz),
+                                 "tz": tz, "include_redraws": include_redraws})
+    return ctx.cached(("series", start, end, freq, source, layer, by, tz, include_redraws),
                       lambda store: to_json_doc(service.series(store, start=start, end=end, freq=freq, source=source,
-                                                               layer=layer, by=by, tz=tz)))
+                                                               layer=layer, by=by, tz=tz,
+                                                               include_redraws=include_redraws)))
 
 
 def _check_period_count(start: str, end: str, freq: str, tz: str) -> int:

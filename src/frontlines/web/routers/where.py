@@ -11,6 +11,7 @@ from frontlines.web.deps import Ctx, to_json_doc
 from frontlines.web.geo import BadParameter
 from frontlines.web.params import (
     AtQ,
+    IncludeRedrawsQ,
     LayerQ,
     MinPopQ,
     ModeQ,
@@ -42,12 +43,14 @@ def get_frontline(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = Non
             summary="Settlements that changed status between two times, or under a layer at a time (= `frontlines settlements --json`)")
 def get_settlements(ctx: Ctx, start: OptFromQ = None, end: OptToQ = None, at: OptAtQ = None, source: SourceQ = None,
                     layer: LayerQ = None, min_population: MinPopQ = 0, region: RegionQ = None,
-                    tz: TzQ = "UTC") -> Response:
+                    tz: TzQ = "UTC", include_redraws: IncludeRedrawsQ = False) -> Response:
     _check_times(start, end, at, tz)
     # Settlements test every place against the maps: always computed in the heavy pool.
-    return ctx.heavy_cached(("settlements", start, end, at, source, layer, min_population, region, tz), "settlements",
+    return ctx.heavy_cached(("settlements", start, end, at, source, layer, min_population, region, tz, include_redraws),
+                            "settlements",
                             {"start": start, "end": end, "at": at, "source": source, "layer": layer,
-                             "min_population": min_population, "region": region, "tz": tz})
+                             "min_population": min_population, "region": region, "tz": tz,
+                             "include_redraws": include_redraws})
 
 
 def _check_times(start: str | None, end: str | None, at: str | None, tz: str) -> None:
