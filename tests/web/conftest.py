@@ -43,6 +43,7 @@ def base_store(tmp_path_factory: pytest.TempPathFactory, daily_split: tuple[list
     for p in daily_split[0]:
         os.symlink(p, folder / p.name)
     service.ingest(st, "deepstate-daily", [folder])
+    service.derive_store_redraws(st)  # as `frontlines ingest` does: the server reads stored redraws
     st.close()
     return path
 

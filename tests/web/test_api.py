@@ -95,6 +95,16 @@ def test_change_geojson(client) -> None:
     assert abs(area_km2(g) - doc["gained_km2"]) / doc["gained_km2"] < 0.02
 
 
+def test_include_redraws_parameter(client) -> None:
+    net = client.get("/api/change?from=2024-09-01&to=2025-03-01").json()
+    raw = client.get("/api/change?from=2024-09-01&to=2025-03-01&include_redraws=true").json()
+    assert net["redraws_excluded"] is True and raw["redraws_excluded"] is False
+    assert net["gained_km2"] + net["redraw_gained_km2"] == pytest.approx(raw["gained_km2"], abs=0.01)
+    assert net["lost_km2"] + net["redraw_lost_km2"] == pytest.approx(raw["lost_km2"], abs=0.01)
+    series = client.get("/api/series?from=2024-09-01&to=2024-10-31&include_redraws=true").json()
+    assert series["redraws_excluded"] is False and all("redraw_km2" in p for p in series["periods"])
+
+
 def test_regions_and_places(client) -> None:
     regions = client.get("/api/regions?by=oblast").json()["regions"]
     assert len(regions) >= 25 and {"id", "name", "land_area_km2"} <= set(regions[0])

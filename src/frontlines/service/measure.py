@@ -175,7 +175,7 @@ def change(
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    wr = window_redraws(store, sel, a, b, gained, lost) if any_redraw else None
+    wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth) if any_redraw else None
     raw_gained, raw_lost, raw_g, raw_l = gained, lost, g, l
     extra: dict[str, Any] = {"redraws_excluded": not include_redraws}
     subtract = wr is not None and not include_redraws
@@ -183,7 +183,8 @@ def change(
         extra.update(redraw_gained_km2=wr.redraw_gained_km2, redraw_lost_km2=wr.redraw_lost_km2,
                      redraw_pieces=wr.pieces)
     if subtract:
-        gained, lost = wr.gained, wr.lost
+        if geometry or depth:
+            gained, lost = wr.gained, wr.lost
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
     if region is not None:
         rl = region[1]
@@ -278,10 +279,10 @@ def series(
         g, l = area_km2(gained), area_km2(lost)
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
-        wr = window_redraws(store, sel, ids[i0], ids[i1], gained, lost)
+        wr = window_redraws(store, sel, ids[i0], ids[i1], gained, lost, fighting=region is not None)
         redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
         if not include_redraws and wr.pieces:
-            gained, lost = wr.gained, wr.lost
+            gained, lost = (wr.gained, wr.lost) if region is not None else (gained, lost)
             g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
         if not include_redraws:  # gross churn: each step's redraw pieces out too
             by_step = step_redraws(store, sel, inside)

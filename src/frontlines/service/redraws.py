@@ -56,6 +56,9 @@ RECLASSIFIED_FROM = ("advance", "claimed")
 REASONS = ("far-from-front", "drawing-period", "fills-hole", "reclassified", "implausible-speed", "sliver",
            "spike-and-revert")
 
+#: Grid (degrees, ~0.1 mm) of the snap-rounded overlays composing a window's redraws.
+GRID = 1e-9
+
 #: A stored piece: (direction, reason, km², lon/lat WKB).
 _Row = tuple[str, str, float, bytes]
 
@@ -84,7 +87,7 @@ class RedrawPiece:
 class WindowRedraws:
     """The redraw ground of a window and what is left as fighting (see the module docstring)."""
 
-    gained: Any  # fighting gained (raw gained minus redraw)
+    gained: Any  # fighting gained (raw gained minus redraw); None when not asked for
     lost: Any
     redraw_gained: Any
     redraw_lost: Any
@@ -168,8 +171,14 @@ def _inner_front(store: StoreReader, sel: Selection, pos: int, near: Any = None,
     outline = registry.outline(conflict) if conflict in registry else None
     if outline is not None and outer is not None:
         outline = shapely.intersection(outline, outer)  # a new geometry: the shared outline is untouched
-    line = build_frontline(control, outline=outline, contested=grey if grey is not None and not grey.is_empty else None,
-                           tolerance_km=1.0, contested_mode="inner").geometry
+    try:
+        line = build_frontline(control, outline=outline, contested=grey if grey is not None and not grey.is_empty
+                               else None, tolerance_km=1.0, contested_mode="inner").geometry
+    except shapely.errors.GEOSException:
+        if inner is None:
+            raise
+        # GEOS can trip on the cut edges (a side location conflict in the projected cut): the whole line
+        return shapely.intersection(_inner_front(store, sel, pos), inner)
     return shapely.intersection(line, inner) if inner is not None else line
 
 
@@ -355,14 +364,36 @@ def _area(geom: Any) -> float:
     return float(areas_km2(np.array([geom], dtype=object))[0])
 
 
+def _overlay(op: Any, *args: Any) -> Any:
+    """A shapely overlay; snap-rounded to :data:`GRID` when the plain one fails (map pieces drawn
+    again and again share near-coincident edges that the plain overlay can trip on)."""
+    try:
+        return op(*args)
+    except shapely.errors.GEOSException:
+        return op(*args, grid_size=GRID)
+
+
+def _polygons(geom: Any) -> Any:
+    """The polygonal part of an overlay's result (touching edges come back as lines and points)."""
+    if geom is None or shapely.is_empty(geom):
+        return EMPTY
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else EMPTY
+
+
 def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, gained: Any, lost: Any, *,
-                   rules: RedrawRules = RedrawRules()) -> WindowRedraws:
+                   rules: RedrawRules = RedrawRules(), fighting: bool = True) -> WindowRedraws:
     """The redraw ground of the window from ``from_id`` to ``to_id`` and the fighting left.
 
     Parameters
     ----------
     gained, lost : shapely geometry or None
         The window's raw change (lon/lat); None is read as empty.
+    fighting : bool
+        Also the fighting geometries (raw minus redraw); False leaves them None (only
+        the figures are needed: the overlay of the whole change is saved).
 
     Returns
     -------
@@ -392,24 +423,42 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
     order = {r: k for k, r in enumerate(REASONS)}
     pieces: list[RedrawPiece] = []
     done = {"gained": EMPTY, "lost": EMPTY}
-    raw = {"gained": gained, "lost": lost}
-    for direction, reason in sorted(groups, key=lambda k: (k[0] != "gained", order.get(k[1], len(order)), k[1])):
-        if shapely.is_empty(raw[direction]):
+    for direction, raw in (("gained", gained), ("lost", lost)):
+        keys = sorted((k for k in groups if k[0] == direction), key=lambda k: (order.get(k[1], len(order)), k[1]))
+        raw = _polygons(raw)
+        if not keys or shapely.is_empty(raw):
             continue
-        union = shapely.union_all(shapely.from_wkb(groups[(direction, reason)]))
-        box = shapely.box(*union.bounds)
-        near = shapely.intersection(raw[direction], box)  # the window's change near the pieces only
-        part = shapely.difference(shapely.intersection(near, union), done[direction])
-        area = _area(part)
-        if area <= 0:
+        unions = {}
+        for k in keys:
+            geoms = shapely.from_wkb(groups[k])
+            # only the pieces that meet the window's change can hold any of it (most slivers do not)
+            hit = shapely.STRtree(geoms).query(raw, predicate="intersects")
+            if len(hit):
+                unions[k] = _polygons(_overlay(shapely.union_all, geoms[np.unique(hit)]))
+        keys = list(unions)
+        if not keys:
             continue
-        pieces.append(RedrawPiece(direction, reason, area, part))
-        done[direction] = shapely.union(done[direction], part)
+        every = _polygons(_overlay(shapely.union_all, np.array(list(unions.values()), dtype=object)))
+        near = _polygons(_overlay(shapely.intersection, raw, shapely.box(*every.bounds)))  # the change near them
+        inside = _polygons(_overlay(shapely.intersection, near, every))
+        for key in keys:  # attributed to the first reason that covers it
+            part = inside if len(keys) == 1 else _polygons(_overlay(shapely.intersection, inside, unions[key]))
+            if not shapely.is_empty(done[direction]) and shapely.intersects(part, done[direction]):
+                part = _polygons(_overlay(shapely.difference, part, done[direction]))
+            area = _area(part)
+            if area <= 0:
+                continue
+            pieces.append(RedrawPiece(direction, key[1], area, part))
+            done[direction] = part if shapely.is_empty(done[direction]) else _polygons(
+                _overlay(shapely.union, done[direction], part))
     rg, rl = done["gained"], done["lost"]
     g_km2 = sum(p.area_km2 for p in pieces if p.direction == "gained")
     l_km2 = sum(p.area_km2 for p in pieces if p.direction == "lost")
-    fight_g = shapely.difference(gained, rg) if g_km2 > 0 else gained
-    fight_l = shapely.difference(lost, rl) if l_km2 > 0 else lost
+    if fighting:
+        fight_g = _polygons(_overlay(shapely.difference, _polygons(gained), rg)) if g_km2 > 0 else gained
+        fight_l = _polygons(_overlay(shapely.difference, _polygons(lost), rl)) if l_km2 > 0 else lost
+    else:
+        fight_g = fight_l = None
     return WindowRedraws(fight_g, fight_l, rg, rl, g_km2, l_km2, tuple(pieces))
 
 
