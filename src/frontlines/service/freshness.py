@@ -11,7 +11,10 @@ Rules (explicit, so a reader can check them)
         second old: stale.)
     gap days
         For sources with about one map a day or more (cadence ≤ 1.5 days), the calendar
-        days (in the query's time zone) inside a period on which no map time falls.
+        days (in the query's time zone) inside a period on which no map time falls; when
+        the period's start state is stale, also the days between that state's map and the
+        period's start (the missing file of 2025-01-01 shows as gap day 2024-12-31 of
+        January 2025).
     complete
         A series period is complete when neither boundary state is stale and it has no
         gap days.

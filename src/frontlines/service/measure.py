@@ -254,6 +254,8 @@ def series(
         lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
         lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
         gaps = tuple(gap_days(sel, ps, pe, tz))
+        if lag0 is not None and lag0 > limit:  # the days before the period that its start state does not show
+            gaps = tuple(gap_days(sel, sel.timeline[i0][1], ps, tz)) + gaps
         flags = dict(start_snapshot=ids[i0] if i0 is not None else None, start_lag_days=lag0, end_lag_days=lag1,
                      gap_days=gaps,
                      complete=(lag0 is not None and lag1 is not None and lag0 <= limit and lag1 <= limit and not gaps))
