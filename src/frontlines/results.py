@@ -54,6 +54,7 @@ __all__ = [
     "SeriesResult",
     "SettlementRow",
     "SettlementsResult",
+    "SideBySideInputs",
     "SourceHealth",
     "SpikeEvent",
     "StateMapInputs",
@@ -508,6 +509,21 @@ class SourceHealth:
                 "spikes": [x.as_dict() for x in self.spikes], "reversions": [x.as_dict() for x in self.reversions]}
 
 
+@dataclass(frozen=True)
+class SideBySideInputs:
+    """One pair of sources in a report's "Sources side by side" section.
+
+    ``compare`` carries the per-period areas and the last boundary's disagreement
+    geometry (``only_a`` / ``only_b``); ``extent`` / ``furniture`` frame its map.
+    """
+
+    compare: CompareResult
+    extent: Extent
+    furniture: Mapping[str, Any]
+    #: What each source includes (Crimea, areas held before 2022, grey zone), by source id.
+    includes: Mapping[str, str] = field(default_factory=dict)
+
+
 # ------------------------------------------------------------------------ compare
 @dataclass(frozen=True)
 class CompareRow:
@@ -859,6 +875,8 @@ class ReportInputs:
     gaps: list[tuple[str, str, float]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     other_sources: list[dict[str, Any]] = field(default_factory=list)
+    #: "Sources side by side": :class:`SideBySideInputs`, one per other source covering the window.
+    side_by_side: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
