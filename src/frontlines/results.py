@@ -267,6 +267,8 @@ class ChangeResult(_Tabular):
     regions: tuple[RegionFigures, ...] = ()
     outside_regions: Mapping[str, float] | None = None
     depth: Mapping[str, Any] | None = None
+    #: ``{"start_stale_days", "stale_days", "stale", "warnings"}``: age of the maps at both ends.
+    freshness: Mapping[str, Any] | None = None
     gained: Any = field(default=None, repr=False, compare=False)
     lost: Any = field(default=None, repr=False, compare=False)
     #: With ``exclude_redraws``: km² of redraw pieces left out of ``gained_km2`` / ``lost_km2``.
@@ -317,6 +319,8 @@ class ChangeResult(_Tabular):
             out["outside_regions"] = {k: _r(v) for k, v in (self.outside_regions or {}).items()}
         if self.depth is not None:
             out["depth"] = dict(self.depth)
+        if self.freshness is not None:
+            out.update({k: list(v) if k == "warnings" else v for k, v in self.freshness.items()})
         return out
 
     def _rows(self) -> list[dict[str, Any]]:

@@ -62,13 +62,14 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                geojson: o.GeoJsonOut = None,
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
                exclude_redraws: Annotated[bool, typer.Option("--exclude-redraws", help="Leave map redraws out of gained / lost and depth (reported beside as redraw_km2).")] = False,
-               as_json: o.Json = False) -> None:
+               as_json: o.Json = False, strict: Strict = False) -> None:
     """Gained, lost and net area of a layer between two dates."""
     st = service.open_reader(store)
     result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
                             region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth,
-                            exclude_redraws=exclude_redraws)
+                            exclude_redraws=exclude_redraws, strict=strict)
     doc = result.as_dict()
+    _warn(doc)
     if geojson is not None:
         write_change_geojson(geojson, result.gained, result.lost, doc)
         doc["geojson"] = str(geojson)

@@ -58,7 +58,7 @@ figcaption{font-size:12.5px;color:#666}
 table{border-collapse:collapse;width:100%;font-size:13.5px;margin:8px 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}th{background:#f3f3f3}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.note{font-size:13.5px;color:#444}.muted{color:#777}
+.note{font-size:13.5px;color:#444}.muted{color:#777}.stale{background:#fff4d6;border-left:3px solid #e6a800;padding:4px 8px}
 ul{padding-left:20px}li{margin:3px 0}
 footer{margin-top:36px;font-size:12px;color:#777;border-top:1px solid #e3e3e3;padding-top:8px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
@@ -138,6 +138,8 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         f'<p class="sub">{_e(period)} · {_e(layer_name)} · {_e(source_label(c["source"]))} maps of '
         f'{_e(day_long(c["from_snapshot"]["map_time"]))} and {_e(day_long(c["to_snapshot"]["map_time"]))}</p>',
     ]
+
+    parts.extend(_stale_notes(c))
 
     # ---------------------------------------------------------------- headline
     cards = [
@@ -316,6 +318,12 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
                  f"GeoNames (CC BY 4.0) and OpenStreetMap (ODbL). Made with frontlines {_e(__version__)} on {_e(generated)}.</footer>")
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+def _stale_notes(c: dict[str, Any]) -> list[str]:
+    """A warning under the title when a map at either end of the window is older than the source's usual interval."""
+    return [f'<p class="note stale"><b>Stale map:</b> {_e(w)}. The figures stop at that map.</p>'
+            for w in c.get("warnings") or ()]
 
 
 def _before(boundary: str) -> str:

@@ -31,7 +31,7 @@ from frontlines.errors import StaleDataError
 from frontlines.service.selection import Selection
 from frontlines.times import utc_text
 
-__all__ = ["cadence_days", "gap_days", "lag_days", "stale_limit_days", "staleness"]
+__all__ = ["cadence_days", "change_freshness", "gap_days", "lag_days", "stale_limit_days", "staleness"]
 
 _DAY = 86400.0
 
@@ -93,3 +93,18 @@ def staleness(sel: Selection, sid: int, when: dt.datetime, *, strict: bool = Fal
     if strict:
         raise StaleDataError(msg + " (--strict)", field="at", value=utc_text(when))
     return {"stale_days": lag, "stale": True, "warnings": (msg,)}
+
+
+def change_freshness(sel: Selection, a: int, b: int, start: dt.datetime, end: dt.datetime, *,
+                     strict: bool = False) -> dict[str, Any]:
+    """``{"start_stale_days", "stale_days", "stale", "warnings"}`` of a change between the states ``a`` and ``b``.
+
+    Raises
+    ------
+    StaleDataError
+        With ``strict``, when either state is stale.
+    """
+    s0 = staleness(sel, a, start, strict=strict)
+    s1 = staleness(sel, b, end, strict=strict)
+    return {"start_stale_days": round(s0["stale_days"], 2), "stale_days": round(s1["stale_days"], 2),
+            "stale": s0["stale"] or s1["stale"], "warnings": (*s0["warnings"], *s1["warnings"])}

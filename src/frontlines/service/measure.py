@@ -15,7 +15,13 @@ from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
-from frontlines.service.freshness import gap_days, lag_days, stale_limit_days, staleness
+from frontlines.service.freshness import (
+    change_freshness,
+    gap_days,
+    lag_days,
+    stale_limit_days,
+    staleness,
+)
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -135,6 +141,7 @@ def change(
     geometry: bool = False,
     depth: bool = False,
     exclude_redraws: bool = False,
+    strict: bool = False,
 ) -> ChangeResult:
     """Gained, lost and net area of a layer between two times.
 
@@ -152,7 +159,9 @@ def change(
     -------
     ChangeResult
         ``as_dict()``: ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
-        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day"[, "regions"][, "depth"]}``;
+        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day", "start_stale_days",
+        "stale_days", "stale", "warnings"[, "regions"][, "depth"]}`` (``strict``: a stale map at either end
+        raises :class:`StaleDataError`);
         with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries.
     """
     sel = select(store, source, layer)
@@ -162,6 +171,7 @@ def change(
     if t1 < t0:
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
+    extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
     only = None
     if not geometry and not depth and not exclude_redraws and area_of[a] is not None and area_of[b] is not None:
@@ -169,7 +179,6 @@ def change(
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    extra: dict[str, Any] = {}
     if exclude_redraws:
         from frontlines.core.redraws import totals
         from frontlines.service.redraws import classify_change

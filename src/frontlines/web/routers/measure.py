@@ -43,14 +43,14 @@ def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by
 
 @router.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
 def get_change(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
-               tz: TzQ = "UTC", depth: DepthQ = False) -> Response:
+               tz: TzQ = "UTC", depth: DepthQ = False, strict: bool = False) -> Response:
     if by is not None or depth:
-        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth), "change",
+        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth, strict), "change",
                                 {"start": start, "end": end, "source": source, "layer": layer, "by": by, "tz": tz,
-                                 "depth": depth})
-    return ctx.cached(("change", start, end, source, layer, by, tz, depth),
+                                 "depth": depth, "strict": strict})
+    return ctx.cached(("change", start, end, source, layer, by, tz, depth, strict),
                       lambda store: to_json_doc(service.change(store, start=start, end=end, source=source, layer=layer,
-                                                               by=by, tz=tz, depth=depth)))
+                                                               by=by, tz=tz, depth=depth, strict=strict)))
 
 
 @router.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")
