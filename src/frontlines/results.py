@@ -41,6 +41,8 @@ __all__ = [
     "CompareResult",
     "CompareRow",
     "FrontlineResult",
+    "GapEvent",
+    "MapRef",
     "PeriodFigures",
     "PlacesResult",
     "QualityResult",
@@ -48,9 +50,13 @@ __all__ = [
     "Region",
     "RegionFigures",
     "ReportInputs",
+    "ReversionEvent",
     "SeriesResult",
     "SettlementRow",
     "SettlementsResult",
+    "SideBySideInputs",
+    "SourceHealth",
+    "SpikeEvent",
     "StateMapInputs",
     "Unit",
 ]
@@ -261,6 +267,8 @@ class ChangeResult(_Tabular):
     regions: tuple[RegionFigures, ...] = ()
     outside_regions: Mapping[str, float] | None = None
     depth: Mapping[str, Any] | None = None
+    #: ``{"start_stale_days", "stale_days", "stale", "warnings"}``: age of the maps at both ends.
+    freshness: Mapping[str, Any] | None = None
     gained: Any = field(default=None, repr=False, compare=False)
     lost: Any = field(default=None, repr=False, compare=False)
     #: km² of the window's redraw ground (:mod:`frontlines.service.redraws`): left out of
@@ -313,6 +321,8 @@ class ChangeResult(_Tabular):
             out["outside_regions"] = {k: _r(v) for k, v in (self.outside_regions or {}).items()}
         if self.depth is not None:
             out["depth"] = dict(self.depth)
+        if self.freshness is not None:
+            out.update({k: list(v) if k == "warnings" else v for k, v in self.freshness.items()})
         return out
 
     def _rows(self) -> list[dict[str, Any]]:
@@ -423,6 +433,117 @@ class SeriesResult(_Tabular):
         return [{k: v for k, v in p.as_dict().items() if k != "regions"} for p in self.periods]
 
 
+# ------------------------------------------------------------------ source health
+@dataclass(frozen=True)
+class MapRef:
+    """One snapshot named in a health event: id, map time and file."""
+
+    id: int
+    map_time: dt.datetime
+    file_name: str
+    source: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"id", "source", "map_time", "file_name"}``."""
+        return {"id": self.id, "source": self.source, "map_time": utc_text(self.map_time), "file_name": self.file_name}
+
+
+@dataclass(frozen=True)
+class GapEvent:
+    """Consecutive maps further apart than the source's usual interval (missing days listed)."""
+
+    before: MapRef
+    after: MapRef
+    interval_days: float
+    missing_days: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"before", "after", "interval_days", "missing_days"}``."""
+        return {"before": self.before.as_dict(), "after": self.after.as_dict(),
+                "interval_days": round(self.interval_days, 3), "missing_days": list(self.missing_days)}
+
+
+@dataclass(frozen=True)
+class SpikeEvent:
+    """A step whose net area change is far beyond the source's usual daily change."""
+
+    before: MapRef
+    after: MapRef
+    net_km2: float
+    per_day_km2: float
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"before", "after", "net_km2", "per_day_km2", "score"}`` (score: robust z, in MADs)."""
+        return {"before": self.before.as_dict(), "after": self.after.as_dict(), "net_km2": _r(self.net_km2),
+                "per_day_km2": _r(self.per_day_km2), "score": round(self.score, 1)}
+
+
+@dataclass(frozen=True)
+class ReversionEvent:
+    """A change undone within a few days: ``before`` -> ``changed`` -> ``restored``."""
+
+    before: MapRef
+    changed: MapRef
+    restored: MapRef
+    change_km2: float
+    undone_km2: float
+    days: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"before", "changed", "restored", "change_km2", "undone_km2", "residual_km2", "days"}``."""
+        return {"before": self.before.as_dict(), "changed": self.changed.as_dict(),
+                "restored": self.restored.as_dict(), "change_km2": _r(self.change_km2),
+                "undone_km2": _r(self.undone_km2), "residual_km2": _r(self.change_km2 + self.undone_km2),
+                "days": round(self.days, 3)}
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """Gaps, spikes and reversions of one source's layer inside a window (``quality``'s ``health``)."""
+
+    source: str
+    layer: str
+    cadence_days: float
+    snapshots: int
+    typical_per_day_km2: float
+    spread_per_day_km2: float
+    spike_threshold_per_day_km2: float
+    gaps: tuple[GapEvent, ...] = ()
+    spikes: tuple[SpikeEvent, ...] = ()
+    reversions: tuple[ReversionEvent, ...] = ()
+
+    @property
+    def missing_days(self) -> list[str]:
+        """Every missing day of every gap, in order."""
+        return [d for g in self.gaps for d in g.missing_days]
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"source", "layer", "cadence_days", "snapshots", "typical_per_day_km2", "spread_per_day_km2",
+        "spike_threshold_per_day_km2", "missing_days", "gaps", "spikes", "reversions"}``."""
+        return {"source": self.source, "layer": self.layer, "cadence_days": round(self.cadence_days, 3),
+                "snapshots": self.snapshots, "typical_per_day_km2": _r(self.typical_per_day_km2),
+                "spread_per_day_km2": _r(self.spread_per_day_km2),
+                "spike_threshold_per_day_km2": _r(self.spike_threshold_per_day_km2),
+                "missing_days": self.missing_days, "gaps": [g.as_dict() for g in self.gaps],
+                "spikes": [x.as_dict() for x in self.spikes], "reversions": [x.as_dict() for x in self.reversions]}
+
+
+@dataclass(frozen=True)
+class SideBySideInputs:
+    """One pair of sources in a report's "Sources side by side" section.
+
+    ``compare`` carries the per-period areas and the last boundary's disagreement
+    geometry (``only_a`` / ``only_b``); ``extent`` / ``furniture`` frame its map.
+    """
+
+    compare: CompareResult
+    extent: Extent
+    furniture: Mapping[str, Any]
+    #: What each source includes (Crimea, areas held before 2022, grey zone), by source id.
+    includes: Mapping[str, str] = field(default_factory=dict)
+
+
 # ------------------------------------------------------------------------ compare
 @dataclass(frozen=True)
 class CompareRow:
@@ -525,6 +646,8 @@ class QualityResult(_Tabular):
     cadence_days: float
     gap_days: tuple[str, ...]
     steps: tuple[QualityStep, ...]
+    #: Gaps, spikes and reversions per source (see :mod:`frontlines.service.source_health`).
+    health: tuple[SourceHealth, ...] = ()
     _title = "quality"
 
     @property
@@ -537,7 +660,7 @@ class QualityResult(_Tabular):
         return {"source": self.source, "layer": self.layer, "from": utc_text(self.start), "to": utc_text(self.end),
                 "rules": dict(self.rules), "cadence_days": round(self.cadence_days, 3), "gap_days": list(self.gap_days),
                 "flagged_steps": sum(1 for s in self.steps if s.flagged), "redraw_km2": _r(self.redraw_km2),
-                "steps": [s.as_dict() for s in self.steps]}
+                "steps": [s.as_dict() for s in self.steps], "health": [h.as_dict() for h in self.health]}
 
     def _rows(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in s.as_dict().items() if k != "pieces"} for s in self.steps]
@@ -782,6 +905,8 @@ class ReportInputs:
     gaps: list[tuple[str, str, float]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     other_sources: list[dict[str, Any]] = field(default_factory=list)
+    #: "Sources side by side": :class:`SideBySideInputs`, one per other source covering the window.
+    side_by_side: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,63 @@ def test_composite_needs_its_members(tmp_path) -> None:
     with pytest.raises(SnapshotNotFoundError, match="deepstate-history"):
         service.select(store, "deepstate")
     assert COMPOSITES["deepstate"].switches()[0]["at"] == "2025-07-31T21:00:00Z"
+
+
+# ----------------------------------------------------------------------- the shipped commands
+def test_change_command_on_the_composite(composite_store, capsys) -> None:
+    """``frontlines change --source deepstate --from 2023-01-01 --to 2026-01-01`` (UTC days, as typed)."""
+    import json
+
+    from frontlines.cli import main
+
+    capsys.readouterr()
+    assert main(["change", "--source", "deepstate", "--from", "2023-01-01", "--to", "2026-01-01",
+                 "--store", str(composite_store.path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["source"] == "deepstate"
+    assert doc["from_snapshot"]["source"] == "deepstate-history" and doc["to_snapshot"]["source"] == "deepstate-daily"
+    assert doc["net_km2"] == pytest.approx(7_463, rel=0.02)
+
+
+def test_claim_spanning_history_and_daily_is_read_from_the_composite(composite_store, capsys) -> None:
+    import json
+
+    from frontlines.cli import main
+
+    capsys.readouterr()
+    assert main(["check", "--text", "Russia captured about 7,463 km² between 1 January 2023 and 1 January 2026",
+                 "--store", str(composite_store.path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sources"] == ["deepstate"]  # the composite stands in for its two members
+    (claim,) = doc["claims"]
+    assert claim["verdict"] == "supported"
+    assert claim["primary"]["source"] == "deepstate"
+    assert claim["primary"]["start"] < "2023-01-01" and claim["primary"]["end"] >= "2026-01-01"
+    assert "deepstate's maps" in claim["reason"]
+    assert any("composite source" in n and "daily files" in n for n in claim["notes"])
+    # gross gain ('captured') of the one continuous series; the net is DeepState's published +7,463 km²
+    change = service.change(composite_store, start="2022-12-31T23:59:59Z", end=claim["primary"]["end"],
+                            source="deepstate").as_dict()
+    assert claim["primary"]["value"] == pytest.approx(change["gained_km2"], abs=0.01)
+
+
+def test_a_member_named_on_its_own_is_still_checked_alone(composite_store) -> None:
+    report = service.check(composite_store, "Russia captured about 7,463 km² between 1 January 2023 and "
+                           "1 January 2026", sources=["deepstate-daily"])
+    (r,) = report.results
+    assert report.sources == ("deepstate-daily",)
+    assert r.primary is not None and r.primary.source == "deepstate-daily"
+    # the daily files start in July 2024: the reading starts at their first map, and says so
+    assert r.primary.start.date().isoformat() == "2024-07-07"
+    assert any("no map within 2 days before 2023-01-01" in n for n in r.notes)
+
+
+def test_series_defaults_to_the_composite_when_both_members_are_stored(composite_store) -> None:
+    doc = service.series(composite_store, start="2025-08-01", end="2025-09-30", tz="Europe/Kyiv").as_dict()
+    assert doc["source"] == "deepstate"
+    aug, sep = doc["periods"]
+    assert aug["complete"] and sep["complete"]
+    infos = {i.id: i.source for i in composite_store.snapshots()}
+    assert infos[aug["start_snapshot"]] == "deepstate-history"  # the switch is 2025-08-01 00:00 Kyiv
+    assert infos[aug["end_snapshot"]] == "deepstate-daily"
+    assert sep["net_km2"] == pytest.approx(259, rel=0.02)  # DeepState's published September 2025

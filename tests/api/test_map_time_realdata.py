@@ -144,3 +144,66 @@ def test_compare_needs_two_sources(overlap_store) -> None:
 
     with pytest.raises(UsageError, match="two different sources"):
         service.compare(overlap_store, sources=["deepstate-daily"], start="2024-08-01", end="2024-09-01")
+
+
+# ----------------------------------------------------------------------- all five months, honestly
+@pytest.mark.parametrize("month", sorted(PUBLISHED))
+def test_composite_monthly_nets_match_deepstate_published(overlap_store, month) -> None:
+    """The composite ``deepstate`` (history until 2025-08-01 Kyiv, daily files after) gives all five months."""
+    net, period = _month_net(overlap_store, "deepstate", month)
+    assert net == pytest.approx(PUBLISHED[month], rel=0.02)
+    assert period["complete"] is True
+
+
+def test_series_command_defaults_to_the_composite_and_gives_all_five(overlap_store, capsys) -> None:
+    """``frontlines series --tz Europe/Kyiv`` on a store with history and daily files: no --source needed."""
+    import json
+
+    from frontlines.cli import main
+
+    capsys.readouterr()
+    # DeepState publishes the change of its own map, redraws and all: compare the raw figures
+    assert main(["series", "--from", "2024-08-01", "--to", "2025-09-30", "--freq", "month", "--tz", "Europe/Kyiv",
+                 "--include-redraws", "--store", str(overlap_store.path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["source"] == "deepstate"
+    by_month = {p["end"][:7]: p for p in doc["periods"]}  # a Kyiv month ends at 21:00/22:00Z of its last day
+    for month, published in PUBLISHED.items():
+        p = by_month[month]
+        assert p["net_km2"] == pytest.approx(published, rel=0.02), month
+        assert p["complete"] is True, month
+    # the history is used until the switch; the daily files after it
+    infos = {i.id: i.source for i in overlap_store.snapshots()}
+    assert infos[by_month["2025-03"]["end_snapshot"]] == "deepstate-history"
+    assert infos[by_month["2025-09"]["end_snapshot"]] == "deepstate-daily"
+
+
+def test_daily_files_alone_flag_january_and_march_2025_with_their_gap_days(overlap_store) -> None:
+    """From the daily files alone, January and March 2025 cannot be measured to the day, and say so."""
+    jan_net, jan = _month_net(overlap_store, "deepstate-daily", "2025-01")
+    assert jan["complete"] is False
+    assert jan["start_lag_days"] == pytest.approx(1.0, abs=0.01)  # the file of 2025-01-01 (map of 12-31) is missing
+    assert jan["gap_days"] == ["2024-12-31"]
+    assert jan_net == pytest.approx(PUBLISHED["2025-01"] + 7, abs=5)  # December 31's change counted in January
+    mar_net, mar = _month_net(overlap_store, "deepstate-daily", "2025-03")
+    assert mar["complete"] is False and mar["gap_days"] == ["2025-03-30", "2025-03-31"]
+    assert mar_net < PUBLISHED["2025-03"] * 0.95  # the last two days of March are missing, not guessed
+
+
+def test_kyiv_month_boundaries_pick_the_maps_deepstate_uses(overlap_store) -> None:
+    """DeepState's months are in Kyiv time: the file dated the 1st of the next month ends a month, and a history
+    map published at 22:19Z on 30 April 2025 (01:19 on 1 May in Kyiv) belongs to May."""
+    infos = {i.id: i for i in overlap_store.snapshots()}
+    for month in ("2024-08", "2024-11", "2025-09"):
+        _, p = _month_net(overlap_store, "deepstate-daily", month)
+        y, m = map(int, month.split("-"))
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        assert infos[p["start_snapshot"]].file_name == f"deepstatemap_data_{y:04d}{m:02d}01.geojson"
+        assert infos[p["end_snapshot"]].file_name == f"deepstatemap_data_{nxt:%Y%m%d}.geojson"
+    _, kyiv = _month_net(overlap_store, "deepstate-history", "2025-04", tz="Europe/Kyiv")
+    _, utc = _month_net(overlap_store, "deepstate-history", "2025-04", tz="UTC")
+    late = dt.datetime(2025, 4, 30, 22, 19, 5, tzinfo=dt.timezone.utc)
+    assert infos[utc["end_snapshot"]].map_time == late
+    assert infos[kyiv["end_snapshot"]].map_time < dt.datetime(2025, 4, 30, 21, 0, tzinfo=dt.timezone.utc)
+    _, may = _month_net(overlap_store, "deepstate-history", "2025-05", tz="Europe/Kyiv")
+    assert may["start_snapshot"] == kyiv["end_snapshot"]  # consecutive Kyiv months share their boundary map

@@ -43,3 +43,25 @@ def test_area_after_the_store_ends_is_stale_and_strict_is_404(client) -> None:
     assert doc["stale"] is True and doc["stale_days"] > 150 and doc["warnings"]
     r = client.get("/api/area", params={"at": "2025-12-31", "strict": "true"})
     assert r.status_code == 404 and "--strict" in r.text
+
+
+def test_quality_health_over_http_lists_the_missing_days(client) -> None:
+    """``health_only``: the daily files of 2025-01-01 and 03-31/04-01 are missing (maps of 12-31, 03-30/31)."""
+    r = client.get("/api/quality", params={"from": "2024-12-01", "to": "2025-04-30", "health_only": "true"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["steps"] == []
+    (h,) = doc["health"]
+    assert h["source"] == "deepstate-daily"
+    assert h["missing_days"] == ["2024-12-31", "2025-03-30", "2025-03-31"]
+    files = [(g["before"]["file_name"], g["after"]["file_name"]) for g in h["gaps"]]
+    assert files == [("deepstatemap_data_20241231.geojson", "deepstatemap_data_20250102.geojson"),
+                     ("deepstatemap_data_20250330.geojson", "deepstatemap_data_20250402.geojson")]
+    assert h["reversions"] == []
+
+
+def test_change_strict_over_http(client) -> None:
+    doc = client.get("/api/change", params={"from": "2025-05-01", "to": "2025-12-31"}).json()
+    assert doc["stale"] is True and doc["stale_days"] > 150 and doc["warnings"]
+    r = client.get("/api/change", params={"from": "2025-05-01", "to": "2025-12-31", "strict": "true"})
+    assert r.status_code == 404 and "--strict" in r.text

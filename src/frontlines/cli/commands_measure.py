@@ -62,13 +62,14 @@ def change_cmd(start: o.From, end: o.To, store: o.Store = None, source: o.Source
                geojson: o.GeoJsonOut = None,
                depth: Annotated[bool, typer.Option("--depth", help="Front-line lengths and depth of the ground gained / lost.")] = False,
                include_redraws: o.IncludeRedraws = False,
-               as_json: o.Json = False) -> None:
+               as_json: o.Json = False, strict: Strict = False) -> None:
     """Gained, lost and net area of a layer between two dates (map redraws left out: see --include-redraws)."""
     st = service.open_reader(store)
     result = service.change(st, start=start, end=end, source=source, layer=layer, by=by, regions=regions,
                             region_field=region_field, tz=tz, geometry=geojson is not None, depth=depth,
-                            include_redraws=include_redraws)
+                            include_redraws=include_redraws, strict=strict)
     doc = result.as_dict()
+    _warn(doc)
     if geojson is not None:
         write_change_geojson(geojson, result.gained, result.lost, doc,
                              redraws=[(p.geometry, p.as_dict()) for p in result.redraw_pieces])

@@ -120,7 +120,7 @@ def area_chart(
     fig = new_figure(*size)
     ax = fig.add_axes((0.1 if size[0] >= 6 else 0.17, 0.13, 0.865 if size[0] >= 6 else 0.8, 0.72 if size[0] >= 6 else 0.6))
     colours = [COLOURS["gained"], COLOURS["second"], "#1b9e77", "#e7298a"]
-    gap_drawn = False
+    gap_drawn = incomplete_drawn = False
     xmin = xmax = None
     for k, doc in enumerate(docs):
         xs, ys = [], []
@@ -143,10 +143,13 @@ def area_chart(
             gaps = [(a, b) for a, b in find_gaps(times) if b > t0 and a < t1]
         else:
             gaps = _zero_runs(doc)
+        if times is not None and len(times) and t1 > max(times):  # after the last map: stale, shaded as a gap
+            gaps = [*gaps, (max(max(times), t0), t1)]
         for a, b in gaps:
             ax.axvspan(_naive(max(a, t0)), _naive(min(b, t1)), color=COLOURS["gap"], alpha=0.7, linewidth=0,
                        label=None if gap_drawn else "no data (gap)", zorder=0)
             gap_drawn = True
+        incomplete_drawn = _mark_incomplete(ax, doc, colours[k % len(colours)], incomplete_drawn)
     if xmin is None:
         raise FrontlinesError("area chart: the series hold no area in this period (before the first snapshot?)")
     _km2_axis(ax, "area held (km²)")
@@ -165,6 +168,18 @@ def area_chart(
              va="top" if size[0] < 6 else "baseline")
     corner_credit(fig, attribution(*[d["source"] for d in docs]))
     return fig
+
+
+def _mark_incomplete(ax: Any, doc: dict[str, Any], colour: str, drawn: bool) -> bool:
+    """Hollow markers on the period ends whose figures rest on a stale map or skip days (``complete: false``)."""
+    pts = [(_naive(parse_iso(p["end"])), p["area_km2"]) for p in doc["periods"]
+           if p.get("complete") is False and p["area_km2"] is not None]
+    if not pts:
+        return drawn
+    ax.plot([x for x, _ in pts], [y for _, y in pts], linestyle="none", marker="o", markersize=7,
+            markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.5, zorder=3,
+            label=None if drawn else "incomplete period (stale map or days without a map)")
+    return True
 
 
 def change_bars(

@@ -20,6 +20,7 @@ from typing import Any
 from frontlines._version import __version__
 from frontlines.errors import FrontlinesError
 from frontlines.reports import charts, maps
+from frontlines.reports.disagreement import disagreement_map
 from frontlines.reports.maps import as_settlements
 from frontlines.reports.style import (
     BOUNDARIES_CREDIT,
@@ -57,7 +58,7 @@ figcaption{font-size:12.5px;color:#666}
 table{border-collapse:collapse;width:100%;font-size:13.5px;margin:8px 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}th{background:#f3f3f3}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.note{font-size:13.5px;color:#444}.muted{color:#777}
+.note{font-size:13.5px;color:#444}.muted{color:#777}.stale{background:#fff4d6;border-left:3px solid #e6a800;padding:4px 8px}
 ul{padding-left:20px}li{margin:3px 0}
 footer{margin-top:36px;font-size:12px;color:#777;border-top:1px solid #e3e3e3;padding-top:8px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
@@ -137,6 +138,8 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
         f'<p class="sub">{_e(period)} · {_e(layer_name)} · {_e(source_label(c["source"]))} maps of '
         f'{_e(day_long(c["from_snapshot"]["map_time"]))} and {_e(day_long(c["to_snapshot"]["map_time"]))}</p>',
     ]
+
+    parts.extend(_stale_notes(c))
 
     # ---------------------------------------------------------------- headline
     cards = [
@@ -235,6 +238,10 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     else:
         parts.append('<p class="muted">No gazetteer place lies in the ground that changed hands.</p>')
 
+    # ---------------------------------------------------------------- sources side by side
+    if inputs.side_by_side:
+        parts.append(_side_by_side(inputs))
+
     # ---------------------------------------------------------------- quality
     q: list[str] = []
     q.append(f"State at the start: the map of {_e(c['from_snapshot']['map_time'])} "
@@ -315,6 +322,59 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
                  f"GeoNames (CC BY 4.0) and OpenStreetMap (ODbL). Made with frontlines {_e(__version__)} on {_e(generated)}.</footer>")
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+def _stale_notes(c: dict[str, Any]) -> list[str]:
+    """A warning under the title when a map at either end of the window is older than the source's usual interval."""
+    return [f'<p class="note stale"><b>Stale map:</b> {_e(w)}. The figures stop at that map.</p>'
+            for w in c.get("warnings") or ()]
+
+
+def _before(boundary: str) -> str:
+    """The last second before a period boundary (ISO): the day a period-end state belongs to."""
+    t = dt.datetime.fromisoformat(boundary.replace("Z", "+00:00")) - dt.timedelta(seconds=1)
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _side_by_side(inputs: ReportInputs) -> str:
+    """"Sources side by side": per period the same layer's area in each source, the difference, the agreement
+    summary (as ``frontlines compare --json``) and a map of where they disagree at the window's end."""
+    sides = dict(inputs.furniture.get("sides", {}))
+    out = ["<h2>Sources side by side</h2>",
+           '<p class="note">The same layer in other sources of the store, at the end of every period (the latest '
+           "map of each at or before it). Sources draw different things, so some difference is expected; what each "
+           "includes is listed.</p>"]
+    for item in inputs.side_by_side:
+        cmp = item.compare
+        doc = cmp.as_dict()
+        a, b = source_label(cmp.source_a), source_label(cmp.source_b)
+        sm = doc["summary"]
+        out.append(f"<h3>{_e(a)} and {_e(b)}: {_e(layer_phrase(cmp.layer, sides))}</h3>")
+        inc = "".join(f"<li><b>{_e(source_label(s))}</b> includes {_e(text)}.</li>"
+                      for s, text in item.includes.items() if text)
+        if inc:
+            out.append(f'<ul class="note">{inc}</ul>')
+        if sm.get("compared"):
+            out.append(f'<p class="note">Agreement over {sm["compared"]} period end(s): {_e(b)} minus {_e(a)} is '
+                       f'{fmt_signed(sm["mean_diff_km2"])} km² on average (mean absolute difference '
+                       f'{fmt_km2(sm["mean_abs_diff_km2"])} km², largest {fmt_km2(sm["max_abs_diff_km2"])} km²).</p>')
+        rows = []
+        for r in doc["rows"]:
+            both = r["area_a_km2"] is not None and r["area_b_km2"] is not None
+            rows.append([day_text(_before(r["at"])),
+                         fmt_km2(r["area_a_km2"]) if r["area_a_km2"] is not None else "–",
+                         fmt_km2(r["area_b_km2"]) if r["area_b_km2"] is not None else "–",
+                         fmt_signed(r["diff_km2"]) if both else "–",
+                         fmt_km2(r["only_a_km2"]) if r["only_a_km2"] is not None else "",
+                         fmt_km2(r["only_b_km2"]) if r["only_b_km2"] is not None else ""])
+        out.append(_table(
+            ["at the end of", f"{a} km²", f"{b} km²", f"difference ({b} − {a})", f"only {a} km²", f"only {b} km²"],
+            rows, {1, 2, 3, 4, 5}))
+        if cmp.only_a is not None and cmp.only_b is not None:
+            out.append(_img(disagreement_map(item), f"map: where {a} and {b} disagree",
+                            f"Orange: ground only {a} counts; green: ground only {b} counts (symmetric difference at "
+                            "the last period end).", phone=disagreement_map(item, size=PHONE_MAP)))
+    return "\n".join(out)
 
 
 def write_report(inputs: ReportInputs, out: str | Path, *, title: str | None = None) -> Path:

@@ -68,6 +68,7 @@ from frontlines.service.selection import (
     sources,
     state_at,
 )
+from frontlines.service.source_health import HealthRules
 from frontlines.service.sync import (
     SYNC_SOURCES,
     FetchSettings,
@@ -104,6 +105,7 @@ __all__ = [
     "DEMO_SOURCE",
     "FORMATS",
     "FetchSettings",
+    "HealthRules",
     "IngestOptions",
     "IngestReport",
     "MIN_DEPTH_PIECE_KM2",

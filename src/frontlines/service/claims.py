@@ -1,13 +1,17 @@
 """Claim checking against a store: the :class:`~frontlines.claims.evaluate.Measurer` over stored maps.
 
 :func:`check` extracts the claims of a text (:mod:`frontlines.claims`) and evaluates
-each against every source in the store. Places resolve to a region of the conflict's
+each against every source in the store. A composite source (:mod:`frontlines.sources.composite`,
+e.g. ``deepstate`` = DeepState history, then its daily files) stands in for its members
+when the store holds all of them, so a claim spanning both is read from one continuous
+series; a member named in ``sources`` is still checked on its own. Places resolve to a region of the conflict's
 levels (a gazetteer place resolves to its finest-level region); a place that resolves
 to nothing makes the claim unverifiable for that place.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines.claims import CheckReport, check_text
+from frontlines.claims import CheckReport, ClaimResult, check_text
 from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_geoms, dissolve
@@ -25,6 +29,7 @@ from frontlines.model import STATUSES, LayerKey
 from frontlines.service import measure, selection
 from frontlines.service.redraws import redraw_ground
 from frontlines.service.regions import conflict_of, resolve_region
+from frontlines.sources.composite import COMPOSITES, CompositeSource
 from frontlines.store import StoreReader
 
 __all__ = ["HELD_STATUSES", "StoreMeasurer", "check"]
@@ -37,28 +42,60 @@ class StoreMeasurer:
     """Measures a store's layers for the claim evaluator (see ``claims.evaluate.Measurer``).
 
     Region ids are ``"<kind>:<id>"`` of the conflict's levels, e.g. ``"oblast:UA-14"``.
-    ``conflict`` defaults to the conflict of the store's maps. Gained / lost ground, depth
-    and settlements leave map redraws out (:mod:`frontlines.service.redraws`) unless
-    ``include_redraws``.
+    ``conflict`` defaults to the conflict of the store's maps. A composite source whose
+    members are all stored replaces them in :meth:`sources` (members listed in
+    ``requested`` stay); it inherits its first member's source note (e.g. DeepState's
+    April 2022). Gained / lost ground, depth and settlements leave map redraws out
+    (:mod:`frontlines.service.redraws`) unless ``include_redraws``.
     """
 
     def __init__(self, store: StoreReader, conflict: Conflict | str | None = None, *,
-                 include_redraws: bool = False) -> None:
+                 requested: Sequence[str] | None = None, include_redraws: bool = False) -> None:
         self.store = store
         self.include_redraws = include_redraws
-        self.conflict = conflict_of(store) if conflict is None else default_registry().get(conflict)
+        conflict = conflict_of(store) if conflict is None else conflict
+        self.conflict = default_registry().get(conflict) if isinstance(conflict, str) else conflict
         self._sources = {name: (first, last) for name, _n, first, last in store.sources()}
+        self._composites: dict[str, CompositeSource] = {}
+        for comp in COMPOSITES.values():
+            if comp.name not in self._sources and all(m in self._sources for m in comp.sources):
+                self._composites[comp.name] = comp
+        self._hidden = {m for comp in self._composites.values() for m in comp.sources} - set(requested or ())
+        for name, comp in self._composites.items():
+            try:
+                times = selection.select(store, name).times
+            except FrontlinesError:
+                continue
+            self._sources[name] = (times[0], times[-1])
+            note = self.conflict.source_notes.get(comp.sources[0])
+            if note is not None and name not in self.conflict.source_notes:
+                self.conflict = dataclasses.replace(self.conflict,
+                                                    source_notes={**self.conflict.source_notes, name: note})
         # Per-check memo of dissolved layers and changes (one check asks for the same maps many times).
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- coverage -----------------------------------------------------------------------
     def sources(self) -> list[str]:
-        """Sources with a ``control`` layer."""
+        """Sources with a ``control`` layer (a complete composite instead of its members)."""
         out = []
         for name in self._sources:
-            if any(k.status == "control" for k in self.store.source_layers(name)):
+            if name not in self._hidden and any(k.status == "control" for k in self._layers(name)):
                 out.append(name)
         return out
+
+    def composite_note(self, source: str) -> str | None:
+        """What a composite source is made of (``None`` for a stored source)."""
+        comp = self._composites.get(source)
+        return comp.note if comp is not None else None
+
+    def _layers(self, source: str) -> list[LayerKey]:
+        comp = self._composites.get(source)
+        if comp is None:
+            return list(self.store.source_layers(source))
+        common = set(self.store.source_layers(comp.sources[0]))
+        for member in comp.sources[1:]:
+            common &= set(self.store.source_layers(member))
+        return sorted(common, key=str)
 
     def coverage(self, source: str) -> tuple[dt.datetime, dt.datetime] | None:
         """First and last publication time of a source."""
@@ -71,7 +108,7 @@ class StoreMeasurer:
 
     def held_layers(self, source: str, side: str) -> tuple[str, ...]:
         """Statuses of ``side`` that count as held ground: ``control``, and ``advance`` where the source has it."""
-        statuses = {k.status for k in self.store.source_layers(source) if k.side == side}
+        statuses = {k.status for k in self._layers(source) if k.side == side}
         return tuple(st for st in HELD_STATUSES if st in statuses)
 
     def layer_span(self, source: str, side: str, status: str) -> tuple[dt.datetime, dt.datetime] | None:
@@ -305,8 +342,17 @@ def check(
         Defaults to the current UTC date.
     """
     today = today or dt.datetime.now(dt.timezone.utc).date()
-    measurer = StoreMeasurer(store, conflict_of(store, sources[0]) if sources else None)
-    return check_text(text, measurer, published=published, sources=sources, today=today, conflict=measurer.conflict)
+    measurer = StoreMeasurer(store, conflict_of(store, sources[0]) if sources else None, requested=sources)
+    report = check_text(text, measurer, published=published, sources=sources, today=today, conflict=measurer.conflict)
+    return dataclasses.replace(report, results=tuple(_name_composite(r, measurer) for r in report.results))
+
+
+def _name_composite(result: ClaimResult, measurer: StoreMeasurer) -> ClaimResult:
+    """Add a note saying what the primary reading's composite source is made of."""
+    note = measurer.composite_note(result.primary.source) if result.primary is not None else None
+    if note is None:
+        return result
+    return dataclasses.replace(result, notes=(*result.notes, f"{result.primary.source} is a composite source: {note}."))
 
 
 def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,10 @@ Rules (explicit, so a reader can check them)
         second old: stale.)
     gap days
         For sources with about one map a day or more (cadence ≤ 1.5 days), the calendar
-        days (in the query's time zone) inside a period on which no map time falls.
+        days (in the query's time zone) inside a period on which no map time falls; when
+        the period's start state is stale, also the days between that state's map and the
+        period's start (the missing file of 2025-01-01 shows as gap day 2024-12-31 of
+        January 2025).
     complete
         A series period is complete when neither boundary state is stale and it has no
         gap days.
@@ -28,7 +31,7 @@ from frontlines.errors import StaleDataError
 from frontlines.service.selection import Selection
 from frontlines.times import utc_text
 
-__all__ = ["cadence_days", "gap_days", "lag_days", "stale_limit_days", "staleness"]
+__all__ = ["cadence_days", "change_freshness", "gap_days", "lag_days", "stale_limit_days", "staleness"]
 
 _DAY = 86400.0
 
@@ -90,3 +93,18 @@ def staleness(sel: Selection, sid: int, when: dt.datetime, *, strict: bool = Fal
     if strict:
         raise StaleDataError(msg + " (--strict)", field="at", value=utc_text(when))
     return {"stale_days": lag, "stale": True, "warnings": (msg,)}
+
+
+def change_freshness(sel: Selection, a: int, b: int, start: dt.datetime, end: dt.datetime, *,
+                     strict: bool = False) -> dict[str, Any]:
+    """``{"start_stale_days", "stale_days", "stale", "warnings"}`` of a change between the states ``a`` and ``b``.
+
+    Raises
+    ------
+    StaleDataError
+        With ``strict``, when either state is stale.
+    """
+    s0 = staleness(sel, a, start, strict=strict)
+    s1 = staleness(sel, b, end, strict=strict)
+    return {"start_stale_days": round(s0["stale_days"], 2), "stale_days": round(s1["stale_days"], 2),
+            "stale": s0["stale"] or s1["stale"], "warnings": (*s0["warnings"], *s1["warnings"])}

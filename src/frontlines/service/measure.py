@@ -15,7 +15,13 @@ from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
-from frontlines.service.freshness import gap_days, lag_days, stale_limit_days, staleness
+from frontlines.service.freshness import (
+    change_freshness,
+    gap_days,
+    lag_days,
+    stale_limit_days,
+    staleness,
+)
 from frontlines.service.redraws import step_redraws, window_redraws
 from frontlines.service.regions import (
     conflict_of,
@@ -136,6 +142,7 @@ def change(
     geometry: bool = False,
     depth: bool = False,
     include_redraws: bool = False,
+    strict: bool = False,
 ) -> ChangeResult:
     """Gained, lost and net area of a layer between two times.
 
@@ -153,10 +160,11 @@ def change(
     -------
     ChangeResult
         ``as_dict()``: ``{"source", "layer", "from", "to", "from_snapshot", "to_snapshot", "area_from_km2",
-        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day", "redraws_excluded",
-        "redraw_gained_km2", "redraw_lost_km2", "redraw_km2", "redraw_pieces"[, "regions"][, "depth"]}``;
-        with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat geometries (and
-        ``redraw_pieces`` theirs).
+        "area_to_km2", "gained_km2", "lost_km2", "net_km2", "days", "net_km2_per_day", "start_stale_days",
+        "stale_days", "stale", "warnings", "redraws_excluded", "redraw_gained_km2", "redraw_lost_km2", "redraw_km2",
+        "redraw_pieces"[, "regions"][, "depth"]}`` (``strict``: a stale map at either end raises
+        :class:`StaleDataError`); with ``geometry=True`` the result's ``gained`` and ``lost`` hold the lon/lat
+        geometries (and ``redraw_pieces`` theirs).
     """
     sel = select(store, source, layer)
     region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
@@ -165,6 +173,7 @@ def change(
     if t1 < t0:
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
+    extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
     ids = [s for s, _, _ in sel.timeline]
     lo, hi = sorted((ids.index(a), ids.index(b)))
@@ -177,7 +186,7 @@ def change(
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
     wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth) if any_redraw else None
     raw_gained, raw_lost, raw_g, raw_l = gained, lost, g, l
-    extra: dict[str, Any] = {"redraws_excluded": not include_redraws}
+    extra["redraws_excluded"] = not include_redraws
     subtract = wr is not None and not include_redraws
     if wr is not None:
         extra.update(redraw_gained_km2=wr.redraw_gained_km2, redraw_lost_km2=wr.redraw_lost_km2,
@@ -265,6 +274,8 @@ def series(
         lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
         lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
         gaps = tuple(gap_days(sel, ps, pe, tz))
+        if lag0 is not None and lag0 > limit:  # the days before the period that its start state does not show
+            gaps = tuple(gap_days(sel, sel.timeline[i0][1], ps, tz)) + gaps
         flags = dict(start_snapshot=ids[i0] if i0 is not None else None, start_lag_days=lag0, end_lag_days=lag1,
                      gap_days=gaps,
                      complete=(lag0 is not None and lag1 is not None and lag0 <= limit and lag1 <= limit and not gaps))

@@ -25,6 +25,7 @@ from frontlines.results import QualityResult, QualityStep
 from frontlines.service.freshness import cadence_days, gap_days
 from frontlines.service.redraws import classify_steps
 from frontlines.service.selection import TimeLike, select
+from frontlines.service.source_health import HealthRules, store_health
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time
 
@@ -40,6 +41,8 @@ def quality(
     tz: str = "UTC",
     rules: RedrawRules | None = None,
     min_redraw_km2: float = 1.0,
+    health_rules: HealthRules | None = None,
+    health_only: bool = False,
 ) -> QualityResult:
     """Every step of a layer inside ``[start, end]`` with its pieces classified.
 
@@ -47,6 +50,13 @@ def quality(
     ----------
     min_redraw_km2 : float
         A step is *flagged* when its redraw pieces add up to at least this much.
+    health_rules : HealthRules, optional
+        Gap, spike and reversion thresholds of ``health``: one entry per stored source
+        (only the asked one when ``source`` is given), see
+        :mod:`frontlines.service.source_health`.
+    health_only : bool
+        Skip the step-by-step classification (``steps`` empty): gaps, spikes and
+        reversions of a long window in a moment.
 
     Returns
     -------
@@ -54,7 +64,7 @@ def quality(
         ``as_dict()``: ``{"source", "layer", "from", "to", "rules", "cadence_days", "gap_days",
         "steps": [{"from_snapshot", "to_snapshot", "from_time", "to_time", "gained_km2", "lost_km2",
         "redraw_gained_km2", "redraw_lost_km2", "flagged", "reasons", "pieces", "map_url"}], "flagged_steps",
-        "redraw_km2"}``.
+        "redraw_km2", "health": [{"source", "layer", "missing_days", "gaps", "spikes", "reversions", ...}]}``.
     """
     rules = rules or RedrawRules()
     sel = select(store, source, layer)
@@ -64,7 +74,7 @@ def quality(
         raise UsageError(f"--to {end} is before --from {start}", field="--to", value=str(end))
     i0 = sel.index_at(t0)
     first = 0 if i0 is None else i0
-    chosen = [row for row in sel.timeline[first:] if row[1] <= t1]
+    chosen = [] if health_only else [row for row in sel.timeline[first:] if row[1] <= t1]
     positions = list(range(first + 1, first + len(chosen)))
     found = classify_steps(store, sel, positions, rules=rules)
     pairs = [(a, ta, b, tb) for (a, ta, _), (b, tb, _) in zip(chosen, chosen[1:])]
@@ -81,7 +91,8 @@ def quality(
                                  source=sel.source, layer=str(sel.layer)))
     return QualityResult(source=sel.source, layer=str(sel.layer), start=t0, end=t1, rules=rules.as_dict(),
                          cadence_days=cadence_days(sel), gap_days=tuple(gap_days(sel, t0, t1, tz)),
-                         steps=tuple(steps))
+                         steps=tuple(steps),
+                         health=store_health(store, t0, t1, source=source, layer=layer, tz=tz, rules=health_rules))
 
 
 def redraw_geometry(pieces: list[Piece]) -> Any:

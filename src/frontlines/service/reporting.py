@@ -34,6 +34,7 @@ from frontlines.results import (
 )
 from frontlines.service import measure, selection
 from frontlines.service.regions import conflict_of, resolve_region
+from frontlines.service.side_by_side import side_by_side
 from frontlines.store import StoreReader
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
@@ -339,7 +340,17 @@ def report_inputs(
     inputs.notes = _snapshot_notes(store, source, t0, t1)
     if compare:
         inputs.other_sources = _other_sources(store, source, layer, start, end, freq, tz, inputs)
+        inputs.side_by_side = side_by_side(
+            store, source=source, layer=layer, start=start, end=end, freq=freq, tz=tz,
+            frame=lambda geoms: _frame(geoms, conflict, extent))
     return inputs
+
+
+def _frame(geoms: tuple[Any, ...], conflict: Conflict, fallback: Extent) -> tuple[Extent, dict[str, Any]]:
+    """View and furniture of a disagreement map (the report's view when the sources agree everywhere)."""
+    shown = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+    extent = auto_extent(*shown) if shown else fallback
+    return extent, furniture(extent, conflict)
 
 
 def _snapshot_notes(store: StoreReader, source: str, t0: dt.datetime, t1: dt.datetime) -> list[dict[str, Any]]:

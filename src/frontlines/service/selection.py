@@ -11,7 +11,9 @@ Time semantics
     the map a snapshot shows, not when it was fetched.
 Source and layer defaults
     Without ``source``, the store's only source is used; with several, the one with
-    the most snapshots. Without ``layer``, the source's primary layer.
+    the most snapshots, or the composite source it is a member of when the store holds
+    every member (DeepState history and daily files: ``deepstate``). Without ``layer``,
+    the source's primary layer.
 Composite sources
     A name of :data:`frontlines.sources.composite.COMPOSITES` (e.g. ``deepstate``) that is
     not a stored source selects the members' snapshots, each in its window of map time.
@@ -32,7 +34,7 @@ from frontlines.errors import (
     UsageError,
 )
 from frontlines.model import LayerKey
-from frontlines.sources.composite import CompositeSource, composite
+from frontlines.sources.composite import COMPOSITES, CompositeSource, composite
 from frontlines.store import StoreReader, StoreWriter
 from frontlines.store import open_reader as _open_reader
 from frontlines.store import open_writer as _open_writer
@@ -138,6 +140,9 @@ def select(store: StoreReader, source: str | None = None, layer: str | LayerKey 
         return _select_composite(store, comp, layer, names)
     if source is None:
         source = max(known, key=lambda k: (k[1], k[0]))[0]
+        whole = _default_composite(store, source, layer, names)
+        if whole is not None:
+            return whole
     elif source not in names:
         raise SnapshotNotFoundError(f"no source {source!r} in store {store.path}; it has {', '.join(names)}")
     key = LayerKey.parse(layer) if isinstance(layer, str) else (layer or store.latest_snapshot(source).primary)
@@ -151,6 +156,18 @@ def select(store: StoreReader, source: str | None = None, layer: str | LayerKey 
             f"layer {key} of {source!r} has no derived areas yet: run `frontlines derive --store {store.path}`"
         )
     return Selection(source, key, timeline)
+
+
+def _default_composite(store: StoreReader, source: str, layer: str | LayerKey | None,
+                       names: list[str]) -> Selection | None:
+    """The composite that has ``source`` as a member, when every member is stored and has the layer."""
+    for comp in COMPOSITES.values():
+        if source in comp.sources and comp.name not in names and all(m in names for m in comp.sources):
+            try:
+                return _select_composite(store, comp, layer, names)
+            except LayerError:
+                return None
+    return None
 
 
 def _select_composite(store: StoreReader, comp: CompositeSource, layer: str | LayerKey | None,

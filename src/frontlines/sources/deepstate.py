@@ -79,6 +79,9 @@ class DeepStateHistory:
     version = 1
     patterns = ("*.geojson",)
     primary = deepstate_classes.CONTROL
+    #: What the control layer includes (shown beside comparisons of sources).
+    includes = ("Crimea and the areas held before 2022 (CADR/CALR) in control; the grey zone (contested) "
+                "and ground taken back as separate layers")
 
     def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
         """Read one ``<unix-seconds>.geojson`` snapshot."""
@@ -106,6 +109,8 @@ class DeepStateDaily:
     version = 2  # 2: map_time = end of D-1 (Kyiv)
     patterns = ("deepstatemap_data_*.geojson", "*.geojson")
     primary = deepstate_classes.CONTROL
+    #: What the control layer includes (shown beside comparisons of sources).
+    includes = "Crimea and the areas held before 2022 (CADR/CALR); the grey zone (contested) is left out"
 
     def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
         """Read one ``deepstatemap_data_YYYYMMDD.geojson`` file."""

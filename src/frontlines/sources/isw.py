@@ -50,6 +50,9 @@ class ISW:
     version = 1
     patterns = ("*_*.geojson",)
     primary = LayerKey("russia", "control")
+    #: What the control layer includes (shown beside comparisons of sources).
+    includes = ("assessed control, with Crimea and the areas held before 2022; assessed advances and "
+                "claims are separate layers")
 
     def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
         """Read one ``YYYYMMDD_<Layer>.geojson`` file."""

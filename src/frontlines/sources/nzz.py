@@ -38,6 +38,8 @@ class NZZ:
     version = 1
     patterns = ("nzz_*.json",)
     primary = CONTROL
+    #: What the control layer includes (shown beside comparisons of sources).
+    includes = "the areas held before 2022 and the ground taken since (nochange + gains); Crimea is not included"
 
     def parse(self, payload: Payload, *, cache: PartCache, options: IngestOptions) -> Snapshot:
         """Read one NZZ snapshot file."""

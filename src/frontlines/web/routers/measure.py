@@ -44,15 +44,16 @@ def get_area(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, by
 
 @router.get("/api/change", tags=["measure"], summary="Gained, lost and net area between two times (= `frontlines change --json`)")
 def get_change(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None, by: ByQ = None,
-               tz: TzQ = "UTC", depth: DepthQ = False, include_redraws: IncludeRedrawsQ = False) -> Response:
+               tz: TzQ = "UTC", depth: DepthQ = False, include_redraws: IncludeRedrawsQ = False,
+               strict: bool = False) -> Response:
     if by is not None or depth:
-        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth, include_redraws), "change",
+        return ctx.heavy_cached(("change", start, end, source, layer, by, tz, depth, include_redraws, strict), "change",
                                 {"start": start, "end": end, "source": source, "layer": layer, "by": by, "tz": tz,
-                                 "depth": depth, "include_redraws": include_redraws})
-    return ctx.cached(("change", start, end, source, layer, by, tz, depth, include_redraws),
+                                 "depth": depth, "include_redraws": include_redraws, "strict": strict})
+    return ctx.cached(("change", start, end, source, layer, by, tz, depth, include_redraws, strict),
                       lambda store: to_json_doc(service.change(store, start=start, end=end, source=source, layer=layer,
                                                                by=by, tz=tz, depth=depth,
-                                                               include_redraws=include_redraws)))
+                                                               include_redraws=include_redraws, strict=strict)))
 
 
 @router.get("/api/series", tags=["measure"], summary="Per-period area, gained, lost, net (= `frontlines series --json`)")

@@ -21,10 +21,12 @@ SourcesQ = Annotated[str, Query(description="Two sources A,B (stored or composit
 @router.get("/api/quality", tags=["quality"],
             summary="Every step of a layer with its pieces classified as advance / retreat / redraw (= `frontlines quality --json`)")
 def get_quality(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None, layer: LayerQ = None,
-                tz: TzQ = "UTC") -> Response:
-    return ctx.cached(("quality", start, end, source, layer, tz),
+                tz: TzQ = "UTC",
+                health_only: Annotated[bool, Query(description="Only gaps, spikes and reversions per source.")] = False,
+                ) -> Response:
+    return ctx.cached(("quality", start, end, source, layer, tz, health_only),
                       lambda store: to_json_doc(service.quality(store, start=start, end=end, source=source, layer=layer,
-                                                                tz=tz)))
+                                                                tz=tz, health_only=health_only)))
 
 
 @router.get("/api/compare", tags=["quality"],
