@@ -129,3 +129,16 @@ def test_series_defaults_to_the_composite_when_both_members_are_stored(composite
     assert infos[aug["start_snapshot"]] == "deepstate-history"  # the switch is 2025-08-01 00:00 Kyiv
     assert infos[aug["end_snapshot"]] == "deepstate-daily"
     assert sep["net_km2"] == pytest.approx(259, rel=0.02)  # DeepState's published September 2025
+
+
+def test_report_on_the_composite_does_not_compare_it_with_its_own_members(composite_store) -> None:
+    from frontlines.service import reporting
+
+    inputs = reporting.report_inputs(composite_store, start="2025-07-28", end="2025-08-03", tz="Europe/Kyiv")
+    assert inputs.change.source == "deepstate"  # the default when both members are stored
+    assert inputs.other_sources == [] and inputs.side_by_side == []
+    # a member's report compares it with the other member, side by side
+    hist = reporting.report_inputs(composite_store, start="2025-07-28", end="2025-08-02", source="deepstate-history",
+                                   tz="Europe/Kyiv")
+    assert [i.compare.source_b for i in hist.side_by_side] == ["deepstate-daily"]
+    assert hist.side_by_side[0].compare.summary["max_abs_diff_km2"] < 120  # the two forms of one map

@@ -35,6 +35,7 @@ from frontlines.results import (
 from frontlines.service import measure, selection
 from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.service.side_by_side import side_by_side
+from frontlines.sources.composite import composite
 from frontlines.store import StoreReader
 from frontlines.times import find_gaps, parse_iso, parse_user_time, utc_text
 
@@ -375,10 +376,11 @@ def _other_sources(store: StoreReader, source: str, layer: str, start: str, end:
                    inputs: ReportInputs) -> list[dict[str, Any]]:
     """The same layer from every other source covering the period: change and area, for comparison."""
     out = []
+    comp = composite(source)
     for s in selection.sources(store):
         name = s["source"]
-        if name == source or layer not in s["layers"]:
-            continue
+        if name == source or layer not in s["layers"] or (comp is not None and name in comp.sources):
+            continue  # a composite's members are its own maps
         try:
             sel = selection.select(store, name, layer)
             t0 = parse_user_time(start, tz=tz)
