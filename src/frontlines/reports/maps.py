@@ -323,11 +323,11 @@ class MapCanvas:
             if place(txt):
                 seen.add(name)
 
-    def date_stamp(self, text: str) -> Any:
+    def date_stamp(self, text: str, fontsize: float | None = None) -> Any:
         """The map's date, large, in the upper right corner of the map."""
         box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.92}
         stamp = self.ax.text(0.985, 0.975, text, transform=self.ax.transAxes, ha="right", va="top",
-                             fontsize=min(17.0, 8.0 + self.width_in * 1.0),
+                             fontsize=fontsize or min(17.0, 8.0 + self.width_in * 1.0),
                              fontweight="bold", zorder=12, bbox=box, color=COLOURS["text"])
         self.fig.canvas.draw()
         self.label_boxes.append(stamp.get_window_extent(self.fig.canvas.get_renderer()).expanded(1.1, 1.3))
