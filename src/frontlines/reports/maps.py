@@ -166,7 +166,7 @@ class MapCanvas:
         subtitle = textwrap.wrap(self.subtitle, max(30, int(self.width_in * 12.5))) if self.subtitle else []
         self.title, self.subtitle = "\n".join(title), "\n".join(subtitle)
         self.top_in = max(self.top_in, 0.2 + 0.27 * len(title) + 0.19 * len(subtitle) + 0.12)
-        rows = math.ceil(self.legend_entries / self.legend_columns)
+        rows = math.ceil(self.legend_entries / max(1, self.legend_columns - 1))  # room if long labels take a column
         credit_lines = textwrap.wrap(self.credit, max(40, int(self.width_in * 16))) if self.credit else []
         self.bottom_in = max(self.bottom_in, 0.3 + 0.2 * rows + 0.12 * max(0, len(credit_lines) - 1))
         sub_y = 0.12 + 0.27 * len(title) + 0.1
@@ -384,11 +384,18 @@ class MapCanvas:
         """Legend columns that fit the figure's width (4 on a 10-inch figure, 1 or 2 on a phone's)."""
         return max(1, min(4, int(self.width_in / 2.45)))
 
-    def legend(self, handles: list[Any]) -> None:
-        """The legend in the strip below the map (never over the data)."""
-        self.fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in),
-                        ncols=min(len(handles), self.legend_columns), frameon=False, fontsize=8.5, handlelength=1.8,
-                        columnspacing=1.4)
+    def legend(self, handles: list[Any]) -> Any:
+        """The legend in the strip below the map (never over the data), in as many columns as fit the width."""
+        renderer = self.fig.canvas.get_renderer()
+        width = self.fig.bbox.width - 0.3 * self.dpi
+        for ncols in range(min(len(handles), self.legend_columns), 0, -1):
+            leg = self.fig.legend(handles=handles, loc="lower left",
+                                  bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in), ncols=ncols,
+                                  frameon=False, fontsize=8.5, handlelength=1.8, columnspacing=1.4)
+            if ncols == 1 or leg.get_window_extent(renderer).width <= width:
+                return leg
+            leg.remove()
+        return None  # pragma: no cover - the loop always returns
 
     def label_places(self, places: Sequence[Settlement], *, limit: int = 12) -> list[Settlement]:
         """Label places in order, skipping any whose label would overlap one already drawn."""
@@ -631,14 +638,24 @@ def state_map(
     """Every layer of a source at one time (control, contested, claimed ...) with the same furniture."""
     if not layers:
         raise FrontlinesError(f"state map: no layer of {source} at {at}")
+    focus = furniture.get("focus")
+    sides = furniture.get("sides", {})
+    subtitle = f"{source_label(source)} map of {day_long(published_at or at)} · areas in km²"
+    if focus is not None:  # a region map: the region's own areas, in the subtitle and the legend
+        areas = {k: area_km2(shapely.intersection(g, focus["geometry"])) for k, g in layers.items()}
+        region_km2 = area_km2(focus["geometry"])
+        control = [k for k in areas if k.endswith(":control")]
+        if control and region_km2 > 0:
+            key = max(control, key=lambda k: areas[k])  # type: ignore[index]
+            subtitle = (f"{layer_phrase(key, sides)}: {fmt_km2(areas[key])} km² of {focus['name']}'s "
+                        f"{round(region_km2):,} km² ({100 * areas[key] / region_km2:.1f} %) · " + subtitle)
     canvas = MapCanvas(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
-        title=title or _state_title(layers, areas, furniture.get("sides", {}), at, furniture.get("focus")),
-        subtitle=f"{source_label(source)} map of {day_long(published_at or at)} · areas in km²",
-        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 4,
+        title=title or _state_title(layers, areas, sides, at, focus),
+        subtitle=subtitle,
+        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 5,
     )
     _background(canvas, furniture, at)
-    sides = furniture.get("sides", {})
     handles: list[Any] = []
     order = sorted(layers, key=lambda k: (_LAYER_ORDER.index(k.partition(":")[2]) if k.partition(":")[2] in _LAYER_ORDER else 9, k))
     for z, key in enumerate(order):
@@ -651,8 +668,14 @@ def state_map(
         if hatch:
             canvas.polygon(layers[key], facecolor=colour, alpha=0.25, zorder=2 + z * 0.1)
         phrase = layer_phrase(key, sides)
-        label = f"{phrase} ({fmt_km2(areas[key])} km²)" if areas and key in areas else phrase
+        scope = f" in {focus['name']}" if focus is not None else ""
+        label = f"{phrase} ({fmt_km2(areas[key])} km²{scope})" if areas and key in areas else phrase
         handles.append(_patch(colour, label, alpha=alpha, hatch=hatch, edgecolor=COLOURS["held_edge"] if not hatch else colour))
+    if focus is not None:
+        canvas.lines(focus["geometry"], color="#6b6b6b", linewidth=2.2, linestyle=(0, (5, 1.5, 1, 1.5)), zorder=3.3,
+                     alpha=0.9)
+        handles.append(Line2D([], [], color="#6b6b6b", linewidth=2.0, linestyle=(0, (5, 1.5, 1, 1.5)),
+                              label=f"{focus['name']} ({focus['kind']})"))
     if front is not None and not shapely.is_empty(front):
         canvas.lines(front, color=COLOURS["front_after"], linewidth=1.4, zorder=4)
         handles.append(_front_handle("-", COLOURS["front_after"], "Front line"))
@@ -676,9 +699,8 @@ def _state_title(layers: dict[str, Any], areas: dict[str, float] | None, sides: 
     if control:
         key = max(control, key=lambda k: areas[k])  # type: ignore[index]
         side = layer_phrase(key, sides).removeprefix("Held by ")
-        if focus is not None:
-            held = area_km2(shapely.intersection(layers[key], focus["geometry"]))
-            return f"{focus['name']}: {side} holds {round(held):,} km² on {day_long(at)}"
+        if focus is not None:  # ``areas`` are then the region's own
+            return f"{focus['name']}: {side} holds {round(areas[key]):,} km² on {day_long(at)}"  # type: ignore[index]
         return f"{side} holds {round(areas[key]):,} km² on {day_long(at)}"  # type: ignore[index]
     return f"{focus['name']}: who holds what on {day_long(at)}" if focus else f"Who holds what on {day_long(at)}"
 
