@@ -224,6 +224,11 @@ class MapCanvas:
         on or before it; the patches of such water are returned so an animation can
         switch them per frame (:meth:`water_for_day`).
         """
+        seas = [g for g, _name, kind, _until in furniture.get("water", ()) if kind == "sea"]
+        if seas:  # the basemap's seas are drawn; beyond what it covers (a view past its edge) is foreign land
+            self.ax.set_facecolor(COLOURS["neighbour"])
+            for geom in seas:
+                self.polygon(geom, facecolor=COLOURS["water"], zorder=0.2)
         for geom, _name, _xy in furniture.get("neighbours", ()):
             self.polygon(geom, facecolor=COLOURS["neighbour"], edgecolor=COLOURS["neighbour_edge"], linewidth=0.6,
                          zorder=0.3)
@@ -232,7 +237,7 @@ class MapCanvas:
         dated = []
         for geom, _name, kind, until in furniture.get("water", ()):
             if kind == "sea":
-                continue  # the axes' background is the sea; land is drawn over it
+                continue  # drawn first, under the land
             patch = self.polygon(geom, facecolor=COLOURS["water"], edgecolor=COLOURS["water_edge"], linewidth=0.4,
                                  zorder=2.8)
             if until is not None:
