@@ -63,18 +63,22 @@ def chart_cmd(
     t = time.perf_counter()
     st = service.open_reader(store)
     freq = freq or auto_freq(parse_user_time(start, tz=tz, end_of_day=False), parse_user_time(end, tz=tz))
+    conflict = service.conflict_of(st, service.select(st, source, layer).source)
+    sides = {s.id: s.name() for s in conflict.sides}  # legends and titles name the actor
     if kind == "area":
         docs, times = [], {}
         for src in [source, *(compare or [])]:
             sel = service.select(st, src, layer)
             docs.append(service.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz).as_dict())
             times[sel.source] = sel.times
-        fig = charts.area_chart(docs, snapshot_times=times)
+        fig = charts.area_chart(docs, snapshot_times=times, sides=sides)
     elif kind == "change":
-        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(), gross=gross)
+        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(),
+                                 gross=gross, sides=sides)
     elif kind in ("regions", "region"):
-        by = by or service.conflict_of(st, service.select(st, source, layer).source).level_kinds[0]
-        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict())
+        by = by or conflict.level_kinds[0]
+        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict(),
+                                 sides=sides)
     else:  # unreachable from the command line: _check_chart ran first
         raise UsageError(f"unknown chart {kind!r}: choose area, change or regions", field="KIND", value=kind)
     save_figure(fig, out, dpi=dpi)

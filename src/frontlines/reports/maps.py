@@ -166,7 +166,7 @@ class MapCanvas:
         subtitle = textwrap.wrap(self.subtitle, max(30, int(self.width_in * 12.5))) if self.subtitle else []
         self.title, self.subtitle = "\n".join(title), "\n".join(subtitle)
         self.top_in = max(self.top_in, 0.2 + 0.27 * len(title) + 0.19 * len(subtitle) + 0.12)
-        rows = math.ceil(self.legend_entries / max(1, self.legend_columns - 1))  # room if long labels take a column
+        rows = math.ceil(self.legend_entries / self.legend_columns)
         credit_lines = textwrap.wrap(self.credit, max(40, int(self.width_in * 16))) if self.credit else []
         self.bottom_in = max(self.bottom_in, 0.3 + 0.2 * rows + 0.12 * max(0, len(credit_lines) - 1))
         sub_y = 0.12 + 0.27 * len(title) + 0.1
@@ -393,10 +393,13 @@ class MapCanvas:
         """The legend in the strip below the map (never over the data), in as many columns as fit the width."""
         renderer = self.fig.canvas.get_renderer()
         width = self.fig.bbox.width - 0.3 * self.dpi
-        for ncols in range(min(len(handles), self.legend_columns), 0, -1):
+        most = min(len(handles), self.legend_columns)
+        # long labels: smaller type first (the strip below the map has room for this many rows), then fewer columns
+        tries = [(most, 8.5), (most, 7.5)] + [(n, 7.5) for n in range(most - 1, 0, -1)]
+        for ncols, size in tries:
             leg = self.fig.legend(handles=handles, loc="lower left",
                                   bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in), ncols=ncols,
-                                  frameon=False, fontsize=8.5, handlelength=1.8, columnspacing=1.4)
+                                  frameon=False, fontsize=size, handlelength=1.8, columnspacing=1.2)
             if ncols == 1 or leg.get_window_extent(renderer).width <= width:
                 return leg
             leg.remove()
@@ -563,7 +566,7 @@ def change_map(
         title=title or headline,
         subtitle=(f"{span_text(change_doc['from'], change_doc['to'])} · {_lower_first(layer_phrase(layer, sides))}: "
                   f"net {fmt_signed(g_km2 - l_km2)} km² {scope} · "
-                  f"{source_label(change_doc['source'])} maps of {t0} and {t1}"),
+                  f"{source_label(change_doc['source'])} maps of {_both_days(change_doc)}"),
         credit=attribution(change_doc["source"], boundaries=True), legend_entries=10,
     )
     _background(canvas, furniture, change_doc["to"])
@@ -598,6 +601,14 @@ def change_map(
                               markersize=6, label="Places that changed hands"))
     canvas.legend(handles)
     return canvas.fig
+
+
+def _both_days(change_doc: dict[str, Any]) -> str:
+    """``6 and 13 September 2022``: the days of the two maps compared (their map time)."""
+    a, b = change_doc["from_snapshot"]["map_time"], change_doc["to_snapshot"]["map_time"]
+    if _as_date(a) == _as_date(b):
+        return day_long(a)
+    return span_text(_as_date(a), _as_date(b)).replace(" – ", " and ")
 
 
 def _lower_first(text: str) -> str:
