@@ -185,7 +185,7 @@ def animate(
         if focus is not None:
             title = f"{focus['name']}: {_lower(title)}"
     canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi, title=title,
-                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=6)
+                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=7)
     canvas.basemap(furniture)
     canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
@@ -227,6 +227,8 @@ def animate(
                     *([Line2D([], [], color=COLOURS["front_after"], linewidth=1.5, label="Front line")] if front else []),
                     _patch(COLOURS["water"], "Sea, lake, reservoir", edgecolor=COLOURS["water_edge"]),
                     Line2D([], [], color=COLOURS["river"], linewidth=1.4, label="River"),
+                    *([_patch(COLOURS["neighbour"], "Neighbouring country", edgecolor=COLOURS["neighbour_edge"])]
+                      if furniture.get("neighbours") else []),
                 ])
             gained = shapely.difference(geom, first_geom)
             lost = shapely.difference(first_geom, geom)

@@ -443,6 +443,15 @@
       ...(withStatus ? { at: state.at, source: state.source, layer: state.primary } : {}) });
     if (seq !== placesSeq) return;  // superseded
     groups.places.clearLayers();
+    if (z < 8) {  // national zoom: the largest place of a cluster stands for it (no heap of markers)
+      const kept = [];
+      gj.features = gj.features.slice().sort((a, b) => (b.properties.population || 0) - (a.properties.population || 0))
+        .filter(f => {
+          const pt = map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+          if (kept.some(q => q.distanceTo(pt) < 14)) return false;
+          kept.push(pt); return true;
+        });
+    }
     L.geoJSON(gj, {
       pointToLayer: (f, ll) => L.circleMarker(ll, { pane: "places", radius: f.properties.population > 100000 ? 4.5 : 3,
         color: "#263238", weight: 1, fillColor: PLACE_FILL[f.properties.status || "none"], fillOpacity: 1,
