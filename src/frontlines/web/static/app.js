@@ -167,6 +167,12 @@
     state.sides = basemapDoc.sides || {};
     groups.basemap.clearLayers(); groups.water.clearLayers(); datedWater = [];
     const feats = basemapDoc.features;
+    // The seas are drawn as shapes and the ground beyond the basemap's edge is foreign land (not sea).
+    const seas = feats.filter(f => f.properties.layer === "water" && f.properties.kind === "sea");
+    map.getContainer().style.background = seas.length ? BASE.neighbour : "";
+    L.geoJSON({ type: "FeatureCollection", features: seas }, {
+      pane: "basemap", interactive: false, style: { stroke: false, fillColor: BASE.water, fillOpacity: 1 },
+    }).addTo(groups.basemap);
     L.geoJSON({ type: "FeatureCollection", features: feats.filter(f => f.properties.layer === "country") }, {
       pane: "basemap", interactive: false,
       style: f => f.properties.home ? { stroke: false, fillColor: BASE.land, fillOpacity: 1 }
