@@ -36,7 +36,7 @@ from frontlines.reports.maps import (
     clip,
 )
 from frontlines.reports.style import COLOURS, attribution, day_text, fmt_km2
-from frontlines.reports.words import change_phrases, layer_phrase, span_text
+from frontlines.reports.words import change_phrases, day_long, layer_phrase, span_text
 
 __all__ = ["GifFrames", "animate", "frame_times", "parse_step"]
 
@@ -185,7 +185,7 @@ def animate(
         if focus is not None:
             title = f"{focus['name']}: {_lower(title)}"
     canvas = MapCanvas(extent, width_in=size[0], height_in=size[1], dpi=dpi, title=title,
-                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=7)
+                       subtitle="", credit=attribution(source, boundaries=True), legend_entries=8)
     canvas.basemap(furniture)
     canvas.background(outline=furniture["outline"], regions=furniture.get("regions"),
                       region_names=furniture.get("region_names", ()), subregions=furniture.get("subregions"))
@@ -229,6 +229,9 @@ def animate(
                     Line2D([], [], color=COLOURS["river"], linewidth=1.4, label="River"),
                     *([_patch(COLOURS["neighbour"], "Neighbouring country", edgecolor=COLOURS["neighbour_edge"])]
                       if furniture.get("neighbours") else []),
+                    *([Line2D([], [], color=COLOURS["borders"], linewidth=0.9,
+                              label=f"{str(furniture.get('region_level') or 'region').capitalize()} border")]
+                      if furniture.get("regions") else []),
                 ])
             gained = shapely.difference(geom, first_geom)
             lost = shapely.difference(first_geom, geom)
@@ -238,7 +241,7 @@ def animate(
             canvas.update_polygon(lost_p, lost)
             stamp.set_text(day_text(when))
             canvas.water_for_day(when)
-            counter.set_text(f"Since {day_text(first_time)}, in this view: {_lower(gained_word)} {fmt_km2(g_km2)} km² · "
+            counter.set_text(f"Since {day_long(first_time)}, in this view: {_lower(gained_word)} {fmt_km2(g_km2)} km² · "
                              f"{_lower(lost_word)} {fmt_km2(l_km2)} km² · net {g_km2 - l_km2:+,.1f} km²")
             canvas.fig.canvas.draw()
             frame = np.asarray(canvas.fig.canvas.buffer_rgba())[:, :, :3].copy()

@@ -567,7 +567,7 @@ def change_map(
         subtitle=(f"{span_text(change_doc['from'], change_doc['to'])} · {_lower_first(layer_phrase(layer, sides))}: "
                   f"net {fmt_signed(g_km2 - l_km2)} km² {scope} · "
                   f"{source_label(change_doc['source'])} maps of {_both_days(change_doc)}"),
-        credit=attribution(change_doc["source"], boundaries=True), legend_entries=10,
+        credit=attribution(change_doc["source"], boundaries=True), legend_entries=11,
     )
     _background(canvas, furniture, change_doc["to"])
     canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
@@ -623,6 +623,9 @@ def _water_handles(handles: list[Any], furniture: dict[str, Any]) -> None:
         handles.append(Line2D([], [], color=COLOURS["river"], linewidth=1.4, label="River"))
     if furniture.get("neighbours"):
         handles.append(_patch(COLOURS["neighbour"], "Neighbouring country", edgecolor=COLOURS["neighbour_edge"]))
+    if furniture.get("regions"):
+        level = str(furniture.get("region_level") or "region")
+        handles.append(Line2D([], [], color=COLOURS["borders"], linewidth=0.9, label=f"{level[:1].upper()}{level[1:]} border"))
 
 
 _LAYER_STYLE = {
@@ -669,7 +672,7 @@ def state_map(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
         title=title or _state_title(layers, areas, sides, at, focus),
         subtitle=subtitle,
-        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 5,
+        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 6,
     )
     _background(canvas, furniture, at)
     handles: list[Any] = []

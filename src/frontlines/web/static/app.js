@@ -259,6 +259,7 @@
     ];
     if (state.compare) items.push(["line from", "Front line at start"], ["sq gained", gainedWord], ["sq lost", lostWord]);
     items.push(["sq water", "Sea, lake, reservoir"], ["line river", "River"], ["sq neighbour", "Neighbouring country"]);
+    if (state.by) items.push(["line border", `${state.by[0].toUpperCase()}${state.by.slice(1)} border`]);
     const box = $("legend"); box.innerHTML = "";
     for (const [cls, text] of items) {
       const s = document.createElement("span"); const i = document.createElement("i"); i.className = cls;
@@ -269,6 +270,7 @@
 
   async function drawRegions() {
     groups.regions.clearLayers(); regionLayer = null;
+    if (basemapDoc) drawLegend();  // the legend names the borders drawn
     if (!state.by) return;
     const gj = await get("regions.geojson", { by: state.by, tolerance: state.by === "oblast" ? 0.5 : 0.3 });
     regionLayer = L.geoJSON(gj, {
