@@ -272,8 +272,9 @@ def change_bars(
     ax.legend(loc="upper left" if size[0] >= 6 else "best", frameon=True, fontsize=9 if size[0] >= 6 else 8,
               ncols=4 if size[0] >= 6 else 1, framealpha=0.9, edgecolor="none")
     kind = "all steps within each period (gross)" if gross else "end of period vs start"
-    sides_ = sides or {}
-    head = title or change_headline(doc["layer"], sides_, float(np.nansum(g)), float(np.nansum(lo))) + f", by {doc['freq']}"
+    # the totals are sums over periods (churn included), so the title names what is counted, not a sum that
+    # would differ from the end-to-end change a report's headline gives
+    head = title or f"{gained_word[:1].upper() + gained_word[1:]} and {lost_word[:1].lower() + lost_word[1:]}, by {doc['freq']}"
     fig.suptitle(head if size[0] >= 6 else "\n".join(textwrap.wrap(head, int(size[0] * 9))), x=0.085, ha="left", y=0.985,
                  va="top",
                  fontsize=14 if size[0] >= 6 else 11, fontweight="bold")
