@@ -89,15 +89,20 @@ def data_range(doc: dict[str, Any]) -> str:
 
 
 def _date_axis(ax: Any, start: dt.datetime, end: dt.datetime) -> None:
-    """Date ticks in one format: ``Sep 2022`` for months, ``6 Sep`` for days (the year is in the subtitle)."""
+    """Date ticks in one format: ``Sep 2022`` for months, ``6 Sep`` for days (the year is in the subtitle).
+
+    As many ticks as the axes' width holds (about one per 1.1 inch, at most 9): a phone's chart gets fewer.
+    """
     days = max(1.0, (end - start).total_seconds() / 86400)
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    most = max(3, min(9, int(width_in / 1.1)))
     if days > 100:
         months = days / 30.4
-        step = next(k for k in (1, 2, 3, 4, 6, 12, 24) if months / k <= 8)
+        step = next((k for k in (1, 2, 3, 4, 6, 12, 24, 60) if months / k <= most - 1), 120)
         ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     else:
-        step = next(k for k in (1, 2, 3, 5, 7, 14) if days / k <= 9)
+        step = next((k for k in (1, 2, 3, 5, 7, 14, 28) if days / k <= most), 56)
         loc = mdates.DayLocator(interval=step) if step < 7 else mdates.WeekdayLocator(byweekday=mdates.MO, interval=step // 7)
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{mdates.num2date(v).day} {mdates.num2date(v):%b}"))
@@ -329,7 +334,7 @@ def region_bars(
     gmax = float(np.max(g)) if len(g) else 0.0
     lmax = float(np.max(lo)) if len(lo) else 0.0
     span = max(gmax, lmax, 1.0)
-    room = span * 0.12  # for the value labels beside the bars
+    room = span * (0.12 if width >= 6 else 0.3)  # for the value labels beside the bars
     ax.set_xlim(-(lmax + room), gmax + room)
     for yi, gv, lv in zip(y, g, lo):
         if gv > 0:
