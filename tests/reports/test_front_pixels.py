@@ -74,6 +74,27 @@ def test_front_line_only_where_the_sides_meet(request, fixture: str, at: str, to
     # ... and nowhere along the occupied Sea of Azov coast
     counts = np.array(_front_counts(fig, coast))
     assert (counts > 0).sum() == 0, [c for c, k in zip(coast, counts) if k]
+    # ... nor along the rest of the occupied edge of the country (Black Sea coast, the border with Russia),
+    # away (> ~15 km) from where the front itself reaches the border
+    edge = _outline_edge_of(state)
+    assert len(edge) > 200
+    counts = np.array(_front_counts(fig, edge))
+    assert (counts > 0).sum() == 0, [c for c, k in zip(edge, counts) if k]
+
+
+def _outline_edge_of(state, step_deg: float = 0.05) -> list[tuple[float, float]]:
+    """Points along the country's outline (coasts and borders) inside the held area, away from the front."""
+    furn = dict(state.furniture)
+    held = shapely.union_all([g for k, g in state.layers.items() if k.endswith(":control")])
+    ext = state.extent
+    inner = shapely.box(ext.west + 0.1, ext.south + 0.1, ext.east - 0.1, ext.north - 0.1)
+    keep = shapely.difference(shapely.intersection(held.buffer(0.03), inner), state.front.buffer(0.2))
+    edge = shapely.intersection(furn["outline"].boundary, keep)
+    pts = []
+    for line in shapely.get_parts(edge):
+        n = max(1, int(line.length / step_deg))
+        pts.extend((p.x, p.y) for p in (line.interpolate(k / n, normalized=True) for k in range(n + 1)))
+    return pts
 
 
 def test_country_map_frames_the_whole_country_with_every_oblast(daily_store) -> None:
