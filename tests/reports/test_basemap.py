@@ -237,3 +237,28 @@ def test_report_in_plain_words_with_phone_figures(history_store) -> None:
     # every figure has a phone version, and wide tables scroll instead of overflowing
     assert text.count('<source media="(max-width: 700px)"') >= 3
     assert text.count('<div class="scroll"><table>') >= 2
+
+
+@pytest.mark.realdata
+def test_region_state_map_gives_the_regions_own_figures(history_store) -> None:
+    from frontlines import service
+
+    state = service.state_map_inputs(history_store, at="2022-09-10", region="Kharkiv", source="deepstate-history")
+    fig = maps.state_map(state.source, state.at.isoformat(), dict(state.layers), furniture=dict(state.furniture),
+                         extent=state.extent, areas=dict(state.areas), front=state.front,
+                         context_places=list(state.context), published_at=state.map_time)
+    # the oblast's own figures, as `frontlines area --by oblast` measures them (region tables, not the map's clip)
+    doc = service.area(history_store, at="2022-09-10", source="deepstate-history", layer="russia:control",
+                       by="oblast").as_dict()
+    row = next(r for r in doc["regions"] if r["name"] == "Kharkiv")
+    assert 3000 < row["area_km2"] < 8000
+    title, subtitle = fig.texts[0].get_text(), fig.texts[1].get_text()
+    assert title == f"Kharkiv: Russia holds {round(row['area_km2']):,} km² on 10 September 2022", title
+    assert f"Held by Russia: {row['area_km2']:,.1f} km² of Kharkiv's {round(row['land_area_km2']):,} km²" in subtitle, subtitle
+    assert f"({100 * row['share']:.1f} %)" in subtitle or f"({row['share']:.1f} %)" in subtitle
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert f"Held by Russia ({row['area_km2']:,.1f} km² in Kharkiv)" in legend, legend
+    assert any(t.startswith("Contested (grey zone) (") and t.endswith(" km² in Kharkiv)") for t in legend), legend
+    assert "Kharkiv (oblast)" in legend
+    # the legend fits the figure
+    assert all(leg.get_window_extent().x1 <= fig.bbox.width for leg in fig.legends)

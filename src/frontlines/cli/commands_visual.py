@@ -63,18 +63,22 @@ def chart_cmd(
     t = time.perf_counter()
     st = service.open_reader(store)
     freq = freq or auto_freq(parse_user_time(start, tz=tz, end_of_day=False), parse_user_time(end, tz=tz))
+    conflict = service.conflict_of(st, service.select(st, source, layer).source)
+    sides = {s.id: s.name() for s in conflict.sides}  # legends and titles name the actor
     if kind == "area":
         docs, times = [], {}
         for src in [source, *(compare or [])]:
             sel = service.select(st, src, layer)
             docs.append(service.series(st, start=start, end=end, freq=freq, source=sel.source, layer=str(sel.layer), tz=tz).as_dict())
             times[sel.source] = sel.times
-        fig = charts.area_chart(docs, snapshot_times=times)
+        fig = charts.area_chart(docs, snapshot_times=times, sides=sides)
     elif kind == "change":
-        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(), gross=gross)
+        fig = charts.change_bars(service.series(st, start=start, end=end, freq=freq, source=source, layer=layer, tz=tz).as_dict(),
+                                 gross=gross, sides=sides)
     elif kind in ("regions", "region"):
-        by = by or service.conflict_of(st, service.select(st, source, layer).source).level_kinds[0]
-        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict())
+        by = by or conflict.level_kinds[0]
+        fig = charts.region_bars(service.change(st, start=start, end=end, source=source, layer=layer, by=by, tz=tz).as_dict(),
+                                 sides=sides)
     else:  # unreachable from the command line: _check_chart ran first
         raise UsageError(f"unknown chart {kind!r}: choose area, change or regions", field="KIND", value=kind)
     save_figure(fig, out, dpi=dpi)
@@ -127,10 +131,38 @@ def map_cmd(
     _done(out, t, as_json, extra)
 
 
+ANIMATION_FORMATS = ("mp4", "gif")
+
+
+def _animation_out(value: Optional[Path]) -> Optional[Path]:
+    """``--out``: a .mp4 or .gif file, or a name without a suffix (the format's suffix is added)."""
+    if value is not None and value.suffix and value.suffix.lower() not in (".mp4", ".gif"):
+        raise UsageError(f"--out {value}: unsupported animation type {value.suffix}; use .mp4 or .gif "
+                         "(or --format gif)", field="--out", path=value)
+    return o.new_file("--out")(value)
+
+
+def animation_path(out: Path, fmt: Optional[str]) -> Path:
+    """The file an animation is written to: ``--format`` (mp4 by default) must agree with ``--out``'s suffix.
+
+    ``-o kharkiv`` writes ``kharkiv.mp4``; ``-o kharkiv --format gif`` writes ``kharkiv.gif``;
+    ``-o kharkiv.gif`` writes a GIF; ``-o kharkiv.gif --format mp4`` is a usage error.
+    """
+    suffix = out.suffix.lower().lstrip(".")
+    if fmt is not None and fmt not in ANIMATION_FORMATS:
+        raise UsageError(f"--format {fmt!r}: choose mp4 or gif", field="--format", value=fmt)
+    if suffix in ANIMATION_FORMATS:
+        if fmt is not None and fmt != suffix:
+            raise UsageError(f"--out {out} is a .{suffix} but --format is {fmt}", field="--format", value=fmt)
+        return out
+    return out.with_name(out.name + "." + (fmt or "mp4"))
+
+
 def animate_cmd(
     start: o.From,
     end: o.To,
-    out: o.AnimationOut,
+    out: Annotated[Path, typer.Option("--out", "-o", callback=_animation_out,
+                                      help="Output file: .mp4 (H.264, the default when no suffix is given) or .gif.")],
     store: o.Store = None,
     source: o.Source = None,
     layer: o.Layer = None,
@@ -138,20 +170,25 @@ def animate_cmd(
     fps: Annotated[float, typer.Option("--fps", callback=o.finite("--fps", 0.1, 60), help="Frames per second.")] = 4.0,
     bbox: o.Bbox = None,
     region: o.RegionName = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="mp4 (default: small, plays everywhere) or gif "
+                                               "(optimised: shared palette, repeated frames merged).")] = None,
     tz: o.Tz = "UTC",
     as_json: o.Json = False,
 ) -> None:
-    """An animation (GIF or MP4) of a layer, one frame per step, with a running counter of ground gained."""
+    """An animation (MP4 by default, or GIF) of a layer, one frame per step: front line, key towns, the date large,
+    and a running counter of ground gained and lost."""
     from frontlines.reports import animate
 
+    out = animation_path(out, fmt)
     t = time.perf_counter()
     st = service.open_reader(store)
     times = animate.frame_times(parse_user_time(start, tz=tz), parse_user_time(end, tz=tz), animate.parse_step(step))
     anim = service.animation_inputs(st, times, start=start, end=end, source=source, layer=layer, bbox=bbox,
                                     region=region, tz=tz)
     result = animate.animate(anim.frames, out, source=anim.source, layer=anim.layer, extent=anim.extent,
-                             furniture=dict(anim.furniture), context_places=list(anim.context), fps=fps)
-    _done(out, t, as_json, {k: v for k, v in result.items() if k != "out"})
+                             furniture=dict(anim.furniture), context_places=list(anim.context), fps=fps,
+                             period=(start, end))
+    _done(out, t, as_json, {k: v for k, v in result.items() if k not in ("out", "map_px")})
 
 
 def report_cmd(

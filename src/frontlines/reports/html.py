@@ -210,7 +210,8 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     parts.append("<h2>By region</h2>")
     moved = [r for r in c.get("regions", []) if (r["gained_km2"] + r["lost_km2"]) >= 0.05]
     if moved:
-        parts.append(_img(charts.region_bars(c), f"change by {level1}", phone=charts.region_bars(c, width=PHONE_CHART[0], top=8)))
+        parts.append(_img(charts.region_bars(c, sides=sides), f"change by {level1}",
+                          phone=charts.region_bars(c, width=PHONE_CHART[0], top=8, sides=sides)))
         moved.sort(key=lambda r: -(r["gained_km2"] + r["lost_km2"]))
         parts.append(_table([level1, f"{_lower(gained_word)} km²", f"{_lower(lost_word)} km²", "net km²"],
                             [[r["name"], fmt_km2(r["gained_km2"]), fmt_km2(r["lost_km2"]), fmt_signed(r["net_km2"])] for r in moved],

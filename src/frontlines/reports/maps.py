@@ -224,6 +224,11 @@ class MapCanvas:
         on or before it; the patches of such water are returned so an animation can
         switch them per frame (:meth:`water_for_day`).
         """
+        seas = [g for g, _name, kind, _until in furniture.get("water", ()) if kind == "sea"]
+        if seas:  # the basemap's seas are drawn; beyond what it covers (a view past its edge) is foreign land
+            self.ax.set_facecolor(COLOURS["neighbour"])
+            for geom in seas:
+                self.polygon(geom, facecolor=COLOURS["water"], zorder=0.2)
         for geom, _name, _xy in furniture.get("neighbours", ()):
             self.polygon(geom, facecolor=COLOURS["neighbour"], edgecolor=COLOURS["neighbour_edge"], linewidth=0.6,
                          zorder=0.3)
@@ -232,7 +237,7 @@ class MapCanvas:
         dated = []
         for geom, _name, kind, until in furniture.get("water", ()):
             if kind == "sea":
-                continue  # the axes' background is the sea; land is drawn over it
+                continue  # drawn first, under the land
             patch = self.polygon(geom, facecolor=COLOURS["water"], edgecolor=COLOURS["water_edge"], linewidth=0.4,
                                  zorder=2.8)
             if until is not None:
@@ -323,11 +328,11 @@ class MapCanvas:
             if place(txt):
                 seen.add(name)
 
-    def date_stamp(self, text: str) -> Any:
+    def date_stamp(self, text: str, fontsize: float | None = None) -> Any:
         """The map's date, large, in the upper right corner of the map."""
         box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#bbbbbb", "alpha": 0.92}
         stamp = self.ax.text(0.985, 0.975, text, transform=self.ax.transAxes, ha="right", va="top",
-                             fontsize=min(17.0, 8.0 + self.width_in * 1.0),
+                             fontsize=fontsize or min(17.0, 8.0 + self.width_in * 1.0),
                              fontweight="bold", zorder=12, bbox=box, color=COLOURS["text"])
         self.fig.canvas.draw()
         self.label_boxes.append(stamp.get_window_extent(self.fig.canvas.get_renderer()).expanded(1.1, 1.3))
@@ -384,11 +389,21 @@ class MapCanvas:
         """Legend columns that fit the figure's width (4 on a 10-inch figure, 1 or 2 on a phone's)."""
         return max(1, min(4, int(self.width_in / 2.45)))
 
-    def legend(self, handles: list[Any]) -> None:
-        """The legend in the strip below the map (never over the data)."""
-        self.fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in),
-                        ncols=min(len(handles), self.legend_columns), frameon=False, fontsize=8.5, handlelength=1.8,
-                        columnspacing=1.4)
+    def legend(self, handles: list[Any]) -> Any:
+        """The legend in the strip below the map (never over the data), in as many columns as fit the width."""
+        renderer = self.fig.canvas.get_renderer()
+        width = self.fig.bbox.width - 0.3 * self.dpi
+        most = min(len(handles), self.legend_columns)
+        # long labels: smaller type first (the strip below the map has room for this many rows), then fewer columns
+        tries = [(most, 8.5), (most, 7.5)] + [(n, 7.5) for n in range(most - 1, 0, -1)]
+        for ncols, size in tries:
+            leg = self.fig.legend(handles=handles, loc="lower left",
+                                  bbox_to_anchor=(0.15 / self.width_in, 0.2 / self.height_in), ncols=ncols,
+                                  frameon=False, fontsize=size, handlelength=1.8, columnspacing=1.2)
+            if ncols == 1 or leg.get_window_extent(renderer).width <= width:
+                return leg
+            leg.remove()
+        return None  # pragma: no cover - the loop always returns
 
     def label_places(self, places: Sequence[Settlement], *, limit: int = 12) -> list[Settlement]:
         """Label places in order, skipping any whose label would overlap one already drawn."""
@@ -551,8 +566,8 @@ def change_map(
         title=title or headline,
         subtitle=(f"{span_text(change_doc['from'], change_doc['to'])} · {_lower_first(layer_phrase(layer, sides))}: "
                   f"net {fmt_signed(g_km2 - l_km2)} km² {scope} · "
-                  f"{source_label(change_doc['source'])} maps of {t0} and {t1}"),
-        credit=attribution(change_doc["source"], boundaries=True), legend_entries=10,
+                  f"{source_label(change_doc['source'])} maps of {_both_days(change_doc)}"),
+        credit=attribution(change_doc["source"], boundaries=True), legend_entries=11,
     )
     _background(canvas, furniture, change_doc["to"])
     canvas.polygon(held_before, facecolor=COLOURS["held"], edgecolor=COLOURS["held_edge"], linewidth=0.3, zorder=2)
@@ -588,6 +603,14 @@ def change_map(
     return canvas.fig
 
 
+def _both_days(change_doc: dict[str, Any]) -> str:
+    """``6 and 13 September 2022``: the days of the two maps compared (their map time)."""
+    a, b = change_doc["from_snapshot"]["map_time"], change_doc["to_snapshot"]["map_time"]
+    if _as_date(a) == _as_date(b):
+        return day_long(a)
+    return span_text(_as_date(a), _as_date(b)).replace(" – ", " and ")
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -600,6 +623,9 @@ def _water_handles(handles: list[Any], furniture: dict[str, Any]) -> None:
         handles.append(Line2D([], [], color=COLOURS["river"], linewidth=1.4, label="River"))
     if furniture.get("neighbours"):
         handles.append(_patch(COLOURS["neighbour"], "Neighbouring country", edgecolor=COLOURS["neighbour_edge"]))
+    if furniture.get("regions"):
+        level = str(furniture.get("region_level") or "region")
+        handles.append(Line2D([], [], color=COLOURS["borders"], linewidth=0.9, label=f"{level[:1].upper()}{level[1:]} border"))
 
 
 _LAYER_STYLE = {
@@ -631,14 +657,24 @@ def state_map(
     """Every layer of a source at one time (control, contested, claimed ...) with the same furniture."""
     if not layers:
         raise FrontlinesError(f"state map: no layer of {source} at {at}")
+    focus = furniture.get("focus")
+    sides = furniture.get("sides", {})
+    subtitle = f"{source_label(source)} map of {day_long(published_at or at)} · areas in km²"
+    if focus is not None:  # a region map: the region's own areas, in the subtitle and the legend
+        areas = {k: area_km2(shapely.intersection(g, focus["geometry"])) for k, g in layers.items()}
+        region_km2 = area_km2(focus["geometry"])
+        control = [k for k in areas if k.endswith(":control")]
+        if control and region_km2 > 0:
+            key = max(control, key=lambda k: areas[k])  # type: ignore[index]
+            subtitle = (f"{layer_phrase(key, sides)}: {fmt_km2(areas[key])} km² of {focus['name']}'s "
+                        f"{round(region_km2):,} km² ({100 * areas[key] / region_km2:.1f} %) · " + subtitle)
     canvas = MapCanvas(
         extent, width_in=size[0], height_in=size[1], dpi=dpi,
-        title=title or _state_title(layers, areas, furniture.get("sides", {}), at, furniture.get("focus")),
-        subtitle=f"{source_label(source)} map of {day_long(published_at or at)} · areas in km²",
-        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 4,
+        title=title or _state_title(layers, areas, sides, at, focus),
+        subtitle=subtitle,
+        credit=attribution(source, boundaries=True), legend_entries=len(layers) + 6,
     )
     _background(canvas, furniture, at)
-    sides = furniture.get("sides", {})
     handles: list[Any] = []
     order = sorted(layers, key=lambda k: (_LAYER_ORDER.index(k.partition(":")[2]) if k.partition(":")[2] in _LAYER_ORDER else 9, k))
     for z, key in enumerate(order):
@@ -651,8 +687,14 @@ def state_map(
         if hatch:
             canvas.polygon(layers[key], facecolor=colour, alpha=0.25, zorder=2 + z * 0.1)
         phrase = layer_phrase(key, sides)
-        label = f"{phrase} ({fmt_km2(areas[key])} km²)" if areas and key in areas else phrase
+        scope = f" in {focus['name']}" if focus is not None else ""
+        label = f"{phrase} ({fmt_km2(areas[key])} km²{scope})" if areas and key in areas else phrase
         handles.append(_patch(colour, label, alpha=alpha, hatch=hatch, edgecolor=COLOURS["held_edge"] if not hatch else colour))
+    if focus is not None:
+        canvas.lines(focus["geometry"], color="#6b6b6b", linewidth=2.2, linestyle=(0, (5, 1.5, 1, 1.5)), zorder=3.3,
+                     alpha=0.9)
+        handles.append(Line2D([], [], color="#6b6b6b", linewidth=2.0, linestyle=(0, (5, 1.5, 1, 1.5)),
+                              label=f"{focus['name']} ({focus['kind']})"))
     if front is not None and not shapely.is_empty(front):
         canvas.lines(front, color=COLOURS["front_after"], linewidth=1.4, zorder=4)
         handles.append(_front_handle("-", COLOURS["front_after"], "Front line"))
@@ -676,9 +718,8 @@ def _state_title(layers: dict[str, Any], areas: dict[str, float] | None, sides: 
     if control:
         key = max(control, key=lambda k: areas[k])  # type: ignore[index]
         side = layer_phrase(key, sides).removeprefix("Held by ")
-        if focus is not None:
-            held = area_km2(shapely.intersection(layers[key], focus["geometry"]))
-            return f"{focus['name']}: {side} holds {round(held):,} km² on {day_long(at)}"
+        if focus is not None:  # ``areas`` are then the region's own
+            return f"{focus['name']}: {side} holds {round(areas[key]):,} km² on {day_long(at)}"  # type: ignore[index]
         return f"{side} holds {round(areas[key]):,} km² on {day_long(at)}"  # type: ignore[index]
     return f"{focus['name']}: who holds what on {day_long(at)}" if focus else f"Who holds what on {day_long(at)}"
 

@@ -24,6 +24,8 @@ __all__ = [
     "fmt_km2",
     "fmt_signed",
     "new_figure",
+    "round_km2",
+    "round_signed",
     "save_figure",
     "source_label",
 ]
@@ -101,6 +103,26 @@ def fmt_signed(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:+,.1f}"
+
+
+def round_km2(value: float | None) -> str:
+    """km² rounded for readers (charts): whole km² from 10 up (``1,409``), one decimal below (``4.2``).
+
+    JSON and the CLI keep their decimals; this is only for what a chart's reader sees.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if abs(value) < 0.05:
+        return "0"
+    return f"{value:,.0f}" if abs(value) >= 9.95 else f"{value:,.1f}"
+
+
+def round_signed(value: float | None) -> str:
+    """Signed km² rounded for readers, with a true minus sign (``+1,409``, ``−9,063``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = round_km2(abs(value))
+    return text if text == "0" else ("−" if value < 0 else "+") + text
 
 
 def fmt_km(value: float | None) -> str:

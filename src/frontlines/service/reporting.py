@@ -94,6 +94,7 @@ def furniture(extent: Extent, conflict: Conflict | str) -> dict[str, Any]:
         "outline": registry.outline(c),
         "regions": [ob.geometries[i] for i in keep],
         "region_names": [ob.names[i] for i in keep],
+        "region_level": c.levels[0].display() if c.levels else "region",  # for the legend ("Oblast border")
         "sides": {s.id: s.name() for s in c.sides},
     }
     if max(extent.size_km()) < 350 and len(c.levels) > 1:

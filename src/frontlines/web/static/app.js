@@ -128,6 +128,7 @@
   if (typeof L === "undefined") { $("missing-assets").hidden = false; busy(0, "error: map library missing"); return; }
   const map = L.map("map", { zoomControl: true, preferCanvas: false, attributionControl: true, keyboard: true,
                           zoomSnap: 0.25, zoomDelta: 0.5 });
+  window.frontlinesMap = map;  // the Leaflet map, for pages that embed the dashboard and for the browser tests
   map.attributionControl.setPrefix("frontlines · Leaflet");
   map.attributionControl.addAttribution(CREDITS);
   map.createPane("basemap").style.zIndex = 200;
@@ -166,6 +167,12 @@
     state.sides = basemapDoc.sides || {};
     groups.basemap.clearLayers(); groups.water.clearLayers(); datedWater = [];
     const feats = basemapDoc.features;
+    // The seas are drawn as shapes and the ground beyond the basemap's edge is foreign land (not sea).
+    const seas = feats.filter(f => f.properties.layer === "water" && f.properties.kind === "sea");
+    map.getContainer().style.background = seas.length ? BASE.neighbour : "";
+    L.geoJSON({ type: "FeatureCollection", features: seas }, {
+      pane: "basemap", interactive: false, style: { stroke: false, fillColor: BASE.water, fillOpacity: 1 },
+    }).addTo(groups.basemap);
     L.geoJSON({ type: "FeatureCollection", features: feats.filter(f => f.properties.layer === "country") }, {
       pane: "basemap", interactive: false,
       style: f => f.properties.home ? { stroke: false, fillColor: BASE.land, fillOpacity: 1 }
@@ -252,6 +259,7 @@
     ];
     if (state.compare) items.push(["line from", "Front line at start"], ["sq gained", gainedWord], ["sq lost", lostWord]);
     items.push(["sq water", "Sea, lake, reservoir"], ["line river", "River"], ["sq neighbour", "Neighbouring country"]);
+    if (state.by) items.push(["line border", `${state.by[0].toUpperCase()}${state.by.slice(1)} border`]);
     const box = $("legend"); box.innerHTML = "";
     for (const [cls, text] of items) {
       const s = document.createElement("span"); const i = document.createElement("i"); i.className = cls;
@@ -262,6 +270,7 @@
 
   async function drawRegions() {
     groups.regions.clearLayers(); regionLayer = null;
+    if (basemapDoc) drawLegend();  // the legend names the borders drawn
     if (!state.by) return;
     const gj = await get("regions.geojson", { by: state.by, tolerance: state.by === "oblast" ? 0.5 : 0.3 });
     regionLayer = L.geoJSON(gj, {
@@ -364,6 +373,7 @@
   // ------------------------------------------------------------------ places that changed hands (compare)
   function clearChanged() {
     $("changed-panel").hidden = true; $("changed-list").innerHTML = ""; groups.changed.clearLayers(); groups.highlight.clearLayers();
+    changedRows = [];
   }
   async function loadChanged([a, b], seq) {
     if (!state.primary.endsWith(":control")) { clearChanged(); return; }  // status needs a control layer
@@ -384,13 +394,35 @@
       li.title = `${r.raion ? r.raion + " raion, " : ""}${r.oblast || ""}`;
       li.addEventListener("click", () => zoomToPlace(r, li));
       list.appendChild(li);
-      L.circleMarker([r.lat, r.lon], { pane: "highlight", radius: 5, weight: 2, color: r.to_status === "control" ? "#7f0000" : "#0d47a1",
-        fillColor: PLACE_FILL[r.to_status] || "#fff", fillOpacity: 1 })
-        .bindTooltip(`${r.display_name}: ${statusWord(r.from_status)} → ${statusWord(r.to_status)}`).on("click", () => zoomToPlace(r, li)).addTo(groups.changed);
+      changedRows.push([r, li]);
     });
     const more = doc.count - Math.min(doc.count, CHANGED_SHOWN);
     $("changed-more").textContent = more > 0 ? `… and ${more.toLocaleString("en-US")} smaller places` : "";
+    drawChangedMarkers();
   }
+  // Markers of the places that changed hands, thinned by zoom so the change under them stays readable and
+  // clickable: at national zoom only towns, spaced apart; zoomed in, every listed place.
+  let changedRows = [];
+  function drawChangedMarkers() {
+    groups.changed.clearLayers();
+    const z = map.getZoom();
+    const minPop = z < 7 ? 20000 : z < 8 ? 5000 : z < 9 ? 1000 : 0;
+    const max = z < 7 ? 8 : z < 8 ? 20 : z < 9 ? 60 : CHANGED_SHOWN;
+    const gap = z < 9 ? 24 : 0;  // px between markers at low zoom
+    const placed = [];
+    const rows = changedRows.filter(([r]) => (r.population || 0) >= minPop)
+      .sort(([a], [b]) => (b.population || 0) - (a.population || 0));
+    for (const [r, li] of rows) {
+      if (placed.length >= max) break;
+      const pt = map.latLngToContainerPoint([r.lat, r.lon]);
+      if (gap && placed.some(q => q.distanceTo(pt) < gap)) continue;
+      placed.push(pt);
+      L.circleMarker([r.lat, r.lon], { pane: "highlight", radius: z < 9 ? 4 : 5, weight: 2, color: r.to_status === "control" ? "#7f0000" : "#0d47a1",
+        fillColor: PLACE_FILL[r.to_status] || "#fff", fillOpacity: 1, className: "changed-place" })
+        .bindTooltip(`${r.display_name}: ${statusWord(r.from_status)} → ${statusWord(r.to_status)}`).on("click", () => zoomToPlace(r, li)).addTo(groups.changed);
+    }
+  }
+  map.on("zoomend", drawChangedMarkers);
   function zoomToPlace(r, li) {
     for (const x of document.querySelectorAll("#changed-list li")) x.classList.toggle("active", x === li);
     li.scrollIntoView({ block: "nearest" });
@@ -419,6 +451,15 @@
       ...(withStatus ? { at: state.at, source: state.source, layer: state.primary } : {}) });
     if (seq !== placesSeq) return;  // superseded
     groups.places.clearLayers();
+    if (z < 8) {  // national zoom: the largest place of a cluster stands for it (no heap of markers)
+      const kept = [];
+      gj.features = gj.features.slice().sort((a, b) => (b.properties.population || 0) - (a.properties.population || 0))
+        .filter(f => {
+          const pt = map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+          if (kept.some(q => q.distanceTo(pt) < 14)) return false;
+          kept.push(pt); return true;
+        });
+    }
     L.geoJSON(gj, {
       pointToLayer: (f, ll) => L.circleMarker(ll, { pane: "places", radius: f.properties.population > 100000 ? 4.5 : 3,
         color: "#263238", weight: 1, fillColor: PLACE_FILL[f.properties.status || "none"], fillOpacity: 1,
