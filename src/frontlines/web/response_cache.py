@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from frontlines.cache import Cache
-from frontlines.store.pool import StorePool
+from frontlines.service import StorePool
 
 __all__ = ["UNCACHED", "ResponseCacheMiddleware", "canonical_query"]
 
