@@ -72,3 +72,19 @@ def test_a_missing_store_fails_at_start_and_creates_nothing(tmp_path):
     with pytest.raises(StoreError, match=f"store {tmp_path / 'x' / 'none.db'} does not exist"):
         StorePool(tmp_path / "x" / "none.db")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.realdata
+def test_fingerprint_follows_writes_and_never_waits_for_a_busy_reader(history_files, tmp_path):
+    path = tmp_path / "s.db"
+    with service.open_writer(path) as writer:
+        service.ingest(writer, "deepstate-history", history_files[:2], workers=1, derive="primary", region_levels=0)
+        pool = StorePool(path, size=1)
+        try:
+            with pool.view() as (_store, fp):  # the only reader is busy ...
+                assert pool.fingerprint() == fp == (2, writer.data_version)  # ... the probe still answers
+                service.ingest(writer, "deepstate-history", history_files[2:], workers=1, derive="primary",
+                               region_levels=0)
+                assert pool.fingerprint() == (3, writer.data_version) != fp
+        finally:
+            pool.close()

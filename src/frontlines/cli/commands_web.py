@@ -17,7 +17,7 @@ from frontlines.errors import FrontlinesError, UsageError
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: Default worker processes and read connections per process (see bench/load_test.py).
 DEFAULT_WORKERS = 2
-DEFAULT_READERS = 2
+DEFAULT_READERS = 6
 #: Memory for cached responses, shared out between the worker processes.
 RESPONSE_CACHE_BYTES = 256 * 1024 * 1024
 

@@ -10,8 +10,9 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import area_km2
-from frontlines.core.measure import EMPTY, change_parts, dissolve
-from frontlines.core.regions import clip_areas
+from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
+from frontlines.core.region_tiles import RegionTiles, clip_areas_tiled, tile_regions
+from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
@@ -40,8 +41,11 @@ from frontlines.service.selection import (
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
-__all__ = ["area", "change", "change_geometries", "layer_geometry", "series"]
+__all__ = ["area", "change", "change_geometries", "layer_geometry", "layer_union", "series"]
 
+#: Region layers of at most this many regions are clipped tile by tile (see :mod:`frontlines.core.region_tiles`);
+#: finer layers (raions, hromadas) have small regions already.
+TILED_REGIONS_MAX = 64
 
 
 # --------------------------------------------------------------------------- area
@@ -109,7 +113,44 @@ def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: i
             g = shapely.from_wkb(step[3]) if step[3] else EMPTY
             l = shapely.from_wkb(step[4]) if step[4] else EMPTY
             return g, l
-    return change_parts(store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer), only=only)
+    a, b = store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer)
+    if _few_differ(a, b):
+        return change_parts(a, b, only=only)
+    # States far apart: most parts differ, so change_parts would dissolve nearly all of
+    # both; the dissolved states are kept in the store's cache (another query, the map
+    # of the day, reuses them) and only the side asked for is overlaid.
+    ua, ub = layer_union(store, from_id, sel.layer), layer_union(store, to_id, sel.layer)
+    gained = None if only == "lost" else polygonal(shapely.difference(ub, ua))
+    lost = None if only == "gained" else polygonal(shapely.difference(ua, ub))
+    return gained, lost
+
+
+def _few_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether change_parts takes its part-by-part path (at most FEW_PARTS changed parts on each side)."""
+    common = a.keys() & b.keys()
+    return len(a) - len(common) <= FEW_PARTS and len(b) - len(common) <= FEW_PARTS
+
+
+def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
+    """The dissolved layer (lon/lat) of one snapshot, kept in the store's cache.
+
+    Keyed by snapshot id like :meth:`StoreReader.layer_parts` (ids are never given out
+    twice and a snapshot's parts never change). The geometry is shared between threads:
+    callers must not prepare it (copy it first, :func:`frontlines.core.prepared.prepared_copy`).
+    """
+    return store.cache.get_or_compute(
+        ("layer-union", snapshot_id, str(layer)),
+        lambda: dissolve(list(store.layer_parts(snapshot_id, layer).values())),
+    )
+
+
+def _region_clip(store: StoreReader, region: tuple[str, RegionLayer], geom: Any) -> np.ndarray:
+    """``clip_areas(layer, geom)``; coarse layers (oblasts) clipped by their cached tiles (same figures)."""
+    key, layer = region
+    if len(layer) > TILED_REGIONS_MAX:
+        return clip_areas(layer, geom)
+    tiles: RegionTiles = store.cache.get_or_compute(("region-tiles", key), lambda: tile_regions(layer))
+    return clip_areas_tiled(tiles, geom)
 
 
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:
@@ -204,14 +245,14 @@ def change(
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
         elif raw_gained is None or (raw_lost is not None and raw_l <= raw_g):
-            lv = clip_areas(rl, raw_lost)
+            lv = _region_clip(store, region, raw_lost)
             gv = np.maximum(net + lv, 0.0)
         else:
-            gv = clip_areas(rl, raw_gained)
+            gv = _region_clip(store, region, raw_gained)
             lv = np.maximum(gv - net, 0.0)
         if subtract:  # fighting per region = raw minus the (small) redraw ground in it
-            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
-            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
+            gv = np.maximum(gv - _region_clip(store, region, wr.redraw_gained), 0.0)
+            lv = np.maximum(lv - _region_clip(store, region, wr.redraw_lost), 0.0)
         extra["region_layer"] = rl.name
         extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
@@ -325,5 +366,5 @@ def layer_geometry(
     """The dissolved geometry (lon/lat) of a layer at a time, with its snapshot."""
     sel = select(store, source, layer)
     sid = state_at(sel, user_time(at, tz, name="--at"))
-    return store.snapshot(sid), dissolve(list(store.layer_parts(sid, sel.layer).values()))
+    return store.snapshot(sid), layer_union(store, sid, sel.layer)
 

@@ -62,6 +62,9 @@ class StorePool:
         # Open one now: a missing or foreign file fails at start-up, not on the first request.
         self._free.put(self._open())
         self._created = 1
+        # A connection of its own for fingerprint(): never waits behind a long request.
+        self._probe: StoreReader | None = None
+        self._probe_lock = threading.Lock()
 
     def _open(self) -> StoreReader:
         return open_reader(self.path, cache=self.cache)
@@ -75,6 +78,18 @@ class StorePool:
                 yield store, (store.snapshot_count(), version)
         finally:
             self._free.put(store)
+
+    def fingerprint(self) -> Fingerprint:
+        """The fingerprint of the store's current state, read on a connection kept for this.
+
+        A few microseconds (the snapshot count is cached by data version), and it never
+        waits for a reader busy with a long request: what a response cache looks up first.
+        """
+        with self._probe_lock:
+            if self._probe is None:
+                self._probe = self._open()
+            with self._probe.read_view() as version:
+                return self._probe.snapshot_count(), version
 
     def _checkout(self) -> StoreReader:
         try:
@@ -93,6 +108,10 @@ class StorePool:
 
     def close(self) -> None:
         """Close the idle connections."""
+        with self._probe_lock:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
         while True:
             try:
                 self._free.get_nowait().close()

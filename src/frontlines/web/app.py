@@ -31,6 +31,7 @@ from frontlines.web.heavy import DEFAULT_BUDGET as DEFAULT_HEAVY_BUDGET
 from frontlines.web.heavy import DEFAULT_QUEUE as DEFAULT_HEAVY_QUEUE
 from frontlines.web.heavy import DEFAULT_WORKERS as DEFAULT_HEAVY_WORKERS
 from frontlines.web.params import MAX_PERIODS, MAX_TOLERANCE_KM
+from frontlines.web.response_cache import ResponseCacheMiddleware
 from frontlines.web.routers import ROUTERS
 from frontlines.web.settings import (
     CONFIG_ENV,
@@ -125,6 +126,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Innermost: repeated answers are replayed from memory (inside CORS and the guard, which add their headers).
+    app.add_middleware(ResponseCacheMiddleware, pool=context.pool, max_bytes=max(1, settings.cache_bytes // 4))
     add_cors(app, settings.cors_origins)
     # Outermost: a request with a foreign Host header is refused before anything else runs.
     app.add_middleware(GuardMiddleware, allowed_hosts=settings.accepted_hosts, max_body=MAX_JSON_BODY,

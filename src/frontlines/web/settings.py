@@ -145,9 +145,8 @@ class AppContext:
                                    budget=settings.heavy_budget))
 
     def fingerprint(self) -> tuple[Any, ...]:
-        """The fingerprint of the store's current content."""
-        with self.pool.view() as (_store, fp):
-            return fp
+        """The fingerprint of the store's current content (read on the pool's probe connection: never waits)."""
+        return self.pool.fingerprint()
 
     def cached(self, key: tuple[Hashable, ...], compute: Callable[[StoreReader], Any], media: str = JSON) -> Response:
         """The JSON response of ``compute(store)``, from the cache while the store is unchanged."""
