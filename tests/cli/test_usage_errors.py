@@ -103,7 +103,7 @@ CASES = [
     (["export", "--format", "csv", "--out", "{tmp}"], "--out {tmp}: is a folder"),
     (["map", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/m.jpg"], "--out {tmp}/m.jpg: unsupported image type .jpg; use .png or .svg or .pdf"),
     (["chart", "area", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/c"], "unsupported image type (none)"),
-    (["animate", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/a.png"], "unsupported animation type .png; use .gif or .mp4"),
+    (["animate", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/a.png"], "unsupported animation type .png; use .mp4 or .gif"),
     (["report", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/r.pdf"], "unsupported report type .pdf; use .html or .htm"),
     (["animate", "--from", "2024-01-01", "--to", "2024-05-01", "--out", "{tmp}/a.gif", "--step", "0.001h"], "frames: too many (at most 2000)"),
     (["change", "--from", "2024-01-01", "--to", "2024-05-01", "--geojson", "{tmp}"], "--geojson {tmp}: is a folder"),

@@ -103,3 +103,30 @@ def test_projection_is_equal_area_not_conformal_only() -> None:
     geom = densify(box(36, 47, 38, 49))
     projected = to_equal_area(geom)
     assert projected.area / 1e6 == pytest.approx(reference_km2(geom), rel=1e-4)
+
+
+def test_valid_polygon_that_geos_densifies_to_empty_keeps_its_area() -> None:
+    """GEOS 3.14.1 ``segmentize`` returns EMPTY for this valid polygon; its area must not become 0."""
+    wkt = ("POLYGON ((36.4 47.9, 36.0643290023083 47.9, 36.013337359142085 47.92319143275802, "
+           "36.11500978908045 47.936760325736735, 36.0164130892909 47.961631625217, "
+           "36.00713161565085 47.98100976834353, 36.113383367775874 48, 36.08561288021705 48.02047005551627, "
+           "36.01680436687949 48.038383145042566, 36.064868916817126 48.06039584951817, "
+           "36.11543635210994 48.08454742863495, 35.99196601942696 48.094267189684736, "
+           "36.15411529751477 48.13209556052247, 36.01653940266945 48.1, 36.4 48.1, 36.4 47.9))")
+    poly = shapely.from_wkt(wkt)
+    assert poly.is_valid
+    # pyproj.Geod (geodesic edges) as the independent reference; edges here are up to 0.4° long
+    assert area_km2(poly) == pytest.approx(geodesic_area_km2(poly), rel=5e-4)
+
+
+def test_areas_of_holes_multipolygons_and_collections() -> None:
+    from shapely.geometry import box
+
+    holed = box(30, 48, 31, 49).difference(box(30.2, 48.2, 30.4, 48.4))
+    multi = shapely.MultiPolygon([holed, box(32, 48, 33, 49)])
+    mixed = shapely.GeometryCollection([holed, shapely.Point(30.5, 48.5), shapely.LineString([(30, 48), (31, 49)])])
+    got = areas_km2(np.array([None, holed, shapely.Polygon(), multi, mixed], dtype=object))
+    assert got[0] == 0 and got[2] == 0
+    assert got[1] == pytest.approx(geodesic_area_km2(holed), rel=1e-4)
+    assert got[3] == pytest.approx(geodesic_area_km2(multi), rel=1e-4)
+    assert got[4] == pytest.approx(got[1], rel=1e-12)

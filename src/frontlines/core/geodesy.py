@@ -103,6 +103,22 @@ def from_equal_area(geom: Any, centre: tuple[float, float]) -> Any:
     return shapely.transform(geom, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
 
 
+def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The single parts of geometries, collections and multi-parts flattened at any depth, with their owner's index."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    while True:
+        nested = np.isin(shapely.get_type_id(parts), _COLLECTION_TYPES)
+        if not nested.any():
+            return parts, owner
+        inner, at = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], inner])
+        owner = np.concatenate([owner[~nested], owner[nested][at]])
+
+
+#: GEOS type ids of MultiPoint, MultiLineString, MultiPolygon and GeometryCollection.
+_COLLECTION_TYPES = (4, 5, 6, 7)
+
+
 def areas_km2(geoms: Sequence[Any] | np.ndarray, centre: tuple[float, float] | None = None) -> np.ndarray:
     """Ellipsoidal area in km² of each geometry of an array (vectorised).
 
@@ -118,11 +134,36 @@ def areas_km2(geoms: Sequence[Any] | np.ndarray, centre: tuple[float, float] | N
         return np.zeros(0)
     mask = ~shapely.is_missing(arr)
     out = np.zeros(arr.shape, dtype=float)
-    if mask.any():
-        # Edges are straight in longitude / latitude (as maps draw them); densify long
-        # ones so that the projected area does not depend on where vertices happen to be.
-        projected = to_equal_area(shapely.segmentize(arr[mask], EDGE_STEP_DEG), centre)
-        out[mask] = shapely.area(projected) / _M2_PER_KM2
+    if not mask.any():
+        return out
+    if centre is None:
+        centre = _centre(arr[mask])
+    # Ring by ring: each polygon's shell minus its holes. Edges are straight in longitude /
+    # latitude (as maps draw them); long ones are densified so that the projected area does
+    # not depend on where vertices happen to be. Rings, not polygons, are densified: GEOS
+    # (3.14.1) returns EMPTY when densifying some valid polygons, silently giving 0 km².
+    parts, part_of = _polygons(arr[mask])
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    if len(rings) == 0:
+        return out
+    fwd, _ = _transformers(round(centre[0]), round(centre[1]))
+    lonlat, vertex_of = shapely.get_coordinates(shapely.segmentize(rings, EDGE_STEP_DEG), return_index=True)
+    x, y = fwd.transform(lonlat[:, 0], lonlat[:, 1])
+    # Shoelace per ring (rings are closed: consecutive vertices of one ring form its edges).
+    same = vertex_of[1:] == vertex_of[:-1]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    ring_areas = np.abs(np.bincount(vertex_of[:-1][same], cross[same], minlength=len(rings))) / 2
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = ring_of[1:] != ring_of[:-1]  # the first ring of each polygon is its shell
+    part_areas = np.bincount(ring_of, np.where(shell, ring_areas, -ring_areas), minlength=len(parts))
+    out[np.flatnonzero(mask)] = np.bincount(part_of, part_areas, minlength=int(mask.sum())) / _M2_PER_KM2
+    return out
+    projected = to_equal_area(shapely.segmentize(rings, EDGE_STEP_DEG), centre)
+    ring_areas = shapely.area(shapely.polygons(projected))
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = ring_of[1:] != ring_of[:-1]  # the first ring of each polygon is its shell
+    part_areas = np.bincount(ring_of, np.where(shell, ring_areas, -ring_areas), minlength=len(parts))
+    out[np.flatnonzero(mask)] = np.bincount(part_of, part_areas, minlength=int(mask.sum())) / _M2_PER_KM2
     return out
 
 
