@@ -15,27 +15,28 @@ layer may overlap):
    ``tol`` degrees (nearest in a grid of ``tol`` cells; the pairing is kept
    one-to-one: a vertex of ``B`` claimed twice is paired with neither).
 2. **Segment matching.** An edge of ``A`` is *matched* when its two vertices are
-   paired with the two ends of one edge of ``B`` (either direction). Every matched
-   edge must join the same pair of parts ``(a_i, b_j)`` (one-to-one), else no windows.
-3. **Windows.** The boxes of the unmatched edges of both layers, padded by ``tol``,
+   paired with the two ends of one edge of ``B`` (either direction). Matched edges
+   join parts of ``A`` to parts of ``B`` into groups.
+3. **Windows.** The boxes of the runs of unmatched edges of both layers, and of
+   every overlap between two parts of one side in one group, padded by ``tol`` and
    merged until they are pairwise disjoint.
 4. **Change.** ``B − A = ∪_k (B ∩ W_k) − (A ∩ W_k)`` (each layer cut to each window
    with :func:`shapely.clip_by_rect`), ``A − B`` likewise.
 
 Why it is right. Let ``A*`` be ``A`` with every paired vertex moved onto its
-partner. Outside the windows ``W``, the rings of ``a_i*`` and of its partner ``b_j``
-have the same edges (the matched ones; every unmatched edge lies in ``W``). The
-complement of finitely many disjoint closed boxes is connected and unbounded, so
+partner. Outside the windows ``W``, the rings of a group's parts in ``A*`` and in
+``B`` have the same edges (the matched ones; every unmatched edge lies in ``W``).
+The complement of finitely many disjoint closed boxes is connected and unbounded, so
 from any point outside ``W`` a path leads to infinity without entering ``W``, and it
-crosses the same edges of ``a_i*`` and of ``b_j``: the point is inside both or
-inside neither (even-odd rule; a valid polygon is the even-odd region of its rings).
-A part with no matched edge has its whole boundary, hence itself, inside one window.
-So ``A* \\ W = B \\ W``, and ``(B − A) \\ W ⊆ A Δ A*``, which lies in the regions swept
-by the edges of ``A`` while their ends move to their partners: at most
-:attr:`Windows.error_km2` (the sum of the convex hulls of each edge and its moved
-copy, in km², an upper bound). When all paired vertices coincide exactly the result
-is exact. :func:`windowed_change` refuses (``None``) when the bound exceeds
-``max_error_km2``.
+crosses the same edges of both: the point is inside both or inside neither by the
+even-odd rule, which outside ``W`` is the union of the group's parts (a valid polygon
+is the even-odd region of its rings, and overlaps of parts lie in ``W``). A part with
+no matched edge has its whole boundary, hence itself, inside one window. So
+``A* ∖ W = B ∖ W``, and ``(B − A) ∖ W ⊆ A Δ A*``, which lies in the regions swept by
+the edges of ``A`` while their ends move to their partners: at most
+:attr:`Windows.error_km2` (the convex hulls of each edge and its moved copy, in km²,
+an upper bound). When all paired vertices coincide exactly the result is exact.
+:func:`windowed_change` refuses (``None``) when the bound exceeds ``max_error_km2``.
 
 Pure: never mutates its inputs; no caches.
 """
@@ -202,12 +203,12 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         label = low
 
 
-def _parity_groups_ok(a: Sequence[Any], b: Sequence[Any], part_a: np.ndarray, part_b: np.ndarray) -> bool:
-    """Whether each group of parts joined by matched edges is the even-odd region of its rings.
+def _overlap_boxes(a: Sequence[Any], b: Sequence[Any], part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
+    """Boxes holding every overlap between parts of one side that are joined by matched edges.
 
     Parts ``a_i`` and ``b_j`` are joined when an edge of ``a_i`` matched an edge of ``b_j``.
-    A group with one part on a side is (a valid polygon); a group with several must not
-    overlap itself (a valid MultiPolygon), else the windows prove nothing.
+    A group of joined parts is the even-odd region of its rings except where two of its
+    parts on one side share interior points; those overlaps must lie in the windows.
     """
     na, nb = len(a), len(b)
     if na * nb <= 1_000_000:
@@ -215,14 +216,28 @@ def _parity_groups_ok(a: Sequence[Any], b: Sequence[Any], part_a: np.ndarray, pa
     else:
         code = np.unique(part_a * nb + part_b)
     label = _components(na + nb, code // nb, na + code % nb)
+    out = [np.zeros((0, 4))]
     for parts, offset in ((a, 0), (b, na)):
         lab = label[offset : offset + len(parts)]
         groups, counts = np.unique(lab, return_counts=True)
         for g in groups[counts > 1]:
-            members = np.flatnonzero(lab == g)
-            if not shapely.is_valid(shapely.multipolygons([parts[i] for i in members])):
-                return False
-    return True
+            out.append(_overlaps([parts[i] for i in np.flatnonzero(lab == g)]))
+    return np.vstack(out)
+
+
+def _overlaps(parts: Sequence[Any]) -> np.ndarray:
+    """Bounds of the smaller polygon of each pair that shares interior points (shared edges are fine)."""
+    arr = np.asarray(parts, dtype=object)
+    if shapely.is_valid(shapely.multipolygons(arr)):
+        return np.zeros((0, 4))
+    left, right = shapely.STRtree(arr).query(arr, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    hit = shapely.relate_pattern(arr[left], arr[right], "T********")
+    left, right = left[hit], right[hit]
+    size = shapely.area(shapely.envelope(arr))
+    smaller = np.where(size[left] <= size[right], left, right)
+    return shapely.bounds(arr[smaller]).reshape(-1, 4)
 
 
 def _hull_area(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -249,7 +264,7 @@ def change_windows(a: Sequence[Any], b: Sequence[Any], *, tol: float = TOL_DEG) 
     Windows or None
         ``None`` when the layers are too different for windows to help (fewer than
         :data:`MIN_MATCHED_SHARE` of their edges matched, more than
-        :data:`MAX_WINDOWS` windows) or the parts cannot be paired one-to-one.
+        :data:`MAX_WINDOWS` windows) or one of them is empty.
 
     Examples
     --------
@@ -276,9 +291,9 @@ def change_windows(a: Sequence[Any], b: Sequence[Any], *, tol: float = TOL_DEG) 
     share = (matched_a.sum() + matched_b.sum()) / (na + nb)
     if share < MIN_MATCHED_SHARE:
         return None
-    if not _parity_groups_ok(a, b, ra.part[matched_a], rb.part[p0[matched_a]]):
-        return None
+    overlaps = _overlap_boxes(a, b, ra.part[matched_a], rb.part[p0[matched_a]])
     boxes = np.vstack([
+        overlaps + np.array([-tol, -tol, tol, tol]),
         _run_boxes(ra.xy, ra.nxt, ~matched_a, tol),
         _run_boxes(rb.xy, rb.nxt, ~matched_b, tol),
     ])
