@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from frontlines.core.geodesy import area_km2
+from frontlines.core.geodesy import to_equal_area
 from frontlines.core.measure import change_parts
 from frontlines.core.validate import polygon_parts
 from frontlines.core.windows import MAX_ERROR_KM2, change_windows, windowed_change
@@ -26,6 +26,23 @@ from frontlines.hashing import part_hash
 from tests.conftest import require_data
 
 LAYER = "RussianAssessedCoTinUkraine"
+
+
+def area_km2(geom) -> float:
+    """km² with edges straight in lon/lat (densified to 0.01°), ring by ring, in one LAEA plane.
+
+    Not :func:`frontlines.core.geodesy.area_km2`: with GEOS 3.14.1 ``shapely.segmentize``
+    returns an empty geometry for some valid polygons (e.g. a box minus a spiky star),
+    which would make the reference 0; densifying each ring alone does not.
+    """
+    total = 0.0
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings = shapely.segmentize(np.array([poly.exterior, *poly.interiors], dtype=object), 0.01)
+        areas = shapely.area(shapely.polygons(to_equal_area(rings, (34.0, 48.0))))
+        total += float(areas[0] - areas[1:].sum())
+    return total / 1e6
 
 
 def _plain(a: list, b: list) -> tuple[float, float]:
@@ -103,25 +120,19 @@ def _star(n: int, radii: np.ndarray, *, cx: float = 35.0, cy: float = 48.0, star
     return Polygon(np.roll(xy, -start, axis=0))
 
 
-@st.composite
-def redrawn_layers(draw):
-    """An earlier layer and a later one: a few runs of vertices edited, rings restarted, maybe jitter."""
-    n = draw(st.integers(min_value=200, max_value=3000))
-    seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
+def _redrawn(n: int, seed: int, edits: int, start: int, jitter: float, kind: str) -> tuple[list, list]:
+    """An earlier layer and a later one: ``edits`` runs of vertices redrawn, the ring restarted
+    at ``start``, every vertex moved by up to ``jitter`` degrees, and an extra part."""
     rng = np.random.default_rng(seed)
     radii = 1.0 + 0.2 * rng.random(n)
     later = radii.copy()
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):  # edited runs
+    for _ in range(edits):
         i = int(rng.integers(0, n))
         k = int(rng.integers(1, max(2, n // 20)))
-        idx = np.arange(i, i + k) % n
-        later[idx] = 1.0 + 0.2 * rng.random(k)
-    start = draw(st.integers(min_value=0, max_value=n - 1))
+        later[np.arange(i, i + k) % n] = 1.0 + 0.2 * rng.random(k)
     a = [_star(n, radii)]
-    jitter = draw(st.sampled_from([0.0, 1e-9, 2e-8]))
-    b = [_star(n, later, start=start, shift=rng.uniform(-jitter, jitter, (n, 2)))]
+    b = [_star(n, later, start=start % n, shift=rng.uniform(-jitter, jitter, (n, 2)))]
     island = box(37.5, 48.5, 37.6, 48.6)
-    kind = draw(st.sampled_from(["none", "island in a", "island in b", "overlap in a"]))
     if kind == "island in a":
         a.append(island)
     elif kind == "island in b":
@@ -131,8 +142,19 @@ def redrawn_layers(draw):
     return a, b
 
 
-@settings(max_examples=40, deadline=None)
-@given(redrawn_layers())
+redrawn_layers = st.builds(
+    _redrawn,
+    n=st.integers(min_value=200, max_value=3000),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    edits=st.integers(min_value=0, max_value=4),
+    start=st.integers(min_value=0, max_value=10_000),
+    jitter=st.sampled_from([0.0, 1e-9, 2e-8]),
+    kind=st.sampled_from(["none", "island in a", "island in b", "overlap in a"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(redrawn_layers)
 def test_windowed_change_of_synthetic_layers_within_its_error_bound(layers) -> None:
     a, b = layers
     want_gained, want_lost = _plain(a, b)
@@ -140,7 +162,7 @@ def test_windowed_change_of_synthetic_layers_within_its_error_bound(layers) -> N
     assert windows is not None
     found = windowed_change(a, b, max_error_km2=math.inf)
     assert found is not None
-    slack = windows.error_km2 + 1e-6
+    slack = windows.error_km2 + 1e-4  # + where densified vertices fall on edges cut by a window (100 m²)
     assert abs(area_km2(found[0]) - want_gained) <= slack
     assert abs(area_km2(found[1]) - want_lost) <= slack
 
