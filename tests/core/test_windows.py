@@ -94,6 +94,8 @@ def test_windowed_change_of_real_isw_pairs_equals_the_whole_layer_difference(day
     gained, lost = change_parts(ka, kb)
     assert area_km2(gained) == pytest.approx(want_gained, abs=0.01)
     assert area_km2(lost) == pytest.approx(want_lost, abs=0.01)
+    only_gained, none = change_parts(ka, kb, only="gained")
+    assert none is None and area_km2(only_gained) == pytest.approx(want_gained, abs=0.01)
 
 
 def test_crimea_missing_is_lost_and_regained_whole() -> None:
