@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from frontlines.core.geodesy import area_km2
+from frontlines.core.windows import windowed_change
 
 __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2", "polygonal"]
 
@@ -28,6 +29,10 @@ EMPTY = Polygon()
 
 #: Up to this many changed parts on each side, changes are computed part by part.
 FEW_PARTS = 8
+#: Changed parts of at least this many vertices in all that are not one-run edits of
+#: each other are overlaid only where they differ (:mod:`frontlines.core.windows`:
+#: whole layers redrawn, e.g. ISW).
+WINDOW_VERTICES = 2_000
 
 
 def polygonal(geom: Any) -> Any:
@@ -187,6 +192,15 @@ def _one_way(news: list[Any], olds: list[Any], shared: np.ndarray,
     return dissolve([p for p in pieces if not shapely.is_empty(p)])
 
 
+def _unpartnered_vertices(a_only: list[Any], b_only: list[Any],
+                          partners: dict[int, tuple[int, tuple[float, float, float, float]]]) -> int:
+    """Vertices of the changed parts that no one-run edit window accounts for."""
+    used = {i for i, _ in partners.values()}
+    rest = [g for i, g in enumerate(a_only) if i not in used]
+    rest += [g for j, g in enumerate(b_only) if j not in partners]
+    return int(shapely.get_num_coordinates(np.array(rest, dtype=object)).sum()) if rest else 0
+
+
 def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None = None) -> tuple[Any, Any]:
     """(gained, lost) between two part sets, touching only the parts that differ.
 
@@ -194,7 +208,9 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None
     ``B − A = ∪_j (b_j − (A' ∪ S))`` over the new parts ``b_j``: each is reduced by
     only the parts that meet it, cut to its bounding box; a new part that redraws an
     old one (same ring but for one run of vertices, see :func:`edit_window`) is first
-    reduced by it inside the redrawn window only.
+    reduced by it inside the redrawn window only. Large changed parts that are not such
+    edits (a layer redrawn whole, e.g. ISW) are overlaid only inside the windows where
+    their vertices differ (:func:`frontlines.core.windows.windowed_change`, within 0.01 km²).
 
     Parameters
     ----------
@@ -222,10 +238,16 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None
     if not a_only and not b_only:
         return EMPTY, EMPTY
     shared = np.array([a[h] for h in common], dtype=object)
-    if len(a_only) <= FEW_PARTS and len(b_only) <= FEW_PARTS:
-        # A step usually redraws a few features: a new part and the old one it replaces
-        # differ in one run of vertices, and only that window needs an overlay.
-        forward = _partners(a_only, b_only)
+    few = len(a_only) <= FEW_PARTS and len(b_only) <= FEW_PARTS
+    # A step usually redraws a few features: a new part and the old one it replaces
+    # differ in one run of vertices, and only that window needs an overlay.
+    forward = _partners(a_only, b_only) if few else {}
+    if _unpartnered_vertices(a_only, b_only, forward) >= WINDOW_VERTICES:
+        windowed = windowed_change(a_only, b_only, only=only)
+        if windowed is not None:  # B' − A' and A' − B' where they differ; then minus the shared parts
+            tree = shapely.STRtree(shared) if len(shared) else None
+            return tuple(None if g is None else _minus_near(g, shared, tree) for g in windowed)  # type: ignore[return-value]
+    if few:
         backward = {i: (j, w) for j, (i, w) in forward.items()}
         return (
             None if only == "lost" else _one_way(b_only, a_only, shared, forward),

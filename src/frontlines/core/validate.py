@@ -27,6 +27,7 @@ and are dropped).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,13 +72,8 @@ def _check_ring(ring: object, *, where: str, path: str) -> int:
         raise _bad(where, path, "is an empty ring (a ring needs at least 4 positions)")
     if len(ring) < 3:  # a closed ring of 3 positions has no area: it is dropped later, as a repair
         raise _bad(where, path, f"has {len(ring)} position{'s' if len(ring) > 1 else ''} (a ring needs at least 4)")
-    for i, pos in enumerate(ring):
-        if not isinstance(pos, list) or not 2 <= len(pos) <= 3:
-            size = len(pos) if isinstance(pos, list) else type(pos).__name__
-            raise _bad(where, f"{path}[{i}]", f"is not a position of 2 or 3 numbers ({size})")
-        for v in pos:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise _bad(where, f"{path}[{i}]", f"holds a non-number {v!r}")
+    if not _plain_positions(ring):  # find the bad position and say what is wrong with it
+        _check_positions(ring, where=where, path=path)
     try:
         try:
             arr = np.array(ring, dtype=float)[:, :2]  # no per-position copies on large rings
@@ -90,6 +86,25 @@ def _check_ring(ring: object, *, where: str, path: str) -> int:
     if not np.array_equal(arr[0], arr[-1]):
         raise _bad(where, path, "is not closed (its first and last positions differ); rings must be closed")
     return len(ring)
+
+
+def _plain_positions(ring: list[object]) -> bool:
+    """Whether every position is a list of 2 or 3 ints / floats (no bools), checked in C loops."""
+    return (
+        set(map(type, ring)) == {list}
+        and set(map(len, ring)) <= {2, 3}  # type: ignore[arg-type]
+        and set(map(type, itertools.chain.from_iterable(ring))) <= {int, float}  # type: ignore[arg-type]
+    )
+
+
+def _check_positions(ring: list[object], *, where: str, path: str) -> None:
+    for i, pos in enumerate(ring):
+        if not isinstance(pos, list) or not 2 <= len(pos) <= 3:
+            size = len(pos) if isinstance(pos, list) else type(pos).__name__
+            raise _bad(where, f"{path}[{i}]", f"is not a position of 2 or 3 numbers ({size})")
+        for v in pos:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _bad(where, f"{path}[{i}]", f"holds a non-number {v!r}")
 
 
 def _check_polygon(coords: object, *, where: str, path: str) -> int:
