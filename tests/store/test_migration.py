@@ -39,7 +39,7 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 3
+        assert st.schema_version == sq.SCHEMA_VERSION == 5
         (info,) = st.snapshots()
         # until `frontlines reindex`, a migrated snapshot's map time is its publication time
         assert info.map_time == info.published_at

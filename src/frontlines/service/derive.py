@@ -27,6 +27,7 @@ from frontlines.core.measure import change_parts, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
+from frontlines.service.settlement_index import store_index
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "derive_layers",
     "derive_store",
     "extend_region_tables",
+    "extend_settlement_index",
     "region_area_table",
     "store_region_table",
 ]
@@ -245,16 +247,17 @@ def derive_store(
     Returns
     -------
     dict
-        ``{"layers": n, "steps_computed": n, "region_tables": n, "region_snapshots": n}``.
+        ``{"layers": n, "steps_computed": n, "region_tables": n, "region_snapshots": n, "settlement_indexes": n}``.
     """
     if region_layers not in ("primary", "all"):
         raise FrontlinesError(f"region_layers must be 'primary' or 'all', not {region_layers!r}")
-    summary = {"layers": 0, "steps_computed": 0, "region_tables": 0, "region_snapshots": 0}
+    summary = {"layers": 0, "steps_computed": 0, "region_tables": 0, "region_snapshots": 0, "settlement_indexes": 0}
     with store.transaction():
         for source, _, _, _ in store.sources():
             layers = store.source_layers(source)
             summary["layers"] += len(layers)
             summary["steps_computed"] += derive_layers(store, [(source, k) for k in layers])
+            summary["settlement_indexes"] += extend_settlement_index(store, [(source, k) for k in layers])
             wanted = layers if region_layers == "all" else [store.latest_snapshot(source).primary]
             for layer in wanted:
                 for name, region_layer in regions:
@@ -267,14 +270,14 @@ def derive_store(
 
 
 #: How many of a conflict's region levels (coarsest first) an ingest stores tables of for
-#: each source's primary layer: those costing less than 20 % extra ingest time. Measured on the
-#: full DeepState history (1,359 snapshots, every layer derived, 2 parser workers):
-#: the ingest takes ~25 s CPU (~21 s in the workers, ~3.5 s in the main process), i.e.
-#: ~12 s wall on 2 idle vCPUs; the tables are computed serially in the main process:
-#: oblast +1.1 s CPU (~9 % of that wall), raion +2.8 s (~23 %), hromada +18 s (> 100 %).
-#: Raion and hromada are left to ``frontlines derive --regions raion,hromada`` (queries
-#: compute them in memory meanwhile); once stored, every later ingest extends them.
-INGEST_LEVELS = 1
+#: each source's primary layer. Since issue 18 all of them: a table is computed from the
+#: stored steps (the predecessor's figures plus the clipped gained minus the clipped lost
+#: ground), and :func:`frontlines.core.regions.clip_areas` clips each step polygon only against
+#: the regions its box meets, taking a region's own area when it lies inside the polygon. On
+#: the full DeepState history (1,359 snapshots) the clips of all 2,036 step geometries cost
+#: ~2.5 s CPU for the 1,466 hromadas (18 s before), ~2.2 s for the 138 raions. Lower it to
+#: leave finer levels to ``frontlines derive --regions`` (queries then compute them in memory).
+INGEST_LEVELS = 3
 
 
 def extend_region_tables(
@@ -314,3 +317,23 @@ def extend_region_tables(
                 store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new
             )
     return written
+
+
+def extend_settlement_index(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]]) -> int:
+    """After an ingest (or in ``frontlines derive``): store the settlement index of every touched control layer.
+
+    A touched contested layer touches the control layer of its side. The index is extended
+    when the new snapshots come after the indexed ones, else recomputed (see
+    :mod:`frontlines.service.settlement_index`).
+
+    Returns
+    -------
+    int
+        Number of indexes written.
+    """
+    wanted: set[tuple[str, LayerKey]] = set()
+    for source, layer in touched:
+        control = LayerKey(layer.side, "control")
+        if control in store.source_layers(source):
+            wanted.add((source, control))
+    return sum(store_index(store, source, layer) for source, layer in sorted(wanted, key=str))

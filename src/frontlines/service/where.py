@@ -24,6 +24,7 @@ from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
 from frontlines.service.regions import conflict_of, resolve_region
+from frontlines.service.settlement_index import LABELS, IndexedTimeline, index_for
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, utc_text
 
@@ -273,29 +274,50 @@ def settlements(
                                     **({level3: gaz.hromadas[i]} if level3 and gaz.hromadas[i] else {})}, **extra,
                              **gaz.describe(i))
 
+    indexed = _indexed(store, sel, gaz)
     if at is not None:
         when = parse_user_time(at, tz=tz)
-        layers = _status_layers(store, sel, when)
-        if layers is None:
-            selection.state_at(sel, when)  # raises with the coverage in the message
-        status = settlement_status(lon, lat, layers)
+        pos = sel.index_at(when)
+        if indexed is not None and pos is not None and _index_fits(store, sel, indexed, pos, when):
+            codes = indexed.codes_at(pos, len(gaz))[0][idx]
+            status = np.asarray(LABELS, dtype=object)[codes]
+            names = ["control", "contested"] if indexed.basis[pos, 1] >= 0 else ["control"]
+        else:
+            layers = _status_layers(store, sel, when)
+            if layers is None:
+                selection.state_at(sel, when)  # raises with the coverage in the message
+            status = settlement_status(lon, lat, layers)
+            names = list(layers)
         rows = [row(j, status=str(status[j])) for j in np.flatnonzero(status != "none")]
         rows.sort(key=lambda r: -r.population)
-        counts = {k: int((status == k).sum()) for k in layers}
+        counts = {k: int((status == k).sum()) for k in names}
         return SettlementsResult(**base, at=when, counts=counts, settlements=tuple(rows))
     if start is None or end is None:
         raise UsageError("give --at, or both --from and --to")
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     if t1 < t0:
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
-    before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
-    if before is None or after is None:
-        selection.state_at(sel, t0)
-        selection.state_at(sel, t1)
-    s0 = settlement_status(lon, lat, before)
-    s1 = settlement_status(lon, lat, after)
-    changed = np.flatnonzero(s0 != s1)
-    dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
+    i0, i1 = sel.index_at(t0), sel.index_at(t1)
+    if (indexed is not None and i0 is not None and i1 is not None and _index_fits(store, sel, indexed, i0, t0)
+            and _index_fits(store, sel, indexed, i1, t1)):
+        # A look-up: statuses at both ends; the date of a change is the place's latest event.
+        labels = np.asarray(LABELS, dtype=object)
+        c0 = indexed.codes_at(i0, len(gaz))[0][idx]
+        c1, last = indexed.codes_at(i1, len(gaz))
+        c1 = c1[idx]
+        s0, s1 = labels[c0], labels[c1]
+        changed = np.flatnonzero(c0 != c1)
+        when_of = indexed.events.position[last[idx[changed]]]
+        dates: list[str | None] = [utc_text(sel.timeline[int(p)][1]) for p in when_of]
+    else:
+        before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
+        if before is None or after is None:
+            selection.state_at(sel, t0)
+            selection.state_at(sel, t1)
+        s0 = settlement_status(lon, lat, before)
+        s1 = settlement_status(lon, lat, after)
+        changed = np.flatnonzero(s0 != s1)
+        dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
     rows = []
     for k, j in enumerate(changed):
         extra: dict[str, Any] = {"from_status": str(s0[j]), "to_status": str(s1[j]), "date": dates[k]}
@@ -306,6 +328,19 @@ def settlements(
         rows.append(row(int(j), **extra))
     rows.sort(key=lambda r: -r.population)
     return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows))
+
+
+def _indexed(store: StoreReader, sel: selection.Selection, gaz: Any) -> IndexedTimeline | None:
+    """The settlement index of a plain source's control layer (None for a composite source)."""
+    if sel.members:
+        return None
+    return index_for(store, sel, gaz)
+
+
+def _index_fits(store: StoreReader, sel: selection.Selection, indexed: IndexedTimeline, pos: int, when: Any) -> bool:
+    """Whether the index's position ``pos`` is the state a query at ``when`` sees (contested layer included)."""
+    found = _contested_id(store, sel.source, sel.layer, when)
+    return int(indexed.basis[pos, 1]) == (found[0] if found is not None else -1)
 
 
 def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,
