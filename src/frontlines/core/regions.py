@@ -21,6 +21,7 @@ corrupt it. A layer's geometries are never prepared; its STRtree is one per thre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from frontlines.errors import RegionError
 __all__ = [
     "RegionLayer",
     "clip_areas",
+    "clip_areas_many",
     "clip_pieces",
     "region_shares",
     "validate_region_layer",
@@ -217,11 +219,25 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     geometry). The polygons of a valid (Multi)Polygon have disjoint interiors, so the
     areas of the pieces add up to the area of the region's intersection with ``geom``.
     """
-    out = np.zeros(len(layer), dtype=float)
-    if geom is None or shapely.is_empty(geom) or len(layer) == 0:
+    return clip_areas_many(layer, [geom])[0]
+
+
+def clip_areas_many(layer: RegionLayer, geoms: Sequence[Any]) -> np.ndarray:
+    """:func:`clip_areas` of many geometries at once (one STRtree query, one area call).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(geoms), len(layer))``; row *k* is ``clip_areas(layer, geoms[k])``.
+    """
+    out = np.zeros((len(geoms), len(layer)), dtype=float)
+    if len(geoms) == 0 or len(layer) == 0:
         return out
-    parts = shapely.get_parts(geom)
-    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = [g if g is not None else None for g in geoms]
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    poly = np.isin(shapely.get_type_id(parts), (3, 6)) & ~shapely.is_empty(parts)
+    parts, owner = parts[poly], owner[poly]
     if parts.size == 0:
         return out
     part_idx, region_idx = layer.tree.query(parts)
@@ -231,14 +247,11 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     # Gained / lost ground is many small pieces, most inside one region: those take their own area.
     # The regions are not prepared: that would cost each thread a 20 ms prepared copy of the layer.
     whole = shapely.contains_properly(regions, parts[part_idx])
-    if whole.any():
-        np.add.at(out, region_idx[whole], areas_km2(parts[part_idx[whole]], layer.centre))
     done = np.zeros(len(parts), dtype=bool)
     done[part_idx[whole]] = True
     keep = ~done[part_idx]
+    own_pi, own_ri = part_idx[whole], region_idx[whole]
     part_idx, region_idx, regions = part_idx[keep], region_idx[keep], regions[keep]
-    if part_idx.size == 0:
-        return out
     # Large polygons (a whole day's territory) meet many regions: test them prepared (a
     # private copy each), the others as they are.
     uniq, counts = np.unique(part_idx, return_counts=True)
@@ -248,13 +261,14 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
         tested[big] = prepared_copy(parts[big])
     inside = shapely.contains_properly(tested[part_idx], regions)
     if inside.any():
-        np.add.at(out, region_idx[inside], layer.areas[region_idx[inside]])
-    rest = ~inside
-    meets = np.zeros(len(part_idx), dtype=bool)
-    meets[rest] = shapely.intersects(tested[part_idx[rest]], regions[rest])
-    if meets.any():
-        pieces = shapely.intersection(regions[meets], parts[part_idx[meets]])
-        np.add.at(out, region_idx[meets], areas_km2(pieces, layer.centre))
+        np.add.at(out, (owner[part_idx[inside]], region_idx[inside]), layer.areas[region_idx[inside]])
+    rest = np.flatnonzero(~inside)
+    meets = rest[shapely.intersects(tested[part_idx[rest]], regions[rest])]
+    pieces = shapely.intersection(regions[meets], parts[part_idx[meets]])
+    # one area call for the polygons inside a region and the cut pieces (same projection centre)
+    areas = areas_km2(np.concatenate([parts[own_pi], pieces]), layer.centre)
+    np.add.at(out, (owner[own_pi], own_ri), areas[: len(own_pi)])
+    np.add.at(out, (owner[part_idx[meets]], region_idx[meets]), areas[len(own_pi):])
     return out
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.depth import Depth, advance_depth
+from frontlines.core.depth import Depth, advance_depth, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
@@ -165,11 +165,19 @@ def change_depth(
     conflict = conflict_of(store, sel.source)
     _, f0 = frontline_at(store, sel, start, mode=mode)
     _, f1 = frontline_at(store, sel, end, mode=mode)
+    pieces_g: dict[int, Any] = {}
+    pieces_l: dict[int, Any] = {}
+    if region is not None:
+        pieces_g = dict(clip_pieces(region[1], gained)) if not shapely.is_empty(gained) else {}
+        pieces_l = dict(clip_pieces(region[1], lost)) if not shapely.is_empty(lost) else {}
+    # one pass per direction: the whole's samples serve its pieces in the regions too
+    adv, adv_by = region_depths(gained, f0, list(pieces_g.items()))
+    ret, ret_by = region_depths(lost, f0, list(pieces_l.items()))
     out: dict[str, Any] = {
         "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
-        "advance": _depth_dict(advance_depth(gained, f0), conflict),
-        "retreat": _depth_dict(advance_depth(lost, f0), conflict),
+        "advance": _depth_dict(adv, conflict),
+        "retreat": _depth_dict(ret, conflict),
         "headline": "contested_as_lost",
     }
     variants = _contested_held_variant(store, sel, start, end, f0)
@@ -183,13 +191,11 @@ def change_depth(
     if region is not None:
         layer = region[1]
         rows = []
-        pieces_g = dict(clip_pieces(layer, gained)) if not shapely.is_empty(gained) else {}
-        pieces_l = dict(clip_pieces(layer, lost)) if not shapely.is_empty(lost) else {}
         for i in sorted(set(pieces_g) | set(pieces_l)):
             rows.append({
                 "id": layer.ids[i], "name": layer.names[i],
-                "advance_max_km": round(advance_depth(pieces_g[i], f0).max_km, 3) if i in pieces_g else 0.0,
-                "retreat_max_km": round(advance_depth(pieces_l[i], f0).max_km, 3) if i in pieces_l else 0.0,
+                "advance_max_km": round(adv_by[i], 3) if i in pieces_g else 0.0,
+                "retreat_max_km": round(ret_by[i], 3) if i in pieces_l else 0.0,
             })
         out["regions"] = rows
     return out
