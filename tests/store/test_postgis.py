@@ -100,7 +100,7 @@ def test_schema_newer_than_the_program(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("UPDATE frontlines_meta SET value='99' WHERE key='schema_version'")
     for opener in (open_reader, open_writer):
-        with pytest.raises(SchemaVersionError, match="schema version 99; this frontlines reads up to 3"):
+        with pytest.raises(SchemaVersionError, match="schema version 99; this frontlines reads up to 5"):
             opener(pg_url)
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "extend_settlement_index",
     "region_area_table",
     "store_region_table",
+    "stored_row",
 ]
 
 #: A snapshot's area is computed from its full geometry every this many steps (each
@@ -207,7 +208,7 @@ def region_area_table(
     prev_sid: int | None = None
     for sid, kind, a, b in plan:
         if kind == "stored":
-            out[sid] = np.array([stored[sid][r] for r in region_ids])
+            out[sid] = stored_row(stored[sid], region_ids)  # type: ignore[assignment]
         elif kind == "full":
             out[sid] = clipped[id(a)] if a is not None else np.zeros(len(region_ids))
             computed.append(sid)
@@ -225,7 +226,19 @@ def region_area_table(
 
 
 def _complete(row: dict[str, float] | None, region_ids: list[str]) -> bool:
-    return row is not None and len(row) == len(region_ids)
+    return stored_row(row, region_ids) is not None
+
+
+def stored_row(row: dict[str, float] | None, region_ids: list[str]) -> np.ndarray | None:
+    """A stored snapshot's figures in ``region_ids`` order, or None when the snapshot is not stored.
+
+    Rows of 0 km² are not written (a hromada table is ~90 % zeros), except the first
+    region's, which marks the snapshot as stored: a region without a row holds 0 km².
+    Tables written whole (before issue 18) read the same.
+    """
+    if not row or not region_ids or region_ids[0] not in row:
+        return None
+    return np.array([row.get(r, 0.0) for r in region_ids])
 
 
 def store_region_table(
@@ -250,7 +263,12 @@ def store_region_table(
     """
     table, computed = region_area_table(store, source, layer, region_set, region_ids, clip, only=only,
                                         clip_many=clip_many)
-    rows = [(sid, str(layer), region_set, rid, float(v)) for sid in computed for rid, v in zip(region_ids, table[sid])]
+    name = str(layer)
+    rows = []
+    for sid in computed:  # zeros are left out but the first region's (see stored_row)
+        vals = table[sid]
+        rows.extend((sid, name, region_set, region_ids[i], float(vals[i]))
+                    for i in np.flatnonzero((vals != 0.0) | (np.arange(len(vals)) == 0)))
     if rows:
         store.put_region_areas(rows)
     return len(computed)

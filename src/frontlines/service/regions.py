@@ -17,7 +17,7 @@ from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.results import Region, RegionFigures
-from frontlines.service.derive import region_area_table
+from frontlines.service.derive import region_area_table, stored_row
 from frontlines.service.selection import Selection
 from frontlines.sources.composite import composite
 from frontlines.sources.gazetteer import Gazetteer
@@ -193,7 +193,8 @@ def region_values(store: StoreReader, sel: Selection, region: tuple[str, RegionL
     """Per-region areas of a few snapshots: the stored rows, else from :func:`region_table`."""
     key, layer = region
     stored = store.region_areas(sids, sel.layer, key)
-    if all(sid in stored and len(stored[sid]) == len(layer.ids) for sid in sids):
-        return {sid: np.array([stored[sid][r] for r in layer.ids]) for sid in sids}
+    rows = {sid: stored_row(stored.get(sid), list(layer.ids)) for sid in sids}
+    if all(row is not None for row in rows.values()):
+        return rows  # type: ignore[return-value]
     table = region_table(store, sel, region)
     return {sid: table[sid] for sid in sids}
