@@ -108,12 +108,15 @@ text = once(store)
 query_s = time.perf_counter() - t0
 query_cpu = cpu() - c0
 warm = []
+warm_cpu = []
 for _ in range(spec["warm"]):
     t = time.perf_counter()
+    c = cpu()
     again = once(store)
     warm.append(time.perf_counter() - t)
+    warm_cpu.append(cpu() - c)
     assert again == text
-print(json.dumps({"import_s": t_imported - t_start, "query_s": query_s, "query_cpu_s": query_cpu, "warm_s": warm,
+print(json.dumps({"import_s": t_imported - t_start, "query_s": query_s, "query_cpu_s": query_cpu, "warm_s": warm, "warm_cpu_s": warm_cpu,
                   "bytes": len(text), "digest": __import__("hashlib").sha256(text.encode()).hexdigest()[:16]}))
 """
 
@@ -127,7 +130,8 @@ def run_query(store: Path, func: str, kwargs: dict[str, Any], *, warm: int = 5) 
         ``process_s`` (the subprocess's wall time, interpreter start included), ``startup_s``
         (``process_s`` minus the query and the warm repeats: interpreter, imports, exit),
         ``import_s``, ``query_s`` (cold: opening the store and the query, JSON included),
-        ``query_cpu_s``, ``warm_s`` (list), ``warm_median_s``, ``bytes``, ``digest``.
+        ``query_cpu_s``, ``warm_s`` / ``warm_cpu_s`` (lists), ``warm_median_s``, ``warm_cpu_median_s``, ``bytes``,
+        ``digest`` (of the JSON; equal before and after a change means identical figures).
     """
     spec = {"store": str(store), "func": func, "kwargs": kwargs, "warm": warm}
     t0 = time.perf_counter()
@@ -140,6 +144,7 @@ def run_query(store: Path, func: str, kwargs: dict[str, Any], *, warm: int = 5) 
     out["process_s"] = process_s
     out["startup_s"] = process_s - out["query_s"] - sum(out["warm_s"])
     out["warm_median_s"] = statistics.median(out["warm_s"]) if out["warm_s"] else None
+    out["warm_cpu_median_s"] = statistics.median(out["warm_cpu_s"]) if out["warm_cpu_s"] else None
     return out
 
 
@@ -172,16 +177,18 @@ def measure(w1_store: Path | str | None, w2_store: Path | str | None, *, warm: i
 def format_table(result: dict[str, Any]) -> str:
     """Markdown table of :func:`measure`'s result."""
     lines = [
-        "| query | cold query s | cold CPU s | start-up s | process s | warm median ms | cold < 1 s | warm < 100 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| query | cold query s | cold CPU s | start-up s | process s | warm median ms | warm CPU ms | cold < 1 s |"
+        " warm < 100 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in result["queries"].items():
         if "error" in r:
-            lines.append(f"| {name} | error: {r['error']} | | | | | | |")
+            lines.append(f"| {name} | error: {r['error']} | | | | | | | |")
             continue
         lines.append(
             f"| {name} | {r['query_s']:.3f} | {r['query_cpu_s']:.3f} | {r['startup_s']:.3f} | {r['process_s']:.3f} | "
-            f"{r['warm_median_s'] * 1000:.1f} | {'OK' if r['cold_ok'] else 'no'} | {'OK' if r['warm_ok'] else 'no'} |")
+            f"{r['warm_median_s'] * 1000:.1f} | {r['warm_cpu_median_s'] * 1000:.1f} | {'OK' if r['cold_ok'] else 'no'} | "
+            f"{'OK' if r['warm_ok'] else 'no'} |")
     la, lb = result["load_average"], result["load_average_after"]
     lines.append(f"\nload average before {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}, after {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}")
     return "\n".join(lines)

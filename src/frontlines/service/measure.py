@@ -264,14 +264,14 @@ def series(
             rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
                                       **flags))
             continue
-        gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
-        g, l = area_km2(gained), area_km2(lost)
+        g, l, gv, lv = store.cache.get_or_compute(  # snapshot ids never change their content
+            ("series-period", sel.source, str(sel.layer), ids[i0], ids[i1], region[0] if region else None),
+            lambda a=ids[i0], b=ids[i1]: _period_figures(store, sel, a, b, region[1] if region else None))
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
         figures = None
         if region is not None and table is not None:
             rl = region[1]
-            gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
             figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
                                   gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures,
@@ -279,6 +279,16 @@ def series(
     return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
                         coverage=sel.coverage(), periods=tuple(rows),
                         region_layer=region[1].name if region is not None else None)
+
+
+def _period_figures(store: StoreReader, sel: Selection, a: int, b: int,
+                    layer: Any) -> tuple[float, float, np.ndarray | None, np.ndarray | None]:
+    """Gained and lost km² between two snapshots, and per region when a region layer is given."""
+    gained, lost = change_geometries(store, sel, a, b)
+    g, l = area_km2(gained), area_km2(lost)
+    if layer is None:
+        return g, l, None, None
+    return g, l, clip_areas(layer, gained), clip_areas(layer, lost)
 
 
 # --------------------------------------------------------------------------- geometry

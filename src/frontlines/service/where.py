@@ -6,7 +6,9 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -161,6 +163,19 @@ def change_depth(
     of ground it lost (the other side's advance), both from the earlier front line.
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out.
     """
+    # Kept in the store's cache: the snapshots at both ends (contested ones included) and the
+    # exact gained / lost geometries (an exclude-redraws query passes other ones) decide it all.
+    ends = tuple((selection.state_at(sel, t), _contested_id(store, sel.source, sel.layer, t)
+                  if sel.layer.status == "control" else None) for t in (start, end))
+    digest = hashlib.sha256(b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in (gained, lost))).hexdigest()
+    key = ("change-depth", sel.source, str(sel.layer), ends, digest, region[0] if region is not None else None, mode)
+    found = store.cache.get_or_compute(
+        key, lambda: _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end))
+    return copy.deepcopy(found)  # the cached dict stays as it was whatever the caller does
+
+
+def _change_depth(store: StoreReader, sel: selection.Selection, start: dt.datetime, gained: Any, lost: Any, *,
+                  region: tuple[str, Any] | None, mode: str, end: dt.datetime) -> dict[str, Any]:
     gained, lost = substantial(gained), substantial(lost)
     conflict = conflict_of(store, sel.source)
     _, f0 = frontline_at(store, sel, start, mode=mode)
