@@ -127,3 +127,12 @@ def test_depth_by_region_equals_one_advance_depth_per_piece(kharkiv_store, start
     doc = service.change(kharkiv_store, start=start, end=end, by="hromada", depth=True).as_dict()
     assert any(r["retreat_max_km"] > 10 for r in doc["depth"]["regions"])
     assert sel.layer.status == "control"
+
+
+def test_depth_is_kept_in_the_cache_and_never_shared(kharkiv_store) -> None:
+    a = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast", depth=True).depth
+    a["regions"].clear()  # a caller changing its copy
+    b = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast", depth=True).depth
+    assert b["regions"] and b["retreat"]["max_km"] > 40
+    other = service.change(kharkiv_store, start="2022-09-06", end="2022-09-13", by="oblast", depth=True).depth
+    assert other["retreat"]["max_km"] >= b["retreat"]["max_km"]  # another window, not the cached one
