@@ -284,15 +284,15 @@ def test_ingest_and_query_real_daily_files_on_every_backend(daily_files, tmp_pat
             assert sorted(stored) == sorted(ids)
             for sid, when, _ in sel.timeline:
                 expected = clip_areas(oblasts[1], reference[when][sel.layer])
-                got = np.array([stored[sid][r] for r in oblasts[1].ids])
+                got = np.array([stored[sid].get(r, 0.0) for r in oblasts[1].ids])  # rows of 0 km² are not written
                 np.testing.assert_allclose(got, expected, atol=0.05)
             last = sel.timeline[-1][1]
             version = st.data_version
             doc = service.area(st, at=last.isoformat(), by="oblast").as_dict()
             assert st.data_version == version  # a query writes nothing
             assert doc["area_km2"] == pytest.approx(area_km2(reference[last][sel.layer]), abs=0.01)
-            assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {
-                k: round(v, 3) for k, v in stored[ids[-1]].items()
+            assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {  # rows of 0 km² are not written
+                k: round(stored[ids[-1]].get(k, 0.0), 3) for k in oblasts[1].ids
             }
             window = dict(start=sel.timeline[0][1].isoformat(), end=last.isoformat())
             ch = service.change(st, **window, include_redraws=True).as_dict()  # the raw change
@@ -331,7 +331,7 @@ def test_region_tables_not_stored_are_computed_in_memory_and_never_written(daily
     stored = st.region_areas([sid for sid, _, _ in sel.timeline], sel.layer, raions[0])
     assert len(stored) == N_DAILY
     for sid, when, _ in sel.timeline:
-        got = np.array([stored[sid][r] for r in raions[1].ids])
+        got = np.array([stored[sid].get(r, 0.0) for r in raions[1].ids])  # rows of 0 km² are not written
         np.testing.assert_allclose(got, clip_areas(raions[1], reference[when][sel.layer]), atol=0.05)
 
 
@@ -356,8 +356,8 @@ def test_queries_never_derive_and_derive_store_does(history_files, any_store):
     stored = st.region_areas([sid for sid, _, _ in sel.timeline], sel.layer, oblasts[0])
     assert len(stored) == 3
     doc = service.area(st, at=sel.timeline[-1][1].isoformat(), by="oblast").as_dict()
-    assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {
-        k: round(v, 3) for k, v in stored[sel.timeline[-1][0]].items()
+    assert {r["id"]: r["area_km2"] for r in doc["regions"]} == {  # rows of 0 km² are not written
+        k: round(stored[sel.timeline[-1][0]].get(k, 0.0), 3) for k in oblasts[1].ids
     }
     # nothing left to derive: a second run changes nothing
     again = service.derive_store(st, regions=[oblasts])

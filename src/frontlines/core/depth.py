@@ -22,6 +22,7 @@ thin to hold a grid point. The grid is coarsened so that it holds at most
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ import shapely
 
 from frontlines.core.geodesy import distance_km, from_equal_area, to_equal_area
 
-__all__ = ["Depth", "advance_depth"]
+__all__ = ["Depth", "advance_depth", "region_depths"]
 
 
 @dataclass(frozen=True)
@@ -150,19 +151,80 @@ def advance_depth(
     >>> round(d.max_km, 2), round(d.deepest_point[0], 6)
     (7.46, 30.1)
     """
-    if not np.isfinite(sample_km) or sample_km <= 0:
-        raise ValueError(f"sample_km must be > 0, not {sample_km!r}")
-    if max_samples < 1:
-        raise ValueError(f"max_samples must be >= 1, not {max_samples!r}")
-    none = Depth(0.0, 0.0, None, 0, float(sample_km))
-    front = _linear(front_before)
-    if gained is None or shapely.is_empty(gained) or front is None:
-        return none
-    polys = shapely.get_parts(gained)
-    polys = polys[np.isin(shapely.get_type_id(polys), (3, 6))]
-    if polys.size == 0:
-        return none
+    return _depths(gained, front_before, [], sample_km=sample_km, max_samples=max_samples)[0]
 
+
+def region_depths(
+    gained: Any,
+    front_before: Any,
+    pieces: Sequence[tuple[int, Any]],
+    *,
+    sample_km: float = 0.5,
+    max_samples: int = 200_000,
+) -> tuple[Depth, dict[int, float]]:
+    """:func:`advance_depth` of ``gained`` and the ``max_km`` of each of its pieces, in one pass.
+
+    Parameters
+    ----------
+    pieces : sequence of (key, geometry)
+        The parts of ``gained`` in regions (:func:`frontlines.core.regions.clip_pieces`).
+
+    Returns
+    -------
+    (Depth, dict)
+        The depth of the whole, and key -> ``advance_depth(piece, front_before).max_km``.
+
+    Notes
+    -----
+    The figures are those of separate :func:`advance_depth` calls: a piece whose grid is the
+    whole's (same projection centre and spacing) takes the whole's grid points inside it,
+    whose distances are already known, and of its vertices only those that are not vertices
+    of the whole (where region borders cut it) are measured; the
+    projected front and its STRtree are built once per projection centre. Other pieces
+    are measured on their own.
+    """
+    return _depths(gained, front_before, pieces, sample_km=sample_km, max_samples=max_samples)
+
+
+class _Front:
+    """A front line projected to equal-area planes, with an STRtree of its segments per centre."""
+
+    def __init__(self, front: Any) -> None:
+        self.front = front
+        self._planes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, shapely.STRtree]] = {}
+
+    def distances(self, pts: np.ndarray, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Geodesic km from each projected point to the front, and the points' lon/lat."""
+        key = (round(centre[0]), round(centre[1]))
+        if key not in self._planes:
+            a, b = _segments(to_equal_area(self.front, centre))
+            segs = shapely.linestrings(np.stack([a, b], axis=1))
+            point_like = (a == b).all(axis=1)
+            segs[point_like] = shapely.points(a[point_like])
+            self._planes[key] = (a, b, shapely.STRtree(segs))
+        a, b, tree = self._planes[key]
+        _, nearest = tree.query_nearest(shapely.points(pts), all_matches=False)
+        sa, sb = a[nearest], b[nearest]
+        ab = sb - sa
+        denom = np.einsum("ij,ij->i", ab, ab)
+        t = np.divide(np.einsum("ij,ij->i", pts - sa, ab), denom, out=np.zeros(len(pts)), where=denom > 0)
+        foot = sa + np.clip(t, 0.0, 1.0)[:, None] * ab
+        both = from_equal_area(shapely.points(np.vstack([pts, foot])), centre)
+        ll = shapely.get_coordinates(both)
+        n = len(pts)
+        d = np.asarray(distance_km(ll[:n, 0], ll[:n, 1], ll[n:, 0], ll[n:, 1]), dtype=float)
+        return d, ll[:n]
+
+
+def _polygons(geom: Any) -> np.ndarray:
+    if geom is None or shapely.is_empty(geom):
+        return np.empty(0, dtype=object)
+    polys = shapely.get_parts(geom)
+    return polys[np.isin(shapely.get_type_id(polys), (3, 6))]
+
+
+def _plan(polys: np.ndarray, sample_km: float, max_samples: int) -> tuple[tuple[float, float], Any, float]:
+    """(projection centre, projected polygons, grid step in m) of a gain, as :func:`advance_depth` samples it."""
     xmin, ymin, xmax, ymax = shapely.total_bounds(polys)
     centre = ((xmin + xmax) / 2, (ymin + ymax) / 2)
     polys_p = to_equal_area(polys, centre)
@@ -170,34 +232,70 @@ def advance_depth(
     area = float(shapely.area(polys_p).sum())
     if area / step**2 > max_samples:
         step = math.sqrt(area / max_samples)
+    return centre, polys_p, step
+
+
+def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *, sample_km: float,
+            max_samples: int) -> tuple[Depth, dict[int, float]]:
+    if not np.isfinite(sample_km) or sample_km <= 0:
+        raise ValueError(f"sample_km must be > 0, not {sample_km!r}")
+    if max_samples < 1:
+        raise ValueError(f"max_samples must be >= 1, not {max_samples!r}")
+    none = Depth(0.0, 0.0, None, 0, float(sample_km))
+    front = _linear(front_before)
+    polys = _polygons(gained)
+    if front is None or polys.size == 0:
+        return none, {key: 0.0 for key, _ in pieces}
+    line = _Front(front)
+    centre, polys_p, step = _plan(polys, sample_km, max_samples)
     grid = _grid(polys_p, step)
     verts = shapely.get_coordinates(polys_p)
     pts = np.vstack([grid, verts])
     if len(pts) == 0:
-        return none
-
-    a, b = _segments(to_equal_area(front, centre))
-    segs = shapely.linestrings(np.stack([a, b], axis=1))
-    point_like = (a == b).all(axis=1)
-    segs[point_like] = shapely.points(a[point_like])
-    tree = shapely.STRtree(segs)
-    _, nearest = tree.query_nearest(shapely.points(pts), all_matches=False)
-    sa, sb = a[nearest], b[nearest]
-    ab = sb - sa
-    denom = np.einsum("ij,ij->i", ab, ab)
-    t = np.divide(np.einsum("ij,ij->i", pts - sa, ab), denom, out=np.zeros(len(pts)), where=denom > 0)
-    foot = sa + np.clip(t, 0.0, 1.0)[:, None] * ab
-
-    both = from_equal_area(shapely.points(np.vstack([pts, foot])), centre)
-    ll = shapely.get_coordinates(both)
-    n = len(pts)
-    d = np.asarray(distance_km(ll[:n, 0], ll[:n, 1], ll[n:, 0], ll[n:, 1]), dtype=float)
+        return none, {key: 0.0 for key, _ in pieces}
+    d, ll = line.distances(pts, centre)
     i = int(np.argmax(d))
     areal = d[: len(grid)] if len(grid) else d
-    return Depth(
+    whole = Depth(
         max_km=float(d[i]),
         p90_km=float(np.percentile(areal, 90)),
         deepest_point=(float(ll[i, 0]), float(ll[i, 1])),
-        samples=int(n),
+        samples=int(len(pts)),
         sample_km=step / 1000.0,
     )
+    out: dict[int, float] = {}
+    key0 = (round(centre[0]), round(centre[1]))
+    # the whole's vertices, sorted by (x, y) (complex numbers sort so), with their distances:
+    # most vertices of a piece are vertices of the whole, projected by the same transformer
+    vkeys = verts[:, 0] + 1j * verts[:, 1]
+    vorder = np.argsort(vkeys, kind="stable")
+    vkeys, vdist = vkeys[vorder], d[len(grid):][vorder]
+    for key, piece in pieces:
+        ppolys = _polygons(piece)
+        if ppolys.size == 0:
+            out[key] = 0.0
+            continue
+        pcentre, ppolys_p, pstep = _plan(ppolys, sample_km, max_samples)
+        if (round(pcentre[0]), round(pcentre[1])) != key0 or pstep != step:
+            out[key] = _depths(piece, front_before, [], sample_km=sample_km, max_samples=max_samples)[0].max_km
+            continue
+        # the piece's grid points: the whole's grid points inside (or on) one of its polygons
+        inside = np.zeros(len(grid), dtype=bool)
+        if len(grid):
+            for poly in ppolys_p:
+                xmin, ymin, xmax, ymax = poly.bounds
+                cand = (grid[:, 0] >= xmin) & (grid[:, 0] <= xmax) & (grid[:, 1] >= ymin) & (grid[:, 1] <= ymax)
+                if cand.any():
+                    inside[cand] |= shapely.intersects_xy(poly, grid[cand, 0], grid[cand, 1])
+        pverts = shapely.get_coordinates(ppolys_p)
+        best = float(d[: len(grid)][inside].max()) if inside.any() else -np.inf
+        if len(pverts):
+            pk = pverts[:, 0] + 1j * pverts[:, 1]
+            at = np.minimum(np.searchsorted(vkeys, pk), len(vkeys) - 1)
+            known = vkeys[at] == pk
+            if known.any():
+                best = max(best, float(vdist[at[known]].max()))
+            if not known.all():
+                best = max(best, float(line.distances(pverts[~known], pcentre)[0].max()))
+        out[key] = best if np.isfinite(best) else 0.0
+    return whole, out

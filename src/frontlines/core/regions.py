@@ -21,6 +21,7 @@ corrupt it. A layer's geometries are never prepared; its STRtree is one per thre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from frontlines.errors import RegionError
 __all__ = [
     "RegionLayer",
     "clip_areas",
+    "clip_areas_many",
     "clip_pieces",
     "region_shares",
     "validate_region_layer",
@@ -209,32 +211,64 @@ def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
     -----
     All areas use the layer's equal-area centre, so ``clip_areas(...).sum()``
     equals the area of ``geom`` clipped to the layer's union (to rounding).
+
+    The work is per (polygon of ``geom``, region) pair whose boxes meet (one STRtree
+    query): a polygon wholly inside a region adds its own area, a region wholly inside a
+    polygon adds the region's area, a pair that does not meet adds nothing, and only the
+    remaining pairs are intersected, each region with one polygon (not with the whole
+    geometry). The polygons of a valid (Multi)Polygon have disjoint interiors, so the
+    areas of the pieces add up to the area of the region's intersection with ``geom``.
     """
-    out = np.zeros(len(layer), dtype=float)
-    if geom is None or shapely.is_empty(geom) or len(layer) == 0:
+    return clip_areas_many(layer, [geom])[0]
+
+
+def clip_areas_many(layer: RegionLayer, geoms: Sequence[Any]) -> np.ndarray:
+    """:func:`clip_areas` of many geometries at once (one STRtree query, one area call).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(geoms), len(layer))``; row *k* is ``clip_areas(layer, geoms[k])``.
+    """
+    out = np.zeros((len(geoms), len(layer)), dtype=float)
+    if len(geoms) == 0 or len(layer) == 0:
         return out
-    parts = shapely.get_parts(geom)
-    if len(parts) > 1:
-        # Gained / lost ground is many small pieces, most inside one region: those take
-        # their own area; only the pieces that cross a region border are intersected.
-        # The regions are not prepared: that would save ~2 ms of a 60-70 ms clip of 300
-        # pieces against hromadas, and cost each thread a 20 ms prepared copy of the layer.
-        part_idx, region_idx = layer.tree.query(parts)
-        whole = shapely.contains_properly(layer.geometries[region_idx], parts[part_idx])
-        done = np.zeros(len(parts), dtype=bool)
-        if whole.any():
-            pi, ri = part_idx[whole], region_idx[whole]
-            np.add.at(out, ri, areas_km2(parts[pi], layer.centre))
-            done[pi] = True
-        if done.all():
-            return out
-        geom = shapely.multipolygons(parts[~done]) if (~done).sum() > 1 else parts[~done][0]
-    inside, partial = _split(layer, geom)
-    if inside.size:
-        out[inside] += layer.areas[inside]
-    if partial.size:
-        pieces = shapely.intersection(layer.geometries[partial], geom)
-        out[partial] += areas_km2(pieces, layer.centre)
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = [g if g is not None else None for g in geoms]
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    poly = np.isin(shapely.get_type_id(parts), (3, 6)) & ~shapely.is_empty(parts)
+    parts, owner = parts[poly], owner[poly]
+    if parts.size == 0:
+        return out
+    part_idx, region_idx = layer.tree.query(parts)
+    if part_idx.size == 0:
+        return out
+    regions = layer.geometries[region_idx]
+    # Gained / lost ground is many small pieces, most inside one region: those take their own area.
+    # The regions are not prepared: that would cost each thread a 20 ms prepared copy of the layer.
+    whole = shapely.contains_properly(regions, parts[part_idx])
+    done = np.zeros(len(parts), dtype=bool)
+    done[part_idx[whole]] = True
+    keep = ~done[part_idx]
+    own_pi, own_ri = part_idx[whole], region_idx[whole]
+    part_idx, region_idx, regions = part_idx[keep], region_idx[keep], regions[keep]
+    # Large polygons (a whole day's territory) meet many regions: test them prepared (a
+    # private copy each), the others as they are.
+    uniq, counts = np.unique(part_idx, return_counts=True)
+    tested = parts.copy()
+    big = uniq[counts >= 4]
+    if big.size:
+        tested[big] = prepared_copy(parts[big])
+    inside = shapely.contains_properly(tested[part_idx], regions)
+    if inside.any():
+        np.add.at(out, (owner[part_idx[inside]], region_idx[inside]), layer.areas[region_idx[inside]])
+    rest = np.flatnonzero(~inside)
+    meets = rest[shapely.intersects(tested[part_idx[rest]], regions[rest])]
+    pieces = shapely.intersection(regions[meets], parts[part_idx[meets]])
+    # one area call for the polygons inside a region and the cut pieces (same projection centre)
+    areas = areas_km2(np.concatenate([parts[own_pi], pieces]), layer.centre)
+    np.add.at(out, (owner[own_pi], own_ri), areas[: len(own_pi)])
+    np.add.at(out, (owner[part_idx[meets]], region_idx[meets]), areas[len(own_pi):])
     return out
 
 

@@ -24,9 +24,10 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_parts, dissolve
-from frontlines.core.regions import RegionLayer, clip_areas
+from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
+from frontlines.service.settlement_index import store_index
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "derive_layers",
     "derive_store",
     "extend_region_tables",
+    "extend_settlement_index",
     "region_area_table",
     "store_region_table",
+    "stored_row",
 ]
 
 #: A snapshot's area is computed from its full geometry every this many steps (each
@@ -127,6 +130,7 @@ def region_area_table(
     clip: Callable[[Any], np.ndarray],
     *,
     only: Collection[int] | None = None,
+    clip_many: Callable[[list[Any]], np.ndarray] | None = None,
 ) -> tuple[dict[int, np.ndarray], list[int]]:
     """Per-region area of the snapshots of a timeline, computed in memory (nothing is written).
 
@@ -147,6 +151,10 @@ def region_area_table(
         ``geometry -> array of km² per region`` (same order as ``region_ids``).
     only : collection of int, optional
         Just these snapshots (and their predecessors' figures, to step from); default all.
+    clip_many : callable, optional
+        ``list of geometries -> 2-D array`` (one row per geometry), e.g.
+        :func:`frontlines.core.regions.clip_areas_many`: the same figures as ``clip``, in
+        one batch (much cheaper for thousands of small steps).
 
     Returns
     -------
@@ -164,40 +172,73 @@ def region_area_table(
     stored = store.region_areas([sid for sid in ids if sid in need], layer, region_set)
     missing = [sid for sid in ids if sid in need and not _complete(stored.get(sid), region_ids)]
     steps = store.steps(layer, missing, geometry=True) if missing else {}
-    out: dict[int, np.ndarray] = {}
-    computed: list[int] = []
+    # First the plan (which snapshot steps from which, which is clipped whole), then every
+    # geometry clipped in one batch when ``clip_many`` is given, then the running sums.
+    plan: list[tuple[int, str, Any, Any]] = []
+    have: set[int] = set()
     prev: int | None = None
     for pos, sid in enumerate(ids):
         row = stored.get(sid)
         if sid not in need:
             pass
         elif _complete(row, region_ids):
-            out[sid] = np.array([row[r] for r in region_ids])  # type: ignore[index]
+            plan.append((sid, "stored", None, None))
+            have.add(sid)
         else:
             step = steps.get(sid)
             usable = (
-                prev is not None and prev in out and step is not None and step[0] == prev
+                prev is not None and prev in have and step is not None and step[0] == prev
                 and pos % FULL_EVERY != 0
             )
             if usable:
                 g = shapely.from_wkb(step[3]) if step[3] else None
                 l = shapely.from_wkb(step[4]) if step[4] else None
-                vals = out[prev].copy()
-                if g is not None:
-                    vals += clip(g)
-                if l is not None:
-                    vals -= clip(l)
-                np.maximum(vals, 0.0, out=vals)
+                plan.append((sid, "step", g, l))
             else:
-                vals = clip(dissolve(list(store.layer_parts(sid, layer).values())))
+                plan.append((sid, "full", dissolve(list(store.layer_parts(sid, layer).values())), None))
+            have.add(sid)
+        prev = sid
+    geoms = [g for _, kind, a, b in plan if kind != "stored" for g in (a, b) if g is not None]
+    if clip_many is not None:
+        clipped = dict(zip(map(id, geoms), clip_many(geoms)))
+    else:
+        clipped = {id(g): clip(g) for g in geoms}
+    out: dict[int, np.ndarray] = {}
+    computed: list[int] = []
+    prev_sid: int | None = None
+    for sid, kind, a, b in plan:
+        if kind == "stored":
+            out[sid] = stored_row(stored[sid], region_ids)  # type: ignore[assignment]
+        elif kind == "full":
+            out[sid] = clipped[id(a)] if a is not None else np.zeros(len(region_ids))
+            computed.append(sid)
+        else:
+            vals = out[prev_sid].copy()  # type: ignore[index]
+            if a is not None:
+                vals += clipped[id(a)]
+            if b is not None:
+                vals -= clipped[id(b)]
+            np.maximum(vals, 0.0, out=vals)
             out[sid] = vals
             computed.append(sid)
-        prev = sid
+        prev_sid = sid
     return out, computed
 
 
 def _complete(row: dict[str, float] | None, region_ids: list[str]) -> bool:
-    return row is not None and len(row) == len(region_ids)
+    return stored_row(row, region_ids) is not None
+
+
+def stored_row(row: dict[str, float] | None, region_ids: list[str]) -> np.ndarray | None:
+    """A stored snapshot's figures in ``region_ids`` order, or None when the snapshot is not stored.
+
+    Rows of 0 km² are not written (a hromada table is ~90 % zeros), except the first
+    region's, which marks the snapshot as stored: a region without a row holds 0 km².
+    Tables written whole (before issue 18) read the same.
+    """
+    if not row or not region_ids or region_ids[0] not in row:
+        return None
+    return np.array([row.get(r, 0.0) for r in region_ids])
 
 
 def store_region_table(
@@ -209,6 +250,7 @@ def store_region_table(
     clip: Callable[[Any], np.ndarray],
     *,
     only: Collection[int] | None = None,
+    clip_many: Callable[[list[Any]], np.ndarray] | None = None,
 ) -> int:
     """Compute the per-region areas missing from the store and write them.
 
@@ -219,8 +261,14 @@ def store_region_table(
     int
         Number of snapshots whose figures were written.
     """
-    table, computed = region_area_table(store, source, layer, region_set, region_ids, clip, only=only)
-    rows = [(sid, str(layer), region_set, rid, float(v)) for sid in computed for rid, v in zip(region_ids, table[sid])]
+    table, computed = region_area_table(store, source, layer, region_set, region_ids, clip, only=only,
+                                        clip_many=clip_many)
+    name = str(layer)
+    rows = []
+    for sid in computed:  # zeros are left out but the first region's (see stored_row)
+        vals = table[sid]
+        rows.extend((sid, name, region_set, region_ids[i], float(vals[i]))
+                    for i in np.flatnonzero((vals != 0.0) | (np.arange(len(vals)) == 0)))
     if rows:
         store.put_region_areas(rows)
     return len(computed)
@@ -245,36 +293,40 @@ def derive_store(
     Returns
     -------
     dict
-        ``{"layers": n, "steps_computed": n, "region_tables": n, "region_snapshots": n}``.
+        ``{"layers": n, "steps_computed": n, "region_tables": n, "region_snapshots": n, "settlement_indexes": n}``.
     """
     if region_layers not in ("primary", "all"):
         raise FrontlinesError(f"region_layers must be 'primary' or 'all', not {region_layers!r}")
-    summary = {"layers": 0, "steps_computed": 0, "region_tables": 0, "region_snapshots": 0}
+    summary = {"layers": 0, "steps_computed": 0, "region_tables": 0, "region_snapshots": 0, "settlement_indexes": 0}
     with store.transaction():
         for source, _, _, _ in store.sources():
             layers = store.source_layers(source)
             summary["layers"] += len(layers)
             summary["steps_computed"] += derive_layers(store, [(source, k) for k in layers])
+            summary["settlement_indexes"] += extend_settlement_index(store, [(source, k) for k in layers])
             wanted = layers if region_layers == "all" else [store.latest_snapshot(source).primary]
             for layer in wanted:
                 for name, region_layer in regions:
                     summary["region_snapshots"] += store_region_table(
                         store, source, layer, name, list(region_layer.ids),
                         lambda g, r=region_layer: clip_areas(r, g),
+                        clip_many=lambda gs, r=region_layer: clip_areas_many(r, gs),
                     )
                     summary["region_tables"] += 1
     return summary
 
 
 #: How many of a conflict's region levels (coarsest first) an ingest stores tables of for
-#: each source's primary layer: those costing less than 20 % extra ingest time. Measured on the
-#: full DeepState history (1,359 snapshots, every layer derived, 2 parser workers):
-#: the ingest takes ~25 s CPU (~21 s in the workers, ~3.5 s in the main process), i.e.
-#: ~12 s wall on 2 idle vCPUs; the tables are computed serially in the main process:
-#: oblast +1.1 s CPU (~9 % of that wall), raion +2.8 s (~23 %), hromada +18 s (> 100 %).
-#: Raion and hromada are left to ``frontlines derive --regions raion,hromada`` (queries
-#: compute them in memory meanwhile); once stored, every later ingest extends them.
-INGEST_LEVELS = 1
+#: each source's primary layer. Since issue 18 all of them: a table is computed from the
+#: stored steps (the predecessor's figures plus the clipped gained minus the clipped lost
+#: ground), all steps clipped in one batch (:func:`frontlines.core.regions.clip_areas_many`:
+#: each step polygon only against the regions its box meets, a region's own area when it lies
+#: inside the polygon), and rows of 0 km² are not written. On the full DeepState history
+#: (1,359 snapshots, 2,036 step geometries), measured on a copy of the store (2026-11-28):
+#: raion table +1.8 s CPU, hromada +2.6 s (18 s before; 7.4 s writing every zero row), the
+#: settlement index +1.5 s; the store grows from 85 to 105 MB. Lower it to leave finer levels
+#: to ``frontlines derive --regions`` (queries then compute them in memory).
+INGEST_LEVELS = 3
 
 
 def extend_region_tables(
@@ -311,6 +363,27 @@ def extend_region_tables(
             if region.name != name:  # stored under another name: not one of the conflict's levels
                 continue
             written += store_region_table(
-                store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new
+                store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
+                clip_many=lambda gs, r=region: clip_areas_many(r, gs),
             )
     return written
+
+
+def extend_settlement_index(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]]) -> int:
+    """After an ingest (or in ``frontlines derive``): store the settlement index of every touched control layer.
+
+    A touched contested layer touches the control layer of its side. The index is extended
+    when the new snapshots come after the indexed ones, else recomputed (see
+    :mod:`frontlines.service.settlement_index`).
+
+    Returns
+    -------
+    int
+        Number of indexes written.
+    """
+    wanted: set[tuple[str, LayerKey]] = set()
+    for source, layer in touched:
+        control = LayerKey(layer.side, "control")
+        if control in store.source_layers(source):
+            wanted.add((source, control))
+    return sum(store_index(store, source, layer) for source, layer in sorted(wanted, key=str))

@@ -327,15 +327,13 @@ def series(
             rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
                                       **flags))
             continue
-        gained, lost = change_geometries(store, sel, ids[i0], ids[i1])
-        g, l = area_km2(gained), area_km2(lost)
+        g, l, gv, lv, redraw = store.cache.get_or_compute(  # snapshot ids never change their content
+            ("series-period", sel.source, str(sel.layer), ids[i0], ids[i1], region[0] if region else None,
+             include_redraws, store.data_version),
+            lambda a=ids[i0], b=ids[i1]: _period_figures(store, sel, a, b, region[1] if region else None,
+                                                         include_redraws=include_redraws))
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
-        wr = window_redraws(store, sel, ids[i0], ids[i1], gained, lost, fighting=region is not None)
-        redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
-        if not include_redraws and wr.pieces:
-            gained, lost = (wr.gained, wr.lost) if region is not None else (gained, lost)
-            g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
         if not include_redraws:  # gross churn: each step's redraw pieces out too
             by_step = step_redraws(store, sel, inside)
             sg -= sum(r[2] for s in inside for r in by_step.get(s, ()) if r[0] == "gained")
@@ -344,7 +342,6 @@ def series(
         figures = None
         if region is not None and table is not None:
             rl = region[1]
-            gv, lv = clip_areas(rl, gained), clip_areas(rl, lost)
             figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
                                   gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures,
@@ -352,6 +349,23 @@ def series(
     return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
                         coverage=sel.coverage(), periods=tuple(rows), redraws_excluded=not include_redraws,
                         region_layer=region[1].name if region is not None else None)
+
+
+def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, layer: Any, *, include_redraws: bool,
+                    ) -> tuple[float, float, np.ndarray | None, np.ndarray | None, dict[str, float]]:
+    """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), per region
+    when a region layer is given, and the redraw km² beside."""
+    gained, lost = change_geometries(store, sel, a, b)
+    g, l = area_km2(gained), area_km2(lost)
+    wr = window_redraws(store, sel, a, b, gained, lost, fighting=layer is not None)
+    redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
+    if not include_redraws and wr.pieces:
+        if layer is not None:
+            gained, lost = wr.gained, wr.lost
+        g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
+    if layer is None:
+        return g, l, None, None, redraw
+    return g, l, clip_areas(layer, gained), clip_areas(layer, lost), redraw
 
 
 # --------------------------------------------------------------------------- geometry

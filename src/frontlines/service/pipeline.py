@@ -44,6 +44,7 @@ from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
     extend_region_tables,
+    extend_settlement_index,
 )
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads, read_regular
@@ -377,6 +378,7 @@ def ingest_payloads(
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
+        extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.regions import RegionLayer, clip_areas
+from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.results import Region, RegionFigures
-from frontlines.service.derive import region_area_table
+from frontlines.service.derive import region_area_table, stored_row
 from frontlines.service.selection import Selection
 from frontlines.sources.composite import composite
 from frontlines.sources.gazetteer import Gazetteer
@@ -180,7 +180,8 @@ def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLa
             out: dict[int, np.ndarray] = {}
             for member in sel.members or (sel.source,):  # a composite: every member's table
                 out.update(region_area_table(
-                    store, member, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g)
+                    store, member, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g),
+                    clip_many=lambda gs: clip_areas_many(layer, gs),
                 )[0])
             return out
 
@@ -192,7 +193,8 @@ def region_values(store: StoreReader, sel: Selection, region: tuple[str, RegionL
     """Per-region areas of a few snapshots: the stored rows, else from :func:`region_table`."""
     key, layer = region
     stored = store.region_areas(sids, sel.layer, key)
-    if all(sid in stored and len(stored[sid]) == len(layer.ids) for sid in sids):
-        return {sid: np.array([stored[sid][r] for r in layer.ids]) for sid in sids}
+    rows = {sid: stored_row(stored.get(sid), list(layer.ids)) for sid in sids}
+    if all(row is not None for row in rows.values()):
+        return rows  # type: ignore[return-value]
     table = region_table(store, sel, region)
     return {sid: table[sid] for sid in sids}

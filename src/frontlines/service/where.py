@@ -6,14 +6,16 @@ and :mod:`frontlines.core.settlements`, like :mod:`frontlines.api` for areas.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 from typing import Any
 
 import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.depth import Depth, advance_depth
+from frontlines.core.depth import Depth, advance_depth, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
@@ -25,6 +27,7 @@ from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
 from frontlines.service.redraws import redraw_ground
 from frontlines.service.regions import conflict_of, resolve_region
+from frontlines.service.settlement_index import LABELS, IndexedTimeline, index_for
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, utc_text
 
@@ -164,15 +167,37 @@ def change_depth(
     advance / retreat pieces (redraws already out); ``redraw`` (the window's redraw
     ground) is taken out of the ``contested_held`` variant too.
     """
+    # Kept in the store's cache: the snapshots at both ends (contested ones included) and the
+    # exact gained / lost geometries (an exclude-redraws query passes other ones) decide it all.
+    ends = tuple((selection.state_at(sel, t), _contested_id(store, sel.source, sel.layer, t)
+                  if sel.layer.status == "control" else None) for t in (start, end))
+    digest = hashlib.sha256(b"".join(shapely.to_wkb(g) if g is not None else b"-"
+                                     for g in (gained, lost, redraw))).hexdigest()
+    key = ("change-depth", sel.source, str(sel.layer), ends, digest, region[0] if region is not None else None, mode)
+    found = store.cache.get_or_compute(
+        key, lambda: _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end, redraw=redraw))
+    return copy.deepcopy(found)  # the cached dict stays as it was whatever the caller does
+
+
+def _change_depth(store: StoreReader, sel: selection.Selection, start: dt.datetime, gained: Any, lost: Any, *,
+                  region: tuple[str, Any] | None, mode: str, end: dt.datetime, redraw: Any) -> dict[str, Any]:
     gained, lost = substantial(gained), substantial(lost)
     conflict = conflict_of(store, sel.source)
     _, f0 = frontline_at(store, sel, start, mode=mode)
     _, f1 = frontline_at(store, sel, end, mode=mode)
+    pieces_g: dict[int, Any] = {}
+    pieces_l: dict[int, Any] = {}
+    if region is not None:
+        pieces_g = dict(clip_pieces(region[1], gained)) if not shapely.is_empty(gained) else {}
+        pieces_l = dict(clip_pieces(region[1], lost)) if not shapely.is_empty(lost) else {}
+    # one pass per direction: the whole's samples serve its pieces in the regions too
+    adv, adv_by = region_depths(gained, f0, list(pieces_g.items()))
+    ret, ret_by = region_depths(lost, f0, list(pieces_l.items()))
     out: dict[str, Any] = {
         "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
-        "advance": _depth_dict(advance_depth(gained, f0), conflict),
-        "retreat": _depth_dict(advance_depth(lost, f0), conflict),
+        "advance": _depth_dict(adv, conflict),
+        "retreat": _depth_dict(ret, conflict),
         "headline": "contested_as_lost",
     }
     variants = _contested_held_variant(store, sel, start, end, f0, redraw)
@@ -186,13 +211,11 @@ def change_depth(
     if region is not None:
         layer = region[1]
         rows = []
-        pieces_g = dict(clip_pieces(layer, gained)) if not shapely.is_empty(gained) else {}
-        pieces_l = dict(clip_pieces(layer, lost)) if not shapely.is_empty(lost) else {}
         for i in sorted(set(pieces_g) | set(pieces_l)):
             rows.append({
                 "id": layer.ids[i], "name": layer.names[i],
-                "advance_max_km": round(advance_depth(pieces_g[i], f0).max_km, 3) if i in pieces_g else 0.0,
-                "retreat_max_km": round(advance_depth(pieces_l[i], f0).max_km, 3) if i in pieces_l else 0.0,
+                "advance_max_km": round(adv_by[i], 3) if i in pieces_g else 0.0,
+                "retreat_max_km": round(ret_by[i], 3) if i in pieces_l else 0.0,
             })
         out["regions"] = rows
     return out
@@ -285,29 +308,50 @@ def settlements(
                                     **({level3: gaz.hromadas[i]} if level3 and gaz.hromadas[i] else {})}, **extra,
                              **gaz.describe(i))
 
+    indexed = _indexed(store, sel, gaz)
     if at is not None:
         when = parse_user_time(at, tz=tz)
-        layers = _status_layers(store, sel, when)
-        if layers is None:
-            selection.state_at(sel, when)  # raises with the coverage in the message
-        status = settlement_status(lon, lat, layers)
+        pos = sel.index_at(when)
+        if indexed is not None and pos is not None and _index_fits(store, sel, indexed, pos, when):
+            codes = indexed.codes_at(pos, len(gaz))[0][idx]
+            status = np.asarray(LABELS, dtype=object)[codes]
+            names = ["control", "contested"] if indexed.basis[pos, 1] >= 0 else ["control"]
+        else:
+            layers = _status_layers(store, sel, when)
+            if layers is None:
+                selection.state_at(sel, when)  # raises with the coverage in the message
+            status = settlement_status(lon, lat, layers)
+            names = list(layers)
         rows = [row(j, status=str(status[j])) for j in np.flatnonzero(status != "none")]
         rows.sort(key=lambda r: -r.population)
-        counts = {k: int((status == k).sum()) for k in layers}
+        counts = {k: int((status == k).sum()) for k in names}
         return SettlementsResult(**base, at=when, counts=counts, settlements=tuple(rows))
     if start is None or end is None:
         raise UsageError("give --at, or both --from and --to")
     t0, t1 = parse_user_time(start, tz=tz), parse_user_time(end, tz=tz)
     if t1 < t0:
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
-    before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
-    if before is None or after is None:
-        selection.state_at(sel, t0)
-        selection.state_at(sel, t1)
-    s0 = settlement_status(lon, lat, before)
-    s1 = settlement_status(lon, lat, after)
-    changed = np.flatnonzero(s0 != s1)
-    dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
+    i0, i1 = sel.index_at(t0), sel.index_at(t1)
+    if (indexed is not None and i0 is not None and i1 is not None and _index_fits(store, sel, indexed, i0, t0)
+            and _index_fits(store, sel, indexed, i1, t1)):
+        # A look-up: statuses at both ends; the date of a change is the place's latest event.
+        labels = np.asarray(LABELS, dtype=object)
+        c0 = indexed.codes_at(i0, len(gaz))[0][idx]
+        c1, last = indexed.codes_at(i1, len(gaz))
+        c1 = c1[idx]
+        s0, s1 = labels[c0], labels[c1]
+        changed = np.flatnonzero(c0 != c1)
+        when_of = indexed.events.position[last[idx[changed]]]
+        dates: list[str | None] = [utc_text(sel.timeline[int(p)][1]) for p in when_of]
+    else:
+        before, after = _status_layers(store, sel, t0), _status_layers(store, sel, t1)
+        if before is None or after is None:
+            selection.state_at(sel, t0)
+            selection.state_at(sel, t1)
+        s0 = settlement_status(lon, lat, before)
+        s1 = settlement_status(lon, lat, after)
+        changed = np.flatnonzero(s0 != s1)
+        dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
     ground = redraw_ground(store, sel, selection.state_at(sel, t0), selection.state_at(sel, t1))
     redrawn = (shapely.intersects_xy(ground, lon[changed], lat[changed]) if len(changed) and not ground.is_empty
                else np.zeros(len(changed), dtype=bool))  # a new geometry of this call: safe to prepare
@@ -324,6 +368,19 @@ def settlements(
     redraw_rows.sort(key=lambda r: -r.population)
     return SettlementsResult(**base, start=t0, end=t1, settlements=tuple(rows), redraw_settlements=tuple(redraw_rows),
                              redraws_excluded=not include_redraws)
+
+
+def _indexed(store: StoreReader, sel: selection.Selection, gaz: Any) -> IndexedTimeline | None:
+    """The settlement index of a plain source's control layer (None for a composite source)."""
+    if sel.members:
+        return None
+    return index_for(store, sel, gaz)
+
+
+def _index_fits(store: StoreReader, sel: selection.Selection, indexed: IndexedTimeline, pos: int, when: Any) -> bool:
+    """Whether the index's position ``pos`` is the state a query at ``when`` sees (contested layer included)."""
+    found = _contested_id(store, sel.source, sel.layer, when)
+    return int(indexed.basis[pos, 1]) == (found[0] if found is not None else -1)
 
 
 def _change_dates(store: StoreReader, sel: selection.Selection, t0: Any, t1: Any, lon: np.ndarray, lat: np.ndarray,

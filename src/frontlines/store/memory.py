@@ -75,6 +75,8 @@ class _State:
     redraws: dict[tuple[int, str], tuple[Any, ...]] = field(default_factory=dict)
     #: (id, layer, region set, region id) -> km²
     region_areas: dict[tuple[int, str, str, str], float] = field(default_factory=dict)
+    #: (source, layer) -> (gazetteer digest, basis, events) of the settlement index
+    settlement_index: dict[tuple[str, str], tuple[str, bytes, bytes]] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
     fetches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: (source, key) -> value of the sync bookkeeping
@@ -419,6 +421,17 @@ class MemoryStore:
                     raise StoreError(f"no snapshot with id {sid} in {self.path}: cannot store its region areas")
                 self._write()
                 self._s.region_areas[(sid, layer, rset, rid)] = float(area)
+
+    # -- derived: settlement index ----------------------------------------------------------
+    def settlement_index(self, source: str, layer: LayerKey) -> tuple[str, bytes, bytes] | None:
+        """The stored settlement index of a layer: (gazetteer digest, basis, events), or None."""
+        return self._s.settlement_index.get((source, str(layer)))
+
+    def put_settlement_index(self, source: str, layer: LayerKey, gazetteer: str, basis: bytes, events: bytes) -> None:
+        """Store (replace) the settlement index of a layer."""
+        with self.transaction():
+            self._write()
+            self._s.settlement_index[(source, str(layer))] = (gazetteer, bytes(basis), bytes(events))
 
     # -- live sync --------------------------------------------------------------------------
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -222,7 +222,21 @@ CREATE TABLE redraw_pieces(
 COMMENT ON TABLE redraw_pieces IS 'frontlines: pieces of a step that are map redraws, not fighting (derived)';
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS}
+#: Version 5 (issue 18): the settlement index, as in the SQLite store. 
+_SCHEMA_SETTLEMENT_INDEX = """
+CREATE TABLE settlement_index(
+    source text NOT NULL,
+    layer text NOT NULL,
+    gazetteer text NOT NULL,
+    basis bytea NOT NULL,
+    events bytea NOT NULL,
+    PRIMARY KEY(source, layer)
+);
+COMMENT ON TABLE settlement_index IS 'frontlines: status changes of every gazetteer place along a control layer''s timeline (derived, opaque)';
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
+                               5: _SCHEMA_SETTLEMENT_INDEX}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -792,6 +806,21 @@ class PostGISStore(VersionMemo):
             "INSERT INTO region_areas VALUES(%s,%s,%s,%s,%s) ON CONFLICT(snapshot_id, layer, region_set, region_id)"
             " DO UPDATE SET area_km2=excluded.area_km2",
             rows,
+        )
+
+    # -- derived: settlement index ----------------------------------------------------------
+    def settlement_index(self, source: str, layer: LayerKey) -> tuple[str, bytes, bytes] | None:
+        """The stored settlement index of a layer: (gazetteer digest, basis, events), or None."""
+        row = self._q("SELECT gazetteer, basis, events FROM settlement_index WHERE source=%s AND layer=%s",
+                      (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1]), bytes(row[2])) if row else None
+
+    def put_settlement_index(self, source: str, layer: LayerKey, gazetteer: str, basis: bytes, events: bytes) -> None:
+        """Store (replace) the settlement index of a layer."""
+        self._write(
+            "INSERT INTO settlement_index VALUES(%s,%s,%s,%s,%s) ON CONFLICT(source, layer)"
+            " DO UPDATE SET gazetteer=excluded.gazetteer, basis=excluded.basis, events=excluded.events",
+            (source, str(layer), gazetteer, basis, events),
         )
 
     # -- live sync: provenance, state, published figures --------------------------------------

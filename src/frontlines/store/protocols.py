@@ -33,7 +33,8 @@ from typing import Any, Protocol, runtime_checkable
 from frontlines.cache import Cache
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 
-__all__ = ["PartRow", "RedrawPieceRow", "RedrawRow", "RegionRow", "StepRow", "StoreReader", "StoreWriter", "Timeline"]
+__all__ = ["PartRow", "RedrawPieceRow", "RedrawRow", "RegionRow", "SettlementIndexRow", "StepRow", "StoreReader", "StoreWriter",
+           "Timeline"]
 
 #: (snapshot id, map_time, area km² or None when not derived yet), in map-time order.
 Timeline = list[tuple[int, dt.datetime, float | None]]
@@ -41,6 +42,8 @@ Timeline = list[tuple[int, dt.datetime, float | None]]
 PartRow = tuple[str, bytes, float]
 #: (snapshot id, layer, region set, region id, km²) of a stored region table.
 RegionRow = tuple[int, str, str, str, float]
+#: (gazetteer digest, basis bytes, events bytes) of a stored settlement index.
+SettlementIndexRow = tuple[str, bytes, bytes]
 #: to_id -> (from_id, gained km², lost km²[, gained WKB, lost WKB]).
 StepRow = tuple[Any, ...]
 #: One stored redraw piece of a step: (direction "gained"/"lost", reason, km², lon/lat WKB).
@@ -161,6 +164,13 @@ class StoreReader(Protocol):
         """Names of the region sets whose areas are stored for one snapshot's layer, sorted."""
         ...
 
+    def settlement_index(self, source: str, layer: LayerKey) -> SettlementIndexRow | None:
+        """The stored settlement index of a layer: (gazetteer digest, basis, events), or None.
+
+        Opaque to the store (see :mod:`frontlines.service.settlement_index`); schema 5.
+        """
+        ...
+
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
         """Provenance of synced payloads: source, item, url, fetched_at, http_status, etag,
         last_modified, licence, content_hash, published_at, bytes (by source and time)."""
@@ -276,6 +286,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_region_areas(self, rows: list[RegionRow]) -> None:
         """Store (snapshot id, layer, region set, region id, km²) rows."""
+        ...
+
+    def put_settlement_index(self, source: str, layer: LayerKey, gazetteer: str, basis: bytes, events: bytes) -> None:
+        """Store (replace) the settlement index of a layer."""
         ...
 
     def put_fetch_record(self, record: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ from frontlines.store.memo import VersionMemo
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -174,8 +174,23 @@ CREATE TABLE redraw_pieces(
 ) WITHOUT ROWID;
 """
 
+#: Version 5 (issue 18): the settlement index, one row per (source, control layer): the
+#: status changes of every gazetteer place along the layer's timeline (opaque arrays, see
+#: :mod:`frontlines.service.settlement_index`), valid while ``basis`` matches the timeline.
+_SCHEMA_SETTLEMENT_INDEX = """
+CREATE TABLE settlement_index(
+    source TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    gazetteer TEXT NOT NULL,
+    basis BLOB NOT NULL,
+    events BLOB NOT NULL,
+    PRIMARY KEY(source, layer)
+);
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
+                               5: _SCHEMA_SETTLEMENT_INDEX}
 
 
 def default_store_path() -> Path:
@@ -878,6 +893,19 @@ class SQLiteStore(VersionMemo):
         """Store (snapshot id, layer, region set, region id, km²) rows."""
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO region_areas VALUES(?,?,?,?,?)", rows)
+
+    # -- derived: settlement index ----------------------------------------------------------
+    def settlement_index(self, source: str, layer: LayerKey) -> tuple[str, bytes, bytes] | None:
+        """The stored settlement index of a layer: (gazetteer digest, basis, events), or None."""
+        row = self._db.execute("SELECT gazetteer, basis, events FROM settlement_index WHERE source=? AND layer=?",
+                               (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1]), bytes(row[2])) if row else None
+
+    def put_settlement_index(self, source: str, layer: LayerKey, gazetteer: str, basis: bytes, events: bytes) -> None:
+        """Store (replace) the settlement index of a layer."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO settlement_index VALUES(?,?,?,?,?)",
+                             (source, str(layer), gazetteer, basis, events))
 
     # -- live sync: provenance, state, published figures --------------------------------------
     _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",

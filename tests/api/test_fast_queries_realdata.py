@@ -1,0 +1,138 @@
+"""The fast paths of issue 18 against the plain computations, on the real DeepState history.
+
+- settlements: the stored settlement index and the one computed in memory against the plain
+  path (dissolve both maps, point in polygon, walk back for the dates): exact lists;
+- region tables: ``clip_areas`` / ``clip_areas_many`` (per polygon / region pair) against
+  shapely's intersection of every region with the whole geometry, and the raion / hromada
+  tables stored at ingest against the plain clip of each snapshot's dissolved layer;
+- depth: ``region_depths`` (one pass, shared samples) against one ``advance_depth`` per piece.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from frontlines import service
+from frontlines.conflicts import default_registry
+from frontlines.core.depth import advance_depth, region_depths
+from frontlines.core.geodesy import areas_km2
+from frontlines.core.measure import dissolve
+from frontlines.core.regions import clip_areas, clip_areas_many, clip_pieces
+from frontlines.service import settlement_index, where
+from frontlines.store.memory import MemoryStore
+
+WINDOWS = [("2022-09-06", "2022-09-13"), ("2022-09-01", "2022-11-16"), ("2022-09-10", "2022-09-10"),
+           ("2022-11-08", "2022-11-12")]
+
+
+def _plain_settlements(store, monkeypatch, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(where, "_indexed", lambda *a: None)  # the plain path: dissolve, point in polygon, walk back
+        return service.settlements(store, **kw).as_dict()
+
+
+def _plain_clip(layer, geom):
+    return areas_km2(shapely.intersection(layer.geometries, geom), layer.centre)
+
+
+def _steps(store):
+    sel = service.select(store)
+    ids = [s for s, _, _ in sel.timeline]
+    steps = store.steps(sel.layer, ids, geometry=True)
+    return [shapely.from_wkb(w) for s in steps.values() for w in (s[3], s[4]) if w]
+
+
+def test_ingest_stores_a_current_settlement_index(kharkiv_store) -> None:
+    sel = service.select(kharkiv_store)
+    gaz = default_registry().gazetteer("ukraine")
+    found = settlement_index.stored_index(kharkiv_store, sel.source, sel.layer, settlement_index.gazetteer_digest(gaz))
+    assert found is not None
+    basis = settlement_index.basis_of(kharkiv_store, sel)
+    assert np.array_equal(found.basis, basis)
+    fresh = settlement_index.compute_index(kharkiv_store, sel, gaz, basis)  # what a store lacking it computes
+    for a, b in zip(found.events[:3], fresh[:3]):
+        assert np.array_equal(a, b)
+    assert len(found.events.position) > 1000  # every place under the layer at the first snapshot, then changes
+
+
+@pytest.mark.parametrize("start,end", WINDOWS)
+def test_settlements_over_a_window_equal_the_plain_computation(kharkiv_store, monkeypatch, start, end) -> None:
+    fast = service.settlements(kharkiv_store, start=start, end=end).as_dict()
+    plain = _plain_settlements(kharkiv_store, monkeypatch, start=start, end=end)
+    assert fast == plain
+    if start != end:
+        assert fast["count"] > 0
+
+
+@pytest.mark.parametrize("at", ["2022-09-01", "2022-09-11T12:00", "2022-11-16"])
+def test_settlements_at_a_date_equal_the_plain_computation(kharkiv_store, monkeypatch, at) -> None:
+    fast = service.settlements(kharkiv_store, at=at, min_population=1000).as_dict()
+    assert fast == _plain_settlements(kharkiv_store, monkeypatch, at=at, min_population=1000)
+
+
+def test_settlements_without_a_stored_index_compute_it_in_memory(kharkiv_store, monkeypatch) -> None:
+    # a store with the same snapshots but no index row: the figures are the same
+    mem = MemoryStore()
+    service.copy_store(kharkiv_store, mem)
+    sel = service.select(mem)
+    assert mem.settlement_index(sel.source, sel.layer) is None
+    a = service.settlements(mem, start="2022-09-06", end="2022-09-13").as_dict()
+    b = service.settlements(kharkiv_store, start="2022-09-06", end="2022-09-13").as_dict()
+    assert a == b
+
+
+@pytest.mark.parametrize("kind", ["raion", "hromada"])
+def test_clip_per_pair_equals_the_plain_intersection(kharkiv_store, kind) -> None:
+    layer = default_registry().region_layer("ukraine", kind)
+    geoms = _steps(kharkiv_store)
+    sel = service.select(kharkiv_store)
+    geoms += [dissolve(list(kharkiv_store.layer_parts(sel.timeline[k][0], sel.layer).values())) for k in (0, -1)]
+    many = clip_areas_many(layer, geoms)
+    for k, geom in enumerate(geoms):
+        plain = _plain_clip(layer, geom)
+        assert np.abs(many[k] - plain).max() < 0.01
+        assert np.abs(clip_areas(layer, geom) - plain).max() < 0.01
+    assert many.sum() > 10_000  # the whole territory twice, and the Kharkiv steps
+
+
+@pytest.mark.parametrize("kind", ["raion", "hromada"])
+def test_region_tables_stored_at_ingest_equal_the_plain_clip(kharkiv_store, kind) -> None:
+    sel = service.select(kharkiv_store)
+    layer = default_registry().region_layer("ukraine", kind)
+    ids = [s for s, _, _ in sel.timeline]
+    stored = kharkiv_store.region_areas(ids, sel.layer, kind)
+    assert set(stored) == set(ids)  # every snapshot, written by the ingest
+    assert all(layer.ids[0] in stored[sid] for sid in ids)  # the first region's row marks it stored
+    for sid in ids[:: max(1, len(ids) // 12)] + [ids[-1]]:
+        plain = _plain_clip(layer, dissolve(list(kharkiv_store.layer_parts(sid, sel.layer).values())))
+        row = np.array([stored[sid].get(r, 0.0) for r in layer.ids])  # rows of 0 km² are not written
+        assert np.abs(row - plain).max() < 0.01
+
+
+@pytest.mark.parametrize("start,end", [("2022-09-06", "2022-09-13"), ("2022-11-05", "2022-11-16")])
+def test_depth_by_region_equals_one_advance_depth_per_piece(kharkiv_store, start, end) -> None:
+    sel = service.select(kharkiv_store)
+    layer = default_registry().region_layer("ukraine", "hromada")
+    ch = service.change(kharkiv_store, start=start, end=end, geometry=True)
+    front = service.frontline(kharkiv_store, at=start, geometry=True).geometry
+    for geom in (where.substantial(ch.gained), where.substantial(ch.lost)):
+        if shapely.is_empty(geom):
+            continue
+        pieces = clip_pieces(layer, geom)
+        whole, by = region_depths(geom, front, pieces)
+        assert whole == advance_depth(geom, front)
+        assert by == {i: advance_depth(p, front).max_km for i, p in pieces}
+    doc = service.change(kharkiv_store, start=start, end=end, by="hromada", depth=True).as_dict()
+    assert any(r["retreat_max_km"] > 10 for r in doc["depth"]["regions"])
+    assert sel.layer.status == "control"
+
+
+def test_depth_is_kept_in_the_cache_and_never_shared(kharkiv_store) -> None:
+    a = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast", depth=True).depth
+    a["regions"].clear()  # a caller changing its copy
+    b = service.change(kharkiv_store, start="2022-09-06", end="2022-09-11", by="oblast", depth=True).depth
+    assert b["regions"] and b["retreat"]["max_km"] > 40
+    other = service.change(kharkiv_store, start="2022-09-06", end="2022-09-13", by="oblast", depth=True).depth
+    assert other["retreat"]["max_km"] >= b["retreat"]["max_km"]  # another window, not the cached one
