@@ -38,13 +38,14 @@ from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
 from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
-from frontlines.model import LayerKey, Snapshot
+from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.results import IngestReport
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
     extend_region_tables,
 )
+from frontlines.service.known import KnownPayloads
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import Payload, iter_payloads, read_regular
 from frontlines.sources.base import IngestOptions, parse_date_text, require_area
@@ -79,6 +80,7 @@ class _IngestTally:
     files_read: int = 0
     added: int = 0
     duplicates: int = 0
+    parsed: int = 0
     repaired: int = 0
     unknown_classes: Counter[str] = field(default_factory=Counter)
     excluded_classes: Counter[str] = field(default_factory=Counter)
@@ -92,7 +94,7 @@ class _IngestTally:
         """The finished ingest as a typed result."""
         return IngestReport(
             adapter=self.adapter, sources=tuple(sorted(self.sources)), files_read=self.files_read,
-            added=self.added, duplicates=self.duplicates, repaired=self.repaired,
+            added=self.added, duplicates=self.duplicates, parsed=self.parsed, repaired=self.repaired,
             unknown_classes=dict(self.unknown_classes.most_common()),
             excluded_classes=dict(self.excluded_classes.most_common()), ignored_points=self.ignored_points,
             first=self.first, last=self.last, seconds=self.seconds, snapshot_ids=tuple(self.snapshot_ids),
@@ -343,11 +345,13 @@ def ingest_payloads(
     t0 = time.perf_counter()
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
-    parsed_all = _parse_all(payloads, adapter.name, options, workers, derive)
+    known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
+    parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     with store.transaction():
         for payload, parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
+            report.parsed += 1
             if progress:
                 progress(report.files_read, payload.name)
             snap = parsed.snapshot
@@ -372,6 +376,12 @@ def ingest_payloads(
                     new_parts.setdefault(h, wkb)
             report.snapshot_ids.append(sid)
             report.added += 1
+        for name, info in known.confirm():
+            report.files_read += 1
+            report.duplicates += 1
+            _tally(report, info)
+            if progress:
+                progress(report.files_read, name)
         if new_parts:
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
@@ -417,7 +427,7 @@ def _put_payload(
         bases[source] = (base, since + 1)
 
 
-def _tally(report: _IngestTally, snapshot: Snapshot) -> None:
+def _tally(report: _IngestTally, snapshot: Snapshot | SnapshotInfo) -> None:
     report.sources.add(snapshot.source)
     notes = snapshot.notes
     report.repaired += int(notes.get("repaired", 0))

@@ -20,16 +20,24 @@ import re
 import stat
 import tarfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import orjson
 
 from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
-__all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "open_regular", "read_regular"]
+__all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "map_ahead", "open_regular", "read_regular"]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+#: Threads that read (and hash) files ahead of their consumer; file reads and hashing release the GIL.
+READ_THREADS = 2
 
 _MIB = 1024 * 1024
 #: Largest single payload accepted (after decompression), by default.
@@ -190,6 +198,28 @@ def load_json(data: bytes, *, name: str) -> object:
         raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}", path=name) from exc
 
 
+def map_ahead(fn: Callable[[_T], _R], items: Iterable[_T], *, window: int = 8,
+              threads: int = READ_THREADS) -> Iterator[_R]:
+    """``map(fn, items)`` in input order, with up to ``window`` calls running ahead in threads.
+
+    Unlike :meth:`ThreadPoolExecutor.map` it takes ``items`` lazily, so at most ``window``
+    results are held at a time (memory stays bounded). An exception raised by ``fn`` is
+    raised here, at that item's turn.
+    """
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[_R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
 def _is_tar(path: Path) -> bool:
     return path.name.lower().endswith(_TAR_SUFFIXES)
 
@@ -230,8 +260,7 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...], *, limits: Limit
             found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
             if not found:
                 raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
-            for p in found:
-                yield Payload(str(p), read_regular(p, limit=limits.payload_bytes))
+            yield from map_ahead(lambda p: Payload(str(p), read_regular(p, limit=limits.payload_bytes)), found)
         elif _is_tar(path):
             yield from _iter_tar(path, pats, limits)
         else:
