@@ -46,8 +46,14 @@ from frontlines.service.derive import (
     extend_region_tables,
 )
 from frontlines.service.known import KnownPayloads
+from frontlines.service.parallel_steps import missing_steps
 from frontlines.sources._geojson import PartCache
-from frontlines.sources._payloads import Payload, iter_payloads, read_regular
+from frontlines.sources._payloads import (
+    Payload,
+    is_archive,
+    iter_payloads,
+    read_regular,
+)
 from frontlines.sources.base import IngestOptions, parse_date_text, require_area
 from frontlines.sources.files import check_zip
 from frontlines.sources.registry import ADAPTERS, get_adapter
@@ -180,6 +186,7 @@ class _Parser:
         the step into the first snapshot of each batch (it links batches).
         """
         parsed = [self.parse(p) for p in batch]
+        arrival = {id(x): i for i, x in enumerate(parsed)}
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             for layer, rows in item.parts.items():
@@ -189,6 +196,8 @@ class _Parser:
                 prev = last.get((item.snapshot.source, layer))
                 if prev is None:
                     pass  # the step from the previous batch is computed by the main process
+                elif abs(arrival[id(prev)] - arrival[id(item)]) != 1:
+                    pass  # input out of time order (an archive's members): neighbours here are not in the timeline
                 else:
                     before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
                     gained, lost = change_parts(before, cur)
@@ -252,7 +261,7 @@ def _parse_all(
 
 
 def _default_workers(paths: list[Path]) -> int:
-    many = any(Path(p).is_dir() or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
+    many = any(Path(p).is_dir() or is_archive(Path(p)) or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
     return min(2, os.cpu_count() or 1) if many else 1
 
 
@@ -385,6 +394,9 @@ def ingest_payloads(
         if new_parts:
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
+        # steps not computed by the parse workers (input out of time order: archives), in parallel
+        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
+            precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
     report.seconds = time.perf_counter() - t0
