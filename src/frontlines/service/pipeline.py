@@ -47,6 +47,7 @@ from frontlines.service.derive import (
 )
 from frontlines.service.known import KnownPayloads
 from frontlines.service.parallel_steps import missing_steps
+from frontlines.service.payload_bases import PayloadBases
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -347,7 +348,7 @@ def ingest_payloads(
     if options.not_before is None:  # Unix times in file names before the conflict's start are refused
         options = dataclasses.replace(options, not_before=default_registry().get(options.conflict).start)
     report = _IngestTally(adapter=adapter.name)
-    bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
+    bases = PayloadBases(store)
     new_parts: dict[str, bytes] = {}
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
@@ -368,7 +369,7 @@ def ingest_payloads(
             if store.find_snapshot(snap.source, snap.published_at, snap.provenance.content_hash):
                 report.duplicates += 1
                 continue
-            _put_payload(store, bases, snap.source, snap.provenance.content_hash, payload.data)
+            bases.put(snap.source, snap.provenance.content_hash, payload.data, when=snap.shown_at)
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
