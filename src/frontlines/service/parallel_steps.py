@@ -40,8 +40,13 @@ def missing_steps(
     precomputed: dict[tuple[Any, LayerKey], Any],
     *,
     workers: int,
+    parts: dict[tuple[SnapshotKey, LayerKey], list[str]] | None = None,
+    wkbs: dict[str, bytes] | None = None,
 ) -> dict[tuple[SnapshotKey, LayerKey], tuple[SnapshotKey, float, float, bytes, bytes]]:
     """The steps ``derive_layers(store, touched, precomputed=...)`` would compute itself.
+
+    ``parts`` (part hashes of the snapshots just parsed, by key and layer) and ``wkbs``
+    (their WKB) spare reading them back from the store; other snapshots' parts are read.
 
     Returns
     -------
@@ -71,7 +76,7 @@ def missing_steps(
     out = {}
     with ProcessPoolExecutor(workers) as pool:
         chunks = list(_chunks(todo, workers * 4))
-        futures = [pool.submit(_compute, *_payload(store, chunk)) for chunk in chunks]
+        futures = [pool.submit(_compute, *_payload(store, chunk, parts or {}, wkbs or {})) for chunk in chunks]
         for chunk, fut in zip(chunks, futures):
             for (layer, prev_key, key, _, _), (g, l, gw, lw) in zip(chunk, fut.result()):
                 out[(key, layer)] = (prev_key, g, l, gw, lw)
@@ -84,19 +89,29 @@ def _chunks(todo: list[Any], n: int) -> Iterator[list[Any]]:
         yield todo[i:i + size]
 
 
-def _payload(store: StoreWriter, chunk: list[tuple[LayerKey, SnapshotKey, SnapshotKey, int, int]]
+def _payload(store: StoreWriter, chunk: list[tuple[LayerKey, SnapshotKey, SnapshotKey, int, int]],
+             parts: dict[tuple[SnapshotKey, LayerKey], list[str]], known: dict[str, bytes],
              ) -> tuple[list[tuple[list[str], list[str]]], dict[str, bytes]]:
     """The hash lists of each pair of a chunk and the WKB of every part they hold (sent to a worker)."""
     pairs = []
+    out: dict[str, bytes] = {}
     geoms: dict[str, Any] = {}
-    for layer, _, _, prev, sid in chunk:
-        before, cur = store.layer_parts(prev, layer), store.layer_parts(sid, layer)
-        geoms.update(before)
-        geoms.update(cur)
-        pairs.append((list(before), list(cur)))
-    hashes = list(geoms)
-    wkbs = shapely.to_wkb([geoms[h] for h in hashes], output_dimension=2) if hashes else []
-    return pairs, dict(zip(hashes, (bytes(w) for w in wkbs)))
+
+    def hashes_of(key: SnapshotKey, sid: int, layer: LayerKey) -> list[str]:
+        found = parts.get((key, layer))
+        if found is not None and all(h in known for h in found):
+            out.update((h, known[h]) for h in found)
+            return found
+        stored = store.layer_parts(sid, layer)
+        geoms.update(stored)
+        return list(stored)
+
+    for layer, prev_key, key, prev, sid in chunk:
+        pairs.append((hashes_of(prev_key, prev, layer), hashes_of(key, sid, layer)))
+    rest = [h for h in geoms if h not in out]
+    if rest:
+        out.update(zip(rest, (bytes(w) for w in shapely.to_wkb([geoms[h] for h in rest], output_dimension=2))))
+    return pairs, out
 
 
 def _compute(pairs: list[tuple[list[str], list[str]]], wkbs: dict[str, bytes]) -> list[StepFigures]:

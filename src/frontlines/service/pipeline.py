@@ -350,6 +350,7 @@ def ingest_payloads(
     report = _IngestTally(adapter=adapter.name)
     bases = PayloadBases(store)
     new_parts: dict[str, bytes] = {}
+    part_lists: dict[tuple[SnapshotKey, LayerKey], list[str]] = {}
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
@@ -384,6 +385,7 @@ def ingest_payloads(
                     touched.add((snap.source, layer))
                 for h, wkb, _ in rows:
                     new_parts.setdefault(h, wkb)
+                part_lists[(parsed.key, layer)] = [h for h, _, _ in rows]
             report.snapshot_ids.append(sid)
             report.added += 1
         for name, info in known.confirm():
@@ -396,7 +398,8 @@ def ingest_payloads(
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
         # steps not computed by the parse workers (input out of time order: archives), in parallel
-        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
+        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers,
+                                                  parts=part_lists, wkbs=new_parts).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
