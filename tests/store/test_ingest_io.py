@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from frontlines import service
+from frontlines.hashing import content_hash
 from frontlines.sources.deepstate import DeepStateDaily
 from tests.conftest import require_data
 
@@ -178,6 +179,12 @@ def test_an_archive_in_no_time_order_gives_the_folders_snapshots(tmp_path, khark
         assert (ra.first, ra.last, ra.repaired) == (rb.first, rb.last, rb.repaired)
         fa, fb = _everything(a), _everything(b)
         assert fa == fb and len(fa) >= len(order)
+        # payloads compressed against the keyframe most like them, not the latest one
+        (raw_a, stored_a), (raw_b, stored_b) = a.payload_bytes(), b.payload_bytes()
+        assert raw_a == raw_b and stored_b < 1.5 * stored_a
+        for name in order:
+            h = content_hash((folder / name).read_bytes())
+            assert b.get_payload(h) == (folder / name).read_bytes()
         # and the areas are those of the files themselves (a hand check: the Kharkiv oblast lost ~8,600 km2)
         sel = service.select(b)
         assert sel.timeline[0][2] - sel.timeline[-1][2] > 8000

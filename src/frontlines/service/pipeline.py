@@ -370,7 +370,8 @@ def ingest_payloads(
             if store.find_snapshot(snap.source, snap.published_at, snap.provenance.content_hash):
                 report.duplicates += 1
                 continue
-            bases.put(snap.source, snap.provenance.content_hash, payload.data, when=snap.shown_at)
+            bases.put(snap.source, snap.provenance.content_hash, payload.data, when=snap.shown_at,
+                      parts={h: len(wkb) for rows in parsed.parts.values() for h, wkb, _ in rows})
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
