@@ -145,6 +145,8 @@ class IngestReport:
     files_read: int = 0
     added: int = 0
     duplicates: int = 0
+    #: Payloads parsed (the others were recognised as stored by their content hash, unparsed).
+    parsed: int = 0
     repaired: int = 0
     unknown_classes: Mapping[str, int] = field(default_factory=dict)
     excluded_classes: Mapping[str, int] = field(default_factory=dict)
@@ -162,6 +164,7 @@ class IngestReport:
             "files_read": self.files_read,
             "snapshots_added": self.added,
             "duplicates_skipped": self.duplicates,
+            "parsed": self.parsed,
             "geometries_repaired": self.repaired,
             "unknown_classes": dict(self.unknown_classes),
             "excluded_classes": dict(self.excluded_classes),

@@ -374,8 +374,8 @@ def test_reindex_rebuilds_the_same_figures(daily_files, any_store):
     before = [(when, area) for _, when, area in sel.timeline]
     oblast = service.regions_for("oblast", conflict="ukraine")[0]
     old_ids = [sid for sid, _, _ in sel.timeline]
-    result = service.reindex(st)
-    assert result == {"snapshots": N_DAILY, "areas_changed": 0}
+    result = service.reindex(st, everything=True)
+    assert result == {"snapshots": N_DAILY, "reread": N_DAILY, "unchanged": 0, "areas_changed": 0}
     sel = service.select(st)
     assert [(when, area) for _, when, area in sel.timeline] == before
     new_ids = [sid for sid, _, _ in sel.timeline]

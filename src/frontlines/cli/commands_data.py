@@ -137,17 +137,20 @@ def ingest_cmd(
     _print_report(doc, as_json)
 
 
-def reindex_cmd(store: o.Store = None, as_json: o.Json = False) -> None:
-    """Re-read every stored raw payload with the current adapters (one transaction)."""
+def reindex_cmd(store: o.Store = None, as_json: o.Json = False,
+                everything: Annotated[bool, typer.Option("--everything", help="Re-read every payload, not only those "
+                                                        "read by an older adapter version.")] = False) -> None:
+    """Re-read the stored raw payloads whose adapter changed since, with the current adapters (one transaction)."""
     from frontlines.service.reindex import reindex
 
     with service.open_writer(store, create=False) as st, _progress() as bar:
         task = bar.add_task("reindex", total=st.stats()["snapshots"], name="")
-        result = reindex(st, progress=lambda n, name: bar.update(task, completed=n, name=name))
+        result = reindex(st, progress=lambda n, name: bar.update(task, completed=n, name=name), everything=everything)
     if as_json:
         print_json(result)
     else:
-        console.print(f"[green]reindexed[/] {result['snapshots']} snapshots; areas changed on {result['areas_changed']}")
+        console.print(f"[green]reindexed[/] {result['snapshots']} snapshots: {result['reread']} re-read, "
+                      f"{result['unchanged']} unchanged; areas changed on {result['areas_changed']}")
 
 
 def snapshots_cmd(store: o.Store = None, source: o.Source = None,

@@ -38,7 +38,7 @@ from frontlines.core.geodesy import area_km2, areas_km2
 from frontlines.core.measure import change_parts
 from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
-from frontlines.model import LayerKey, Snapshot
+from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.results import IngestReport
 from frontlines.service.derive import (
     INGEST_LEVELS,
@@ -46,8 +46,16 @@ from frontlines.service.derive import (
     extend_region_tables,
     extend_settlement_index,
 )
+from frontlines.service.known import KnownPayloads
+from frontlines.service.parallel_steps import missing_steps
+from frontlines.service.payload_bases import PayloadBases
 from frontlines.sources._geojson import PartCache
-from frontlines.sources._payloads import Payload, iter_payloads, read_regular
+from frontlines.sources._payloads import (
+    Payload,
+    is_archive,
+    iter_payloads,
+    read_regular,
+)
 from frontlines.sources.base import IngestOptions, parse_date_text, require_area
 from frontlines.sources.files import check_zip
 from frontlines.sources.registry import ADAPTERS, get_adapter
@@ -80,6 +88,7 @@ class _IngestTally:
     files_read: int = 0
     added: int = 0
     duplicates: int = 0
+    parsed: int = 0
     repaired: int = 0
     unknown_classes: Counter[str] = field(default_factory=Counter)
     excluded_classes: Counter[str] = field(default_factory=Counter)
@@ -93,7 +102,7 @@ class _IngestTally:
         """The finished ingest as a typed result."""
         return IngestReport(
             adapter=self.adapter, sources=tuple(sorted(self.sources)), files_read=self.files_read,
-            added=self.added, duplicates=self.duplicates, repaired=self.repaired,
+            added=self.added, duplicates=self.duplicates, parsed=self.parsed, repaired=self.repaired,
             unknown_classes=dict(self.unknown_classes.most_common()),
             excluded_classes=dict(self.excluded_classes.most_common()), ignored_points=self.ignored_points,
             first=self.first, last=self.last, seconds=self.seconds, snapshot_ids=tuple(self.snapshot_ids),
@@ -179,6 +188,7 @@ class _Parser:
         the step into the first snapshot of each batch (it links batches).
         """
         parsed = [self.parse(p) for p in batch]
+        arrival = {id(x): i for i, x in enumerate(parsed)}
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             for layer, rows in item.parts.items():
@@ -188,6 +198,8 @@ class _Parser:
                 prev = last.get((item.snapshot.source, layer))
                 if prev is None:
                     pass  # the step from the previous batch is computed by the main process
+                elif abs(arrival[id(prev)] - arrival[id(item)]) != 1:
+                    pass  # input out of time order (an archive's members): neighbours here are not in the timeline
                 else:
                     before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
                     gained, lost = change_parts(before, cur)
@@ -251,7 +263,7 @@ def _parse_all(
 
 
 def _default_workers(paths: list[Path]) -> int:
-    many = any(Path(p).is_dir() or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
+    many = any(Path(p).is_dir() or is_archive(Path(p)) or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
     return min(2, os.cpu_count() or 1) if many else 1
 
 
@@ -337,18 +349,21 @@ def ingest_payloads(
     if options.not_before is None:  # Unix times in file names before the conflict's start are refused
         options = dataclasses.replace(options, not_before=default_registry().get(options.conflict).start)
     report = _IngestTally(adapter=adapter.name)
-    bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
+    bases = PayloadBases(store)
     new_parts: dict[str, bytes] = {}
+    part_lists: dict[tuple[SnapshotKey, LayerKey], list[str]] = {}
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
-    parsed_all = _parse_all(payloads, adapter.name, options, workers, derive)
+    known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
+    parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     with store.transaction():
         for payload, parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
+            report.parsed += 1
             if progress:
                 progress(report.files_read, payload.name)
             snap = parsed.snapshot
@@ -356,7 +371,8 @@ def ingest_payloads(
             if store.find_snapshot(snap.source, snap.published_at, snap.provenance.content_hash):
                 report.duplicates += 1
                 continue
-            _put_payload(store, bases, snap.source, snap.provenance.content_hash, payload.data)
+            bases.put(snap.source, snap.provenance.content_hash, payload.data, when=snap.shown_at,
+                      parts={h: len(wkb) for rows in parsed.parts.values() for h, wkb, _ in rows})
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
@@ -371,11 +387,22 @@ def ingest_payloads(
                     touched.add((snap.source, layer))
                 for h, wkb, _ in rows:
                     new_parts.setdefault(h, wkb)
+                part_lists[(parsed.key, layer)] = [h for h, _, _ in rows]
             report.snapshot_ids.append(sid)
             report.added += 1
+        for name, info in known.confirm():
+            report.files_read += 1
+            report.duplicates += 1
+            _tally(report, info)
+            if progress:
+                progress(report.files_read, name)
         if new_parts:
             hashes = list(new_parts)
             store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
+        # steps not computed by the parse workers (input out of time order: archives), in parallel
+        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers,
+                                                  parts=part_lists, wkbs=new_parts).items():
+            precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
         extend_settlement_index(store, sorted(touched))
@@ -419,7 +446,7 @@ def _put_payload(
         bases[source] = (base, since + 1)
 
 
-def _tally(report: _IngestTally, snapshot: Snapshot) -> None:
+def _tally(report: _IngestTally, snapshot: Snapshot | SnapshotInfo) -> None:
     report.sources.add(snapshot.source)
     notes = snapshot.notes
     report.repaired += int(notes.get("repaired", 0))

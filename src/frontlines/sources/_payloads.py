@@ -16,20 +16,31 @@ import fnmatch
 import gzip
 import io
 import os
+import queue
 import re
 import stat
 import tarfile
+import threading
 import zlib
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import orjson
 
 from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
-__all__ = ["Limits", "Payload", "decompress", "iter_payloads", "load_json", "open_regular", "read_regular"]
+__all__ = ["Limits", "Payload", "decompress", "in_thread", "is_archive", "iter_payloads", "load_json", "map_ahead", "open_regular",
+           "read_regular"]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+#: Threads that read (and hash) files ahead of their consumer; file reads and hashing release the GIL.
+READ_THREADS = 2
 
 _MIB = 1024 * 1024
 #: Largest single payload accepted (after decompression), by default.
@@ -190,7 +201,30 @@ def load_json(data: bytes, *, name: str) -> object:
         raise SourceFormatError(f"{name}: malformed JSON{hint}: {exc}", path=name) from exc
 
 
-def _is_tar(path: Path) -> bool:
+def map_ahead(fn: Callable[[_T], _R], items: Iterable[_T], *, window: int = 8,
+              threads: int = READ_THREADS) -> Iterator[_R]:
+    """``map(fn, items)`` in input order, with up to ``window`` calls running ahead in threads.
+
+    Unlike :meth:`ThreadPoolExecutor.map` it takes ``items`` lazily, so at most ``window``
+    results are held at a time (memory stays bounded). An exception raised by ``fn`` is
+    raised here, at that item's turn.
+    """
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[_R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def is_archive(path: Path) -> bool:
+    """Whether ``path`` names a tar archive (``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.txz``, ``.tar.bz2``)."""
     return path.name.lower().endswith(_TAR_SUFFIXES)
 
 
@@ -230,15 +264,68 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...], *, limits: Limit
             found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
             if not found:
                 raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
-            for p in found:
-                yield Payload(str(p), read_regular(p, limit=limits.payload_bytes))
-        elif _is_tar(path):
+            yield from map_ahead(lambda p: Payload(str(p), read_regular(p, limit=limits.payload_bytes)), found)
+        elif is_archive(path):
             yield from _iter_tar(path, pats, limits)
         else:
             yield Payload(str(path), read_regular(path, limit=limits.payload_bytes))
 
 
+#: Archive members decompressed ahead of the parsers (bounded: at most this many payloads wait).
+TAR_AHEAD = 16
+
+
+def in_thread(produce: Callable[[], Iterator[_T]], *, ahead: int = TAR_AHEAD, name: str = "frontlines-reader") -> Iterator[_T]:
+    """The items of ``produce()``, produced in a thread of their own, at most ``ahead`` in advance.
+
+    For decompression (``lzma``, ``zlib`` and file reads release the GIL): it overlaps with
+    whatever the consumer does. An exception in the producer is raised here, after the
+    items produced before it; closing this generator early stops the producer.
+    """
+    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=max(1, ahead))
+    stop = threading.Event()
+
+    def put(item: tuple[str, object]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in produce():
+                if not put(("item", item)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            put(("error", exc))
+            return
+        put(("end", None))
+
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                raise value  # type: ignore[misc]
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _iter_tar(path: Path, pats: tuple[str, ...], limits: Limits) -> Iterator[Payload]:
+    # Decompressed in a thread of its own, overlapping with parsing; members stream in archive order.
+    return in_thread(lambda: _read_tar(path, pats, limits))
+
+
+def _read_tar(path: Path, pats: tuple[str, ...], limits: Limits) -> Iterator[Payload]:
     # Stream members in archive order: seeking backwards in a compressed tar re-reads it.
     found = 0
     total = 0
