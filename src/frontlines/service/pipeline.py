@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import itertools
 import os
 import time
@@ -66,12 +67,13 @@ BATCH = 24
 #: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight).
 BATCH_BYTES = 32 * 1024 * 1024
 
-#: Raw and parsed bytes an ingest parses before it takes the store's write lock; a larger
-#: input goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
-PARSE_AHEAD_BYTES = 256 * 1024 * 1024
+#: Parsed bytes (compressed payloads and new parts' WKB, about a thirtieth of the raw JSON
+#: of a map history) an ingest parses before it takes the store's write lock; a larger input
+#: goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
+PARSE_AHEAD_BYTES = 16 * 1024 * 1024
 
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
-GENERATION = 32
+GENERATION = 16
 
 
 @dataclass
@@ -152,14 +154,14 @@ class _Parser:
         self.adapter = get_adapter(adapter_name)
         self.options = options
         self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
-        # id(geometry) -> (hash, WKB, km², geometry): the geometry is held so that its id stays its own
-        self._rows: dict[int, tuple[str, bytes, float, Any]] = {}
-        self._old_rows: dict[int, tuple[str, bytes, float, Any]] = {}
+        # id(geometry) -> (hash, km², geometry): the geometry is held so that its id stays its own
+        self._rows: dict[int, tuple[str, float, Any]] = {}
+        self._old_rows: dict[int, tuple[str, float, Any]] = {}
         self._sent: set[str] = set()
         self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
         self._parsed = 0
 
-    def _row(self, g: Any) -> tuple[str, bytes, float, Any] | None:
+    def _row(self, g: Any) -> tuple[str, float, Any] | None:
         row = self._rows.get(id(g))
         if row is None:
             row = self._old_rows.pop(id(g), None)
@@ -184,19 +186,22 @@ class _Parser:
         for layer, geoms in snap.layers.items():
             rows = [self._row(g) for g in geoms]
             fresh = [g for g, r in zip(geoms, rows) if r is None]
+            wkb_of: dict[str, bytes] = {}
             if fresh:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
                 for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
-                    self._rows[id(g)] = (part_hash(wkb), wkb, float(area), g)
+                    h = part_hash(wkb)
+                    self._rows[id(g)] = (h, float(area), g)
+                    wkb_of[h] = wkb
                 rows = [self._rows[id(g)] for g in geoms]
             out = []
-            for h, wkb, area, g in rows:  # type: ignore[misc]
+            for h, area, g in rows:  # type: ignore[misc]
                 self._geoms[h] = g
                 if h in self._sent:
                     out.append((h, b"", area))
-                else:
+                else:  # a part is new to this parser only when just hashed: its WKB is at hand
                     self._sent.add(h)
-                    out.append((h, wkb, area))
+                    out.append((h, wkb_of[h], area))
             parts[layer] = out
         bare = Snapshot(
             source=snap.source,
@@ -295,9 +300,18 @@ def _parse_all(
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
         pending: deque[Future[list[ParsedSnapshot]]] = deque()
         for batch in _batches(payloads, BATCH):
-            pending.append(pool.submit(_worker_parse, batch))
+            if not pending and gc.isenabled():
+                # The workers are forked at the first submit: objects frozen now are never
+                # traversed by their garbage collector, so they share those pages instead of copying them.
+                gc.freeze()
+                try:
+                    pending.append(pool.submit(_worker_parse, batch))
+                finally:
+                    gc.unfreeze()
+            else:
+                pending.append(pool.submit(_worker_parse, batch))
             del batch
-            while len(pending) > 2 * workers:
+            while len(pending) > workers:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
