@@ -190,9 +190,9 @@ class LayerCollector:
     ignored_points: int = 0
 
     def _outcome(
-        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], raw: bytes | None = None
+        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], fast: bool = False
     ) -> FeatureOutcome:
-        """What feature ``i`` adds; ``raw``: its JSON text, when known (allows the fast geometry path)."""
+        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path)."""
         props = properties_of(feat, i, name=self.name)
         geom = feat.get("geometry")
         if not geom:
@@ -206,10 +206,10 @@ class LayerCollector:
         kind, value = classify(props)
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
-        if raw is not None and not may_hold_booleans(raw):
-            fast = fast_polygon_parts(geom, max_positions=self.cache.max_positions)
-            if fast is not None:
-                return FeatureOutcome("layer", value, fast)
+        if fast:
+            fast_parts = fast_polygon_parts(geom, max_positions=self.cache.max_positions)
+            if fast_parts is not None:
+                return FeatureOutcome("layer", value, fast_parts)
         repairs = Repairs()
         parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs)
         return FeatureOutcome("layer", value, parts, repairs.repaired, tuple(repairs.details), repairs.dropped_empty)
@@ -231,14 +231,18 @@ class LayerCollector:
         self,
         features: Iterable[dict[str, Any]],
         classify: Callable[[dict[str, Any]], tuple[str, Any]],
+        *,
+        raw: bytes | None = None,
     ) -> None:
         """Classify each feature and add its polygons to its layer.
 
         ``classify(properties)`` returns ``("layer", LayerKey)``,
-        ``("excluded", reason)`` or ``("unknown", label)``.
+        ``("excluded", reason)`` or ``("unknown", label)``. ``raw``: the JSON text the
+        features were parsed from, when at hand (clean polygons are then built in bulk).
         """
+        fast = raw is not None and not may_hold_booleans(raw)
         for i, feat in enumerate(features):
-            self._apply(self._outcome(feat, i, classify))
+            self._apply(self._outcome(feat, i, classify, fast))
 
     def add_raw_features(self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> bool:
         """Like :meth:`add_features` on the raw bytes of a minified FeatureCollection.
@@ -268,7 +272,7 @@ class LayerCollector:
                         return False
                     if not isinstance(feat, dict) or feat.get("type") != "Feature":
                         return False
-                    out = self._outcome(feat, i, classify, raw=chunk)
+                    out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
                     cache.features[key] = out
             now[piece] = out
             outcomes.append(out)
