@@ -6,8 +6,8 @@ Three steps, each doing work once per distinct thing:
    reads each payload; a feature's geometry is validated once per distinct JSON
    (:class:`~frontlines.sources._geojson.PartCache`) and each polygon part is
    hashed from its WKB;
-2. **store**: raw payloads (zstd against a keyframe), new parts, and each
-   snapshot's list of parts;
+2. **store**: raw payloads (compressed with zstd by the parsers, each batch's first
+   payload a keyframe for the others), new parts, and each snapshot's list of parts;
 3. **derive** (:mod:`frontlines.service.derive`): for every layer whose timeline gained
    snapshots, the step from each new snapshot's predecessor is computed from the
    parts that differ, giving gained / lost per step and the area by telescoping; then
