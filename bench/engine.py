@@ -126,8 +126,12 @@ def _read_back(workload: str, store: Any, sel: Any) -> list[dict]:
     table, _ = region_area_table(
         store, sel.source, sel.layer, REGION_KIND, list(layer.ids), lambda g: clip_areas(layer, g)
     )
+    # Keys come from published_at (the file's own time or date), not from the timeline's
+    # map time: a daily file of day D shows the map of D-1, but the baseline keys it D.
+    published = {info.id: info.published_at for info in store.snapshots(sel.source)}
     rows = []
-    for sid, when, area in sel.timeline:
+    for sid, _map_time, area in sel.timeline:
+        when = published[sid]
         step = steps.get(sid)
         gained = float(step[1] or 0.0) if step is not None else 0.0
         lost = float(step[2] or 0.0) if step is not None else 0.0

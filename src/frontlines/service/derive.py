@@ -24,6 +24,7 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_parts, dissolve
+from frontlines.core.prepared import prepared_copy
 from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
@@ -362,6 +363,7 @@ def extend_region_tables(
             region = registry.region_layer(conflict, name)
             if region.name != name:  # stored under another name: not one of the conflict's levels
                 continue
+            region = _prepared_layer(region)
             written += store_region_table(
                 store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
                 clip_many=lambda gs, r=region: clip_areas_many(r, gs),
@@ -387,3 +389,15 @@ def extend_settlement_index(store: StoreWriter, touched: Iterable[tuple[str, Lay
         if control in store.source_layers(source):
             wanted.add((source, control))
     return sum(store_index(store, source, layer) for source, layer in sorted(wanted, key=str))
+
+
+def _prepared_layer(region: RegionLayer) -> RegionLayer:
+    """A private copy of a region layer with prepared geometries (the same figures).
+
+    :func:`~frontlines.core.regions.clip_areas` tests which pieces of a step lie wholly
+    inside a region; prepared regions make that about twice as fast. The copy is this
+    call's own (prepared geometries are never shared between threads).
+    """
+    return RegionLayer(region.name, region.ids, region.names, prepared_copy(region.geometries),
+                       region.parents, region.local_names)
+

@@ -6,8 +6,8 @@ Three steps, each doing work once per distinct thing:
    reads each payload; a feature's geometry is validated once per distinct JSON
    (:class:`~frontlines.sources._geojson.PartCache`) and each polygon part is
    hashed from its WKB;
-2. **store**: raw payloads (zstd against a keyframe), new parts, and each
-   snapshot's list of parts;
+2. **store**: raw payloads (compressed with zstd by the parsers, each batch's first
+   payload a keyframe for the others), new parts, and each snapshot's list of parts;
 3. **derive** (:mod:`frontlines.service.derive`): for every layer whose timeline gained
    snapshots, the step from each new snapshot's predecessor is computed from the
    parts that differ, giving gained / lost per step and the area by telescoping; then
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import itertools
 import os
 import time
@@ -48,7 +49,6 @@ from frontlines.service.derive import (
 )
 from frontlines.service.known import KnownPayloads
 from frontlines.service.parallel_steps import missing_steps
-from frontlines.service.payload_bases import PayloadBases
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -60,6 +60,7 @@ from frontlines.sources.base import IngestOptions, parse_date_text, require_area
 from frontlines.sources.files import check_zip
 from frontlines.sources.registry import ADAPTERS, get_adapter
 from frontlines.store import StoreWriter
+from frontlines.store import payloads as payload_codec
 from frontlines.store.payloads import KEYFRAME_EVERY
 
 __all__ = ["ADAPTER_NAMES", "IngestOptions", "IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads", "parse_date_text"]
@@ -74,9 +75,13 @@ BATCH = 24
 #: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight).
 BATCH_BYTES = 32 * 1024 * 1024
 
-#: Raw and parsed bytes an ingest parses before it takes the store's write lock; a larger
-#: input goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
-PARSE_AHEAD_BYTES = 256 * 1024 * 1024
+#: Parsed bytes (compressed payloads and new parts' WKB, about a thirtieth of the raw JSON
+#: of a map history) an ingest parses before it takes the store's write lock; a larger input
+#: goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
+PARSE_AHEAD_BYTES = 16 * 1024 * 1024
+
+#: Snapshots per generation of a parser's memory (see :class:`_Parser`).
+GENERATION = 16
 
 
 @dataclass
@@ -131,6 +136,10 @@ class ParsedSnapshot:
     parts: dict[LayerKey, list[tuple[str, bytes, float]]]
     payload_name: str
     steps: dict[LayerKey, PrecomputedStep] = field(default_factory=dict)
+    #: the raw payload compressed (:mod:`frontlines.store.payloads`), against ``base_hash``'s raw bytes
+    blob: bytes = b""
+    base_hash: str | None = None
+    raw_size: int = 0
 
     @property
     def key(self) -> SnapshotKey:
@@ -140,19 +149,42 @@ class ParsedSnapshot:
 
 
 class _Parser:
-    """Parses payloads with one adapter, remembering the parts already hashed."""
+    """Parses payloads with one adapter, remembering the parts already hashed.
+
+    What it remembers (parsed features, hashed parts) ages like the adapter's
+    :class:`~frontlines.sources._geojson.PartCache`: what no snapshot used during the last
+    :data:`GENERATION` to ``2 * GENERATION`` snapshots is forgotten, so memory follows the
+    size of a few snapshots, not of the whole ingest. A part's WKB is sent to the main
+    process the first time only (later rows carry ``b""``; see :func:`_fill_parts`).
+    """
 
     def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
         self.derive = derive
         self.adapter = get_adapter(adapter_name)
         self.options = options
-        self.cache = PartCache(max_positions=options.limits.positions)
-        self._rows: dict[int, tuple[str, bytes, float]] = {}
-        self._geoms: dict[str, Any] = {}
+        self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
+        # id(geometry) -> (hash, km², geometry): the geometry is held so that its id stays its own
+        self._rows: dict[int, tuple[str, float, Any]] = {}
+        self._old_rows: dict[int, tuple[str, float, Any]] = {}
+        self._sent: set[str] = set()
+        self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
+        self._parsed = 0
+
+    def _row(self, g: Any) -> tuple[str, float, Any] | None:
+        row = self._rows.get(id(g))
+        if row is None:
+            row = self._old_rows.pop(id(g), None)
+            if row is not None:
+                self._rows[id(g)] = row
+        return row
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
         snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
+        self.cache.advance()
+        self._parsed += 1
+        if self._parsed % GENERATION == 0:
+            self._old_rows, self._rows = self._rows, {}
         require_area(snap, name=payload.name, allow_empty=self.options.allow_empty)
         if self.options.strict and snap.notes.get("repaired"):
             raise SourceError(
@@ -161,14 +193,25 @@ class _Parser:
             )
         parts: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
         for layer, geoms in snap.layers.items():
-            fresh = [g for g in geoms if id(g) not in self._rows]
+            rows = [self._row(g) for g in geoms]
+            fresh = [g for g, r in zip(geoms, rows) if r is None]
+            wkb_of: dict[str, bytes] = {}
             if fresh:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
                 for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
                     h = part_hash(wkb)
-                    self._rows[id(g)] = (h, wkb, float(area))
-                    self._geoms[h] = g
-            parts[layer] = [self._rows[id(g)] for g in geoms]
+                    self._rows[id(g)] = (h, float(area), g)
+                    wkb_of[h] = wkb
+                rows = [self._rows[id(g)] for g in geoms]
+            out = []
+            for h, area, g in rows:  # type: ignore[misc]
+                self._geoms[h] = g
+                if h in self._sent:
+                    out.append((h, b"", area))
+                else:  # a part is new to this parser only when just hashed: its WKB is at hand
+                    self._sent.add(h)
+                    out.append((h, wkb_of[h], area))
+            parts[layer] = out
         bare = Snapshot(
             source=snap.source,
             conflict=snap.conflict,
@@ -187,8 +230,10 @@ class _Parser:
         Steps follow publication order inside the batch; the main process computes
         the step into the first snapshot of each batch (it links batches).
         """
+        self._geoms = {}
         parsed = [self.parse(p) for p in batch]
         arrival = {id(x): i for i, x in enumerate(parsed)}
+        _compress_batch(batch, parsed)
         last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             for layer, rows in item.parts.items():
@@ -207,7 +252,20 @@ class _Parser:
                         prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
                     )
                 last[(item.snapshot.source, layer)] = item
+        self._geoms = {}
         return parsed
+
+
+def _compress_batch(batch: list[Payload], parsed: list[ParsedSnapshot]) -> None:
+    """Compress the raw payloads of a batch: the first on its own (a keyframe), the others against it."""
+    base: tuple[str, Any] | None = None
+    for payload, item in zip(batch, parsed):
+        item.raw_size = len(payload.data)
+        if base is None:
+            item.blob = payload_codec.compress(payload.data)
+            base = (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data))
+        else:
+            item.blob, item.base_hash = base[1].compress(payload.data), base[0]
 
 
 def _wkb(geom: Any) -> bytes:
@@ -243,23 +301,32 @@ def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTE
 
 def _parse_all(
     payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str
-) -> Iterator[tuple[Payload, ParsedSnapshot]]:
+) -> Iterator[ParsedSnapshot]:
+    """Parsed payloads in input order; the raw bytes are dropped once a parser has them."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
         for batch in _batches(payloads, BATCH):
-            yield from zip(batch, parser.parse_batch(batch))
+            yield from parser.parse_batch(batch)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
-        pending: deque[tuple[list[Payload], Future[list[ParsedSnapshot]]]] = deque()
+        pending: deque[Future[list[ParsedSnapshot]]] = deque()
         for batch in _batches(payloads, BATCH):
-            pending.append((batch, pool.submit(_worker_parse, batch)))
-            while len(pending) > 2 * workers:
-                done_batch, fut = pending.popleft()
-                yield from zip(done_batch, fut.result())
+            if not pending and gc.isenabled():
+                # The workers are forked at the first submit: objects frozen now are never
+                # traversed by their garbage collector, so they share those pages instead of copying them.
+                gc.freeze()
+                try:
+                    pending.append(pool.submit(_worker_parse, batch))
+                finally:
+                    gc.unfreeze()
+            else:
+                pending.append(pool.submit(_worker_parse, batch))
+            del batch
+            while len(pending) > workers:
+                yield from pending.popleft().result()
         while pending:
-            done_batch, fut = pending.popleft()
-            yield from zip(done_batch, fut.result())
+            yield from pending.popleft().result()
 
 
 def _default_workers(paths: list[Path]) -> int:
@@ -349,9 +416,9 @@ def ingest_payloads(
     if options.not_before is None:  # Unix times in file names before the conflict's start are refused
         options = dataclasses.replace(options, not_before=default_registry().get(options.conflict).start)
     report = _IngestTally(adapter=adapter.name)
-    bases = PayloadBases(store)
-    new_parts: dict[str, bytes] = {}
-    part_lists: dict[tuple[SnapshotKey, LayerKey], list[str]] = {}
+    bases: dict[str, tuple[tuple[str, bytes] | None, int]] = {}
+    stored_parts: set[str] = set()
+    held_parts: dict[str, bytes] = {}
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     t0 = time.perf_counter()
@@ -360,34 +427,32 @@ def ingest_payloads(
     known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
+    keyframes: set[str] = set()
     with store.transaction():
-        for payload, parsed in itertools.chain(ahead, parsed_all):
+        for parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
             report.parsed += 1
             if progress:
-                progress(report.files_read, payload.name)
+                progress(report.files_read, parsed.payload_name)
             snap = parsed.snapshot
             _tally(report, snap)
             if store.find_snapshot(snap.source, snap.published_at, snap.provenance.content_hash):
                 report.duplicates += 1
+                _hold_parts(parsed.parts, stored_parts, held_parts)
                 continue
-            bases.put(snap.source, snap.provenance.content_hash, payload.data, when=snap.shown_at,
-                      parts={h: len(wkb) for rows in parsed.parts.values() for h, wkb, _ in rows})
+            _put_parsed_payload(store, bases, keyframes, parsed)
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
                 adapter_version=adapter.version,
                 options=options.as_dict(),
-                parts=parsed.parts,
+                parts=_fill_parts(parsed.parts, stored_parts, held_parts),
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
-            for layer, rows in parsed.parts.items():
+            for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
                     touched.add((snap.source, layer))
-                for h, wkb, _ in rows:
-                    new_parts.setdefault(h, wkb)
-                part_lists[(parsed.key, layer)] = [h for h, _, _ in rows]
             report.snapshot_ids.append(sid)
             report.added += 1
         for name, info in known.confirm():
@@ -396,12 +461,8 @@ def ingest_payloads(
             _tally(report, info)
             if progress:
                 progress(report.files_read, name)
-        if new_parts:
-            hashes = list(new_parts)
-            store.remember_parts(dict(zip(hashes, shapely.from_wkb([new_parts[h] for h in hashes]))))
         # steps not computed by the parse workers (input out of time order: archives), in parallel
-        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers,
-                                                  parts=part_lists, wkbs=new_parts).items():
+        for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
@@ -410,16 +471,95 @@ def ingest_payloads(
     return report.freeze()
 
 
-def _parse_ahead(parsed: Iterator[tuple[Payload, ParsedSnapshot]], limit: int) -> list[tuple[Payload, ParsedSnapshot]]:
-    """The first parsed payloads, up to about ``limit`` bytes of raw data and parts (the rest stay in ``parsed``)."""
-    out: list[tuple[Payload, ParsedSnapshot]] = []
+def _parse_ahead(parsed: Iterator[ParsedSnapshot], limit: int) -> list[ParsedSnapshot]:
+    """The first parsed payloads, up to about ``limit`` bytes of compressed data and parts (the rest stay in ``parsed``)."""
+    out: list[ParsedSnapshot] = []
     size = 0
-    for payload, item in parsed:
-        out.append((payload, item))
-        size += len(payload.data) + sum(len(wkb) for rows in item.parts.values() for _, wkb, _ in rows)
+    for item in parsed:
+        out.append(item)
+        size += len(item.blob) + sum(len(wkb) for rows in item.parts.values() for _, wkb, _ in rows)
         if size >= limit:
             break
     return out
+
+
+def _put_parsed_payload(
+    store: StoreWriter,
+    bases: dict[str, tuple[tuple[str, bytes] | None, int]],
+    keyframes: set[str],
+    parsed: ParsedSnapshot,
+) -> None:
+    """Store the payload a parser compressed; ``keyframes``: the stand-alone ones stored by this ingest.
+
+    A parser compresses the first payload of each batch on its own and the others against
+    it. When the source has a recent keyframe in the store (a small ingest into a store),
+    the payload is compressed against that one instead, as :func:`_put_payload` does.
+    """
+    snap = parsed.snapshot
+    content_hash = snap.provenance.content_hash
+    if store.has_payload(content_hash):
+        return
+    _init_base(store, bases, snap.source)
+    if parsed.base_hash is None:
+        base, since = bases[snap.source]
+        if base is not None and since < KEYFRAME_EVERY:
+            _put_payload(store, bases, snap.source, content_hash, payload_codec.decompress(parsed.blob))
+            return
+        store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=None,
+                                     raw_size=parsed.raw_size)
+        keyframes.add(content_hash)
+        bases[snap.source] = (None, KEYFRAME_EVERY)  # the next stand-alone blob is a keyframe too
+        return
+    if parsed.base_hash in keyframes:
+        store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=parsed.base_hash,
+                                     raw_size=parsed.raw_size)
+        return
+    # Its base was not stored on its own by this ingest: compress it anew (there are no chains).
+    raw = payload_codec.decompress(parsed.blob, store.get_payload(parsed.base_hash))
+    _put_payload(store, bases, snap.source, content_hash, raw)
+
+
+def _hold_parts(
+    parts: dict[LayerKey, list[tuple[str, bytes, float]]], stored: set[str], held: dict[str, bytes]
+) -> None:
+    """Keep the WKB a skipped (duplicate) snapshot brought: later rows of the same parts carry none."""
+    for rows in parts.values():
+        for h, wkb, _ in rows:
+            if wkb and h not in stored:
+                held.setdefault(h, wkb)
+
+
+def _fill_parts(
+    parts: dict[LayerKey, list[tuple[str, bytes, float]]], stored: set[str], held: dict[str, bytes]
+) -> dict[LayerKey, list[tuple[str, bytes, float]]]:
+    """Rows ready for :meth:`StoreWriter.add_snapshot`.
+
+    A parser sends each part's WKB once; later rows carry ``b""``. Such a row is of a part
+    stored earlier in this ingest (its row in ``parts`` is kept) or brought by a skipped
+    duplicate (its WKB is taken from ``held``).
+    """
+    out: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
+    for layer, rows in parts.items():
+        filled = []
+        for h, wkb, area in rows:
+            if not wkb and h not in stored:
+                wkb = held.pop(h)  # KeyError: a parser sent an empty part first (a bug)
+            if wkb:
+                stored.add(h)
+                held.pop(h, None)
+            filled.append((h, wkb, area))
+        out[layer] = filled
+    return out
+
+
+def _init_base(store: StoreWriter, bases: dict[str, tuple[tuple[str, bytes] | None, int]], source: str) -> None:
+    """``bases[source]``: the source's latest keyframe (hash, raw bytes) if recent, and payloads stored since."""
+    if source not in bases:
+        found = store.latest_keyframe(source)
+        if found is None or found[1] >= KEYFRAME_EVERY:
+            bases[source] = (None, 0)
+        else:
+            bases[source] = ((found[0], store.get_payload(found[0])), found[1])
 
 
 def _put_payload(
@@ -429,12 +569,7 @@ def _put_payload(
     content_hash: str,
     data: bytes,
 ) -> None:
-    if source not in bases:
-        found = store.latest_keyframe(source)
-        if found is None or found[1] >= KEYFRAME_EVERY:
-            bases[source] = (None, 0)
-        else:
-            bases[source] = ((found[0], store.get_payload(found[0])), found[1])
+    _init_base(store, bases, source)
     base, since = bases[source]
     if store.has_payload(content_hash):
         return

@@ -28,6 +28,7 @@ from frontlines.core.validate import (
 from frontlines.errors import SourceFormatError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.sources._fastgeom import fast_polygon_parts, may_hold_booleans
 from frontlines.sources._payloads import Payload
 
 __all__ = ["LayerCollector", "PartCache", "features_of", "properties_of"]
@@ -60,28 +61,68 @@ def split_minified_features(data: bytes) -> list[bytes] | None:
     body = data.strip()
     if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
         return None
-    pieces = body[len(_OPEN) + len(_FIRST) : -len(_CLOSE)].split(_SEP)
-    return [_FIRST + p + b"}" for p in pieces]
+    return [_FIRST + p + b"}" for p in _pieces(body)]
+
+
+def _pieces(body: bytes) -> list[bytes]:
+    """The features of a stripped minified FeatureCollection, without their common head and closing brace."""
+    return body[len(_OPEN) + len(_FIRST) : -len(_CLOSE)].split(_SEP)
 
 
 @dataclass
 class PartCache:
-    """geometry-JSON hash -> tuple of validated polygons (lon/lat)."""
+    """geometry-JSON hash -> tuple of validated polygons (lon/lat), and feature outcomes.
+
+    What was not used during the last :attr:`generation` to ``2 * generation`` snapshots
+    (see :meth:`advance`) is forgotten, so an ingest of thousands of snapshots keeps only
+    the features of recent ones in memory.
+    """
 
     entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict)
     #: raw feature bytes hash -> what the feature contributed (see LayerCollector.add_raw_features)
     features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
+    #: raw bytes of each feature of the last raw snapshot -> its outcome (compared byte for byte)
+    recent: dict[bytes, FeatureOutcome] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
     #: Largest number of positions in one geometry.
     max_positions: int = MAX_POSITIONS
+    #: Snapshots per generation of the caches.
+    generation: int = 32
+    _old_entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    _old_features: dict[bytes, FeatureOutcome] = field(default_factory=dict, repr=False)
+    _snapshots: int = 0
+
+    def advance(self) -> None:
+        """Count one more snapshot parsed; every :attr:`generation` snapshots, age the caches."""
+        self._snapshots += 1
+        if self._snapshots % self.generation == 0:
+            self._old_entries, self.entries = self.entries, {}
+            self._old_features, self.features = self.features, {}
+
+    def feature(self, key: bytes) -> FeatureOutcome | None:
+        """The cached outcome of a feature by the hash of its raw bytes."""
+        out = self.features.get(key)
+        if out is None:
+            out = self._old_features.pop(key, None)
+            if out is not None:
+                self.features[key] = out
+        return out
+
+    def _entry(self, key: bytes) -> tuple[Any, ...] | None:
+        hit = self.entries.get(key)
+        if hit is None:
+            hit = self._old_entries.pop(key, None)
+            if hit is not None:
+                self.entries[key] = hit
+        return hit
 
     def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
         """Validated polygon parts of a GeoJSON geometry object."""
         check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         raw = orjson.dumps(geometry)
         key = hashlib.blake2b(raw, digest_size=16).digest()
-        hit = self.entries.get(key)
+        hit = self._entry(key)
         if hit is not None:
             self.hits += 1
             return hit
@@ -148,7 +189,10 @@ class LayerCollector:
     excluded: Counter[str] = field(default_factory=Counter)
     ignored_points: int = 0
 
-    def _outcome(self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> FeatureOutcome:
+    def _outcome(
+        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], fast: bool = False
+    ) -> FeatureOutcome:
+        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path)."""
         props = properties_of(feat, i, name=self.name)
         geom = feat.get("geometry")
         if not geom:
@@ -162,6 +206,10 @@ class LayerCollector:
         kind, value = classify(props)
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
+        if fast:
+            fast_parts = fast_polygon_parts(geom, max_positions=self.cache.max_positions)
+            if fast_parts is not None:
+                return FeatureOutcome("layer", value, fast_parts)
         repairs = Repairs()
         parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs)
         return FeatureOutcome("layer", value, parts, repairs.repaired, tuple(repairs.details), repairs.dropped_empty)
@@ -183,40 +231,52 @@ class LayerCollector:
         self,
         features: Iterable[dict[str, Any]],
         classify: Callable[[dict[str, Any]], tuple[str, Any]],
+        *,
+        raw: bytes | None = None,
     ) -> None:
         """Classify each feature and add its polygons to its layer.
 
         ``classify(properties)`` returns ``("layer", LayerKey)``,
-        ``("excluded", reason)`` or ``("unknown", label)``.
+        ``("excluded", reason)`` or ``("unknown", label)``. ``raw``: the JSON text the
+        features were parsed from, when at hand (clean polygons are then built in bulk).
         """
+        fast = raw is not None and not may_hold_booleans(raw)
         for i, feat in enumerate(features):
-            self._apply(self._outcome(feat, i, classify))
+            self._apply(self._outcome(feat, i, classify, fast))
 
     def add_raw_features(self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> bool:
         """Like :meth:`add_features` on the raw bytes of a minified FeatureCollection.
 
-        Each feature's bytes are hashed and a feature seen before (in this ingest) is
-        not parsed again: consecutive map snapshots repeat almost all of their features
-        byte for byte. Returns False, having added nothing, when the payload is not laid
-        out as expected or a chunk is not a feature: the caller then parses it whole.
+        A feature byte for byte equal to one of the previous raw snapshot, or whose bytes
+        hash like one seen before (in this ingest), is not parsed again: consecutive map
+        snapshots repeat almost all of their features. Returns False, having added
+        nothing, when the payload is not laid out as expected or a chunk is not a
+        feature: the caller then parses it whole.
         """
-        chunks = split_minified_features(data)
-        if chunks is None:
+        body = data.strip()
+        if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
             return False
+        recent, cache = self.cache.recent, self.cache
+        now: dict[bytes, FeatureOutcome] = {}
         outcomes = []
-        for i, chunk in enumerate(chunks):
-            key = hashlib.blake2b(chunk, digest_size=16).digest()
-            out = self.cache.features.get(key)
+        for i, piece in enumerate(_pieces(body)):
+            out = recent.get(piece)
             if out is None:
-                try:
-                    feat = orjson.loads(chunk)
-                except orjson.JSONDecodeError:
-                    return False
-                if not isinstance(feat, dict) or feat.get("type") != "Feature":
-                    return False
-                out = self._outcome(feat, i, classify)
-                self.cache.features[key] = out
+                key = hashlib.blake2b(piece, digest_size=16).digest()
+                out = cache.feature(key)
+                if out is None:
+                    chunk = _FIRST + piece + b"}"
+                    try:
+                        feat = orjson.loads(chunk)
+                    except orjson.JSONDecodeError:
+                        return False
+                    if not isinstance(feat, dict) or feat.get("type") != "Feature":
+                        return False
+                    out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                    cache.features[key] = out
+            now[piece] = out
             outcomes.append(out)
+        self.cache.recent = now
         for out in outcomes:
             self._apply(out)
         return True

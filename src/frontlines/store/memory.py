@@ -27,6 +27,7 @@ import shapely
 from frontlines.cache import Cache
 from frontlines.errors import SnapshotNotFoundError, StoreError
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
+from frontlines.store import payloads as payload_codec
 from frontlines.store.sqlite import (
     DEFAULT_CACHE_BYTES,
     SCHEMA_VERSION,
@@ -182,6 +183,15 @@ class MemoryStore:
             return
         self._write()
         self._s.payloads[content_hash] = (source, base[0] if base else None, bytes(data))
+
+    def put_compressed_payload(
+        self, content_hash: str, blob: bytes, *, source: str, base_hash: str | None, raw_size: int
+    ) -> None:
+        """Store a compressed payload (kept uncompressed here; no-op when present)."""
+        if content_hash in self._s.payloads:
+            return
+        data = payload_codec.decompress(blob, None if base_hash is None else self.get_payload(base_hash))
+        self.put_payload(content_hash, data, source=source, base=(base_hash, b"") if base_hash else None)
 
     def get_payload(self, content_hash: str) -> bytes:
         """The raw bytes of a stored payload."""

@@ -459,6 +459,17 @@ class PostGISStore(VersionMemo):
             (content_hash, source, base[0] if base else None, len(data), blob),
         )
 
+    def put_compressed_payload(
+        self, content_hash: str, blob: bytes, *, source: str, base_hash: str | None, raw_size: int
+    ) -> None:
+        """Store a payload compressed by the ingest's parsers (no-op when present)."""
+        if self.has_payload(content_hash):
+            return
+        self._write(
+            "INSERT INTO payloads(hash, source, base_hash, raw_size, data) VALUES(%s,%s,%s,%s,%s)",
+            (content_hash, source, base_hash, raw_size, blob),
+        )
+
     def get_payload(self, content_hash: str) -> bytes:
         """The raw bytes of a stored payload."""
         row = self._q("SELECT base_hash, data FROM payloads WHERE hash=%s", (content_hash,)).fetchone()

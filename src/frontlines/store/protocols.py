@@ -209,6 +209,15 @@ class StoreWriter(StoreReader, Protocol):
         """Store a raw payload (no-op when present); ``base`` = (hash, raw bytes) of a keyframe."""
         ...
 
+    def put_compressed_payload(
+        self, content_hash: str, blob: bytes, *, source: str, base_hash: str | None, raw_size: int
+    ) -> None:
+        """Store a payload compressed by :func:`frontlines.store.payloads.compress` (no-op when present).
+
+        ``base_hash``: the stand-alone payload it was compressed against (None: stand-alone).
+        """
+        ...
+
     def get_payload(self, content_hash: str) -> bytes:
         """The raw bytes of a stored payload.
 

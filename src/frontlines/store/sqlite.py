@@ -521,6 +521,14 @@ class SQLiteStore(VersionMemo):
             (content_hash, source, base[0] if base else None, len(data), blob),
         )
 
+    def put_compressed_payload(
+        self, content_hash: str, blob: bytes, *, source: str, base_hash: str | None, raw_size: int
+    ) -> None:
+        """Store a payload compressed by the ingest's parsers (no-op when present)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO payloads VALUES(?,?,?,?,?)", (content_hash, source, base_hash, raw_size, blob)
+        )
+
     def get_payload(self, content_hash: str) -> bytes:
         """The raw bytes of a stored payload."""
         row = self._db.execute("SELECT base_hash, data FROM payloads WHERE hash=?", (content_hash,)).fetchone()

@@ -1,0 +1,110 @@
+"""Polygon parts straight from parsed GeoJSON coordinates, for the common, clean case.
+
+:func:`fast_polygon_parts` builds the polygons of a GeoJSON geometry from its
+coordinate lists with numpy and shapely's bulk constructors, instead of writing the
+geometry back to JSON for ``shapely.from_geojson`` and walking every position in
+Python. It handles only geometries that need no repair and no special message:
+Polygons, MultiPolygons and GeometryCollections of them, every ring closed and of at
+least 4 positions of 2 or 3 finite numbers, longitude / latitude in range, every
+polygon valid and of positive area. For anything else it returns ``None`` and the
+caller takes the exact path (:meth:`frontlines.sources._geojson.PartCache.parts`),
+which checks, repairs and names the problem. When it answers, it gives exactly the
+parts the exact path gives (the same coordinates, in the same order, oriented the same).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+
+__all__ = ["fast_polygon_parts", "may_hold_booleans"]
+
+
+def may_hold_booleans(raw: bytes) -> bool:
+    """True when JSON text ``raw`` may hold ``true`` / ``false`` (numpy would read them as numbers)."""
+    return b"true" in raw or b"false" in raw
+
+
+def _rings(coords: object, out: list[np.ndarray]) -> bool:
+    """Append the rings of one Polygon's coordinates to ``out`` (False: not a clean polygon)."""
+    if not isinstance(coords, list) or not coords:
+        return False
+    for ring in coords:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return False
+        try:
+            arr = np.array(ring)
+        except (ValueError, OverflowError, TypeError):
+            return False
+        if arr.ndim != 2 or arr.dtype.kind not in "fi" or not 2 <= arr.shape[1] <= 3:
+            return False
+        if not np.array_equal(arr[0], arr[-1]):
+            return False
+        out.append(arr)
+    return True
+
+
+def _collect(geometry: object, rings: list[np.ndarray], counts: list[int], depth: int) -> bool:
+    if not isinstance(geometry, dict) or depth > 4:
+        return False
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        before = len(rings)
+        if not _rings(geometry.get("coordinates"), rings):
+            return False
+        counts.append(len(rings) - before)
+        return True
+    if kind == "MultiPolygon":
+        polys = geometry.get("coordinates")
+        if not isinstance(polys, list) or not polys:
+            return False
+        for coords in polys:
+            before = len(rings)
+            if not _rings(coords, rings):
+                return False
+            counts.append(len(rings) - before)
+        return True
+    if kind == "GeometryCollection":
+        members = geometry.get("geometries")
+        if not isinstance(members, list) or not members:
+            return False
+        return all(_collect(m, rings, counts, depth + 1) for m in members)
+    return False  # points and lines inside a collection: the exact path decides
+
+
+def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple[Any, ...] | None:
+    """The validated polygon parts of a clean GeoJSON geometry, or ``None`` to take the exact path.
+
+    The caller must make sure the geometry's JSON holds no booleans
+    (:func:`may_hold_booleans`): numpy reads ``true`` as 1.0.
+
+    Parameters
+    ----------
+    geometry : dict
+        A parsed GeoJSON geometry object.
+    max_positions : int
+        A geometry with more positions goes to the exact path (which refuses it).
+
+    Returns
+    -------
+    tuple of shapely.Polygon or None
+    """
+    rings: list[np.ndarray] = []
+    counts: list[int] = []
+    if not _collect(geometry, rings, counts, 0):
+        return None
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    if int(sizes.sum()) > max_positions:
+        return None
+    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
+    if not np.isfinite(xy).all():
+        return None
+    if np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90:
+        return None
+    ring_geoms = shapely.linearrings(xy, indices=np.repeat(np.arange(len(rings)), sizes))
+    polys = shapely.polygons(ring_geoms, indices=np.repeat(np.arange(len(counts)), counts))
+    if not shapely.is_valid(polys).all() or not (shapely.area(polys) > 0).all():
+        return None
+    return tuple(shapely.orient_polygons(polys))

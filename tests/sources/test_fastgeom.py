@@ -1,0 +1,99 @@
+"""The bulk polygon path answers only for clean geometries, and then exactly as the checked path."""
+
+from __future__ import annotations
+
+import shutil
+
+import orjson
+import pytest
+import shapely
+
+from frontlines.core.geodesy import geodesic_area_km2
+from frontlines.core.validate import Repairs
+from frontlines.hashing import content_hash
+from frontlines.sources._fastgeom import fast_polygon_parts, may_hold_booleans
+from frontlines.sources._geojson import PartCache
+
+SQUARE = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]  # counter-clockwise
+HOLE = [[30.2, 48.2], [30.2, 48.4], [30.4, 48.4], [30.4, 48.2], [30.2, 48.2]]
+
+
+def _exact(geometry: dict) -> tuple:
+    return PartCache().parts(geometry, where="t", repairs=Repairs())
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Polygon", "coordinates": [SQUARE[::-1], HOLE]},
+    {"type": "Polygon", "coordinates": [[[x, y, 0] for x, y in SQUARE]]},
+    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 2, y] for x, y in SQUARE]]]},
+    {"type": "GeometryCollection", "geometries": [
+        {"type": "Polygon", "coordinates": [SQUARE]},
+        {"type": "MultiPolygon", "coordinates": [[[[x, y + 2] for x, y in SQUARE]]]},
+    ]},
+])
+def test_clean_geometries_give_exactly_the_checked_parts(geometry: dict) -> None:
+    fast = fast_polygon_parts(geometry, max_positions=1000)
+    exact = _exact(geometry)
+    assert fast is not None and len(fast) == len(exact)
+    assert all(a.equals_exact(b, 0) for a, b in zip(fast, exact))
+    assert all(shapely.is_ccw(p.exterior) for p in fast)  # RFC 7946 orientation
+
+
+def test_area_of_a_built_square_matches_the_geodesic_area() -> None:
+    (square,) = fast_polygon_parts({"type": "Polygon", "coordinates": [SQUARE]}, max_positions=10)
+    # 1 x 1 degree at 48-49 N: 8,217.7 km² (zone between two parallels / 360, closed form)
+    assert geodesic_area_km2(square) == pytest.approx(8217.73, abs=0.5)
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Polygon", "coordinates": [SQUARE[:-1]]},  # not closed
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [32, 48], [30, 48]]]},  # zero area
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 49], [31, 48], [30, 49], [30, 48]]]},  # bow-tie
+    {"type": "Polygon", "coordinates": [[[x, y, 0] for x, y in SQUARE[:-1]] + [[30.0, 48.0, 5]]]},  # z differs
+    {"type": "Polygon", "coordinates": [[[x * 1e5, y * 1e5] for x, y in SQUARE]]},  # projected metres
+    {"type": "Polygon", "coordinates": [[["30", "48"]] + SQUARE[1:]]},  # strings
+    {"type": "Polygon", "coordinates": [[[30.0, None]] + SQUARE[1:]]},  # null
+    {"type": "Polygon", "coordinates": [[[30.0, 48.0, 0, 0]] + SQUARE[1:]]},  # 4-D
+    {"type": "Polygon", "coordinates": []},  # empty
+    {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [30, 48]}]},
+])
+def test_anything_unusual_goes_to_the_checked_path(geometry: dict) -> None:
+    assert fast_polygon_parts(geometry, max_positions=1000) is None
+
+
+def test_too_many_positions_go_to_the_checked_path() -> None:
+    assert fast_polygon_parts({"type": "Polygon", "coordinates": [SQUARE]}, max_positions=4) is None
+
+
+def test_booleans_are_seen_in_the_json() -> None:
+    assert may_hold_booleans(orjson.dumps({"coordinates": [[True, 48.0]]}))
+    assert not may_hold_booleans(orjson.dumps({"type": "Polygon", "coordinates": [SQUARE]}))
+
+
+def test_reingest_with_a_stored_first_snapshot_keeps_every_part(deepstate_history_dir, tmp_path) -> None:
+    """A duplicate snapshot brings the WKB of parts the next snapshots only name (sent once per parser)."""
+    from frontlines import service
+
+    files = sorted(deepstate_history_dir.glob("*.geojson"), key=lambda p: int(p.stem))[500:506]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in files:
+        shutil.copy(p, folder / p.name)
+    fresh = service.open_writer(tmp_path / "fresh.db")
+    service.ingest(fresh, "deepstate-history", [folder], workers=1)
+    again = service.open_writer(tmp_path / "again.db")
+    service.ingest(again, "deepstate-history", [files[0]], workers=1)
+    report = service.ingest(again, "deepstate-history", [folder], workers=1)
+    assert report.added == 5 and report.duplicates == 1
+    for store in (fresh, again):
+        (stored,) = store._db.execute("SELECT count(*) FROM parts WHERE length(wkb) = 0").fetchone()
+        assert stored == 0
+    a, b = service.select(fresh).timeline, service.select(again).timeline
+    assert [round(x[2], 6) for x in a] == [round(x[2], 6) for x in b]
+    for store in (fresh, again):
+        sid = service.select(store).timeline[-1][0]
+        layer = service.select(store).layer
+        assert all(g is not None and not g.is_empty for g in store.layer_parts(sid, layer).values())
+    # payloads come back byte for byte (compressed by the parser, or against the store's keyframe)
+    for store in (fresh, again):
+        assert all(store.get_payload(content_hash(p.read_bytes())) == p.read_bytes() for p in files)
