@@ -141,7 +141,7 @@ def test_deepest_advance_of_2022_04_10_to_2025_08_01_is_not_in_crimea(redraw_sto
     assert lat < 46.0  # raw: a redrawn Crimean coast (south of the isthmus, Perekop ~46.15 N)
     assert raw["depth"]["advance"]["max_km"] > 250  # ~278 km "deep" per the issue
     assert not _inside_crimea(redraw_store, net["depth"]["advance"]["deepest_point"])
-    assert net["depth"]["advance"]["max_km"] < 120
+    assert net["depth"]["advance"]["max_km"] < 150  # 136.9 km on the full history: the Sumy border of 2025
     assert net["redraw_gained_km2"] > 1_000
     _adds_up(raw, net)
 

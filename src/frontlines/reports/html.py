@@ -169,7 +169,7 @@ def render_report(inputs: ReportInputs, *, title: str | None = None) -> str:
     if c.get("redraw_km2"):
         how = "left out of the figures above" if c.get("redraws_excluded", True) else "included in the figures above"
         parts.append(f'<p class="note">Map redraws {how}: {fmt_km2(c["redraw_gained_km2"])} km² drawn in, '
-                     f'{fmt_km2(c["redraw_lost_km2"])} km² drawn out (not fighting; see <code>frontlines quality</code>).</p>')
+                     f'{fmt_km2(c["redraw_lost_km2"])} km² drawn out (changes of the drawing, not of the ground).</p>')
     if inputs.region_change is not None:
         r = inputs.region_change
         parts.append(f'<p class="note">Within <b>{_e(r["name"])}</b> ({_e(r["kind"])}): {_e(_lower(gained_word))} '

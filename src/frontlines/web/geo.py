@@ -41,7 +41,13 @@ def simplify(geom: Any, tolerance_deg: float) -> Any:
         return geom
     if tolerance_deg > 0:
         geom = shapely.simplify(geom, tolerance_deg, preserve_topology=True)
-    return shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
+    out = shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
+    if not shapely.is_valid(out):  # rounding collapsed a tiny ring (e.g. a hole left by a redraw piece)
+        out = shapely.make_valid(out)
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            parts = [p for p in shapely.get_parts(out) if p.geom_type in ("Polygon", "MultiPolygon")]
+            out = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
 
 
 def collection(items: list[tuple[Any, dict[str, Any]]], tol_deg: float, **extra: Any) -> dict[str, Any]:
