@@ -687,8 +687,8 @@
   function showFreshness(f) {
     const el = $("freshness");
     if (!f) { el.textContent = ""; delete el.dataset.stale; return; }
-    el.textContent = `map ${f.newest_map_time.replace("T", " ")}` +
-      (f.last_fetched ? ` · synced ${f.last_fetched.replace("T", " ")}` : "") + (f.stale ? " · stale" : "");
+    el.textContent = `latest map ${longDate(f.newest_map_time.slice(0, 10))}` +
+      (f.last_fetched ? ` · synced ${longDate(f.last_fetched.slice(0, 10))}` : "") + (f.stale ? " · stale" : "");
     if (f.stale === null) delete el.dataset.stale; else el.dataset.stale = f.stale ? "yes" : "no";
     el.title = (f.licence ? f.licence + " " : "") + (f.last_error ? "Last sync error: " + f.last_error : "");
   }
