@@ -186,7 +186,7 @@ def test_daily_files_alone_flag_january_and_march_2025_with_their_gap_days(overl
     assert jan["gap_days"] == ["2024-12-31"]
     # what the daily files measure is December 31 + January: the history's change over the same maps' days
     hist = service.change(overlap_store, start="2024-12-30", end="2025-01-31", source="deepstate-history",
-                          tz="Europe/Kyiv").as_dict()
+                          tz="Europe/Kyiv", include_redraws=True).as_dict()
     assert jan_net == pytest.approx(hist["net_km2"], rel=0.02)
     mar_net, mar = _month_net(overlap_store, "deepstate-daily", "2025-03")
     assert mar["complete"] is False and mar["gap_days"] == ["2025-03-30", "2025-03-31"]

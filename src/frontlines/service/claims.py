@@ -231,9 +231,19 @@ class StoreMeasurer:
             return None
         memo = ("change", ka, kb, region)
         if memo not in self._memo:
-            gained, lost = change_geoms(self._geometry(sels, start), self._geometry(sels, end))
-            gained, lost = self._fighting(sels, ka, kb, gained, lost)
+            gained, lost = self.change_geometries(sels, start, end)
             self._memo[memo] = (self._clip(gained, region), self._clip(lost, region))
+        return self._memo[memo]
+
+    def change_geometries(self, sels: list[selection.Selection], start: dt.datetime, end: dt.datetime
+                          ) -> tuple[Any, Any]:
+        """Gained and lost ground (lon/lat) of the union of layers between two times: the ground
+        the figures measure (map redraws out unless the measurer includes them)."""
+        ka, kb = self._state_key(sels, start), self._state_key(sels, end)
+        memo = ("change-geometries", ka, kb)
+        if memo not in self._memo:
+            gained, lost = change_geoms(self._geometry(sels, start), self._geometry(sels, end))
+            self._memo[memo] = self._fighting(sels, ka, kb, gained, lost)
         return self._memo[memo]
 
     def _fighting(self, sels: list[selection.Selection], ka: tuple[Any, ...], kb: tuple[Any, ...], gained: Any,
@@ -359,7 +369,8 @@ def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[st
     """GeoJSON features of the change behind a checked claim's primary (else first central) reading.
 
     For area claims: the gained and lost ground of the central reading's layer between
-    its start and end (clipped to its region). Empty for claims without a central reading.
+    its start and end (clipped to its region), map redraws left out as in the figure. Empty
+    for claims without a central reading.
     """
     from frontlines.geojson_out import feature
 
@@ -376,10 +387,9 @@ def evidence_features(store: StoreReader, claim: dict[str, Any]) -> list[dict[st
         return []
     start = dt.datetime.fromisoformat(r["start"].replace("Z", "+00:00"))
     end = dt.datetime.fromisoformat(r["end"].replace("Z", "+00:00"))
-    a, b = measurer._geometry(sels, start), measurer._geometry(sels, end)
-    if a is None or b is None:
+    if measurer._state_key(sels, start) is None or measurer._state_key(sels, end) is None:
         return []
-    gained, lost = change_geoms(a, b)
+    gained, lost = measurer.change_geometries(sels, start, end)  # the ground the figure measures
     if r.get("region"):
         layer, i = measurer._region(r["region"])
         gained = shapely.intersection(gained, layer.geometries[i])
