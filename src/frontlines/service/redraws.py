@@ -308,14 +308,64 @@ def step_redraws(store: StoreReader, sel: Selection, to_ids: Sequence[int], *,
         else:
             missing.append(sid)
     if missing:
-        key = ("redraw-steps", store.data_version, sel.source, str(sel.layer), digest, tuple(missing))
+        # Cached step by step: a step's class depends only on the steps within revert_days of it.
+        def key(sid: int) -> tuple[Any, ...]:
+            return ("redraw-step", store.data_version, sel.source, str(sel.layer), digest, sid)
 
-        def compute() -> dict[int, tuple[_Row, ...]]:
-            found = classify_steps(store, sel, [pos_of[s] for s in missing], rules=rules)
-            return {sid: _rows(found[sid]) for sid in missing}
-
-        out.update(store.cache.get_or_compute(key, compute))
+        cached = store.cache.get_many([key(s) for s in missing])
+        todo = [s for s in missing if key(s) not in cached]
+        for sid in missing:
+            if key(sid) in cached:
+                out[sid] = cached[key(sid)]
+        if todo:
+            found = classify_steps(store, sel, [pos_of[s] for s in todo], rules=rules)
+            for sid in todo:
+                out[sid] = _rows(found[sid])
+                store.cache.put(key(sid), out[sid])
     return out
+
+
+#: Steps per cached block of redraw unions (a window's redraw ground is the union of at most
+#: a few dozen cached block unions and the pieces of the steps at its two ends).
+BLOCK_STEPS = 32
+
+
+def _range_unions(store: StoreReader, sel: Selection, lo: int, hi: int, rules: RedrawRules,
+                  ) -> dict[tuple[str, str], Any]:
+    """Union of the stored-direction redraw pieces of the steps into positions ``lo + 1 .. hi``,
+    per ``(direction, reason)``; whole blocks of :data:`BLOCK_STEPS` steps come from the cache."""
+    ids = [s for s, _, _ in sel.timeline]
+    digest = rules_digest(rules)
+    first_block = -(-(lo + 1) // BLOCK_STEPS)
+    end_block = (hi + 1) // BLOCK_STEPS
+    parts: dict[tuple[str, str], list[Any]] = {}
+
+    def add_pieces(positions: range) -> None:
+        rows = step_redraws(store, sel, [ids[p] for p in positions], rules=rules)
+        for p in positions:
+            for direction, reason, _, wkb in rows.get(ids[p], ()):
+                parts.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
+
+    if first_block >= end_block:
+        add_pieces(range(lo + 1, hi + 1))
+    else:
+        add_pieces(range(lo + 1, first_block * BLOCK_STEPS))
+        add_pieces(range(end_block * BLOCK_STEPS, hi + 1))
+        for b in range(first_block, end_block):
+            def block(b: int = b) -> dict[tuple[str, str], Any]:
+                found: dict[tuple[str, str], list[Any]] = {}
+                span = range(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
+                rows = step_redraws(store, sel, [ids[p] for p in span], rules=rules)
+                for p in span:
+                    for direction, reason, _, wkb in rows.get(ids[p], ()):
+                        found.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
+                return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in found.items()}
+
+            cached = store.cache.get_or_compute(
+                ("redraw-block", store.data_version, sel.source, str(sel.layer), digest, b), block)
+            for k, geom in cached.items():
+                parts.setdefault(k, []).append(geom)
+    return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in parts.items()}
 
 
 def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
@@ -409,17 +459,16 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         return empty
     i0, i1 = ids.index(from_id), ids.index(to_id)
     lo, hi = min(i0, i1), max(i0, i1)
-    rows = step_redraws(store, sel, ids[lo + 1 : hi + 1], rules=rules)
-    if not any(rows.values()):
+    by_key = _range_unions(store, sel, lo, hi, rules)
+    if not by_key:
         return empty
     # Backwards in time, ground "gained" by a step is the window's lost ground.
     flip = i1 < i0
-    groups: dict[tuple[str, str], list[bytes]] = {}
-    for sid in ids[lo + 1 : hi + 1]:
-        for direction, reason, _, wkb in rows.get(sid, ()):
-            if flip:
-                direction = "lost" if direction == "gained" else "gained"
-            groups.setdefault((direction, reason), []).append(wkb)
+    groups: dict[tuple[str, str], Any] = {}
+    for (direction, reason), geom in by_key.items():
+        if flip:
+            direction = "lost" if direction == "gained" else "gained"
+        groups[(direction, reason)] = geom
     order = {r: k for k, r in enumerate(REASONS)}
     pieces: list[RedrawPiece] = []
     done = {"gained": EMPTY, "lost": EMPTY}
@@ -428,13 +477,8 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         raw = _polygons(raw)
         if not keys or shapely.is_empty(raw):
             continue
-        unions = {}
-        for k in keys:
-            geoms = shapely.from_wkb(groups[k])
-            # only the pieces that meet the window's change can hold any of it (most slivers do not)
-            hit = shapely.STRtree(geoms).query(raw, predicate="intersects")
-            if len(hit):
-                unions[k] = _polygons(_overlay(shapely.union_all, geoms[np.unique(hit)]))
+        # only the redraw ground that meets the window's change can hold any of it
+        unions = {k: groups[k] for k in keys if not shapely.is_empty(groups[k]) and shapely.intersects(groups[k], raw)}
         keys = list(unions)
         if not keys:
             continue
