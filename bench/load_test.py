@@ -48,6 +48,15 @@ from typing import Any
 import httpx
 
 
+def _timed_get(client: httpx.Client, path: str, params: dict[str, str]) -> tuple[bool, float]:
+    """(answered 200, seconds) of one GET; a transport error counts as not answered."""
+    t = time.perf_counter()
+    try:
+        ok = client.get(path, params=params).status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    return ok, time.perf_counter() - t
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -276,12 +285,7 @@ def run_mixed(urls: list[str], days: list[str], *, concurrency: int = 16, reques
     def run(items: list[tuple[str, str, dict[str, str]]], record: bool, base: str) -> None:
         with httpx.Client(base_url=base, timeout=120) as h:
             for name, path, params in items:
-                t = time.perf_counter()
-                try:
-                    ok = h.get(path, params=params).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                dt = time.perf_counter() - t
+                ok, dt = _timed_get(h, path, params)
                 if record:
                     with lock:
                         lat[name].append(dt)
@@ -381,12 +385,7 @@ def flood(url: str, days: list[str], *, duration: float = 60.0, slow_clients: in
         with httpx.Client(base_url=url, timeout=60) as h:
             while time.monotonic() < until and not stop.is_set():
                 name, path, params = _fast_request(rng, days)
-                t = time.perf_counter()
-                try:
-                    ok = h.get(path, params=params).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                dt = time.perf_counter() - t
+                ok, dt = _timed_get(h, path, params)
                 if record:
                     with lock:
                         fast[name].append(dt)

@@ -330,42 +330,42 @@ def step_redraws(store: StoreReader, sel: Selection, to_ids: Sequence[int], *,
 BLOCK_STEPS = 32
 
 
+def _pieces_by_key(store: StoreReader, sel: Selection, positions: range, rules: RedrawRules,
+                   ) -> dict[tuple[str, str], list[Any]]:
+    """The redraw pieces of the steps into ``positions`` of the timeline, per stored ``(direction, reason)``."""
+    ids = [sel.timeline[p][0] for p in positions]
+    rows = step_redraws(store, sel, ids, rules=rules)
+    found: dict[tuple[str, str], list[Any]] = {}
+    for sid in ids:
+        for direction, reason, _, wkb in rows.get(sid, ()):
+            found.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
+    return found
+
+
+def _union_by_key(pieces: dict[tuple[str, str], list[Any]]) -> dict[tuple[str, str], Any]:
+    return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in pieces.items()}
+
+
 def _range_unions(store: StoreReader, sel: Selection, lo: int, hi: int, rules: RedrawRules,
                   ) -> dict[tuple[str, str], Any]:
     """Union of the stored-direction redraw pieces of the steps into positions ``lo + 1 .. hi``,
     per ``(direction, reason)``; whole blocks of :data:`BLOCK_STEPS` steps come from the cache."""
-    ids = [s for s, _, _ in sel.timeline]
     digest = rules_digest(rules)
     first_block = -(-(lo + 1) // BLOCK_STEPS)
     end_block = (hi + 1) // BLOCK_STEPS
-    parts: dict[tuple[str, str], list[Any]] = {}
-
-    def add_pieces(positions: range) -> None:
-        rows = step_redraws(store, sel, [ids[p] for p in positions], rules=rules)
-        for p in positions:
-            for direction, reason, _, wkb in rows.get(ids[p], ()):
-                parts.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
-
     if first_block >= end_block:
-        add_pieces(range(lo + 1, hi + 1))
-    else:
-        add_pieces(range(lo + 1, first_block * BLOCK_STEPS))
-        add_pieces(range(end_block * BLOCK_STEPS, hi + 1))
-        for b in range(first_block, end_block):
-            def block(b: int = b) -> dict[tuple[str, str], Any]:
-                found: dict[tuple[str, str], list[Any]] = {}
-                span = range(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
-                rows = step_redraws(store, sel, [ids[p] for p in span], rules=rules)
-                for p in span:
-                    for direction, reason, _, wkb in rows.get(ids[p], ()):
-                        found.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
-                return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in found.items()}
-
-            cached = store.cache.get_or_compute(
-                ("redraw-block", store.data_version, sel.source, str(sel.layer), digest, b), block)
-            for k, geom in cached.items():
-                parts.setdefault(k, []).append(geom)
-    return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in parts.items()}
+        return _union_by_key(_pieces_by_key(store, sel, range(lo + 1, hi + 1), rules))
+    parts = _pieces_by_key(store, sel, range(lo + 1, first_block * BLOCK_STEPS), rules)
+    for k, v in _pieces_by_key(store, sel, range(end_block * BLOCK_STEPS, hi + 1), rules).items():
+        parts.setdefault(k, []).extend(v)
+    for b in range(first_block, end_block):
+        span = range(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
+        cached = store.cache.get_or_compute(
+            ("redraw-block", store.data_version, sel.source, str(sel.layer), digest, b),
+            lambda span=span: _union_by_key(_pieces_by_key(store, sel, span, rules)))
+        for k, geom in cached.items():
+            parts.setdefault(k, []).append(geom)
+    return _union_by_key(parts)
 
 
 def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,

@@ -50,14 +50,8 @@ def _collect(geometry: object, rings: list[np.ndarray], counts: list[int], depth
     if not isinstance(geometry, dict) or depth > 4:
         return False
     kind = geometry.get("type")
-    if kind == "Polygon":
-        before = len(rings)
-        if not _rings(geometry.get("coordinates"), rings):
-            return False
-        counts.append(len(rings) - before)
-        return True
-    if kind == "MultiPolygon":
-        polys = geometry.get("coordinates")
+    if kind in ("Polygon", "MultiPolygon"):
+        polys = [geometry.get("coordinates")] if kind == "Polygon" else geometry.get("coordinates")
         if not isinstance(polys, list) or not polys:
             return False
         for coords in polys:
