@@ -219,13 +219,6 @@ def context_places(extent: Extent, conflict: Conflict | str, *, min_population: 
 
 
 # ---------------------------------------------------------------------- front lines
-def _layer_if_any(store: StoreReader, source: str, layer: LayerKey, at: Any) -> Any | None:
-    try:
-        return measure.layer_geometry(store, at=at, source=source, layer=str(layer))[1]
-    except (LayerError, FrontlinesError):
-        return None
-
-
 def front_line(store: StoreReader, *, at: Any, source: str, layer: str) -> dict[str, Any] | None:
     """The line of contact of a ``SIDE:control`` layer at a time: ``{"geometry", "length_km", "mode"}``.
 

@@ -209,10 +209,6 @@ def _values(col: Any) -> list[Any]:
     return [None if (isinstance(v, float) and np.isnan(v)) else v for v in arr]
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def _to_wgs84(geoms: np.ndarray, crs: str | None, label: str) -> np.ndarray:
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     looks_projected = xmin < -180.5 or xmax > 180.5 or ymin < -90.5 or ymax > 90.5
