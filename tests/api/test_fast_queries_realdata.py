@@ -77,10 +77,34 @@ def test_settlements_without_a_stored_index_compute_it_in_memory(kharkiv_store, 
     mem = MemoryStore()
     service.copy_store(kharkiv_store, mem)
     sel = service.select(mem)
+    mem._s.settlement_index.clear()  # the copy carries the index over: drop it
     assert mem.settlement_index(sel.source, sel.layer) is None
     a = service.settlements(mem, start="2022-09-06", end="2022-09-13").as_dict()
     b = service.settlements(kharkiv_store, start="2022-09-06", end="2022-09-13").as_dict()
     assert a == b
+
+
+def test_copy_carries_the_redraw_classification_and_the_settlement_index(kharkiv_store) -> None:
+    first = MemoryStore()
+    service.copy_store(kharkiv_store, first)
+    classified = service.derive_store_redraws(first)
+    assert classified > 0
+    second = MemoryStore()
+    service.copy_store(first, second)
+    assert service.derive_store_redraws(second) == 0  # every step arrived classified, under the same rules
+    again = service.copy_store(first, second)  # a source held already: its classification is kept current
+    assert again.copied == 0 and again.skipped == again.verified > 0
+    for store in (first, second):
+        sel = service.select(store)
+        assert store.settlement_index(sel.source, sel.layer) is not None
+    sel = service.select(second)
+    assert settlement_index.stored_index(second, sel.source, sel.layer, settlement_index.gazetteer_digest(
+        default_registry().gazetteer("ukraine"))).basis.tolist() == settlement_index.basis_of(second, sel).tolist()
+    # the figures that read both are those of the store copied from, and of the plain computation
+    kw = {"start": "2022-09-06", "end": "2022-09-13"}
+    a, b = service.change(first, **kw).as_dict(), service.change(second, **kw).as_dict()
+    assert a["redraw_km2"] == b["redraw_km2"] and a["gained_km2"] == b["gained_km2"] and a["lost_km2"] > 8000
+    assert service.settlements(second, **kw).as_dict() == service.settlements(kharkiv_store, **kw).as_dict()
 
 
 @pytest.mark.parametrize("kind", ["raion", "hromada"])

@@ -3,17 +3,21 @@
 ``frontlines copy --from war.db --to postgresql://analyst@db/frontlines``: in one
 transaction of the destination, each snapshot (oldest id first, so snapshots published
 at the same instant keep their order) is added with its raw payload, its parts, its
-derived steps and layer areas, and its stored region tables; then the live-sync rows of
+derived steps and layer areas, and its stored region tables, redraw classifications and
+settlement indexes; then the live-sync rows of
 every source (provenance of synced items, sync bookkeeping, the providers' published
 figures) that the destination lacks (rows it holds are kept). Snapshots already in the
 destination (same source, time and content hash) are skipped. A source the destination
 did not hold gets the source store's steps and areas as they are; a source it already
-held has its timelines re-derived (the steps between old and new snapshots are new).
+held has its timelines re-derived (the steps between old and new snapshots are new), and
+its redraw classification and settlement index, where the source store held them, are
+computed again in the destination (they depend on the merged timeline).
 
 Then the copy is verified, still inside the transaction (a mismatch rolls everything
 back): per source the snapshot count, and per snapshot the payload's content hash, the
 set of part hashes of every layer (each part's hash recomputed from its WKB), the
-layer areas and the region tables must match.
+layer areas and the region tables must match, and so must the number of classified
+steps of every layer and the settlement index of every source copied afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely
 
@@ -33,6 +38,8 @@ from frontlines.model import LayerKey, Provenance, Snapshot
 from frontlines.service.derive import derive_layers
 from frontlines.service.pipeline import PrecomputedStep
 from frontlines.service.pipeline import _put_payload as put_payload_keyframed
+from frontlines.service.redraws import derive_redraws
+from frontlines.service.settlement_index import store_index
 from frontlines.store import StoreWriter
 
 __all__ = ["CopyReport", "copy_store"]
@@ -111,6 +118,7 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
         for source, _count, _first, _last in src.sources():
             for layer in src.source_layers(source):
                 _copy_steps(src, dst, source, layer, id_map, fresh=source not in held)
+                _copy_classifications(src, dst, source, layer, id_map, fresh=source not in held)
         _copy_region_tables(src, dst, id_map)
         _copy_sync_rows(src, dst)
         report.verified = _verify(src, dst, id_map)
@@ -148,6 +156,32 @@ def _copy_steps(src: StoreWriter, dst: StoreWriter, source: str, layer: LayerKey
         if from_id is not None and g_km2 is not None and l_km2 is not None:
             pre[(keys[sid], layer)] = PrecomputedStep(keys[from_id], g_km2, l_km2, g_wkb or b"", l_wkb or b"")
     derive_layers(dst, [(source, layer)], precomputed=pre)
+
+
+def _copy_classifications(src: StoreWriter, dst: StoreWriter, source: str, layer: LayerKey,
+                          id_map: dict[int, int], *, fresh: bool) -> None:
+    """The redraw classification and the settlement index of one layer, where ``src`` holds them.
+
+    A fresh source keeps its timeline, so the rows are copied with the snapshot ids
+    mapped; a source the destination already held has a merged timeline, so both are
+    computed again there (by the same functions as ``frontlines derive``).
+    """
+    ids = [sid for sid, _, _ in src.layer_timeline(source, layer)]
+    redraws = src.redraws(layer, ids)
+    index = src.settlement_index(source, layer)
+    if not fresh:
+        if redraws:
+            derive_redraws(dst, source, layer)
+        if index is not None:
+            store_index(dst, source, layer)
+        return
+    for to_id, (from_id, digest, pieces) in redraws.items():
+        dst.put_redraws(layer, id_map[to_id], None if from_id is None else id_map[from_id], digest, list(pieces))
+    if index is not None:
+        gazetteer, basis, events = index
+        ids_at = np.frombuffer(basis, dtype="<i8").reshape(-1, 2)
+        mapped = np.array([[id_map[int(c)], id_map[int(k)] if k >= 0 else -1] for c, k in ids_at], dtype="<i8")
+        dst.put_settlement_index(source, layer, gazetteer, mapped.reshape(-1, 2).tobytes(), events)
 
 
 def _copy_region_tables(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> None:
@@ -228,6 +262,8 @@ def _verify(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> int:
                 got = theirs.get(id_map[sid])
                 if (area is None) != (got is None) or (area is not None and abs(area - got) > AREA_TOLERANCE_KM2 * 1e3):
                     _fail(f"source {source}, layer {layer}: area of snapshot {sid} is {got}, not {area}")
+        for layer in src.source_layers(source):
+            _verify_classifications(src, dst, source, layer, id_map)
     for source in _sync_sources(src):
         items = {r["item"] for r in dst.fetch_records(source)}
         lost = [r["item"] for r in src.fetch_records(source) if r["item"] not in items]
@@ -237,6 +273,26 @@ def _verify(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> int:
         if not {(item, kind) for item, _, kind, _, _ in src.published_areas(source)} <= figures:
             _fail(f"source {source}: published figures not copied")
     return checked
+
+
+def _verify_classifications(src: StoreWriter, dst: StoreWriter, source: str, layer: LayerKey,
+                            id_map: dict[int, int]) -> None:
+    """Every step classified in ``src`` is classified in ``dst``; an index copied as is maps back exactly."""
+    ids = [sid for sid, _, _ in src.layer_timeline(source, layer)]
+    classified = src.redraws(layer, ids)
+    theirs = dst.redraws(layer, [id_map[sid] for sid in classified])
+    if len(theirs) != len(classified):
+        _fail(f"source {source}, layer {layer}: {len(classified)} steps classified for redraws, "
+              f"{len(theirs)} after the copy")
+    mine, copied = src.settlement_index(source, layer), dst.settlement_index(source, layer)
+    if mine is not None and copied is None:
+        _fail(f"source {source}, layer {layer}: the settlement index was not copied")
+    if mine is not None and copied is not None and copied[0] == mine[0] and copied[2] == mine[2]:
+        back = {new: old for old, new in id_map.items()}
+        ids_at = np.frombuffer(copied[1], dtype="<i8").reshape(-1, 2)
+        if np.frombuffer(mine[1], dtype="<i8").tolist() != [back.get(int(v), v) if v >= 0 else -1
+                                                              for v in ids_at.ravel()]:
+            _fail(f"source {source}, layer {layer}: the settlement index's snapshots differ after the copy")
 
 
 def _fail(message: str) -> None:
