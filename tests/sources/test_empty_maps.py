@@ -40,6 +40,13 @@ def test_points_only_map_is_refused_by_the_cli_in_one_line(tmp_path, capsys) -> 
     assert len(err.strip().splitlines()) == 1
     rc = main(["ingest", "deepstate-daily", str(path), "--store", str(tmp_path / "s.db"), "--allow-empty", "--json"])
     assert rc == 0
+    # refused again (another day) on a store that holds data: the file is byte for byte as it was
+    before = (tmp_path / "s.db").read_bytes()
+    later = tmp_path / "deepstatemap_data_20250103.geojson"
+    later.write_text(json.dumps(POINTS))
+    assert main(["ingest", "deepstate-daily", str(later), "--store", str(tmp_path / "s.db")]) == 1
+    assert (tmp_path / "s.db").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("s.db")) == ["s.db"]
 
 
 def test_allow_empty_ingests_a_zero_area_snapshot(tmp_path) -> None:

@@ -45,6 +45,9 @@ def test_new_store_has_schema_and_wal(tmp_path):
     path = tmp_path / "deep" / "er" / "s.db"
     with SQLiteStore(path) as st:
         assert st.schema_version == SCHEMA_VERSION
+        assert st._db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # until something is written
+        with st.transaction():
+            pass
         assert st._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert st.stats()["snapshots"] == 0
     assert tables(path) == TABLES
@@ -152,9 +155,9 @@ def test_open_writer_without_create_refuses_a_missing_store(tmp_path):
 def test_at_rest_the_file_is_in_rollback_journal_mode_and_readers_leave_nothing(tmp_path):
     path = tmp_path / "s.db"
     with open_writer(path) as st:
-        assert st._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         with st.transaction():
             st.put_payload("p1", b"1", source="t", base=None)
+        assert st._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db", "s.db-shm", "s.db-wal"]
     assert siblings(path) == ["s.db"]
     before = (path.read_bytes(), path.stat().st_mtime_ns)
@@ -162,6 +165,17 @@ def test_at_rest_the_file_is_in_rollback_journal_mode_and_readers_leave_nothing(
         assert st.has_payload("p1") and not st.immutable
     assert siblings(path) == ["s.db"]
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_a_writer_that_writes_nothing_leaves_the_file_byte_for_byte(tmp_path):
+    path = tmp_path / "s.db"
+    with open_writer(path) as st:
+        with st.transaction():
+            st.put_payload("p1", b"1", source="t", base=None)
+    before = path.read_bytes()
+    with open_writer(path) as st:
+        assert st.has_payload("p1")  # opened, read, never written: no journal-mode switch either
+    assert path.read_bytes() == before and siblings(path) == ["s.db"]
 
 
 def test_a_writer_leaves_wal_mode_on_when_readers_are_open(tmp_path):

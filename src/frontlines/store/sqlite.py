@@ -356,14 +356,14 @@ class SQLiteStore(VersionMemo):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create store {self.path}: {exc}") from exc
+        if not os.access(self.path.parent, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
+            raise StoreError(f"cannot open store {self.path} for writing: the file or its folder is read-only")
         db = self._connect("mode=rwc")
         try:
-            # Check (and create or migrate) before switching to WAL: switching rewrites the
-            # file header, which must not happen to a foreign or newer SQLite file.
+            # WAL is entered by the first transaction (see _enter_wal): a writer that writes
+            # nothing, such as an ingest refused before its transaction, leaves the file
+            # byte for byte as it was (switching journal modes rewrites the file header).
             self._check(db)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._wal = True
         except sqlite3.DatabaseError as exc:
             db.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
@@ -423,6 +423,13 @@ class SQLiteStore(VersionMemo):
         finally:
             target.close()
         return dest
+
+    def _enter_wal(self) -> None:
+        """Switch the file to WAL (readers then never wait for this writer), once per connection."""
+        if not self._wal:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._wal = True
 
     def close(self) -> None:
         """Close the connection; a writer leaves the file in rollback-journal mode when it can."""
@@ -485,6 +492,7 @@ class SQLiteStore(VersionMemo):
         if self.readonly:
             raise StoreError(f"store {self.path} is open read-only: cannot write")
         try:
+            self._enter_wal()
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"store {self.path} is locked or read-only: {exc}") from exc
