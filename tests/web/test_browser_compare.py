@@ -135,3 +135,39 @@ def service_area(geom) -> float:
     from frontlines.core.geodesy import area_km2
 
     return area_km2(geom)
+
+
+def test_include_redraws_toggle_switches_every_change_figure_to_the_raw_one(browser, history_server) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    api = httpx.Client(base_url=history_server.url, timeout=120)
+    window = {"from": "2022-09-06", "to": "2022-09-13"}
+    fighting = api.get("/api/change", params=window).json()
+    raw = api.get("/api/change", params={**window, "include_redraws": "true"}).json()
+    assert fighting["redraw_km2"] > 100  # the window holds map redraws (DeepState's border redrawn)
+    # the raw figure is the fighting one plus the redraw ground, as the API reports them side by side
+    assert abs(raw["lost_km2"] - (fighting["lost_km2"] + fighting["redraw_lost_km2"])) < 0.01
+
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(history_server.url + "/?at=2022-09-13&cmp=1&from=2022-09-06")
+    _ready(page)
+    expect(page.locator("#lost-value")).to_have_attribute("data-value", str(fighting["lost_km2"]), timeout=60_000)
+    assert page.locator("#redraw-label").text_content() == "map redraws left out"
+    assert float(page.locator("#redraw-value").get_attribute("data-value")) == fighting["redraw_km2"]
+    dashed = page.locator(".leaflet-change-pane path[stroke-dasharray='4 3']")
+    assert dashed.count() >= 1  # the redraw pieces are drawn apart from gained and lost
+
+    page.locator("#redraws-toggle").check()
+    expect(page.locator("#lost-value")).to_have_attribute("data-value", str(raw["lost_km2"]), timeout=60_000)
+    assert float(page.locator("#net-value").get_attribute("data-value")) == raw["net_km2"]
+    assert page.locator("#redraw-label").text_content() == "map redraws included"
+    assert "redraws=1" in page.url
+    page.reload()  # the choice is kept in the address
+    _ready(page)
+    assert page.locator("#redraws-toggle").is_checked()
+    expect(page.locator("#lost-value")).to_have_attribute("data-value", str(raw["lost_km2"]), timeout=60_000)
+    ctx.close()
+    assert not errors, errors

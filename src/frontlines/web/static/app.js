@@ -12,6 +12,8 @@
   };
   const GAINED = { color: "#7f0000", fillColor: "#d50000", fillOpacity: 0.75, weight: 1 };
   const LOST = { color: "#0d47a1", fillColor: "#2979ff", fillOpacity: 0.75, weight: 1 };
+  // a map redraw (the source redrawing its map, not fighting): grey, dashed outline
+  const REDRAW = { color: "#424242", fillColor: "#9e9e9e", fillOpacity: 0.35, weight: 1, dashArray: "4 3" };
   const TOLERANCE_KM = 0.3;
   const FRONT_NOW = { color: "#111", weight: 2.6, opacity: 0.9 };
   const FRONT_FROM = { color: "#37474f", weight: 2, opacity: 0.9, dashArray: "6,5" };
@@ -66,6 +68,8 @@
     Number(v).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const signed = v => (v === null || v === undefined) ? "–" : (v >= 0 ? "+" : "−") + num(Math.abs(v));
   function setNum(id, v, fmt = num) { const e = $(id); e.textContent = fmt(v); e.dataset.value = v ?? ""; }
+  // the API's include_redraws (map redraws are left out of every figure unless asked for)
+  function redrawsParam() { return state.redraws ? "true" : null; }
   function qs(params) {
     const u = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") u.set(k, v);
@@ -107,6 +111,7 @@
     state.at = p.get("at");
     state.from = p.get("from");
     state.compare = p.get("cmp") === "1";
+    state.redraws = p.get("redraws") === "1";
     state.by = p.has("by") ? p.get("by") : "oblast";
     state.region = p.get("region");
     state.places = p.get("places") !== "0";
@@ -118,6 +123,7 @@
     const c = map.getCenter();
     const q = qs({
       source: state.source, at: state.at, cmp: state.compare ? "1" : null, from: state.compare ? state.from : null,
+      redraws: state.redraws ? "1" : null,
       layers: (state.layers || []).join(","), by: state.by, region: state.region, places: state.places ? null : "0",
       view: `${c.lat.toFixed(4)},${c.lng.toFixed(4)},${map.getZoom()}`,
     });
@@ -257,7 +263,8 @@
       ["dot control", layerPhrase(`${side}:control`)], ["dot contested", "Contested (grey zone)"], ["dot none", "Not held"],
       ["line now", "Front line"],
     ];
-    if (state.compare) items.push(["line from", "Front line at start"], ["sq gained", gainedWord], ["sq lost", lostWord]);
+    if (state.compare) items.push(["line from", "Front line at start"], ["sq gained", gainedWord], ["sq lost", lostWord],
+                                  ["sq redraw", "Map redraw (not fighting)"]);
     items.push(["sq water", "Sea, lake, reservoir"], ["line river", "River"], ["sq neighbour", "Neighbouring country"]);
     if (state.by) items.push(["line border", `${state.by[0].toUpperCase()}${state.by.slice(1)} border`]);
     const box = $("legend"); box.innerHTML = "";
@@ -301,7 +308,8 @@
     let changeReq = null, span = null;
     if (state.compare && state.from) {
       span = state.from <= at ? [state.from, at] : [at, state.from];
-      changeReq = get("change.geojson", { from: span[0], to: span[1], source: state.source, layer: state.primary, tolerance: 0.1 });
+      changeReq = get("change.geojson", { from: span[0], to: span[1], source: state.source, layer: state.primary, tolerance: 0.1,
+                                          include_redraws: redrawsParam() });
       frontReqs.push(front(state.from));
     }
     const changedReq = span ? loadChanged(span, seq).catch(() => {}) : (clearChanged(), null);  // errors shown by get()
@@ -330,12 +338,18 @@
     if (change) {
       const doc = change.change;
       for (const f of change.features) {
-        if (f.geometry) L.geoJSON(f, { pane: "change", style: f.properties.kind === "gained" ? GAINED : LOST, interactive: false })
-          .bindTooltip(`${changePhrases(state.primary)[f.properties.kind === "gained" ? 0 : 1]}: ${num(f.properties.area_km2)} km²`).addTo(groups.change);
+        if (!f.geometry) continue;
+        const k = f.properties.kind;
+        const tip = k === "redraw" ? `map redraw (${f.properties.reason}, ${f.properties.direction}): ${num(f.properties.area_km2)} km²`
+          : `${changePhrases(state.primary)[k === "gained" ? 0 : 1]}: ${num(f.properties.area_km2)} km²`;
+        L.geoJSON(f, { pane: "change", style: k === "redraw" ? REDRAW : k === "gained" ? GAINED : LOST, interactive: false })
+          .bindTooltip(tip).addTo(groups.change);
       }
       setNum("gained-value", doc.gained_km2);
       setNum("lost-value", doc.lost_km2);
       setNum("net-value", doc.net_km2, signed);
+      $("redraw-label").textContent = doc.redraws_excluded ? "map redraws left out" : "map redraws included";
+      setNum("redraw-value", doc.redraw_km2);
       $("rate-value").textContent = doc.net_km2_per_day === null ? "" : `${signed(doc.net_km2_per_day)} km²/day over ${doc.days.toFixed(1)} days`;
     }
     if (change) zoomToChange(span);
@@ -377,7 +391,7 @@
   }
   async function loadChanged([a, b], seq) {
     if (!state.primary.endsWith(":control")) { clearChanged(); return; }  // status needs a control layer
-    const doc = await get("settlements", { from: a, to: b, source: state.source, layer: state.primary });
+    const doc = await get("settlements", { from: a, to: b, source: state.source, layer: state.primary, include_redraws: redrawsParam() });
     if (seq !== state.seq) return;
     clearChanged();
     $("changed-panel").hidden = false;
@@ -485,7 +499,8 @@
   }
   async function loadSeries() {
     const first = state.days[0].date.slice(0, 8) + "01", last = state.days[state.days.length - 1].date;
-    state.seriesMonth = await get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary });
+    state.seriesMonth = await get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary,
+                                              include_redraws: redrawsParam() });
     drawCharts();
   }
   for (const id of ["area-chart", "net-chart", "region-area-chart", "region-net-chart"]) {
@@ -508,7 +523,8 @@
     const first = state.days[0].date.slice(0, 8) + "01", last = state.days[state.days.length - 1].date;
     $("region-name").textContent = "…";
     const [series] = await Promise.all([
-      get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary, by }),
+      get("series", { from: first, to: last, freq: "month", source: state.source, layer: state.primary, by,
+                      include_redraws: redrawsParam() }),
       refreshRegionArea(),
     ]);
     state.regionSeries = series;
@@ -526,7 +542,8 @@
     $("region-change").hidden = !(state.compare && state.from);
     if (state.compare && state.from) {
       const span = state.from <= state.at ? [state.from, state.at] : [state.at, state.from];
-      const ch = await get("change", { from: span[0], to: span[1], source: state.source, layer: state.primary, by });
+      const ch = await get("change", { from: span[0], to: span[1], source: state.source, layer: state.primary, by,
+                                       include_redraws: redrawsParam() });
       const r = (ch.regions || []).find(x => x.id === state.region);
       const [gw, lw] = changePhrases(state.primary);
       $("region-gained-label").textContent = gw; $("region-lost-label").textContent = lw;
@@ -575,6 +592,11 @@
     writeUrl(); drawRegions().catch(() => {});
   });
   $("places-toggle").addEventListener("change", e => { state.places = e.target.checked; writeUrl(); schedulePlaces(0); });
+  $("redraws-toggle").addEventListener("change", e => {
+    state.redraws = e.target.checked; state.regionSeries = null; writeUrl();
+    drawData().catch(() => {}); loadSeries().catch(() => {});
+    if (state.region) { const r = state.region; state.region = null; selectRegion(r).catch(() => {}); }
+  });
   $("source").addEventListener("change", e => { state.source = e.target.value; state.layers = null; state.at = null; state.from = null; start().catch(() => {}); });
   map.on("moveend", () => { writeUrl(); schedulePlaces(); });
 
@@ -673,6 +695,7 @@
     $("compare-toggle").checked = state.compare;
     $("from-slider").disabled = $("from-input").disabled = !state.compare;
     $("by").value = state.by; $("places-toggle").checked = state.places;
+    $("redraws-toggle").checked = state.redraws;
     if (state.compare) {
       const i = indexOfDate(state.from || state.days[Math.max(0, n - 30)].date);
       state.from = state.days[i].date; $("from-slider").value = i; $("from-input").value = state.from; $("from-label").textContent = state.from;
