@@ -106,7 +106,7 @@ def _same(a: dict, b: dict) -> dict[str, Any]:
 def _make_tar_gz(folder: Path, dest: Path) -> Path:
     with tarfile.open(dest, "w:gz", compresslevel=1) as tar:
         for p in sorted(folder.glob("*.geojson")):
-            tar.add(p, arcname=f"geojsons/{p.name}")
+            tar.add(p.resolve(), arcname=f"geojsons/{p.name}")  # the file, also when p is a link
     return dest
 
 

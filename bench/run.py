@@ -27,6 +27,16 @@ all the others (median of 5 copies of the prepared store, target < 0.5 s) and
 (b) query latency of ``api.change(start, end, by="oblast")`` between random snapshot
 times (200 warm queries, target p95 < 20 ms).
 
+And the rest of issue 18's targets (skip them with ``--skip io,queries,http``, or everything
+after the workloads with ``--no-extras``): (c) ``ingest_io.measure``: the W1 history from its
+``.tar.xz`` and a ``.tar.gz`` against the unpacked folder (<= 1.3x), re-ingesting it all as
+duplicates (< 2 s), ``reindex`` with no adapter changed (< 10 s); (d) ``queries.measure``: the
+interactive queries cold in a new interpreter (< 1 s) and warm (< 100 ms) on W1 and W2 stores
+built with the CLI's ``ingest`` (redraws, settlement index and region tables stored, as a
+user's); (e) ``load_test.measure``: HTTP with 2 server processes, 16 clients (p95 <= 100 ms, 0
+errors) and the flood of slow requests (fast p99 <= 100 ms). The run ends with one table of every
+target, its measured value and whether it is met.
+
 Everything goes to ``bench/results.json`` (``--json`` to change). W1/W2 are unpacked
 from the shared archives into a temporary directory unless ``--dir-w1`` / ``--dir-w2``
 name unpacked folders. ``--quick``: the first 100 snapshots of each workload, one rep.
@@ -43,6 +53,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -419,6 +430,109 @@ def format_table(summary: list[dict], extras: dict | None) -> str:
     return "\n".join(out)
 
 
+def targets_table(results: dict[str, Any]) -> str:
+    """Every target of issue 18 that this run measured: its value and whether it is met (Markdown)."""
+    rows: list[tuple[str, str, str, bool]] = []
+    summary = {(r["workload"], r["side"]): r for r in results.get("summary", [])}
+
+    def fl(w: str) -> dict | None:
+        return summary.get((w, "frontlines")) if (w, "baseline") in summary else None
+
+    for w, key, limit, what in (("W1", "ratio_wall", 30, "wall"), ("W1", "ratio_cpu", 15, "CPU"),
+                                ("W2", "ratio_wall", 30, "wall"), ("W3", "ratio_wall", 10, "wall")):
+        r = fl(w)
+        if r is not None:
+            rows.append((f"{w} full rebuild, {what} time against the baseline", f">= {limit}x", f"{r[key]:.1f}x",
+                         r[key] >= limit))
+    for w in ("W1", "W3"):
+        r = fl(w)
+        if r is not None:
+            base = summary[(w, "baseline")]["tree_pss_peak_mb"]
+            rows.append((f"{w} peak memory (PSS of the process tree)", f"<= baseline's {base:.0f} MB",
+                         f"{r['tree_pss_peak_mb']:.0f} MB", r["tree_pss_peak_mb"] <= base))
+    extras = results.get("extras")
+    if extras:
+        inc, q = extras["incremental"], extras["queries"]
+        rows.append(("(a) incremental update (one file + area by oblast)", f"< {inc['target_s']} s",
+                     f"{inc['median_s']:.3f} s", inc["median_s"] < inc["target_s"]))
+        rows.append(("(b) change by oblast in process, random pairs, p95", f"<= {q['target_p95_ms']:.0f} ms",
+                     f"{q['p95_ms']:.1f} ms", q["p95_ms"] <= q["target_p95_ms"]))
+    io = results.get("ingest_io")
+    if io:
+        names = {"tar_xz_ratio": "(c) ingest from .tar.xz / from the folder (wall)",
+                 "tar_gz_ratio": "(c) ingest from .tar.gz / from the folder (wall)",
+                 "duplicates_s": "(c) re-ingest of the W1 history, all duplicates",
+                 "reindex_s": "(c) reindex of the W1 history, no adapter changed"}
+        for k, t in io["targets"].items():
+            unit = "x" if k.endswith("ratio") else " s"
+            rows.append((names.get(k, k), f"<= {t['limit']}{unit}", f"{t['value']:.2f}{unit}", t["ok"]))
+    qs = results.get("interactive")
+    if qs:
+        for name, r in qs["queries"].items():
+            if "error" in r:
+                rows.append((f"(d) {name}", "cold < 1 s, warm < 100 ms", f"error: {r['error']}", False))
+                continue
+            rows.append((f"(d) {name}", "cold < 1 s, warm < 100 ms",
+                         f"{r['query_s']:.2f} s / {r['warm_median_s'] * 1000:.0f} ms", r["cold_ok"] and r["warm_ok"]))
+    http = results.get("http")
+    if http:
+        if "mixed" in http:
+            m = http["mixed"]
+            rows.append((f"(e) HTTP, {m['concurrency']} clients, p95 and errors", "<= 100 ms, 0 errors",
+                         f"{m['p95_ms']} ms, {m['errors']} errors", http["met"]["mixed"]))
+        if "flood" in http:
+            f = http["flood"]
+            rows.append(("(e) HTTP flood of slow requests: fast p99 and errors", "<= 100 ms, 0 errors",
+                         f"{f['fast_p99_ms']} ms, {f['fast_errors']} errors", http["met"]["flood"]))
+    if not rows:
+        return ""
+    out = ["| target | limit | measured | met |", "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {'yes' if ok else 'NO'} |" for a, b, c, ok in rows]
+    met = sum(ok for *_, ok in rows)
+    out.append(f"\n{met} of {len(rows)} targets met")
+    return "\n".join(out)
+
+
+def _more_extras(results: dict[str, Any], skip: set[str], w1_folder: Path, w2_folder: Path | None, tmp: Path,
+                 *, subset: bool) -> None:
+    """(c) archives, duplicates, reindex; (d) interactive queries; (e) HTTP (see the module docstring).
+
+    With ``subset`` (``--quick`` / ``--limit``) the archive of (c) is a ``.tar.xz`` of the staged
+    files (made here, not timed), so that it holds what the folder holds.
+    """
+    import ingest_io
+    import load_test
+    import queries
+
+    if "io" not in skip:
+        print("extras (c): ingest from the archives, duplicates, reindex ...", flush=True)
+        (tmp / "io").mkdir()
+        archive = None
+        if subset:
+            archive = tmp / "w1-subset.tar.xz"
+            with tarfile.open(archive, "w:xz", preset=1) as tar:
+                for p in sorted(w1_folder.glob("*.geojson")):
+                    tar.add(p.resolve(), arcname=f"geojsons/{p.name}")
+        results["ingest_io"] = ingest_io.measure(w1_folder, archive, tmp=tmp / "io")
+        print(results["ingest_io"]["table"], flush=True)
+    stores: dict[str, Path | None] = {"W1": None, "W2": None}
+    if {"queries", "http"} - skip:
+        print("extras (d, e): W1 and W2 stores built with `frontlines ingest` (not timed) ...", flush=True)
+        stores["W1"] = tmp / "cli-w1.db"
+        queries.build_store("W1", w1_folder, stores["W1"])
+        if w2_folder is not None and "queries" not in skip:
+            stores["W2"] = tmp / "cli-w2.db"
+            queries.build_store("W2", w2_folder, stores["W2"])
+    if "queries" not in skip:
+        print("extras (d): interactive queries, cold and warm ...", flush=True)
+        results["interactive"] = queries.measure(stores["W1"], stores["W2"])
+        print(queries.format_table(results["interactive"]), flush=True)
+    if "http" not in skip:
+        print("extras (e): HTTP load (2 server processes) ...", flush=True)
+        results["http"] = load_test.measure(stores["W1"], quiet=True)
+        print(load_test.format_table(results["http"]), flush=True)
+
+
 def format_check(checks: dict[str, dict]) -> str:
     out = []
     for w, c in checks.items():
@@ -460,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir-w3", type=Path, default=None, help="ISW layer folder (default: shared isw-2022/layers)")
     ap.add_argument("--workers", type=int, default=None, help="frontlines ingest workers (default: its own)")
     ap.add_argument("--no-extras", action="store_true", help="skip the incremental-update and query-latency runs")
+    ap.add_argument("--skip", default="", help="comma-separated extras to skip: io, queries, http")
     ap.add_argument("--inc-reps", type=int, default=5)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--json", type=Path, default=BENCH / "results.json", help="results file (default bench/results.json)")
@@ -546,9 +661,13 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             extras = run_child(spec, tmp, "extras")
             results["extras"] = extras
+            w2_folder = staged["W2"][0] if "W2" in staged else None
+            _more_extras(results, {x.strip() for x in args.skip.split(",") if x.strip()}, folder, w2_folder, tmp,
+                         subset=limit is not None)
         results["summary"] = summarize(results["runs"])
         results["table"] = format_table(results["summary"], extras)
         results["check_text"] = format_check(results["checks"])
+        results["targets_table"] = targets_table(results)
         results["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         results["total_s"] = round(time.perf_counter() - t_start, 1)
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
@@ -556,6 +675,9 @@ def main(argv: list[str] | None = None) -> int:
         print(results["table"])
         print()
         print(results["check_text"])
+        if results["targets_table"]:
+            print()
+            print(results["targets_table"])
         print(f"\nresults: {args.json}  (total {results['total_s']} s)")
     finally:
         if args.keep:
