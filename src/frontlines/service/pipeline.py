@@ -19,6 +19,7 @@ If anything fails, the transaction rolls back and the store is as it was.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -52,8 +53,10 @@ from frontlines.service.parallel_steps import missing_steps
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
+    PayloadFiles,
     is_archive,
     iter_payloads,
+    payload_files,
     read_regular,
 )
 from frontlines.sources.base import IngestOptions, parse_date_text, require_area
@@ -79,6 +82,9 @@ BATCH_BYTES = 32 * 1024 * 1024
 #: of a map history) an ingest parses before it takes the store's write lock; a larger input
 #: goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
 PARSE_AHEAD_BYTES = 16 * 1024 * 1024
+
+#: Consecutive files one parse process takes in a row when the input is files (see :func:`_parse_files`).
+SEGMENT = 240
 
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
@@ -168,6 +174,8 @@ class _Parser:
         self._old_rows: dict[int, tuple[str, float, Any]] = {}
         self._sent: set[str] = set()
         self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
+        # the latest snapshot of each (source, layer) of the previous batch (see parse_batch)
+        self._tail: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = {}
         self._parsed = 0
 
     def _row(self, g: Any) -> tuple[str, float, Any] | None:
@@ -224,34 +232,38 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
-    def parse_batch(self, batch: list[Payload]) -> list[ParsedSnapshot]:
+    def parse_batch(self, batch: list[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
-        Steps follow publication order inside the batch; the main process computes
-        the step into the first snapshot of each batch (it links batches).
+        Steps follow publication order inside the batch. ``continues``: the batch follows,
+        in the input, the previous batch this parser parsed, so the step into its first
+        snapshot is computed here too; otherwise the main process computes it (it links batches).
         """
+        if not continues:
+            self._tail = {}
         self._geoms = {}
         parsed = [self.parse(p) for p in batch]
         arrival = {id(x): i for i, x in enumerate(parsed)}
         _compress_batch(batch, parsed)
-        last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
+        # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
+        # previous batch's latest has index (its arrival index - its batch's length)
+        last: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = dict(self._tail)
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
+            at = arrival[id(item)]
             for layer, rows in item.parts.items():
                 if self.derive == "primary" and layer != item.snapshot.primary:
                     continue
                 cur = {h: self._geoms[h] for h, _, _ in rows}
                 prev = last.get((item.snapshot.source, layer))
-                if prev is None:
-                    pass  # the step from the previous batch is computed by the main process
-                elif abs(arrival[id(prev)] - arrival[id(item)]) != 1:
-                    pass  # input out of time order (an archive's members): neighbours here are not in the timeline
-                else:
-                    before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
-                    gained, lost = change_parts(before, cur)
+                # no predecessor here: the main process computes the step; arrival not next to it:
+                # input out of time order (an archive's members), neighbours here are not in the timeline
+                if prev is not None and abs(prev[1] - at) == 1:
+                    gained, lost = change_parts(prev[2], cur)
                     item.steps[layer] = PrecomputedStep(
-                        prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
+                        prev[0], area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
                     )
-                last[(item.snapshot.source, layer)] = item
+                last[(item.snapshot.source, layer)] = (item.key, at, cur)
+        self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
 
@@ -285,6 +297,12 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     return _WORKER.parse_batch(batch)
 
 
+def _worker_parse_files(paths: list[str], limit: int, continues: bool) -> list[ParsedSnapshot]:
+    assert _WORKER is not None
+    batch = [Payload(p, read_regular(Path(p), limit=limit)) for p in paths]
+    return _WORKER.parse_batch(batch, continues=continues)
+
+
 def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Payload]]:
     batch: list[Payload] = []
     held = 0
@@ -305,8 +323,11 @@ def _parse_all(
     """Parsed payloads in input order; the raw bytes are dropped once a parser has them."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
-        for batch in _batches(payloads, BATCH):
-            yield from parser.parse_batch(batch)
+        for i, batch in enumerate(_batches(payloads, BATCH)):
+            yield from parser.parse_batch(batch, continues=i > 0)
+        return
+    if isinstance(payloads, PayloadFiles):
+        yield from _parse_files(payloads, adapter_name, options, workers, derive)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
@@ -327,6 +348,63 @@ def _parse_all(
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+
+
+def _parse_files(
+    files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str
+) -> Iterator[ParsedSnapshot]:
+    """Parsed files in input order, by ``workers`` processes that read the files themselves.
+
+    The files are cut into segments of :data:`SEGMENT` consecutive ones; each segment is
+    parsed by one process, batch after batch, so its caches hit (a feature unchanged since
+    the previous snapshot is recognised by its bytes) and it computes every step inside
+    the segment. Segment ``s`` goes to process ``s % workers``; at most ``workers + 1``
+    segments are in flight, so the main process holds the results of a few segments at most.
+    """
+    paths = files.paths
+    segments = [paths[i:i + SEGMENT] for i in range(0, len(paths), SEGMENT)]
+    with contextlib.ExitStack() as stack:
+        pools = [stack.enter_context(ProcessPoolExecutor(1, initializer=_worker_init,
+                                                         initargs=(adapter_name, options, derive)))
+                 for _ in range(min(workers, len(segments)))]
+
+        def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
+            pool = pools[s % len(pools)]
+            return [pool.submit(_worker_parse_files, [str(p) for p in batch], files.limit, i > 0)
+                    for i, batch in enumerate(_file_batches(segments[s]))]
+
+        pending: deque[list[Future[list[ParsedSnapshot]]]] = deque()
+        frozen = gc.isenabled()
+        if frozen:  # see _parse_all: the workers are forked at their first submit
+            gc.freeze()
+        try:
+            for s in range(min(len(pools) + 1, len(segments))):
+                pending.append(submit(s))
+        finally:
+            if frozen:
+                gc.unfreeze()
+        queued = len(pending)
+        while pending:
+            for fut in pending.popleft():
+                yield from fut.result()
+            if queued < len(segments):
+                pending.append(submit(queued))
+                queued += 1
+
+
+def _file_batches(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
+    """Consecutive files, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (by their sizes on disk)."""
+    batch: list[Path] = []
+    held = 0
+    for p in paths:
+        batch.append(p)
+        with contextlib.suppress(OSError):  # an unreadable file is reported by the worker reading it
+            held += os.stat(p).st_size
+        if len(batch) >= BATCH or held >= BATCH_BYTES:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def _default_workers(paths: list[Path]) -> int:
@@ -384,7 +462,8 @@ def ingest(
             # traversal, member count, sizes (declared and real)
             check_zip(read_regular(path, limit=options.limits.payload_bytes, gunzip=False), name=str(path),
                       limits=options.limits)
-    payloads = iter_payloads(paths, adapter.patterns, limits=options.limits)
+    files = payload_files(paths, adapter.patterns, limits=options.limits)  # parse workers read files themselves
+    payloads = files if files is not None else iter_payloads(paths, adapter.patterns, limits=options.limits)
     return ingest_payloads(
         store,
         adapter_name,

@@ -33,8 +33,8 @@ import orjson
 
 from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
-__all__ = ["Limits", "Payload", "decompress", "in_thread", "is_archive", "iter_payloads", "load_json", "map_ahead", "open_regular",
-           "read_regular"]
+__all__ = ["Limits", "Payload", "PayloadFiles", "decompress", "in_thread", "is_archive", "iter_payloads", "load_json",
+           "map_ahead", "open_regular", "payload_files", "read_regular"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -258,17 +258,53 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...], *, limits: Limit
     pats = tuple(patterns) + tuple(p + ".gz" for p in patterns)
     for path in paths:
         path = Path(path)
-        if not path.exists():
-            raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
-            if not found:
-                raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
-            yield from map_ahead(lambda p: Payload(str(p), read_regular(p, limit=limits.payload_bytes)), found)
-        elif is_archive(path):
+        if is_archive(path) and path.exists() and not path.is_dir():
             yield from _iter_tar(path, pats, limits)
         else:
-            yield Payload(str(path), read_regular(path, limit=limits.payload_bytes))
+            yield from PayloadFiles(_files_of(path, patterns, pats), limits.payload_bytes)
+
+
+def _files_of(path: Path, patterns: tuple[str, ...], pats: tuple[str, ...]) -> tuple[Path, ...]:
+    """The files ``path`` names: itself, or the matching files of a folder (recursively, sorted)."""
+    if not path.exists():
+        raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
+    if not path.is_dir():
+        return (path,)
+    found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
+    if not found:
+        raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class PayloadFiles:
+    """Files to read as payloads, in order: iterating reads them (a few ahead, in threads).
+
+    A parser process can be handed the paths instead of the bytes (it reads them itself
+    with :func:`read_regular` and ``limit``).
+    """
+
+    paths: tuple[Path, ...]
+    limit: int
+
+    def __iter__(self) -> Iterator[Payload]:
+        return map_ahead(lambda p: Payload(str(p), read_regular(p, limit=self.limit)), self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def payload_files(paths: list[Path], patterns: tuple[str, ...], *, limits: Limits | None = None) -> PayloadFiles | None:
+    """The payloads :func:`iter_payloads` yields, as files, when ``paths`` hold no tar archive (else None).
+
+    Raises the errors of :func:`iter_payloads` for a missing path or an empty folder.
+    """
+    limits = limits or Limits.from_env()
+    pats = tuple(patterns) + tuple(p + ".gz" for p in patterns)
+    if any(is_archive(Path(p)) and Path(p).exists() and not Path(p).is_dir() for p in paths):
+        return None
+    found = tuple(f for p in paths for f in _files_of(Path(p), patterns, pats))
+    return PayloadFiles(found, limits.payload_bytes)
 
 
 #: Archive members decompressed ahead of the parsers (bounded: at most this many payloads wait).
