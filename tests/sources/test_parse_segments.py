@@ -71,3 +71,19 @@ def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, mon
             assert got == pytest.approx(geodesic_area_km2(geom), rel=1e-4, abs=0.05)
         changed += gained > 0 or lost > 0
     assert changed >= 3  # the window holds real changes, not only identical maps
+
+
+def test_part_areas_measure_each_part_on_its_own() -> None:
+    """Parts measured together get each the area it has alone (its own projection centre), close to Geod's."""
+    from shapely.geometry import Polygon, box
+
+    parts = [box(30, 48, 31, 49), box(36.2, 47.1, 37.9, 48.3), Polygon(), box(23.5, 50.0, 24.0, 50.2),
+             box(30.0, 48.0, 30.5, 48.5).difference(box(30.1, 48.1, 30.2, 48.2))]
+    got = pipeline.part_areas(parts)
+    assert got[2] == 0.0
+    for g, a in zip(parts, got):
+        if not g.is_empty:  # edges straight in lon/lat: Geod measures them densified
+            assert a == pytest.approx(geodesic_area_km2(shapely.segmentize(g, 0.005)), rel=1e-5)
+    assert got[0] == pytest.approx(8217.73, abs=0.01)  # the zone between two parallels, 1/360, in closed form
+    # alone or with others: the same figure
+    assert pipeline.part_areas(parts[:1])[0] == got[0] and pipeline.part_areas(parts[3:4])[0] == got[3]

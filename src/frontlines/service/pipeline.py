@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 
 from frontlines.conflicts import default_registry
@@ -173,6 +174,7 @@ class _Parser:
         self._rows: dict[int, tuple[str, float, Any]] = {}
         self._old_rows: dict[int, tuple[str, float, Any]] = {}
         self._sent: set[str] = set()
+        self._unmeasured: dict[str, Any] = {}  # part hash -> geometry, hashed but not yet measured
         self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
         # the latest snapshot of each (source, layer) of the previous batch (see parse_batch)
         self._tail: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = {}
@@ -187,6 +189,28 @@ class _Parser:
         return row
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
+        """One payload parsed (see :meth:`parse_batch` for several)."""
+        parsed = self._parse(payload)
+        self._measure([parsed])
+        return parsed
+
+    def _measure(self, parsed: list[ParsedSnapshot]) -> None:
+        """Fill in the areas of the parts hashed since the last call (in one go: see :func:`part_areas`)."""
+        if not self._unmeasured:
+            return
+        hashes = list(self._unmeasured)
+        area_of = dict(zip(hashes, part_areas([self._unmeasured[h] for h in hashes]).tolist()))
+        for rows in (self._rows, self._old_rows):
+            for key, (h, area, g) in rows.items():
+                if h in area_of:
+                    rows[key] = (h, area_of[h], g)
+        for item in parsed:
+            for layer, prow in item.parts.items():
+                if any(h in area_of for h, _, _ in prow):
+                    item.parts[layer] = [(h, wkb, area_of.get(h, area)) for h, wkb, area in prow]
+        self._unmeasured = {}
+
+    def _parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
         snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
         self.cache.advance()
@@ -206,9 +230,10 @@ class _Parser:
             wkb_of: dict[str, bytes] = {}
             if fresh:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
-                for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
+                for g, wkb in zip(fresh, wkbs):
                     h = part_hash(wkb)
-                    self._rows[id(g)] = (h, float(area), g)
+                    self._rows[id(g)] = (h, _UNMEASURED, g)  # measured by _measure, with the others of the batch
+                    self._unmeasured.setdefault(h, g)
                     wkb_of[h] = wkb
                 rows = [self._rows[id(g)] for g in geoms]
             out = []
@@ -242,7 +267,8 @@ class _Parser:
         if not continues:
             self._tail = {}
         self._geoms = {}
-        parsed = [self.parse(p) for p in batch]
+        parsed = [self._parse(p) for p in batch]
+        self._measure(parsed)
         arrival = {id(x): i for i, x in enumerate(parsed)}
         _compress_batch(batch, parsed)
         # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
@@ -266,6 +292,33 @@ class _Parser:
         self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
+
+
+#: The area of a part hashed but not yet measured (see ``_Parser._measure``).
+_UNMEASURED = float("nan")
+
+
+def part_areas(geoms: list[Any]) -> np.ndarray:
+    """km² of each polygon, each projected about the centre of its own bounds: ``area_km2(g)`` of each.
+
+    Equal to ``[area_km2(g) for g in geoms]`` (so a part's stored area does not depend on
+    which other parts were measured with it), in one :func:`areas_km2` call per projection centre.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(arr))
+    if not len(arr):
+        return out
+    bounds = shapely.bounds(arr)
+    # as core.geodesy._centre: centres rounded to even degrees (round half to even, like round())
+    centres = np.column_stack([2 * np.round((bounds[:, 0] + bounds[:, 2]) / 4),
+                               2 * np.round((bounds[:, 1] + bounds[:, 3]) / 4)])
+    finite = np.isfinite(centres).all(axis=1)
+    for cx, cy in {(float(x), float(y)) for x, y in centres[finite]}:
+        at = finite & (centres[:, 0] == cx) & (centres[:, 1] == cy)
+        out[at] = areas_km2(arr[at], centre=(cx, cy))
+    if not finite.all():  # empty geometries
+        out[~finite] = areas_km2(arr[~finite])
+    return out
 
 
 def _compress_batch(batch: list[Payload], parsed: list[ParsedSnapshot]) -> None:
