@@ -42,6 +42,7 @@ def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, mon
 
     # 12 files: segments of 6 (one per worker), batches of 2 inside them
     monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
     monkeypatch.setattr(pipeline, "BATCH", 2)
     computed_by_main: list[int] = []
     derive_layers = pipeline.derive_layers

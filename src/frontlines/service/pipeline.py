@@ -84,8 +84,10 @@ BATCH_BYTES = 32 * 1024 * 1024
 #: goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
 PARSE_AHEAD_BYTES = 16 * 1024 * 1024
 
-#: Consecutive files one parse process takes in a row when the input is files (see :func:`_parse_files`).
+#: Most consecutive files one parse process takes in a row when the input is files (see :func:`_parse_files`).
 SEGMENT = 240
+#: Fewest (each segment costs one payload parsed without cache and one step computed by the main process).
+MIN_SEGMENT = 48
 
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
@@ -408,23 +410,28 @@ def _parse_files(
 ) -> Iterator[ParsedSnapshot]:
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
-    The files are cut into segments of :data:`SEGMENT` consecutive ones; each segment is
-    parsed by one process, batch after batch, so its caches hit (a feature unchanged since
-    the previous snapshot is recognised by its bytes) and it computes every step inside
-    the segment. Segment ``s`` goes to process ``s % workers``; at most ``workers + 1``
-    segments are in flight, so the main process holds the results of a few segments at most.
+    The files are cut into segments of consecutive ones (about four per process, at most
+    :data:`SEGMENT` files); each segment is parsed by one process, batch after batch, so its
+    caches hit (a feature unchanged since the previous snapshot is recognised by its bytes)
+    and it computes every step inside the segment. The next segment goes to the process
+    with the least work left; at most ``workers + 1`` segments are in flight, so the main
+    process holds the results of a few segments at most.
     """
     paths = files.paths
-    segments = [paths[i:i + SEGMENT] for i in range(0, len(paths), SEGMENT)]
+    size = max(MIN_SEGMENT, min(SEGMENT, -(-len(paths) // (4 * workers))))
+    segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
         pools = [stack.enter_context(ProcessPoolExecutor(1, initializer=_worker_init,
                                                          initargs=(adapter_name, options, derive)))
                  for _ in range(min(workers, len(segments)))]
+        assigned: list[list[Future[list[ParsedSnapshot]]]] = [[] for _ in pools]
 
         def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
-            pool = pools[s % len(pools)]
-            return [pool.submit(_worker_parse_files, [str(p) for p in batch], files.limit, i > 0)
-                    for i, batch in enumerate(_file_batches(segments[s]))]
+            i = min(range(len(pools)), key=lambda i: sum(not f.done() for f in assigned[i]))
+            futures = [pools[i].submit(_worker_parse_files, [str(p) for p in batch], files.limit, k > 0)
+                       for k, batch in enumerate(_file_batches(segments[s]))]
+            assigned[i] = [f for f in assigned[i] if not f.done()] + futures
+            return futures
 
         pending: deque[list[Future[list[ParsedSnapshot]]]] = deque()
         frozen = gc.isenabled()
@@ -440,9 +447,9 @@ def _parse_files(
         while pending:
             for fut in pending.popleft():
                 yield from fut.result()
-            if queued < len(segments):
-                pending.append(submit(queued))
-                queued += 1
+                if queued < len(segments) and len(pending) < len(pools):  # a process is about to run dry
+                    pending.append(submit(queued))
+                    queued += 1
 
 
 def _file_batches(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
