@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 import itertools
 import os
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -56,7 +57,6 @@ from frontlines.sources._payloads import (
     Payload,
     PayloadFiles,
     is_archive,
-    iter_payloads,
     payload_files,
     read_regular,
 )
@@ -352,9 +352,9 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     return _WORKER.parse_batch(batch)
 
 
-def _worker_parse_files(paths: list[str], limit: int, continues: bool) -> list[ParsedSnapshot]:
+def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool) -> list[ParsedSnapshot]:
     assert _WORKER is not None
-    batch = [Payload(p, read_regular(Path(p), limit=limit)) for p in paths]
+    batch = [Payload(name, read_regular(Path(p), limit=limit)) for p, name in files]
     return _WORKER.parse_batch(batch, continues=continues)
 
 
@@ -417,7 +417,7 @@ def _parse_files(
     with the least work left; at most ``workers + 1`` segments are in flight, so the main
     process holds the results of a few segments at most.
     """
-    paths = files.paths
+    paths = [(str(p), name) for p, name in files.named()]
     size = max(MIN_SEGMENT, min(SEGMENT, -(-len(paths) // (4 * workers))))
     segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
@@ -428,7 +428,7 @@ def _parse_files(
 
         def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
             i = min(range(len(pools)), key=lambda i: sum(not f.done() for f in assigned[i]))
-            futures = [pools[i].submit(_worker_parse_files, [str(p) for p in batch], files.limit, k > 0)
+            futures = [pools[i].submit(_worker_parse_files, batch, files.limit, k > 0)
                        for k, batch in enumerate(_file_batches(segments[s]))]
             assigned[i] = [f for f in assigned[i] if not f.done()] + futures
             return futures
@@ -452,14 +452,14 @@ def _parse_files(
                     queued += 1
 
 
-def _file_batches(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
-    """Consecutive files, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (by their sizes on disk)."""
-    batch: list[Path] = []
+def _file_batches(paths: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    """Consecutive (file, name) pairs, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (by their sizes on disk)."""
+    batch: list[tuple[str, str]] = []
     held = 0
     for p in paths:
         batch.append(p)
         with contextlib.suppress(OSError):  # an unreadable file is reported by the worker reading it
-            held += os.stat(p).st_size
+            held += os.stat(p[0]).st_size
         if len(batch) >= BATCH or held >= BATCH_BYTES:
             yield batch
             batch, held = [], 0
@@ -522,18 +522,22 @@ def ingest(
             # traversal, member count, sizes (declared and real)
             check_zip(read_regular(path, limit=options.limits.payload_bytes, gunzip=False), name=str(path),
                       limits=options.limits)
-    files = payload_files(paths, adapter.patterns, limits=options.limits)  # parse workers read files themselves
-    payloads = files if files is not None else iter_payloads(paths, adapter.patterns, limits=options.limits)
-    return ingest_payloads(
-        store,
-        adapter_name,
-        payloads,
-        options=options,
-        progress=progress,
-        workers=_default_workers(paths) if workers is None else workers,
-        derive=derive,
-        region_levels=region_levels,
-    )
+    with contextlib.ExitStack() as stack:
+        # Parsers read files themselves; an archive's members are spooled to files first (see payload_files).
+        spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="frontlines-spool-"))) \
+            if any(is_archive(p) and p.is_file() for p in paths) else None
+        payloads = payload_files(paths, adapter.patterns, limits=options.limits, spool=spool)
+        assert payloads is not None  # None only for archives without a spool
+        return ingest_payloads(
+            store,
+            adapter_name,
+            payloads,
+            options=options,
+            progress=progress,
+            workers=_default_workers(paths) if workers is None else workers,
+            derive=derive,
+            region_levels=region_levels,
+        )
 
 
 def ingest_payloads(
