@@ -8,6 +8,7 @@ pyproj.Geod, not against the program's own earlier output.
 from __future__ import annotations
 
 import shutil
+import tempfile
 
 import pytest
 import shapely
@@ -58,9 +59,49 @@ def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, mon
     assert report.added == 12
     # the first snapshot (no predecessor) and the step into the second segment; all others by the workers
     assert computed_by_main == [2]
+    _check_steps(store, 12)
+
+
+def test_an_archive_in_no_time_order_is_parsed_in_name_order(history_folder, tmp_path, monkeypatch) -> None:
+    """Members packed backwards are spooled and parsed in name order: the workers compute the steps."""
+    import tarfile
+
+    from frontlines import service
+
+    archive = tmp_path / "w.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for p in sorted(history_folder.iterdir(), reverse=True):
+            tar.add(p, arcname=f"geojsons/{p.name}")
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    counts: list[int] = []
+    derive_layers = pipeline.derive_layers
+    monkeypatch.setattr(pipeline, "derive_layers", lambda *a, **k: counts.append(derive_layers(*a, **k)) or counts[-1])
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    names: list[str] = []
+    spooled: list[int] = []
+
+    def progress(n: int, name: str) -> None:
+        names.append(name)
+        spooled.append(sum(1 for d in spools.iterdir() for _ in d.iterdir()))
+
+    store = service.open_writer(tmp_path / "a.db")
+    report = service.ingest(store, "deepstate-history", [archive], workers=2, derive="primary", progress=progress)
+    assert report.added == 12 and counts == [2]
+    assert names == sorted(names) and all(n.startswith(f"{archive}!geojsons/") for n in names)
+    assert spooled[0] == 12 and not list(spools.iterdir())  # spooled while parsed, removed after
+    _check_steps(store, 12)
+
+
+def _check_steps(store, n: int) -> None:
+    """Every stored step equals the plain overlay of the two snapshots' parts, measured by pyproj.Geod."""
+    from frontlines import service
+
     sel = service.select(store)
     ids = [sid for sid, _, _ in sel.timeline]
-    assert len(ids) == 12
+    assert len(ids) == n
     steps = store.steps(sel.layer, ids)
     changed = 0
     for prev, sid in zip(ids, ids[1:]):
