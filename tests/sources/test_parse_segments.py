@@ -129,3 +129,17 @@ def test_part_areas_measure_each_part_on_its_own() -> None:
     assert got[0] == pytest.approx(8217.73, abs=0.01)  # the zone between two parallels, 1/360, in closed form
     # alone or with others: the same figure
     assert pipeline.part_areas(parts[:1])[0] == got[0] and pipeline.part_areas(parts[3:4])[0] == got[3]
+
+
+def test_a_bad_file_in_a_segment_names_itself_and_leaves_the_store_as_it_was(history_folder, tmp_path, monkeypatch) -> None:
+    from frontlines import service
+    from frontlines.errors import SourceFormatError
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    bad = history_folder / "1688000000.geojson"  # among the others, in time order
+    bad.write_bytes(b'{"type": "FeatureCollection", "features": [')
+    store = service.open_writer(tmp_path / "s.db")
+    with pytest.raises(SourceFormatError, match="1688000000.geojson"):
+        service.ingest(store, "deepstate-history", [history_folder], workers=2)
+    assert list(store.snapshots()) == []

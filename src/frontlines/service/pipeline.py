@@ -421,9 +421,10 @@ def _parse_files(
     size = max(MIN_SEGMENT, min(SEGMENT, -(-len(paths) // (4 * workers))))
     segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
-        pools = [stack.enter_context(ProcessPoolExecutor(1, initializer=_worker_init,
-                                                         initargs=(adapter_name, options, derive)))
+        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
                  for _ in range(min(workers, len(segments)))]
+        for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         assigned: list[list[Future[list[ParsedSnapshot]]]] = [[] for _ in pools]
 
         def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
