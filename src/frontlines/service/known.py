@@ -62,14 +62,17 @@ class KnownPayloads:
             return None
         return by_hash.get(content_hash(payload.data))
 
-    def unknown(self, payloads: Iterable[Payload]) -> Iterator[Payload]:
+    def unknown(self, payloads: Iterable[Payload]) -> Iterable[Payload]:
         """The payloads that are not known; the known ones are recorded in :attr:`skipped`.
 
         Payloads are hashed in threads, a few ahead (only those whose file name is known).
+        When no stored snapshot can match, ``payloads`` itself is returned (unread).
         """
         if not self._index:
-            yield from payloads
-            return
+            return payloads
+        return self._unknown(payloads)
+
+    def _unknown(self, payloads: Iterable[Payload]) -> Iterator[Payload]:
         for payload, sid in map_ahead(lambda p: (p, self.match(p)), payloads):
             if sid is None:
                 yield payload

@@ -19,11 +19,13 @@ If anything fails, the transaction rolls back and the store is as it was.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
 import itertools
 import os
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 
 from frontlines.conflicts import default_registry
@@ -52,8 +55,9 @@ from frontlines.service.parallel_steps import missing_steps
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
+    PayloadFiles,
     is_archive,
-    iter_payloads,
+    payload_files,
     read_regular,
 )
 from frontlines.sources.base import IngestOptions, parse_date_text, require_area
@@ -79,6 +83,11 @@ BATCH_BYTES = 32 * 1024 * 1024
 #: of a map history) an ingest parses before it takes the store's write lock; a larger input
 #: goes on parsing inside the transaction (memory stays bounded, the lock is held longer).
 PARSE_AHEAD_BYTES = 16 * 1024 * 1024
+
+#: Most consecutive files one parse process takes in a row when the input is files (see :func:`_parse_files`).
+SEGMENT = 240
+#: Fewest (each segment costs one payload parsed without cache and one step computed by the main process).
+MIN_SEGMENT = 48
 
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
@@ -167,7 +176,10 @@ class _Parser:
         self._rows: dict[int, tuple[str, float, Any]] = {}
         self._old_rows: dict[int, tuple[str, float, Any]] = {}
         self._sent: set[str] = set()
+        self._unmeasured: dict[str, Any] = {}  # part hash -> geometry, hashed but not yet measured
         self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
+        # the latest snapshot of each (source, layer) of the previous batch (see parse_batch)
+        self._tail: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = {}
         self._parsed = 0
 
     def _row(self, g: Any) -> tuple[str, float, Any] | None:
@@ -179,6 +191,28 @@ class _Parser:
         return row
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
+        """One payload parsed (see :meth:`parse_batch` for several)."""
+        parsed = self._parse(payload)
+        self._measure([parsed])
+        return parsed
+
+    def _measure(self, parsed: list[ParsedSnapshot]) -> None:
+        """Fill in the areas of the parts hashed since the last call (in one go: see :func:`part_areas`)."""
+        if not self._unmeasured:
+            return
+        hashes = list(self._unmeasured)
+        area_of = dict(zip(hashes, part_areas([self._unmeasured[h] for h in hashes]).tolist()))
+        for rows in (self._rows, self._old_rows):
+            for key, (h, area, g) in rows.items():
+                if h in area_of:
+                    rows[key] = (h, area_of[h], g)
+        for item in parsed:
+            for layer, prow in item.parts.items():
+                if any(h in area_of for h, _, _ in prow):
+                    item.parts[layer] = [(h, wkb, area_of.get(h, area)) for h, wkb, area in prow]
+        self._unmeasured = {}
+
+    def _parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
         snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
         self.cache.advance()
@@ -198,9 +232,10 @@ class _Parser:
             wkb_of: dict[str, bytes] = {}
             if fresh:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
-                for g, wkb, area in zip(fresh, wkbs, areas_km2(fresh)):
+                for g, wkb in zip(fresh, wkbs):
                     h = part_hash(wkb)
-                    self._rows[id(g)] = (h, float(area), g)
+                    self._rows[id(g)] = (h, _UNMEASURED, g)  # measured by _measure, with the others of the batch
+                    self._unmeasured.setdefault(h, g)
                     wkb_of[h] = wkb
                 rows = [self._rows[id(g)] for g in geoms]
             out = []
@@ -224,36 +259,68 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
-    def parse_batch(self, batch: list[Payload]) -> list[ParsedSnapshot]:
+    def parse_batch(self, batch: list[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
-        Steps follow publication order inside the batch; the main process computes
-        the step into the first snapshot of each batch (it links batches).
+        Steps follow publication order inside the batch. ``continues``: the batch follows,
+        in the input, the previous batch this parser parsed, so the step into its first
+        snapshot is computed here too; otherwise the main process computes it (it links batches).
         """
+        if not continues:
+            self._tail = {}
         self._geoms = {}
-        parsed = [self.parse(p) for p in batch]
+        parsed = [self._parse(p) for p in batch]
+        self._measure(parsed)
         arrival = {id(x): i for i, x in enumerate(parsed)}
         _compress_batch(batch, parsed)
-        last: dict[tuple[str, LayerKey], ParsedSnapshot] = {}
+        # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
+        # previous batch's latest has index (its arrival index - its batch's length)
+        last: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = dict(self._tail)
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
+            at = arrival[id(item)]
             for layer, rows in item.parts.items():
                 if self.derive == "primary" and layer != item.snapshot.primary:
                     continue
                 cur = {h: self._geoms[h] for h, _, _ in rows}
                 prev = last.get((item.snapshot.source, layer))
-                if prev is None:
-                    pass  # the step from the previous batch is computed by the main process
-                elif abs(arrival[id(prev)] - arrival[id(item)]) != 1:
-                    pass  # input out of time order (an archive's members): neighbours here are not in the timeline
-                else:
-                    before = {h: self._geoms[h] for h, _, _ in prev.parts[layer]}
-                    gained, lost = change_parts(before, cur)
+                # no predecessor here: the main process computes the step; arrival not next to it:
+                # input out of time order (an archive's members), neighbours here are not in the timeline
+                if prev is not None and abs(prev[1] - at) == 1:
+                    gained, lost = change_parts(prev[2], cur)
                     item.steps[layer] = PrecomputedStep(
-                        prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
+                        prev[0], area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
                     )
-                last[(item.snapshot.source, layer)] = item
+                last[(item.snapshot.source, layer)] = (item.key, at, cur)
+        self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
+
+
+#: The area of a part hashed but not yet measured (see ``_Parser._measure``).
+_UNMEASURED = float("nan")
+
+
+def part_areas(geoms: list[Any]) -> np.ndarray:
+    """km² of each polygon, each projected about the centre of its own bounds: ``area_km2(g)`` of each.
+
+    Equal to ``[area_km2(g) for g in geoms]`` (so a part's stored area does not depend on
+    which other parts were measured with it), in one :func:`areas_km2` call per projection centre.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(arr))
+    if not len(arr):
+        return out
+    bounds = shapely.bounds(arr)
+    # as core.geodesy._centre: centres rounded to even degrees (round half to even, like round())
+    centres = np.column_stack([2 * np.round((bounds[:, 0] + bounds[:, 2]) / 4),
+                               2 * np.round((bounds[:, 1] + bounds[:, 3]) / 4)])
+    finite = np.isfinite(centres).all(axis=1)
+    for cx, cy in {(float(x), float(y)) for x, y in centres[finite]}:
+        at = finite & (centres[:, 0] == cx) & (centres[:, 1] == cy)
+        out[at] = areas_km2(arr[at], centre=(cx, cy))
+    if not finite.all():  # empty geometries
+        out[~finite] = areas_km2(arr[~finite])
+    return out
 
 
 def _compress_batch(batch: list[Payload], parsed: list[ParsedSnapshot]) -> None:
@@ -285,6 +352,12 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     return _WORKER.parse_batch(batch)
 
 
+def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool) -> list[ParsedSnapshot]:
+    assert _WORKER is not None
+    batch = [Payload(name, read_regular(Path(p), limit=limit)) for p, name in files]
+    return _WORKER.parse_batch(batch, continues=continues)
+
+
 def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Payload]]:
     batch: list[Payload] = []
     held = 0
@@ -305,8 +378,11 @@ def _parse_all(
     """Parsed payloads in input order; the raw bytes are dropped once a parser has them."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
-        for batch in _batches(payloads, BATCH):
-            yield from parser.parse_batch(batch)
+        for i, batch in enumerate(_batches(payloads, BATCH)):
+            yield from parser.parse_batch(batch, continues=i > 0)
+        return
+    if isinstance(payloads, PayloadFiles):
+        yield from _parse_files(payloads, adapter_name, options, workers, derive)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
@@ -327,6 +403,69 @@ def _parse_all(
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+
+
+def _parse_files(
+    files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str
+) -> Iterator[ParsedSnapshot]:
+    """Parsed files in input order, by ``workers`` processes that read the files themselves.
+
+    The files are cut into segments of consecutive ones (about four per process, at most
+    :data:`SEGMENT` files); each segment is parsed by one process, batch after batch, so its
+    caches hit (a feature unchanged since the previous snapshot is recognised by its bytes)
+    and it computes every step inside the segment. The next segment goes to the process
+    with the least work left; at most ``workers + 1`` segments are in flight, so the main
+    process holds the results of a few segments at most.
+    """
+    paths = [(str(p), name) for p, name in files.named()]
+    size = max(MIN_SEGMENT, min(SEGMENT, -(-len(paths) // (4 * workers))))
+    segments = [paths[i:i + size] for i in range(0, len(paths), size)]
+    with contextlib.ExitStack() as stack:
+        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
+                 for _ in range(min(workers, len(segments)))]
+        for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        assigned: list[list[Future[list[ParsedSnapshot]]]] = [[] for _ in pools]
+
+        def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
+            i = min(range(len(pools)), key=lambda i: sum(not f.done() for f in assigned[i]))
+            futures = [pools[i].submit(_worker_parse_files, batch, files.limit, k > 0)
+                       for k, batch in enumerate(_file_batches(segments[s]))]
+            assigned[i] = [f for f in assigned[i] if not f.done()] + futures
+            return futures
+
+        pending: deque[list[Future[list[ParsedSnapshot]]]] = deque()
+        frozen = gc.isenabled()
+        if frozen:  # see _parse_all: the workers are forked at their first submit
+            gc.freeze()
+        try:
+            for s in range(min(len(pools) + 1, len(segments))):
+                pending.append(submit(s))
+        finally:
+            if frozen:
+                gc.unfreeze()
+        queued = len(pending)
+        while pending:
+            for fut in pending.popleft():
+                yield from fut.result()
+                if queued < len(segments) and len(pending) < len(pools):  # a process is about to run dry
+                    pending.append(submit(queued))
+                    queued += 1
+
+
+def _file_batches(paths: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    """Consecutive (file, name) pairs, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (by their sizes on disk)."""
+    batch: list[tuple[str, str]] = []
+    held = 0
+    for p in paths:
+        batch.append(p)
+        with contextlib.suppress(OSError):  # an unreadable file is reported by the worker reading it
+            held += os.stat(p[0]).st_size
+        if len(batch) >= BATCH or held >= BATCH_BYTES:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def _default_workers(paths: list[Path]) -> int:
@@ -384,17 +523,22 @@ def ingest(
             # traversal, member count, sizes (declared and real)
             check_zip(read_regular(path, limit=options.limits.payload_bytes, gunzip=False), name=str(path),
                       limits=options.limits)
-    payloads = iter_payloads(paths, adapter.patterns, limits=options.limits)
-    return ingest_payloads(
-        store,
-        adapter_name,
-        payloads,
-        options=options,
-        progress=progress,
-        workers=_default_workers(paths) if workers is None else workers,
-        derive=derive,
-        region_levels=region_levels,
-    )
+    with contextlib.ExitStack() as stack:
+        # Parsers read files themselves; an archive's members are spooled to files first (see payload_files).
+        spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="frontlines-spool-"))) \
+            if any(is_archive(p) and p.is_file() for p in paths) else None
+        payloads = payload_files(paths, adapter.patterns, limits=options.limits, spool=spool)
+        assert payloads is not None  # None only for archives without a spool
+        return ingest_payloads(
+            store,
+            adapter_name,
+            payloads,
+            options=options,
+            progress=progress,
+            workers=_default_workers(paths) if workers is None else workers,
+            derive=derive,
+            region_levels=region_levels,
+        )
 
 
 def ingest_payloads(

@@ -33,8 +33,8 @@ import orjson
 
 from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
-__all__ = ["Limits", "Payload", "decompress", "in_thread", "is_archive", "iter_payloads", "load_json", "map_ahead", "open_regular",
-           "read_regular"]
+__all__ = ["Limits", "Payload", "PayloadFiles", "decompress", "in_thread", "is_archive", "iter_payloads", "load_json",
+           "map_ahead", "open_regular", "payload_files", "read_regular"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -258,17 +258,80 @@ def iter_payloads(paths: list[Path], patterns: tuple[str, ...], *, limits: Limit
     pats = tuple(patterns) + tuple(p + ".gz" for p in patterns)
     for path in paths:
         path = Path(path)
-        if not path.exists():
-            raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
-            if not found:
-                raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
-            yield from map_ahead(lambda p: Payload(str(p), read_regular(p, limit=limits.payload_bytes)), found)
-        elif is_archive(path):
+        if is_archive(path) and path.exists() and not path.is_dir():
             yield from _iter_tar(path, pats, limits)
         else:
-            yield Payload(str(path), read_regular(path, limit=limits.payload_bytes))
+            yield from PayloadFiles(_files_of(path, patterns, pats), limits.payload_bytes)
+
+
+def _files_of(path: Path, patterns: tuple[str, ...], pats: tuple[str, ...]) -> tuple[Path, ...]:
+    """The files ``path`` names: itself, or the matching files of a folder (recursively, sorted)."""
+    if not path.exists():
+        raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
+    if not path.is_dir():
+        return (path,)
+    found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
+    if not found:
+        raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class PayloadFiles:
+    """Files to read as payloads, in order: iterating reads them (a few ahead, in threads).
+
+    A parser process can be handed the paths instead of the bytes (it reads them itself
+    with :func:`read_regular` and ``limit``). ``names``: each payload's name when it is not
+    its path (an archive's members spooled to disk keep their ``archive!member`` names).
+    """
+
+    paths: tuple[Path, ...]
+    limit: int
+    names: tuple[str, ...] | None = None
+
+    def named(self) -> list[tuple[Path, str]]:
+        """(path, payload name) of each file, in order."""
+        return list(zip(self.paths, self.names if self.names is not None else (str(p) for p in self.paths)))
+
+    def __iter__(self) -> Iterator[Payload]:
+        return map_ahead(lambda pn: Payload(pn[1], read_regular(pn[0], limit=self.limit)), self.named())
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def payload_files(paths: list[Path], patterns: tuple[str, ...], *, limits: Limits | None = None,
+                  spool: Path | None = None) -> PayloadFiles | None:
+    """The payloads :func:`iter_payloads` yields, as files (None when ``paths`` hold a tar archive and no ``spool``).
+
+    With a ``spool`` folder, the members of each tar archive are written there (checked
+    against ``limits`` as :func:`iter_payloads` checks them, gzip members decompressed) and
+    taken in the order of their names, as a folder's files are: an archive's own order is
+    often no time order at all, and parsers reuse most of the previous snapshot's work
+    only when snapshots come in time order. Raises the errors of :func:`iter_payloads`.
+    """
+    limits = limits or Limits.from_env()
+    pats = tuple(patterns) + tuple(p + ".gz" for p in patterns)
+    named: list[tuple[Path, str]] = []
+    for path in map(Path, paths):
+        if is_archive(path) and path.exists() and not path.is_dir():
+            if spool is None:
+                return None
+            named.extend(_spool_tar(path, pats, limits, spool, first=len(named)))
+        else:
+            named.extend((f, str(f)) for f in _files_of(path, patterns, pats))
+    return PayloadFiles(tuple(p for p, _ in named), limits.payload_bytes, tuple(n for _, n in named))
+
+
+def _spool_tar(path: Path, pats: tuple[str, ...], limits: Limits, spool: Path, *, first: int = 0,
+               ) -> list[tuple[Path, str]]:
+    """Write the matching members of a tar archive to files in ``spool`` (numbered from ``first``); (file, payload name), by name."""
+    out = []
+    for payload in _iter_tar(path, pats, limits):  # decompressed in a thread, overlapping the writes
+        target = spool / f"{first + len(out):08d}.payload"
+        target.write_bytes(payload.data)
+        out.append((target, payload.name))
+    return sorted(out, key=lambda pn: pn[1])
 
 
 #: Archive members decompressed ahead of the parsers (bounded: at most this many payloads wait).

@@ -1,0 +1,145 @@
+"""Parse workers that read files themselves, segment by segment, compute every step inside a segment.
+
+The figures are checked against plain shapely overlays of the stored parts (the definition of a
+step: the union of a snapshot's parts minus its predecessor's, and the reverse), measured with
+pyproj.Geod, not against the program's own earlier output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+import pytest
+import shapely
+
+from frontlines.core.geodesy import geodesic_area_km2
+from frontlines.service import pipeline
+from frontlines.sources._payloads import PayloadFiles, payload_files
+
+
+@pytest.fixture
+def history_folder(deepstate_history_dir, tmp_path):
+    files = sorted(deepstate_history_dir.glob("*.geojson"), key=lambda p: int(p.stem))[600:612]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in files:
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def test_payload_files_lists_what_iter_payloads_reads(history_folder, tmp_path) -> None:
+    files = payload_files([history_folder], ("*.geojson",))
+    assert isinstance(files, PayloadFiles) and len(files) == 12
+    assert [p.name for p in files] == [str(p) for p in files.paths]  # iterating reads them in that order
+    assert [p.data for p in files][0] == files.paths[0].read_bytes()
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(b"")
+    assert payload_files([history_folder, archive], ("*.geojson",)) is None  # archives stream through the main process
+
+
+def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, monkeypatch) -> None:
+    from frontlines import service
+
+    # 12 files: segments of 6 (one per worker), batches of 2 inside them
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    computed_by_main: list[int] = []
+    derive_layers = pipeline.derive_layers
+
+    def spy(*args, **kwargs):
+        n = derive_layers(*args, **kwargs)
+        computed_by_main.append(n)
+        return n
+
+    monkeypatch.setattr(pipeline, "derive_layers", spy)
+    store = service.open_writer(tmp_path / "s.db")
+    report = service.ingest(store, "deepstate-history", [history_folder], workers=2, derive="primary")
+    assert report.added == 12
+    # the first snapshot (no predecessor) and the step into the second segment; all others by the workers
+    assert computed_by_main == [2]
+    _check_steps(store, 12)
+
+
+def test_an_archive_in_no_time_order_is_parsed_in_name_order(history_folder, tmp_path, monkeypatch) -> None:
+    """Members packed backwards are spooled and parsed in name order: the workers compute the steps."""
+    import tarfile
+
+    from frontlines import service
+
+    archive = tmp_path / "w.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for p in sorted(history_folder.iterdir(), reverse=True):
+            tar.add(p, arcname=f"geojsons/{p.name}")
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    counts: list[int] = []
+    derive_layers = pipeline.derive_layers
+    monkeypatch.setattr(pipeline, "derive_layers", lambda *a, **k: counts.append(derive_layers(*a, **k)) or counts[-1])
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    names: list[str] = []
+    spooled: list[int] = []
+
+    def progress(n: int, name: str) -> None:
+        names.append(name)
+        spooled.append(sum(1 for d in spools.iterdir() for _ in d.iterdir()))
+
+    store = service.open_writer(tmp_path / "a.db")
+    report = service.ingest(store, "deepstate-history", [archive], workers=2, derive="primary", progress=progress)
+    assert report.added == 12 and counts == [2]
+    assert names == sorted(names) and all(n.startswith(f"{archive}!geojsons/") for n in names)
+    assert spooled[0] == 12 and not list(spools.iterdir())  # spooled while parsed, removed after
+    _check_steps(store, 12)
+
+
+def _check_steps(store, n: int) -> None:
+    """Every stored step equals the plain overlay of the two snapshots' parts, measured by pyproj.Geod."""
+    from frontlines import service
+
+    sel = service.select(store)
+    ids = [sid for sid, _, _ in sel.timeline]
+    assert len(ids) == n
+    steps = store.steps(sel.layer, ids)
+    changed = 0
+    for prev, sid in zip(ids, ids[1:]):
+        before = shapely.union_all(list(store.layer_parts(prev, sel.layer).values()))
+        after = shapely.union_all(list(store.layer_parts(sid, sel.layer).values()))
+        from_id, gained, lost = steps[sid][:3]
+        assert from_id == prev
+        for got, geom in ((gained, after.difference(before)), (lost, before.difference(after))):
+            assert got == pytest.approx(geodesic_area_km2(geom), rel=1e-4, abs=0.05)
+        changed += gained > 0 or lost > 0
+    assert changed >= 3  # the window holds real changes, not only identical maps
+
+
+def test_part_areas_measure_each_part_on_its_own() -> None:
+    """Parts measured together get each the area it has alone (its own projection centre), close to Geod's."""
+    from shapely.geometry import Polygon, box
+
+    parts = [box(30, 48, 31, 49), box(36.2, 47.1, 37.9, 48.3), Polygon(), box(23.5, 50.0, 24.0, 50.2),
+             box(30.0, 48.0, 30.5, 48.5).difference(box(30.1, 48.1, 30.2, 48.2))]
+    got = pipeline.part_areas(parts)
+    assert got[2] == 0.0
+    for g, a in zip(parts, got):
+        if not g.is_empty:  # edges straight in lon/lat: Geod measures them densified
+            assert a == pytest.approx(geodesic_area_km2(shapely.segmentize(g, 0.005)), rel=1e-5)
+    assert got[0] == pytest.approx(8217.73, abs=0.01)  # the zone between two parallels, 1/360, in closed form
+    # alone or with others: the same figure
+    assert pipeline.part_areas(parts[:1])[0] == got[0] and pipeline.part_areas(parts[3:4])[0] == got[3]
+
+
+def test_a_bad_file_in_a_segment_names_itself_and_leaves_the_store_as_it_was(history_folder, tmp_path, monkeypatch) -> None:
+    from frontlines import service
+    from frontlines.errors import SourceFormatError
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    bad = history_folder / "1688000000.geojson"  # among the others, in time order
+    bad.write_bytes(b'{"type": "FeatureCollection", "features": [')
+    store = service.open_writer(tmp_path / "s.db")
+    with pytest.raises(SourceFormatError, match="1688000000.geojson"):
+        service.ingest(store, "deepstate-history", [history_folder], workers=2)
+    assert list(store.snapshots()) == []
