@@ -160,3 +160,16 @@ def test_depth_is_kept_in_the_cache_and_never_shared(kharkiv_store) -> None:
     assert b["regions"] and b["retreat"]["max_km"] > 40
     other = service.change(kharkiv_store, start="2022-09-06", end="2022-09-13", by="oblast", depth=True).depth
     assert other["retreat"]["max_km"] >= b["retreat"]["max_km"]  # another window, not the cached one
+
+
+def test_ingest_without_the_settlement_index_gives_the_same_settlements(deepstate_daily_dir) -> None:
+    files = sorted(deepstate_daily_dir.glob("deepstatemap_data_202409*.geojson"))[:6]
+    plain, indexed = MemoryStore(), MemoryStore()
+    service.ingest(plain, "deepstate-daily", files, settlement_index=False)
+    service.ingest(indexed, "deepstate-daily", files)
+    sel = service.select(plain)
+    assert plain.settlement_index(sel.source, sel.layer) is None
+    assert indexed.settlement_index(sel.source, sel.layer) is not None
+    kw = {"start": files[0].stem[-8:], "end": files[-1].stem[-8:], "min_population": 0}
+    a, b = service.settlements(plain, **kw).as_dict(), service.settlements(indexed, **kw).as_dict()
+    assert a == b and a["count"] > 0

@@ -483,6 +483,7 @@ def ingest(
     workers: int | None = None,
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
+    settlement_index: bool = True,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -509,6 +510,10 @@ def ingest(
         tables stored for each source's primary layer (default
         :data:`~frontlines.service.derive.INGEST_LEVELS`; 0 for none). Region tables
         already stored for a layer are always extended.
+    settlement_index : bool
+        Store (extend) the settlement index of every touched control layer (default);
+        without it, settlement queries compute it in memory until ``frontlines derive``
+        stores it.
 
     Returns
     -------
@@ -538,6 +543,7 @@ def ingest(
             workers=_default_workers(paths) if workers is None else workers,
             derive=derive,
             region_levels=region_levels,
+            settlement_index=settlement_index,
         )
 
 
@@ -551,6 +557,7 @@ def ingest_payloads(
     workers: int = 1,
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
+    settlement_index: bool = True,
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
     if derive not in ("all", "primary"):
@@ -610,7 +617,8 @@ def ingest_payloads(
             precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
-        extend_settlement_index(store, sorted(touched))
+        if settlement_index:
+            extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
 
