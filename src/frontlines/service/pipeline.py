@@ -464,8 +464,10 @@ def ingest_payloads(
         # steps not computed by the parse workers (input out of time order: archives), in parallel
         for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
-        derive_layers(store, sorted(touched), precomputed=precomputed)
-        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
+        dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
+        derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
+        del dissolved
         extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
