@@ -508,9 +508,18 @@ def _link_steps(
     for layer in item.parts:
         if layer in item.steps or layer not in prev.parts or (derive == "primary" and layer != b.primary):
             continue
-        gained, lost = change_parts(store.layer_parts(prev_sid, layer), store.layer_parts(sid, layer))
+        gained, lost = change_parts(_layer_geoms(store, prev, prev_sid, layer), _layer_geoms(store, item, sid, layer))
         out[layer] = PrecomputedStep(prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost))
     return out
+
+
+def _layer_geoms(store: StoreWriter, item: ParsedSnapshot, sid: int, layer: LayerKey) -> dict[str, Any]:
+    """part hash -> polygon of a snapshot just stored: from the WKB its parser sent when it sent
+    them all (a redrawn ISW layer), else read back from the store (which caches them)."""
+    rows = item.parts[layer]
+    if all(wkb for _, wkb, _ in rows):
+        return dict(zip((h for h, _, _ in rows), shapely.from_wkb([wkb for _, wkb, _ in rows])))
+    return store.layer_parts(sid, layer)
 
 
 def _parse_ahead(parsed: Iterator[ParsedSnapshot], limit: int) -> list[ParsedSnapshot]:
