@@ -3,6 +3,8 @@
 * :func:`frontlines.core.measure.dissolve` returns the MultiPolygon of the parts when that
   is valid, whatever their number, else a union of disjoint subsets: the region must be
   ``shapely.union_all``'s.
+* a one-run redraw (:func:`frontlines.core.measure.edit_window`, cut with ``clip_by_rect``)
+  gives the overlay of the two whole polygons.
 * :func:`frontlines.core.windows._pair_vertices` pairs vertices one-to-one within the
   tolerance, checked against a brute-force search of all pairs.
 """
@@ -13,9 +15,9 @@ import numpy as np
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
-from frontlines.core.measure import dissolve
+from frontlines.core.measure import change_parts, dissolve, edit_window
 from frontlines.core.windows import _pair_vertices
 
 cell = st.tuples(st.integers(0, 11), st.integers(0, 11), st.floats(0.2, 1.6), st.floats(0.2, 1.6))
@@ -67,3 +69,29 @@ def test_pair_vertices_is_one_to_one_within_tolerance(n, seed, jitter, share_mov
         if len(twins) == 1 and (da[i] <= 2 * TOL).sum() == 1 and (daa[i] <= 2 * TOL).sum() == 1 \
                 and (da[:, twins[0]] <= 2 * TOL).sum() == 1:
             assert partner[i] == twins[0]
+
+
+def _star(radii: np.ndarray) -> Polygon:
+    t = 2 * np.pi * np.arange(len(radii)) / len(radii)
+    return Polygon(np.column_stack([35 + radii * np.cos(t), 48 + 0.6 * radii * np.sin(t)]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(8, 400), st.integers(0, 2**31 - 1), st.integers(1, 40))
+def test_one_run_redraw_equals_the_plain_difference(n, seed, run) -> None:
+    """A feature redrawn in one run of vertices: the change, computed in its edit window with
+    ``clip_by_rect``, is the overlay of the two whole polygons."""
+    rng = np.random.default_rng(seed)
+    radii = 1.0 + 0.3 * rng.random(n)
+    later = radii.copy()
+    start = int(rng.integers(1, n - 1))
+    stop = min(n - 1, start + run)
+    later[start:stop] = 1.0 + 0.3 * rng.random(stop - start)  # the ring's first vertex is kept: one run
+    a, b = _star(radii), _star(later)
+    if not (a.is_valid and b.is_valid):
+        return
+    assert edit_window(a, b) is not None
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)

@@ -28,6 +28,10 @@ __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2"
 EMPTY = Polygon()
 
 
+#: ``shapely.disjoint_subset_union_all`` where GEOS has it (>= 3.12), else None.
+_DISJOINT_SUBSETS = getattr(shapely, "disjoint_subset_union_all", None) if shapely.geos_version >= (3, 12, 0) else None
+
+
 def _union_all_of(geoms: Any) -> Any:
     """Union of polygons; GEOS >= 3.12 unions the subsets that do not meet one another apart.
 
@@ -38,8 +42,6 @@ def _union_all_of(geoms: Any) -> Any:
         return _DISJOINT_SUBSETS(geoms)
     return shapely.union_all(geoms)
 
-
-_DISJOINT_SUBSETS = getattr(shapely, "disjoint_subset_union_all", None) if shapely.geos_version >= (3, 12, 0) else None
 
 #: Up to this many changed parts on each side, changes are computed part by part.
 FEW_PARTS = 8
@@ -165,8 +167,8 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
 def _clip_rect(geom: Any, xmin: float, ymin: float, xmax: float, ymax: float) -> Any:
     """``geom ∩ rectangle``, polygonal (:func:`shapely.clip_by_rect`, repaired when it leaves invalid rings)."""
     cut = shapely.clip_by_rect(geom, xmin, ymin, xmax, ymax)
-    if not shapely.is_valid(cut):
-        cut = shapely.make_valid(cut)
+    if not shapely.is_valid(cut):  # as in core.windows._clip: rings the cut made touch or collapse
+        cut = shapely.make_valid(cut, method="structure", keep_collapsed=False)
     return polygonal(cut)
 
 
