@@ -27,6 +27,22 @@ __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2"
 #: The empty polygon.
 EMPTY = Polygon()
 
+
+#: ``shapely.disjoint_subset_union_all`` where GEOS has it (>= 3.12), else None.
+_DISJOINT_SUBSETS = getattr(shapely, "disjoint_subset_union_all", None) if shapely.geos_version >= (3, 12, 0) else None
+
+
+def _union_all_of(geoms: Any) -> Any:
+    """Union of polygons; GEOS >= 3.12 unions the subsets that do not meet one another apart.
+
+    :func:`shapely.disjoint_subset_union_all` gives the same region as
+    :func:`shapely.union_all` (an ISW layer of 67 parts: 11 ms against 66 ms).
+    """
+    if _DISJOINT_SUBSETS is not None:
+        return _DISJOINT_SUBSETS(geoms)
+    return shapely.union_all(geoms)
+
+
 #: Up to this many changed parts on each side, changes are computed part by part.
 FEW_PARTS = 8
 #: Changed parts of at least this many vertices in all that are not one-run edits of
@@ -59,13 +75,13 @@ def dissolve(parts: Sequence[Any] | np.ndarray) -> Any:
     arr = arr[shapely.get_type_id(arr) == 3]
     if arr.size == 0:
         return EMPTY
-    if arr.size <= 64:
-        # Parts of an already dissolved map touch at most at points: a valid
-        # MultiPolygon of them is their union, and checking that is cheaper than a union.
-        multi = shapely.multipolygons(arr)
-        if shapely.is_valid(multi):
-            return multi
-    return polygonal(shapely.union_all(arr))
+    # Parts of an already dissolved map touch at most at points: a valid MultiPolygon of
+    # them is their union, and checking that is far cheaper than a union (an ISW layer of
+    # 68 parts: 7 ms against 75 ms), whatever the number of parts.
+    multi = shapely.multipolygons(arr)
+    if shapely.is_valid(multi):
+        return multi
+    return polygonal(_union_all_of(arr))
 
 
 def layer_area_km2(parts: Sequence[Any]) -> float:
@@ -148,13 +164,24 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     return float(xmin), float(ymin), float(xmax), float(ymax)
 
 
+def _clip_rect(geom: Any, xmin: float, ymin: float, xmax: float, ymax: float) -> Any:
+    """``geom ∩ rectangle``, polygonal (:func:`shapely.clip_by_rect`, repaired when it leaves invalid rings)."""
+    cut = shapely.clip_by_rect(geom, xmin, ymin, xmax, ymax)
+    if not shapely.is_valid(cut):  # as in core.windows._clip: rings the cut made touch or collapse
+        cut = shapely.make_valid(cut, method="structure", keep_collapsed=False)
+    return polygonal(cut)
+
+
 def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float]) -> Any:
-    """``b − a`` for a redrawn polygon, computed inside its edit window only."""
+    """``b − a`` for a redrawn polygon, computed inside its edit window only.
+
+    Both are cut to the window with :func:`shapely.clip_by_rect` (one pass over the
+    vertices; an overlay with the rectangle costs about twice as much).
+    """
     xmin, ymin, xmax, ymax = window
     pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    rect = shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-    return polygonal(shapely.difference(polygonal(shapely.intersection(b, rect)),
-                                        polygonal(shapely.intersection(a, rect))))
+    rect = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+    return polygonal(shapely.difference(_clip_rect(b, *rect), _clip_rect(a, *rect)))
 
 
 def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, tuple[float, float, float, float]]]:

@@ -120,33 +120,48 @@ def _rings(parts: Sequence[Any]) -> _Rings:
     return _Rings(xy, nxt, part_of_ring[ring_of])
 
 
+#: The cells next to a vertex's own, looked at for the vertices not paired in their own cell.
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
 def _pair_vertices(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
-    """For each vertex of ``a``, the index of a vertex of ``b`` within ``tol`` (or -1), one-to-one."""
+    """For each vertex of ``a``, the index of a vertex of ``b`` within ``tol`` (or -1), one-to-one.
+
+    ``a`` and ``b`` are snapped to a grid of ``tol`` cells; each cell's candidate in ``b``
+    is its vertex of lowest index. A vertex of ``a`` takes its own cell's candidate when
+    within ``tol``, else the nearest within ``tol`` of the eight neighbouring cells'.
+    """
     partner = np.full(len(a), -1, dtype=np.intp)
     if len(a) == 0 or len(b) == 0:
         return partner
-    qa = np.floor(a / tol).astype(np.int64)
-    qb = np.floor(b / tol).astype(np.int64)
     shift = np.int64(1) << np.int64(32)
-    kb = qb[:, 0] * shift + qb[:, 1]
+    ax, ay, bx, by = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+    qx, qy = np.floor(ax / tol).astype(np.int64), np.floor(ay / tol).astype(np.int64)
+    kb = np.floor(bx / tol).astype(np.int64) * shift + np.floor(by / tol).astype(np.int64)
     order = np.argsort(kb, kind="stable")
     sorted_kb = kb[order]
-    best = np.full(len(a), np.inf)
-    todo = np.arange(len(a))
-    # The same cell first: a redrawn vertex is nearly always in its old one.
-    for dx, dy in ((0, 0), (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
-        key = (qa[todo, 0] + dx) * shift + (qa[todo, 1] + dy)
-        pos = np.searchsorted(sorted_kb, key)
-        pos[pos == len(sorted_kb)] = 0
-        cand = order[pos]
-        d = np.hypot(*(b[cand] - a[todo]).T)
-        better = (sorted_kb[pos] == key) & (d <= tol) & (d < best[todo])
-        partner[todo[better]] = cand[better]
-        best[todo[better]] = d[better]
-        if dx == 0 and dy == 0:
-            todo = todo[~better]
-    claimed = partner[partner >= 0]
-    counts = np.bincount(claimed, minlength=len(b))
+    last = len(sorted_kb) - 1
+    # The same cell first, for every vertex: a redrawn vertex is nearly always in its old one.
+    key = qx * shift + qy
+    pos = np.minimum(np.searchsorted(sorted_kb, key), last)
+    cand = order[pos]
+    hit = (sorted_kb[pos] == key) & (np.hypot(bx[cand] - ax, by[cand] - ay) <= tol)
+    partner[hit] = cand[hit]
+    todo = np.flatnonzero(~hit)
+    if todo.size:
+        best = np.full(todo.size, np.inf)
+        got = np.full(todo.size, -1, dtype=np.intp)
+        tx, ty, tqx, tqy = ax[todo], ay[todo], qx[todo], qy[todo]
+        for dx, dy in _NEIGHBOURS:
+            key = (tqx + dx) * shift + (tqy + dy)
+            pos = np.minimum(np.searchsorted(sorted_kb, key), last)
+            cand = order[pos]
+            d = np.hypot(bx[cand] - tx, by[cand] - ty)
+            better = (sorted_kb[pos] == key) & (d <= tol) & (d < best)
+            got[better] = cand[better]
+            best[better] = d[better]
+        partner[todo] = got
+    counts = np.bincount(partner[partner >= 0], minlength=len(b))
     partner[(partner >= 0) & (counts[np.maximum(partner, 0)] > 1)] = -1
     return partner
 
@@ -240,13 +255,9 @@ def _overlaps(parts: Sequence[Any]) -> np.ndarray:
     return shapely.bounds(arr[smaller]).reshape(-1, 4)
 
 
-def _hull_area(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Area of the convex hull of four points each (half the sum of the four triangles)."""
-
-    def tri(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return np.abs((v[:, 0] - u[:, 0]) * (w[:, 1] - u[:, 1]) - (w[:, 0] - u[:, 0]) * (v[:, 1] - u[:, 1])) / 2
-
-    return (tri(p, q, r) + tri(p, q, s) + tri(p, r, s) + tri(q, r, s)) / 2
+def _tri2(ux: np.ndarray, uy: np.ndarray, vx: np.ndarray, vy: np.ndarray, wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
+    """Areas of the triangles ``uvw``."""
+    return np.abs((vx - ux) * (wy - uy) - (wx - ux) * (vy - uy)) / 2
 
 
 def change_windows(a: Sequence[Any], b: Sequence[Any], *, tol: float = TOL_DEG) -> Windows | None:
@@ -304,17 +315,26 @@ def change_windows(a: Sequence[Any], b: Sequence[Any], *, tol: float = TOL_DEG) 
 
 
 def _error_bound(ra: _Rings, b_xy: np.ndarray, partner: np.ndarray) -> float:
-    """Upper bound (km²) of the area swept by the edges of ``a`` moving onto their partners."""
-    moved = ra.xy.copy()
+    """Upper bound (km²) of the area swept by the edges of ``a`` moving onto their partners.
+
+    Each edge ``pq`` moved to ``rs`` sweeps at most the convex hull of ``p, q, r, s``,
+    bounded by half the sum of the four triangles of those points.
+    """
+    x, y = ra.xy[:, 0], ra.xy[:, 1]
     has = partner >= 0
-    moved[has] = b_xy[partner[has]]
-    shifted = np.any(moved != ra.xy, axis=1)
+    mx, my = x.copy(), y.copy()
+    mx[has] = b_xy[partner[has], 0]
+    my[has] = b_xy[partner[has], 1]
+    shifted = (mx != x) | (my != y)
     edges = np.flatnonzero(shifted | shifted[ra.nxt])
     if edges.size == 0:
         return 0.0
     nxt = ra.nxt[edges]
-    deg2 = _hull_area(ra.xy[edges], ra.xy[nxt], moved[edges], moved[nxt])
-    lat = np.minimum(np.abs(ra.xy[edges, 1]), np.abs(ra.xy[nxt, 1]))
+    px, py, qx, qy = x[edges], y[edges], x[nxt], y[nxt]
+    rx, ry, sx, sy = mx[edges], my[edges], mx[nxt], my[nxt]
+    deg2 = (_tri2(px, py, qx, qy, rx, ry) + _tri2(px, py, qx, qy, sx, sy) + _tri2(px, py, rx, ry, sx, sy)
+            + _tri2(qx, qy, rx, ry, sx, sy)) / 2
+    lat = np.minimum(np.abs(py), np.abs(qy))
     return float(np.sum(deg2 * np.cos(np.radians(np.minimum(lat, 90.0)))) * _KM_PER_DEG_MAX**2)
 
 

@@ -76,8 +76,11 @@ Progress = Callable[[int, str], None]
 
 #: Payloads parsed together by one worker (steps inside a batch are computed there).
 BATCH = 24
-#: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight).
-BATCH_BYTES = 32 * 1024 * 1024
+#: A batch is cut earlier when its payloads add up to this many bytes (bounds memory in flight:
+#: the main process holds up to ``workers + 1`` batches of raw payloads, each worker one). ISW
+#: layers are 1.5 MB of JSON each: batches of 5 rather than 21 take the W3 rebuild's peak PSS
+#: from 413 to ~295 MB and share the 59 layers evenly between two workers (2026-11-28).
+BATCH_BYTES = 8 * 1024 * 1024
 
 #: Parsed bytes (compressed payloads and new parts' WKB, about a thirtieth of the raw JSON
 #: of a map history) an ingest parses before it takes the store's write lock; a larger input
@@ -579,6 +582,8 @@ def ingest_payloads(
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
+    last_added: tuple[ParsedSnapshot, int] | None = None
+    in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
         for parsed in itertools.chain(ahead, parsed_all):
             report.files_read += 1
@@ -601,6 +606,12 @@ def ingest_payloads(
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
+            if last_added is not None and in_order:
+                in_order = _in_time_order(last_added[0], parsed)
+                if in_order:  # a batch's first snapshot: its step now, not after the parse
+                    for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
+                        precomputed[(parsed.key, layer)] = step
+            last_added = (parsed, sid)
             for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
                     touched.add((snap.source, layer))
@@ -615,12 +626,52 @@ def ingest_payloads(
         # steps not computed by the parse workers (input out of time order: archives), in parallel
         for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
-        derive_layers(store, sorted(touched), precomputed=precomputed)
-        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
+        dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
+        derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
+        del dissolved
         if settlement_index:
             extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
+
+
+def _in_time_order(before: ParsedSnapshot, after: ParsedSnapshot) -> bool:
+    """Whether ``after`` comes after ``before`` in the order parse workers step in (archives' members need not)."""
+    return (before.snapshot.shown_at, before.payload_name) < (after.snapshot.shown_at, after.payload_name)
+
+
+def _link_steps(
+    store: StoreWriter, before: tuple[ParsedSnapshot, int], after: tuple[ParsedSnapshot, int], derive: str
+) -> dict[LayerKey, PrecomputedStep]:
+    """Steps from the snapshot added just before to this one, for the layers whose parser could not compute them.
+
+    A parse worker computes the steps inside its batch; the step into a batch's first
+    snapshot joins two batches. Computed here, while the workers go on parsing, rather
+    than by :func:`derive_layers` once all is parsed. ``derive_layers`` uses such a step
+    only when ``before`` is the snapshot's predecessor in the store's timeline (else it
+    computes the real one).
+    """
+    (prev, prev_sid), (item, sid) = before, after
+    out: dict[LayerKey, PrecomputedStep] = {}
+    if prev.snapshot.source != item.snapshot.source:
+        return out
+    b = item.snapshot
+    for layer in item.parts:
+        if layer in item.steps or layer not in prev.parts or (derive == "primary" and layer != b.primary):
+            continue
+        gained, lost = change_parts(_layer_geoms(store, prev, prev_sid, layer), _layer_geoms(store, item, sid, layer))
+        out[layer] = PrecomputedStep(prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost))
+    return out
+
+
+def _layer_geoms(store: StoreWriter, item: ParsedSnapshot, sid: int, layer: LayerKey) -> dict[str, Any]:
+    """part hash -> polygon of a snapshot just stored: from the WKB its parser sent when it sent
+    them all (a redrawn ISW layer), else read back from the store (which caches them)."""
+    rows = item.parts[layer]
+    if all(wkb for _, wkb, _ in rows):
+        return dict(zip((h for h, _, _ in rows), shapely.from_wkb([wkb for _, wkb, _ in rows])))
+    return store.layer_parts(sid, layer)
 
 
 def _parse_ahead(parsed: Iterator[ParsedSnapshot], limit: int) -> list[ParsedSnapshot]:

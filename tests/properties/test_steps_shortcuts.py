@@ -1,0 +1,97 @@
+"""The shortcuts of the step computation (issue 18) against the plain overlays they replace (hypothesis).
+
+* :func:`frontlines.core.measure.dissolve` returns the MultiPolygon of the parts when that
+  is valid, whatever their number, else a union of disjoint subsets: the region must be
+  ``shapely.union_all``'s.
+* a one-run redraw (:func:`frontlines.core.measure.edit_window`, cut with ``clip_by_rect``)
+  gives the overlay of the two whole polygons.
+* :func:`frontlines.core.windows._pair_vertices` pairs vertices one-to-one within the
+  tolerance, checked against a brute-force search of all pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from frontlines.core.measure import change_parts, dissolve, edit_window
+from frontlines.core.windows import _pair_vertices
+
+cell = st.tuples(st.integers(0, 11), st.integers(0, 11), st.floats(0.2, 1.6), st.floats(0.2, 1.6))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(cell, min_size=2, max_size=140))
+def test_dissolve_of_many_parts_is_their_union(cells) -> None:
+    # boxes on a grid: many only touch (a valid MultiPolygon when none overlaps), some overlap
+    parts = [box(30 + x, 45 + y, 30 + x + w, 45 + y + h) for x, y, w, h in cells]
+    got = dissolve(parts)
+    want = shapely.union_all(parts)
+    assert got.geom_type in ("Polygon", "MultiPolygon") and shapely.is_valid(got)
+    assert abs(got.area - want.area) <= 1e-9 * want.area
+    assert shapely.symmetric_difference(got, want).area <= 1e-9 * want.area
+
+
+def test_dissolve_of_many_disjoint_parts_is_their_multipolygon() -> None:
+    parts = [box(30 + 2 * i, 45, 31 + 2 * i, 46) for i in range(100)]  # more than the 64 checked before
+    got = dissolve(parts)
+    assert got.geom_type == "MultiPolygon" and len(got.geoms) == 100
+    assert got.area == shapely.union_all(parts).area == 100.0
+
+
+TOL = 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**31 - 1), st.floats(0.0, 3e-6), st.floats(0.0, 1.0))
+def test_pair_vertices_is_one_to_one_within_tolerance(n, seed, jitter, share_moved) -> None:
+    rng = np.random.default_rng(seed)
+    a = 30 + rng.random((n, 2)) * 1e-4  # dense: neighbouring cells and crowded cells are common
+    b = a.copy()
+    moved = rng.random(n) < share_moved
+    b[moved] += rng.uniform(-jitter, jitter, (int(moved.sum()), 2))
+    b = np.vstack([b, 30 + rng.random((n // 3, 2)) * 1e-4])[rng.permutation(n + n // 3)]
+    partner = _pair_vertices(a, b, TOL)
+    paired = partner >= 0
+    # every pair within the tolerance, no vertex of b taken twice
+    d = np.hypot(*(b[partner[paired]] - a[paired]).T)
+    assert np.all(d <= TOL)
+    assert len(np.unique(partner[paired])) == int(paired.sum())
+    # a vertex whose redrawn copy is exact and alone (no other vertex of either layer within
+    # twice the tolerance: nothing else in its grid cell, nothing else to claim it) is paired with it
+    da = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+    daa = np.hypot(a[:, None, 0] - a[None, :, 0], a[:, None, 1] - a[None, :, 1])
+    for i in range(n):
+        twins = np.flatnonzero(da[i] == 0.0)
+        if len(twins) == 1 and (da[i] <= 2 * TOL).sum() == 1 and (daa[i] <= 2 * TOL).sum() == 1 \
+                and (da[:, twins[0]] <= 2 * TOL).sum() == 1:
+            assert partner[i] == twins[0]
+
+
+def _star(radii: np.ndarray) -> Polygon:
+    t = 2 * np.pi * np.arange(len(radii)) / len(radii)
+    return Polygon(np.column_stack([35 + radii * np.cos(t), 48 + 0.6 * radii * np.sin(t)]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(8, 400), st.integers(0, 2**31 - 1), st.integers(1, 40))
+def test_one_run_redraw_equals_the_plain_difference(n, seed, run) -> None:
+    """A feature redrawn in one run of vertices: the change, computed in its edit window with
+    ``clip_by_rect``, is the overlay of the two whole polygons."""
+    rng = np.random.default_rng(seed)
+    radii = 1.0 + 0.3 * rng.random(n)
+    later = radii.copy()
+    start = int(rng.integers(1, n - 1))
+    stop = min(n - 1, start + run)
+    later[start:stop] = 1.0 + 0.3 * rng.random(stop - start)  # the ring's first vertex is kept: one run
+    a, b = _star(radii), _star(later)
+    if not (a.is_valid and b.is_valid):
+        return
+    assert edit_window(a, b) is not None
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
