@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
+from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.results import Region, RegionFigures
 from frontlines.service.derive import region_area_table, stored_row
@@ -181,7 +181,7 @@ def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLa
             for member in sel.members or (sel.source,):  # a composite: every member's table
                 out.update(region_area_table(
                     store, member, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g),
-                    clip_many=lambda gs: clip_areas_many(layer, gs),
+                    clip_many=lambda gs: clip_areas(layer, gs),
                 )[0])
             return out
 
