@@ -26,7 +26,6 @@ from frontlines.service.redraws import step_redraws, window_redraws
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
-    region_table,
     region_values,
     regions_for,
 )
@@ -291,9 +290,13 @@ def series(
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
-    table = region_table(store, sel, region) if region else None
+    spans = periods(t0, t1, freq, tz=tz)
+    table = None
+    if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
+        ends = {sel.index_at(pe, strictly_before=True) for _, pe in spans}
+        table = region_values(store, sel, region, sorted(ids[i] for i in ends if i is not None))
     rows = []
-    for ps, pe in periods(t0, t1, freq, tz=tz):
+    for ps, pe in spans:
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
         limit = stale_limit_days(sel)
