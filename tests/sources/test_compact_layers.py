@@ -118,3 +118,45 @@ def test_copied_shipped_file_keeps_its_compact_form(tmp_path: Path) -> None:
     shutil.copy(path, tmp_path / path.name)
     shutil.copy(compact_path(path), tmp_path / compact_path(path).name)
     assert read_compact(tmp_path / path.name) is not None
+
+
+def _gazetteer_fields(g) -> dict:
+    import dataclasses
+
+    out = {f.name: getattr(g, f.name) for f in dataclasses.fields(g) if f.init}
+    return {k: (v.tolist(), str(v.dtype)) if isinstance(v, np.ndarray) else v for k, v in out.items()}
+
+
+def test_shipped_compact_gazetteer_is_current_and_the_same(monkeypatch) -> None:
+    from frontlines.sources import gazetteer as gz
+    from frontlines.sources.compact_gazetteer import (
+        compact_gazetteer_path,
+        read_compact_gazetteer,
+    )
+
+    path = ConflictRegistry.shipped().get("ukraine").gazetteer
+    assert read_compact_gazetteer(path, path.read_bytes()) is not None, \
+        f"{compact_gazetteer_path(path)} is missing or stale: run scripts/build_compact_layers.py"
+    fast = gz.read_gazetteer(path)
+    monkeypatch.setattr(gz, "read_compact_gazetteer", lambda *a: None)  # the CSV itself
+    slow = gz.read_gazetteer(path)
+    assert _gazetteer_fields(fast) == _gazetteer_fields(slow)
+    assert len(fast) == 29_707 and fast.display_name(123) == slow.display_name(123)
+
+
+def test_a_stale_compact_gazetteer_is_ignored(tmp_path: Path) -> None:
+    from frontlines.sources import gazetteer as gz
+    from frontlines.sources.compact_gazetteer import write_compact_gazetteer
+
+    header = ",".join(gz.REQUIRED_COLUMNS)
+    row = "UA1,Lyman,Лиман,Лиман,Krasnyi Lyman|Красный Лиман,48.98,37.81,20066,UA-14,UA1400,Donetsk,Kramatorsk"
+    src = tmp_path / "places.csv"
+    src.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    side = write_compact_gazetteer(src, gz.read_gazetteer(src))
+    assert side == tmp_path / "places.compact.npz"
+    again = gz.read_gazetteer(src)
+    assert again.alternates == (("Krasnyi Lyman", "Красный Лиман"),) and again.population.tolist() == [20066]
+    src.write_text(f"{header}\n{row.replace('20066', '20100')}\n", encoding="utf-8")  # the CSV changes
+    assert gz.read_gazetteer(src).population.tolist() == [20100]
+    side.write_bytes(b"garbage")
+    assert gz.read_gazetteer(src).population.tolist() == [20100]
