@@ -296,10 +296,10 @@ def series(
         ends = {sel.index_at(pe, strictly_before=True) for _, pe in spans}
         table = region_values(store, sel, region, sorted(ids[i] for i in ends if i is not None))
     rows = []
+    limit = stale_limit_days(sel)  # the source's cadence: the same for every period
     for ps, pe in spans:
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
-        limit = stale_limit_days(sel)
         lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
         lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
         gaps = tuple(gap_days(sel, ps, pe, tz))
