@@ -148,9 +148,16 @@ def run_query(store: Path, func: str, kwargs: dict[str, Any], *, warm: int = 5) 
     return out
 
 
+#: The service functions that take ``include_redraws`` (map redraws are left out by default).
+REDRAW_AWARE = ("change", "series", "settlements")
+
+
 def measure(w1_store: Path | str | None, w2_store: Path | str | None, *, warm: int = 5,
-            only: str | None = None) -> dict[str, Any]:
+            only: str | None = None, include_redraws: bool = False) -> dict[str, Any]:
     """Run every query of :data:`QUERIES` whose store is given (``only``: names containing it).
+
+    ``include_redraws=True`` passes it to the change / series / settlements queries (the raw
+    figures, without the redraw split of :mod:`frontlines.service.redraws`).
 
     Returns
     -------
@@ -164,6 +171,8 @@ def measure(w1_store: Path | str | None, w2_store: Path | str | None, *, warm: i
     for name, (wl, func, kwargs) in QUERIES.items():
         if stores[wl] is None or (only and only not in name):
             continue
+        if include_redraws and func in REDRAW_AWARE:
+            kwargs = {**kwargs, "include_redraws": True}
         res = run_query(Path(stores[wl]), func, kwargs, warm=warm)
         res.update(workload=wl, func=func, kwargs=kwargs)
         if "error" not in res:
@@ -203,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/frontlines-queries"), help="where stores are built")
     ap.add_argument("--warm", type=int, default=5, help="warm repeats per query")
     ap.add_argument("--only", help="only the queries whose name contains this")
+    ap.add_argument("--include-redraws", action="store_true",
+                    help="raw change / series / settlements (redraws not split off)")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     builds = {}
@@ -215,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             builds[wl] = build_store(wl, folder, stores[wl])
         else:
             stores[wl] = None
-    result = measure(stores["W1"], stores["W2"], warm=args.warm, only=args.only)
+    result = measure(stores["W1"], stores["W2"], warm=args.warm, only=args.only,
+                     include_redraws=args.include_redraws)
     result["builds"] = builds
     print(format_table(result))
     if args.json:

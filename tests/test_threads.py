@@ -70,11 +70,14 @@ def _service_queries() -> dict[str, Callable[[Any], Any]]:
 def _core_queries(control: Any, gained: Any) -> dict[str, Callable[[Any], Any]]:
     """Direct calls of the cores on geometries every thread shares."""
     hromadas, raions = default_registry().region_layer("ukraine", "hromada"), default_registry().region_layer("ukraine", "raion")
+    oblasts = default_registry().region_layer("ukraine", "oblast")
     gaz = default_registry().gazetteer("ukraine")
     kramatorsk = raions.geometries[raions.names.index("Kramatorsk Raion")]
     return {
         "clip_areas by hromada": lambda st: clip_areas(hromadas, control).tolist(),
         "clip_areas of pieces by hromada": lambda st: clip_areas(hromadas, gained).tolist(),
+        "clip_areas of pieces by oblast (tiles)": lambda st: clip_areas(oblasts, gained).tolist(),
+        "clip_areas of a batch by oblast (tiles)": lambda st: clip_areas(oblasts, [control, gained]).tolist(),
         "clip_pieces by raion": lambda st: [(i, shapely.to_wkb(g)) for i, g in clip_pieces(raions, control)],
         "core frontline with the outline": lambda st: core_frontline(control, outline=default_registry().outline("ukraine")).as_dict(),
         "settlement_status": lambda st: settlement_status(gaz.lon, gaz.lat, {"control": control}).tolist(),
@@ -155,19 +158,23 @@ def test_many_threads_meet_fresh_shared_geometries_at_once(store_path: Path) -> 
         sel = service.select(st)
         control = dissolve(list(st.layer_parts(sel.timeline[-1][0], sel.layer).values()))
     raions = default_registry().region_layer("ukraine", "raion")
+    oblasts = default_registry().region_layer("ukraine", "oblast")
     gaz = default_registry().gazetteer("ukraine")
 
-    def fresh() -> tuple[Any, RegionLayer]:
+    def fresh() -> tuple[Any, RegionLayer, RegionLayer]:
         copy = shapely.from_wkb(shapely.to_wkb(control))
         layer = RegionLayer("raion", raions.ids, raions.names, shapely.from_wkb(shapely.to_wkb(raions.geometries)))
-        return copy, layer
+        # a layer of large regions: clip_areas cuts its tiles and prepares it per thread on first use
+        coarse = RegionLayer("oblast", oblasts.ids, oblasts.names, shapely.from_wkb(shapely.to_wkb(oblasts.geometries)))
+        return copy, layer, coarse
 
-    def answers(geom: Any, layer: RegionLayer) -> tuple[Any, ...]:
+    def answers(geom: Any, layer: RegionLayer, coarse: RegionLayer) -> tuple[Any, ...]:
         return (
             settlement_status(gaz.lon, gaz.lat, {"control": geom}).tolist(),
             gaz.within(geom).tolist(),
             clip_areas(layer, geom).tolist(),
             [int(i) for i in layer.tree.query(geom, predicate="intersects")],
+            clip_areas(coarse, geom).tolist(),
         )
 
     expected = answers(*fresh())
@@ -177,9 +184,9 @@ def test_many_threads_meet_fresh_shared_geometries_at_once(store_path: Path) -> 
 
     def worker() -> list[tuple[Any, ...]]:
         out = []
-        for geom, layer in shared:
+        for geom, layer, coarse in shared:
             start.wait()
-            out.append(answers(geom, layer))
+            out.append(answers(geom, layer, coarse))
         return out
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:

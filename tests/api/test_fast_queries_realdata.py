@@ -2,8 +2,9 @@
 
 - settlements: the stored settlement index and the one computed in memory against the plain
   path (dissolve both maps, point in polygon, walk back for the dates): exact lists;
-- region tables: ``clip_areas`` / ``clip_areas_many`` (per polygon / region pair) against
-  shapely's intersection of every region with the whole geometry, and the raion / hromada
+- region tables: ``clip_areas`` (one geometry or a batch; per polygon / region pair, oblasts
+  tile by tile) against shapely's intersection of every region with the whole geometry
+  measured with ``pyproj.Geod``, and the raion / hromada
   tables stored at ingest against the plain clip of each snapshot's dissolved layer;
 - depth: ``region_depths`` (one pass, shared samples) against one ``advance_depth`` per piece.
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from pyproj import Geod
 
 from frontlines import service
 from frontlines.conflicts import default_registry
 from frontlines.core.depth import advance_depth, region_depths
-from frontlines.core.geodesy import areas_km2
+from frontlines.core.geodesy import EDGE_STEP_DEG, areas_km2
 from frontlines.core.measure import dissolve
-from frontlines.core.regions import clip_areas, clip_areas_many, clip_pieces
+from frontlines.core.regions import clip_areas, clip_pieces
 from frontlines.service import settlement_index, where
 from frontlines.store.memory import MemoryStore
 
@@ -35,6 +37,21 @@ def _plain_settlements(store, monkeypatch, **kw):
 
 def _plain_clip(layer, geom):
     return areas_km2(shapely.intersection(layer.geometries, geom), layer.centre)
+
+
+GEOD = Geod(ellps="WGS84")
+
+
+def _geod_clip(layer, geom) -> np.ndarray:
+    """Whole-region overlays measured on the ellipsoid by pyproj.Geod (independent of the program's areas).
+
+    Edges are straight in lon/lat, so they are densified before Geod (whose edges are geodesics).
+    """
+    out = np.zeros(len(layer))
+    for i in shapely.STRtree(layer.geometries).query(geom, predicate="intersects"):
+        piece = shapely.segmentize(shapely.intersection(layer.geometries[i], geom), EDGE_STEP_DEG / 4)
+        out[i] = abs(GEOD.geometry_area_perimeter(piece)[0]) / 1e6
+    return out
 
 
 def _steps(store):
@@ -107,18 +124,24 @@ def test_copy_carries_the_redraw_classification_and_the_settlement_index(kharkiv
     assert service.settlements(second, **kw).as_dict() == service.settlements(kharkiv_store, **kw).as_dict()
 
 
-@pytest.mark.parametrize("kind", ["raion", "hromada"])
+@pytest.mark.parametrize("kind", ["oblast", "raion", "hromada"])
 def test_clip_per_pair_equals_the_plain_intersection(kharkiv_store, kind) -> None:
     layer = default_registry().region_layer("ukraine", kind)
     geoms = _steps(kharkiv_store)
     sel = service.select(kharkiv_store)
-    geoms += [dissolve(list(kharkiv_store.layer_parts(sel.timeline[k][0], sel.layer).values())) for k in (0, -1)]
-    many = clip_areas_many(layer, geoms)
+    first, last = (dissolve(list(kharkiv_store.layer_parts(sel.timeline[k][0], sel.layer).values())) for k in (0, -1))
+    gained, lost = shapely.difference(last, first), shapely.difference(first, last)  # the change over the two months
+    geoms += [first, last, gained, lost]
+    many = clip_areas(layer, geoms)  # one batch, as the region tables are made
+    assert many.shape == (len(geoms), len(layer))
     for k, geom in enumerate(geoms):
         plain = _plain_clip(layer, geom)
         assert np.abs(many[k] - plain).max() < 0.01
-        assert np.abs(clip_areas(layer, geom) - plain).max() < 0.01
+        assert np.abs(clip_areas(layer, geom) - many[k]).max() < 1e-9  # one geometry alone: the same row
+    for geom, row in zip(geoms[-4:], many[-4:], strict=True):  # the ellipsoid, independently
+        np.testing.assert_allclose(row, _geod_clip(layer, geom), rtol=1e-5, atol=0.01)
     assert many.sum() > 10_000  # the whole territory twice, and the Kharkiv steps
+    assert (layer.cells is not None) == (kind == "oblast")  # oblasts are cut tile by tile
 
 
 @pytest.mark.parametrize("kind", ["raion", "hromada"])
@@ -173,3 +196,19 @@ def test_ingest_without_the_settlement_index_gives_the_same_settlements(deepstat
     kw = {"start": files[0].stem[-8:], "end": files[-1].stem[-8:], "min_population": 0}
     a, b = service.settlements(plain, **kw).as_dict(), service.settlements(indexed, **kw).as_dict()
     assert a == b and a["count"] > 0
+
+
+def test_series_by_region_reads_the_period_ends_rows(kharkiv_store) -> None:
+    # each period's per-region area is the end snapshot's, by plain overlay; gained - lost is the net per region
+    layer = default_registry().region_layer("ukraine", "raion")
+    doc = service.series(kharkiv_store, start="2022-09-01", end="2022-11-16", freq="week", by="raion").as_dict()
+    sel = service.select(kharkiv_store)
+    checked = 0
+    for p in doc["periods"]:
+        if p.get("regions") is None:
+            continue
+        plain = _plain_clip(layer, dissolve(list(kharkiv_store.layer_parts(p["end_snapshot"], sel.layer).values())))
+        got = np.array([r["area_km2"] for r in p["regions"]])
+        assert np.abs(got - plain).max() < 0.01
+        checked += 1
+    assert checked >= 3

@@ -171,3 +171,27 @@ def test_kharkiv_counteroffensive_depth(deepstate_history_dir) -> None:
     assert 10 < d.p90_km < d.max_km
     lon, lat = d.deepest_point
     assert 35.5 < lon < 38.6 and 49.0 < lat < 50.5  # Kharkiv oblast
+
+
+def test_a_shared_projected_front_gives_the_same_depths() -> None:
+    from frontlines.core.depth import ProjectedFront, region_depths
+    from frontlines.core.geodesy import (
+        from_equal_area,
+        from_equal_area_xy,
+        to_equal_area,
+    )
+
+    front = LineString([(30, 47), (30.3, 48), (29.8, 49), (31, 50)])
+    gains = [box(30.4, 47.5, 30.9, 48.2), box(30.2, 49.1, 31.5, 49.9), box(36.0, 47.0, 36.5, 47.4)]  # far: other plane
+    shared = ProjectedFront(front)
+    for g in gains:
+        assert advance_depth(g, shared) == advance_depth(g, front)
+    whole = shapely.union_all(gains)
+    pieces = [(k, g) for k, g in enumerate(gains)]
+    assert region_depths(whole, shared, pieces) == region_depths(whole, front, pieces)
+    assert region_depths(whole, shared, pieces)[1][2] == advance_depth(gains[2], front).max_km > 300
+    # plane -> lon/lat without making points: the same numbers
+    xy = shapely.get_coordinates(to_equal_area(shapely.points([(30.1, 48.2), (36.4, 47.3)]), (33, 48)))
+    back = shapely.get_coordinates(from_equal_area(shapely.points(xy), (33, 48)))
+    assert np.array_equal(from_equal_area_xy(xy, (33, 48)), back)
+    assert np.allclose(back, [(30.1, 48.2), (36.4, 47.3)], atol=1e-9)

@@ -32,6 +32,7 @@ __all__ = [
     "distance_km",
     "equal_area_crs",
     "from_equal_area",
+    "from_equal_area_xy",
     "geodesic_area_km2",
     "length_km",
     "to_equal_area",
@@ -105,6 +106,16 @@ def from_equal_area(geom: Any, centre: tuple[float, float]) -> Any:
     """Inverse of :func:`to_equal_area` for the same ``centre``."""
     _, inv = _transformers(round(centre[0]), round(centre[1]))
     return shapely.transform(geom, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_equal_area_xy(xy: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
+    """:func:`from_equal_area` of an (n, 2) array of plane coordinates: (n, 2) lon/lat, no geometries made.
+
+    The same transformer on the same numbers: the same lon/lat as projecting points back.
+    """
+    _, inv = _transformers(round(centre[0]), round(centre[1]))
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return np.column_stack(inv.transform(xy[:, 0], xy[:, 1]))
 
 
 def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ corrupt it. A layer's geometries are never prepared; its STRtree is one per thre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +35,8 @@ from frontlines.errors import RegionError
 
 __all__ = [
     "RegionLayer",
+    "RegionTiles",
     "clip_areas",
-    "clip_areas_many",
     "clip_pieces",
     "region_shares",
     "validate_region_layer",
@@ -80,6 +80,7 @@ class RegionLayer:
     local_names: tuple[str, ...] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _trees: PerThread[shapely.STRtree] = field(init=False, repr=False, compare=False)
+    _prepared: PerThread[np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         geoms = np.asarray(self.geometries, dtype=object)
@@ -100,6 +101,7 @@ class RegionLayer:
         if wrong:
             raise RegionError(f"region layer {self.name!r}: {n} ids but {wrong}")
         object.__setattr__(self, "_trees", PerThread(lambda: shapely.STRtree(geoms)))
+        object.__setattr__(self, "_prepared", PerThread(lambda: prepared_copy(geoms)))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -134,6 +136,18 @@ class RegionLayer:
             a.setflags(write=False)
             self._cache["areas"] = a
         return self._cache["areas"]
+
+    @property
+    def cells(self) -> RegionTiles | None:
+        """The regions cut into grid tiles when they are large (see :func:`clip_areas`), else None.
+
+        Cut on first use and kept on the instance (immutable, never prepared: any thread may read it).
+        """
+        if "cells" not in self._cache:
+            verts = shapely.get_num_coordinates(self.geometries)
+            large = len(self) > 0 and float(np.mean(verts)) > TILE_VERTICES
+            self._cache["cells"] = _tile_regions(self, TILE_DEG) if large else None
+        return self._cache["cells"]
 
     @property
     def total_area(self) -> float:
@@ -191,50 +205,102 @@ def _polygonal(geom: Any) -> Any:
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
-def clip_areas(layer: RegionLayer, geom: Any) -> np.ndarray:
-    """Area in km² of ``geom`` within each region of ``layer``.
+def clip_areas(layer: RegionLayer, geoms: Any) -> np.ndarray:
+    """Area in km² of a geometry (or of each of many) within each region of ``layer``.
+
+    The one region clip of the program: it picks its strategy from the layer and the
+    geometries (see Notes), so callers never choose one.
 
     Parameters
     ----------
     layer : RegionLayer
-    geom : shapely geometry
-        Lon/lat (Multi)Polygon, e.g. the territory held on one day. ``None`` or
-        empty gives zeros.
+    geoms : shapely geometry, or a sequence / object array of them
+        Lon/lat (Multi)Polygons, e.g. the territory held on one day, or the gained
+        ground of every step of a timeline. ``None`` or empty gives zeros.
 
     Returns
     -------
     numpy.ndarray
-        One float per region, in layer order. Regions wholly inside ``geom``
-        get their full area without any intersection being computed.
+        For one geometry, one float per region in layer order; for a sequence, shape
+        ``(len(geoms), len(layer))``, row *k* being the areas of ``geoms[k]``.
 
     Notes
     -----
-    All areas use the layer's equal-area centre, so ``clip_areas(...).sum()``
-    equals the area of ``geom`` clipped to the layer's union (to rounding).
+    All areas use the layer's equal-area centre (:attr:`RegionLayer.centre`), so a row
+    adds up to the area of the geometry clipped to the layer's union (to rounding).
 
-    The work is per (polygon of ``geom``, region) pair whose boxes meet (one STRtree
-    query): a polygon wholly inside a region adds its own area, a region wholly inside a
-    polygon adds the region's area, a pair that does not meet adds nothing, and only the
-    remaining pairs are intersected, each region with one polygon (not with the whole
-    geometry). The polygons of a valid (Multi)Polygon have disjoint interiors, so the
-    areas of the pieces add up to the area of the region's intersection with ``geom``.
+    The work is per (polygon of a geometry, region) pair whose boxes meet, all the
+    geometries in one STRtree query: a polygon wholly inside a region adds its own area,
+    a region wholly inside a polygon adds the region's area, a pair that does not meet
+    adds nothing, and only the remaining pairs are intersected, each region with one
+    polygon. The polygons of a valid (Multi)Polygon have disjoint interiors, so the areas
+    of the pieces add up to the area of the region's intersection with the geometry.
+
+    Strategies, picked here:
+
+    - regions tested against at least :data:`PREPARE_MIN_TESTS` polygons, and polygons
+      tested against as many regions, are tested through prepared copies made by this
+      call (never shared; the layer's own geometries are never prepared);
+    - layers of large regions (more than :data:`TILE_VERTICES` vertices per region on
+      average: oblasts) intersect the remaining pairs tile by tile: each region cut once
+      into the cells of a :data:`TILE_DEG` lon/lat grid (kept on the layer), so a polygon
+      along a border meets a few small tiles instead of a whole oblast border. The tiles
+      of a region partition it and the cuts only add vertices on existing straight edges,
+      so the figures agree with whole-region overlays to ~1e-9 relative.
     """
-    return clip_areas_many(layer, [geom])[0]
+    batch = isinstance(geoms, (list, tuple, np.ndarray))
+    arr = np.empty(len(geoms) if batch else 1, dtype=object)
+    arr[:] = list(geoms) if batch else [geoms]
+    out = _clip(layer, arr)
+    return out if batch else out[0]
 
 
-def clip_areas_many(layer: RegionLayer, geoms: Sequence[Any]) -> np.ndarray:
-    """:func:`clip_areas` of many geometries at once (one STRtree query, one area call).
+#: A region (or polygon) tested against at least this many polygons (regions) is prepared first
+#: (a private copy: preparing costs about what two unprepared tests of it do).
+PREPARE_MIN_TESTS = 4
 
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(len(geoms), len(layer))``; row *k* is ``clip_areas(layer, geoms[k])``.
-    """
-    out = np.zeros((len(geoms), len(layer)), dtype=float)
-    if len(geoms) == 0 or len(layer) == 0:
+#: Layers whose regions have more vertices than this on average are clipped tile by tile.
+TILE_VERTICES = 800
+
+#: Grid step of the tiles, in degrees (oblast tiles then have tens of vertices, not a thousand).
+TILE_DEG = 0.5
+
+
+def _prepared_where(geoms: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``geoms`` with prepared private copies of those used at least :data:`PREPARE_MIN_TESTS` times in ``idx``."""
+    uniq, counts = np.unique(idx, return_counts=True)
+    many = uniq[counts >= PREPARE_MIN_TESTS]
+    if many.size == 0:
+        return geoms
+    tested = geoms.copy()
+    tested[many] = prepared_copy(geoms[many])
+    return tested
+
+
+@dataclass
+class _Cut:
+    """Pieces of a clip still to be measured (one area call for all), with their (row, region)."""
+
+    geoms: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    regions: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, geoms: np.ndarray, rows: np.ndarray, regions: np.ndarray) -> None:
+        self.geoms.append(geoms)
+        self.rows.append(rows)
+        self.regions.append(regions)
+
+    def measure_into(self, out: np.ndarray, centre: tuple[float, float]) -> None:
+        if not self.geoms:
+            return
+        areas = areas_km2(np.concatenate(self.geoms), centre)
+        np.add.at(out, (np.concatenate(self.rows), np.concatenate(self.regions)), areas)
+
+
+def _clip(layer: RegionLayer, arr: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(arr), len(layer)), dtype=float)
+    if len(arr) == 0 or len(layer) == 0:
         return out
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = [g if g is not None else None for g in geoms]
     parts, owner = shapely.get_parts(arr, return_index=True)
     poly = np.isin(shapely.get_type_id(parts), (3, 6)) & ~shapely.is_empty(parts)
     parts, owner = parts[poly], owner[poly]
@@ -243,33 +309,117 @@ def clip_areas_many(layer: RegionLayer, geoms: Sequence[Any]) -> np.ndarray:
     part_idx, region_idx = layer.tree.query(parts)
     if part_idx.size == 0:
         return out
-    regions = layer.geometries[region_idx]
-    # Gained / lost ground is many small pieces, most inside one region: those take their own area.
-    # The regions are not prepared: that would cost each thread a 20 ms prepared copy of the layer.
-    whole = shapely.contains_properly(regions, parts[part_idx])
-    done = np.zeros(len(parts), dtype=bool)
-    done[part_idx[whole]] = True
-    keep = ~done[part_idx]
-    own_pi, own_ri = part_idx[whole], region_idx[whole]
-    part_idx, region_idx, regions = part_idx[keep], region_idx[keep], regions[keep]
-    # Large polygons (a whole day's territory) meet many regions: test them prepared (a
-    # private copy each), the others as they are.
+    cut = _Cut()
+    # 1. Gained / lost ground is many small pieces, most inside one region: those take their
+    # own area. Coarse layers (few large regions): this thread's prepared copy of the layer;
+    # finer ones: private prepared copies of the regions tested often.
+    cells = layer.cells
+    regions = layer._prepared.get() if cells is not None else _prepared_where(layer.geometries, region_idx)
+    whole = shapely.contains_properly(regions[region_idx], parts[part_idx])
+    cut.add(parts[part_idx[whole]], owner[part_idx[whole]], region_idx[whole])
+    keep = ~np.isin(part_idx, part_idx[whole])
+    part_idx, region_idx = part_idx[keep], region_idx[keep]
+    # 2. The other pairs are cut region by region, or, in layers of large regions, tile by
+    # tile (a piece along a border then meets a few small tiles instead of a whole oblast).
+    if cells is not None:
+        rest = np.unique(part_idx)
+        pi, region_idx = shapely.STRtree(cells.tiles).query(parts[rest])
+        part_idx = rest[pi]
+    # Polygons meeting many cells (a whole day's territory) are tested prepared (below).
     uniq, counts = np.unique(part_idx, return_counts=True)
-    tested = parts.copy()
-    big = uniq[counts >= 4]
-    if big.size:
-        tested[big] = prepared_copy(parts[big])
-    inside = shapely.contains_properly(tested[part_idx], regions)
-    if inside.any():
-        np.add.at(out, (owner[part_idx[inside]], region_idx[inside]), layer.areas[region_idx[inside]])
-    rest = np.flatnonzero(~inside)
-    meets = rest[shapely.intersects(tested[part_idx[rest]], regions[rest])]
-    pieces = shapely.intersection(regions[meets], parts[part_idx[meets]])
-    # one area call for the polygons inside a region and the cut pieces (same projection centre)
-    areas = areas_km2(np.concatenate([parts[own_pi], pieces]), layer.centre)
-    np.add.at(out, (owner[own_pi], own_ri), areas[: len(own_pi)])
-    np.add.at(out, (owner[part_idx[meets]], region_idx[meets]), areas[len(own_pi):])
+    big = np.zeros(len(parts), dtype=bool)
+    big[uniq[counts >= PREPARE_MIN_TESTS]] = True
+    if cells is None:
+        _clip_pairs(out, cut, parts, owner, big, part_idx, region_idx, layer.geometries, None, layer.areas)
+    else:
+        _clip_pairs(out, cut, parts, owner, big, part_idx, region_idx, cells.tiles, cells.region, cells.areas)
+    cut.measure_into(out, layer.centre)
     return out
+
+
+def _clip_pairs(out: np.ndarray, cut: _Cut, parts: np.ndarray, owner: np.ndarray, big: np.ndarray,
+                part_idx: np.ndarray, cell_idx: np.ndarray, cells: np.ndarray, cell_region: np.ndarray | None,
+                cell_areas: np.ndarray) -> None:
+    """Clip (polygon, cell) pairs whose boxes meet: cells are regions, or tiles of ``cell_region``.
+
+    A cell wholly inside a big polygon adds its own area to ``out``; a pair that does not
+    meet adds nothing (both tested through prepared copies of the big polygons); the pairs
+    of other polygons are not tested (a test costs about what the intersection of a small
+    polygon does). What is left is intersected, one intersection per (row, cell) of the
+    cell with that row's polygons meeting it (polygons of one valid geometry: their
+    MultiPolygon is valid), and the pieces go to ``cut``.
+    """
+    if part_idx.size == 0:
+        return
+    in_region = cell_idx if cell_region is None else cell_region[cell_idx]
+    keep = np.ones(len(part_idx), dtype=bool)
+    tested = np.flatnonzero(big[part_idx])
+    if tested.size:
+        which = np.unique(part_idx[tested])
+        prepared = parts.copy()
+        prepared[which] = prepared_copy(parts[which])
+        cell_of = cells[cell_idx[tested]]
+        inside = shapely.contains_properly(prepared[part_idx[tested]], cell_of)
+        hit = tested[inside]
+        np.add.at(out, (owner[part_idx[hit]], in_region[hit]), cell_areas[cell_idx[hit]])
+        keep[hit] = False
+        rest = tested[~inside]
+        keep[rest[~shapely.intersects(prepared[part_idx[rest]], cell_of[~inside])]] = False
+    pairs = np.flatnonzero(keep)
+    if pairs.size == 0:
+        return
+    group_key = owner[part_idx[pairs]] * len(cells) + cell_idx[pairs]
+    order = np.argsort(group_key, kind="stable")
+    pairs = pairs[order]
+    _, starts = np.unique(group_key[order], return_index=True)
+    first = pairs[starts]
+    groups = np.empty(len(first), dtype=object)
+    for k, members in enumerate(np.split(part_idx[pairs], starts[1:])):
+        groups[k] = parts[members[0]] if len(members) == 1 else shapely.multipolygons(parts[members])
+    cut.add(shapely.intersection(cells[cell_idx[first]], groups), owner[part_idx[first]], in_region[first])
+
+
+@dataclass(frozen=True)
+class RegionTiles:
+    """The regions of a layer cut into the cells of a lon/lat grid (see :func:`clip_areas`).
+
+    Attributes
+    ----------
+    tiles : numpy.ndarray
+        Object array of (Multi)Polygons, each the part of one region in one grid cell (never prepared).
+    region : numpy.ndarray
+        Index (in the layer's order) of each tile's region.
+    areas : numpy.ndarray
+        Area of each tile in km² (the layer's projection centre).
+    """
+
+    tiles: np.ndarray
+    region: np.ndarray
+    areas: np.ndarray
+
+
+def _tile_regions(layer: RegionLayer, cell_deg: float) -> RegionTiles:
+    """Cut every region of ``layer`` into the cells of a ``cell_deg`` lon/lat grid."""
+    tiles: list[Any] = []
+    region: list[int] = []
+    for i, geom in enumerate(layer.geometries):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        xmin, ymin, xmax, ymax = shapely.bounds(geom)
+        x0, x1 = math.floor(xmin / cell_deg), math.floor(xmax / cell_deg)
+        y0, y1 = math.floor(ymin / cell_deg), math.floor(ymax / cell_deg)
+        boxes = [shapely.box(cx * cell_deg, cy * cell_deg, (cx + 1) * cell_deg, (cy + 1) * cell_deg)
+                 for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
+        # intersection, not clip_by_rect: exact and valid (clip_by_rect may leave invalid rings).
+        for piece in shapely.intersection(geom, np.array(boxes, dtype=object)):
+            poly = _polygonal(piece)
+            if poly is not None:
+                tiles.append(poly)
+                region.append(i)
+    arr = np.array(tiles, dtype=object)
+    areas = areas_km2(arr, layer.centre) if len(arr) else np.zeros(0)
+    areas.setflags(write=False)
+    return RegionTiles(tiles=arr, region=np.array(region, dtype=np.intp), areas=areas)
 
 
 def clip_pieces(layer: RegionLayer, geom: Any) -> list[tuple[int, Any]]:

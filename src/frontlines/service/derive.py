@@ -24,8 +24,7 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import change_parts, dissolve
-from frontlines.core.prepared import prepared_copy
-from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
+from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
 from frontlines.service.settlement_index import store_index
@@ -175,7 +174,7 @@ def region_area_table(
         Just these snapshots (and their predecessors' figures, to step from); default all.
     clip_many : callable, optional
         ``list of geometries -> 2-D array`` (one row per geometry), e.g.
-        :func:`frontlines.core.regions.clip_areas_many`: the same figures as ``clip``, in
+        :func:`frontlines.core.regions.clip_areas`: the same figures as ``clip``, in
         one batch (much cheaper for thousands of small steps).
     dissolved : mapping, optional
         snapshot id -> its dissolved layer, where already at hand (see :func:`derive_layers`):
@@ -340,7 +339,7 @@ def derive_store(
                     summary["region_snapshots"] += store_region_table(
                         store, source, layer, name, list(region_layer.ids),
                         lambda g, r=region_layer: clip_areas(r, g),
-                        clip_many=lambda gs, r=region_layer: clip_areas_many(r, gs),
+                        clip_many=lambda gs, r=region_layer: clip_areas(r, gs),
                         dissolved={sid: g for (sid, key), g in dissolved.items() if key == layer},
                     )
                     summary["region_tables"] += 1
@@ -350,7 +349,7 @@ def derive_store(
 #: How many of a conflict's region levels (coarsest first) an ingest stores tables of for
 #: each source's primary layer. Since issue 18 all of them: a table is computed from the
 #: stored steps (the predecessor's figures plus the clipped gained minus the clipped lost
-#: ground), all steps clipped in one batch (:func:`frontlines.core.regions.clip_areas_many`:
+#: ground), all steps clipped in one batch (:func:`frontlines.core.regions.clip_areas`:
 #: each step polygon only against the regions its box meets, a region's own area when it lies
 #: inside the polygon), and rows of 0 km² are not written. On the full DeepState history
 #: (1,359 snapshots, 2,036 step geometries), measured on a copy of the store (2026-11-28):
@@ -396,10 +395,9 @@ def extend_region_tables(
             region = registry.region_layer(conflict, name)
             if region.name != name:  # stored under another name: not one of the conflict's levels
                 continue
-            region = _prepared_layer(region)
             written += store_region_table(
                 store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
-                clip_many=lambda gs, r=region: clip_areas_many(r, gs), dissolved=whole,
+                clip_many=lambda gs, r=region: clip_areas(r, gs), dissolved=whole,
             )
     return written
 
@@ -422,15 +420,3 @@ def extend_settlement_index(store: StoreWriter, touched: Iterable[tuple[str, Lay
         if control in store.source_layers(source):
             wanted.add((source, control))
     return sum(store_index(store, source, layer) for source, layer in sorted(wanted, key=str))
-
-
-def _prepared_layer(region: RegionLayer) -> RegionLayer:
-    """A private copy of a region layer with prepared geometries (the same figures).
-
-    :func:`~frontlines.core.regions.clip_areas` tests which pieces of a step lie wholly
-    inside a region; prepared regions make that about twice as fast. The copy is this
-    call's own (prepared geometries are never shared between threads).
-    """
-    return RegionLayer(region.name, region.ids, region.names, prepared_copy(region.geometries),
-                       region.parents, region.local_names)
-

@@ -11,8 +11,7 @@ import shapely
 
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
-from frontlines.core.region_tiles import RegionTiles, clip_areas_tiled, tile_regions
-from frontlines.core.regions import RegionLayer, clip_areas
+from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
@@ -27,7 +26,6 @@ from frontlines.service.redraws import step_redraws, window_redraws
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
-    region_table,
     region_values,
     regions_for,
 )
@@ -42,11 +40,6 @@ from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
 __all__ = ["area", "change", "change_geometries", "layer_geometry", "layer_union", "series"]
-
-#: Region layers of at most this many regions are clipped tile by tile (see :mod:`frontlines.core.region_tiles`);
-#: finer layers (raions, hromadas) have small regions already.
-TILED_REGIONS_MAX = 64
-
 
 # --------------------------------------------------------------------------- area
 def area(
@@ -144,15 +137,6 @@ def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
     )
 
 
-def _region_clip(store: StoreReader, region: tuple[str, RegionLayer], geom: Any) -> np.ndarray:
-    """``clip_areas(layer, geom)``; coarse layers (oblasts) clipped by their cached tiles (same figures)."""
-    key, layer = region
-    if len(layer) > TILED_REGIONS_MAX:
-        return clip_areas(layer, geom)
-    tiles: RegionTiles = store.cache.get_or_compute(("region-tiles", key), lambda: tile_regions(layer))
-    return clip_areas_tiled(tiles, geom)
-
-
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:
     """Areas of gained and lost ground; the larger follows from the smaller and the net.
 
@@ -245,14 +229,14 @@ def change(
         if a == b:
             gv = lv = np.zeros(len(rl.ids))
         elif raw_gained is None or (raw_lost is not None and raw_l <= raw_g):
-            lv = _region_clip(store, region, raw_lost)
+            lv = clip_areas(rl, raw_lost)
             gv = np.maximum(net + lv, 0.0)
         else:
-            gv = _region_clip(store, region, raw_gained)
+            gv = clip_areas(rl, raw_gained)
             lv = np.maximum(gv - net, 0.0)
         if subtract:  # fighting per region = raw minus the (small) redraw ground in it
-            gv = np.maximum(gv - _region_clip(store, region, wr.redraw_gained), 0.0)
-            lv = np.maximum(lv - _region_clip(store, region, wr.redraw_lost), 0.0)
+            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
+            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
         extra["region_layer"] = rl.name
         extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
@@ -306,12 +290,16 @@ def series(
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
     steps = store.steps(sel.layer, ids)
-    table = region_table(store, sel, region) if region else None
+    spans = periods(t0, t1, freq, tz=tz)
+    table = None
+    if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
+        ends = {sel.index_at(pe, strictly_before=True) for _, pe in spans}
+        table = region_values(store, sel, region, sorted(ids[i] for i in ends if i is not None))
     rows = []
-    for ps, pe in periods(t0, t1, freq, tz=tz):
+    limit = stale_limit_days(sel)  # the source's cadence: the same for every period
+    for ps, pe in spans:
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
-        limit = stale_limit_days(sel)
         lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
         lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
         gaps = tuple(gap_days(sel, ps, pe, tz))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.regions import RegionLayer, clip_areas, clip_areas_many
+from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError, RegionError
 from frontlines.results import Region, RegionFigures
 from frontlines.service.derive import region_area_table, stored_row
@@ -158,12 +158,14 @@ def region_figures(layer: RegionLayer, **values: np.ndarray) -> tuple[RegionFigu
     values : numpy.ndarray
         ``area_km2``, ``gained_km2``, ``lost_km2`` and/or ``net_km2``: km² per region, in the layer's order.
     """
-    land = layer.areas
+    land = layer.areas.tolist()  # Python floats, as float(arr[i]) gives, converted at once
+    columns = {key: np.asarray(arr, dtype=float).tolist() for key, arr in values.items()}
+    parents = layer.parents
     rows = []
     for i, (rid, name) in enumerate(zip(layer.ids, layer.names)):
-        parent = layer.parents[i] if layer.parents is not None and layer.parents[i] else None
-        figures = {key: float(arr[i]) for key, arr in values.items()}
-        rows.append(RegionFigures(id=rid, name=name, land_area_km2=float(land[i]), parent=parent, **figures))
+        parent = parents[i] if parents is not None and parents[i] else None
+        figures = {key: col[i] for key, col in columns.items()}
+        rows.append(RegionFigures(id=rid, name=name, land_area_km2=land[i], parent=parent, **figures))
     return tuple(rows)
 
 
@@ -181,7 +183,7 @@ def region_table(store: StoreReader, sel: Selection, region: tuple[str, RegionLa
             for member in sel.members or (sel.source,):  # a composite: every member's table
                 out.update(region_area_table(
                     store, member, sel.layer, key, list(layer.ids), lambda g: clip_areas(layer, g),
-                    clip_many=lambda gs: clip_areas_many(layer, gs),
+                    clip_many=lambda gs: clip_areas(layer, gs),
                 )[0])
             return out
 

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.depth import Depth, advance_depth, region_depths
+from frontlines.core.depth import Depth, ProjectedFront, advance_depth, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
@@ -190,9 +190,11 @@ def _change_depth(store: StoreReader, sel: selection.Selection, start: dt.dateti
     if region is not None:
         pieces_g = dict(clip_pieces(region[1], gained)) if not shapely.is_empty(gained) else {}
         pieces_l = dict(clip_pieces(region[1], lost)) if not shapely.is_empty(lost) else {}
-    # one pass per direction: the whole's samples serve its pieces in the regions too
-    adv, adv_by = region_depths(gained, f0, list(pieces_g.items()))
-    ret, ret_by = region_depths(lost, f0, list(pieces_l.items()))
+    # one pass per direction: the whole's samples serve its pieces in the regions too; the
+    # earlier front is projected and indexed once per plane for all the depths below
+    front = ProjectedFront(f0)
+    adv, adv_by = region_depths(gained, front, list(pieces_g.items()))
+    ret, ret_by = region_depths(lost, front, list(pieces_l.items()))
     out: dict[str, Any] = {
         "frontline_km": {"from": round(f0.length_km, 3), "to": round(f1.length_km, 3),
                          "change": round(f1.length_km - f0.length_km, 3), "mode": mode},
@@ -200,7 +202,7 @@ def _change_depth(store: StoreReader, sel: selection.Selection, start: dt.dateti
         "retreat": _depth_dict(ret, conflict),
         "headline": "contested_as_lost",
     }
-    variants = _contested_held_variant(store, sel, start, end, f0, redraw)
+    variants = _contested_held_variant(store, sel, start, end, front, redraw)
     if variants is not None:
         out["variants"] = {
             # the headline: ground that left the layer, into the grey zone or beyond, counts as lost
@@ -222,7 +224,7 @@ def _change_depth(store: StoreReader, sel: selection.Selection, start: dt.dateti
 
 
 def _contested_held_variant(store: StoreReader, sel: selection.Selection, start: dt.datetime, end: dt.datetime,
-                            front: FrontLine, redraw: Any = None) -> dict[str, float] | None:
+                            front: ProjectedFront, redraw: Any = None) -> dict[str, float] | None:
     """Depths when the grey zone stays with the side holding it: control ∪ contested compared."""
     if sel.layer.status != "control":
         return None

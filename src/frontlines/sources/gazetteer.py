@@ -43,6 +43,7 @@ import shapely
 from frontlines.core.geodesy import WGS84
 from frontlines.core.prepared import prepared_copy
 from frontlines.errors import SourceFormatError
+from frontlines.sources.compact_gazetteer import read_compact_gazetteer
 
 __all__ = [
     "COLUMNS",
@@ -595,6 +596,10 @@ def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
     """
     label = "<bytes>" if isinstance(source, bytes) else str(source)
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not isinstance(source, bytes):  # the same fields from the compact file beside it, when current (10x faster)
+        found = read_compact_gazetteer(Path(source), raw)
+        if found is not None:
+            return Gazetteer(**found)
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)

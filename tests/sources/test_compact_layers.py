@@ -1,0 +1,162 @@
+"""The compact region files: the same features as the GeoJSON, byte for byte, and only when current."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import shapely
+
+from frontlines.conflicts import ConflictRegistry
+from frontlines.sources import boundaries
+from frontlines.sources.compact_layers import compact_path, read_compact, write_compact
+
+
+def _shipped_files() -> list[Path]:
+    registry = ConflictRegistry.shipped()
+    c = registry.get("ukraine")
+    return sorted({c.level(k).file for k in c.level_kinds} | {c.outline})
+
+
+def _plain(path: Path):
+    """The GeoJSON parsed with the json module and shapely.geometry.shape (not the program's reader)."""
+    import json
+
+    from shapely.geometry import shape
+
+    fc = json.loads(gzip.decompress(path.read_bytes()))
+    return [f["properties"] for f in fc["features"]], [shape(f["geometry"]) for f in fc["features"]]
+
+
+@pytest.mark.parametrize("path", _shipped_files(), ids=lambda p: p.name)
+def test_shipped_compact_files_are_current_and_exact(path: Path) -> None:
+    found = read_compact(path)
+    assert found is not None, f"{compact_path(path)} is missing or stale: run scripts/build_compact_layers.py"
+    props, geoms = found
+    plain_props, plain_geoms = _plain(path)
+    assert props == plain_props
+    assert len(geoms) == len(plain_geoms)
+    # the same coordinates to the last bit, the same types, rings and order
+    assert shapely.to_wkb(geoms).tolist() == [shapely.to_wkb(g) for g in plain_geoms]
+
+
+def test_read_level_takes_the_compact_file(monkeypatch) -> None:
+    c = ConflictRegistry.shipped().get("ukraine")
+    level = c.level("raion")
+    fast = boundaries.read_level(level)
+    monkeypatch.setattr(boundaries, "read_compact", lambda *a: None)  # the GeoJSON path
+    slow = boundaries.read_level(level)
+    assert fast.ids == slow.ids and fast.names == slow.names and fast.parents == slow.parents
+    assert fast.local_names == slow.local_names
+    assert shapely.to_wkb(fast.geometries).tolist() == shapely.to_wkb(slow.geometries).tolist()
+    np.testing.assert_array_equal(fast.areas, slow.areas)
+
+
+def _write(path: Path) -> Path:
+    return write_compact(path, *boundaries._read_geojson(path.read_bytes(), str(path)))
+
+
+def _write_fc(path: Path, features: list[dict]) -> None:
+    path.write_bytes(gzip.compress(orjson.dumps({"type": "FeatureCollection", "features": features})))
+
+
+def _feature(rid: str, geometry: dict) -> dict:
+    return {"type": "Feature", "properties": {"id": rid, "name": rid.lower()}, "geometry": geometry}
+
+
+def test_a_stale_or_missing_compact_file_is_ignored(tmp_path: Path) -> None:
+    src = tmp_path / "cells.geojson.gz"
+    box = {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [31, 49], [30, 49], [30, 48]]]}
+    _write_fc(src, [_feature("A", box)])
+    assert read_compact(src) is None  # none written yet
+    side = _write(src)
+    assert side == tmp_path / "cells.compact.npz"
+    props, geoms = read_compact(src)
+    assert props == [{"id": "A", "name": "a"}] and shapely.get_type_id(geoms[0]) == 3
+    # the GeoJSON changes: the compact file no longer describes it
+    moved = {"type": "Polygon", "coordinates": [[[32, 48], [33, 48], [33, 49], [32, 49], [32, 48]]]}
+    _write_fc(src, [_feature("A", moved)])
+    assert read_compact(src) is None
+    props, geoms = boundaries._read_file(src)
+    assert shapely.bounds(geoms[0]).tolist() == [32.0, 48.0, 33.0, 49.0]
+    side.write_bytes(b"not a zip file")
+    assert read_compact(src) is None
+
+
+def test_mixed_types_many_decimals_and_holes_round_trip(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.geojson"
+    holed = {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [31, 49], [30, 49], [30, 48]],
+                                                 [[30.2, 48.2], [30.2, 48.4], [30.4, 48.4], [30.2, 48.2]]]}
+    multi = {"type": "MultiPolygon", "coordinates": [
+        [[[32.123456789012, 48.1], [33.1, 48.1], [33.1, 49.1], [32.123456789012, 48.1]]],
+        [[[34.0, 48.0], [34.5, 48.0], [34.5, 48.5], [34.0, 48.0]]]]}
+    src.write_bytes(orjson.dumps({"type": "FeatureCollection",
+                                  "features": [_feature("H", holed), _feature("M", multi)]}))
+    _write(src)  # 12 decimals: stored as plain doubles
+    props, geoms = read_compact(src)
+    _, plain = boundaries._read_geojson(src.read_bytes(), str(src))
+    assert shapely.to_wkb(geoms).tolist() == shapely.to_wkb(plain).tolist()
+    assert [shapely.get_type_id(g) for g in geoms] == [3, 6]
+
+
+def test_only_polygons_are_written(tmp_path: Path) -> None:
+    src = tmp_path / "line.geojson"
+    src.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": [
+        _feature("L", {"type": "LineString", "coordinates": [[30, 48], [31, 49]]})]}))
+    with pytest.raises(ValueError, match="only Polygons"):
+        _write(src)
+    assert not compact_path(src).exists()
+
+
+def test_copied_shipped_file_keeps_its_compact_form(tmp_path: Path) -> None:
+    # a conflict folder copied elsewhere with its compact files still loads fast and the same
+    path = next(p for p in _shipped_files() if p.name.startswith("oblasts"))
+    shutil.copy(path, tmp_path / path.name)
+    shutil.copy(compact_path(path), tmp_path / compact_path(path).name)
+    assert read_compact(tmp_path / path.name) is not None
+
+
+def _gazetteer_fields(g) -> dict:
+    import dataclasses
+
+    out = {f.name: getattr(g, f.name) for f in dataclasses.fields(g) if f.init}
+    return {k: (v.tolist(), str(v.dtype)) if isinstance(v, np.ndarray) else v for k, v in out.items()}
+
+
+def test_shipped_compact_gazetteer_is_current_and_the_same(monkeypatch) -> None:
+    from frontlines.sources import gazetteer as gz
+    from frontlines.sources.compact_gazetteer import (
+        compact_gazetteer_path,
+        read_compact_gazetteer,
+    )
+
+    path = ConflictRegistry.shipped().get("ukraine").gazetteer
+    assert read_compact_gazetteer(path, path.read_bytes()) is not None, \
+        f"{compact_gazetteer_path(path)} is missing or stale: run scripts/build_compact_layers.py"
+    fast = gz.read_gazetteer(path)
+    monkeypatch.setattr(gz, "read_compact_gazetteer", lambda *a: None)  # the CSV itself
+    slow = gz.read_gazetteer(path)
+    assert _gazetteer_fields(fast) == _gazetteer_fields(slow)
+    assert len(fast) == 29_707 and fast.display_name(123) == slow.display_name(123)
+
+
+def test_a_stale_compact_gazetteer_is_ignored(tmp_path: Path) -> None:
+    from frontlines.sources import gazetteer as gz
+    from frontlines.sources.compact_gazetteer import write_compact_gazetteer
+
+    header = ",".join(gz.REQUIRED_COLUMNS)
+    row = "UA1,Lyman,Лиман,Лиман,Krasnyi Lyman|Красный Лиман,48.98,37.81,20066,UA-14,UA1400,Donetsk,Kramatorsk"
+    src = tmp_path / "places.csv"
+    src.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    side = write_compact_gazetteer(src, gz.read_gazetteer(src))
+    assert side == tmp_path / "places.compact.npz"
+    again = gz.read_gazetteer(src)
+    assert again.alternates == (("Krasnyi Lyman", "Красный Лиман"),) and again.population.tolist() == [20066]
+    src.write_text(f"{header}\n{row.replace('20066', '20100')}\n", encoding="utf-8")  # the CSV changes
+    assert gz.read_gazetteer(src).population.tolist() == [20100]
+    side.write_bytes(b"garbage")
+    assert gz.read_gazetteer(src).population.tolist() == [20100]
