@@ -198,8 +198,9 @@ class TreeReader:
 def build_tree(store: StoreWriter, sel: Selection, digest: str,
                step_pieces: Callable[[Sequence[int]], dict[int, dict[Key, list[Any]]]],
                changed: set[int] | None = None) -> dict[tuple[int, int], tuple[str, Node]]:
-    """Every node of level >= 1 of a timeline: the stored ones still valid (same basis, none of
-    their steps in ``changed``) kept, the others built from their children.
+    """Every whole node of level >= 1 of a timeline (one that ends inside it: the last, partial
+    block of each level is never part of a window): the stored ones still valid (same basis,
+    none of their steps in ``changed``) kept, the others built from their children.
 
     ``changed``: timeline positions whose redraw rows were just rewritten (None: none).
     """
@@ -216,7 +217,7 @@ def build_tree(store: StoreWriter, sel: Selection, digest: str,
                 and not any(p in changed for p in node_span(level, block, n)))
 
     # the pieces of every step under a level-1 node to rebuild, read at once
-    todo = [p for b in range(-(-n // BRANCH)) if not fresh(1, b) for p in node_span(1, b, n)]
+    todo = [p for b in range(n // BRANCH) if not fresh(1, b) for p in node_span(1, b, n)]
     leaves = step_pieces(todo) if todo else {}
 
     def content(level: int, block: int) -> dict[Key, Any]:
@@ -229,10 +230,7 @@ def build_tree(store: StoreWriter, sel: Selection, digest: str,
 
     for level in range(1, levels(n) + 1):
         size = BRANCH**level
-        for block in range(-(-n // size)):
-            span = node_span(level, block, n)
-            if not span:
-                continue
+        for block in range(n // size):  # whole blocks only: a window never uses one that runs past the end
             if fresh(level, block):
                 out[(level, block)] = old[(level, block)]
                 continue

@@ -56,7 +56,8 @@ from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
     "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
-    "derive_redraws", "derive_store_redraws", "redraw_ground", "rules_digest", "step_redraws", "window_redraws"]
+    "derive_redraws", "derive_store_redraws", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
+    "window_redraws"]
 
 #: Statuses of the same side whose ground turning into the layer is a re-labelling.
 RECLASSIFIED_FROM = ("advance", "claimed")
@@ -487,8 +488,16 @@ def _polygons(geom: Any) -> Any:
     return shapely.union_all(parts) if parts else EMPTY
 
 
+def window_has_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
+                       rules: RedrawRules = RedrawRules()) -> bool:
+    """Whether any step between two snapshots has redraw pieces (read from the window's nodes)."""
+    ids = [s for s, _, _ in sel.timeline]
+    lo, hi = sorted((ids.index(from_id), ids.index(to_id)))
+    return bool(_window_unions(store, sel, lo, hi, rules))
+
+
 def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, gained: Any, lost: Any, *,
-                   rules: RedrawRules = RedrawRules(), fighting: bool = True) -> WindowRedraws:
+                   rules: RedrawRules = RedrawRules(), fighting: bool = True, cache: bool = False) -> WindowRedraws:
     """The redraw ground of the window from ``from_id`` to ``to_id`` and the fighting left.
 
     Parameters
@@ -498,6 +507,11 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
     fighting : bool
         Also the fighting geometries (raw minus redraw); False leaves them None (only
         the figures are needed: the overlay of the whole change is saved).
+    cache : bool
+        Keep the result in ``store.cache`` (by snapshot ids and data version): only for
+        ``gained`` / ``lost`` = the whole raw change of the window
+        (:func:`frontlines.service.measure.change_geometries`). Its geometries are then
+        shared: never prepare them.
 
     Returns
     -------
@@ -505,6 +519,11 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         ``redraw_gained`` = ``gained`` ∩ ∪ redraw-gained pieces of the steps in the window
         (likewise lost); ``gained`` / ``lost`` = the raw change minus them.
     """
+    if cache:
+        key = ("window-redraws", store.data_version, sel.source, str(sel.layer), rules_digest(rules), from_id, to_id,
+               fighting, gained is None, lost is None)
+        return store.cache.get_or_compute(key, lambda: window_redraws(store, sel, from_id, to_id, gained, lost,
+                                                                      rules=rules, fighting=fighting))
     gained = EMPTY if gained is None else gained
     lost = EMPTY if lost is None else lost
     ids = [s for s, _, _ in sel.timeline]
@@ -577,6 +596,16 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
     return written
 
 
+def _ground_parts(store: StoreReader, sel: Selection, from_id: int, to_id: int, direction: str | None,
+                  rules: RedrawRules) -> np.ndarray:
+    """The polygons of the window's node unions (:func:`_window_unions`) of one stored direction (None: both):
+    their union is the window's redraw ground. New geometries (safe to prepare)."""
+    ids = [s for s, _, _ in sel.timeline]
+    i0, i1 = sorted((ids.index(from_id), ids.index(to_id)))
+    geoms = [g for (d, _), gs in _window_unions(store, sel, i0, i1, rules).items() if direction in (None, d) for g in gs]
+    return shapely.get_parts(np.asarray(geoms, dtype=object)) if geoms else np.empty(0, dtype=object)
+
+
 def redraw_ground(store: StoreReader, sel: Selection, from_id: int, to_id: int, *, direction: str | None = None,
                   rules: RedrawRules = RedrawRules()) -> Any:
     """Union of the redraw pieces of the steps between two snapshots (lon/lat).
@@ -585,8 +614,19 @@ def redraw_ground(store: StoreReader, sel: Selection, from_id: int, to_id: int, 
     both: what a place that changed status must lie in to have changed it on a map
     redraw only. A new geometry on every call (safe to prepare).
     """
-    ids = [s for s, _, _ in sel.timeline]
-    i0, i1 = sorted((ids.index(from_id), ids.index(to_id)))
-    rows = step_redraws(store, sel, ids[i0 + 1 : i1 + 1], rules=rules)
-    wkbs = [r[3] for sid in ids[i0 + 1 : i1 + 1] for r in rows.get(sid, ()) if direction in (None, r[0])]
-    return shapely.union_all(shapely.from_wkb(wkbs)) if wkbs else EMPTY
+    parts = _ground_parts(store, sel, from_id, to_id, direction, rules)
+    return union(parts) if len(parts) else EMPTY
+
+
+def redraw_covers_xy(store: StoreReader, sel: Selection, from_id: int, to_id: int, lon: np.ndarray, lat: np.ndarray,
+                     *, rules: RedrawRules = RedrawRules()) -> np.ndarray:
+    """Whether each point (lon/lat) lies in the redraw ground of the window (either direction; its
+    boundary counts): ``shapely.intersects_xy(redraw_ground(...), lon, lat)`` without the union."""
+    out = np.zeros(len(lon), dtype=bool)
+    if not len(lon):
+        return out
+    parts = _ground_parts(store, sel, from_id, to_id, None, rules)
+    if len(parts):
+        hit, _ = shapely.STRtree(parts).query(shapely.points(np.asarray(lon), np.asarray(lat)), predicate="intersects")
+        out[hit] = True
+    return out
