@@ -9,8 +9,9 @@ union of their ``BRANCH`` children. A window ``(lo, hi]`` is covered exactly by 
 ``2 * (BRANCH - 1)`` nodes per level (:func:`window_nodes`), so about two dozen unions
 stand for the thousands of pieces of a long window.
 
-The nodes of level >= 1 are written by ``frontlines derive --redraws`` (and the CLI's
-ingest) beside the redraw rows (store table ``redraw_unions``, one opaque row per
+The whole nodes of level >= 1 (the last, partial block of each level is never part of a
+window) are written by ``frontlines derive --redraws`` (and the CLI's ingest) beside the
+redraw rows (store table ``redraw_unions``, one opaque row per
 source and layer, schema 7). Each stored node carries a *basis*: the digest of the
 (snapshot, predecessor) pairs of its steps and of the rules. A node is used only while
 its basis matches the timeline; otherwise (and for stores without the table's row) it is
@@ -33,8 +34,8 @@ from frontlines.core.measure import EMPTY
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["BRANCH", "Node", "decode_tree", "encode_tree", "node_basis", "window_nodes", "TreeReader",
-           "build_tree"]
+__all__ = ["BRANCH", "Node", "TreeReader", "build_tree", "decode_tree", "encode_tree", "levels", "node_basis",
+           "node_span", "union", "window_nodes"]
 
 #: Children per node.
 BRANCH = 4
@@ -72,8 +73,8 @@ def union(geoms: Sequence[Any]) -> Any:
 def window_nodes(lo: int, hi: int) -> list[tuple[int, int]]:
     """The nodes ``(level, block)`` that cover positions ``lo + 1 .. hi`` exactly (none when hi <= lo).
 
-    >>> window_nodes(0, 5)
-    [(0, 1), (0, 2), (0, 3), (1, 1), (0, 4)]
+    >>> window_nodes(0, 9)  # steps 1..9: 1, 2, 3 alone, 4..7 as one node, 8, 9 alone
+    [(0, 1), (0, 2), (0, 3), (1, 1), (0, 8), (0, 9)]
     >>> window_nodes(3, 3)
     []
     """
