@@ -12,6 +12,10 @@ import pytest
 import shapely
 
 from frontlines import service
+from frontlines.core.geodesy import area_km2
+from frontlines.service.measure import change_geometries
+from frontlines.service.redraw_tree import BRANCH
+from frontlines.service.redraws import window_redraws
 from tests.conftest import require_data
 
 
@@ -200,3 +204,45 @@ def test_stored_classification_gives_the_same_figures(tmp_path, deepstate_histor
     store.cache.clear()
     assert figures() == memory
     assert service.derive_store_redraws(store) == 0  # nothing left to do
+
+
+def _definition(store, sel, a: int, b: int, gained, lost) -> tuple[float, float]:
+    """Redraw km² of the window (a, b] straight from the definition: plain shapely overlays of the
+    window's raw change with the union of the stored redraw pieces of its steps."""
+    ids = [s for s, _, _ in sel.timeline]
+    rows = store.redraws(sel.layer, ids[ids.index(a) + 1 : ids.index(b) + 1])
+    out = []
+    for direction, raw in (("gained", gained), ("lost", lost)):
+        pieces = [shapely.from_wkb(w) for row in rows.values() for d, _, _, w in row[2] if d == direction]
+        ground = shapely.intersection(raw, shapely.union_all(pieces)) if pieces else shapely.Polygon()
+        out.append(area_km2(ground))
+    return out[0], out[1]
+
+
+def test_stored_redraw_unions_give_the_definition(redraw_store, monkeypatch) -> None:
+    """The fast path (stored unions of blocks of steps, each overlaid with the raw change apart) gives
+    the plain definition on real windows, short and long; so does the tree built in memory."""
+    store = redraw_store
+    service.derive_store_redraws(store)
+    sel = service.select(store, "deepstate-history", None)
+    assert store.redraw_unions(sel.source, sel.layer) is not None
+    ids = [s for s, _, _ in sel.timeline]
+    n = len(ids)
+    assert n > 2 * BRANCH**2  # windows that use stored nodes of level 2
+    windows = [(0, n - 1), (0, n // 2), (n // 3, n - 1), (5, 5 + BRANCH**2 + 3), (n - 4, n - 1), (1, 2)]
+    total = 0.0
+    for stored in (True, False):
+        if not stored:  # no stored tree: every node built in memory from the steps' pieces
+            monkeypatch.setattr(store, "redraw_unions", lambda source, layer: None)
+            store.cache.clear()
+        for i, j in windows:
+            a, b = ids[i], ids[j]
+            gained, lost = change_geometries(store, sel, a, b)
+            want_g, want_l = _definition(store, sel, a, b, gained, lost)
+            wr = window_redraws(store, sel, a, b, gained, lost)
+            assert wr.redraw_gained_km2 == pytest.approx(want_g, rel=1e-6, abs=1e-6), (i, j, stored)
+            assert wr.redraw_lost_km2 == pytest.approx(want_l, rel=1e-6, abs=1e-6), (i, j, stored)
+            assert area_km2(wr.gained) + wr.redraw_gained_km2 == pytest.approx(area_km2(gained), rel=1e-6, abs=1e-6)
+            assert area_km2(wr.lost) + wr.redraw_lost_km2 == pytest.approx(area_km2(lost), rel=1e-6, abs=1e-6)
+            total += want_g + want_l
+    assert total > 1000  # April 2022's fill-in alone is thousands of km²

@@ -22,7 +22,7 @@ from frontlines.service.freshness import (
     stale_limit_days,
     staleness,
 )
-from frontlines.service.redraws import step_redraws, window_redraws
+from frontlines.service.redraws import step_redraws, window_has_redraws, window_redraws
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -200,16 +200,14 @@ def change(
     a, b = state_at(sel, t0), state_at(sel, t1)
     extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
-    ids = [s for s, _, _ in sel.timeline]
-    lo, hi = sorted((ids.index(a), ids.index(b)))
-    any_redraw = any(step_redraws(store, sel, ids[lo + 1 : hi + 1]).values())
+    any_redraw = window_has_redraws(store, sel, a, b)
     only = None
     if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
         # Only areas are needed: overlay the side that is likely smaller, derive the other.
         only = "lost" if area_of[b] >= area_of[a] else "gained"
     gained, lost = change_geometries(store, sel, a, b, only=only)
     g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth) if any_redraw else None
+    wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth, cache=True) if any_redraw else None
     raw_gained, raw_lost, raw_g, raw_l = gained, lost, g, l
     extra["redraws_excluded"] = not include_redraws
     subtract = wr is not None and not include_redraws

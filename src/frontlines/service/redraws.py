@@ -13,7 +13,9 @@ A *step* is the change of a layer from one map to the next (stored by
   (:func:`frontlines.core.redraws.mark_reverts`).
 
 The redraw pieces of every step are stored by ``frontlines derive --redraws`` (and by
-the CLI's ``ingest``) in the store's redraw tables, with the digest of the rules used;
+the CLI's ``ingest``) in the store's redraw tables, with the digest of the rules used,
+and so are the unions of the pieces of aligned blocks of steps
+(:mod:`frontlines.service.redraw_tree`);
 a step without a stored classification (or one made with other rules, or from another
 predecessor) is classified in memory, the same way, and kept in ``store.cache``: the
 figures are the same either way, and queries never write.
@@ -42,12 +44,20 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve
 from frontlines.core.redraws import Piece, RedrawRules, classify_step, mark_reverts
 from frontlines.errors import LayerError
 from frontlines.model import LayerKey
+from frontlines.service.redraw_tree import (
+    TreeReader,
+    build_tree,
+    encode_tree,
+    union,
+    window_nodes,
+)
 from frontlines.service.selection import Selection, select
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
     "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
-    "derive_redraws", "derive_store_redraws", "redraw_ground", "rules_digest", "step_redraws", "window_redraws"]
+    "derive_redraws", "derive_store_redraws", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
+    "window_redraws"]
 
 #: Statuses of the same side whose ground turning into the layer is a re-labelling.
 RECLASSIFIED_FROM = ("advance", "claimed")
@@ -325,47 +335,61 @@ def step_redraws(store: StoreReader, sel: Selection, to_ids: Sequence[int], *,
     return out
 
 
-#: Steps per cached block of redraw unions (a window's redraw ground is the union of at most
-#: a few dozen cached block unions and the pieces of the steps at its two ends).
-BLOCK_STEPS = 32
-
-
-def _pieces_by_key(store: StoreReader, sel: Selection, positions: range, rules: RedrawRules,
-                   ) -> dict[tuple[str, str], list[Any]]:
-    """The redraw pieces of the steps into ``positions`` of the timeline, per stored ``(direction, reason)``."""
-    ids = [sel.timeline[p][0] for p in positions]
-    rows = step_redraws(store, sel, ids, rules=rules)
-    found: dict[tuple[str, str], list[Any]] = {}
-    for sid in ids:
+def _pieces_by_key(store: StoreReader, sel: Selection, positions: Sequence[int], rules: RedrawRules,
+                   ) -> dict[int, dict[tuple[str, str], list[Any]]]:
+    """The redraw pieces of the steps into ``positions`` of the timeline: position -> {(direction, reason): pieces}."""
+    ids = {p: sel.timeline[p][0] for p in positions if p > 0}
+    rows = step_redraws(store, sel, list(ids.values()), rules=rules)
+    found: dict[int, dict[tuple[str, str], list[Any]]] = {}
+    for p, sid in ids.items():
         for direction, reason, _, wkb in rows.get(sid, ()):
-            found.setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
+            found.setdefault(p, {}).setdefault((direction, reason), []).append(shapely.from_wkb(wkb))
     return found
 
 
-def _union_by_key(pieces: dict[tuple[str, str], list[Any]]) -> dict[tuple[str, str], Any]:
-    return {k: _polygons(_overlay(shapely.union_all, np.array(v, dtype=object))) for k, v in pieces.items()}
+def _tree(store: StoreReader, sel: Selection, rules: RedrawRules) -> TreeReader:
+    return TreeReader(store, sel, rules_digest(rules), lambda ps: _pieces_by_key(store, sel, ps, rules))
 
 
-def _range_unions(store: StoreReader, sel: Selection, lo: int, hi: int, rules: RedrawRules,
-                  ) -> dict[tuple[str, str], Any]:
-    """Union of the stored-direction redraw pieces of the steps into positions ``lo + 1 .. hi``,
-    per ``(direction, reason)``; whole blocks of :data:`BLOCK_STEPS` steps come from the cache."""
-    digest = rules_digest(rules)
-    first_block = -(-(lo + 1) // BLOCK_STEPS)
-    end_block = (hi + 1) // BLOCK_STEPS
-    if first_block >= end_block:
-        return _union_by_key(_pieces_by_key(store, sel, range(lo + 1, hi + 1), rules))
-    parts = _pieces_by_key(store, sel, range(lo + 1, first_block * BLOCK_STEPS), rules)
-    for k, v in _pieces_by_key(store, sel, range(end_block * BLOCK_STEPS, hi + 1), rules).items():
-        parts.setdefault(k, []).extend(v)
-    for b in range(first_block, end_block):
-        span = range(b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
-        cached = store.cache.get_or_compute(
-            ("redraw-block", store.data_version, sel.source, str(sel.layer), digest, b),
-            lambda span=span: _union_by_key(_pieces_by_key(store, sel, span, rules)))
-        for k, geom in cached.items():
-            parts.setdefault(k, []).append(geom)
-    return _union_by_key(parts)
+def _window_unions(store: StoreReader, sel: Selection, lo: int, hi: int, rules: RedrawRules,
+                   ) -> dict[tuple[str, str], list[Any]]:
+    """The unions standing for the redraw pieces of the steps into positions ``lo + 1 .. hi``, per stored
+    ``(direction, reason)``: one per node of the window (:func:`frontlines.service.redraw_tree.window_nodes`)."""
+    out: dict[tuple[str, str], list[Any]] = {}
+    for content in _tree(store, sel, rules).nodes(window_nodes(lo, hi)).values():
+        for k, geom in content.items():
+            if not shapely.is_empty(geom):
+                out.setdefault(k, []).append(geom)
+    return out
+
+
+def _clip_to(raw_parts: np.ndarray, tree: shapely.STRtree, geoms: Sequence[Any]) -> Any:
+    """``raw ∩ ∪ geoms`` for ``raw`` = the union of ``raw_parts`` (disjoint polygons, indexed by ``tree``).
+
+    Each polygon of ``geoms`` that meets a raw part is kept whole where the part covers it and
+    overlaid with that part only where it does not; the (small) results are unioned once.
+    """
+    polys = shapely.get_parts(np.asarray(list(geoms), dtype=object))
+    pi, ri = tree.query(polys, predicate="intersects")
+    if not len(pi):
+        return EMPTY
+    covered = shapely.covers(raw_parts[ri], polys[pi])
+    whole = polys[pi[covered]]
+    cut = _cut(raw_parts[ri[~covered]], polys[pi[~covered]])
+    found = np.concatenate([whole, cut])
+    found = found[~shapely.is_empty(found)]
+    return union(found) if len(found) else EMPTY
+
+
+def _cut(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise polygonal intersections (each pair snap-rounded to the grid when the plain overlay fails)."""
+    if not len(a):
+        return np.empty(0, dtype=object)
+    try:
+        out = shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        out = np.array([_overlay(shapely.intersection, x, y) for x, y in zip(a, b)], dtype=object)
+    return np.array([_polygons(g) for g in out], dtype=object)
 
 
 def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
@@ -389,6 +413,7 @@ def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
     stale = [pos for pos, sid in enumerate(ids) if pos > 0 and (
         sid not in stored or stored[sid][0] != ids[pos - 1] or stored[sid][1] != digest)]
     if not stale:
+        _derive_tree(store, sel, rules, set())
         return 0
     todo = set(stale)
     j = 0
@@ -404,7 +429,19 @@ def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
     for pos in sorted(todo):
         sid = ids[pos]
         store.put_redraws(sel.layer, sid, ids[pos - 1], digest, list(_rows(found[sid])))
+    _derive_tree(store, sel, rules, todo)
     return len(todo)
+
+
+def _derive_tree(store: StoreWriter, sel: Selection, rules: RedrawRules, changed: set[int]) -> None:
+    """Write the hierarchy of redraw unions (:mod:`frontlines.service.redraw_tree`) when any node of
+    it is missing or stale; ``changed`` = timeline positions whose redraw rows were just rewritten."""
+    digest = rules_digest(rules)
+    row = store.redraw_unions(sel.source, sel.layer)
+    nodes = build_tree(store, sel, digest, lambda ps: _pieces_by_key(store, sel, ps, rules), changed)
+    data = encode_tree(nodes)
+    if row is None or row != (digest, data):
+        store.put_redraw_unions(sel.source, sel.layer, digest, data)
 
 
 # --------------------------------------------------------------------------- a window
@@ -423,6 +460,24 @@ def _overlay(op: Any, *args: Any) -> Any:
         return op(*args, grid_size=GRID)
 
 
+#: Relative tolerance of the area check of a fighting geometry (raw − redraw must measure
+#: area(raw) − area(redraw)).
+FIGHT_RTOL = 1e-7
+
+
+def _minus(raw: Any, redraw: Any, redraw_km2: float) -> Any:
+    """``raw − redraw`` (``redraw`` ⊂ ``raw``, of ``redraw_km2``), snap-rounded to :data:`GRID` when the plain
+    overlay fails or measures wrong (the plain overlay can lose a few thousand m² on the near-coincident
+    edges of maps drawn again and again)."""
+    out = _polygons(_overlay(shapely.difference, raw, redraw))
+    want = _area(raw) - redraw_km2
+    if abs(_area(out) - want) > FIGHT_RTOL * max(abs(want), 1.0):
+        snapped = _polygons(shapely.difference(raw, redraw, grid_size=GRID))
+        if abs(_area(snapped) - want) < abs(_area(out) - want):
+            out = snapped
+    return out
+
+
 def _polygons(geom: Any) -> Any:
     """The polygonal part of an overlay's result (touching edges come back as lines and points)."""
     if geom is None or shapely.is_empty(geom):
@@ -433,8 +488,16 @@ def _polygons(geom: Any) -> Any:
     return shapely.union_all(parts) if parts else EMPTY
 
 
+def window_has_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
+                       rules: RedrawRules = RedrawRules()) -> bool:
+    """Whether any step between two snapshots has redraw pieces (read from the window's nodes)."""
+    ids = [s for s, _, _ in sel.timeline]
+    lo, hi = sorted((ids.index(from_id), ids.index(to_id)))
+    return bool(_window_unions(store, sel, lo, hi, rules))
+
+
 def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, gained: Any, lost: Any, *,
-                   rules: RedrawRules = RedrawRules(), fighting: bool = True) -> WindowRedraws:
+                   rules: RedrawRules = RedrawRules(), fighting: bool = True, cache: bool = False) -> WindowRedraws:
     """The redraw ground of the window from ``from_id`` to ``to_id`` and the fighting left.
 
     Parameters
@@ -444,6 +507,11 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
     fighting : bool
         Also the fighting geometries (raw minus redraw); False leaves them None (only
         the figures are needed: the overlay of the whole change is saved).
+    cache : bool
+        Keep the result in ``store.cache`` (by snapshot ids and data version): only for
+        ``gained`` / ``lost`` = the whole raw change of the window
+        (:func:`frontlines.service.measure.change_geometries`). Its geometries are then
+        shared: never prepare them.
 
     Returns
     -------
@@ -451,6 +519,11 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         ``redraw_gained`` = ``gained`` ∩ ∪ redraw-gained pieces of the steps in the window
         (likewise lost); ``gained`` / ``lost`` = the raw change minus them.
     """
+    if cache:
+        key = ("window-redraws", store.data_version, sel.source, str(sel.layer), rules_digest(rules), from_id, to_id,
+               fighting, gained is None, lost is None)
+        return store.cache.get_or_compute(key, lambda: window_redraws(store, sel, from_id, to_id, gained, lost,
+                                                                      rules=rules, fighting=fighting))
     gained = EMPTY if gained is None else gained
     lost = EMPTY if lost is None else lost
     ids = [s for s, _, _ in sel.timeline]
@@ -459,16 +532,16 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         return empty
     i0, i1 = ids.index(from_id), ids.index(to_id)
     lo, hi = min(i0, i1), max(i0, i1)
-    by_key = _range_unions(store, sel, lo, hi, rules)
+    by_key = _window_unions(store, sel, lo, hi, rules)
     if not by_key:
         return empty
     # Backwards in time, ground "gained" by a step is the window's lost ground.
     flip = i1 < i0
-    groups: dict[tuple[str, str], Any] = {}
-    for (direction, reason), geom in by_key.items():
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for (direction, reason), geoms in by_key.items():
         if flip:
             direction = "lost" if direction == "gained" else "gained"
-        groups[(direction, reason)] = geom
+        groups[(direction, reason)] = geoms
     order = {r: k for k, r in enumerate(REASONS)}
     pieces: list[RedrawPiece] = []
     done = {"gained": EMPTY, "lost": EMPTY}
@@ -477,16 +550,12 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
         raw = _polygons(raw)
         if not keys or shapely.is_empty(raw):
             continue
-        # only the redraw ground that meets the window's change can hold any of it
-        unions = {k: groups[k] for k in keys if not shapely.is_empty(groups[k]) and shapely.intersects(groups[k], raw)}
-        keys = list(unions)
-        if not keys:
-            continue
-        every = _polygons(_overlay(shapely.union_all, np.array(list(unions.values()), dtype=object)))
-        near = _polygons(_overlay(shapely.intersection, raw, shapely.box(*every.bounds)))  # the change near them
-        inside = _polygons(_overlay(shapely.intersection, near, every))
-        for key in keys:  # attributed to the first reason that covers it
-            part = inside if len(keys) == 1 else _polygons(_overlay(shapely.intersection, inside, unions[key]))
+        raw_parts = shapely.get_parts(raw)
+        tree = shapely.STRtree(raw_parts)
+        for key in keys:  # raw ∩ the key's redraw ground, attributed to the first reason that covers it
+            part = _clip_to(raw_parts, tree, groups[key])
+            if shapely.is_empty(part):
+                continue
             if not shapely.is_empty(done[direction]) and shapely.intersects(part, done[direction]):
                 part = _polygons(_overlay(shapely.difference, part, done[direction]))
             area = _area(part)
@@ -499,8 +568,8 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
     g_km2 = sum(p.area_km2 for p in pieces if p.direction == "gained")
     l_km2 = sum(p.area_km2 for p in pieces if p.direction == "lost")
     if fighting:
-        fight_g = _polygons(_overlay(shapely.difference, _polygons(gained), rg)) if g_km2 > 0 else gained
-        fight_l = _polygons(_overlay(shapely.difference, _polygons(lost), rl)) if l_km2 > 0 else lost
+        fight_g = _minus(_polygons(gained), rg, g_km2) if g_km2 > 0 else gained
+        fight_l = _minus(_polygons(lost), rl, l_km2) if l_km2 > 0 else lost
     else:
         fight_g = fight_l = None
     return WindowRedraws(fight_g, fight_l, rg, rl, g_km2, l_km2, tuple(pieces))
@@ -527,6 +596,16 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
     return written
 
 
+def _ground_parts(store: StoreReader, sel: Selection, from_id: int, to_id: int, direction: str | None,
+                  rules: RedrawRules) -> np.ndarray:
+    """The polygons of the window's node unions (:func:`_window_unions`) of one stored direction (None: both):
+    their union is the window's redraw ground. New geometries (safe to prepare)."""
+    ids = [s for s, _, _ in sel.timeline]
+    i0, i1 = sorted((ids.index(from_id), ids.index(to_id)))
+    geoms = [g for (d, _), gs in _window_unions(store, sel, i0, i1, rules).items() if direction in (None, d) for g in gs]
+    return shapely.get_parts(np.asarray(geoms, dtype=object)) if geoms else np.empty(0, dtype=object)
+
+
 def redraw_ground(store: StoreReader, sel: Selection, from_id: int, to_id: int, *, direction: str | None = None,
                   rules: RedrawRules = RedrawRules()) -> Any:
     """Union of the redraw pieces of the steps between two snapshots (lon/lat).
@@ -535,8 +614,19 @@ def redraw_ground(store: StoreReader, sel: Selection, from_id: int, to_id: int, 
     both: what a place that changed status must lie in to have changed it on a map
     redraw only. A new geometry on every call (safe to prepare).
     """
-    ids = [s for s, _, _ in sel.timeline]
-    i0, i1 = sorted((ids.index(from_id), ids.index(to_id)))
-    rows = step_redraws(store, sel, ids[i0 + 1 : i1 + 1], rules=rules)
-    wkbs = [r[3] for sid in ids[i0 + 1 : i1 + 1] for r in rows.get(sid, ()) if direction in (None, r[0])]
-    return shapely.union_all(shapely.from_wkb(wkbs)) if wkbs else EMPTY
+    parts = _ground_parts(store, sel, from_id, to_id, direction, rules)
+    return union(parts) if len(parts) else EMPTY
+
+
+def redraw_covers_xy(store: StoreReader, sel: Selection, from_id: int, to_id: int, lon: np.ndarray, lat: np.ndarray,
+                     *, rules: RedrawRules = RedrawRules()) -> np.ndarray:
+    """Whether each point (lon/lat) lies in the redraw ground of the window (either direction; its
+    boundary counts): ``shapely.intersects_xy(redraw_ground(...), lon, lat)`` without the union."""
+    out = np.zeros(len(lon), dtype=bool)
+    if not len(lon):
+        return out
+    parts = _ground_parts(store, sel, from_id, to_id, None, rules)
+    if len(parts):
+        hit, _ = shapely.STRtree(parts).query(shapely.points(np.asarray(lon), np.asarray(lat)), predicate="intersects")
+        out[hit] = True
+    return out

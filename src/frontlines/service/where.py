@@ -25,7 +25,7 @@ from frontlines.errors import LayerError, UsageError
 from frontlines.model import LayerKey
 from frontlines.results import FrontlineResult, SettlementRow, SettlementsResult
 from frontlines.service import selection
-from frontlines.service.redraws import redraw_ground
+from frontlines.service.redraws import redraw_covers_xy
 from frontlines.service.regions import conflict_of, resolve_region
 from frontlines.service.settlement_index import LABELS, IndexedTimeline, index_for
 from frontlines.store import StoreReader
@@ -354,9 +354,8 @@ def settlements(
         s1 = settlement_status(lon, lat, after)
         changed = np.flatnonzero(s0 != s1)
         dates = _change_dates(store, sel, t0, t1, lon[changed], lat[changed], s1[changed])
-    ground = redraw_ground(store, sel, selection.state_at(sel, t0), selection.state_at(sel, t1))
-    redrawn = (shapely.intersects_xy(ground, lon[changed], lat[changed]) if len(changed) and not ground.is_empty
-               else np.zeros(len(changed), dtype=bool))  # a new geometry of this call: safe to prepare
+    redrawn = redraw_covers_xy(store, sel, selection.state_at(sel, t0), selection.state_at(sel, t1),
+                               lon[changed], lat[changed])
     rows, redraw_rows = [], []
     for k, j in enumerate(changed):
         extra: dict[str, Any] = {"from_status": str(s0[j]), "to_status": str(s1[j]), "date": dates[k],

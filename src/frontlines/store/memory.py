@@ -78,6 +78,8 @@ class _State:
     region_areas: dict[tuple[int, str, str, str], float] = field(default_factory=dict)
     #: (source, layer) -> (gazetteer digest, basis, events) of the settlement index
     settlement_index: dict[tuple[str, str], tuple[str, bytes, bytes]] = field(default_factory=dict)
+    #: (source, layer) -> (rules digest, redraw-union hierarchy)
+    redraw_unions: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
     fetches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: (source, key) -> value of the sync bookkeeping
@@ -442,6 +444,17 @@ class MemoryStore:
         with self.transaction():
             self._write()
             self._s.settlement_index[(source, str(layer))] = (gazetteer, bytes(basis), bytes(events))
+
+    # -- derived: redraw unions -------------------------------------------------------------
+    def redraw_unions(self, source: str, layer: LayerKey) -> tuple[str, bytes] | None:
+        """The stored redraw-union hierarchy of a layer: (rules digest, data), or None."""
+        return self._s.redraw_unions.get((source, str(layer)))
+
+    def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
+        """Store (replace) the redraw-union hierarchy of a layer."""
+        with self.transaction():
+            self._write()
+            self._s.redraw_unions[(source, str(layer))] = (rules, bytes(data))
 
     # -- live sync --------------------------------------------------------------------------
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ Tables (schema version 4)::
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived
     redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (version 4)
     redraw_pieces(to_id, layer, seq, direction, reason, area_km2, geom)   their redraw pieces (version 4)
+    redraw_unions(source, layer, rules, data)   unions of redraw pieces in aligned blocks of steps (version 7)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads (version 2)
     sync_state(source, key, value)              sync bookkeeping of a source (version 2)
@@ -65,7 +66,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -235,8 +236,21 @@ CREATE TABLE settlement_index(
 COMMENT ON TABLE settlement_index IS 'frontlines: status changes of every gazetteer place along a control layer''s timeline (derived, opaque)';
 """
 
+#: Version 7 (issue 18): the redraw-union hierarchy, as in the SQLite store.
+_SCHEMA_REDRAW_UNIONS = """
+CREATE TABLE redraw_unions(
+    source text NOT NULL,
+    layer text NOT NULL,
+    rules text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY(source, layer)
+);
+COMMENT ON TABLE redraw_unions IS 'frontlines: unions of the redraw pieces of aligned blocks of steps (derived, opaque)';
+"""
+
+#: version -> SQL (6: taken by another change being merged; a no-op here).
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: "SELECT 1", 7: _SCHEMA_REDRAW_UNIONS}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -832,6 +846,21 @@ class PostGISStore(VersionMemo):
             "INSERT INTO settlement_index VALUES(%s,%s,%s,%s,%s) ON CONFLICT(source, layer)"
             " DO UPDATE SET gazetteer=excluded.gazetteer, basis=excluded.basis, events=excluded.events",
             (source, str(layer), gazetteer, basis, events),
+        )
+
+    # -- derived: redraw unions -------------------------------------------------------------
+    def redraw_unions(self, source: str, layer: LayerKey) -> tuple[str, bytes] | None:
+        """The stored redraw-union hierarchy of a layer: (rules digest, data), or None."""
+        row = self._q("SELECT rules, data FROM redraw_unions WHERE source=%s AND layer=%s",
+                      (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
+        """Store (replace) the redraw-union hierarchy of a layer."""
+        self._write(
+            "INSERT INTO redraw_unions VALUES(%s,%s,%s,%s) ON CONFLICT(source, layer)"
+            " DO UPDATE SET rules=excluded.rules, data=excluded.data",
+            (source, str(layer), rules, data),
         )
 
     # -- live sync: provenance, state, published figures --------------------------------------

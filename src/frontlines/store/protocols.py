@@ -171,6 +171,13 @@ class StoreReader(Protocol):
         """
         ...
 
+    def redraw_unions(self, source: str, layer: LayerKey) -> tuple[str, bytes] | None:
+        """The stored hierarchy of redraw-piece unions of a layer: (rules digest, data), or None.
+
+        Opaque to the store (see :mod:`frontlines.service.redraw_tree`); schema 7.
+        """
+        ...
+
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
         """Provenance of synced payloads: source, item, url, fetched_at, http_status, etag,
         last_modified, licence, content_hash, published_at, bytes (by source and time)."""
@@ -299,6 +306,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_settlement_index(self, source: str, layer: LayerKey, gazetteer: str, basis: bytes, events: bytes) -> None:
         """Store (replace) the settlement index of a layer."""
+        ...
+
+    def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
+        """Store (replace) the hierarchy of redraw-piece unions of a layer."""
         ...
 
     def put_fetch_record(self, record: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ Tables (schema version 4)::
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived cache
     redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (derived)
     redraw_pieces(to_id, layer, seq, direction, reason, area_km2, wkb)   their redraw pieces
+    redraw_unions(source, layer, rules, data)   unions of the redraw pieces in aligned blocks of steps
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads
     sync_state(source, key, value)           per-source sync bookkeeping (last success, ETags)
@@ -52,7 +53,7 @@ from frontlines.store.memo import VersionMemo
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -188,9 +189,23 @@ CREATE TABLE settlement_index(
 );
 """
 
-#: version -> SQL that upgrades a store from version-1 to version.
+#: Version 7 (issue 18): the unions of the redraw pieces of aligned blocks of steps, one
+#: opaque row per (source, layer) (see :mod:`frontlines.service.redraw_tree`), valid per
+#: block while the block's basis matches the timeline and ``rules`` the rules in use.
+_SCHEMA_REDRAW_UNIONS = """
+CREATE TABLE redraw_unions(
+    source TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY(source, layer)
+);
+"""
+
+#: version -> SQL that upgrades a store from version-1 to version (6: taken by another
+#: change being merged; empty here).
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: "", 7: _SCHEMA_REDRAW_UNIONS}
 
 
 def default_store_path() -> Path:
@@ -922,6 +937,18 @@ class SQLiteStore(VersionMemo):
         with self.transaction():
             self._db.execute("INSERT OR REPLACE INTO settlement_index VALUES(?,?,?,?,?)",
                              (source, str(layer), gazetteer, basis, events))
+
+    # -- derived: redraw unions -------------------------------------------------------------
+    def redraw_unions(self, source: str, layer: LayerKey) -> tuple[str, bytes] | None:
+        """The stored redraw-union hierarchy of a layer: (rules digest, data), or None."""
+        row = self._db.execute("SELECT rules, data FROM redraw_unions WHERE source=? AND layer=?",
+                               (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
+        """Store (replace) the redraw-union hierarchy of a layer."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO redraw_unions VALUES(?,?,?,?)", (source, str(layer), rules, data))
 
     # -- live sync: provenance, state, published figures --------------------------------------
     _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",
