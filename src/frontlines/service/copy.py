@@ -177,6 +177,8 @@ def _copy_classifications(src: StoreWriter, dst: StoreWriter, source: str, layer
         return
     for to_id, (from_id, digest, pieces) in redraws.items():
         dst.put_redraws(layer, id_map[to_id], None if from_id is None else id_map[from_id], digest, list(pieces))
+    if redraws:
+        derive_redraws(dst, source, layer)  # classifies nothing again: writes the stored unions of the rows
     if index is not None:
         gazetteer, basis, events = index
         ids_at = np.frombuffer(basis, dtype="<i8").reshape(-1, 2)
