@@ -40,7 +40,7 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 5
+        assert st.schema_version == sq.SCHEMA_VERSION == 6
         (info,) = st.snapshots()
         assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
         # until `frontlines reindex`, a migrated snapshot's map time is its publication time

@@ -44,6 +44,7 @@ from frontlines.results import IngestReport
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
+    extend_layer_unions,
     extend_region_tables,
     extend_settlement_index,
 )
@@ -344,6 +345,7 @@ def ingest(
     workers: int | None = None,
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
+    unions: bool = True,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -370,6 +372,11 @@ def ingest(
         tables stored for each source's primary layer (default
         :data:`~frontlines.service.derive.INGEST_LEVELS`; 0 for none). Region tables
         already stored for a layer are always extended.
+    unions : bool
+        Store the dissolved layer of each new snapshot of each source's primary layer
+        (:func:`~frontlines.service.derive.extend_layer_unions`, ~10 ms per DeepState
+        snapshot; queries between distant snapshots read them). False leaves them to
+        ``frontlines derive``.
 
     Returns
     -------
@@ -394,6 +401,7 @@ def ingest(
         workers=_default_workers(paths) if workers is None else workers,
         derive=derive,
         region_levels=region_levels,
+        unions=unions,
     )
 
 
@@ -407,6 +415,7 @@ def ingest_payloads(
     workers: int = 1,
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
+    unions: bool = True,
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
     if derive not in ("all", "primary"):
@@ -465,6 +474,8 @@ def ingest_payloads(
         for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
         derive_layers(store, sorted(touched), precomputed=precomputed)
+        if unions:
+            extend_layer_unions(store, sorted(touched), report.snapshot_ids)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels)
         extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0

@@ -65,7 +65,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -235,8 +235,19 @@ CREATE TABLE settlement_index(
 COMMENT ON TABLE settlement_index IS 'frontlines: status changes of every gazetteer place along a control layer''s timeline (derived, opaque)';
 """
 
+#: Version 6 (issue 18): the dissolved layer of each snapshot, as in the SQLite store.
+_SCHEMA_LAYER_UNIONS = """
+CREATE TABLE layer_unions(
+    snapshot_id bigint NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer text NOT NULL,
+    geom geometry(Geometry, 4326) NOT NULL,
+    PRIMARY KEY(snapshot_id, layer)
+);
+COMMENT ON TABLE layer_unions IS 'frontlines: the dissolved layer (union of its parts) of each snapshot (derived)';
+"""
+
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -832,6 +843,21 @@ class PostGISStore(VersionMemo):
             "INSERT INTO settlement_index VALUES(%s,%s,%s,%s,%s) ON CONFLICT(source, layer)"
             " DO UPDATE SET gazetteer=excluded.gazetteer, basis=excluded.basis, events=excluded.events",
             (source, str(layer), gazetteer, basis, events),
+        )
+
+    # -- derived: dissolved layers ----------------------------------------------------------
+    def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored dissolved layers: snapshot id -> lon/lat WKB (only ids that are stored)."""
+        rows = self._q("SELECT snapshot_id, ST_AsBinary(geom) FROM layer_unions WHERE layer=%s AND snapshot_id = ANY(%s)",
+                       (str(layer), list(snapshot_ids))).fetchall()
+        return {int(sid): bytes(wkb) for sid, wkb in rows}
+
+    def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the dissolved layer (snapshot id, lon/lat WKB) of snapshots."""
+        self._write_many(
+            "INSERT INTO layer_unions VALUES(%s,%s,ST_GeomFromWKB(%s, 4326)) ON CONFLICT(snapshot_id, layer)"
+            " DO UPDATE SET geom=excluded.geom",
+            [(sid, str(layer), wkb) for sid, wkb in rows],
         )
 
     # -- live sync: provenance, state, published figures --------------------------------------
