@@ -26,7 +26,7 @@ from frontlines.store import payloads as codec
 from tests.helpers import skip_or_fail
 
 TABLES = {"meta", "payloads", "parts", "snapshots", "snapshot_layers", "steps", "layer_parts", "region_areas",
-          "sync_fetches", "sync_state", "published_areas", "redraw_steps", "redraw_pieces", "settlement_index"}
+          "sync_fetches", "sync_state", "published_areas", "redraw_steps", "redraw_pieces", "settlement_index", "layer_unions"}
 
 
 def tables(path: Path) -> set[str]:
