@@ -172,11 +172,12 @@ def run_frontlines(
     t0 = time.perf_counter()
     store = fresh_store(store_path)
     try:
-        # Like for like: the baseline computes areas, steps and the oblast table only, so the
-        # raion and hromada tables (service.derive.INGEST_LEVELS) and the settlement index that
-        # the CLI's ingest also stores are left out here (extra (d) builds a store as the CLI does).
+        # Like for like: the baseline computes areas, steps and the oblast table only, so what the
+        # CLI's ingest also stores is left out here: the raion and hromada tables
+        # (service.derive.INGEST_LEVELS), the settlement index and the dissolved layer of each
+        # snapshot (schema 6). Extra (d) builds its stores as the CLI does.
         report = service.ingest(store, ADAPTERS[workload], [Path(folder)], workers=workers, derive="primary",
-                                region_levels=1, settlement_index=False)
+                                region_levels=1, settlement_index=False, unions=False)
         t1 = time.perf_counter()
         sel = service.select(store)
         t2 = time.perf_counter()

@@ -114,6 +114,9 @@ def test_copy_carries_the_redraw_classification_and_the_settlement_index(kharkiv
     for store in (first, second):
         sel = service.select(store)
         assert store.settlement_index(sel.source, sel.layer) is not None
+        ids = [sid for sid, _, _ in sel.timeline]
+        assert len(store.layer_unions(sel.layer, ids)) == len(ids)  # the dissolved layers came along
+    assert first.layer_unions(sel.layer, ids[-1:])[ids[-1]] == kharkiv_store.layer_unions(sel.layer, ids[-1:])[ids[-1]]
     sel = service.select(second)
     assert settlement_index.stored_index(second, sel.source, sel.layer, settlement_index.gazetteer_digest(
         default_registry().gazetteer("ukraine"))).basis.tolist() == settlement_index.basis_of(second, sel).tolist()

@@ -16,12 +16,12 @@ def derive_cmd(
     regions: Annotated[Optional[str], typer.Option(
         "--regions", help="Also store per-region area tables of these region levels of the store's conflict (Ukraine: oblast,raion,hromada).")] = None,
     all_layers: Annotated[bool, typer.Option(
-        "--all-layers", help="Region tables for every layer, not only each source's primary one.")] = False,
+        "--all-layers", help="Region tables and dissolved layers for every layer, not only each source's primary one.")] = False,
     redraws: Annotated[bool, typer.Option(
         "--redraws", help="Also store the redraw classification of every step of each source's primary layer.")] = False,
     as_json: o.Json = False,
 ) -> None:
-    """Compute missing steps and areas of every layer (and, with --regions, per-region tables; with --redraws,
+    """Compute missing steps and areas of every layer, the dissolved layer of each snapshot (and, with --regions, per-region tables; with --redraws,
     the redraw classification of every step) in one transaction."""
     names = [n.strip() for n in (regions or "").split(",") if n.strip()]
     with service.open_writer(store, create=False) as st:
@@ -38,6 +38,7 @@ def derive_cmd(
         return
     console.print(
         f"[green]derived[/] {summary['steps_computed']} steps over {summary['layers']} layers; "
+        f"{summary['layer_unions']} dissolved layers stored; "
         f"{summary['region_tables']} region tables ({summary['region_snapshots']} snapshot rows added); "
         f"{summary['redraw_steps']} steps classified for redraws"
     )

@@ -3,8 +3,8 @@
 ``frontlines copy --from war.db --to postgresql://analyst@db/frontlines``: in one
 transaction of the destination, each snapshot (oldest id first, so snapshots published
 at the same instant keep their order) is added with its raw payload, its parts, its
-derived steps and layer areas, and its stored region tables, redraw classifications and
-settlement indexes; then the live-sync rows of
+derived steps and layer areas, and its stored region tables, dissolved layers, redraw
+classifications and settlement indexes; then the live-sync rows of
 every source (provenance of synced items, sync bookkeeping, the providers' published
 figures) that the destination lacks (rows it holds are kept). Snapshots already in the
 destination (same source, time and content hash) are skipped. A source the destination
@@ -120,6 +120,7 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
                 _copy_steps(src, dst, source, layer, id_map, fresh=source not in held)
                 _copy_classifications(src, dst, source, layer, id_map, fresh=source not in held)
         _copy_region_tables(src, dst, id_map)
+        _copy_layer_unions(src, dst, id_map)
         _copy_sync_rows(src, dst)
         report.verified = _verify(src, dst, id_map)
         report.sources = {s: c for s, c, _, _ in src.sources()}
@@ -197,6 +198,20 @@ def _copy_region_tables(src: StoreWriter, dst: StoreWriter, id_map: dict[int, in
             dst.put_region_areas(rows)
 
 
+def _copy_layer_unions(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> None:
+    """The stored dissolved layer of each snapshot copied (not skipped), ids mapped."""
+    by_layer: dict[LayerKey, list[int]] = {}
+    for info in src.snapshots():
+        for layer in info.layers:
+            by_layer.setdefault(layer, []).append(info.id)
+    for layer, ids in by_layer.items():
+        rows = [(id_map[sid], wkb) for sid, wkb in src.layer_unions(layer, ids).items()]
+        held = dst.layer_unions(layer, [new for new, _ in rows])
+        rows = [(new, wkb) for new, wkb in rows if new not in held]
+        if rows:
+            dst.put_layer_unions(layer, rows)
+
+
 def _sync_sources(store: StoreWriter) -> list[str]:
     """Sources that may have live-sync rows: those with snapshots or with provenance records."""
     return sorted({s for s, _, _, _ in store.sources()} | {r["source"] for r in store.fetch_records()})
@@ -251,6 +266,8 @@ def _verify(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> int:
                 if h not in hashed and part_hash(shapely.to_wkb(geom, output_dimension=2)) != h:
                     _fail(f"snapshot {info.file_name}, layer {layer}: part {h} does not match its hash")
                 hashed.add(h)
+            if set(src.layer_unions(layer, [info.id])) and not dst.layer_unions(layer, [new.id]):
+                _fail(f"snapshot {info.file_name}, layer {layer}: its dissolved layer was not copied")
             for region_set in src.region_sets(info.id, layer):
                 a = src.region_areas([info.id], layer, region_set).get(info.id, {})
                 b = dst.region_areas([new.id], layer, region_set).get(new.id, {})

@@ -127,14 +127,21 @@ def _few_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
     """The dissolved layer (lon/lat) of one snapshot, kept in the store's cache.
 
-    Keyed by snapshot id like :meth:`StoreReader.layer_parts` (ids are never given out
-    twice and a snapshot's parts never change). The geometry is shared between threads:
-    callers must not prepare it (copy it first, :func:`frontlines.core.prepared.prepared_copy`).
+    Read from the store's ``layer_unions`` table (schema 6, written at ingest and by
+    ``frontlines derive``); dissolved from the snapshot's parts when it has no row there
+    (a query never writes). Keyed by snapshot id like :meth:`StoreReader.layer_parts` (ids
+    are never given out twice and a snapshot's parts never change). The geometry is shared
+    between threads: callers must not prepare it (copy it first,
+    :func:`frontlines.core.prepared.prepared_copy`).
     """
-    return store.cache.get_or_compute(
-        ("layer-union", snapshot_id, str(layer)),
-        lambda: dissolve(list(store.layer_parts(snapshot_id, layer).values())),
-    )
+
+    def load() -> Any:
+        wkb = store.layer_unions(layer, [snapshot_id]).get(snapshot_id)
+        if wkb is not None:
+            return shapely.from_wkb(wkb)
+        return dissolve(list(store.layer_parts(snapshot_id, layer).values()))
+
+    return store.cache.get_or_compute(("layer-union", snapshot_id, str(layer)), load)
 
 
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:

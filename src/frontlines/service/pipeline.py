@@ -47,6 +47,7 @@ from frontlines.results import IngestReport
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
+    extend_layer_unions,
     extend_region_tables,
     extend_settlement_index,
 )
@@ -487,6 +488,7 @@ def ingest(
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
     settlement_index: bool = True,
+    unions: bool = True,
 ) -> IngestReport:
     """Read payloads with an adapter and add their snapshots to the store.
 
@@ -517,6 +519,11 @@ def ingest(
         Store (extend) the settlement index of every touched control layer (default);
         without it, settlement queries compute it in memory until ``frontlines derive``
         stores it.
+    unions : bool
+        Store the dissolved layer of each new snapshot of each source's primary layer
+        (:func:`~frontlines.service.derive.extend_layer_unions`, ~10 ms per DeepState
+        snapshot; queries between distant snapshots read them). False leaves them to
+        ``frontlines derive``.
 
     Returns
     -------
@@ -547,6 +554,7 @@ def ingest(
             derive=derive,
             region_levels=region_levels,
             settlement_index=settlement_index,
+            unions=unions,
         )
 
 
@@ -561,6 +569,7 @@ def ingest_payloads(
     derive: str = "all",
     region_levels: int = INGEST_LEVELS,
     settlement_index: bool = True,
+    unions: bool = True,
 ) -> IngestReport:
     """Like :func:`ingest`, for payloads already in memory (uploads, ``reindex``)."""
     if derive not in ("all", "primary"):
@@ -630,6 +639,8 @@ def ingest_payloads(
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
         del dissolved
+        if unions:
+            extend_layer_unions(store, sorted(touched), report.snapshot_ids)
         if settlement_index:
             extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0

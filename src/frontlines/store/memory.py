@@ -80,6 +80,8 @@ class _State:
     settlement_index: dict[tuple[str, str], tuple[str, bytes, bytes]] = field(default_factory=dict)
     #: (source, layer) -> (rules digest, redraw-union hierarchy)
     redraw_unions: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
+    #: (id, layer) -> lon/lat WKB of the dissolved layer
+    layer_unions: dict[tuple[int, str], bytes] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
     fetches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: (source, key) -> value of the sync bookkeeping
@@ -266,6 +268,7 @@ class MemoryStore:
         s.layers = {k: v for k, v in s.layers.items() if k[0] != snapshot_id}
         s.layer_parts = {k: v for k, v in s.layer_parts.items() if k[0] != snapshot_id}
         s.region_areas = {k: v for k, v in s.region_areas.items() if k[0] != snapshot_id}
+        s.layer_unions = {k: v for k, v in s.layer_unions.items() if k[0] != snapshot_id}
         s.redraws = {k: v for k, v in s.redraws.items() if k[0] != snapshot_id}
         s.steps = {
             k: ((None, *v[1:]) if v[0] == snapshot_id else v) for k, v in s.steps.items() if k[0] != snapshot_id
@@ -455,6 +458,21 @@ class MemoryStore:
         with self.transaction():
             self._write()
             self._s.redraw_unions[(source, str(layer))] = (rules, bytes(data))
+
+    # -- derived: dissolved layers ----------------------------------------------------------
+    def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored dissolved layers: snapshot id -> lon/lat WKB (only ids that are stored)."""
+        name = str(layer)
+        return {sid: self._s.layer_unions[(sid, name)] for sid in snapshot_ids if (sid, name) in self._s.layer_unions}
+
+    def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the dissolved layer (snapshot id, lon/lat WKB) of snapshots."""
+        with self.transaction():
+            for sid, wkb in rows:
+                if sid not in self._s.snapshots:
+                    raise StoreError(f"no snapshot with id {sid} in {self.path}: cannot store its dissolved layer")
+                self._write()
+                self._s.layer_unions[(sid, str(layer))] = bytes(wkb)
 
     # -- live sync --------------------------------------------------------------------------
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:

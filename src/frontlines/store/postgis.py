@@ -5,7 +5,7 @@ parts, snapshots, derived layer areas, steps and region tables, versioned migrat
 a data version), with geometries in PostGIS columns (SRID 4326, lon/lat) so that QGIS
 and SQL users can read them directly.
 
-Tables (schema version 4)::
+Tables (schema version 7)::
 
     frontlines_meta(key, value)                  schema_version, data_version
     payloads(hash, seq, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -19,6 +19,8 @@ Tables (schema version 4)::
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived
     redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (version 4)
     redraw_pieces(to_id, layer, seq, direction, reason, area_km2, geom)   their redraw pieces (version 4)
+    settlement_index(source, layer, gazetteer, basis, events)   status changes of places (version 5)
+    layer_unions(snapshot_id, layer, geom)   dissolved layer of a snapshot (version 6)
     redraw_unions(source, layer, rules, data)   unions of redraw pieces in aligned blocks of steps (version 7)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads (version 2)
@@ -236,6 +238,18 @@ CREATE TABLE settlement_index(
 COMMENT ON TABLE settlement_index IS 'frontlines: status changes of every gazetteer place along a control layer''s timeline (derived, opaque)';
 """
 
+#: Version 6 (issue 18): the dissolved layer of each snapshot, as in the SQLite store.
+_SCHEMA_LAYER_UNIONS = """
+CREATE TABLE layer_unions(
+    snapshot_id bigint NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer text NOT NULL,
+    geom geometry(Geometry, 4326) NOT NULL,
+    PRIMARY KEY(snapshot_id, layer)
+);
+COMMENT ON TABLE layer_unions IS 'frontlines: the dissolved layer (union of its parts) of each snapshot (derived)';
+"""
+
+
 #: Version 7 (issue 18): the redraw-union hierarchy, as in the SQLite store.
 _SCHEMA_REDRAW_UNIONS = """
 CREATE TABLE redraw_unions(
@@ -248,9 +262,8 @@ CREATE TABLE redraw_unions(
 COMMENT ON TABLE redraw_unions IS 'frontlines: unions of the redraw pieces of aligned blocks of steps (derived, opaque)';
 """
 
-#: version -> SQL (6: taken by another change being merged; a no-op here).
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX, 6: "SELECT 1", 7: _SCHEMA_REDRAW_UNIONS}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -861,6 +874,21 @@ class PostGISStore(VersionMemo):
             "INSERT INTO redraw_unions VALUES(%s,%s,%s,%s) ON CONFLICT(source, layer)"
             " DO UPDATE SET rules=excluded.rules, data=excluded.data",
             (source, str(layer), rules, data),
+        )
+
+    # -- derived: dissolved layers ----------------------------------------------------------
+    def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored dissolved layers: snapshot id -> lon/lat WKB (only ids that are stored)."""
+        rows = self._q("SELECT snapshot_id, ST_AsBinary(geom) FROM layer_unions WHERE layer=%s AND snapshot_id = ANY(%s)",
+                       (str(layer), list(snapshot_ids))).fetchall()
+        return {int(sid): bytes(wkb) for sid, wkb in rows}
+
+    def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the dissolved layer (snapshot id, lon/lat WKB) of snapshots."""
+        self._write_many(
+            "INSERT INTO layer_unions VALUES(%s,%s,ST_GeomFromWKB(%s, 4326)) ON CONFLICT(snapshot_id, layer)"
+            " DO UPDATE SET geom=excluded.geom",
+            [(sid, str(layer), wkb) for sid, wkb in rows],
         )
 
     # -- live sync: provenance, state, published figures --------------------------------------

@@ -178,6 +178,13 @@ class StoreReader(Protocol):
         """
         ...
 
+    def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored dissolved layers (the union of each snapshot's parts): snapshot id -> lon/lat WKB.
+
+        Only the snapshots that have one (schema 6; see :func:`frontlines.service.measure.layer_union`).
+        """
+        ...
+
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
         """Provenance of synced payloads: source, item, url, fetched_at, http_status, etag,
         last_modified, licence, content_hash, published_at, bytes (by source and time)."""
@@ -310,6 +317,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
         """Store (replace) the hierarchy of redraw-piece unions of a layer."""
+        ...
+
+    def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the dissolved layer of snapshots: (snapshot id, lon/lat WKB) rows."""
         ...
 
     def put_fetch_record(self, record: dict[str, Any]) -> None:

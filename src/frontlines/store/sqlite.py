@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 4)::
+Tables (schema version 7)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -16,6 +16,8 @@ Tables (schema version 4)::
     region_areas(snapshot_id, layer, region_set, region_id, area_km2)   derived cache
     redraw_steps(to_id, layer, from_id, rules)   steps classified as fighting / redraw (derived)
     redraw_pieces(to_id, layer, seq, direction, reason, area_km2, wkb)   their redraw pieces
+    settlement_index(source, layer, gazetteer, basis, events)   status changes of places (derived)
+    layer_unions(snapshot_id, layer, wkb)    dissolved layer of a snapshot, lon/lat WKB (derived)
     redraw_unions(source, layer, rules, data)   unions of the redraw pieces in aligned blocks of steps
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads
@@ -189,6 +191,18 @@ CREATE TABLE settlement_index(
 );
 """
 
+#: Version 6 (issue 18): the dissolved layer of each snapshot (the union of its parts, lon/lat
+#: WKB), written at ingest and by ``frontlines derive``; queries read it instead of dissolving
+#: (and dissolve themselves when a row is missing).
+_SCHEMA_LAYER_UNIONS = """
+CREATE TABLE layer_unions(
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    wkb BLOB NOT NULL,
+    PRIMARY KEY(snapshot_id, layer)
+) WITHOUT ROWID;
+"""
+
 #: Version 7 (issue 18): the unions of the redraw pieces of aligned blocks of steps, one
 #: opaque row per (source, layer) (see :mod:`frontlines.service.redraw_tree`), valid per
 #: block while the block's basis matches the timeline and ``rules`` the rules in use.
@@ -202,10 +216,9 @@ CREATE TABLE redraw_unions(
 );
 """
 
-#: version -> SQL that upgrades a store from version-1 to version (6: taken by another
-#: change being merged; empty here).
+#: version -> SQL that upgrades a store from version-1 to version.
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX, 6: "", 7: _SCHEMA_REDRAW_UNIONS}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS}
 
 
 def default_store_path() -> Path:
@@ -949,6 +962,25 @@ class SQLiteStore(VersionMemo):
         """Store (replace) the redraw-union hierarchy of a layer."""
         with self.transaction():
             self._db.execute("INSERT OR REPLACE INTO redraw_unions VALUES(?,?,?,?)", (source, str(layer), rules, data))
+
+    # -- derived: dissolved layers ----------------------------------------------------------
+    def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored dissolved layers: snapshot id -> lon/lat WKB (only ids that are stored)."""
+        out: dict[int, bytes] = {}
+        for i in range(0, len(snapshot_ids), 500):
+            chunk = snapshot_ids[i : i + 500]
+            for sid, wkb in self._db.execute(
+                f"SELECT snapshot_id, wkb FROM layer_unions WHERE layer=? AND snapshot_id IN ({','.join('?' * len(chunk))})",
+                [str(layer), *chunk],
+            ):
+                out[sid] = bytes(wkb)
+        return out
+
+    def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the dissolved layer (snapshot id, lon/lat WKB) of snapshots."""
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO layer_unions VALUES(?,?,?)",
+                                 [(sid, str(layer), wkb) for sid, wkb in rows])
 
     # -- live sync: provenance, state, published figures --------------------------------------
     _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",
