@@ -29,8 +29,10 @@ GEOD = pyproj.Geod(ellps="WGS84")
 
 def _geod_km2(geom) -> float:
     """Ellipsoidal area of a lon/lat (multi)polygon, straight from pyproj (the independent reference)."""
-    area, _ = GEOD.geometry_area_perimeter(shapely.geometry.shape(shapely.geometry.mapping(geom)))
-    return abs(area) / 1e6
+    # each polygon oriented first (exterior counter-clockwise, holes clockwise): pyproj sums
+    # signed ring areas, so polygons of mixed orientation would cancel each other out
+    polygons = shapely.get_parts(geom)
+    return sum(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(p, 1.0))[0] for p in polygons) / 1e6
 
 
 # ------------------------------------------------------------------ store rows
@@ -66,7 +68,7 @@ def test_version_5_store_is_migrated_to_the_layer_unions_table(tmp_path) -> None
     with pytest.raises(sq.StoreError, match=r"schema version 5 .*open it writable"):
         sq.SQLiteStore(path, readonly=True)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 6
+        assert st.schema_version == sq.SCHEMA_VERSION == 7
         with st.transaction():
             sid = _add(st, 3)
             st.put_layer_unions(LAYER, [(sid, WKB)])
