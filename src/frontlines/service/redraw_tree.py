@@ -30,7 +30,7 @@ import numpy as np
 import orjson
 import shapely
 
-from frontlines.core.measure import EMPTY
+from frontlines.core.measure import polygonal
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
@@ -49,15 +49,6 @@ Node = dict[Key, bytes]
 GRID = 1e-9
 
 
-def _polygons(geom: Any) -> Any:
-    if geom is None or shapely.is_empty(geom):
-        return EMPTY
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else EMPTY
-
-
 def union(geoms: Sequence[Any]) -> Any:
     """Polygonal union of geometries (snap-rounded to :data:`GRID` when the plain overlay fails)."""
     arr = np.asarray(list(geoms), dtype=object)
@@ -67,7 +58,7 @@ def union(geoms: Sequence[Any]) -> Any:
         out = shapely.union_all(arr)
     except shapely.errors.GEOSException:
         out = shapely.union_all(arr, grid_size=GRID)
-    return _polygons(out)
+    return polygonal(out)
 
 
 def window_nodes(lo: int, hi: int) -> list[tuple[int, int]]:

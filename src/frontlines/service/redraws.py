@@ -40,7 +40,7 @@ import shapely
 from frontlines.conflicts import default_registry
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.geodesy import areas_km2
-from frontlines.core.measure import EMPTY, change_parts, dissolve
+from frontlines.core.measure import EMPTY, change_parts, dissolve, polygonal
 from frontlines.core.redraws import Piece, RedrawRules, classify_step, mark_reverts
 from frontlines.errors import LayerError
 from frontlines.model import LayerKey
@@ -389,7 +389,7 @@ def _cut(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = shapely.intersection(a, b)
     except shapely.errors.GEOSException:
         out = np.array([_overlay(shapely.intersection, x, y) for x, y in zip(a, b)], dtype=object)
-    return np.array([_polygons(g) for g in out], dtype=object)
+    return np.array([polygonal(g) for g in out], dtype=object)
 
 
 def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
@@ -469,23 +469,13 @@ def _minus(raw: Any, redraw: Any, redraw_km2: float) -> Any:
     """``raw − redraw`` (``redraw`` ⊂ ``raw``, of ``redraw_km2``), snap-rounded to :data:`GRID` when the plain
     overlay fails or measures wrong (the plain overlay can lose a few thousand m² on the near-coincident
     edges of maps drawn again and again)."""
-    out = _polygons(_overlay(shapely.difference, raw, redraw))
+    out = polygonal(_overlay(shapely.difference, raw, redraw))
     want = _area(raw) - redraw_km2
     if abs(_area(out) - want) > FIGHT_RTOL * max(abs(want), 1.0):
-        snapped = _polygons(shapely.difference(raw, redraw, grid_size=GRID))
+        snapped = polygonal(shapely.difference(raw, redraw, grid_size=GRID))
         if abs(_area(snapped) - want) < abs(_area(out) - want):
             out = snapped
     return out
-
-
-def _polygons(geom: Any) -> Any:
-    """The polygonal part of an overlay's result (touching edges come back as lines and points)."""
-    if geom is None or shapely.is_empty(geom):
-        return EMPTY
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else EMPTY
 
 
 def window_has_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
@@ -547,7 +537,7 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
     done = {"gained": EMPTY, "lost": EMPTY}
     for direction, raw in (("gained", gained), ("lost", lost)):
         keys = sorted((k for k in groups if k[0] == direction), key=lambda k: (order.get(k[1], len(order)), k[1]))
-        raw = _polygons(raw)
+        raw = polygonal(raw)
         if not keys or shapely.is_empty(raw):
             continue
         raw_parts = shapely.get_parts(raw)
@@ -557,19 +547,19 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
             if shapely.is_empty(part):
                 continue
             if not shapely.is_empty(done[direction]) and shapely.intersects(part, done[direction]):
-                part = _polygons(_overlay(shapely.difference, part, done[direction]))
+                part = polygonal(_overlay(shapely.difference, part, done[direction]))
             area = _area(part)
             if area <= 0:
                 continue
             pieces.append(RedrawPiece(direction, key[1], area, part))
-            done[direction] = part if shapely.is_empty(done[direction]) else _polygons(
+            done[direction] = part if shapely.is_empty(done[direction]) else polygonal(
                 _overlay(shapely.union, done[direction], part))
     rg, rl = done["gained"], done["lost"]
     g_km2 = sum(p.area_km2 for p in pieces if p.direction == "gained")
     l_km2 = sum(p.area_km2 for p in pieces if p.direction == "lost")
     if fighting:
-        fight_g = _minus(_polygons(gained), rg, g_km2) if g_km2 > 0 else gained
-        fight_l = _minus(_polygons(lost), rl, l_km2) if l_km2 > 0 else lost
+        fight_g = _minus(polygonal(gained), rg, g_km2) if g_km2 > 0 else gained
+        fight_l = _minus(polygonal(lost), rl, l_km2) if l_km2 > 0 else lost
     else:
         fight_g = fight_l = None
     return WindowRedraws(fight_g, fight_l, rg, rl, g_km2, l_km2, tuple(pieces))
