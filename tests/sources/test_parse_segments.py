@@ -144,3 +144,15 @@ def test_a_bad_file_in_a_segment_names_itself_and_leaves_the_store_as_it_was(his
     with pytest.raises(SourceFormatError, match="1688000000.geojson"):
         service.ingest(store, "deepstate-history", [history_folder], workers=2)
     assert list(store.snapshots()) == []
+
+
+@pytest.mark.parametrize("files,workers,size", [
+    (1359, 2, 170),  # the DeepState history: 8 segments, 4 per process
+    (769, 2, 97),    # the daily files
+    (59, 2, 30),     # the ISW layers: one segment per process (48 would leave one process 11 files)
+    (12, 2, 6), (1, 2, 1), (5000, 2, 240), (100, 1, 48),
+])
+def test_segments_keep_every_process_busy(files, workers, size) -> None:
+    assert pipeline.segment_size(files, workers) == size
+    segments = -(-files // size)
+    assert segments >= min(workers, files)

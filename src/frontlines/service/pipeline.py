@@ -414,15 +414,16 @@ def _parse_files(
 ) -> Iterator[ParsedSnapshot]:
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
-    The files are cut into segments of consecutive ones (about four per process, at most
-    :data:`SEGMENT` files); each segment is parsed by one process, batch after batch, so its
+    The files are cut into segments of consecutive ones (about four per process, at least
+    :data:`MIN_SEGMENT` and at most :data:`SEGMENT` files, but never more than a process's
+    share, so that a short input still keeps every process busy); each segment is parsed by one process, batch after batch, so its
     caches hit (a feature unchanged since the previous snapshot is recognised by its bytes)
     and it computes every step inside the segment. The next segment goes to the process
     with the least work left; at most ``workers + 1`` segments are in flight, so the main
     process holds the results of a few segments at most.
     """
     paths = [(str(p), name) for p, name in files.named()]
-    size = max(MIN_SEGMENT, min(SEGMENT, -(-len(paths) // (4 * workers))))
+    size = segment_size(len(paths), workers)
     segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
         pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
@@ -455,6 +456,13 @@ def _parse_files(
                 if queued < len(segments) and len(pending) < len(pools):  # a process is about to run dry
                     pending.append(submit(queued))
                     queued += 1
+
+
+def segment_size(files: int, workers: int) -> int:
+    """Files per segment of :func:`_parse_files`: about a quarter of a process's share, within
+    [:data:`MIN_SEGMENT`, :data:`SEGMENT`], and never more than the share itself."""
+    share = max(1, -(-files // max(1, workers)))
+    return min(max(MIN_SEGMENT, min(SEGMENT, -(-files // (4 * max(1, workers))))), share)
 
 
 def _file_batches(paths: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
