@@ -76,16 +76,22 @@ def _hit(page, x: float, y: float) -> str:
         return el.tagName + "." + cls; }""", [x, y])
 
 
-def test_compare_thins_places_keeps_regions_clickable_and_frames_the_change(browser, history_server) -> None:  # noqa: F811
-    from playwright.sync_api import expect
-
-    api = httpx.Client(base_url=history_server.url, timeout=120)
+def _open_compare(browser, url: str):  # noqa: F811
+    """A desktop page in compare mode on 6 -> 13 September 2022, ready; its page errors collected."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(history_server.url + "/?at=2022-09-13&cmp=1&from=2022-09-06")
+    page.goto(url + "/?at=2022-09-13&cmp=1&from=2022-09-06")
     _ready(page)
+    return ctx, page, errors
+
+
+def test_compare_thins_places_keeps_regions_clickable_and_frames_the_change(browser, history_server) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    api = httpx.Client(base_url=history_server.url, timeout=120)
+    ctx, page, errors = _open_compare(browser, history_server.url)
     expect(page.locator("#changed-panel")).to_be_visible(timeout=60_000)
     _ready(page)
     frm = page.locator("#from-label").text_content()
@@ -148,12 +154,7 @@ def test_include_redraws_toggle_switches_every_change_figure_to_the_raw_one(brow
     # the raw figure is the fighting one plus the redraw ground, as the API reports them side by side
     assert abs(raw["lost_km2"] - (fighting["lost_km2"] + fighting["redraw_lost_km2"])) < 0.01
 
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(history_server.url + "/?at=2022-09-13&cmp=1&from=2022-09-06")
-    _ready(page)
+    ctx, page, errors = _open_compare(browser, history_server.url)
     expect(page.locator("#lost-value")).to_have_attribute("data-value", str(fighting["lost_km2"]), timeout=60_000)
     assert page.locator("#redraw-label").text_content() == "map redraws left out"
     assert float(page.locator("#redraw-value").get_attribute("data-value")) == fighting["redraw_km2"]

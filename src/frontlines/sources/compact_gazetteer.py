@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from frontlines.sources.compact_layers import write_npz
 
 __all__ = ["FORMAT", "compact_gazetteer_path", "read_compact_gazetteer", "write_compact_gazetteer"]
 
@@ -117,8 +118,4 @@ def write_compact_gazetteer(path: Path, gazetteer: Any) -> Path:
             arrays[f"lists:{f.name}"] = _text([_ITEM.join(v) for v in value], f.name, (_ROW,))
         else:
             raise ValueError(f"compact gazetteer: cannot write the field {f.name}")
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    side = compact_gazetteer_path(path)
-    side.write_bytes(buf.getvalue())
-    return side
+    return write_npz(compact_gazetteer_path(path), arrays)

@@ -33,7 +33,7 @@ import numpy as np
 import orjson
 import shapely
 
-__all__ = ["FORMAT", "compact_path", "read_compact", "write_compact"]
+__all__ = ["FORMAT", "compact_path", "read_compact", "write_compact", "write_npz"]
 
 #: Format version written into every file; a file of another version is ignored.
 FORMAT = 1
@@ -150,11 +150,15 @@ def write_compact(path: Path, props: list[dict[str, Any]], geoms: np.ndarray) ->
     back_props, back = _decode(arrays)
     if back_props != props or shapely.to_wkb(back).tolist() != shapely.to_wkb(geoms).tolist():
         raise ValueError(f"{path}: the compact form would not give the same features")
+    return write_npz(compact_path(path), arrays)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` as one compressed ``.npz`` file at ``path`` (its bytes in one write) and return ``path``."""
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    side = compact_path(path)
-    side.write_bytes(buf.getvalue())
-    return side
+    path.write_bytes(buf.getvalue())
+    return path
 
 
 def _as_multi(geoms: np.ndarray) -> np.ndarray:
