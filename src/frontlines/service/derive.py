@@ -148,6 +148,7 @@ def store_layer_unions(
     touched: Iterable[tuple[str, LayerKey]],
     *,
     only: Collection[int] | None = None,
+    dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
 ) -> int:
     """Store the dissolved layer (the union of its parts) of every snapshot of the given timelines that lacks one.
 
@@ -160,6 +161,9 @@ def store_layer_unions(
     ----------
     only : collection of int, optional
         Just these snapshots (an ingest's new ones); default every snapshot of each timeline.
+    dissolved : mapping, optional
+        (snapshot id, layer) -> its dissolved layer, where already at hand (see
+        :func:`derive_layers`): stored as it is, not dissolved again.
 
     Returns
     -------
@@ -171,15 +175,21 @@ def store_layer_unions(
     for source, layer in touched:
         ids = [sid for sid, _, _ in store.layer_timeline(source, layer) if wanted is None or sid in wanted]
         have = store.layer_unions(layer, ids).keys() if ids else set()
-        rows = [(sid, shapely.to_wkb(dissolve(list(store.layer_parts(sid, layer).values())), output_dimension=2))
-                for sid in ids if sid not in have]
+        known = dissolved or {}
+
+        def union(sid: int, layer: LayerKey = layer) -> Any:
+            found = known.get((sid, layer))
+            return found if found is not None else dissolve(list(store.layer_parts(sid, layer).values()))
+
+        rows = [(sid, shapely.to_wkb(union(sid), output_dimension=2)) for sid in ids if sid not in have]
         if rows:
             store.put_layer_unions(layer, rows)
             written += len(rows)
     return written
 
 
-def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]], new_ids: Collection[int]) -> int:
+def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]], new_ids: Collection[int], *,
+                        dissolved: Mapping[tuple[int, LayerKey], Any] | None = None) -> int:
     """After an ingest: store the dissolved layer of the new snapshots of each touched source's primary layer.
 
     Other layers (DeepState's contested and regained ground) are left to ``frontlines derive
@@ -192,7 +202,7 @@ def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKe
         Number of dissolved layers written.
     """
     primary = {source: store.latest_snapshot(source).primary for source, _ in touched}
-    return store_layer_unions(store, [(s, k) for s, k in touched if k == primary[s]], only=new_ids)
+    return store_layer_unions(store, [(s, k) for s, k in touched if k == primary[s]], only=new_ids, dissolved=dissolved)
 
 
 def region_area_table(

@@ -646,9 +646,9 @@ def ingest_payloads(
         dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
-        del dissolved
         if unions:
-            extend_layer_unions(store, sorted(touched), report.snapshot_ids)
+            extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
+        del dissolved
         if settlement_index:
             extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
