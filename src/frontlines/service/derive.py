@@ -193,7 +193,7 @@ def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKe
     """After an ingest: store the dissolved layer of the new snapshots of each touched source's primary layer.
 
     Other layers (DeepState's contested and regained ground) are left to ``frontlines derive
-    --region-layers all``: on the W1 history they would triple the cost (~13 s CPU and ~70 MB
+    --all-layers``: on the W1 history they would triple the cost (~13 s CPU and ~70 MB
     per layer); queries dissolve what is not stored.
 
     Returns
@@ -401,7 +401,7 @@ def derive_store(
             summary["steps_computed"] += derive_layers(store, [(source, k) for k in layers], dissolved=dissolved)
             summary["settlement_indexes"] += extend_settlement_index(store, [(source, k) for k in layers])
             wanted = layers if region_layers == "all" else [store.latest_snapshot(source).primary]
-            summary["layer_unions"] += store_layer_unions(store, [(source, k) for k in wanted])
+            summary["layer_unions"] += store_layer_unions(store, [(source, k) for k in wanted], dissolved=dissolved)
             for layer in wanted:
                 for name, region_layer in regions:
                     summary["region_snapshots"] += store_region_table(
