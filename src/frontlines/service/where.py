@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.depth import Depth, ProjectedFront, advance_depth, region_depths
+from frontlines.core.depth import Depth, ProjectedFront, max_depth_km, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
@@ -240,8 +240,7 @@ def _contested_held_variant(store: StoreReader, sel: selection.Selection, start:
     if redraw is not None and not shapely.is_empty(redraw):
         gained, lost = shapely.difference(gained, redraw), shapely.difference(lost, redraw)
     gained, lost = substantial(gained), substantial(lost)
-    return {"advance_max_km": round(advance_depth(gained, front).max_km, 3),
-            "retreat_max_km": round(advance_depth(lost, front).max_km, 3)}
+    return {"advance_max_km": round(max_depth_km(gained, front), 3), "retreat_max_km": round(max_depth_km(lost, front), 3)}
 
 
 def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
