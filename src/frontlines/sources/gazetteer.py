@@ -392,36 +392,40 @@ class Gazetteer:
             self._cache["stem"] = {k: sorted(v) for k, v in index.items()}
         return self._cache["stem"]
 
-    def _display_names(self) -> tuple[str, ...]:
-        if "display" not in self._cache:
-            groups: dict[str, list[int]] = {}
+    def _namesakes(self) -> dict[str, list[int]]:
+        """Places by folded name (each distinct name folded once)."""
+        if "namesakes" not in self._cache:
+            by_name: dict[str, list[int]] = {}
             for i, n in enumerate(self.names):
-                groups.setdefault(fold(n), []).append(i)
-            out = list(self.names)
-            for same in groups.values():
-                if len(same) < 2:
-                    continue
-                for i in same:
-                    raion, oblast = self.raions[i], self.oblasts[i]
-                    where = f"{raion} raion, {oblast}" if raion and self.raion_ids[i] != self.oblast_ids[i] \
-                        else (oblast or "Ukraine")
-                    same_raion = [j for j in same if self.raions[j] == raion and self.oblasts[j] == oblast]
-                    if len(same_raion) > 1:
-                        hromada = self.hromadas[i]
-                        if hromada:
-                            where = f"{hromada} hromada, {where}"
-                        same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
-                        cat = self.categories[i]
-                        if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
-                                and len(same_hromada) > 1:
-                            where += f"; {cat}"  # the town among villages of its name
-                        elif not hromada or len(same_hromada) > 1:
-                            # an approximate point may be shared (the hromada's median): the id then
-                            where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
-                                else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
-                    out[i] = f"{self.names[i]} ({where})"
-            self._cache["display"] = tuple(out)
-        return self._cache["display"]
+                by_name.setdefault(n, []).append(i)
+            groups: dict[str, list[int]] = {}
+            for n, idx in by_name.items():
+                groups.setdefault(fold(n), []).extend(idx)
+            self._cache["namesakes"] = {k: sorted(v) for k, v in groups.items()}
+        return self._cache["namesakes"]
+
+    def _display_of(self, i: int) -> str:
+        same = self._namesakes()[fold(self.names[i])]
+        if len(same) < 2:
+            return self.names[i]
+        raion, oblast = self.raions[i], self.oblasts[i]
+        where = f"{raion} raion, {oblast}" if raion and self.raion_ids[i] != self.oblast_ids[i] \
+            else (oblast or "Ukraine")
+        same_raion = [j for j in same if self.raions[j] == raion and self.oblasts[j] == oblast]
+        if len(same_raion) > 1:
+            hromada = self.hromadas[i]
+            if hromada:
+                where = f"{hromada} hromada, {where}"
+            same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
+            cat = self.categories[i]
+            if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
+                    and len(same_hromada) > 1:
+                where += f"; {cat}"  # the town among villages of its name
+            elif not hromada or len(same_hromada) > 1:
+                # an approximate point may be shared (the hromada's median): the id then
+                where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
+                    else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
+        return f"{self.names[i]} ({where})"
 
     def display_name(self, i: int) -> str:
         """Name, disambiguated by raion and oblast when several places share it.
@@ -433,7 +437,10 @@ class Gazetteer:
         Kupiansk raion, Kharkiv; urban-type settlement)"``), else their coordinates
         (or, for an approximate point, their id).
         """
-        return self._display_names()[i]
+        memo = self._cache.setdefault("display", {})
+        if i not in memo:
+            memo[i] = self._display_of(i)
+        return memo[i]  # type: ignore[no-any-return]
 
     def _matches(self, name: str) -> tuple[str, list[int]]:
         hits = self._index().get(fold(name), [])
