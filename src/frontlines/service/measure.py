@@ -92,11 +92,13 @@ def area(
 
 # --------------------------------------------------------------------------- change
 def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
-                      only: str | None = None) -> tuple[Any, Any]:
+                      only: str | None = None, cache: bool = True) -> tuple[Any, Any]:
     """(gained, lost) geometries between two snapshots of a selection.
 
     Uses the stored step when the two are consecutive. With ``only`` ("gained" or
     "lost") the other side may be None (see :func:`frontlines.core.measure.change_parts`).
+    Other overlays are kept in the store's cache (shared: never prepare them) unless ``cache``
+    is false (a caller that keeps what it derives from them).
     """
     if from_id == to_id:
         return EMPTY, EMPTY
@@ -110,6 +112,8 @@ def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: i
     # Kept in the store's cache (a warm repeat, a series period, the same change by
     # another region level): snapshot ids never change their content. The geometries
     # are then shared between threads: callers must not prepare them.
+    if not cache:
+        return _overlay_states(store, sel.layer, from_id, to_id, only)
     return store.cache.get_or_compute(("change-geometries", str(sel.layer), from_id, to_id, only),
                                       lambda: _overlay_states(store, sel.layer, from_id, to_id, only))
 
@@ -401,10 +405,13 @@ def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: l
     table = None
     if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
         table = region_values(store, sel, region, sorted({ids[i1] for _, i1 in spans}))
+    measured = [_period_figures(store, sel, ids[i0], ids[i1], include_redraws=include_redraws, fighting=region is not None)
+                for i0, i1 in spans]
+    clipped = None
+    if region is not None and measured:  # every period's gained and lost ground in one clip
+        clipped = clip_areas(region[1], [m[2] for m in measured] + [m[3] for m in measured])
     out = []
-    for i0, i1 in spans:
-        g, l, gv, lv, redraw = _period_figures(store, sel, ids[i0], ids[i1], region[1] if region else None,
-                                               include_redraws=include_redraws)
+    for k, ((i0, i1), (g, l, _, _, redraw)) in enumerate(zip(spans, measured)):
         period = ids[i0 + 1 : i1 + 1]
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in period)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in period)
@@ -413,27 +420,26 @@ def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: l
             sl -= sum(r[2] for s in period for r in by_step.get(s, ()) if r[0] == "lost")
             sg, sl = max(sg, 0.0), max(sl, 0.0)
         figures = None
-        if region is not None and table is not None:
+        if region is not None and table is not None and clipped is not None:
+            gv, lv = clipped[k], clipped[len(measured) + k]
             figures = region_figures(region[1], area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         out.append(_Period(g, l, sg, sl, figures, redraw))
     return out
 
 
-def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, layer: Any, *, include_redraws: bool,
-                    ) -> tuple[float, float, np.ndarray | None, np.ndarray | None, dict[str, float]]:
-    """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), per region
-    when a region layer is given, and the redraw km² beside."""
-    gained, lost = change_geometries(store, sel, a, b)
+def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, *, include_redraws: bool, fighting: bool,
+                    ) -> tuple[float, float, Any, Any, dict[str, float]]:
+    """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), their
+    geometries when ``fighting`` (else None), and the redraw km² beside."""
+    gained, lost = change_geometries(store, sel, a, b, cache=False)  # the period's figures are kept instead
     g, l = area_km2(gained), area_km2(lost)
-    wr = window_redraws(store, sel, a, b, gained, lost, fighting=layer is not None)
+    wr = window_redraws(store, sel, a, b, gained, lost, fighting=fighting)
     redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
     if not include_redraws and wr.pieces:
-        if layer is not None:
+        if fighting:
             gained, lost = wr.gained, wr.lost
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
-    if layer is None:
-        return g, l, None, None, redraw
-    return g, l, clip_areas(layer, gained), clip_areas(layer, lost), redraw
+    return g, l, gained if fighting else None, lost if fighting else None, redraw
 
 
 # --------------------------------------------------------------------------- geometry

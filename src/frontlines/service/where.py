@@ -238,9 +238,26 @@ def _contested_held_variant(store: StoreReader, sel: selection.Selection, start:
         held.append(shapely.union(control, contested))
     gained, lost = shapely.difference(held[1], held[0]), shapely.difference(held[0], held[1])
     if redraw is not None and not shapely.is_empty(redraw):
-        gained, lost = shapely.difference(gained, redraw), shapely.difference(lost, redraw)
+        gained, lost = _without(gained, redraw), _without(lost, redraw)
     gained, lost = substantial(gained), substantial(lost)
     return {"advance_max_km": round(max_depth_km(gained, front), 3), "retreat_max_km": round(max_depth_km(lost, front), 3)}
+
+
+def _without(geom: Any, other: Any) -> Any:
+    """``geom`` minus ``other``, overlaying only the polygons of ``other`` whose boxes meet ``geom``'s.
+
+    A window's redraw ground is hundreds of polygons over the whole front; the others
+    cannot change the difference, and leaving them out of the overlay saves most of it.
+    """
+    if shapely.is_empty(geom):
+        return geom
+    parts = shapely.get_parts(other)
+    if not np.isin(shapely.get_type_id(parts), (3,)).all():
+        return shapely.difference(geom, other)
+    near = np.unique(shapely.STRtree(parts).query(shapely.get_parts(geom))[1])
+    if near.size == 0:
+        return geom
+    return shapely.difference(geom, parts[near[0]] if near.size == 1 else shapely.multipolygons(parts[near]))
 
 
 def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:
