@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -583,10 +584,18 @@ class Gazetteer:
         """The place nearest to a point, and its geodesic distance in km (WGS84)."""
         if len(self) == 0:
             raise SourceFormatError("the gazetteer is empty")
-        n = len(self)
-        _, _, d = WGS84.inv(np.full(n, float(lon)), np.full(n, float(lat)), self.lon, self.lat)
-        i = int(np.argmin(d))
-        return i, float(d[i]) / 1000.0
+        # Great-circle distances first (within 0.6 % of WGS84's geodesics): only the places
+        # that could be the nearest are measured on the ellipsoid, each as it would be alone.
+        plon, plat = np.radians(np.asarray(self.lon, dtype=float)), np.radians(np.asarray(self.lat, dtype=float))
+        x, y = math.radians(float(lon)), math.radians(float(lat))
+        h = np.sin((plat - y) / 2) ** 2 + math.cos(y) * np.cos(plat) * np.sin((plon - x) / 2) ** 2
+        sphere_km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+        cand = np.flatnonzero(sphere_km <= sphere_km.min() * 1.02 + 1e-6)
+        m = len(cand)
+        _, _, d = WGS84.inv(np.full(m, float(lon)), np.full(m, float(lat)), np.asarray(self.lon)[cand],
+                            np.asarray(self.lat)[cand])
+        k = int(np.argmin(d))
+        return int(cand[k]), float(d[k]) / 1000.0
 
 
 def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
