@@ -187,6 +187,16 @@ def test_display_names_are_unique_and_name_the_raion(gaz):
     assert gaz.display_name(o2) == "Oleksandrivka (Horokhivska hromada, Bashtanka raion, Mykolaiv)"
 
 
+def test_a_few_display_names_made_alone_equal_those_made_with_all(gaz):
+    import dataclasses
+
+    places = [gaz.lookup("Lyman", oblast="Donetsk", raion="Kramatorsk")[0], gaz.lookup("Kramatorsk")[0],
+              gaz.lookup("Oleksandrivka", raion="Bashtanka", hromada="Horokhivska")[0]]
+    alone = dataclasses.replace(gaz, _cache={})  # nothing grouped yet: each name's namesakes found on their own
+    assert [alone.display_name(i) for i in places] == [gaz.display_name(i) for i in places]
+    assert "namesakes" not in alone._cache
+
+
 def test_undecidable_name_asks_which_one(gaz):
     m = gaz.resolve("Oleksandrivka")
     assert not m.decided and m.best is None

@@ -129,6 +129,10 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
+#: ``str.translate`` table keeping only ASCII digits and lower-case letters.
+_ALNUM_ONLY = {c: None for c in range(128) if not (48 <= c <= 57 or 97 <= c <= 122)}
+
+
 def loose(text: str) -> str:
     """Looser key than :func:`fold`: romanisation variants collapse (y/i/j, kh/h, doubled letters).
 
@@ -405,8 +409,25 @@ class Gazetteer:
             self._cache["namesakes"] = {k: sorted(v) for k, v in groups.items()}
         return self._cache["namesakes"]
 
+    def _namesakes_of(self, i: int) -> list[int]:
+        """The places whose folded name is that of place ``i`` (itself included)."""
+        key = fold(self.names[i])
+        if "namesakes" in self._cache or len(self._cache.get("display", ())) >= 4:  # many names: group them all
+            return self._namesakes()[key]
+        # Without the whole grouping: an ASCII name folds to its letters and digits (lower case)
+        # with spaces between runs, so only names with the key's letters and digits can match.
+        if "by_name" not in self._cache:
+            by_name: dict[str, list[int]] = {}
+            for j, n in enumerate(self.names):
+                by_name.setdefault(n, []).append(j)
+            self._cache["by_name"] = by_name
+        squeezed = key.replace(" ", "")
+        return sorted(j for n, idx in self._cache["by_name"].items()
+                      if (not n.isascii() or n.lower().translate(_ALNUM_ONLY) == squeezed) and fold(n) == key
+                      for j in idx)
+
     def _display_of(self, i: int) -> str:
-        same = self._namesakes()[fold(self.names[i])]
+        same = self._namesakes_of(i)
         if len(same) < 2:
             return self.names[i]
         raion, oblast = self.raions[i], self.oblasts[i]
