@@ -40,7 +40,7 @@ def test_kept_region_arrays_and_geometries_are_read_only_or_unprepared(kharkiv_s
     store = _fresh(kharkiv_store)
     service.change(store, by="raion", start="2022-09-01", end="2022-11-16")
     arrays = [v for k, v in store.cache._lru.items() if k[0] == "change-regions"]
-    assert arrays and all(not a.flags.writeable for pair in arrays for a in pair)
+    assert arrays and all(not a.flags.writeable for entry in arrays for a in entry[:2])  # (gained, lost, rows)
     geoms = [g for k, v in store.cache._lru.items() if k[0] == "change-geometries" for g in v if g is not None]
     assert geoms and not any(shapely.is_prepared(g) for g in geoms)
 

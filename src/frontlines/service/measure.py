@@ -14,7 +14,13 @@ from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, po
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
-from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
+from frontlines.results import (
+    AreaResult,
+    ChangeResult,
+    PeriodFigures,
+    RegionFigures,
+    SeriesResult,
+)
 from frontlines.service.freshness import (
     cadence_days,
     change_freshness,
@@ -241,10 +247,9 @@ def change(
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
     if region is not None:
         rl = region[1]
-        gv, lv = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
-                                wr if subtract else None)
+        gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
+                                                  wr if subtract else None)
         extra["region_layer"] = rl.name
-        extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
     result = ChangeResult(
         source=sel.source, layer=str(sel.layer), start=t0, end=t1,
@@ -256,15 +261,16 @@ def change(
     if depth:
         from frontlines.service.where import change_depth
 
-        redraw = wr.redraw if wr is not None and not include_redraws else None
+        redraw = (wr.redraw_gained, wr.redraw_lost) if wr is not None and not include_redraws else None
         result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region,
                                                                 redraw=redraw))
     return result
 
 
 def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], a: int, b: int, raw_gained: Any,
-                   raw_lost: Any, raw_g: float, raw_l: float, wr: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Gained and lost km² per region between the states ``a`` and ``b`` (read-only arrays).
+                   raw_lost: Any, raw_g: float, raw_l: float, wr: Any,
+                   ) -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
+    """Gained and lost km² per region between the states ``a`` and ``b`` (read-only arrays), and their rows.
 
     Only the smaller of the raw gained and lost ground is clipped; the other follows from
     the net change per region, read from the region table (gained - lost = area(b) - area(a)).
@@ -281,7 +287,7 @@ def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], 
     else:
         side = "gained"
 
-    def compute() -> tuple[np.ndarray, np.ndarray]:
+    def compute() -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
         held = region_values(store, sel, region, [a, b])
         net = held[b] - held[a]
         if side == "none":
@@ -296,7 +302,7 @@ def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], 
             gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
             lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
         gv.flags.writeable = lv.flags.writeable = False  # shared through the cache
-        return gv, lv
+        return gv, lv, region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
 
     key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]

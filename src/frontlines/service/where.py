@@ -165,17 +165,25 @@ def change_depth(
     of ground it lost (the other side's advance), both from the earlier front line.
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out. ``gained`` / ``lost`` are the
     advance / retreat pieces (redraws already out); ``redraw`` (the window's redraw
-    ground) is taken out of the ``contested_held`` variant too.
+    ground, or its two directions as a pair, united only when the depth is computed) is
+    taken out of the ``contested_held`` variant too.
     """
     # Kept in the store's cache: the snapshots at both ends (contested ones included) and the
     # exact gained / lost geometries (an exclude-redraws query passes other ones) decide it all.
     ends = tuple((selection.state_at(sel, t), _contested_id(store, sel.source, sel.layer, t)
                   if sel.layer.status == "control" else None) for t in (start, end))
-    digest = hashlib.sha256(b"".join(shapely.to_wkb(g) if g is not None else b"-"
-                                     for g in (gained, lost, redraw))).hexdigest()
+    parts = (gained, lost, *(redraw if isinstance(redraw, tuple) else (redraw,)))
+    digest = hashlib.sha256(b"|".join(shapely.to_wkb(g) if g is not None else b"-" for g in parts)).hexdigest()
+
+    def compute() -> dict[str, Any]:
+        ground = redraw
+        if isinstance(redraw, tuple):  # the two directions, united only now
+            ground = None if all(g is None for g in redraw) else shapely.union(
+                *(EMPTY if g is None else g for g in redraw))
+        return _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end, redraw=ground)
+
     key = ("change-depth", sel.source, str(sel.layer), ends, digest, region[0] if region is not None else None, mode)
-    found = store.cache.get_or_compute(
-        key, lambda: _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end, redraw=redraw))
+    found = store.cache.get_or_compute(key, compute)
     return copy.deepcopy(found)  # the cached dict stays as it was whatever the caller does
 
 
