@@ -171,6 +171,8 @@ def test_kharkiv_counteroffensive_depth(deepstate_history_dir) -> None:
     assert 10 < d.p90_km < d.max_km
     lon, lat = d.deepest_point
     assert 35.5 < lon < 38.6 and 49.0 < lat < 50.5  # Kharkiv oblast
+    # measuring only the samples that can decide the figures: the same numbers as measuring all
+    assert (d.max_km, d.p90_km, d.deepest_point) == _exhaustive(lost, front)
 
 
 def test_a_shared_projected_front_gives_the_same_depths() -> None:
@@ -195,3 +197,47 @@ def test_a_shared_projected_front_gives_the_same_depths() -> None:
     back = shapely.get_coordinates(from_equal_area(shapely.points(xy), (33, 48)))
     assert np.array_equal(from_equal_area_xy(xy, (33, 48)), back)
     assert np.allclose(back, [(30.1, 48.2), (36.4, 47.3)], atol=1e-9)
+
+
+def _exhaustive(gained, front, sample_km: float = 0.5, max_samples: int = 200_000) -> tuple[float, float, tuple]:
+    """Every sample measured (the plain definition): max, p90 over the grid, deepest point."""
+    from frontlines.core.depth import ProjectedFront, _grid, _plan, _polygons
+
+    polys = _polygons(gained)
+    centre, polys_p, step = _plan(polys, sample_km, max_samples)
+    grid = _grid(polys_p, step)
+    pts = np.vstack([grid, shapely.get_coordinates(polys_p)])
+    d, ll = ProjectedFront(front).distances(pts, centre)
+    i = int(np.argmax(d))
+    return float(d[i]), float(np.percentile(d[: len(grid)] if len(grid) else d, 90)), (float(ll[i, 0]), float(ll[i, 1]))
+
+
+_WIGGLY_FRONT = LineString([(35.0, 47.0), (35.3, 47.4), (35.1, 47.8), (35.6, 48.3), (35.4, 48.9), (35.9, 49.5)])
+
+
+@pytest.mark.parametrize("gained", [
+    Polygon([(35.3, 47.45), (35.9, 47.5), (36.1, 48.2), (35.7, 48.35), (35.25, 47.8)]),  # grid and vertices
+    box(35.2, 47.0, 37.5, 49.6),  # large: most samples left out
+    shapely.buffer(LineString([(35.5, 47.5), (35.51, 47.51)]), 0.0002, quad_segs=64),  # thin: no grid point,
+    # the percentile over its 259 vertices
+    shapely.buffer(LineString([(35.5, 47.2), (36.5, 48.0), (36.0, 49.0)]), 0.05, quad_segs=64),  # many vertices
+    box(20.0, 40.0, 34.0, 60.0),  # 1,500 km across and far from the front: the plane's scale bound matters
+])
+def test_measuring_only_the_samples_that_can_decide_equals_measuring_all(gained) -> None:
+    from frontlines.core.depth import max_depth_km
+
+    d = advance_depth(gained, _WIGGLY_FRONT)
+    top, p90, deepest = _exhaustive(gained, _WIGGLY_FRONT)
+    assert (d.max_km, d.p90_km, d.deepest_point) == (top, p90, deepest)  # the same numbers, not close ones
+    assert max_depth_km(gained, _WIGGLY_FRONT) == top
+
+
+def test_pieces_left_partly_unmeasured_keep_their_maxima() -> None:
+    from frontlines.core.depth import region_depths
+
+    whole = box(35.2, 47.0, 37.5, 49.6)
+    cuts = [box(35.2, 47.0 + 0.2 * k, 37.5, 47.2 + 0.2 * k) for k in range(13)]  # strips: same plane as the whole
+    cuts += [box(35.2 + 0.25 * k, 47.0, 35.45 + 0.25 * k, 49.6) for k in range(9)]
+    pieces = [(k, shapely.intersection(whole, c)) for k, c in enumerate(cuts)]
+    _, by = region_depths(whole, _WIGGLY_FRONT, pieces)
+    assert by == {k: _exhaustive(p, _WIGGLY_FRONT)[0] for k, p in pieces}

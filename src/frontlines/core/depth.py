@@ -31,7 +31,7 @@ import shapely
 
 from frontlines.core.geodesy import distance_km, from_equal_area_xy, to_equal_area
 
-__all__ = ["Depth", "ProjectedFront", "advance_depth", "region_depths"]
+__all__ = ["Depth", "ProjectedFront", "advance_depth", "max_depth_km", "region_depths"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,19 @@ def advance_depth(
     return _depths(gained, front_before, [], sample_km=sample_km, max_samples=max_samples)[0]
 
 
+def max_depth_km(gained: Any, front_before: Any, *, sample_km: float = 0.5, max_samples: int = 200_000) -> float:
+    """``advance_depth(gained, front_before, ...).max_km``, without its percentile (cheaper: the
+    samples that cannot be the deepest are not measured).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, box
+    >>> round(max_depth_km(box(30, 48, 30.1, 48.2), LineString([(30, 47), (30, 49)])), 2)
+    7.46
+    """
+    return _depths(gained, front_before, [], sample_km=sample_km, max_samples=max_samples, percentile=False)[0].max_km
+
+
 def region_depths(
     gained: Any,
     front_before: Any,
@@ -208,6 +221,11 @@ class ProjectedFront:
 
     def distances(self, pts: np.ndarray, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         """Geodesic km from each projected point to the front, and the points' lon/lat."""
+        d, ll, _ = self.nearest(pts, centre)
+        return d, ll
+
+    def nearest(self, pts: np.ndarray, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`distances` and the planar distance (m) of each point to its foot point on the front."""
         key = (round(centre[0]), round(centre[1]))
         if key not in self._planes:
             a, b = _segments(to_equal_area(self.front, centre))
@@ -225,7 +243,108 @@ class ProjectedFront:
         ll = from_equal_area_xy(np.vstack([pts, foot]), centre)
         n = len(pts)
         d = np.asarray(distance_km(ll[:n, 0], ll[:n, 1], ll[n:, 0], ll[n:, 1]), dtype=float)
-        return d, ll[:n]
+        return d, ll[:n], np.hypot(pts[:, 0] - foot[:, 0], pts[:, 1] - foot[:, 1])
+
+
+#: Anchors: one grid point per block of GRID_BLOCK x GRID_BLOCK lattice cells, and every
+#: VERTEX_EVERY-th vertex, are measured first (see :class:`_Samples`).
+GRID_BLOCK = 4
+VERTEX_EVERY = 8
+#: WGS84's polar semi-axis (m): the smallest radius, for the bound on the plane's scale.
+_R_MIN = 6_356_752.0
+#: Slack of the bounds: relative (the plane's scale beyond the spherical formula) and absolute (km).
+_REL_SLACK = 0.01
+_ABS_SLACK_KM = 1e-6
+
+
+class _Samples:
+    """Distances of a gain's samples (grid points, then vertices) to a front, measured on demand.
+
+    Measuring a sample (the nearest front segment, the foot point, the geodesic) is the
+    cost of depth; most samples cannot change its figures. The anchors are measured first;
+    every other sample ``v`` then has bounds from its anchor ``u``: its planar distance to
+    the front lies within ``dp(u) ± |v - u|`` (triangle inequality), and its geodesic
+    distance within that times the plane's scale range on the way (Lambert azimuthal
+    equal-area at angular distance ``c`` from the centre: between ``cos(c / 2)`` and
+    ``1 / cos(c / 2)``, widened by :data:`_REL_SLACK`). A sample whose upper bound is below
+    a measured distance cannot be a maximum; one whose bounds lie wholly below (or above)
+    the bounds the 90th percentile can take cannot be one of the two values it
+    interpolates. Those are left out; every sample that is measured is measured exactly
+    as when all are, so the maxima, the deepest point and the percentile are the same
+    numbers.
+    """
+
+    def __init__(self, line: ProjectedFront, pts: np.ndarray, centre: tuple[float, float], n_grid: int,
+                 step: float) -> None:
+        self.line, self.pts, self.centre, self.n_grid, self.step = line, pts, centre, n_grid, step
+        n = len(pts)
+        self.d = np.full(n, np.nan)
+        self.dp = np.full(n, np.nan)
+        self.ll = np.full((n, 2), np.nan)
+        self.lower = np.zeros(n)
+        self.upper = np.full(n, np.inf)
+
+    def measure(self, idx: np.ndarray) -> None:
+        """Measure the samples ``idx`` not measured yet."""
+        idx = idx[np.isnan(self.d[idx])]
+        if len(idx):
+            self.d[idx], self.ll[idx], self.dp[idx] = self.line.nearest(self.pts[idx], self.centre)
+            self.lower[idx] = self.upper[idx] = self.d[idx]
+
+    def measured_max(self, idx: np.ndarray) -> float:
+        """Largest measured distance among ``idx`` (-inf when none is measured)."""
+        d = self.d[idx]
+        d = d[~np.isnan(d)]
+        return float(d.max()) if len(d) else -np.inf
+
+    def anchor(self) -> None:
+        """Measure the anchors and bound every other sample by its anchor."""
+        n, g = len(self.pts), self.n_grid
+        if n <= 4 * VERTEX_EVERY:
+            self.measure(np.arange(n))
+            return
+        anchor_of = np.empty(n, dtype=np.int64)
+        if g:  # grid points: the first of each block of the lattice
+            cell = np.floor(self.pts[:g] / self.step).astype(np.int64) // GRID_BLOCK
+            _, first, inverse = np.unique(cell[:, 0] * (1 << 32) + cell[:, 1], return_index=True, return_inverse=True)
+            anchor_of[:g] = first[inverse.ravel()]
+        if n > g:  # vertices (ring order): the nearer of the anchors before and after
+            j = np.arange(n - g)
+            a0 = j - j % VERTEX_EVERY
+            a1 = np.minimum(a0 + VERTEX_EVERY, n - g - 1)
+            nearer = np.hypot(*(self.pts[g + j] - self.pts[g + a1]).T) < np.hypot(*(self.pts[g + j] - self.pts[g + a0]).T)
+            anchor_of[g:] = g + np.where(nearer, a1, a0)
+        self.measure(np.unique(anchor_of))
+        gap = np.hypot(*(self.pts - self.pts[anchor_of]).T)
+        dp = self.dp[anchor_of]
+        up_p, lo_p = dp + gap, np.maximum(dp - gap, 0.0)
+        # angular reach from the centre (rad) of a sample and its foot point: the plane's radius is 2 R sin(c / 2)
+        c = 2.0 * np.arcsin(np.minimum((np.hypot(self.pts[:, 0], self.pts[:, 1]) + up_p) / (2.0 * _R_MIN), 1.0))
+        cos = np.cos(np.minimum(c, 3.0) / 2.0)
+        todo = np.isnan(self.d)
+        self.upper[todo] = (up_p / 1000.0 * (1.0 / cos + _REL_SLACK) + _ABS_SLACK_KM)[todo]
+        self.lower[todo] = np.maximum(lo_p / 1000.0 * (cos - _REL_SLACK) - _ABS_SLACK_KM, 0.0)[todo]
+
+    def settle_max(self, idx: np.ndarray) -> float:
+        """The largest distance among the samples ``idx`` (those that could reach it are measured)."""
+        best = self.measured_max(idx)
+        self.measure(idx[self.upper[idx] >= best])
+        return self.measured_max(idx)
+
+    def percentile90(self, idx: np.ndarray) -> float:
+        """``numpy.percentile(distances of idx, 90)``, measuring only the samples that could decide it."""
+        n = len(idx)
+        h = (n - 1) * 0.9
+        k0 = int(math.floor(h))
+        k1 = min(k0 + 1, n - 1)
+        lo, up = self.lower[idx], self.upper[idx]
+        floor = np.partition(lo, k0)[k0]  # the k0-th value is at least the k0-th lower bound
+        ceiling = np.partition(up, k1)[k1]  # the k1-th at most the k1-th upper bound
+        self.measure(idx[(up >= floor) & (lo <= ceiling)])
+        known = ~np.isnan(self.d[idx])
+        # the others lie wholly below the k0-th or above the k1-th value: their ranks keep them there
+        values = np.where(known, self.d[idx], np.where(up < floor, -np.inf, np.inf))
+        return float(np.percentile(values, 90))
 
 
 def _polygons(geom: Any) -> np.ndarray:
@@ -248,7 +367,8 @@ def _plan(polys: np.ndarray, sample_km: float, max_samples: int) -> tuple[tuple[
 
 
 def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *, sample_km: float,
-            max_samples: int) -> tuple[Depth, dict[int, float]]:
+            max_samples: int, percentile: bool = True) -> tuple[Depth, dict[int, float]]:
+    """The depth of ``gained`` and the maximum of each piece (``percentile=False``: p90 left NaN)."""
     if not np.isfinite(sample_km) or sample_km <= 0:
         raise ValueError(f"sample_km must be > 0, not {sample_km!r}")
     if max_samples < 1:
@@ -264,13 +384,16 @@ def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *
     pts = np.vstack([grid, verts])
     if len(pts) == 0:
         return none, {key: 0.0 for key, _ in pieces}
-    d, ll = line.distances(pts, centre)
-    i = int(np.argmax(d))
-    areal = d[: len(grid)] if len(grid) else d
+    samples = _Samples(line, pts, centre, len(grid), step)
+    samples.anchor()
+    everything = np.arange(len(pts))
+    top = samples.settle_max(everything)
+    i = int(np.argmax(np.where(np.isnan(samples.d), -np.inf, samples.d)))  # the first sample at the maximum
+    areal = np.arange(len(grid)) if len(grid) else everything
     whole = Depth(
-        max_km=float(d[i]),
-        p90_km=float(np.percentile(areal, 90)),
-        deepest_point=(float(ll[i, 0]), float(ll[i, 1])),
+        max_km=top,
+        p90_km=samples.percentile90(areal) if percentile else math.nan,
+        deepest_point=(float(samples.ll[i, 0]), float(samples.ll[i, 1])),
         samples=int(len(pts)),
         sample_km=step / 1000.0,
     )
@@ -280,7 +403,7 @@ def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *
     # most vertices of a piece are vertices of the whole, projected by the same transformer
     vkeys = verts[:, 0] + 1j * verts[:, 1]
     vorder = np.argsort(vkeys, kind="stable")
-    vkeys, vdist = vkeys[vorder], d[len(grid):][vorder]
+    vkeys = vkeys[vorder]
     for key, piece in pieces:
         ppolys = _polygons(piece)
         if ppolys.size == 0:
@@ -288,7 +411,7 @@ def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *
             continue
         pcentre, ppolys_p, pstep = _plan(ppolys, sample_km, max_samples)
         if (round(pcentre[0]), round(pcentre[1])) != key0 or pstep != step:
-            out[key] = _depths(piece, line, [], sample_km=sample_km, max_samples=max_samples)[0].max_km
+            out[key] = _depths(piece, line, [], sample_km=sample_km, max_samples=max_samples, percentile=False)[0].max_km
             continue
         # the piece's grid points: the whole's grid points inside (or on) one of its polygons
         inside = np.zeros(len(grid), dtype=bool)
@@ -299,14 +422,17 @@ def _depths(gained: Any, front_before: Any, pieces: Sequence[tuple[int, Any]], *
                 if cand.any():
                     inside[cand] |= shapely.intersects_xy(poly, grid[cand, 0], grid[cand, 1])
         pverts = shapely.get_coordinates(ppolys_p)
-        best = float(d[: len(grid)][inside].max()) if inside.any() else -np.inf
+        own = np.flatnonzero(inside)  # the piece's samples among the whole's, then its new vertices
+        best = -np.inf
         if len(pverts):
             pk = pverts[:, 0] + 1j * pverts[:, 1]
             at = np.minimum(np.searchsorted(vkeys, pk), len(vkeys) - 1)
             known = vkeys[at] == pk
-            if known.any():
-                best = max(best, float(vdist[at[known]].max()))
             if not known.all():
-                best = max(best, float(line.distances(pverts[~known], pcentre)[0].max()))
+                best = float(line.distances(pverts[~known], pcentre)[0].max())
+            own = np.concatenate([own, len(grid) + vorder[at[known]]])
+        if len(own):
+            samples.measure(own[samples.upper[own] >= max(best, samples.measured_max(own))])
+            best = max(best, samples.measured_max(own))
         out[key] = best if np.isfinite(best) else 0.0
     return whole, out

@@ -22,6 +22,7 @@ Rules (explicit, so a reader can check them)
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from typing import Any
@@ -54,15 +55,18 @@ def lag_days(sel: Selection, sid: int, when: dt.datetime) -> float:
     return max((when - t).total_seconds() / _DAY, 0.0)
 
 
-def gap_days(sel: Selection, start: dt.datetime, end: dt.datetime, tz: str) -> list[str]:
+def gap_days(sel: Selection, start: dt.datetime, end: dt.datetime, tz: str, *,
+             cadence: float | None = None) -> list[str]:
     """Calendar days (ISO, in ``tz``) of ``[start, end)`` on which no map time falls.
 
     Empty for sources whose cadence is above 1.5 days (there, a day without a map is normal).
+    ``cadence``: :func:`cadence_days` of ``sel`` when the caller has it (a series, per period).
     """
-    if cadence_days(sel) > 1.5:
+    if (cadence_days(sel) if cadence is None else cadence) > 1.5:
         return []
     zone = ZoneInfo(tz)
-    have = {t.astimezone(zone).date() for t in sel.times if start <= t < end}
+    times = sel.times
+    have = {t.astimezone(zone).date() for t in times[bisect.bisect_left(times, start):bisect.bisect_left(times, end)]}
     day = start.astimezone(zone).date()
     last = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
     out = []

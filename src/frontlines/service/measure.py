@@ -14,8 +14,15 @@ from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, po
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
-from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
+from frontlines.results import (
+    AreaResult,
+    ChangeResult,
+    PeriodFigures,
+    RegionFigures,
+    SeriesResult,
+)
 from frontlines.service.freshness import (
+    cadence_days,
     change_freshness,
     gap_days,
     lag_days,
@@ -91,11 +98,13 @@ def area(
 
 # --------------------------------------------------------------------------- change
 def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
-                      only: str | None = None) -> tuple[Any, Any]:
+                      only: str | None = None, cache: bool = True) -> tuple[Any, Any]:
     """(gained, lost) geometries between two snapshots of a selection.
 
     Uses the stored step when the two are consecutive. With ``only`` ("gained" or
     "lost") the other side may be None (see :func:`frontlines.core.measure.change_parts`).
+    Other overlays are kept in the store's cache (shared: never prepare them) unless ``cache``
+    is false (a caller that keeps what it derives from them).
     """
     if from_id == to_id:
         return EMPTY, EMPTY
@@ -106,13 +115,24 @@ def change_geometries(store: StoreReader, sel: Selection, from_id: int, to_id: i
             g = shapely.from_wkb(step[3]) if step[3] else EMPTY
             l = shapely.from_wkb(step[4]) if step[4] else EMPTY
             return g, l
-    a, b = store.layer_parts(from_id, sel.layer), store.layer_parts(to_id, sel.layer)
+    # Kept in the store's cache (a warm repeat, a series period, the same change by
+    # another region level): snapshot ids never change their content. The geometries
+    # are then shared between threads: callers must not prepare them.
+    if not cache:
+        return _overlay_states(store, sel.layer, from_id, to_id, only)
+    return store.cache.get_or_compute(("change-geometries", str(sel.layer), from_id, to_id, only),
+                                      lambda: _overlay_states(store, sel.layer, from_id, to_id, only))
+
+
+def _overlay_states(store: StoreReader, layer: LayerKey, from_id: int, to_id: int, only: str | None) -> tuple[Any, Any]:
+    """(gained, lost) between two snapshots that are not one stored step apart."""
+    a, b = store.layer_parts(from_id, layer), store.layer_parts(to_id, layer)
     if _few_differ(a, b):
         return change_parts(a, b, only=only)
     # States far apart: most parts differ, so change_parts would dissolve nearly all of
     # both; the dissolved states are kept in the store's cache (another query, the map
     # of the day, reuses them) and only the side asked for is overlaid.
-    ua, ub = layer_union(store, from_id, sel.layer), layer_union(store, to_id, sel.layer)
+    ua, ub = layer_union(store, from_id, layer), layer_union(store, to_id, layer)
     gained = None if only == "lost" else polygonal(shapely.difference(ub, ua))
     lost = None if only == "gained" else polygonal(shapely.difference(ua, ub))
     return gained, lost
@@ -227,23 +247,9 @@ def change(
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
     if region is not None:
         rl = region[1]
-        # Clip only the smaller of gained and lost; the other follows from the net change
-        # per region, read from the region table (gained - lost = area(b) - area(a)).
-        held = region_values(store, sel, region, [a, b])
-        net = held[b] - held[a]
-        if a == b:
-            gv = lv = np.zeros(len(rl.ids))
-        elif raw_gained is None or (raw_lost is not None and raw_l <= raw_g):
-            lv = clip_areas(rl, raw_lost)
-            gv = np.maximum(net + lv, 0.0)
-        else:
-            gv = clip_areas(rl, raw_gained)
-            lv = np.maximum(gv - net, 0.0)
-        if subtract:  # fighting per region = raw minus the (small) redraw ground in it
-            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
-            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
+        gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
+                                                  wr if subtract else None)
         extra["region_layer"] = rl.name
-        extra["regions"] = region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
     result = ChangeResult(
         source=sel.source, layer=str(sel.layer), start=t0, end=t1,
@@ -255,10 +261,51 @@ def change(
     if depth:
         from frontlines.service.where import change_depth
 
-        redraw = wr.redraw if wr is not None and not include_redraws else None
+        redraw = (wr.redraw_gained, wr.redraw_lost) if wr is not None and not include_redraws else None
         result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region,
                                                                 redraw=redraw))
     return result
+
+
+def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], a: int, b: int, raw_gained: Any,
+                   raw_lost: Any, raw_g: float, raw_l: float, wr: Any,
+                   ) -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
+    """Gained and lost km² per region between the states ``a`` and ``b`` (read-only arrays), and their rows.
+
+    Only the smaller of the raw gained and lost ground is clipped; the other follows from
+    the net change per region, read from the region table (gained - lost = area(b) - area(a)).
+    With ``wr`` (the window's redraws, to be left out) the redraw ground in each region is
+    taken off. Kept in the store's cache under the snapshot ids, the side clipped, the
+    region set and the data version (the redraw split is read from the store): a warm
+    repeat, or the same change with ``depth``, clips nothing.
+    """
+    rl = region[1]
+    if a == b:
+        side = "none"
+    elif raw_gained is None or (raw_lost is not None and raw_l <= raw_g):
+        side = "lost"
+    else:
+        side = "gained"
+
+    def compute() -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
+        held = region_values(store, sel, region, [a, b])
+        net = held[b] - held[a]
+        if side == "none":
+            gv = lv = np.zeros(len(rl.ids))
+        elif side == "lost":
+            lv = clip_areas(rl, raw_lost)
+            gv = np.maximum(net + lv, 0.0)
+        else:
+            gv = clip_areas(rl, raw_gained)
+            lv = np.maximum(gv - net, 0.0)
+        if wr is not None:  # fighting per region = raw minus the (small) redraw ground in it
+            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
+            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
+        gv.flags.writeable = lv.flags.writeable = False  # shared through the cache
+        return gv, lv, region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
+
+    key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None)
+    return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- series
@@ -294,71 +341,111 @@ def series(
     t1 = parse_user_time(end, tz=tz)
     ids = [s for s, _, _ in sel.timeline]
     area_of = {s: v for s, _, v in sel.timeline}
-    steps = store.steps(sel.layer, ids)
     spans = periods(t0, t1, freq, tz=tz)
-    table = None
-    if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
-        ends = {sel.index_at(pe, strictly_before=True) for _, pe in spans}
-        table = region_values(store, sel, region, sorted(ids[i] for i in ends if i is not None))
+    bounds = [(sel.index_at(ps, strictly_before=True), sel.index_at(pe, strictly_before=True)) for ps, pe in spans]
+
+    def key(i0: int, i1: int) -> tuple[Any, ...]:  # snapshot ids never change their content
+        return ("series-period", sel.source, str(sel.layer), ids[i0], ids[i1], region[0] if region else None,
+                include_redraws, store.data_version)
+
+    measured = list(dict.fromkeys((i0, i1) for i0, i1 in bounds if i0 is not None and i1 is not None))
+    found = store.cache.get_many([key(i0, i1) for i0, i1 in measured])
+    todo = [(i0, i1) for i0, i1 in measured if key(i0, i1) not in found]
+    if todo:
+        for (i0, i1), value in zip(todo, _series_periods(store, sel, ids, todo, region, include_redraws=include_redraws)):
+            store.cache.put(key(i0, i1), value)
+            found[key(i0, i1)] = value
     rows = []
     limit = stale_limit_days(sel)  # the source's cadence: the same for every period
-    for ps, pe in spans:
-        i0 = sel.index_at(ps, strictly_before=True)
-        i1 = sel.index_at(pe, strictly_before=True)
+    cadence = cadence_days(sel)
+    for (ps, pe), (i0, i1) in zip(spans, bounds):
         lag0 = lag_days(sel, ids[i0], ps) if i0 is not None else None
         lag1 = lag_days(sel, ids[i1], pe) if i1 is not None else None
-        gaps = tuple(gap_days(sel, ps, pe, tz))
+        gaps = tuple(gap_days(sel, ps, pe, tz, cadence=cadence))
         if lag0 is not None and lag0 > limit:  # the days before the period that its start state does not show
-            gaps = tuple(gap_days(sel, sel.timeline[i0][1], ps, tz)) + gaps
+            gaps = tuple(gap_days(sel, sel.timeline[i0][1], ps, tz, cadence=cadence)) + gaps
         flags = dict(start_snapshot=ids[i0] if i0 is not None else None, start_lag_days=lag0, end_lag_days=lag1,
                      gap_days=gaps,
                      complete=(lag0 is not None and lag1 is not None and lag0 <= limit and lag1 <= limit and not gaps))
-        inside = ids[(i0 + 1 if i0 is not None else 0) : (i1 + 1 if i1 is not None else 0)]
+        inside = (i1 + 1 if i1 is not None else 0) - (i0 + 1 if i0 is not None else 0)
         end_sid = ids[i1] if i1 is not None else None
         end_area = float(area_of[end_sid]) if end_sid is not None else None
         if i0 is None or i1 is None:
-            rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
-                                      **flags))
+            rows.append(PeriodFigures(start=ps, end=pe, snapshots=max(inside, 0), end_snapshot=end_sid,
+                                      area_km2=end_area, **flags))
             continue
-        g, l, gv, lv, redraw = store.cache.get_or_compute(  # snapshot ids never change their content
-            ("series-period", sel.source, str(sel.layer), ids[i0], ids[i1], region[0] if region else None,
-             include_redraws, store.data_version),
-            lambda a=ids[i0], b=ids[i1]: _period_figures(store, sel, a, b, region[1] if region else None,
-                                                         include_redraws=include_redraws))
-        sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
-        sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
-        if not include_redraws:  # gross churn: each step's redraw pieces out too
-            by_step = step_redraws(store, sel, inside)
-            sg -= sum(r[2] for s in inside for r in by_step.get(s, ()) if r[0] == "gained")
-            sl -= sum(r[2] for s in inside for r in by_step.get(s, ()) if r[0] == "lost")
-            sg, sl = max(sg, 0.0), max(sl, 0.0)
-        figures = None
-        if region is not None and table is not None:
-            rl = region[1]
-            figures = region_figures(rl, area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
-        rows.append(PeriodFigures(start=ps, end=pe, snapshots=len(inside), end_snapshot=end_sid, area_km2=end_area,
-                                  gained_km2=g, lost_km2=l, gained_steps_km2=sg, lost_steps_km2=sl, regions=figures,
-                                  **redraw, **flags))
+        f = found[key(i0, i1)]
+        rows.append(PeriodFigures(start=ps, end=pe, snapshots=max(inside, 0), end_snapshot=end_sid, area_km2=end_area,
+                                  gained_km2=f.gained_km2, lost_km2=f.lost_km2, gained_steps_km2=f.gained_steps_km2,
+                                  lost_steps_km2=f.lost_steps_km2, regions=f.regions, **f.redraw, **flags))
     return SeriesResult(source=sel.source, layer=str(sel.layer), freq=freq, tz=tz, start=t0, end=t1,
                         coverage=sel.coverage(), periods=tuple(rows), redraws_excluded=not include_redraws,
                         region_layer=region[1].name if region is not None else None)
 
 
-def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, layer: Any, *, include_redraws: bool,
-                    ) -> tuple[float, float, np.ndarray | None, np.ndarray | None, dict[str, float]]:
-    """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), per region
-    when a region layer is given, and the redraw km² beside."""
-    gained, lost = change_geometries(store, sel, a, b)
+@dataclasses.dataclass(frozen=True)
+class _Period:
+    """The figures of a series period that its two boundary states decide (kept in the store's cache)."""
+
+    gained_km2: float
+    lost_km2: float
+    gained_steps_km2: float
+    lost_steps_km2: float
+    regions: tuple[Any, ...] | None
+    redraw: dict[str, float]
+
+    def __sizeof_content__(self) -> int:  # the cache's charge, without walking every region row
+        return 256 + 160 * len(self.regions or ())
+
+
+def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: list[tuple[int, int]],
+                    region: tuple[str, Any] | None, *, include_redraws: bool) -> list[_Period]:
+    """Figures of series periods between the timeline positions ``(i0, i1)`` of ``spans``.
+
+    The steps, their redraw pieces and the region rows of the period ends are read once
+    for all the periods.
+    """
+    inside = sorted({s for i0, i1 in spans for s in ids[i0 + 1 : i1 + 1]})
+    steps = store.steps(sel.layer, inside)
+    by_step = step_redraws(store, sel, inside) if not include_redraws else {}
+    table = None
+    if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
+        table = region_values(store, sel, region, sorted({ids[i1] for _, i1 in spans}))
+    measured = [_period_figures(store, sel, ids[i0], ids[i1], include_redraws=include_redraws, fighting=region is not None)
+                for i0, i1 in spans]
+    clipped = None
+    if region is not None and measured:  # every period's gained and lost ground in one clip
+        clipped = clip_areas(region[1], [m[2] for m in measured] + [m[3] for m in measured])
+    out = []
+    for k, ((i0, i1), (g, l, _, _, redraw)) in enumerate(zip(spans, measured)):
+        period = ids[i0 + 1 : i1 + 1]
+        sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in period)
+        sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in period)
+        if not include_redraws:  # gross churn: each step's redraw pieces out too
+            sg -= sum(r[2] for s in period for r in by_step.get(s, ()) if r[0] == "gained")
+            sl -= sum(r[2] for s in period for r in by_step.get(s, ()) if r[0] == "lost")
+            sg, sl = max(sg, 0.0), max(sl, 0.0)
+        figures = None
+        if region is not None and table is not None and clipped is not None:
+            gv, lv = clipped[k], clipped[len(measured) + k]
+            figures = region_figures(region[1], area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
+        out.append(_Period(g, l, sg, sl, figures, redraw))
+    return out
+
+
+def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, *, include_redraws: bool, fighting: bool,
+                    ) -> tuple[float, float, Any, Any, dict[str, float]]:
+    """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), their
+    geometries when ``fighting`` (else None), and the redraw km² beside."""
+    gained, lost = change_geometries(store, sel, a, b, cache=False)  # the period's figures are kept instead
     g, l = area_km2(gained), area_km2(lost)
-    wr = window_redraws(store, sel, a, b, gained, lost, fighting=layer is not None)
+    wr = window_redraws(store, sel, a, b, gained, lost, fighting=fighting)
     redraw = {"redraw_gained_km2": wr.redraw_gained_km2, "redraw_lost_km2": wr.redraw_lost_km2}
     if not include_redraws and wr.pieces:
-        if layer is not None:
+        if fighting:
             gained, lost = wr.gained, wr.lost
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
-    if layer is None:
-        return g, l, None, None, redraw
-    return g, l, clip_areas(layer, gained), clip_areas(layer, lost), redraw
+    return g, l, gained if fighting else None, lost if fighting else None, redraw
 
 
 # --------------------------------------------------------------------------- geometry

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,9 +86,9 @@ class Selection:
     #: Member sources when ``source`` is a composite (oldest first), else empty.
     members: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def times(self) -> list[dt.datetime]:
-        """Map times, ascending."""
+        """Map times, ascending (made once per selection: the timeline never changes; do not modify)."""
         return [t for _, t, _ in self.timeline]
 
     def coverage(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
-from frontlines.core.depth import Depth, ProjectedFront, advance_depth, region_depths
+from frontlines.core.depth import Depth, ProjectedFront, max_depth_km, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
@@ -165,17 +165,25 @@ def change_depth(
     of ground it lost (the other side's advance), both from the earlier front line.
     Pieces under :data:`MIN_DEPTH_PIECE_KM2` are left out. ``gained`` / ``lost`` are the
     advance / retreat pieces (redraws already out); ``redraw`` (the window's redraw
-    ground) is taken out of the ``contested_held`` variant too.
+    ground, or its two directions as a pair, united only when the depth is computed) is
+    taken out of the ``contested_held`` variant too.
     """
     # Kept in the store's cache: the snapshots at both ends (contested ones included) and the
     # exact gained / lost geometries (an exclude-redraws query passes other ones) decide it all.
     ends = tuple((selection.state_at(sel, t), _contested_id(store, sel.source, sel.layer, t)
                   if sel.layer.status == "control" else None) for t in (start, end))
-    digest = hashlib.sha256(b"".join(shapely.to_wkb(g) if g is not None else b"-"
-                                     for g in (gained, lost, redraw))).hexdigest()
+    parts = (gained, lost, *(redraw if isinstance(redraw, tuple) else (redraw,)))
+    digest = hashlib.sha256(b"|".join(shapely.to_wkb(g) if g is not None else b"-" for g in parts)).hexdigest()
+
+    def compute() -> dict[str, Any]:
+        ground = redraw
+        if isinstance(redraw, tuple):  # the two directions, united only now
+            ground = None if all(g is None for g in redraw) else shapely.union(
+                *(EMPTY if g is None else g for g in redraw))
+        return _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end, redraw=ground)
+
     key = ("change-depth", sel.source, str(sel.layer), ends, digest, region[0] if region is not None else None, mode)
-    found = store.cache.get_or_compute(
-        key, lambda: _change_depth(store, sel, start, gained, lost, region=region, mode=mode, end=end, redraw=redraw))
+    found = store.cache.get_or_compute(key, compute)
     return copy.deepcopy(found)  # the cached dict stays as it was whatever the caller does
 
 
@@ -238,10 +246,31 @@ def _contested_held_variant(store: StoreReader, sel: selection.Selection, start:
         held.append(shapely.union(control, contested))
     gained, lost = shapely.difference(held[1], held[0]), shapely.difference(held[0], held[1])
     if redraw is not None and not shapely.is_empty(redraw):
-        gained, lost = shapely.difference(gained, redraw), shapely.difference(lost, redraw)
+        gained, lost = _without(gained, redraw), _without(lost, redraw)
     gained, lost = substantial(gained), substantial(lost)
-    return {"advance_max_km": round(advance_depth(gained, front).max_km, 3),
-            "retreat_max_km": round(advance_depth(lost, front).max_km, 3)}
+    return {"advance_max_km": round(max_depth_km(gained, front), 3), "retreat_max_km": round(max_depth_km(lost, front), 3)}
+
+
+def _without(geom: Any, other: Any) -> Any:
+    """``geom`` minus ``other``, polygon by polygon, each less only the polygons of ``other`` it meets.
+
+    A window's redraw ground is hundreds of polygons along the whole front; one overlay of
+    everything costs several times the overlays of the pairs whose boxes meet.
+    """
+    if shapely.is_empty(geom):
+        return geom
+    parts, others = shapely.get_parts(geom), shapely.get_parts(other)
+    if not (np.isin(shapely.get_type_id(parts), (3,)).all() and np.isin(shapely.get_type_id(others), (3,)).all()):
+        return shapely.difference(geom, other)
+    i, j = shapely.STRtree(others).query(parts)
+    if i.size == 0:
+        return geom
+    out = list(parts)
+    for k in np.unique(i):
+        near = others[j[i == k]]
+        cut = shapely.difference(parts[k], near[0] if len(near) == 1 else shapely.multipolygons(near))
+        out[k] = cut
+    return dissolve([g for g in out if not shapely.is_empty(g)])
 
 
 def _status_layers(store: StoreReader, sel: selection.Selection, when: Any) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -126,6 +127,10 @@ def fold(text: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"['’ʼ`\"]", "", text.lower())
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
+
+
+#: ``str.translate`` table keeping only ASCII digits and lower-case letters.
+_ALNUM_ONLY = {c: None for c in range(128) if not (48 <= c <= 57 or 97 <= c <= 122)}
 
 
 def loose(text: str) -> str:
@@ -392,36 +397,57 @@ class Gazetteer:
             self._cache["stem"] = {k: sorted(v) for k, v in index.items()}
         return self._cache["stem"]
 
-    def _display_names(self) -> tuple[str, ...]:
-        if "display" not in self._cache:
-            groups: dict[str, list[int]] = {}
+    def _namesakes(self) -> dict[str, list[int]]:
+        """Places by folded name (each distinct name folded once)."""
+        if "namesakes" not in self._cache:
+            by_name: dict[str, list[int]] = {}
             for i, n in enumerate(self.names):
-                groups.setdefault(fold(n), []).append(i)
-            out = list(self.names)
-            for same in groups.values():
-                if len(same) < 2:
-                    continue
-                for i in same:
-                    raion, oblast = self.raions[i], self.oblasts[i]
-                    where = f"{raion} raion, {oblast}" if raion and self.raion_ids[i] != self.oblast_ids[i] \
-                        else (oblast or "Ukraine")
-                    same_raion = [j for j in same if self.raions[j] == raion and self.oblasts[j] == oblast]
-                    if len(same_raion) > 1:
-                        hromada = self.hromadas[i]
-                        if hromada:
-                            where = f"{hromada} hromada, {where}"
-                        same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
-                        cat = self.categories[i]
-                        if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
-                                and len(same_hromada) > 1:
-                            where += f"; {cat}"  # the town among villages of its name
-                        elif not hromada or len(same_hromada) > 1:
-                            # an approximate point may be shared (the hromada's median): the id then
-                            where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
-                                else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
-                    out[i] = f"{self.names[i]} ({where})"
-            self._cache["display"] = tuple(out)
-        return self._cache["display"]
+                by_name.setdefault(n, []).append(i)
+            groups: dict[str, list[int]] = {}
+            for n, idx in by_name.items():
+                groups.setdefault(fold(n), []).extend(idx)
+            self._cache["namesakes"] = {k: sorted(v) for k, v in groups.items()}
+        return self._cache["namesakes"]
+
+    def _namesakes_of(self, i: int) -> list[int]:
+        """The places whose folded name is that of place ``i`` (itself included)."""
+        key = fold(self.names[i])
+        if "namesakes" in self._cache or len(self._cache.get("display", ())) >= 4:  # many names: group them all
+            return self._namesakes()[key]
+        # Without the whole grouping: an ASCII name folds to its letters and digits (lower case)
+        # with spaces between runs, so only names with the key's letters and digits can match.
+        if "by_name" not in self._cache:
+            by_name: dict[str, list[int]] = {}
+            for j, n in enumerate(self.names):
+                by_name.setdefault(n, []).append(j)
+            self._cache["by_name"] = by_name
+        squeezed = key.replace(" ", "")
+        return sorted(j for n, idx in self._cache["by_name"].items()
+                      if (not n.isascii() or n.lower().translate(_ALNUM_ONLY) == squeezed) and fold(n) == key
+                      for j in idx)
+
+    def _display_of(self, i: int) -> str:
+        same = self._namesakes_of(i)
+        if len(same) < 2:
+            return self.names[i]
+        raion, oblast = self.raions[i], self.oblasts[i]
+        where = f"{raion} raion, {oblast}" if raion and self.raion_ids[i] != self.oblast_ids[i] \
+            else (oblast or "Ukraine")
+        same_raion = [j for j in same if self.raions[j] == raion and self.oblasts[j] == oblast]
+        if len(same_raion) > 1:
+            hromada = self.hromadas[i]
+            if hromada:
+                where = f"{hromada} hromada, {where}"
+            same_hromada = [j for j in same_raion if self.hromadas[j] == hromada]
+            cat = self.categories[i]
+            if hromada and cat and [self.categories[j] for j in same_hromada].count(cat) == 1 \
+                    and len(same_hromada) > 1:
+                where += f"; {cat}"  # the town among villages of its name
+            elif not hromada or len(same_hromada) > 1:
+                # an approximate point may be shared (the hromada's median): the id then
+                where += f"; {self.ids[i]}" if self.coords[i] in ("hromada", "raion") \
+                    else f"; {self.lat[i]:.3f}N {self.lon[i]:.3f}E"
+        return f"{self.names[i]} ({where})"
 
     def display_name(self, i: int) -> str:
         """Name, disambiguated by raion and oblast when several places share it.
@@ -433,7 +459,10 @@ class Gazetteer:
         Kupiansk raion, Kharkiv; urban-type settlement)"``), else their coordinates
         (or, for an approximate point, their id).
         """
-        return self._display_names()[i]
+        memo = self._cache.setdefault("display", {})
+        if i not in memo:
+            memo[i] = self._display_of(i)
+        return memo[i]  # type: ignore[no-any-return]
 
     def _matches(self, name: str) -> tuple[str, list[int]]:
         hits = self._index().get(fold(name), [])
@@ -576,10 +605,18 @@ class Gazetteer:
         """The place nearest to a point, and its geodesic distance in km (WGS84)."""
         if len(self) == 0:
             raise SourceFormatError("the gazetteer is empty")
-        n = len(self)
-        _, _, d = WGS84.inv(np.full(n, float(lon)), np.full(n, float(lat)), self.lon, self.lat)
-        i = int(np.argmin(d))
-        return i, float(d[i]) / 1000.0
+        # Great-circle distances first (within 0.6 % of WGS84's geodesics): only the places
+        # that could be the nearest are measured on the ellipsoid, each as it would be alone.
+        plon, plat = np.radians(np.asarray(self.lon, dtype=float)), np.radians(np.asarray(self.lat, dtype=float))
+        x, y = math.radians(float(lon)), math.radians(float(lat))
+        h = np.sin((plat - y) / 2) ** 2 + math.cos(y) * np.cos(plat) * np.sin((plon - x) / 2) ** 2
+        sphere_km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+        cand = np.flatnonzero(sphere_km <= sphere_km.min() * 1.02 + 1e-6)
+        m = len(cand)
+        _, _, d = WGS84.inv(np.full(m, float(lon)), np.full(m, float(lat)), np.asarray(self.lon)[cand],
+                            np.asarray(self.lat)[cand])
+        k = int(np.argmin(d))
+        return int(cand[k]), float(d[k]) / 1000.0
 
 
 def read_gazetteer(source: str | Path | bytes) -> Gazetteer:
