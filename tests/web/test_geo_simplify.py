@@ -11,7 +11,7 @@ GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _km2(geom) -> float:
-    area, _ = GEOD.geometry_area_perimeter(geom)
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))  # signed per ring: one orientation
     return abs(area) / 1e6
 
 
@@ -68,3 +68,14 @@ def test_feature_writes_geos_geojson_as_the_parsed_feature_would_be_written():
     # and it is valid GeoJSON that reads back to the same geometry
     doc = orjson.loads(orjson.dumps(geo.feature(geoms[1], props)))
     assert shapely.equals(shapely.from_geojson(orjson.dumps(doc["geometry"])), geoms[1])
+
+
+def test_parts_joined_by_rounding_are_unioned_and_the_others_kept():
+    # two boxes 3e-7 degrees apart share an edge once rounded; a third stays apart
+    left, right = shapely.box(30.0, 48.0, 30.1, 48.1), shapely.box(30.1000003, 48.0, 30.2, 48.1)
+    far = shapely.Polygon([(31.0, 48.0), (31.1, 48.0), (31.05, 48.1)])
+    out = geo.simplify(shapely.MultiPolygon([left, right, far]), 0.0)
+    assert out.is_valid and out.geom_type == "MultiPolygon" and len(shapely.get_parts(out)) == 2
+    reference = shapely.union_all([shapely.box(30.0, 48.0, 30.2, 48.1), far])
+    assert shapely.symmetric_difference(out, reference).area < 1e-12
+    assert abs(_km2(out) - _km2(reference)) < 1e-3  # the joined box keeps its vertices at 30.1 (geodesic edges)

@@ -73,7 +73,22 @@ def _repaired_polygons(geom: Any) -> Any:
     if len(parts) == 0:
         return shapely.Polygon()
     multi = shapely.multipolygons(parts)
-    return multi if shapely.is_valid(multi) else shapely.union_all(parts)
+    return multi if shapely.is_valid(multi) else _joined(parts)
+
+
+def _joined(parts: Any) -> Any:
+    """The union of polygons some of which overlap or share edges: only those are unioned, the rest kept as they are.
+
+    A rounded change of ~300 pieces has ~100 that touch another; ``union_all`` of all of
+    them cost 2x the union of the touching ones (the ground is the same: the others meet
+    no other polygon).
+    """
+    tree = shapely.STRtree(parts)
+    i, j = tree.query(parts, predicate="intersects")
+    touching = np.zeros(len(parts), dtype=bool)
+    touching[i[i != j]] = True
+    joined = shapely.get_parts(shapely.union_all(parts[touching]))
+    return shapely.multipolygons(np.concatenate([parts[~touching], joined[shapely.get_type_id(joined) == 3]]))
 
 
 def feature(geom: Any, properties: dict[str, Any]) -> dict[str, Any]:
