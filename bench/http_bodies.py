@@ -2,13 +2,17 @@
 
     PYTHONPATH=src python bench/http_bodies.py STORE OUT.json [--layers 40] [--changes 12]
     PYTHONPATH=src python bench/http_bodies.py STORE NEW.json --compare OLD.json
+    PYTHONPATH=src python bench/http_bodies.py STORE NEW.json --unrounded 8
 
 Sends seeded ``/api/layer.geojson`` (0.3 km), ``/api/change.geojson`` (0.1 km), ``/api/area``
 and ``/api/change`` requests through FastAPI's ``TestClient`` and keeps each body's hash, its
 figures (every number outside ``geometry``) and each feature's geometry as WKB hex. With
 ``--compare`` it reports, per request, whether the bodies are byte-identical and, when not,
 whether the figures are equal and the largest symmetric difference (degrees²) and Hausdorff
-distance (degrees) between the geometries.
+distance (degrees) between the geometries. ``--unrounded N`` checks the change GeoJSON of N
+seeded pairs against its reference: each feature's ground simplified with shapely but not
+rounded (``make_valid`` of ``simplify(preserve_topology=True)``); it prints the largest
+symmetric difference in degrees² and relative to the feature's area.
 """
 
 from __future__ import annotations
@@ -80,6 +84,32 @@ def compare(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return worst
 
 
+def unrounded_check(store: str, pairs: int, seed: int) -> dict[str, float]:
+    """Largest difference between the served change GeoJSON's features and their unrounded simplification."""
+    from frontlines import service
+    from frontlines.web import geo
+
+    reader = service.open_reader(store)
+    sel = service.select(reader, None, None)
+    days = sorted({t.strftime("%Y-%m-%d") for _, t, _ in sel.timeline})
+    rng = random.Random(seed)
+    tol = geo.tolerance_degrees(0.1, "km")
+    worst = {"sym_diff_deg2": 0.0, "relative": 0.0, "features": 0}
+    for _ in range(pairs):
+        a, b = sorted(rng.sample(days, 2))
+        r = service.change(reader, start=a, end=b, geometry=True)
+        for g in (r.gained, r.lost, *(p.geometry for p in r.redraw_pieces)):
+            if g is None or g.is_empty:
+                continue
+            served = geo.simplify(g, tol)
+            ref = shapely.make_valid(shapely.simplify(g, tol, preserve_topology=True))
+            d = float(shapely.area(shapely.symmetric_difference(served, ref)))
+            worst["sym_diff_deg2"] = max(worst["sym_diff_deg2"], d)
+            worst["relative"] = max(worst["relative"], d / max(float(ref.area), 1e-12))
+            worst["features"] += 1
+    return worst
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("store")
@@ -88,7 +118,11 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=12)
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--compare", type=Path)
+    ap.add_argument("--unrounded", type=int, default=0, help="pairs for the check against unrounded geometry")
     args = ap.parse_args()
+    if args.unrounded:
+        print(json.dumps(unrounded_check(args.store, args.unrounded, args.seed), indent=1))
+        return
     new = capture(args.store, args.layers, args.changes, args.seed)
     args.out.write_text(json.dumps(new))
     if args.compare:
