@@ -60,8 +60,8 @@ def _repaired_polygons(geom: Any) -> Any:
     (shells add ground, holes take it away; collapsed rings dropped): on the W1 history's
     layers and changes it is within the rounding (<= 1e-5 deg²) of the unrounded geometry,
     at less than half the cost of the "linework" method, which filled in overlapping
-    holes of thin redraw slivers (up to 8 % of their area; see ``bench/README.md``, HTTP
-    wave 5).
+    holes of thin redraw slivers (up to ~9 % of such a feature's area; see ``bench/README.md``,
+    HTTP wave 5).
     """
     parts = shapely.get_parts(geom)
     bad = ~shapely.is_valid(parts)
@@ -80,8 +80,8 @@ def _joined(parts: Any) -> Any:
     """The union of polygons some of which overlap or share edges: only those are unioned, the rest kept as they are.
 
     A rounded change of ~300 pieces has ~100 that touch another; ``union_all`` of all of
-    them cost 2x the union of the touching ones (the ground is the same: the others meet
-    no other polygon).
+    them cost ~1.7x the union of the touching ones (the ground is the same: the others meet
+    no other polygon, and valid polygons that meet no other make a valid MultiPolygon).
     """
     tree = shapely.STRtree(parts)
     i, j = tree.query(parts, predicate="intersects")
