@@ -11,7 +11,7 @@ GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _km2(geom) -> float:
-    area, _ = GEOD.geometry_area_perimeter(geom)
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))  # signed per ring: one orientation
     return abs(area) / 1e6
 
 
@@ -37,3 +37,45 @@ def test_valid_rounded_geometry_is_returned_as_it_is():
     g = shapely.MultiPolygon([shapely.box(30.0, 48.0, 30.1, 48.1), shapely.box(31.0, 48.0, 31.1, 48.1)])
     out = geo.simplify(g, 0.0)
     assert shapely.equals(out, g) and len(shapely.get_parts(out)) == 2
+
+
+def test_overlapping_holes_take_their_union_away():
+    # rounding can make two holes of a thin sliver overlap: the ground is the shell without
+    # either hole (the "linework" repair filled their overlap back in)
+    shell = [(30.0, 48.0), (32.0, 48.0), (32.0, 50.0), (30.0, 50.0)]
+    hole_a = [(30.5, 48.2), (31.2, 48.2), (31.2, 49.8), (30.5, 49.8)]
+    hole_b = [(31.0, 48.4), (31.6, 48.4), (31.6, 49.6), (31.0, 49.6)]
+    invalid = shapely.Polygon(shell, [hole_a, hole_b])
+    assert not invalid.is_valid
+    out = geo.simplify(invalid, 0.0)
+    reference = shapely.difference(shapely.Polygon(shell), shapely.union(shapely.Polygon(hole_a), shapely.Polygon(hole_b)))
+    assert out.is_valid
+    assert shapely.symmetric_difference(out, reference).area < 1e-12
+    assert abs(_km2(out) - _km2(reference)) < 1e-6
+
+
+def test_feature_writes_geos_geojson_as_the_parsed_feature_would_be_written():
+    import orjson
+
+    from frontlines.geojson_out import feature as parsed_feature
+
+    geoms = [shapely.Polygon([(30.0, 48.0), (30.1, 48.0), (30.1, 48.1)], [[(30.05, 48.01), (30.09, 48.01), (30.09, 48.05)]]),
+             shapely.MultiPolygon([shapely.box(30.123456, 48.0, 30.2, 48.654321), shapely.box(31.0, 47.999999, 31.1, 48.1)]),
+             shapely.LineString([(30.0, 48.0), (30.5, 48.25)]), shapely.Polygon(), None]
+    props = {"kind": "gained", "area_km2": 1.5}
+    for g in geoms:
+        assert orjson.dumps(geo.feature(g, props)) == orjson.dumps(parsed_feature(g, props))
+    # and it is valid GeoJSON that reads back to the same geometry
+    doc = orjson.loads(orjson.dumps(geo.feature(geoms[1], props)))
+    assert shapely.equals(shapely.from_geojson(orjson.dumps(doc["geometry"])), geoms[1])
+
+
+def test_parts_joined_by_rounding_are_unioned_and_the_others_kept():
+    # two boxes 3e-7 degrees apart share an edge once rounded; a third stays apart
+    left, right = shapely.box(30.0, 48.0, 30.1, 48.1), shapely.box(30.1000003, 48.0, 30.2, 48.1)
+    far = shapely.Polygon([(31.0, 48.0), (31.1, 48.0), (31.05, 48.1)])
+    out = geo.simplify(shapely.MultiPolygon([left, right, far]), 0.0)
+    assert out.is_valid and out.geom_type == "MultiPolygon" and len(shapely.get_parts(out)) == 2
+    reference = shapely.union_all([shapely.box(30.0, 48.0, 30.2, 48.1), far])
+    assert shapely.symmetric_difference(out, reference).area < 1e-12
+    assert abs(_km2(out) - _km2(reference)) < 1e-3  # the joined box keeps its vertices at 30.1 (geodesic edges)
