@@ -11,10 +11,12 @@ import shapely
 
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
+from frontlines.core.redraws import RedrawRules
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.results import AreaResult, ChangeResult, PeriodFigures, SeriesResult
+from frontlines.service.change_faces import FaceIndex, face_index
 from frontlines.service.freshness import (
     change_freshness,
     gap_days,
@@ -22,7 +24,13 @@ from frontlines.service.freshness import (
     stale_limit_days,
     staleness,
 )
-from frontlines.service.redraws import step_redraws, window_has_redraws, window_redraws
+from frontlines.service.redraws import (
+    RedrawPiece,
+    rules_digest,
+    step_redraws,
+    window_has_redraws,
+    window_redraws,
+)
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -207,6 +215,15 @@ def change(
     a, b = state_at(sel, t0), state_at(sel, t1)
     extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
+    if not geometry and not depth and a != b:
+        index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
+        if index is not None:  # the stored change faces answer: numpy over arrays, no overlay
+            fig = _change_from_faces(index, sel, a, b, region[1] if region is not None else None,
+                                     include_redraws=include_redraws)
+            return ChangeResult(
+                source=sel.source, layer=str(sel.layer), start=t0, end=t1,
+                from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
+                area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0), **extra, **fig)
     any_redraw = window_has_redraws(store, sel, a, b)
     only = None
     if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
@@ -259,6 +276,32 @@ def change(
         result = dataclasses.replace(result, depth=change_depth(store, sel, t0, t1, gained, lost, region=region,
                                                                 redraw=redraw))
     return result
+
+
+def _change_from_faces(index: FaceIndex, sel: Selection, a: int, b: int, rl: Any, *,
+                       include_redraws: bool) -> dict[str, Any]:
+    """The figures of :func:`change` (no geometry, no depth) from the change-face index
+    (:mod:`frontlines.service.change_faces`): the same definitions, summed over faces."""
+    ids = [s for s, _, _ in sel.timeline]
+    w = index.window(ids.index(a), ids.index(b))
+    out: dict[str, Any] = {"redraws_excluded": not include_redraws}
+    gv, lv = w.gained, w.lost
+    if w.any_redraw:
+        pieces = tuple(RedrawPiece(direction, reason, float(v.sum()), None) for (direction, reason), v in w.redraw.items())
+        rg = sum((v for (d, _), v in w.redraw.items() if d == "gained"), np.zeros_like(gv))
+        rl_ = sum((v for (d, _), v in w.redraw.items() if d == "lost"), np.zeros_like(lv))
+        out.update(redraw_gained_km2=sum(p.area_km2 for p in pieces if p.direction == "gained"),
+                   redraw_lost_km2=sum(p.area_km2 for p in pieces if p.direction == "lost"), redraw_pieces=pieces)
+        if not include_redraws:
+            gv, lv = np.maximum(gv - rg, 0.0), np.maximum(lv - rl_, 0.0)
+    g, l = float(gv.sum()), float(lv.sum())
+    out.update(gained_km2=g, lost_km2=l)
+    if rl is not None:
+        n = len(rl.ids)
+        out["region_layer"] = rl.name
+        out["regions"] = region_figures(rl, gained_km2=gv[:n], lost_km2=lv[:n], net_km2=gv[:n] - lv[:n])
+        out["outside_regions"] = {"gained_km2": g - float(gv[:n].sum()), "lost_km2": l - float(lv[:n].sum())}
+    return out
 
 
 # --------------------------------------------------------------------------- series
