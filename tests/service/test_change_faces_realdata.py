@@ -20,6 +20,7 @@ from frontlines import service
 from frontlines.service import change_faces
 from frontlines.service.change_faces import face_index
 from frontlines.service.redraws import REASONS, RedrawRules, rules_digest
+from frontlines.store.memory import MemoryStore
 
 GEOD = Geod(ellps="WGS84")
 DIGEST = rules_digest(RedrawRules())
@@ -152,3 +153,14 @@ def test_an_appended_snapshot_splits_further_and_gives_the_same_figures(tmp_path
     fresh = service.change(store, start=times[0].isoformat(), end=times[-1].isoformat(), by="oblast").as_dict()
     assert fresh["gained_km2"] == pytest.approx(stale["gained_km2"], abs=0.01)  # the overlay path said the same
     assert fresh["lost_km2"] == pytest.approx(stale["lost_km2"], abs=0.01)
+
+
+def test_copy_carries_the_index(faces_store, monkeypatch) -> None:
+    started = []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    mem = MemoryStore()
+    service.copy_store(faces_store, mem)
+    assert not started  # copied, not built again
+    index = face_index(mem, service.select(mem), "oblast", DIGEST)
+    full = face_index(faces_store, service.select(faces_store), "oblast", DIGEST)
+    assert index is not None and np.array_equal(index.area, full.area) and np.array_equal(index.ev_face, full.ev_face)

@@ -45,7 +45,7 @@ from frontlines.core.regions import RegionLayer
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "FORMAT", "FaceIndex", "StepSource", "Window", "derive_change_faces", "face_index", "index_basis",
+__all__ = ["CHECKPOINT", "FORMAT", "FaceIndex", "StepSource", "Window", "copy_index", "derive_change_faces", "face_index", "index_basis",
            "index_region"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
@@ -131,6 +131,11 @@ class FaceIndex:
             u, first = np.unique(f, return_index=True)  # the last event of each face
             out[u] = v[first]
         return out
+
+    def has_redraws(self, lo: int, hi: int) -> bool:
+        """Whether any step into positions ``lo + 1 .. hi`` has redraw pieces."""
+        a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
+        return bool(b > a)
 
     def window(self, i0: int, i1: int) -> Window:
         """Figures of the change from position ``i0`` to ``i1`` (either order)."""
@@ -425,4 +430,27 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     fb, areas, reasons = _build(store, sel, src, layer, old, changed)
     index = _finish(fb, areas, reasons, len(layer.ids), len(ids), src.order)
     store.put_change_faces(sel.source, sel.layer, basis, index.encode(), _encode_builder(fb, areas, reasons, ids, head))
+    return True
+
+
+def copy_index(src: StoreReader, dst: StoreWriter, sel_src: Selection, sel_dst: Selection,
+               id_map: dict[int, int]) -> bool:
+    """Copy a current index of ``sel_src`` into ``dst`` for ``sel_dst`` (the same timeline, snapshot ids
+    mapped by ``id_map``): its basis recomputed and the ids of its geometry blob mapped. False (nothing
+    written) when ``src`` holds no current index or the timelines differ."""
+    row = src.change_faces(sel_src.source, sel_src.layer, geometry=True)
+    if row is None or row[2] is None:
+        return False
+    z = np.load(io.BytesIO(row[2]), allow_pickle=False)
+    arrays = {k: z[k] for k in z.files}
+    head = orjson.loads(arrays["head"].tobytes())
+    if row[0] != index_basis(sel_src, head.get("rules", ""), head.get("region", "")):
+        return False
+    if [id_map.get(s) for s, _, _ in sel_src.timeline] != [s for s, _, _ in sel_dst.timeline]:
+        return False
+    arrays["ids"] = np.array([id_map[int(i)] for i in arrays["ids"]], dtype=np.int64)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    dst.put_change_faces(sel_dst.source, sel_dst.layer, index_basis(sel_dst, head["rules"], head["region"]), row[1],
+                         buf.getvalue())
     return True

@@ -278,22 +278,36 @@ def change(
     return result
 
 
+def _face_figures(index: FaceIndex, i0: int, i1: int, *, include_redraws: bool,
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[RedrawPiece, ...] | None]:
+    """Gained and lost km² per region (last entry: outside every region; redraws out unless
+    ``include_redraws``) from timeline position ``i0`` to ``i1``, and the window's redraw pieces
+    (geometry None; None when no step of the window has any), from the change-face index."""
+    w = index.window(i0, i1)
+    gv, lv = w.gained, w.lost
+    if not w.any_redraw:
+        return gv, lv, None
+    pieces = tuple(RedrawPiece(direction, reason, float(v.sum()), None) for (direction, reason), v in w.redraw.items())
+    if not include_redraws:
+        for (direction, _), v in w.redraw.items():
+            if direction == "gained":
+                gv = gv - v
+            else:
+                lv = lv - v
+        gv, lv = np.maximum(gv, 0.0), np.maximum(lv, 0.0)
+    return gv, lv, pieces
+
+
 def _change_from_faces(index: FaceIndex, sel: Selection, a: int, b: int, rl: Any, *,
                        include_redraws: bool) -> dict[str, Any]:
     """The figures of :func:`change` (no geometry, no depth) from the change-face index
     (:mod:`frontlines.service.change_faces`): the same definitions, summed over faces."""
     ids = [s for s, _, _ in sel.timeline]
-    w = index.window(ids.index(a), ids.index(b))
+    gv, lv, pieces = _face_figures(index, ids.index(a), ids.index(b), include_redraws=include_redraws)
     out: dict[str, Any] = {"redraws_excluded": not include_redraws}
-    gv, lv = w.gained, w.lost
-    if w.any_redraw:
-        pieces = tuple(RedrawPiece(direction, reason, float(v.sum()), None) for (direction, reason), v in w.redraw.items())
-        rg = sum((v for (d, _), v in w.redraw.items() if d == "gained"), np.zeros_like(gv))
-        rl_ = sum((v for (d, _), v in w.redraw.items() if d == "lost"), np.zeros_like(lv))
+    if pieces is not None:
         out.update(redraw_gained_km2=sum(p.area_km2 for p in pieces if p.direction == "gained"),
                    redraw_lost_km2=sum(p.area_km2 for p in pieces if p.direction == "lost"), redraw_pieces=pieces)
-        if not include_redraws:
-            gv, lv = np.maximum(gv - rg, 0.0), np.maximum(lv - rl_, 0.0)
     g, l = float(gv.sum()), float(lv.sum())
     out.update(gained_km2=g, lost_km2=l)
     if rl is not None:
@@ -345,6 +359,7 @@ def series(
         table = region_values(store, sel, region, sorted(ids[i] for i in ends if i is not None))
     rows = []
     limit = stale_limit_days(sel)  # the source's cadence: the same for every period
+    index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
     for ps, pe in spans:
         i0 = sel.index_at(ps, strictly_before=True)
         i1 = sel.index_at(pe, strictly_before=True)
@@ -367,7 +382,7 @@ def series(
             ("series-period", sel.source, str(sel.layer), ids[i0], ids[i1], region[0] if region else None,
              include_redraws, store.data_version),
             lambda a=ids[i0], b=ids[i1]: _period_figures(store, sel, a, b, region[1] if region else None,
-                                                         include_redraws=include_redraws))
+                                                         include_redraws=include_redraws, index=index))
         sg = sum((steps.get(s) or (None, 0, 0))[1] or 0 for s in inside)
         sl = sum((steps.get(s) or (None, 0, 0))[2] or 0 for s in inside)
         if not include_redraws:  # gross churn: each step's redraw pieces out too
@@ -388,9 +403,19 @@ def series(
 
 
 def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, layer: Any, *, include_redraws: bool,
+                    index: FaceIndex | None = None,
                     ) -> tuple[float, float, np.ndarray | None, np.ndarray | None, dict[str, float]]:
     """Gained and lost km² between two snapshots (redraws out unless ``include_redraws``), per region
-    when a region layer is given, and the redraw km² beside."""
+    when a region layer is given, and the redraw km² beside; from the change-face ``index`` when given
+    (current for the selection and the region layer)."""
+    if index is not None:
+        ids = [s for s, _, _ in sel.timeline]
+        gv, lv, pieces = _face_figures(index, ids.index(a), ids.index(b), include_redraws=include_redraws)
+        redraw = {"redraw_gained_km2": sum(p.area_km2 for p in pieces or () if p.direction == "gained"),
+                  "redraw_lost_km2": sum(p.area_km2 for p in pieces or () if p.direction == "lost")}
+        n = len(layer.ids) if layer is not None else 0
+        return (float(gv.sum()), float(lv.sum()), gv[:n] if layer is not None else None,
+                lv[:n] if layer is not None else None, redraw)
     gained, lost = change_geometries(store, sel, a, b)
     g, l = area_km2(gained), area_km2(lost)
     wr = window_redraws(store, sel, a, b, gained, lost, fighting=layer is not None)

@@ -44,7 +44,7 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve, polygonal
 from frontlines.core.redraws import Piece, RedrawRules, classify_step, mark_reverts
 from frontlines.errors import LayerError
 from frontlines.model import LayerKey
-from frontlines.service.change_faces import StepSource, derive_change_faces
+from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -489,9 +489,13 @@ def _minus(raw: Any, redraw: Any, redraw_km2: float) -> Any:
 
 def window_has_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
                        rules: RedrawRules = RedrawRules()) -> bool:
-    """Whether any step between two snapshots has redraw pieces (read from the window's nodes)."""
+    """Whether any step between two snapshots has redraw pieces (read from the change-face index when it
+    is current, else from the window's nodes)."""
     ids = [s for s, _, _ in sel.timeline]
     lo, hi = sorted((ids.index(from_id), ids.index(to_id)))
+    index = face_index(store, sel, None, rules_digest(rules))
+    if index is not None:
+        return index.has_redraws(lo, hi)
     return bool(_window_unions(store, sel, lo, hi, rules))
 
 
