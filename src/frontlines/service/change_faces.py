@@ -117,6 +117,11 @@ class FaceIndex:
     checkpoints: np.ndarray  # uint8 (positions // CHECKPOINT + 1, ceil(faces / 8)), packed status
     positions: int  # timeline length
 
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Every array of the index (what it holds in memory)."""
+        return (self.area, self.region, self.status0, self.ev_pos, self.ev_face, self.ev_in, self.rd_pos,
+                self.rd_face, self.rd_dir, self.rd_rank, self.checkpoints)
+
     @property
     def faces(self) -> int:
         return len(self.area)
@@ -204,16 +209,21 @@ def face_index(store: StoreReader, sel: Selection, region_key: str | None, rules
         if row is None:
             return None
         index = FaceIndex.decode(row[1])
-        return (row[0], index) if index is not None else None
+        # the arrays beside the index: the cache charges their bytes
+        return (row[0], index, index.arrays()) if index is not None else None
 
     found = store.cache.get_or_compute(("change-faces", store.data_version, sel.source, str(sel.layer)), load)
     if found is None:
         return None
-    basis, index = found
+    basis, index, _ = found
     own = index_region(store, sel)
     if own is None or (region_key is not None and region_key != own[0]):
         return None
-    if basis != index_basis(sel, rules_digest, own[0]) or index.positions != len(sel.timeline):
+    ends = (len(sel.timeline), sel.timeline[0][0], sel.timeline[-1][0]) if sel.timeline else (0,)
+    want = store.cache.get_or_compute(  # the same timeline while the data version stays
+        ("change-faces-basis", store.data_version, sel.source, str(sel.layer), rules_digest, own[0]) + ends,
+        lambda: index_basis(sel, rules_digest, own[0]))
+    if basis != want or index.positions != len(sel.timeline):
         return None
     return index
 
@@ -282,17 +292,17 @@ def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], li
     raw = z["wkb"].tobytes()
     ends = np.cumsum(z["lens"])
     starts = ends - z["lens"]
-    geoms = shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts, ends)], dtype=object))
+    geoms = shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts.tolist(), ends.tolist())], dtype=object))
     nf = head["faces"]
-    cell = [int(c) for c in z["cell"]]
+    cell = z["cell"].tolist()
     cell_faces: list[list[int]] = [[] for _ in range(head["cells"])]
     for f, c in enumerate(cell):
         cell_faces[c].append(f)
-    flat = z["events"]
-    bounds = np.r_[0, np.cumsum(z["counts"])]
-    events = [[(int(p), int(c)) for p, c in flat[bounds[f]:bounds[f + 1]]] for f in range(nf)]
+    pairs = [tuple(e) for e in z["events"].tolist()]
+    bounds = np.r_[0, np.cumsum(z["counts"])].tolist()
+    events = [pairs[bounds[f] : bounds[f + 1]] for f in range(nf)]
     fb = FaceBuilder(cells=geoms[nf:], cell_faces=cell_faces, geoms=list(geoms[:nf]),
-                     region=[int(r) for r in z["region"]], cell=cell, status0=[bool(s) for s in z["status0"]],
+                     region=z["region"].tolist(), cell=cell, status0=z["status0"].tolist(),
                      events=events, fresh=set())
     return fb, np.array(z["areas"]), list(head["reasons"]), [int(i) for i in z["ids"]], head
 
