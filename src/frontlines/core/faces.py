@@ -102,6 +102,20 @@ def grid_cells(regions: np.ndarray, bounds: tuple[float, float, float, float], c
     return np.array(geoms, dtype=object), np.array(region, dtype=np.int32)
 
 
+def _disjoint(geoms: Sequence[Any]) -> bool:
+    """Whether polygonal geometries overlap nowhere (shared edges allowed; overlaps below
+    :data:`MIN_AREA_DEG2` ignored)."""
+    if len(geoms) < 2:
+        return True
+    arr = _objects(list(geoms))
+    a, b = shapely.STRtree(arr).query(arr, predicate="intersects")
+    keep = a < b
+    if not keep.any():
+        return True
+    inter = _overlay(shapely.intersection, arr[a[keep]], arr[b[keep]])
+    return bool((shapely.area(_polygonal_all(inter)) <= MIN_AREA_DEG2).all())
+
+
 @dataclass
 class FaceBuilder:
     """A partition of a domain into faces, split step by step (mutable; one thread).
@@ -150,6 +164,13 @@ class FaceBuilder:
         out, self.fresh = self.fresh, set()
         return out
 
+    def _cell_tree(self) -> shapely.STRtree:
+        """STRtree of the (static) cells, built once."""
+        tree = self.__dict__.get("_tree")
+        if tree is None:
+            tree = self.__dict__["_tree"] = shapely.STRtree(self.cells)
+        return tree
+
     # ------------------------------------------------------------------ splitting
     def split(self, cutters: Sequence[Any]) -> list[tuple[int, int]]:
         """Split the faces by disjoint ``cutters`` (polygonal geometries); return the (face, cutter index)
@@ -158,7 +179,7 @@ class FaceBuilder:
         parts, owner = shapely.get_parts(geoms, return_index=True)
         if not len(parts):
             return []
-        pi, ci = shapely.STRtree(self.cells).query(parts, predicate="intersects")
+        pi, ci = self._cell_tree().query(parts, predicate="intersects")
         pair_part: list[int] = []
         pair_face: list[int] = []
         for p, c in zip(pi, ci):
@@ -230,8 +251,15 @@ class FaceBuilder:
         moved = [g if g is not None else EMPTY for g in (gained, lost)]
         for f, c in self.split(moved):
             self.events[f].append((pos, 1 if c == 0 else 0))
-        for direction, reason, geom in redraws:
-            code = 2 + 2 * reason + direction
+        if not redraws:
+            return
+        codes = [2 + 2 * reason + direction for direction, reason, _ in redraws]
+        geoms = [polygonal(g) for _, _, g in redraws]
+        if _disjoint(geoms):  # the usual case (a step's pieces are parts of its change): one split
+            for f, c in self.split(geoms):
+                self.events[f].append((pos, codes[c]))
+            return
+        for code, geom in zip(codes, geoms):
             for f, _ in self.split([geom]):
                 self.events[f].append((pos, code))
 
