@@ -40,9 +40,10 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 7
+        assert st.schema_version == sq.SCHEMA_VERSION == 8
         (info,) = st.snapshots()
         assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
+        assert st.change_faces("src", LayerKey("russia", "control")) is None  # version 8: the change-face table
         # until `frontlines reindex`, a migrated snapshot's map time is its publication time
         assert info.map_time == info.published_at
         assert info.as_dict()["fetched_at"] == "2025-04-02T03:00:00Z"

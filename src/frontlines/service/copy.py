@@ -4,7 +4,7 @@
 transaction of the destination, each snapshot (oldest id first, so snapshots published
 at the same instant keep their order) is added with its raw payload, its parts, its
 derived steps and layer areas, and its stored region tables, dissolved layers, redraw
-classifications and settlement indexes; then the live-sync rows of
+classifications, change-face indexes and settlement indexes; then the live-sync rows of
 every source (provenance of synced items, sync bookkeeping, the providers' published
 figures) that the destination lacks (rows it holds are kept). Snapshots already in the
 destination (same source, time and content hash) are skipped. A source the destination
@@ -35,10 +35,12 @@ from frontlines.core.geodesy import areas_km2
 from frontlines.errors import StoreError
 from frontlines.hashing import content_hash, part_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
+from frontlines.service.change_faces import copy_index
 from frontlines.service.derive import derive_layers
 from frontlines.service.pipeline import PrecomputedStep
 from frontlines.service.pipeline import _put_payload as put_payload_keyframed
 from frontlines.service.redraws import derive_redraws
+from frontlines.service.selection import select
 from frontlines.service.settlement_index import store_index
 from frontlines.store import StoreWriter
 
@@ -179,6 +181,7 @@ def _copy_classifications(src: StoreWriter, dst: StoreWriter, source: str, layer
     for to_id, (from_id, digest, pieces) in redraws.items():
         dst.put_redraws(layer, id_map[to_id], None if from_id is None else id_map[from_id], digest, list(pieces))
     if redraws:
+        copy_index(src, dst, select(src, source, layer), select(dst, source, layer), id_map)  # the change faces
         derive_redraws(dst, source, layer)  # classifies nothing again: writes the stored unions of the rows
     if index is not None:
         gazetteer, basis, events = index

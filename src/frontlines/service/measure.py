@@ -11,6 +11,7 @@ import shapely
 
 from frontlines.core.geodesy import area_km2
 from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
+from frontlines.core.redraws import RedrawRules
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
 from frontlines.model import LayerKey, SnapshotInfo
@@ -21,6 +22,7 @@ from frontlines.results import (
     RegionFigures,
     SeriesResult,
 )
+from frontlines.service.change_faces import FaceIndex, face_index
 from frontlines.service.freshness import (
     cadence_days,
     change_freshness,
@@ -29,7 +31,13 @@ from frontlines.service.freshness import (
     stale_limit_days,
     staleness,
 )
-from frontlines.service.redraws import step_redraws, window_has_redraws, window_redraws
+from frontlines.service.redraws import (
+    RedrawPiece,
+    rules_digest,
+    step_redraws,
+    window_has_redraws,
+    window_redraws,
+)
 from frontlines.service.regions import (
     conflict_of,
     region_figures,
@@ -227,6 +235,15 @@ def change(
     a, b = state_at(sel, t0), state_at(sel, t1)
     extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
+    if not geometry and not depth and a != b:
+        index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
+        if index is not None:  # the stored change faces answer: numpy over arrays, no overlay
+            fig = _change_from_faces(index, sel, a, b, region[1] if region is not None else None,
+                                     include_redraws=include_redraws)
+            return ChangeResult(
+                source=sel.source, layer=str(sel.layer), start=t0, end=t1,
+                from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
+                area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0), **extra, **fig)
     any_redraw = window_has_redraws(store, sel, a, b)
     only = None
     if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
@@ -306,6 +323,44 @@ def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], 
 
     key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
+def _face_figures(index: FaceIndex, i0: int, i1: int, *, include_redraws: bool,
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[RedrawPiece, ...] | None]:
+    """Gained and lost km² per region (last entry: outside every region; redraws out unless
+    ``include_redraws``) from timeline position ``i0`` to ``i1``, and the window's redraw pieces
+    (geometry None; None when no step of the window has any), from the change-face index."""
+    w = index.window(i0, i1)
+    gv, lv = w.gained, w.lost
+    if not w.any_redraw:
+        return gv, lv, None
+    pieces = tuple(RedrawPiece(direction, reason, float(v.sum()), None) for (direction, reason), v in w.redraw.items())
+    if not include_redraws:
+        for (direction, _), v in w.redraw.items():
+            if direction == "gained":
+                gv = gv - v
+            else:
+                lv = lv - v
+        gv, lv = np.maximum(gv, 0.0), np.maximum(lv, 0.0)
+    return gv, lv, pieces
+
+
+def _change_from_faces(index: FaceIndex, sel: Selection, a: int, b: int, rl: Any, *,
+                       include_redraws: bool) -> dict[str, Any]:
+    """The figures of :func:`change` (no geometry, no depth) from the change-face index
+    (:mod:`frontlines.service.change_faces`): the same definitions, summed over faces."""
+    ids = [s for s, _, _ in sel.timeline]
+    gv, lv, pieces = _face_figures(index, ids.index(a), ids.index(b), include_redraws=include_redraws)
+    out: dict[str, Any] = {"redraws_excluded": not include_redraws}
+    if pieces is not None:
+        out.update(redraw_gained_km2=sum(p.area_km2 for p in pieces if p.direction == "gained"),
+                   redraw_lost_km2=sum(p.area_km2 for p in pieces if p.direction == "lost"), redraw_pieces=pieces)
+    g, l = float(gv.sum()), float(lv.sum())
+    out.update(gained_km2=g, lost_km2=l)
+    if rl is not None:
+        n = len(rl.ids)
+        out["region_layer"] = rl.name
+        out["regions"] = region_figures(rl, gained_km2=gv[:n], lost_km2=lv[:n], net_km2=gv[:n] - lv[:n])
+        out["outside_regions"] = {"gained_km2": g - float(gv[:n].sum()), "lost_km2": l - float(lv[:n].sum())}
+    return out
 
 
 # --------------------------------------------------------------------------- series
@@ -411,11 +466,17 @@ def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: l
     table = None
     if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
         table = region_values(store, sel, region, sorted({ids[i1] for _, i1 in spans}))
-    measured = [_period_figures(store, sel, ids[i0], ids[i1], include_redraws=include_redraws, fighting=region is not None)
-                for i0, i1 in spans]
-    clipped = None
-    if region is not None and measured:  # every period's gained and lost ground in one clip
-        clipped = clip_areas(region[1], [m[2] for m in measured] + [m[3] for m in measured])
+    index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
+    if index is not None:  # the stored change faces answer every period: no overlay, no clip
+        measured = [_faces_period(index, i0, i1, region[1] if region is not None else None,
+                                  include_redraws=include_redraws) for i0, i1 in spans]
+        clipped = [m[2] for m in measured] + [m[3] for m in measured] if region is not None else None
+    else:
+        measured = [_period_figures(store, sel, ids[i0], ids[i1], include_redraws=include_redraws,
+                                    fighting=region is not None) for i0, i1 in spans]
+        clipped = None
+        if region is not None and measured:  # every period's gained and lost ground in one clip
+            clipped = clip_areas(region[1], [m[2] for m in measured] + [m[3] for m in measured])
     out = []
     for k, ((i0, i1), (g, l, _, _, redraw)) in enumerate(zip(spans, measured)):
         period = ids[i0 + 1 : i1 + 1]
@@ -431,6 +492,19 @@ def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: l
             figures = region_figures(region[1], area_km2=table[ids[i1]], gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
         out.append(_Period(g, l, sg, sl, figures, redraw))
     return out
+
+
+def _faces_period(index: FaceIndex, i0: int, i1: int, layer: Any, *, include_redraws: bool,
+                  ) -> tuple[float, float, np.ndarray | None, np.ndarray | None, dict[str, float]]:
+    """:func:`_period_figures` from the change-face index (current for the selection and the region
+    layer): gained and lost km² from timeline position ``i0`` to ``i1``, per region when a region
+    layer is given (in place of the geometries), and the redraw km² beside."""
+    gv, lv, pieces = _face_figures(index, i0, i1, include_redraws=include_redraws)
+    redraw = {"redraw_gained_km2": sum(p.area_km2 for p in pieces or () if p.direction == "gained"),
+              "redraw_lost_km2": sum(p.area_km2 for p in pieces or () if p.direction == "lost")}
+    n = len(layer.ids) if layer is not None else 0
+    return (float(gv.sum()), float(lv.sum()), gv[:n] if layer is not None else None,
+            lv[:n] if layer is not None else None, redraw)
 
 
 def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, *, include_redraws: bool, fighting: bool,

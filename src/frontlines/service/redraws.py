@@ -44,6 +44,7 @@ from frontlines.core.measure import EMPTY, change_parts, dissolve, polygonal
 from frontlines.core.redraws import Piece, RedrawRules, classify_step, mark_reverts
 from frontlines.errors import LayerError
 from frontlines.model import LayerKey
+from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -56,7 +57,7 @@ from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
     "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
-    "derive_redraws", "derive_store_redraws", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
+    "derive_redraws", "derive_store_redraws", "face_steps", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
     "window_redraws"]
 
 #: Statuses of the same side whose ground turning into the layer is a re-labelling.
@@ -433,6 +434,13 @@ def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
     return len(todo)
 
 
+def face_steps(store: StoreReader, sel: Selection, rules: RedrawRules = RedrawRules()) -> StepSource:
+    """What the change-face index (:mod:`frontlines.service.change_faces`) reads of a timeline's steps."""
+    return StepSource(moves=lambda a, b: _step_geometries(store, sel, a, b),
+                      redraws=lambda ids: step_redraws(store, sel, ids, rules=rules),
+                      digest=rules_digest(rules), order=REASONS, revert_days=rules.revert_days)
+
+
 def _derive_tree(store: StoreWriter, sel: Selection, rules: RedrawRules, changed: set[int]) -> None:
     """Write the hierarchy of redraw unions (:mod:`frontlines.service.redraw_tree`) when any node of
     it is missing or stale; ``changed`` = timeline positions whose redraw rows were just rewritten."""
@@ -442,6 +450,7 @@ def _derive_tree(store: StoreWriter, sel: Selection, rules: RedrawRules, changed
     data = encode_tree(nodes)
     if row is None or row != (digest, data):
         store.put_redraw_unions(sel.source, sel.layer, digest, data)
+    derive_change_faces(store, sel, face_steps(store, sel, rules), changed)  # the change-face index beside
 
 
 # --------------------------------------------------------------------------- a window
@@ -480,9 +489,13 @@ def _minus(raw: Any, redraw: Any, redraw_km2: float) -> Any:
 
 def window_has_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int, *,
                        rules: RedrawRules = RedrawRules()) -> bool:
-    """Whether any step between two snapshots has redraw pieces (read from the window's nodes)."""
+    """Whether any step between two snapshots has redraw pieces (read from the change-face index when it
+    is current, else from the window's nodes)."""
     ids = [s for s, _, _ in sel.timeline]
     lo, hi = sorted((ids.index(from_id), ids.index(to_id)))
+    index = face_index(store, sel, None, rules_digest(rules))
+    if index is not None:
+        return index.has_redraws(lo, hi)
     return bool(_window_unions(store, sel, lo, hi, rules))
 
 

@@ -80,6 +80,8 @@ class _State:
     settlement_index: dict[tuple[str, str], tuple[str, bytes, bytes]] = field(default_factory=dict)
     #: (source, layer) -> (rules digest, redraw-union hierarchy)
     redraw_unions: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
+    #: (source, layer) -> (basis, query arrays, face geometries) of the change-face index
+    change_faces: dict[tuple[str, str], tuple[str, bytes, bytes | None]] = field(default_factory=dict)
     #: (id, layer) -> lon/lat WKB of the dissolved layer
     layer_unions: dict[tuple[int, str], bytes] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
@@ -458,6 +460,22 @@ class MemoryStore:
         with self.transaction():
             self._write()
             self._s.redraw_unions[(source, str(layer))] = (rules, bytes(data))
+
+    # -- derived: change faces ---------------------------------------------------------------
+    def change_faces(self, source: str, layer: LayerKey, *, geometry: bool = False,
+                     ) -> tuple[str, bytes, bytes | None] | None:
+        """The stored change-face index of a layer: (basis, query arrays, face geometries or None
+        unless ``geometry``), or None."""
+        row = self._s.change_faces.get((source, str(layer)))
+        if row is None:
+            return None
+        return (row[0], row[1], row[2] if geometry else None)
+
+    def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
+        """Store (replace) the change-face index of a layer."""
+        with self.transaction():
+            self._write()
+            self._s.change_faces[(source, str(layer))] = (basis, bytes(data), None if geoms is None else bytes(geoms))
 
     # -- derived: dissolved layers ----------------------------------------------------------
     def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:

@@ -22,6 +22,7 @@ Tables (schema version 7)::
     settlement_index(source, layer, gazetteer, basis, events)   status changes of places (version 5)
     layer_unions(snapshot_id, layer, geom)   dissolved layer of a snapshot (version 6)
     redraw_unions(source, layer, rules, data)   unions of redraw pieces in aligned blocks of steps (version 7)
+    change_faces(source, layer, basis, data, geoms)   change-face index of a timeline (version 8)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads (version 2)
     sync_state(source, key, value)              sync bookkeeping of a source (version 2)
@@ -68,7 +69,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -262,8 +263,22 @@ CREATE TABLE redraw_unions(
 COMMENT ON TABLE redraw_unions IS 'frontlines: unions of the redraw pieces of aligned blocks of steps (derived, opaque)';
 """
 
+#: Version 8 (issue 18): the change-face index, as in the SQLite store.
+_SCHEMA_CHANGE_FACES = """
+CREATE TABLE change_faces(
+    source text NOT NULL,
+    layer text NOT NULL,
+    basis text NOT NULL,
+    data bytea NOT NULL,
+    geoms bytea,
+    PRIMARY KEY(source, layer)
+);
+COMMENT ON TABLE change_faces IS 'frontlines: change-face index of a timeline (derived, opaque)';
+"""
+
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
+                               8: _SCHEMA_CHANGE_FACES}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -874,6 +889,23 @@ class PostGISStore(VersionMemo):
             "INSERT INTO redraw_unions VALUES(%s,%s,%s,%s) ON CONFLICT(source, layer)"
             " DO UPDATE SET rules=excluded.rules, data=excluded.data",
             (source, str(layer), rules, data),
+        )
+
+    # -- derived: change faces ---------------------------------------------------------------
+    def change_faces(self, source: str, layer: LayerKey, *, geometry: bool = False,
+                     ) -> tuple[str, bytes, bytes | None] | None:
+        """The stored change-face index of a layer: (basis, query arrays, face geometries or None
+        unless ``geometry``), or None."""
+        cols = "basis, data, geoms" if geometry else "basis, data, NULL::bytea"
+        row = self._q(f"SELECT {cols} FROM change_faces WHERE source=%s AND layer=%s", (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1]), bytes(row[2]) if row[2] is not None else None) if row else None
+
+    def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
+        """Store (replace) the change-face index of a layer."""
+        self._write(
+            "INSERT INTO change_faces VALUES(%s,%s,%s,%s,%s) ON CONFLICT(source, layer)"
+            " DO UPDATE SET basis=excluded.basis, data=excluded.data, geoms=excluded.geoms",
+            (source, str(layer), basis, data, geoms),
         )
 
     # -- derived: dissolved layers ----------------------------------------------------------

@@ -178,6 +178,15 @@ class StoreReader(Protocol):
         """
         ...
 
+    def change_faces(self, source: str, layer: LayerKey, *, geometry: bool = False,
+                     ) -> tuple[str, bytes, bytes | None] | None:
+        """The stored change-face index of a layer: (basis, query arrays, face geometries or None
+        unless ``geometry``), or None.
+
+        Opaque to the store (see :mod:`frontlines.service.change_faces`); schema 8.
+        """
+        ...
+
     def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
         """Stored dissolved layers (the union of each snapshot's parts): snapshot id -> lon/lat WKB.
 
@@ -317,6 +326,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_redraw_unions(self, source: str, layer: LayerKey, rules: str, data: bytes) -> None:
         """Store (replace) the hierarchy of redraw-piece unions of a layer."""
+        ...
+
+    def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
+        """Store (replace) the change-face index of a layer."""
         ...
 
     def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:

@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 7)::
+Tables (schema version 8)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -19,6 +19,7 @@ Tables (schema version 7)::
     settlement_index(source, layer, gazetteer, basis, events)   status changes of places (derived)
     layer_unions(snapshot_id, layer, wkb)    dissolved layer of a snapshot, lon/lat WKB (derived)
     redraw_unions(source, layer, rules, data)   unions of the redraw pieces in aligned blocks of steps
+    change_faces(source, layer, basis, data, geoms)   change-face index of a timeline (derived, opaque)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads
     sync_state(source, key, value)           per-source sync bookkeeping (last success, ETags)
@@ -55,7 +56,7 @@ from frontlines.store.memo import VersionMemo
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -216,9 +217,24 @@ CREATE TABLE redraw_unions(
 );
 """
 
+#: Version 8 (issue 18): the change-face index of a timeline, one opaque row per (source, layer)
+#: (see :mod:`frontlines.service.change_faces`): query arrays and face geometries, valid while
+#: ``basis`` matches the timeline, the redraw rules and the region level.
+_SCHEMA_CHANGE_FACES = """
+CREATE TABLE change_faces(
+    source TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    data BLOB NOT NULL,
+    geoms BLOB,
+    PRIMARY KEY(source, layer)
+);
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
-                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS}
+                               5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
+                               8: _SCHEMA_CHANGE_FACES}
 
 
 def default_store_path() -> Path:
@@ -962,6 +978,22 @@ class SQLiteStore(VersionMemo):
         """Store (replace) the redraw-union hierarchy of a layer."""
         with self.transaction():
             self._db.execute("INSERT OR REPLACE INTO redraw_unions VALUES(?,?,?,?)", (source, str(layer), rules, data))
+
+    # -- derived: change faces ---------------------------------------------------------------
+    def change_faces(self, source: str, layer: LayerKey, *, geometry: bool = False,
+                     ) -> tuple[str, bytes, bytes | None] | None:
+        """The stored change-face index of a layer: (basis, query arrays, face geometries or None
+        unless ``geometry``), or None."""
+        cols = "basis, data, geoms" if geometry else "basis, data, NULL"
+        row = self._db.execute(f"SELECT {cols} FROM change_faces WHERE source=? AND layer=?",
+                               (source, str(layer))).fetchone()
+        return (row[0], bytes(row[1]), bytes(row[2]) if row[2] is not None else None) if row else None
+
+    def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
+        """Store (replace) the change-face index of a layer."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO change_faces VALUES(?,?,?,?,?)",
+                             (source, str(layer), basis, data, geoms))
 
     # -- derived: dissolved layers ----------------------------------------------------------
     def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:

@@ -1,0 +1,166 @@
+"""The change-face index on the real DeepState history: figures of the plain definition.
+
+The reference is computed here independently: the two snapshots' layers dissolved with
+shapely, their differences, intersected with the union of the window's stored redraw
+pieces (first reason of ``REASONS`` wins), clipped by each oblast, measured with
+``pyproj.Geod`` (edges densified: the maps' edges are straight in lon/lat).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from frontlines import service
+from frontlines.service import change_faces
+from frontlines.service.change_faces import face_index
+from frontlines.service.redraws import REASONS, RedrawRules, rules_digest
+from frontlines.store.memory import MemoryStore
+
+GEOD = Geod(ellps="WGS84")
+DIGEST = rules_digest(RedrawRules())
+
+
+def _km2(geom) -> float:
+    if geom is None or geom.is_empty:
+        return 0.0
+    return abs(GEOD.geometry_area_perimeter(shapely.segmentize(geom, 0.01))[0]) / 1e6
+
+
+def _files(folder: Path, start: int, end: int) -> list[Path]:
+    return [p for p in sorted(folder.glob("*.geojson")) if start <= int(p.stem) <= end]
+
+
+#: DeepState history 2022-04-03 .. 2022-05-03 (74 maps: the drawing period, far-from-front redraws)
+SPAN = (1648944000, 1651536000)
+
+
+def _store(tmp_path_factory, folder: Path, files: list[Path], name: str):
+    for p in files:
+        (folder / p.name).symlink_to(p)
+    store = service.open_writer(tmp_path_factory.mktemp("stores") / f"{name}.db")
+    service.ingest(store, "deepstate-history", [folder])
+    service.derive_store_redraws(store)  # as the CLI's ingest: redraw classification, unions, change faces
+    return store
+
+
+@pytest.fixture(scope="module")
+def faces_store(tmp_path_factory, deepstate_history_dir):
+    files = _files(deepstate_history_dir, *SPAN)
+    return _store(tmp_path_factory, tmp_path_factory.mktemp("hist-faces"), files, "faces")
+
+
+def _reference(store, sel, i: int, j: int, oblasts):
+    """(raw gained, raw lost, {(direction, reason): geometry}) per the definition, for positions i < j."""
+    ids = [s for s, _, _ in sel.timeline]
+    a = shapely.union_all(list(store.layer_parts(ids[i], sel.layer).values()))
+    b = shapely.union_all(list(store.layer_parts(ids[j], sel.layer).values()))
+    raw = {"gained": shapely.difference(b, a), "lost": shapely.difference(a, b)}
+    by: dict[tuple[str, str], list] = {}
+    for _, _, pieces in store.redraws(sel.layer, ids[i + 1 : j + 1]).values():
+        for d, r, _, wkb in pieces:
+            by.setdefault((d, r), []).append(shapely.from_wkb(wkb))
+    redraw = {}
+    for d in ("gained", "lost"):
+        done = shapely.Polygon()
+        for r in REASONS:
+            if (d, r) in by:
+                piece = shapely.difference(shapely.intersection(raw[d], shapely.union_all(by[(d, r)])), done)
+                if _km2(piece) > 0:
+                    redraw[(d, r)] = piece
+                    done = shapely.union(done, piece)
+    return raw, redraw
+
+
+def _close(got: float, want: float) -> bool:
+    return abs(got - want) <= max(0.01, 2e-5 * abs(want))  # geodesic vs lon/lat-straight edges, rounding
+
+
+def test_the_index_is_stored_and_used(faces_store) -> None:
+    sel = service.select(faces_store)
+    assert face_index(faces_store, sel, "oblast", DIGEST) is not None
+    assert face_index(faces_store, sel, None, DIGEST) is not None
+    assert face_index(faces_store, sel, "raion", DIGEST) is None  # only its own level
+    assert face_index(faces_store, sel, "oblast", "other-rules") is None
+
+
+def test_faces_in_the_layer_measure_each_snapshot(faces_store) -> None:
+    sel = service.select(faces_store)
+    index = face_index(faces_store, sel, None, DIGEST)
+    for pos, (_, _, area) in enumerate(sel.timeline):
+        assert index.area[index.status(pos)].sum() == pytest.approx(area, rel=1e-6)
+
+
+def test_change_by_oblast_is_the_definition(faces_store) -> None:
+    store = faces_store
+    sel = service.select(store)
+    oblasts = service.region_level(store, "oblast")
+    times = [t for _, t, _ in sel.timeline]
+    rng = random.Random(5)
+    windows = [(0, len(times) - 1), (10, 11)] + [tuple(sorted(rng.sample(range(len(times)), 2))) for _ in range(3)]
+    checked_redraw = 0
+    for i, j in windows:
+        raw, redraw = _reference(store, sel, i, j, oblasts)
+        docs = {inc: service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by="oblast",
+                                    include_redraws=inc).as_dict() for inc in (False, True)}
+        pieces = [(p["direction"], p["reason"], p["area_km2"]) for p in docs[False]["redraw_pieces"]]
+        assert [(d, r) for d, r, _ in pieces] == list(redraw)  # the same reasons, in attribution order
+        for (d, r, km2), geom in zip(pieces, redraw.values()):
+            assert _close(km2, _km2(geom)), (i, j, d, r)
+            checked_redraw += 1
+        for d in ("gained", "lost"):
+            red = [g for (dd, _), g in redraw.items() if dd == d]
+            fight = shapely.difference(raw[d], shapely.union_all(red)) if red else raw[d]
+            assert _close(docs[True][f"{d}_km2"], _km2(raw[d])), (i, j, d)
+            assert _close(docs[False][f"{d}_km2"], _km2(fight)), (i, j, d)
+            for k, row in enumerate(docs[False]["regions"]):
+                want = _km2(shapely.intersection(fight, oblasts.geometries[k]))
+                assert _close(row[f"{d}_km2"], want), (i, j, d, row["id"])
+    assert checked_redraw >= 3  # the windows hold redraws of several reasons
+
+
+def test_an_appended_snapshot_splits_further_and_gives_the_same_figures(tmp_path_factory, deepstate_history_dir,
+                                                                        faces_store, monkeypatch) -> None:
+    files = _files(deepstate_history_dir, *SPAN)
+    folder = tmp_path_factory.mktemp("hist-faces-inc")
+    store = _store(tmp_path_factory, folder, files[:-3], "inc")
+    for p in files[-3:]:
+        (folder / p.name).symlink_to(p)
+    service.ingest(store, "deepstate-history", [folder])
+    sel = service.select(store)
+    assert face_index(store, sel, "oblast", DIGEST) is None  # stale: the timeline grew
+    times = [t for _, t, _ in sel.timeline]
+    stale = service.change(store, start=times[0].isoformat(), end=times[-1].isoformat(), by="oblast").as_dict()
+    started = []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    service.derive_store_redraws(store)  # continues the stored index (no new partition is started)
+    assert not started
+    incremental = face_index(store, sel, "oblast", DIGEST)
+    full = face_index(faces_store, service.select(faces_store), "oblast", DIGEST)
+    assert incremental is not None and incremental.positions == full.positions
+    for i, j in [(0, len(times) - 1), (len(times) - 5, len(times) - 1), (3, len(times) - 2)]:
+        a, b = incremental.window(i, j), full.window(i, j)
+        assert np.allclose(a.gained, b.gained, rtol=1e-7, atol=1e-4)
+        assert np.allclose(a.lost, b.lost, rtol=1e-7, atol=1e-4)
+        assert a.redraw.keys() == b.redraw.keys()
+        for k in a.redraw:
+            assert np.allclose(a.redraw[k], b.redraw[k], rtol=1e-7, atol=1e-4)
+    fresh = service.change(store, start=times[0].isoformat(), end=times[-1].isoformat(), by="oblast").as_dict()
+    assert fresh["gained_km2"] == pytest.approx(stale["gained_km2"], abs=0.01)  # the overlay path said the same
+    assert fresh["lost_km2"] == pytest.approx(stale["lost_km2"], abs=0.01)
+
+
+def test_copy_carries_the_index(faces_store, monkeypatch) -> None:
+    started = []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    mem = MemoryStore()
+    service.copy_store(faces_store, mem)
+    assert not started  # copied, not built again
+    index = face_index(mem, service.select(mem), "oblast", DIGEST)
+    full = face_index(faces_store, service.select(faces_store), "oblast", DIGEST)
+    assert index is not None and np.array_equal(index.area, full.area) and np.array_equal(index.ev_face, full.ev_face)
