@@ -52,6 +52,7 @@ from frontlines.service.derive import (
     extend_settlement_index,
 )
 from frontlines.service.known import KnownPayloads
+from frontlines.service.memory import bound_heap, release_memory
 from frontlines.service.parallel_steps import missing_steps
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
@@ -349,17 +350,26 @@ _WORKER: _Parser | None = None
 def _worker_init(adapter_name: str, options: IngestOptions, derive: str) -> None:
     global _WORKER
     _WORKER = _Parser(adapter_name, options, derive)
+    bound_heap()  # a worker's large buffers (raw payloads) leave no holes in its heap
 
 
 def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
     assert _WORKER is not None
-    return _WORKER.parse_batch(batch)
+    try:
+        return _WORKER.parse_batch(batch)
+    finally:
+        del batch
+        release_memory()
 
 
 def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool) -> list[ParsedSnapshot]:
     assert _WORKER is not None
     batch = [Payload(name, read_regular(Path(p), limit=limit)) for p, name in files]
-    return _WORKER.parse_batch(batch, continues=continues)
+    try:
+        return _WORKER.parse_batch(batch, continues=continues)
+    finally:
+        del batch
+        release_memory()
 
 
 def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Payload]]:
@@ -451,8 +461,15 @@ def _parse_files(
                 gc.unfreeze()
         queued = len(pending)
         while pending:
-            for fut in pending.popleft():
-                yield from fut.result()
+            segment = pending.popleft()
+            segment.reverse()
+            while segment:
+                # A future keeps its result: drop every reference to it once its result is taken, so
+                # that the main process holds the parsed payloads not yet stored, not a whole segment's.
+                result = segment.pop().result()
+                for i, futures in enumerate(assigned):
+                    assigned[i] = [f for f in futures if not f.done()]
+                yield from _drain(result)
                 if queued < len(segments) and len(pending) < len(pools):  # a process is about to run dry
                     pending.append(submit(queued))
                     queued += 1
@@ -466,18 +483,33 @@ def segment_size(files: int, workers: int) -> int:
 
 
 def _file_batches(paths: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
-    """Consecutive (file, name) pairs, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (by their sizes on disk)."""
+    """Consecutive (file, name) pairs, :data:`BATCH` at a time, cut earlier at :data:`BATCH_BYTES` (of their
+    content: a gzip file counts as its content, three times its size on disk for an ISW layer)."""
     batch: list[tuple[str, str]] = []
     held = 0
     for p in paths:
         batch.append(p)
-        with contextlib.suppress(OSError):  # an unreadable file is reported by the worker reading it
-            held += os.stat(p[0]).st_size
+        held += _raw_size(p[0])
         if len(batch) >= BATCH or held >= BATCH_BYTES:
             yield batch
             batch, held = [], 0
     if batch:
         yield batch
+
+
+def _raw_size(path: str) -> int:
+    """Bytes a file holds once read: its size, or for a ``.gz`` file the size gzip records of its
+    content (the last 4 bytes, modulo 2**32; an estimate for batching, the limits are checked on reading).
+    0 for a file that cannot be read (the worker reading it reports it)."""
+    try:
+        size = os.stat(path).st_size
+        if size >= 18 and path.lower().endswith(".gz"):
+            with open(path, "rb") as f:
+                f.seek(-4, os.SEEK_END)
+                size = max(size, int.from_bytes(f.read(4), "little"))
+    except OSError:
+        return 0
+    return size
 
 
 def _default_workers(paths: list[Path]) -> int:
@@ -602,7 +634,7 @@ def ingest_payloads(
     last_added: tuple[ParsedSnapshot, int] | None = None
     in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
-        for parsed in itertools.chain(ahead, parsed_all):
+        for parsed in itertools.chain(_drain(ahead), parsed_all):
             report.files_read += 1
             report.parsed += 1
             if progress:
@@ -644,8 +676,12 @@ def ingest_payloads(
         for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
         dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
+        release_memory()  # what the parse left free (the tail's peak adds to what the process holds)
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
+        del precomputed
+        release_memory()
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
+        release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
         del dissolved
@@ -703,6 +739,14 @@ def _parse_ahead(parsed: Iterator[ParsedSnapshot], limit: int) -> list[ParsedSna
         if size >= limit:
             break
     return out
+
+
+def _drain(items: list[ParsedSnapshot]) -> Iterator[ParsedSnapshot]:
+    """The items of ``items`` in order, each dropped from the list as it is handed out (so
+    that the parsed-ahead payloads are freed once stored, not kept until the ingest ends)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _put_parsed_payload(
