@@ -264,20 +264,28 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
-    def parse_batch(self, batch: list[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
+    def parse_batch(self, batch: Iterable[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
         Steps follow publication order inside the batch. ``continues``: the batch follows,
         in the input, the previous batch this parser parsed, so the step into its first
         snapshot is computed here too; otherwise the main process computes it (it links batches).
+        ``batch`` may be an iterator reading each payload when asked: a payload's raw bytes are
+        dropped once it is parsed and compressed (only the batch's first, the base of the
+        others' compression, is held to the end).
         """
         if not continues:
             self._tail = {}
         self._geoms = {}
-        parsed = [self._parse(p) for p in batch]
+        parsed: list[ParsedSnapshot] = []
+        base: tuple[str, Any] | None = None
+        for payload in batch:
+            item = self._parse(payload)
+            base = _compress(payload, item, base)
+            parsed.append(item)
+            del payload
         self._measure(parsed)
         arrival = {id(x): i for i, x in enumerate(parsed)}
-        _compress_batch(batch, parsed)
         # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
         # previous batch's latest has index (its arrival index - its batch's length)
         last: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = dict(self._tail)
@@ -328,16 +336,15 @@ def part_areas(geoms: list[Any]) -> np.ndarray:
     return out
 
 
-def _compress_batch(batch: list[Payload], parsed: list[ParsedSnapshot]) -> None:
-    """Compress the raw payloads of a batch: the first on its own (a keyframe), the others against it."""
-    base: tuple[str, Any] | None = None
-    for payload, item in zip(batch, parsed):
-        item.raw_size = len(payload.data)
-        if base is None:
-            item.blob = payload_codec.compress(payload.data)
-            base = (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data))
-        else:
-            item.blob, item.base_hash = base[1].compress(payload.data), base[0]
+def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None) -> tuple[str, Any]:
+    """Compress a raw payload of a batch into ``item``: the batch's first (``base`` None) on its own (a
+    keyframe), the others against it. Returns the base for the batch's next payloads."""
+    item.raw_size = len(payload.data)
+    if base is None:
+        item.blob = payload_codec.compress(payload.data)
+        return (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data))
+    item.blob, item.base_hash = base[1].compress(payload.data), base[0]
+    return base
 
 
 def _wkb(geom: Any) -> bytes:
@@ -364,11 +371,10 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
 
 def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool) -> list[ParsedSnapshot]:
     assert _WORKER is not None
-    batch = [Payload(name, read_regular(Path(p), limit=limit)) for p, name in files]
+    batch = (Payload(name, read_regular(Path(p), limit=limit)) for p, name in files)  # each read when parsed
     try:
         return _WORKER.parse_batch(batch, continues=continues)
     finally:
-        del batch
         release_memory()
 
 
