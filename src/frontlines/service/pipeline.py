@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 import itertools
 import os
+import pickle
 import tempfile
 import time
 from collections import Counter, deque
@@ -220,9 +221,8 @@ class _Parser:
     def _parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
         snap = self.adapter.parse(payload, cache=self.cache, options=self.options)
-        self.cache.advance()
         self._parsed += 1
-        if self._parsed % GENERATION == 0:
+        if self.cache.advance():  # what the parsed features hold ages with them (with redrawn layers, sooner)
             self._old_rows, self._rows = self._rows, {}
         require_area(snap, name=payload.name, allow_empty=self.options.allow_empty)
         if self.options.strict and snap.notes.get("repaired"):
@@ -369,13 +369,27 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
         release_memory()
 
 
-def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool) -> list[ParsedSnapshot]:
+def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool, spill: str) -> str:
+    """Parse a batch of files; the result is pickled to a file in the folder ``spill``, whose name is returned."""
     assert _WORKER is not None
     batch = (Payload(name, read_regular(Path(p), limit=limit)) for p, name in files)  # each read when parsed
     try:
-        return _WORKER.parse_batch(batch, continues=continues)
+        result = _WORKER.parse_batch(batch, continues=continues)
+        fd, name = tempfile.mkstemp(suffix=".pickle", dir=spill)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return name
     finally:
         release_memory()
+
+
+def _unspill(name: str) -> list[ParsedSnapshot]:
+    """The parsed batch a worker spilled to the file ``name`` (the file is removed)."""
+    path = Path(name)
+    with path.open("rb") as f:
+        result: list[ParsedSnapshot] = pickle.load(f)
+    path.unlink()
+    return result
 
 
 def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Payload]]:
@@ -435,27 +449,30 @@ def _parse_files(
     share, so that a short input still keeps every process busy); each segment is parsed by one process, batch after batch, so its
     caches hit (a feature unchanged since the previous snapshot is recognised by its bytes)
     and it computes every step inside the segment. The next segment goes to the process
-    with the least work left; at most ``workers + 1`` segments are in flight, so the main
-    process holds the results of a few segments at most.
+    with the least work left; at most ``workers + 1`` segments are in flight. Each parsed
+    batch waits in a file until its turn comes, so the main process holds one batch at a time.
     """
     paths = [(str(p), name) for p, name in files.named()]
     size = segment_size(len(paths), workers)
     segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
+        # Parsed batches wait for their turn on disk, not in the main process's memory (a segment
+        # parsed while an earlier one is still being stored: 30 ISW layers, ~40 MB, in W3).
+        spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="frontlines-parsed-"))
         pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
                  for _ in range(min(workers, len(segments)))]
         for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-        assigned: list[list[Future[list[ParsedSnapshot]]]] = [[] for _ in pools]
+        assigned: list[list[Future[str]]] = [[] for _ in pools]
 
-        def submit(s: int) -> list[Future[list[ParsedSnapshot]]]:
+        def submit(s: int) -> list[Future[str]]:
             i = min(range(len(pools)), key=lambda i: sum(not f.done() for f in assigned[i]))
-            futures = [pools[i].submit(_worker_parse_files, batch, files.limit, k > 0)
+            futures = [pools[i].submit(_worker_parse_files, batch, files.limit, k > 0, spill)
                        for k, batch in enumerate(_file_batches(segments[s]))]
             assigned[i] = [f for f in assigned[i] if not f.done()] + futures
             return futures
 
-        pending: deque[list[Future[list[ParsedSnapshot]]]] = deque()
+        pending: deque[list[Future[str]]] = deque()
         frozen = gc.isenabled()
         if frozen:  # see _parse_all: the workers are forked at their first submit
             gc.freeze()
@@ -472,7 +489,7 @@ def _parse_files(
             while segment:
                 # A future keeps its result: drop every reference to it once its result is taken, so
                 # that the main process holds the parsed payloads not yet stored, not a whole segment's.
-                result = segment.pop().result()
+                result = _unspill(segment.pop().result())
                 for i, futures in enumerate(assigned):
                     assigned[i] = [f for f in futures if not f.done()]
                 yield from _drain(result)
