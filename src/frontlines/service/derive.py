@@ -44,6 +44,11 @@ __all__ = [
     "stored_row",
 ]
 
+#: Snapshots of a timeline whose region figures :func:`region_area_table` computes together:
+#: their step geometries are clipped in one batch; only one chunk's geometries and clipped
+#: pieces are in memory at a time (the whole W1 history at once took ~100 MB more at peak).
+TABLE_CHUNK = 256
+
 #: A snapshot's area is computed from its full geometry every this many steps (each
 #: step satisfies gained - lost = area difference within ~1e-4 km², so drift stays tiny).
 FULL_EVERY = 256
@@ -258,21 +263,28 @@ def region_area_table(
         wanted = set(only)
         need = {sid for pos, sid in enumerate(ids) if sid in wanted or (pos + 1 < len(ids) and ids[pos + 1] in wanted)}
     stored = store.region_areas([sid for sid in ids if sid in need], layer, region_set)
-    missing = [sid for sid in ids if sid in need and not _complete(stored.get(sid), region_ids)]
-    steps = store.steps(layer, missing, geometry=True) if missing else {}
-    # First the plan (which snapshot steps from which, which is clipped whole), then every
-    # geometry clipped in one batch when ``clip_many`` is given, then the running sums.
-    plan: list[tuple[int, str, Any, Any]] = []
+    out: dict[int, np.ndarray] = {}
+    computed: list[int] = []
     have: set[int] = set()
-    prev: int | None = None
-    for pos, sid in enumerate(ids):
-        row = stored.get(sid)
-        if sid not in need:
-            pass
-        elif _complete(row, region_ids):
-            plan.append((sid, "stored", None, None))
-            have.add(sid)
-        else:
+    # The timeline in chunks of TABLE_CHUNK snapshots (memory: only one chunk's step geometries
+    # and clipped pieces are alive at a time): first the chunk's plan (which snapshot steps from
+    # which, which is clipped whole), then its geometries clipped in one batch when ``clip_many``
+    # is given, then the running sums, carried from chunk to chunk.
+    for start in range(0, len(ids), TABLE_CHUNK):
+        chunk = ids[start:start + TABLE_CHUNK]
+        missing = [sid for sid in chunk if sid in need and not _complete(stored.get(sid), region_ids)]
+        steps = store.steps(layer, missing, geometry=True) if missing else {}
+        plan: list[tuple[int, str, Any, Any]] = []
+        prev_of: dict[int, int] = {}
+        for pos, sid in enumerate(chunk, start):
+            prev = ids[pos - 1] if pos else None
+            row = stored.get(sid)
+            if sid not in need:
+                continue
+            if _complete(row, region_ids):
+                plan.append((sid, "stored", None, None))
+                have.add(sid)
+                continue
             step = steps.get(sid)
             usable = (
                 prev is not None and prev in have and step is not None and step[0] == prev
@@ -282,37 +294,35 @@ def region_area_table(
                 g = shapely.from_wkb(step[3]) if step[3] else None
                 l = shapely.from_wkb(step[4]) if step[4] else None
                 plan.append((sid, "step", g, l))
+                prev_of[sid] = prev
             else:
                 whole = (dissolved or {}).get(sid)
                 if whole is None:
                     whole = dissolve(list(store.layer_parts(sid, layer).values()))
                 plan.append((sid, "full", whole, None))
             have.add(sid)
-        prev = sid
-    geoms = [g for _, kind, a, b in plan if kind != "stored" for g in (a, b) if g is not None]
-    if clip_many is not None:
-        clipped = dict(zip(map(id, geoms), clip_many(geoms)))
-    else:
-        clipped = {id(g): clip(g) for g in geoms}
-    out: dict[int, np.ndarray] = {}
-    computed: list[int] = []
-    prev_sid: int | None = None
-    for sid, kind, a, b in plan:
-        if kind == "stored":
-            out[sid] = stored_row(stored[sid], region_ids)  # type: ignore[assignment]
-        elif kind == "full":
-            out[sid] = clipped[id(a)] if a is not None else np.zeros(len(region_ids))
-            computed.append(sid)
+        del steps
+        geoms = [g for _, kind, a, b in plan if kind != "stored" for g in (a, b) if g is not None]
+        if clip_many is not None and geoms:
+            clipped = dict(zip(map(id, geoms), clip_many(geoms)))
         else:
-            vals = out[prev_sid].copy()  # type: ignore[index]
-            if a is not None:
-                vals += clipped[id(a)]
-            if b is not None:
-                vals -= clipped[id(b)]
-            np.maximum(vals, 0.0, out=vals)
-            out[sid] = vals
-            computed.append(sid)
-        prev_sid = sid
+            clipped = {id(g): clip(g) for g in geoms}
+        for sid, kind, a, b in plan:
+            if kind == "stored":
+                out[sid] = stored_row(stored[sid], region_ids)  # type: ignore[assignment]
+            elif kind == "full":
+                out[sid] = clipped[id(a)] if a is not None else np.zeros(len(region_ids))
+                computed.append(sid)
+            else:  # a step from its predecessor, whose figures are in ``out`` already
+                vals = out[prev_of[sid]].copy()
+                if a is not None:
+                    vals += clipped[id(a)]
+                if b is not None:
+                    vals -= clipped[id(b)]
+                np.maximum(vals, 0.0, out=vals)
+                out[sid] = vals
+                computed.append(sid)
+        del plan, geoms, clipped
     return out, computed
 
 

@@ -69,6 +69,10 @@ def _pieces(body: bytes) -> list[bytes]:
     return body[len(_OPEN) + len(_FIRST) : -len(_CLOSE)].split(_SEP)
 
 
+#: Default :attr:`PartCache.generation_positions` (about 6 MB of coordinates).
+GENERATION_POSITIONS = 256_000
+
+
 @dataclass
 class PartCache:
     """geometry-JSON hash -> tuple of validated polygons (lon/lat), and feature outcomes.
@@ -89,16 +93,24 @@ class PartCache:
     max_positions: int = MAX_POSITIONS
     #: Snapshots per generation of the caches.
     generation: int = 32
+    #: Positions the polygons parsed anew in one generation may hold before the caches age early
+    #: (layers redrawn whole, ISW's, would otherwise keep ~30 layers' polygons: ~20 MB per parser).
+    generation_positions: int = GENERATION_POSITIONS
     _old_entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict, repr=False)
     _old_features: dict[bytes, FeatureOutcome] = field(default_factory=dict, repr=False)
     _snapshots: int = 0
+    _positions: int = 0
 
-    def advance(self) -> None:
-        """Count one more snapshot parsed; every :attr:`generation` snapshots, age the caches."""
+    def advance(self) -> bool:
+        """Count one more snapshot parsed; every :attr:`generation` snapshots (or sooner, once
+        :attr:`generation_positions` new positions were parsed), age the caches. Returns whether they aged."""
         self._snapshots += 1
-        if self._snapshots % self.generation == 0:
+        if self._snapshots % self.generation == 0 or self._positions > self.generation_positions:
             self._old_entries, self.entries = self.entries, {}
             self._old_features, self.features = self.features, {}
+            self._positions = 0
+            return True
+        return False
 
     def feature(self, key: bytes) -> FeatureOutcome | None:
         """The cached outcome of a feature by the hash of its raw bytes."""
@@ -133,6 +145,7 @@ class PartCache:
             raise unreadable_geometry(exc, where=where) from exc
         parts = tuple(polygon_parts(geom, where=where, repairs=repairs))
         self.entries[key] = parts
+        self._positions += int(shapely.get_num_coordinates(geom))
         return parts
 
 
