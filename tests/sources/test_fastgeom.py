@@ -11,7 +11,11 @@ import shapely
 from frontlines.core.geodesy import geodesic_area_km2
 from frontlines.core.validate import Repairs
 from frontlines.hashing import content_hash
-from frontlines.sources._fastgeom import fast_polygon_parts, fast_polygon_parts_many, may_hold_booleans
+from frontlines.sources._fastgeom import (
+    fast_polygon_parts,
+    fast_polygon_parts_many,
+    may_hold_booleans,
+)
 from frontlines.sources._geojson import PartCache
 
 SQUARE = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]  # counter-clockwise

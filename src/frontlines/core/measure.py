@@ -178,30 +178,44 @@ def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]
 
 
-def _clip_rect(geom: Any, xmin: float, ymin: float, xmax: float, ymax: float) -> Any:
-    """``geom ∩ rectangle``, polygonal (:func:`shapely.clip_by_rect`, repaired when it leaves invalid rings)."""
-    cut = shapely.clip_by_rect(geom, xmin, ymin, xmax, ymax)
-    if not shapely.is_valid(cut):  # as in core.windows._clip: rings the cut made touch or collapse
-        cut = shapely.make_valid(cut, method="structure", keep_collapsed=False)
-    return polygonal(cut)
-
-
-def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> Any:
-    """``b − a`` for a redrawn polygon, computed inside its edit window(s) only.
+def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> list[tuple[Any, Any]]:
+    """``(b ∩ W, a ∩ W)`` for each edit window ``W`` of a redrawn polygon.
 
     ``window``: the one edit window (:func:`edit_window`, padded here) or the padded,
     pairwise disjoint boxes of :func:`frontlines.core.windows.edit_windows`. Both
-    polygons are cut to each with :func:`shapely.clip_by_rect` (one pass over the
-    vertices; an overlay with the rectangle costs about twice as much).
+    polygons are cut together with :func:`shapely.clip_by_rect` (one pass over the
+    vertices; an overlay with the rectangle costs about twice as much), polygonal, and
+    repaired where the cut leaves invalid rings.
     """
     if isinstance(window, np.ndarray):
-        pieces = [polygonal(shapely.difference(_clip_rect(b, *box), _clip_rect(a, *box))) for box in window.tolist()]
-        # pieces of disjoint windows are disjoint: dissolve makes their MultiPolygon without a union
-        return dissolve([p for p in pieces if not shapely.is_empty(p)])
-    xmin, ymin, xmax, ymax = window
-    pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    rect = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-    return polygonal(shapely.difference(_clip_rect(b, *rect), _clip_rect(a, *rect)))
+        rects = window.tolist()
+    else:
+        xmin, ymin, xmax, ymax = window
+        pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+        rects = [[xmin - pad, ymin - pad, xmax + pad, ymax + pad]]
+    pair = np.array([b, a], dtype=object)
+    out = []
+    for rect in rects:
+        cut = shapely.clip_by_rect(pair, *rect)
+        bad = ~shapely.is_valid(cut)
+        if bad.any():  # as in core.windows._clip: rings the cut made touch or collapse
+            cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+        out.append((polygonal(cut[0]), polygonal(cut[1])))
+    return out
+
+
+def _cuts_difference(cuts: list[tuple[Any, Any]], *, reverse: bool = False) -> Any:
+    """``∪_k (x_k − y_k)`` of :func:`_window_cuts` ``(x, y)`` pairs (``y − x`` with ``reverse``)."""
+    pieces = [polygonal(shapely.difference(y, x) if reverse else shapely.difference(x, y)) for x, y in cuts]
+    if len(pieces) == 1:
+        return pieces[0]
+    # pieces of disjoint windows are disjoint: dissolve makes their MultiPolygon without a union
+    return dissolve([p for p in pieces if not shapely.is_empty(p)])
+
+
+def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> Any:
+    """``b − a`` for a redrawn polygon, computed inside its edit window(s) only (see :func:`_window_cuts`)."""
+    return _cuts_difference(_window_cuts(b, a, window))
 
 
 def _edit_window_or_windows(a: Any, b: Any) -> tuple[float, float, float, float] | np.ndarray | None:
@@ -241,16 +255,27 @@ def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, Any]
 
 
 def _one_way(news: list[Any], olds: list[Any], shared: np.ndarray,
-             partners: dict[int, tuple[int, Any]]) -> Any:
-    """∪ news − (∪ olds ∪ S): each new part minus what meets it, redrawn parts within their window."""
+             partners: dict[int, tuple[int, Any]], cuts: dict[int, list[tuple[Any, Any]]] | None = None,
+             reverse: bool = False) -> Any:
+    """∪ news − (∪ olds ∪ S): each new part minus what meets it, redrawn parts within their window.
+
+    ``cuts``: the :func:`_window_cuts` of each redrawn pair by its later part's index, shared
+    by the two directions (``reverse``: ``news`` are the earlier parts).
+    """
     others = np.array(list(olds) + list(shared), dtype=object)
     tree = shapely.STRtree(others) if len(others) else None
+    cuts = {} if cuts is None else cuts
     pieces = []
     for j, part in enumerate(news):
         skip = None
         if j in partners:
             skip, window = partners[j]
-            part = _window_difference(part, olds[skip], window)
+            later = skip if reverse else j
+            pair = cuts.get(later)
+            if pair is None:
+                pair = cuts[later] = _window_cuts(olds[skip], part, window) if reverse else \
+                    _window_cuts(part, olds[skip], window)
+            part = _cuts_difference(pair, reverse=reverse)
         pieces.append(_minus_near(part, others, tree, skip))
     return dissolve([p for p in pieces if not shapely.is_empty(p)])
 
@@ -312,9 +337,10 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None
             return tuple(None if g is None else _minus_near(g, shared, tree) for g in windowed)  # type: ignore[return-value]
     if few:
         backward = {i: (j, w) for j, (i, w) in forward.items()}
+        cuts: dict[int, list[tuple[Any, Any]]] = {}  # each redrawn pair is cut once for both directions
         return (
-            None if only == "lost" else _one_way(b_only, a_only, shared, forward),
-            None if only == "gained" else _one_way(a_only, b_only, shared, backward),
+            None if only == "lost" else _one_way(b_only, a_only, shared, forward, cuts),
+            None if only == "gained" else _one_way(a_only, b_only, shared, backward, cuts, reverse=True),
         )
     # States far apart: most parts differ, one overlay of the two unions is cheaper.
     tree = shapely.STRtree(shared) if len(shared) else None
