@@ -290,6 +290,7 @@ class LayerCollector:
         now: dict[bytes, Any] = {}
         outcomes: list[Any] = []
         pending: dict[bytes, _Pending] = {}  # by the hash of the feature's bytes
+        waiting: list[tuple[int, bytes, _Pending]] = []  # (position, bytes) of the features pending
         for i, piece in enumerate(_pieces(body)):
             out = recent.get(piece)
             if out is None:
@@ -309,14 +310,16 @@ class LayerCollector:
                         pending[key] = out
                     else:
                         cache.features[key] = out
+                if isinstance(out, _Pending):
+                    waiting.append((i, piece, out))
             now[piece] = out
             outcomes.append(out)
         if pending:
             self._resolve(list(pending.values()))
             for p in pending.values():
                 cache.features[p.key] = p.outcome  # type: ignore[assignment]
-            now = {piece: out.outcome if isinstance(out, _Pending) else out for piece, out in now.items()}
-            outcomes = [out.outcome if isinstance(out, _Pending) else out for out in outcomes]
+            for i, piece, p in waiting:
+                now[piece] = outcomes[i] = p.outcome
         self.cache.recent = now
         for out in outcomes:
             self._apply(out)
