@@ -42,31 +42,42 @@ class StepClipper:
     """
 
     def __init__(self, conflict: str, levels: int) -> None:
-        registry = default_registry()
-        spec = registry.get(conflict)
-        self._regions: list[tuple[str, RegionLayer]] = []
-        for name in spec.level_kinds[: max(0, levels)]:
-            region = registry.region_layer(spec, name)
-            if region.name == name:
-                self._regions.append((name, region))
+        self._conflict = conflict
+        self._levels = levels
+        self._regions: list[tuple[str, RegionLayer]] | None = None  # loaded with the first step
         self._pending: list[bytes] = []
-        self._rows: dict[str, dict[bytes, np.ndarray]] = {name: {} for name, _ in self._regions}
+        self._rows: dict[str, dict[bytes, np.ndarray]] = {}
+
+    def _load(self) -> list[tuple[str, RegionLayer]]:
+        # Not in __init__: the region layers are read after the parse workers are forked (the
+        # first step comes from them), so the workers do not inherit (and copy) their pages.
+        if self._regions is None:
+            registry = default_registry()
+            spec = registry.get(self._conflict)
+            self._regions = []
+            for name in spec.level_kinds[: max(0, self._levels)]:
+                region = registry.region_layer(spec, name)
+                if region.name == name:
+                    self._regions.append((name, region))
+            self._rows = {name: {} for name, _ in self._regions}
+        return self._regions
 
     def add(self, layer: LayerKey, primary: LayerKey, *wkbs: bytes) -> None:
         """Queue step geometries (WKB; empty ones are skipped) of ``layer``; only the primary layer's are clipped."""
-        if not self._regions or layer != primary:
+        if layer != primary or self._levels <= 0 or not self._load():
             return
         self._pending.extend(w for w in wkbs if w)
         if len(self._pending) >= CHUNK:
             self._flush()
 
     def _flush(self) -> None:
-        todo = [w for w in dict.fromkeys(self._pending) if w not in self._rows[self._regions[0][0]]]
+        regions = self._load()
+        todo = [w for w in dict.fromkeys(self._pending) if w not in self._rows[regions[0][0]]]
         self._pending = []
         if not todo:
             return
         geoms = shapely.from_wkb(todo)
-        for name, region in self._regions:
+        for name, region in regions:
             rows = self._rows[name]
             for w, row in zip(todo, clip_areas(region, list(geoms))):
                 rows[w] = row
