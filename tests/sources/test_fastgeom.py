@@ -11,7 +11,11 @@ import shapely
 from frontlines.core.geodesy import geodesic_area_km2
 from frontlines.core.validate import Repairs
 from frontlines.hashing import content_hash
-from frontlines.sources._fastgeom import fast_polygon_parts, may_hold_booleans
+from frontlines.sources._fastgeom import (
+    fast_polygon_parts,
+    fast_polygon_parts_many,
+    may_hold_booleans,
+)
 from frontlines.sources._geojson import PartCache
 
 SQUARE = [[30.0, 48.0], [31.0, 48.0], [31.0, 49.0], [30.0, 49.0], [30.0, 48.0]]  # counter-clockwise
@@ -59,6 +63,61 @@ def test_area_of_a_built_square_matches_the_geodesic_area() -> None:
 ])
 def test_anything_unusual_goes_to_the_checked_path(geometry: dict) -> None:
     assert fast_polygon_parts(geometry, max_positions=1000) is None
+
+
+CLEAN = [
+    {"type": "Polygon", "coordinates": [SQUARE[::-1], HOLE]},
+    {"type": "Polygon", "coordinates": [[[x, y, 0] for x, y in SQUARE]]},
+    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 2, y] for x, y in SQUARE]]]},
+    {"type": "GeometryCollection", "geometries": [
+        {"type": "Polygon", "coordinates": [SQUARE]},
+        {"type": "MultiPolygon", "coordinates": [[[[x, y + 2] for x, y in SQUARE]]]},
+    ]},
+]
+UNUSUAL = [
+    {"type": "Polygon", "coordinates": [SQUARE[:-1]]},
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [32, 48], [30, 48]]]},
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 49], [31, 48], [30, 49], [30, 48]]]},
+    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[30, 48], [31, 49], [31, 48], [30, 49], [30, 48]]]]},
+    {"type": "Polygon", "coordinates": [[[x * 1e5, y * 1e5] for x, y in SQUARE]]},
+    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 200, y] for x, y in SQUARE]]]},
+    {"type": "Polygon", "coordinates": [[["30", "48"]] + SQUARE[1:]]},
+    {"type": "Polygon", "coordinates": []},
+    {"type": "Polygon", "coordinates": [SQUARE] * 30},  # too many positions for max_positions=100
+]
+
+
+def test_bulk_build_gives_what_one_geometry_at_a_time_gives() -> None:
+    """Clean and unusual geometries mixed: each answer is the single call's (``None`` for the
+    unusual ones, which take the checked path); an unusual neighbour spoils nothing."""
+    mixed = [g for pair in zip(CLEAN, UNUSUAL) for g in pair] + UNUSUAL[len(CLEAN):] + CLEAN[::-1]
+    got = fast_polygon_parts_many(mixed, max_positions=100)
+    for geometry, parts in zip(mixed, got):
+        single = fast_polygon_parts(geometry, max_positions=100)
+        if single is None:
+            assert parts is None
+        else:
+            exact = _exact(geometry)
+            assert parts is not None and len(parts) == len(single) == len(exact)
+            assert all(a.equals_exact(b, 0) and a.wkb == b.wkb for a, b in zip(parts, exact))
+    assert sum(p is None for p in got) == len(UNUSUAL)
+    assert fast_polygon_parts_many([], max_positions=10) == []
+    assert fast_polygon_parts_many(UNUSUAL, max_positions=100) == [None] * len(UNUSUAL)
+
+
+def test_bulk_build_of_a_real_snapshot(deepstate_history_dir) -> None:
+    """Every feature of a real DeepState history snapshot: the bulk build gives, part for
+    part, the checked path's polygons (same WKB)."""
+    path = sorted(deepstate_history_dir.iterdir())[1000]
+    geometries = [f["geometry"] for f in orjson.loads(path.read_bytes())["features"]
+                  if f.get("geometry") and f["geometry"]["type"] in ("Polygon", "MultiPolygon", "GeometryCollection")]
+    assert len(geometries) > 50
+    got = fast_polygon_parts_many(geometries, max_positions=200_000)
+    assert sum(p is not None for p in got) > 50
+    for geometry, parts in zip(geometries, got):
+        if parts is not None:
+            exact = _exact(geometry)
+            assert [p.wkb for p in parts] == [p.wkb for p in exact]
 
 
 def test_too_many_positions_go_to_the_checked_path() -> None:

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from frontlines.core.geodesy import area_km2
-from frontlines.core.windows import windowed_change
+from frontlines.core.windows import edit_windows, windowed_change
 
 __all__ = ["EMPTY", "change_geoms", "change_parts", "dissolve", "layer_area_km2", "polygonal"]
 
@@ -45,6 +45,9 @@ def _union_all_of(geoms: Any) -> Any:
 
 #: Up to this many changed parts on each side, changes are computed part by part.
 FEW_PARTS = 8
+#: A one-run edit whose two runs hold at least this many vertices is looked at for several
+#: shorter edits (:func:`frontlines.core.windows.edit_windows`); shorter ones keep one window.
+SPLIT_EDIT_VERTICES = 200
 #: Changed parts of at least this many vertices in all that are not one-run edits of
 #: each other are overlaid only where they differ (:mod:`frontlines.core.windows`:
 #: whole layers redrawn, e.g. ISW).
@@ -139,6 +142,20 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     >>> edit_window(a, b)
     (4.0, 0.0, 5.0, 4.0)
     """
+    runs = _edit_runs(a, b)
+    if runs is None:
+        return None
+    run = np.vstack(runs)
+    xmin, ymin = run.min(axis=0)
+    xmax, ymax = run.max(axis=0)
+    return float(xmin), float(ymin), float(xmax), float(ymax)
+
+
+def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The runs of exterior vertices of ``a`` and ``b`` that differ, each with the common vertex before and after.
+
+    ``None`` when :func:`edit_window` gives None.
+    """
     if a.geom_type != "Polygon" or b.geom_type != "Polygon":
         return None
     if len(a.interiors) != len(b.interiors):
@@ -158,45 +175,78 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     if i == 0 or j == 0:
         return None  # the edit touches the first vertex: the run wraps around
     ea, eb = max(len(ca) - j, i), max(len(cb) - j, i)
-    run = np.vstack([ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]])
-    xmin, ymin = run.min(axis=0)
-    xmax, ymax = run.max(axis=0)
-    return float(xmin), float(ymin), float(xmax), float(ymax)
+    return ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]
 
 
-def _clip_rect(geom: Any, xmin: float, ymin: float, xmax: float, ymax: float) -> Any:
-    """``geom ∩ rectangle``, polygonal (:func:`shapely.clip_by_rect`, repaired when it leaves invalid rings)."""
-    cut = shapely.clip_by_rect(geom, xmin, ymin, xmax, ymax)
-    if not shapely.is_valid(cut):  # as in core.windows._clip: rings the cut made touch or collapse
-        cut = shapely.make_valid(cut, method="structure", keep_collapsed=False)
-    return polygonal(cut)
+def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> list[tuple[Any, Any]]:
+    """``(b ∩ W, a ∩ W)`` for each edit window ``W`` of a redrawn polygon.
 
-
-def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float]) -> Any:
-    """``b − a`` for a redrawn polygon, computed inside its edit window only.
-
-    Both are cut to the window with :func:`shapely.clip_by_rect` (one pass over the
-    vertices; an overlay with the rectangle costs about twice as much).
+    ``window``: the one edit window (:func:`edit_window`, padded here) or the padded,
+    pairwise disjoint boxes of :func:`frontlines.core.windows.edit_windows`. Both
+    polygons are cut together with :func:`shapely.clip_by_rect` (one pass over the
+    vertices; an overlay with the rectangle costs about twice as much), polygonal, and
+    repaired where the cut leaves invalid rings.
     """
-    xmin, ymin, xmax, ymax = window
+    if isinstance(window, np.ndarray):
+        rects = window.tolist()
+    else:
+        xmin, ymin, xmax, ymax = window
+        pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+        rects = [[xmin - pad, ymin - pad, xmax + pad, ymax + pad]]
+    pair = np.array([b, a], dtype=object)
+    out = []
+    for rect in rects:
+        cut = shapely.clip_by_rect(pair, *rect)
+        bad = ~shapely.is_valid(cut)
+        if bad.any():  # as in core.windows._clip: rings the cut made touch or collapse
+            cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+        out.append((polygonal(cut[0]), polygonal(cut[1])))
+    return out
+
+
+def _cuts_difference(cuts: list[tuple[Any, Any]], *, reverse: bool = False) -> Any:
+    """``∪_k (x_k − y_k)`` of :func:`_window_cuts` ``(x, y)`` pairs (``y − x`` with ``reverse``)."""
+    pieces = [polygonal(shapely.difference(y, x) if reverse else shapely.difference(x, y)) for x, y in cuts]
+    if len(pieces) == 1:
+        return pieces[0]
+    # pieces of disjoint windows are disjoint: dissolve makes their MultiPolygon without a union
+    return dissolve([p for p in pieces if not shapely.is_empty(p)])
+
+
+def _window_difference(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> Any:
+    """``b − a`` for a redrawn polygon, computed inside its edit window(s) only (see :func:`_window_cuts`)."""
+    return _cuts_difference(_window_cuts(b, a, window))
+
+
+def _edit_window_or_windows(a: Any, b: Any) -> tuple[float, float, float, float] | np.ndarray | None:
+    """:func:`edit_window`, or the padded disjoint boxes of :func:`frontlines.core.windows.edit_windows`
+    inside it (several short edits along one ring) when they hold fewer vertices."""
+    runs = _edit_runs(a, b)
+    if runs is None:
+        return None
+    run = np.vstack(runs)
+    (xmin, ymin), (xmax, ymax) = run.min(axis=0), run.max(axis=0)
+    window = float(xmin), float(ymin), float(xmax), float(ymax)
+    if len(run) < SPLIT_EDIT_VERTICES:
+        return window
     pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    rect = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-    return polygonal(shapely.difference(_clip_rect(b, *rect), _clip_rect(a, *rect)))
+    boxes = edit_windows(runs[0], runs[1], pad)
+    return window if boxes is None else boxes
 
 
-def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, tuple[float, float, float, float]]]:
+def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, Any]]:
     """b index -> (a index, edit window) for the changed parts that are redrawings of one feature."""
     if not a_only or not b_only:
         return {}
     tree = shapely.STRtree(a_only)
-    out: dict[int, tuple[int, tuple[float, float, float, float]]] = {}
+    out: dict[int, tuple[int, Any]] = {}
     used: set[int] = set()
     for j, b in enumerate(b_only):
         for i in tree.query(b):
             i = int(i)
             if i in used:
                 continue
-            window = edit_window(a_only[i], b)
+            window = _edit_window_or_windows(a_only[i], b)
             if window is not None:
                 out[j] = (i, window)
                 used.add(i)
@@ -205,22 +255,33 @@ def _partners(a_only: list[Any], b_only: list[Any]) -> dict[int, tuple[int, tupl
 
 
 def _one_way(news: list[Any], olds: list[Any], shared: np.ndarray,
-             partners: dict[int, tuple[int, tuple[float, float, float, float]]]) -> Any:
-    """∪ news − (∪ olds ∪ S): each new part minus what meets it, redrawn parts within their window."""
+             partners: dict[int, tuple[int, Any]], cuts: dict[int, list[tuple[Any, Any]]] | None = None,
+             reverse: bool = False) -> Any:
+    """∪ news − (∪ olds ∪ S): each new part minus what meets it, redrawn parts within their window.
+
+    ``cuts``: the :func:`_window_cuts` of each redrawn pair by its later part's index, shared
+    by the two directions (``reverse``: ``news`` are the earlier parts).
+    """
     others = np.array(list(olds) + list(shared), dtype=object)
     tree = shapely.STRtree(others) if len(others) else None
+    cuts = {} if cuts is None else cuts
     pieces = []
     for j, part in enumerate(news):
         skip = None
         if j in partners:
             skip, window = partners[j]
-            part = _window_difference(part, olds[skip], window)
+            later = skip if reverse else j
+            pair = cuts.get(later)
+            if pair is None:
+                pair = cuts[later] = _window_cuts(olds[skip], part, window) if reverse else \
+                    _window_cuts(part, olds[skip], window)
+            part = _cuts_difference(pair, reverse=reverse)
         pieces.append(_minus_near(part, others, tree, skip))
     return dissolve([p for p in pieces if not shapely.is_empty(p)])
 
 
 def _unpartnered_vertices(a_only: list[Any], b_only: list[Any],
-                          partners: dict[int, tuple[int, tuple[float, float, float, float]]]) -> int:
+                          partners: dict[int, tuple[int, Any]]) -> int:
     """Vertices of the changed parts that no one-run edit window accounts for."""
     used = {i for i, _ in partners.values()}
     rest = [g for i, g in enumerate(a_only) if i not in used]
@@ -276,9 +337,10 @@ def change_parts(a: Mapping[str, Any], b: Mapping[str, Any], *, only: str | None
             return tuple(None if g is None else _minus_near(g, shared, tree) for g in windowed)  # type: ignore[return-value]
     if few:
         backward = {i: (j, w) for j, (i, w) in forward.items()}
+        cuts: dict[int, list[tuple[Any, Any]]] = {}  # each redrawn pair is cut once for both directions
         return (
-            None if only == "lost" else _one_way(b_only, a_only, shared, forward),
-            None if only == "gained" else _one_way(a_only, b_only, shared, backward),
+            None if only == "lost" else _one_way(b_only, a_only, shared, forward, cuts),
+            None if only == "gained" else _one_way(a_only, b_only, shared, backward, cuts, reverse=True),
         )
     # States far apart: most parts differ, one overlay of the two unions is cheaper.
     tree = shapely.STRtree(shared) if len(shared) else None

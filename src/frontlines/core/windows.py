@@ -52,7 +52,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-__all__ = ["MAX_ERROR_KM2", "TOL_DEG", "Windows", "change_windows", "windowed_change", "within_windows"]
+__all__ = ["MAX_ERROR_KM2", "TOL_DEG", "Windows", "change_windows", "edit_windows", "windowed_change", "within_windows"]
 
 #: Two vertices closer than this (degrees, ~0.1 m) are the same point redrawn.
 TOL_DEG = 1e-6
@@ -312,6 +312,118 @@ def change_windows(a: Sequence[Any], b: Sequence[Any], *, tol: float = TOL_DEG) 
     if len(boxes) > MAX_WINDOWS:
         return None
     return Windows(boxes, _error_bound(ra, rb.xy, partner), float(share))
+
+
+#: An edit split into more windows than this is cut with one window (each window costs two clips).
+MAX_EDIT_WINDOWS = 16
+
+
+def _vertex_hash(xy: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each vertex's exact coordinates (candidates only: matches are checked exactly)."""
+    bits = np.ascontiguousarray(xy, dtype=np.float64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        return bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ (bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F) + np.uint64(1))
+
+
+def _shared_edges(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which edges of the vertex runs ``pa`` and ``pb`` (edge ``i`` joins rows ``i`` and ``i + 1``) the other run has too.
+
+    An edge is shared when its two ends equal, exactly, the two ends of an edge of the
+    other run (either direction). Candidates are found by hash, then compared exactly.
+    """
+    ha, hb = _vertex_hash(pa), _vertex_hash(pb)
+    with np.errstate(over="ignore"):
+        ka, kb = ha[:-1] + ha[1:], hb[:-1] + hb[1:]  # the same for both directions
+    order = np.argsort(kb, kind="stable")
+    sk = kb[order]
+    pos = np.minimum(np.searchsorted(sk, ka), len(sk) - 1)
+    cand = order[pos]
+    p, q, r, t = pa[:-1], pa[1:], pb[cand], pb[cand + 1]
+    same = (sk[pos] == ka) & (
+        (np.all(p == r, axis=1) & np.all(q == t, axis=1)) | (np.all(p == t, axis=1) & np.all(q == r, axis=1))
+    )
+    shared_b = np.zeros(len(kb), dtype=bool)
+    shared_b[cand[same]] = True
+    return same, shared_b
+
+
+def _run_bounds(pts: np.ndarray, unmatched: np.ndarray) -> np.ndarray:
+    """Bounds ``(k, 4)`` of each run of consecutive unmatched edges of a vertex run (edge ``i``: rows ``i``, ``i + 1``)."""
+    idx = np.flatnonzero(unmatched)
+    if idx.size == 0:
+        return np.zeros((0, 4))
+    p, q = pts[idx], pts[idx + 1]
+    lo, hi = np.minimum(p, q), np.maximum(p, q)
+    start = np.ones(idx.size, dtype=bool)
+    start[1:] = np.diff(idx) != 1
+    at = np.flatnonzero(start)
+    return np.column_stack([np.minimum.reduceat(lo, at, axis=0), np.maximum.reduceat(hi, at, axis=0)])
+
+
+def _merge_small(boxes: list[list[float]]) -> list[list[float]]:
+    """Merge boxes that meet (closed) until pairwise disjoint (few boxes: quadratic)."""
+    merged = True
+    while merged and len(boxes) > 1:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
+                    boxes[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
+
+
+def edit_windows(a_run: np.ndarray, b_run: np.ndarray, pad: float) -> np.ndarray | None:
+    """Pairwise disjoint boxes outside which two redrawings of a polygon coincide exactly.
+
+    For a polygon ``b`` that is ``a`` with one run of exterior vertices replaced
+    (:func:`frontlines.core.measure.edit_window`), ``a_run`` / ``b_run`` are the
+    replaced runs with the unchanged vertex before and after each. An edge (two
+    consecutive vertices, either direction) that both runs have with exactly the same
+    coordinates is *shared*; each run of the other edges gets the box of its vertices,
+    padded by ``pad``, and boxes that meet are merged until pairwise disjoint. Outside
+    those boxes both polygons have the same edges, so (the argument of
+    :func:`change_windows`, here with exact equality, hence no error) they hold the
+    same points: ``b − a = ∪_k (b ∩ W_k) − (a ∩ W_k)``, and likewise ``a − b``.
+    Several short edits along one long front line thus give several small windows
+    where the one window around them all holds most of the line's vertices.
+
+    Parameters
+    ----------
+    a_run, b_run : numpy.ndarray
+        ``(n, 2)`` vertices, ``n >= 2``.
+    pad : float
+        Degrees added on every side of each box.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``(k, 4)`` rows ``xmin, ymin, xmax, ymax`` (``k = 0``: the runs have the same
+        edges); ``None`` when there are more than :data:`MAX_EDIT_WINDOWS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([(30, 48), (35, 48), (36, 48), (40, 48), (40, 50)], dtype=float)
+    >>> b = np.array([(30, 48), (35, 47), (36, 48), (40, 48), (41, 49), (40, 50)], dtype=float)
+    >>> edit_windows(a, b, 0.0).tolist()  # the edge (36, 48)-(40, 48) is kept
+    [[30.0, 47.0, 36.0, 48.0], [40.0, 48.0, 41.0, 50.0]]
+    """
+    if len(a_run) < 2 or len(b_run) < 2:
+        return None
+    shared_a, shared_b = _shared_edges(a_run, b_run)
+    found = np.vstack([_run_bounds(a_run, ~shared_a), _run_bounds(b_run, ~shared_b)])
+    if len(found) > 4 * MAX_EDIT_WINDOWS:
+        return None
+    boxes = _merge_small((found + np.array([-pad, -pad, pad, pad])).tolist())
+    if len(boxes) > MAX_EDIT_WINDOWS:
+        return None
+    return np.array(boxes, dtype=float).reshape(-1, 4)
 
 
 def _error_bound(ra: _Rings, b_xy: np.ndarray, partner: np.ndarray) -> float:

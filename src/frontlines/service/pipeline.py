@@ -55,6 +55,7 @@ from frontlines.service.derive import (
 from frontlines.service.known import KnownPayloads
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
+from frontlines.service.step_clips import StepClipper
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -279,6 +280,10 @@ class _Parser:
         dropped once it is parsed and compressed (only the batch's first, the base of the
         others' compression, is held to the end).
         """
+        with _cyclic_gc_paused():
+            return self._parse_batch(batch, continues=continues)
+
+    def _parse_batch(self, batch: list[Payload], *, continues: bool) -> list[ParsedSnapshot]:
         if not continues:
             self._tail = {}
         self._geoms = {}
@@ -312,6 +317,25 @@ class _Parser:
         self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a parse batch (as it was before, afterwards).
+
+    Parsing allocates millions of short-lived lists (``orjson`` positions) that reference
+    counting frees; the cyclic collector, triggered by their number, kept traversing every
+    live object (the parser's caches): ~1 s of the W1 history's 10 s in one process
+    (2026-11-28). The parse makes no reference cycles worth collecting meanwhile; any
+    are collected once the collector runs again.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 #: The area of a part hashed but not yet measured (see ``_Parser._measure``).
@@ -662,6 +686,7 @@ def ingest_payloads(
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
+    clipper = StepClipper(options.conflict, region_levels)  # steps clipped by region while the parse runs
     last_added: tuple[ParsedSnapshot, int] | None = None
     in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
@@ -686,11 +711,13 @@ def ingest_payloads(
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
+                clipper.add(layer, snap.primary, step.gained_wkb, step.lost_wkb)
             if last_added is not None and in_order:
                 in_order = _in_time_order(last_added[0], parsed)
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
+                        clipper.add(layer, snap.primary, step.gained_wkb, step.lost_wkb)
             last_added = (parsed, sid)
             for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
@@ -711,7 +738,9 @@ def ingest_payloads(
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         del precomputed
         release_memory()
-        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
+                             clipped=clipper.known())
+        del clipper
         release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["fast_polygon_parts", "may_hold_booleans"]
+__all__ = ["fast_polygon_parts", "fast_polygon_parts_many", "may_hold_booleans"]
 
 
 def may_hold_booleans(raw: bytes) -> bool:
@@ -102,3 +102,53 @@ def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple
     if not shapely.is_valid(polys).all() or not (shapely.area(polys) > 0).all():
         return None
     return tuple(shapely.orient_polygons(polys))
+
+
+def fast_polygon_parts_many(geometries: list[dict[str, Any]], *, max_positions: int) -> list[tuple[Any, ...] | None]:
+    """:func:`fast_polygon_parts` of each geometry, built in bulk.
+
+    The same parts (or ``None``) as one call per geometry, but every shapely constructor
+    and check runs once over the rings of all of them: a map snapshot changes a few to a
+    few dozen features, and each call costs tens of microseconds besides its work.
+    """
+    out: list[tuple[Any, ...] | None] = [None] * len(geometries)
+    rings: list[np.ndarray] = []
+    counts: list[int] = []  # rings per polygon
+    polys_of: list[int] = []  # polygons per geometry taken
+    taken: list[int] = []
+    for k, geometry in enumerate(geometries):
+        g_rings: list[np.ndarray] = []
+        g_counts: list[int] = []
+        if not _collect(geometry, g_rings, g_counts, 0):
+            continue
+        if sum(len(r) for r in g_rings) > max_positions:
+            continue
+        taken.append(k)
+        rings.extend(g_rings)
+        counts.extend(g_counts)
+        polys_of.append(len(g_counts))
+    if not taken:
+        return out
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
+    poly_geom = np.repeat(np.arange(len(taken)), polys_of)  # geometry (of taken) of each polygon
+    ring_poly = np.repeat(np.arange(len(counts)), counts)  # polygon of each ring
+    vertex_ring = np.repeat(np.arange(len(rings)), sizes)
+    bad_vertex = ~np.isfinite(xy).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        bad_vertex |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    bad = np.zeros(len(taken), dtype=bool)
+    if bad_vertex.any():
+        bad[np.unique(poly_geom[ring_poly[vertex_ring[bad_vertex]]])] = True
+        xy = np.where(bad_vertex[:, None], 0.0, xy)  # their geometries go the exact path; build something harmless
+    polys = shapely.polygons(shapely.linearrings(xy, indices=vertex_ring), indices=ring_poly)
+    good_poly = shapely.is_valid(polys) & (shapely.area(polys) > 0)
+    bad |= np.bincount(poly_geom, weights=~good_poly, minlength=len(taken)) > 0
+    keep = ~bad[poly_geom]
+    oriented = np.empty(len(polys), dtype=object)
+    oriented[keep] = shapely.orient_polygons(polys[keep])
+    starts = np.concatenate([[0], np.cumsum(polys_of)])
+    for t, k in enumerate(taken):
+        if not bad[t]:
+            out[k] = tuple(oriented[starts[t] : starts[t + 1]])
+    return out

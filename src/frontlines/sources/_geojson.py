@@ -28,7 +28,7 @@ from frontlines.core.validate import (
 from frontlines.errors import SourceFormatError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
-from frontlines.sources._fastgeom import fast_polygon_parts, may_hold_booleans
+from frontlines.sources._fastgeom import fast_polygon_parts_many, may_hold_booleans
 from frontlines.sources._payloads import Payload
 
 __all__ = ["LayerCollector", "PartCache", "features_of", "properties_of"]
@@ -191,6 +191,18 @@ def features_of(doc: object, *, name: str, allow_empty: bool = False) -> list[di
 
 
 @dataclass
+class _Pending:
+    """A clean layer feature whose polygons are not built yet (see :meth:`LayerCollector._resolve`)."""
+
+    feat: Any
+    i: int
+    value: Any
+    geom: dict[str, Any]
+    key: bytes = b""
+    outcome: FeatureOutcome | None = None
+
+
+@dataclass
 class LayerCollector:
     """Accumulates polygon parts per layer and the notes of one snapshot."""
 
@@ -204,8 +216,12 @@ class LayerCollector:
 
     def _outcome(
         self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], fast: bool = False
-    ) -> FeatureOutcome:
-        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path)."""
+    ) -> FeatureOutcome | _Pending:
+        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path).
+
+        A clean layer feature (``fast``) comes back :class:`_Pending`: its polygons are built
+        by :meth:`_resolve`, in bulk with the other pending features of the snapshot.
+        """
         props = properties_of(feat, i, name=self.name)
         geom = feat.get("geometry")
         if not geom:
@@ -219,13 +235,23 @@ class LayerCollector:
         kind, value = classify(props)
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
-        if fast:
-            fast_parts = fast_polygon_parts(geom, max_positions=self.cache.max_positions)
-            if fast_parts is not None:
-                return FeatureOutcome("layer", value, fast_parts)
+        if fast:  # built with the snapshot's other clean features (see _resolve)
+            return _Pending(feat, i, value, geom)
+        return self._exact(geom, i, value)
+
+    def _exact(self, geom: dict[str, Any], i: int, value: Any) -> FeatureOutcome:
+        """A layer feature's outcome by the exact path (checks, repairs, names the problem)."""
         repairs = Repairs()
         parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs)
         return FeatureOutcome("layer", value, parts, repairs.repaired, tuple(repairs.details), repairs.dropped_empty)
+
+    def _resolve(self, pending: list[_Pending]) -> None:
+        """Fill in the outcome of each pending feature: its polygons built in bulk
+        (:func:`~frontlines.sources._fastgeom.fast_polygon_parts_many`), or by the exact path
+        when it is not that clean."""
+        built = fast_polygon_parts_many([p.geom for p in pending], max_positions=self.cache.max_positions)
+        for p, parts in zip(pending, built):
+            p.outcome = FeatureOutcome("layer", p.value, parts) if parts is not None else self._exact(p.geom, p.i, p.value)
 
     def _apply(self, out: FeatureOutcome) -> None:
         if out.kind == "points":
@@ -254,8 +280,12 @@ class LayerCollector:
         features were parsed from, when at hand (clean polygons are then built in bulk).
         """
         fast = raw is not None and not may_hold_booleans(raw)
-        for i, feat in enumerate(features):
-            self._apply(self._outcome(feat, i, classify, fast))
+        outcomes = [self._outcome(feat, i, classify, fast) for i, feat in enumerate(features)]
+        pending = [out for out in outcomes if isinstance(out, _Pending)]
+        if pending:
+            self._resolve(pending)
+        for out in outcomes:
+            self._apply(out.outcome if isinstance(out, _Pending) else out)  # type: ignore[arg-type]
 
     def add_raw_features(self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> bool:
         """Like :meth:`add_features` on the raw bytes of a minified FeatureCollection.
@@ -270,13 +300,15 @@ class LayerCollector:
         if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
             return False
         recent, cache = self.cache.recent, self.cache
-        now: dict[bytes, FeatureOutcome] = {}
-        outcomes = []
+        now: dict[bytes, Any] = {}
+        outcomes: list[Any] = []
+        pending: dict[bytes, _Pending] = {}  # by the hash of the feature's bytes
+        waiting: list[tuple[int, bytes, _Pending]] = []  # (position, bytes) of the features pending
         for i, piece in enumerate(_pieces(body)):
             out = recent.get(piece)
             if out is None:
                 key = hashlib.blake2b(piece, digest_size=16).digest()
-                out = cache.feature(key)
+                out = cache.feature(key) or pending.get(key)
                 if out is None:
                     chunk = _FIRST + piece + b"}"
                     try:
@@ -286,9 +318,21 @@ class LayerCollector:
                     if not isinstance(feat, dict) or feat.get("type") != "Feature":
                         return False
                     out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
-                    cache.features[key] = out
+                    if isinstance(out, _Pending):
+                        out.key = key
+                        pending[key] = out
+                    else:
+                        cache.features[key] = out
+                if isinstance(out, _Pending):
+                    waiting.append((i, piece, out))
             now[piece] = out
             outcomes.append(out)
+        if pending:
+            self._resolve(list(pending.values()))
+            for p in pending.values():
+                cache.features[p.key] = p.outcome  # type: ignore[assignment]
+            for i, piece, p in waiting:
+                now[piece] = outcomes[i] = p.outcome
         self.cache.recent = now
         for out in outcomes:
             self._apply(out)

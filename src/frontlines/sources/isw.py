@@ -68,7 +68,8 @@ class ISW:
         published = check_not_future(day + dt.timedelta(hours=23), name=payload.name, now=options.now)
         doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
-        collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty), lambda _p: ("layer", layer))
+        collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty), lambda _p: ("layer", layer),
+                               raw=payload.data)
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(layer,), primary=self.primary,

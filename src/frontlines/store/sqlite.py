@@ -642,8 +642,9 @@ class SQLiteStore(VersionMemo):
     ) -> int:
         """Insert a normalised snapshot; returns its id.
 
-        ``parts`` maps each layer to (part hash, WKB, area km²) triples. The layers'
-        areas are filled in by :func:`frontlines.service.derive.derive_layers`.
+        ``parts`` maps each layer to (part hash, WKB, area km²) triples; the WKB may be
+        empty (``b""``) for a part already stored. The layers' areas are filled in by
+        :func:`frontlines.service.derive.derive_layers`.
         """
         try:
             cur = self._db.execute(
@@ -674,7 +675,8 @@ class SQLiteStore(VersionMemo):
         sid = int(cur.lastrowid)  # type: ignore[arg-type]
         for layer, triples in parts.items():
             name = str(layer)
-            self._db.executemany("INSERT OR IGNORE INTO parts VALUES(?,?,?)", triples)
+            # a row without WKB is of a part stored before (an ingest sends each part's WKB once)
+            self._db.executemany("INSERT OR IGNORE INTO parts VALUES(?,?,?)", [t for t in triples if t[1]])
             self._db.executemany(
                 "INSERT OR IGNORE INTO layer_parts VALUES(?,?,?)", [(sid, name, h) for h, _, _ in triples]
             )
