@@ -28,7 +28,6 @@ from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
 from frontlines.service.settlement_index import store_index
-from frontlines.service.step_clips import clip_with_known
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -445,7 +444,6 @@ def extend_region_tables(
     *,
     levels: int = INGEST_LEVELS,
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
-    clipped: Mapping[str, Mapping[bytes, np.ndarray]] | None = None,
 ) -> int:
     """After an ingest: store the region tables of the new snapshots.
 
@@ -453,8 +451,6 @@ def extend_region_tables(
     stored for it (seen on its latest older snapshot), plus the ``levels`` coarsest
     levels of the conflict for the source's primary layer. ``dissolved``: the dissolved
     layers :func:`derive_layers` computed (they are clipped, not dissolved again).
-    ``clipped``: region level -> step geometries already clipped during the parse, by WKB
-    (:class:`frontlines.service.step_clips.StepClipper`; the others are clipped here).
 
     Returns
     -------
@@ -479,7 +475,7 @@ def extend_region_tables(
                 continue
             written += store_region_table(
                 store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
-                clip_many=lambda gs, r=region, k=(clipped or {}).get(name): clip_with_known(r, gs, k), dissolved=whole,
+                clip_many=lambda gs, r=region: clip_areas(r, gs), dissolved=whole,
             )
     return written
 

@@ -55,7 +55,6 @@ from frontlines.service.derive import (
 from frontlines.service.known import KnownPayloads
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
-from frontlines.service.step_clips import StepClipper
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -686,7 +685,6 @@ def ingest_payloads(
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
-    clipper = StepClipper(options.conflict, region_levels)  # steps clipped by region while the parse runs
     last_added: tuple[ParsedSnapshot, int] | None = None
     in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
@@ -711,14 +709,12 @@ def ingest_payloads(
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
-                clipper.add(layer, snap.primary, step.gained_wkb, step.lost_wkb)
             if last_added is not None and in_order:
                 in_order = _in_time_order(last_added[0], parsed)
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
-                        clipper.add(layer, snap.primary, step.gained_wkb, step.lost_wkb)
-            last_added = (parsed, sid)
+                    last_added = (parsed, sid)
             for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
                     touched.add((snap.source, layer))
@@ -738,9 +734,7 @@ def ingest_payloads(
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         del precomputed
         release_memory()
-        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
-                             clipped=clipper.known())
-        del clipper
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
         release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
