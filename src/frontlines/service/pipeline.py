@@ -715,7 +715,7 @@ def ingest_payloads(
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
-                    last_added = (parsed, sid)
+            last_added = (parsed, sid)
             for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
                     touched.add((snap.source, layer))
