@@ -235,11 +235,18 @@ def change(
     a, b = state_at(sel, t0), state_at(sel, t1)
     extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
     area_of = {s: v for s, _, v in sel.timeline}
-    if not geometry and not depth and a != b:
-        index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
-        if index is not None:  # the stored change faces answer: numpy over arrays, no overlay
-            fig = _change_from_faces(index, sel, a, b, region[1] if region is not None else None,
-                                     include_redraws=include_redraws)
+    # The stored change faces give the figures whenever they are current (numpy over arrays, no
+    # overlay): alone when only figures are asked at their region level (or none); otherwise the
+    # overlays below give the geometries, depth and other region levels, and the faces the
+    # totals, so that every answer about one window carries the same figures.
+    digest = rules_digest(RedrawRules())
+    index = face_index(store, sel, None, digest) if a != b else None
+    by_faces = index is not None and (region is None or face_index(store, sel, region[0], digest) is not None)
+    fig = None
+    if index is not None:
+        fig = _change_from_faces(index, sel, a, b, region[1] if by_faces and region is not None else None,
+                                 include_redraws=include_redraws)
+        if by_faces and not geometry and not depth:
             return ChangeResult(
                 source=sel.source, layer=str(sel.layer), start=t0, end=t1,
                 from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
@@ -267,6 +274,17 @@ def change(
         gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
                                                   wr if subtract else None)
         extra["region_layer"] = rl.name
+    if fig is not None:  # the faces' figures; the overlays' geometries (redraw pieces matched by direction and reason)
+        shapes = {(p.direction, p.reason): p.geometry for p in (wr.pieces if wr is not None else ())}
+        g, l = fig["gained_km2"], fig["lost_km2"]
+        extra.update(redraw_gained_km2=fig.get("redraw_gained_km2", 0.0), redraw_lost_km2=fig.get("redraw_lost_km2", 0.0),
+                     redraw_pieces=tuple(dataclasses.replace(p, geometry=shapes.get((p.direction, p.reason)))
+                                         for p in fig.get("redraw_pieces", ())))
+        if by_faces and region is not None:
+            extra["regions"] = fig["regions"]
+            gv = np.array([r.gained_km2 for r in fig["regions"]])
+            lv = np.array([r.lost_km2 for r in fig["regions"]])
+    if region is not None:
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
     result = ChangeResult(
         source=sel.source, layer=str(sel.layer), start=t0, end=t1,
