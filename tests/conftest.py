@@ -37,6 +37,20 @@ def _data_dir() -> Path | None:
     return None
 
 
+#: Eight real ISW layers: the pre-invasion layer (146 overlapping parts), edits, the 09-11 -> 09-12
+#: redraw (every vertex moved), Crimea missing on 09-29 and back on 09-30.
+ISW_LAYER = "RussianAssessedCoTinUkraine"
+ISW_DAYS = ["20220224", "20220909", "20220910", "20220911", "20220912", "20220928", "20220929", "20220930"]
+
+
+def isw_layers_folder(folder: Path) -> Path:
+    """``folder`` holding links to the :data:`ISW_DAYS` layers of :data:`ISW_LAYER` (shared data)."""
+    for day in ISW_DAYS:
+        src = require_data(f"isw-2022/layers/{day}_{ISW_LAYER}.geojson.gz")
+        (folder / src.name).symlink_to(src)
+    return folder
+
+
 def require_data(relative: str = "") -> Path:
     """Path to a file or folder of the real data; skip (or fail in CI) when missing."""
     base = _data_dir()

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from pyproj import Geod
 
 import frontlines.service.derive as derive_module
 import frontlines.service.pipeline as pipeline_module
@@ -33,31 +32,16 @@ from frontlines.core.validate import Repairs
 from frontlines.errors import SourceError
 from frontlines.sources._geojson import PartCache
 from frontlines.store.memory import MemoryStore
-from tests.conftest import require_data
+from tests.conftest import ISW_DAYS, ISW_LAYER, isw_layers_folder
+from tests.helpers import geodesic_km2
 
-GEOD = Geod(ellps="WGS84")
-LAYER = "RussianAssessedCoTinUkraine"
-# The pre-invasion layer, edits, the 09-11 -> 09-12 redraw (every vertex moved), Crimea missing on 09-29.
-DAYS = ["20220224", "20220909", "20220910", "20220911", "20220912", "20220928", "20220929", "20220930"]
+LAYER, DAYS = ISW_LAYER, ISW_DAYS
 
-
-def geod_km2(geom: shapely.Geometry) -> float:
-    """Geodesic area (km²) of a (multi)polygon, edges straight in lon/lat (densified to 0.01°)."""
-    total = 0.0
-    for part in shapely.get_parts(geom):
-        if part.geom_type == "Polygon" and not part.is_empty:
-            dense = shapely.segmentize(shapely.geometry.polygon.orient(part), 0.01)
-            total += abs(GEOD.geometry_area_perimeter(dense)[0])
-    return total / 1e6
 
 
 @pytest.fixture(scope="module")
 def isw_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("isw-memory")
-    for day in DAYS:
-        src = require_data(f"isw-2022/layers/{day}_{LAYER}.geojson.gz")
-        (folder / src.name).symlink_to(src)
-    return folder
+    return isw_layers_folder(tmp_path_factory.mktemp("isw-memory"))
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +70,7 @@ def test_oblast_table_in_chunks_equals_the_plain_clip(chunked) -> None:
     for sid in ids:
         union = shapely.union_all(list(store.layer_parts(sid, sel.layer).values()))
         for rid, region in zip(oblasts.ids, oblasts.geometries):
-            want = geod_km2(shapely.intersection(union, region))
+            want = geodesic_km2(shapely.intersection(union, region))
             assert stored[sid].get(rid, 0.0) == pytest.approx(want, rel=1e-4, abs=0.05), (sid, rid)
 
 
@@ -120,8 +104,8 @@ def test_workers_steps_equal_the_overlays_and_spill_files_are_removed(chunked) -
     unions = {sid: shapely.union_all(list(store.layer_parts(sid, sel.layer).values())) for sid in ids}
     for prev, sid in zip(ids, ids[1:]):
         assert steps[sid][0] == prev
-        assert steps[sid][1] == pytest.approx(geod_km2(shapely.difference(unions[sid], unions[prev])), rel=1e-4, abs=0.02)
-        assert steps[sid][2] == pytest.approx(geod_km2(shapely.difference(unions[prev], unions[sid])), rel=1e-4, abs=0.02)
+        assert steps[sid][1] == pytest.approx(geodesic_km2(shapely.difference(unions[sid], unions[prev])), rel=1e-4, abs=0.02)
+        assert steps[sid][2] == pytest.approx(geodesic_km2(shapely.difference(unions[prev], unions[sid])), rel=1e-4, abs=0.02)
     assert list(spill_root.iterdir()) == []  # the spill folder and every batch file in it are gone
 
 

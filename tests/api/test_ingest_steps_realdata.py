@@ -12,40 +12,22 @@ from pathlib import Path
 
 import pytest
 import shapely
-from pyproj import Geod
 
 import frontlines.service.derive as derive_module
 import frontlines.service.pipeline as pipeline_module
 from frontlines import service
 from frontlines.conflicts import default_registry
 from frontlines.store.memory import MemoryStore
-from tests.conftest import require_data
+from tests.conftest import ISW_DAYS, ISW_LAYER, isw_layers_folder
+from tests.helpers import geodesic_km2
 
-GEOD = Geod(ellps="WGS84")
-LAYER = "RussianAssessedCoTinUkraine"
-# The first layer (146 overlapping parts), the 09-11 -> 09-12 redraw (every vertex moved),
-# Crimea missing on 09-29 and back on 09-30, plain edits between.
-DAYS = ["20220224", "20220909", "20220910", "20220911", "20220912", "20220928", "20220929", "20220930"]
+LAYER, DAYS = ISW_LAYER, ISW_DAYS
 
-
-def geod_km2(geom: shapely.Geometry) -> float:
-    """Area (km²) of a (multi)polygon, holes subtracted: edges straight in lon/lat (densified to 0.01°,
-    as the program defines them), measured on the ellipsoid with ``pyproj.Geod``."""
-    total = 0.0
-    for part in shapely.get_parts(geom):
-        if part.geom_type == "Polygon" and not part.is_empty:
-            dense = shapely.segmentize(shapely.geometry.polygon.orient(part), 0.01)
-            total += abs(GEOD.geometry_area_perimeter(dense)[0])
-    return total / 1e6
 
 
 @pytest.fixture(scope="module")
 def isw_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("isw8")
-    for day in DAYS:
-        src = require_data(f"isw-2022/layers/{day}_{LAYER}.geojson.gz")
-        (folder / src.name).symlink_to(src)
-    return folder
+    return isw_layers_folder(tmp_path_factory.mktemp("isw8"))
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +75,13 @@ def test_every_step_equals_the_overlay_of_the_whole_layers(ingested) -> None:
     for prev, sid in zip(ids, ids[1:]):
         row = steps[sid]
         assert row[0] == prev
-        want_gained = geod_km2(shapely.difference(unions[sid], unions[prev]))
-        want_lost = geod_km2(shapely.difference(unions[prev], unions[sid]))
+        want_gained = geodesic_km2(shapely.difference(unions[sid], unions[prev]))
+        want_lost = geodesic_km2(shapely.difference(unions[prev], unions[sid]))
         # windowed steps may leave out up to 0.01 km² (core.windows.MAX_ERROR_KM2)
         assert row[1] == pytest.approx(want_gained, rel=1e-4, abs=0.02)
         assert row[2] == pytest.approx(want_lost, rel=1e-4, abs=0.02)
     for sid, _, area in sel.timeline:
-        assert area == pytest.approx(geod_km2(unions[sid]), rel=1e-4)
+        assert area == pytest.approx(geodesic_km2(unions[sid]), rel=1e-4)
 
 
 @pytest.mark.realdata
@@ -112,7 +94,7 @@ def test_oblast_table_equals_the_plain_clip(ingested) -> None:
     for sid in (ids[0], ids[-1]):  # the first is clipped whole (its dissolve shared with its area), the last stepped
         union = shapely.union_all(list(store.layer_parts(sid, sel.layer).values()))
         for rid, region in zip(oblasts.ids, oblasts.geometries):
-            want = geod_km2(shapely.intersection(union, region))
+            want = geodesic_km2(shapely.intersection(union, region))
             assert stored[sid].get(rid, 0.0) == pytest.approx(want, rel=1e-4, abs=0.05), rid
 
 
