@@ -38,10 +38,13 @@ import numpy as np
 import orjson
 import shapely
 
+from frontlines.conflicts import default_registry
 from frontlines.core.faces import FaceBuilder
 from frontlines.core.geodesy import areas_km2
 from frontlines.core.measure import dissolve
 from frontlines.core.regions import RegionLayer
+from frontlines.errors import FrontlinesError
+from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
@@ -63,10 +66,6 @@ BATCH = 64
 
 def index_region(store: StoreReader, sel: Selection) -> tuple[str, RegionLayer] | None:
     """The region level the index is cut by: the conflict's first level (None: the conflict is unknown)."""
-    from frontlines.conflicts import default_registry
-    from frontlines.errors import FrontlinesError
-    from frontlines.service.regions import conflict_of
-
     try:
         conflict = conflict_of(store, sel.source)
         layer = default_registry().region_layer(conflict, conflict.level_kinds[0])
