@@ -12,9 +12,18 @@ import shapely
 __all__ = ["feature", "write_change_geojson", "write_features"]
 
 
-def feature(geom: Any, properties: dict[str, Any]) -> dict[str, Any]:
-    """A GeoJSON Feature for a shapely geometry."""
-    g = None if geom is None or shapely.is_empty(geom) else orjson.loads(shapely.to_geojson(shapely.orient_polygons(geom)))
+def feature(geom: Any, properties: dict[str, Any], *, fragment: bool = False) -> dict[str, Any]:
+    """A GeoJSON Feature for a shapely geometry.
+
+    ``fragment=True``: the geometry is GEOS's GeoJSON text as an :class:`orjson.Fragment`, written
+    by ``orjson.dumps`` as it is (the same bytes) instead of parsed into Python lists and written
+    again: for answers that are only serialised (the web API's GeoJSON).
+    """
+    if geom is None or shapely.is_empty(geom):
+        g = None
+    else:
+        text = shapely.to_geojson(shapely.orient_polygons(geom))
+        g = orjson.Fragment(text) if fragment else orjson.loads(text)
     return {"type": "Feature", "properties": properties, "geometry": g}
 
 

@@ -57,16 +57,16 @@ def test_overlapping_holes_take_their_union_away():
 def test_feature_writes_geos_geojson_as_the_parsed_feature_would_be_written():
     import orjson
 
-    from frontlines.geojson_out import feature as parsed_feature
+    from frontlines.geojson_out import feature
 
     geoms = [shapely.Polygon([(30.0, 48.0), (30.1, 48.0), (30.1, 48.1)], [[(30.05, 48.01), (30.09, 48.01), (30.09, 48.05)]]),
              shapely.MultiPolygon([shapely.box(30.123456, 48.0, 30.2, 48.654321), shapely.box(31.0, 47.999999, 31.1, 48.1)]),
              shapely.LineString([(30.0, 48.0), (30.5, 48.25)]), shapely.Polygon(), None]
     props = {"kind": "gained", "area_km2": 1.5}
     for g in geoms:
-        assert orjson.dumps(geo.feature(g, props)) == orjson.dumps(parsed_feature(g, props))
+        assert orjson.dumps(feature(g, props, fragment=True)) == orjson.dumps(feature(g, props))
     # and it is valid GeoJSON that reads back to the same geometry
-    doc = orjson.loads(orjson.dumps(geo.feature(geoms[1], props)))
+    doc = orjson.loads(orjson.dumps(feature(geoms[1], props, fragment=True)))
     assert shapely.equals(shapely.from_geojson(orjson.dumps(doc["geometry"])), geoms[1])
 
 

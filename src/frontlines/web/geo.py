@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import orjson
 import shapely
 
 from frontlines.errors import FrontlinesError
+from frontlines.geojson_out import feature
 
-__all__ = ["KM_PER_DEGREE", "MAX_TOLERANCE", "BadParameter", "collection", "feature", "parse_bbox", "simplify",
-           "tolerance_degrees"]
+__all__ = ["KM_PER_DEGREE", "MAX_TOLERANCE", "BadParameter", "collection", "parse_bbox", "simplify", "tolerance_degrees"]
 
 #: Length of one degree of latitude (mean), used to turn a tolerance in km into degrees.
 KM_PER_DEGREE = 111.32
@@ -91,22 +90,12 @@ def _joined(parts: Any) -> Any:
     return shapely.multipolygons(np.concatenate([parts[~touching], joined[shapely.get_type_id(joined) == 3]]))
 
 
-def feature(geom: Any, properties: dict[str, Any]) -> dict[str, Any]:
-    """A GeoJSON Feature of a shapely geometry, for ``orjson.dumps``.
-
-    The geometry is GEOS's GeoJSON text as an :class:`orjson.Fragment`: written into the
-    response as it is, not parsed into Python lists and written again (the same bytes as
-    :func:`frontlines.geojson_out.feature` gives after ``orjson.dumps``, without its cost).
-    """
-    g = None if geom is None or shapely.is_empty(geom) else orjson.Fragment(shapely.to_geojson(shapely.orient_polygons(geom)))
-    return {"type": "Feature", "properties": properties, "geometry": g}
-
-
 def collection(items: list[tuple[Any, dict[str, Any]]], tol_deg: float, **extra: Any) -> dict[str, Any]:
-    """A FeatureCollection of (geometry, properties) pairs, simplified (for ``orjson.dumps``: see :func:`feature`)."""
+    """A FeatureCollection of (geometry, properties) pairs, simplified (for ``orjson.dumps``: geometries are
+    :class:`orjson.Fragment` s, see :func:`frontlines.geojson_out.feature`)."""
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     doc.update(extra)
-    doc["features"] = [feature(simplify(g, tol_deg), p) for g, p in items]
+    doc["features"] = [feature(simplify(g, tol_deg), p, fragment=True) for g, p in items]
     return doc
 
 
