@@ -26,7 +26,7 @@ def _exact(geometry: dict) -> tuple:
     return PartCache().parts(geometry, where="t", repairs=Repairs())
 
 
-@pytest.mark.parametrize("geometry", [
+CLEAN = [
     {"type": "Polygon", "coordinates": [SQUARE[::-1], HOLE]},
     {"type": "Polygon", "coordinates": [[[x, y, 0] for x, y in SQUARE]]},
     {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 2, y] for x, y in SQUARE]]]},
@@ -34,7 +34,10 @@ def _exact(geometry: dict) -> tuple:
         {"type": "Polygon", "coordinates": [SQUARE]},
         {"type": "MultiPolygon", "coordinates": [[[[x, y + 2] for x, y in SQUARE]]]},
     ]},
-])
+]
+
+
+@pytest.mark.parametrize("geometry", CLEAN)
 def test_clean_geometries_give_exactly_the_checked_parts(geometry: dict) -> None:
     fast = fast_polygon_parts(geometry, max_positions=1000)
     exact = _exact(geometry)
@@ -65,15 +68,6 @@ def test_anything_unusual_goes_to_the_checked_path(geometry: dict) -> None:
     assert fast_polygon_parts(geometry, max_positions=1000) is None
 
 
-CLEAN = [
-    {"type": "Polygon", "coordinates": [SQUARE[::-1], HOLE]},
-    {"type": "Polygon", "coordinates": [[[x, y, 0] for x, y in SQUARE]]},
-    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 2, y] for x, y in SQUARE]]]},
-    {"type": "GeometryCollection", "geometries": [
-        {"type": "Polygon", "coordinates": [SQUARE]},
-        {"type": "MultiPolygon", "coordinates": [[[[x, y + 2] for x, y in SQUARE]]]},
-    ]},
-]
 UNUSUAL = [
     {"type": "Polygon", "coordinates": [SQUARE[:-1]]},
     {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [32, 48], [30, 48]]]},
