@@ -269,21 +269,21 @@ def change(
         if geometry or depth:
             gained, lost = wr.gained, wr.lost
         g, l = max(g - wr.redraw_gained_km2, 0.0), max(l - wr.redraw_lost_km2, 0.0)
-    if region is not None:
-        rl = region[1]
+    if region is not None and by_faces:  # the regions from the faces (below); no clip
+        extra["regions"] = fig["regions"]
+        extra["region_layer"] = region[1].name
+        gv = np.array([r.gained_km2 for r in fig["regions"]])
+        lv = np.array([r.lost_km2 for r in fig["regions"]])
+    elif region is not None:
         gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
                                                   wr if subtract else None)
-        extra["region_layer"] = rl.name
+        extra["region_layer"] = region[1].name
     if fig is not None:  # the faces' figures; the overlays' geometries (redraw pieces matched by direction and reason)
         shapes = {(p.direction, p.reason): p.geometry for p in (wr.pieces if wr is not None else ())}
         g, l = fig["gained_km2"], fig["lost_km2"]
         extra.update(redraw_gained_km2=fig.get("redraw_gained_km2", 0.0), redraw_lost_km2=fig.get("redraw_lost_km2", 0.0),
                      redraw_pieces=tuple(dataclasses.replace(p, geometry=shapes.get((p.direction, p.reason)))
                                          for p in fig.get("redraw_pieces", ())))
-        if by_faces and region is not None:
-            extra["regions"] = fig["regions"]
-            gv = np.array([r.gained_km2 for r in fig["regions"]])
-            lv = np.array([r.lost_km2 for r in fig["regions"]])
     if region is not None:
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}
     result = ChangeResult(
@@ -341,6 +341,8 @@ def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], 
 
     key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
+
+
 def _face_figures(index: FaceIndex, i0: int, i1: int, *, include_redraws: bool,
                   ) -> tuple[np.ndarray, np.ndarray, tuple[RedrawPiece, ...] | None]:
     """Gained and lost km² per region (last entry: outside every region; redraws out unless
