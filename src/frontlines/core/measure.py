@@ -143,12 +143,19 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     (4.0, 0.0, 5.0, 4.0)
     """
     runs = _edit_runs(a, b)
-    if runs is None:
-        return None
+    return None if runs is None else _box(runs)
+
+
+def _box(runs: tuple[np.ndarray, np.ndarray]) -> tuple[float, float, float, float]:
+    """Bounds of the vertices of both runs."""
     run = np.vstack(runs)
-    xmin, ymin = run.min(axis=0)
-    xmax, ymax = run.max(axis=0)
+    (xmin, ymin), (xmax, ymax) = run.min(axis=0), run.max(axis=0)
     return float(xmin), float(ymin), float(xmax), float(ymax)
+
+
+def _pad(window: tuple[float, float, float, float]) -> float:
+    """Margin around an edit window: a vertex on its edge stays inside the cut."""
+    return 1e-9 + 1e-9 * max(abs(v) for v in window)
 
 
 def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -191,7 +198,7 @@ def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.
         rects = window.tolist()
     else:
         xmin, ymin, xmax, ymax = window
-        pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+        pad = _pad(window)
         rects = [[xmin - pad, ymin - pad, xmax + pad, ymax + pad]]
     pair = np.array([b, a], dtype=object)
     out = []
@@ -224,13 +231,10 @@ def _edit_window_or_windows(a: Any, b: Any) -> tuple[float, float, float, float]
     runs = _edit_runs(a, b)
     if runs is None:
         return None
-    run = np.vstack(runs)
-    (xmin, ymin), (xmax, ymax) = run.min(axis=0), run.max(axis=0)
-    window = float(xmin), float(ymin), float(xmax), float(ymax)
-    if len(run) < SPLIT_EDIT_VERTICES:
+    window = _box(runs)
+    if len(runs[0]) + len(runs[1]) < SPLIT_EDIT_VERTICES:
         return window
-    pad = 1e-9 + 1e-9 * max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
-    boxes = edit_windows(runs[0], runs[1], pad)
+    boxes = edit_windows(runs[0], runs[1], _pad(window))
     return window if boxes is None else boxes
 
 
