@@ -156,3 +156,21 @@ def test_segments_keep_every_process_busy(files, workers, size) -> None:
     assert pipeline.segment_size(files, workers) == size
     segments = -(-files // size)
     assert segments >= min(workers, files)
+
+
+def test_part_areas_of_step_geometries_are_each_its_own_area() -> None:
+    """Steps are measured together too (``_Parser._parse_batch``): multi-part, holed, empty and mixed
+    geometries get exactly ``area_km2`` of each alone, and Geod's figure."""
+    from shapely.geometry import GeometryCollection, MultiPolygon, Point, Polygon, box
+
+    from frontlines.core.geodesy import area_km2
+
+    ring = box(37.0, 48.0, 37.4, 48.3).difference(box(37.1, 48.1, 37.2, 48.2))
+    steps = [MultiPolygon([box(37.5, 47.9, 37.6, 48.0), box(38.2, 48.4, 38.25, 48.45)]), Polygon(), ring,
+             GeometryCollection([box(35.0, 47.5, 35.1, 47.6), Point(35, 47)]),
+             shapely.union_all([Point(31.01 + i / 100, 46.6).buffer(0.004, 16) for i in range(0, 80, 3)])]
+    got = pipeline.part_areas(steps)
+    for g, a in zip(steps, got):
+        assert a == area_km2(g)  # bit for bit: the batch does not change a figure
+        assert a == pytest.approx(geodesic_area_km2(shapely.segmentize(g, 0.002)), rel=1e-5, abs=1e-12)
+    assert got[1] == 0.0 and got[0] > 0 and got[3] > 0

@@ -293,6 +293,7 @@ class _Parser:
         # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
         # previous batch's latest has index (its arrival index - its batch's length)
         last: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = dict(self._tail)
+        steps: list[tuple[ParsedSnapshot, LayerKey, SnapshotKey, Any, Any]] = []
         for item in sorted(parsed, key=lambda x: (x.snapshot.shown_at, x.payload_name)):
             at = arrival[id(item)]
             for layer, rows in item.parts.items():
@@ -303,11 +304,12 @@ class _Parser:
                 # no predecessor here: the main process computes the step; arrival not next to it:
                 # input out of time order (an archive's members), neighbours here are not in the timeline
                 if prev is not None and abs(prev[1] - at) == 1:
-                    gained, lost = change_parts(prev[2], cur)
-                    item.steps[layer] = PrecomputedStep(
-                        prev[0], area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost)
-                    )
+                    steps.append((item, layer, prev[0], *change_parts(prev[2], cur)))
                 last[(item.snapshot.source, layer)] = (item.key, at, cur)
+        # the batch's step areas measured together (each ``area_km2`` of its own: see part_areas)
+        km2 = part_areas([g for _, _, _, gained, lost in steps for g in (gained, lost)]).tolist()
+        for k, (item, layer, previous, gained, lost) in enumerate(steps):
+            item.steps[layer] = PrecomputedStep(previous, km2[2 * k], km2[2 * k + 1], _wkb(gained), _wkb(lost))
         self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
