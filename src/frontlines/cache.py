@@ -86,9 +86,17 @@ class Cache:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         self.max_bytes = max_bytes
-        self._lru: cachetools.LRUCache[Hashable, Any] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=sizer)
+        self._lru: cachetools.LRUCache[Hashable, Any] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=self._size)
         self._sizer = sizer
         self._lock = threading.Lock()
+        self._sized: tuple[int, int] | None = None  # (id, bytes) of the value being put (sized once)
+
+    def _size(self, value: Any) -> int:
+        """The LRU's size of ``value``: :meth:`put` sized it already (a large list costs as much again)."""
+        sized = self._sized
+        if sized is not None and sized[0] == id(value):
+            return sized[1]
+        return self._sizer(value)
 
     def __len__(self) -> int:
         with self._lock:
@@ -111,10 +119,15 @@ class Cache:
 
     def put(self, key: Hashable, value: Any) -> None:
         """Keep ``value`` under ``key`` (unless it alone exceeds the budget)."""
-        if self._sizer(value) > self.max_bytes:
+        size = self._sizer(value)
+        if size > self.max_bytes:
             return
         with self._lock:
-            self._lru[key] = value
+            self._sized = (id(value), size)
+            try:
+                self._lru[key] = value
+            finally:
+                self._sized = None
 
     def get_many(self, keys: Sequence[Hashable]) -> dict[Hashable, Any]:
         """The cached values among ``keys``."""
