@@ -28,6 +28,7 @@ from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
 from frontlines.service.settlement_index import store_index
+from frontlines.service.split_clip import split_clip
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -445,6 +446,7 @@ def extend_region_tables(
     *,
     levels: int = INGEST_LEVELS,
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
+    workers: int = 1,
 ) -> int:
     """After an ingest: store the region tables of the new snapshots.
 
@@ -452,6 +454,8 @@ def extend_region_tables(
     stored for it (seen on its latest older snapshot), plus the ``levels`` coarsest
     levels of the conflict for the source's primary layer. ``dissolved``: the dissolved
     layers :func:`derive_layers` computed (they are clipped, not dissolved again).
+    ``workers`` >= 2: large batches of clips are shared with a forked process
+    (:func:`~frontlines.service.split_clip.split_clip`; the same figures).
 
     Returns
     -------
@@ -474,10 +478,11 @@ def extend_region_tables(
             region = registry.region_layer(conflict, name)
             if region.name != name:  # stored under another name: not one of the conflict's levels
                 continue
-            written += store_region_table(
-                store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
-                clip_many=lambda gs, r=region: clip_areas(r, gs), dissolved=whole,
-            )
+            with split_clip(region, workers) as clip_many:
+                written += store_region_table(
+                    store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
+                    clip_many=clip_many, dissolved=whole,
+                )
     return written
 
 

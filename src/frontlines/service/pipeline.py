@@ -732,7 +732,8 @@ def ingest_payloads(
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         del precomputed
         release_memory()
-        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved)
+        extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
+                             workers=workers)  # the parse workers have exited: a forked helper clips half
         release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
