@@ -40,7 +40,7 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 8
+        assert st.schema_version == sq.SCHEMA_VERSION == 9
         (info,) = st.snapshots()
         assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
         assert st.change_faces("src", LayerKey("russia", "control")) is None  # version 8: the change-face table
@@ -73,3 +73,33 @@ def test_reindex_recomputes_map_times_of_a_migrated_store(tmp_path, deepstate_da
         assert info.file_name == "deepstatemap_data_20250402.geojson"
         assert info.map_time.isoformat() == "2025-04-01T20:59:59+00:00"  # end of 1 April, Kyiv (UTC+3)
         assert info.published_at.isoformat() == "2025-04-02T03:00:00+00:00"
+
+
+def test_version_9_drops_the_part_areas_and_keeps_the_parts(tmp_path) -> None:
+    """A store of version 8 holds parts with their areas; migrated, the parts (hash, WKB) stay and
+    the layers read the same polygons."""
+    import shapely
+    from shapely.geometry import box
+
+    path = tmp_path / "v8.db"
+    _v1_store(path)
+    db = sqlite3.connect(path)
+    for v in range(2, 9):  # up to version 8, as a store of that version was written
+        for stmt in sq._MIGRATIONS[v].split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+    db.execute("UPDATE meta SET value='8' WHERE key='schema_version'")
+    square = box(36.0, 48.0, 36.5, 48.5)
+    db.execute("INSERT INTO parts VALUES('p1', ?, 2054.4)", (shapely.to_wkb(square),))
+    db.execute("INSERT INTO layer_parts VALUES(1, 'russia:control', 'p1')")
+    db.execute("INSERT INTO snapshot_layers VALUES(1, 'russia:control', NULL, 1)")
+    db.commit()
+    assert [r[1] for r in db.execute("PRAGMA table_info(parts)")] == ["hash", "wkb", "area_km2"]
+    db.close()
+    with sq.SQLiteStore(path, create=False) as st:
+        assert st.schema_version == 9
+        (info,) = st.snapshots()
+        assert shapely.equals_exact(st.layer_parts(info.id, LayerKey("russia", "control"))["p1"], square, 0)
+    db = sqlite3.connect(path)
+    assert [r[1] for r in db.execute("PRAGMA table_info(parts)")] == ["hash", "wkb"]
+    db.close()

@@ -31,7 +31,6 @@ import numpy as np
 import orjson
 import shapely
 
-from frontlines.core.geodesy import areas_km2
 from frontlines.errors import StoreError
 from frontlines.hashing import content_hash, part_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
@@ -43,6 +42,7 @@ from frontlines.service.redraws import derive_redraws
 from frontlines.service.selection import select
 from frontlines.service.settlement_index import store_index
 from frontlines.store import StoreWriter
+from frontlines.store.protocols import PartRow
 
 __all__ = ["CopyReport", "copy_store"]
 
@@ -99,7 +99,7 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
         held = {s for s, _, _, _ in dst.sources()}
         id_map: dict[int, int] = {}
         bases: dict[str, Any] = {}
-        rows_by_hash: dict[str, tuple[str, bytes, float]] = {}  # parts are shared by many snapshots
+        rows_by_hash: dict[str, PartRow] = {}  # parts are shared by many snapshots
         for n, row in enumerate(src.snapshot_rows(), 1):
             info = src.snapshot(row["id"])
             existing = dst.find_snapshot(info.source, info.published_at, info.content_hash)
@@ -129,13 +129,13 @@ def copy_store(src: StoreWriter, dst: StoreWriter, *, progress: Callable[[int, s
     return report
 
 
-def _part_rows(parts: dict[str, Any], known: dict[str, tuple[str, bytes, float]]) -> list[tuple[str, bytes, float]]:
-    """(hash, WKB, km²) of each part, its area by the same rule as at ingest (``areas_km2``)."""
+def _part_rows(parts: dict[str, Any], known: dict[str, PartRow]) -> list[PartRow]:
+    """(hash, WKB) of each part."""
     fresh = [h for h in parts if h not in known]
     if fresh:
         geoms = [parts[h] for h in fresh]
-        for h, w, a in zip(fresh, shapely.to_wkb(geoms, output_dimension=2), areas_km2(geoms)):
-            known[h] = (h, bytes(w), float(a))
+        for h, w in zip(fresh, shapely.to_wkb(geoms, output_dimension=2)):
+            known[h] = (h, bytes(w))
     return [known[h] for h in parts]
 
 

@@ -69,6 +69,7 @@ from frontlines.sources.registry import ADAPTERS, get_adapter
 from frontlines.store import StoreWriter
 from frontlines.store import payloads as payload_codec
 from frontlines.store.payloads import KEYFRAME_EVERY
+from frontlines.store.protocols import PartRow
 
 __all__ = ["ADAPTER_NAMES", "IngestOptions", "IngestReport", "ParsedSnapshot", "ingest", "ingest_payloads", "parse_date_text"]
 
@@ -148,7 +149,7 @@ class ParsedSnapshot:
     """A snapshot whose parts are WKB, ready to store (picklable, sent back by workers)."""
 
     snapshot: Snapshot  # layers emptied: parts are in ``parts``
-    parts: dict[LayerKey, list[tuple[str, bytes, float]]]
+    parts: dict[LayerKey, list[PartRow]]  # (part hash, WKB: b"" when this parser sent it before)
     payload_name: str
     steps: dict[LayerKey, PrecomputedStep] = field(default_factory=dict)
     #: the raw payload compressed (:mod:`frontlines.store.payloads`), against ``base_hash``'s raw bytes
@@ -178,17 +179,16 @@ class _Parser:
         self.adapter = get_adapter(adapter_name)
         self.options = options
         self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
-        # id(geometry) -> (hash, km², geometry): the geometry is held so that its id stays its own
-        self._rows: dict[int, tuple[str, float, Any]] = {}
-        self._old_rows: dict[int, tuple[str, float, Any]] = {}
+        # id(geometry) -> (hash, geometry): the geometry is held so that its id stays its own
+        self._rows: dict[int, tuple[str, Any]] = {}
+        self._old_rows: dict[int, tuple[str, Any]] = {}
         self._sent: set[str] = set()
-        self._unmeasured: dict[str, Any] = {}  # part hash -> geometry, hashed but not yet measured
         self._geoms: dict[str, Any] = {}  # part hash -> geometry, for the steps of the current batch
         # the latest snapshot of each (source, layer) of the previous batch (see parse_batch)
         self._tail: dict[tuple[str, LayerKey], tuple[SnapshotKey, int, dict[str, Any]]] = {}
         self._parsed = 0
 
-    def _row(self, g: Any) -> tuple[str, float, Any] | None:
+    def _row(self, g: Any) -> tuple[str, Any] | None:
         row = self._rows.get(id(g))
         if row is None:
             row = self._old_rows.pop(id(g), None)
@@ -198,25 +198,7 @@ class _Parser:
 
     def parse(self, payload: Payload) -> ParsedSnapshot:
         """One payload parsed (see :meth:`parse_batch` for several)."""
-        parsed = self._parse(payload)
-        self._measure([parsed])
-        return parsed
-
-    def _measure(self, parsed: list[ParsedSnapshot]) -> None:
-        """Fill in the areas of the parts hashed since the last call (in one go: see :func:`part_areas`)."""
-        if not self._unmeasured:
-            return
-        hashes = list(self._unmeasured)
-        area_of = dict(zip(hashes, part_areas([self._unmeasured[h] for h in hashes]).tolist()))
-        for rows in (self._rows, self._old_rows):
-            for key, (h, area, g) in rows.items():
-                if h in area_of:
-                    rows[key] = (h, area_of[h], g)
-        for item in parsed:
-            for layer, prow in item.parts.items():
-                if any(h in area_of for h, _, _ in prow):
-                    item.parts[layer] = [(h, wkb, area_of.get(h, area)) for h, wkb, area in prow]
-        self._unmeasured = {}
+        return self._parse(payload)
 
     def _parse(self, payload: Payload) -> ParsedSnapshot:
         # Adapters validate what they read and raise SourceError subclasses; anything else is a bug.
@@ -230,7 +212,7 @@ class _Parser:
                 f"{payload.name}: {snap.notes['repaired']} invalid geometries (--strict): "
                 + "; ".join(snap.notes.get("repair_details", [])[:3])
             )
-        parts: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
+        parts: dict[LayerKey, list[PartRow]] = {}
         for layer, geoms in snap.layers.items():
             rows = [self._row(g) for g in geoms]
             fresh = [g for g, r in zip(geoms, rows) if r is None]
@@ -239,18 +221,17 @@ class _Parser:
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
                 for g, wkb in zip(fresh, wkbs):
                     h = part_hash(wkb)
-                    self._rows[id(g)] = (h, _UNMEASURED, g)  # measured by _measure, with the others of the batch
-                    self._unmeasured.setdefault(h, g)
+                    self._rows[id(g)] = (h, g)
                     wkb_of[h] = wkb
                 rows = [self._rows[id(g)] for g in geoms]
-            out = []
-            for h, area, g in rows:  # type: ignore[misc]
+            out: list[PartRow] = []
+            for h, g in rows:  # type: ignore[misc]
                 self._geoms[h] = g
                 if h in self._sent:
-                    out.append((h, b"", area))
+                    out.append((h, b""))
                 else:  # a part is new to this parser only when just hashed: its WKB is at hand
                     self._sent.add(h)
-                    out.append((h, wkb_of[h], area))
+                    out.append((h, wkb_of[h]))
             parts[layer] = out
         bare = Snapshot(
             source=snap.source,
@@ -288,7 +269,6 @@ class _Parser:
             base = _compress(payload, item, base)
             parsed.append(item)
             del payload
-        self._measure(parsed)
         arrival = {id(x): i for i, x in enumerate(parsed)}
         # (source, layer) -> (key, arrival index, parts) of its latest snapshot so far; the
         # previous batch's latest has index (its arrival index - its batch's length)
@@ -299,7 +279,7 @@ class _Parser:
             for layer, rows in item.parts.items():
                 if self.derive == "primary" and layer != item.snapshot.primary:
                     continue
-                cur = {h: self._geoms[h] for h, _, _ in rows}
+                cur = {h: self._geoms[h] for h, _ in rows}
                 prev = last.get((item.snapshot.source, layer))
                 # no predecessor here: the main process computes the step; arrival not next to it:
                 # input out of time order (an archive's members), neighbours here are not in the timeline
@@ -334,15 +314,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: The area of a part hashed but not yet measured (see ``_Parser._measure``).
-_UNMEASURED = float("nan")
-
-
 def part_areas(geoms: list[Any]) -> np.ndarray:
-    """km² of each polygon, each projected about the centre of its own bounds: ``area_km2(g)`` of each.
+    """km² of each geometry, each projected about the centre of its own bounds: ``area_km2(g)`` of each.
 
-    Equal to ``[area_km2(g) for g in geoms]`` (so a part's stored area does not depend on
-    which other parts were measured with it), in one :func:`areas_km2` call per projection centre.
+    Equal to ``[area_km2(g) for g in geoms]`` bit for bit (a figure does not depend on which other
+    geometries were measured with it), in one :func:`areas_km2` call per projection centre: the steps
+    of a parse batch are measured so (a lone ``area_km2`` call costs ~0.1 ms besides its work).
     """
     arr = np.asarray(geoms, dtype=object)
     out = np.zeros(len(arr))
@@ -777,8 +754,8 @@ def _layer_geoms(store: StoreWriter, item: ParsedSnapshot, sid: int, layer: Laye
     """part hash -> polygon of a snapshot just stored: from the WKB its parser sent when it sent
     them all (a redrawn ISW layer), else read back from the store (which caches them)."""
     rows = item.parts[layer]
-    if all(wkb for _, wkb, _ in rows):
-        return dict(zip((h for h, _, _ in rows), shapely.from_wkb([wkb for _, wkb, _ in rows])))
+    if all(wkb for _, wkb in rows):
+        return dict(zip((h for h, _ in rows), shapely.from_wkb([wkb for _, wkb in rows])))
     return store.layer_parts(sid, layer)
 
 
@@ -788,7 +765,7 @@ def _parse_ahead(parsed: Iterator[ParsedSnapshot], limit: int) -> list[ParsedSna
     size = 0
     for item in parsed:
         out.append(item)
-        size += len(item.blob) + sum(len(wkb) for rows in item.parts.values() for _, wkb, _ in rows)
+        size += len(item.blob) + sum(len(wkb) for rows in item.parts.values() for _, wkb in rows)
         if size >= limit:
             break
     return out
@@ -839,34 +816,34 @@ def _put_parsed_payload(
 
 
 def _hold_parts(
-    parts: dict[LayerKey, list[tuple[str, bytes, float]]], stored: set[str], held: dict[str, bytes]
+    parts: dict[LayerKey, list[PartRow]], stored: set[str], held: dict[str, bytes]
 ) -> None:
     """Keep the WKB a skipped (duplicate) snapshot brought: later rows of the same parts carry none."""
     for rows in parts.values():
-        for h, wkb, _ in rows:
+        for h, wkb in rows:
             if wkb and h not in stored:
                 held.setdefault(h, wkb)
 
 
 def _fill_parts(
-    parts: dict[LayerKey, list[tuple[str, bytes, float]]], stored: set[str], held: dict[str, bytes]
-) -> dict[LayerKey, list[tuple[str, bytes, float]]]:
+    parts: dict[LayerKey, list[PartRow]], stored: set[str], held: dict[str, bytes]
+) -> dict[LayerKey, list[PartRow]]:
     """Rows ready for :meth:`StoreWriter.add_snapshot`.
 
     A parser sends each part's WKB once; later rows carry ``b""``. Such a row is of a part
     stored earlier in this ingest (its row in ``parts`` is kept) or brought by a skipped
     duplicate (its WKB is taken from ``held``).
     """
-    out: dict[LayerKey, list[tuple[str, bytes, float]]] = {}
+    out: dict[LayerKey, list[PartRow]] = {}
     for layer, rows in parts.items():
-        filled = []
-        for h, wkb, area in rows:
+        filled: list[PartRow] = []
+        for h, wkb in rows:
             if not wkb and h not in stored:
                 wkb = held.pop(h)  # KeyError: a parser sent an empty part first (a bug)
             if wkb:
                 stored.add(h)
                 held.pop(h, None)
-            filled.append((h, wkb, area))
+            filled.append((h, wkb))
         out[layer] = filled
     return out
 

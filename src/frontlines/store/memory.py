@@ -28,6 +28,7 @@ from frontlines.cache import Cache
 from frontlines.errors import SnapshotNotFoundError, StoreError
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
+from frontlines.store.protocols import PartRow
 from frontlines.store.sqlite import (
     DEFAULT_CACHE_BYTES,
     SCHEMA_VERSION,
@@ -62,7 +63,7 @@ class _State:
     #: hash -> (source, base hash, raw bytes)
     payloads: dict[str, tuple[str, str | None, bytes]] = field(default_factory=dict)
     #: hash -> (WKB, km²)
-    parts: dict[str, tuple[bytes, float]] = field(default_factory=dict)
+    parts: dict[str, bytes] = field(default_factory=dict)
     snapshots: dict[int, _Row] = field(default_factory=dict)
     #: (source, published_at text, content hash) -> id
     identity: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -231,7 +232,7 @@ class MemoryStore:
         adapter: str,
         adapter_version: int,
         options: dict[str, Any],
-        parts: dict[LayerKey, list[tuple[str, bytes, float]]],
+        parts: dict[LayerKey, list[PartRow]],
     ) -> int:
         """Insert a normalised snapshot; returns its id."""
         prov = snapshot.provenance
@@ -251,9 +252,9 @@ class MemoryStore:
         )
         self._s.identity[ident] = sid
         for layer, triples in parts.items():
-            for h, wkb, area in triples:
-                self._s.parts.setdefault(h, (bytes(wkb), float(area)))
-            hashes = tuple(dict.fromkeys(h for h, _, _ in triples))
+            for t in triples:  # (hash, WKB); a third element (schema < 9: the area) is ignored
+                self._s.parts.setdefault(t[0], bytes(t[1]))
+            hashes = tuple(dict.fromkeys(t[0] for t in triples))
             self._s.layer_parts[(sid, str(layer))] = hashes
             self._s.layers[(sid, str(layer))] = (None, len(hashes))
         return sid
@@ -404,7 +405,7 @@ class MemoryStore:
         out = {h: found.get(("part", h)) for h in hashes}
         missing = [h for h, g in out.items() if g is None]
         if missing:
-            for h, geom in zip(missing, shapely.from_wkb([self._s.parts[h][0] for h in missing])):
+            for h, geom in zip(missing, shapely.from_wkb([self._s.parts[h] for h in missing])):
                 out[h] = geom
                 self._cache.put(("part", h), geom)
         return out

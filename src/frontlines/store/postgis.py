@@ -5,11 +5,11 @@ parts, snapshots, derived layer areas, steps and region tables, versioned migrat
 a data version), with geometries in PostGIS columns (SRID 4326, lon/lat) so that QGIS
 and SQL users can read them directly.
 
-Tables (schema version 7)::
+Tables (schema version 9)::
 
     frontlines_meta(key, value)                  schema_version, data_version
     payloads(hash, seq, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
-    parts(hash, geom, area_km2)                  validated polygons, content-addressed
+    parts(hash, geom)                            validated polygons, content-addressed
     snapshots(id, source, conflict, published_at, file_name, content_hash, url,
               adapter, adapter_version, options, primary_layer, notes, ingested_at)
     snapshot_layers(snapshot_id, layer, area_km2, n_parts)   dissolved area per layer (derived)
@@ -65,11 +65,12 @@ from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
 from frontlines.store.memo import VersionMemo
 from frontlines.store.pgconn import connect, redact
+from frontlines.store.protocols import PartRow
 from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -276,9 +277,15 @@ CREATE TABLE change_faces(
 COMMENT ON TABLE change_faces IS 'frontlines: change-face index of a timeline (derived, opaque)';
 """
 
+#: Version 9 (as the SQLite store's): a part's area is not stored (nothing read it).
+_SCHEMA_NO_PART_AREAS = """
+ALTER TABLE parts DROP COLUMN area_km2;
+COMMENT ON TABLE parts IS 'frontlines: validated polygon parts (lon/lat), content-addressed';
+"""
+
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
                                5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
-                               8: _SCHEMA_CHANGE_FACES}
+                               8: _SCHEMA_CHANGE_FACES, 9: _SCHEMA_NO_PART_AREAS}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -560,7 +567,7 @@ class PostGISStore(VersionMemo):
         adapter: str,
         adapter_version: int,
         options: dict[str, Any],
-        parts: dict[LayerKey, list[tuple[str, bytes, float]]],
+        parts: dict[LayerKey, list[PartRow]],
     ) -> int:
         """Insert a normalised snapshot and its parts; returns its id."""
         import psycopg
@@ -590,12 +597,12 @@ class PostGISStore(VersionMemo):
             with self._db.cursor() as cur:
                 for layer, triples in parts.items():
                     name = str(layer)
-                    fresh = self._missing_parts({h for h, _, _ in triples})
-                    cur.executemany(
-                        "INSERT INTO parts VALUES(%s, ST_GeomFromWKB(%s, 4326), %s) ON CONFLICT DO NOTHING",
-                        [t for t in dict((t[0], t) for t in triples if t[0] in fresh).values()],
+                    fresh = self._missing_parts({t[0] for t in triples})
+                    cur.executemany(  # (hash, WKB); a third element (schema < 9: the area) is ignored
+                        "INSERT INTO parts VALUES(%s, ST_GeomFromWKB(%s, 4326)) ON CONFLICT DO NOTHING",
+                        list(dict((t[0], (t[0], t[1])) for t in triples if t[0] in fresh).values()),
                     )
-                    hashes = sorted({h for h, _, _ in triples})
+                    hashes = sorted({t[0] for t in triples})
                     cur.execute(
                         "INSERT INTO layer_parts SELECT %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
                         (sid, name, hashes),
@@ -823,10 +830,10 @@ class PostGISStore(VersionMemo):
                 self._cache.put(("part", h), geom)
         return out
 
-    def part_rows(self, hashes: list[str]) -> list[tuple[str, bytes, float]]:
-        """(hash, WKB, km²) of stored parts (for ``copy``)."""
-        rows = self._q("SELECT hash, ST_AsBinary(geom), area_km2 FROM parts WHERE hash = ANY(%s)", (hashes,)).fetchall()
-        return [(h, bytes(w), float(a)) for h, w, a in rows]
+    def part_rows(self, hashes: list[str]) -> list[PartRow]:
+        """(hash, WKB) of stored parts."""
+        rows = self._q("SELECT hash, ST_AsBinary(geom) FROM parts WHERE hash = ANY(%s)", (hashes,)).fetchall()
+        return [(h, bytes(w)) for h, w in rows]
 
     def remember_parts(self, parts: dict[str, Any]) -> None:
         """Seed the decoded-part cache (after an ingest)."""
