@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     acc: dict[str, float] = {}
     for owner, name, label in [
-        (pipeline, "change_parts", "steps (change_parts)"), (pipeline, "part_areas", "part areas"),
+        (pipeline, "change_parts", "steps (change_parts)"), (pipeline, "part_areas", "part_areas (parts before schema 9; steps)"),
         (pipeline, "_compress_batch", "zstd"), (pipeline, "area_km2", "step areas"),
         (_geojson.LayerCollector, "add_raw_features", None), (_geojson.LayerCollector, "add_features", None),
         (_geojson, "fast_polygon_parts_many", "polygons built (bulk)"),
