@@ -1,0 +1,168 @@
+"""A window's geometries from the change faces: unions of faces instead of overlays.
+
+The change-face index (:mod:`frontlines.service.change_faces`) partitions the ground a
+timeline ever changed into faces that lie wholly inside or outside every step's gained,
+lost and redraw pieces. A window's geometries are therefore unions of faces, chosen by the
+same numpy classification that gives its figures (:meth:`FaceIndex.classes`):
+
+* raw gained / lost: the faces that changed status between the window's ends;
+* redraw ground of (direction, reason): the raw faces of that direction whose first redraw
+  reason in the window (attribution order) is that reason;
+* fighting gained / lost: the raw faces of that direction with no redraw event of it, exactly
+  the faces whose areas the figures count.
+
+The faces form a polygonal coverage (no overlaps, shared edges), so the unions are GEOS
+coverage unions (``shapely.coverage_union_all``: edges shared by two chosen faces cancel, no
+overlay). The face geometries are decoded once per store data version into ``store.cache``
+(charged their coordinates), shared between threads and never prepared.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.measure import EMPTY
+from frontlines.service.change_faces import FaceIndex, WindowFaces
+from frontlines.service.redraws import RedrawPiece, WindowRedraws
+from frontlines.service.selection import Selection
+from frontlines.store import StoreReader
+
+#: Distance (degrees, ~10 µm) within which a vertex of a union of faces counts as lying on its edge.
+LEAN_DEG = 1e-10
+
+__all__ = ["LEAN_DEG", "FaceShapes", "WindowShapes", "face_shapes", "faces_union", "window_shapes"]
+
+
+@dataclass(frozen=True, eq=False)
+class FaceShapes:
+    """The geometries (lon/lat) of an index's faces, in face order; shared, never prepared."""
+
+    geoms: np.ndarray  # object array of Polygon / MultiPolygon
+
+    def __sizeof_content__(self) -> int:  # the cache's charge: two doubles per coordinate and a header per face
+        return int(shapely.get_num_coordinates(self.geoms).sum()) * 16 + 120 * len(self.geoms)
+
+
+def face_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> FaceShapes | None:
+    """The face geometries of ``index`` (the selection's current index), decoded once per data version.
+
+    None when the store holds no geometries for it (or a blob of another face count).
+    """
+
+    def load() -> FaceShapes | None:
+        row = store.change_faces(sel.source, sel.layer, geometry=True)
+        if row is None or row[2] is None:
+            return None
+        z = np.load(io.BytesIO(row[2]), allow_pickle=False)
+        if "clean_lens" not in z.files:  # written before the cleaned coverage was stored, or GEOS could not clean
+            return None
+        lens = z["clean_lens"]
+        raw = z["clean_wkb"].tobytes()
+        ends = np.cumsum(lens).tolist()
+        starts = [0, *ends[:-1]]
+        geoms = shapely.from_wkb(np.array([raw[s:e] for s, e in zip(starts, ends)], dtype=object))
+        return FaceShapes(geoms)
+
+    shapes = store.cache.get_or_compute(("change-face-shapes", store.data_version, sel.source, str(sel.layer)), load)
+    if shapes is None or len(shapes.geoms) != index.faces:
+        return None
+    return shapes  # type: ignore[no-any-return]
+
+
+def faces_union(geoms: np.ndarray, mask: np.ndarray) -> Any:
+    """The coverage union of the faces selected by ``mask`` (bool per face); EMPTY when none."""
+    chosen = geoms[mask]
+    if len(chosen) == 0:
+        return EMPTY
+    if len(chosen) == 1:
+        return chosen[0]
+    return shapely.coverage_union_all(chosen)
+
+
+@dataclass(frozen=True)
+class WindowShapes:
+    """A window's geometries from the faces: raw change (None unless asked for) and the redraw split."""
+
+    raw_gained: Any
+    raw_lost: Any
+    redraws: WindowRedraws
+
+
+def window_shapes(store: StoreReader, sel: Selection, index: FaceIndex, i0: int, i1: int, *,
+                  raw: bool = False) -> WindowShapes | None:
+    """The geometries of the window from timeline position ``i0`` to ``i1`` (either order) from the faces.
+
+    ``redraws`` holds what :func:`frontlines.service.redraws.window_redraws` gives: the fighting
+    gained / lost, the redraw ground per direction, their km² (the faces' figures) and one
+    :class:`RedrawPiece` per (direction, reason) with its geometry (no pieces, empty redraw
+    ground: a window without redraws). With ``raw`` also the raw change (fighting + redraw).
+    Each face is united once (into the fighting or one reason's piece); the rest are unions
+    of those. None when the store holds no cleaned face coverage. Kept in the store's cache.
+    """
+    shapes = face_shapes(store, sel, index)
+    if shapes is None:
+        return None
+
+    def compute() -> WindowShapes:
+        return _shapes(shapes.geoms, index, index.classes(i0, i1), raw=raw)
+
+    key = ("change-face-window", store.data_version, sel.source, str(sel.layer), i0, i1, raw)
+    return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
+
+
+def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -> WindowShapes:
+    none = len(index.reasons)
+    pieces: list[RedrawPiece] = []
+    ground: dict[str, Any] = {}
+    km2: dict[str, float] = {}
+    fight: dict[str, Any] = {}
+    whole: dict[str, Any] = {}
+    for direction, moved in (("gained", c.gained), ("lost", c.lost)):
+        best = c.best.get(direction)
+        if best is None:  # no redraw of this direction: the fighting is the raw change
+            fight[direction] = whole[direction] = faces_union(geoms, moved)
+            ground[direction], km2[direction] = EMPTY, 0.0
+            continue
+        redrawn = best < none
+        fight[direction] = faces_union(geoms, moved & ~redrawn)
+        mine = []
+        for k in np.unique(best[redrawn]).tolist():
+            m = best == k
+            mine.append(RedrawPiece(direction, index.reasons[k], float(index.area[m].sum()), faces_union(geoms, m)))
+        pieces += mine
+        ground[direction] = _union([p.geometry for p in mine])
+        km2[direction] = float(index.area[redrawn].sum())
+        if raw:
+            whole[direction] = _union([fight[direction], ground[direction]])
+    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=_lean(ground["gained"]),
+                       redraw_lost=_lean(ground["lost"]), redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
+                       pieces=tuple(RedrawPiece(p.direction, p.reason, p.area_km2, _lean(p.geometry)) for p in pieces))
+    return WindowShapes(_lean(whole["gained"]) if raw else None, _lean(whole["lost"]) if raw else None, wr)
+
+
+def _lean(geom: Any) -> Any:
+    """A union of faces without the vertices the faces' cuts left on its edges.
+
+    Where a cutter (a grid line, a region border, another step's piece) crossed an edge of
+    the ground, the faces on both sides have a vertex there, and so has their union: points
+    on the edge (collinear within float noise) that the overlay of the two states does not
+    have. Measured ground is the same with or without them, but :mod:`frontlines.core.depth`
+    samples every vertex: they are dropped (Douglas-Peucker, :data:`LEAN_DEG`) so that depth
+    sees the edges the overlays give.
+    """
+    if geom is None or shapely.is_empty(geom):
+        return geom
+    return shapely.simplify(geom, LEAN_DEG, preserve_topology=True)
+
+
+def _union(parts: list[Any]) -> Any:
+    """Coverage union of unions of faces (their shared edges are the faces' own)."""
+    parts = [p for p in parts if not shapely.is_empty(p)]
+    if not parts:
+        return EMPTY
+    return parts[0] if len(parts) == 1 else shapely.coverage_union_all(np.asarray(parts, dtype=object))
