@@ -14,12 +14,13 @@ same numpy classification that gives its figures (:meth:`FaceIndex.classes`):
 The faces form a polygonal coverage (no overlaps, shared edges), so the unions are GEOS
 coverage unions (``shapely.coverage_union_all``: edges shared by two chosen faces cancel, no
 overlay). The face geometries are decoded once per store data version into ``store.cache``
-(charged their coordinates), shared between threads and never prepared.
+(decoded face by face as windows need them), shared between threads and never prepared.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,20 +39,44 @@ LEAN_DEG = 1e-10
 __all__ = ["LEAN_DEG", "FaceShapes", "WindowShapes", "face_shapes", "faces_union", "window_shapes"]
 
 
-@dataclass(frozen=True, eq=False)
 class FaceShapes:
-    """The geometries (lon/lat) of an index's faces, in face order; shared, never prepared."""
+    """The geometries (lon/lat) of an index's faces, decoded from their WKB as windows need them.
 
-    geoms: np.ndarray  # object array of Polygon / MultiPolygon
+    Shared between threads (a lock guards the decoding); the geometries are never prepared.
+    """
 
-    def __sizeof_content__(self) -> int:  # the cache's charge: two doubles per coordinate and a header per face
-        return int(shapely.get_num_coordinates(self.geoms).sum()) * 16 + 120 * len(self.geoms)
+    def __init__(self, wkb: bytes, lens: np.ndarray) -> None:
+        self._wkb = wkb
+        self._ends = np.cumsum(lens)
+        self._starts = self._ends - lens
+        self._geoms = np.empty(len(lens), dtype=object)
+        self._done = np.zeros(len(lens), dtype=bool)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._geoms)
+
+    def __sizeof_content__(self) -> int:  # the cache's charge: the WKB and the geometries decoded from it
+        return 3 * len(self._wkb) + 150 * len(self._geoms)
+
+    def take(self, mask: np.ndarray) -> np.ndarray:
+        """The geometries of the faces selected by ``mask`` (bool per face), decoded if not yet."""
+        with self._lock:
+            todo = np.flatnonzero(mask & ~self._done)
+            if len(todo):
+                raw = self._wkb
+                chunks = [raw[a:b] for a, b in zip(self._starts[todo].tolist(), self._ends[todo].tolist())]
+                self._geoms[todo] = shapely.from_wkb(np.array(chunks, dtype=object))
+                self._done[todo] = True
+            return self._geoms[mask]
 
 
 def face_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> FaceShapes | None:
-    """The face geometries of ``index`` (the selection's current index), decoded once per data version.
+    """The face geometries of ``index`` (the selection's current index): the cleaned coverage stored beside
+    it, read once per data version and decoded face by face as windows need them.
 
-    None when the store holds no geometries for it (or a blob of another face count).
+    None when the store holds no cleaned coverage (an index written before it, or one GEOS
+    could not clean) or one of another face count.
     """
 
     def load() -> FaceShapes | None:
@@ -61,21 +86,17 @@ def face_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> FaceSha
         z = np.load(io.BytesIO(row[2]), allow_pickle=False)
         if "clean_lens" not in z.files:  # written before the cleaned coverage was stored, or GEOS could not clean
             return None
-        lens = z["clean_lens"]
-        raw = z["clean_wkb"].tobytes()
-        ends = np.cumsum(lens).tolist()
-        starts = [0, *ends[:-1]]
-        geoms = shapely.from_wkb(np.array([raw[s:e] for s, e in zip(starts, ends)], dtype=object))
-        return FaceShapes(geoms)
+        return FaceShapes(z["clean_wkb"].tobytes(), z["clean_lens"])
 
     shapes = store.cache.get_or_compute(("change-face-shapes", store.data_version, sel.source, str(sel.layer)), load)
-    if shapes is None or len(shapes.geoms) != index.faces:
+    if shapes is None or len(shapes) != index.faces:
         return None
     return shapes  # type: ignore[no-any-return]
 
 
 def faces_union(geoms: np.ndarray, mask: np.ndarray) -> Any:
-    """The coverage union of the faces selected by ``mask`` (bool per face); EMPTY when none."""
+    """The coverage union of the faces selected by ``mask`` (bool per face; ``geoms`` decoded where it is
+    true); EMPTY when none."""
     chosen = geoms[mask]
     if len(chosen) == 0:
         return EMPTY
@@ -109,7 +130,11 @@ def window_shapes(store: StoreReader, sel: Selection, index: FaceIndex, i0: int,
         return None
 
     def compute() -> WindowShapes:
-        return _shapes(shapes.geoms, index, index.classes(i0, i1), raw=raw)
+        c = index.classes(i0, i1)
+        geoms = np.empty(index.faces, dtype=object)
+        moved = c.gained | c.lost
+        geoms[moved] = shapes.take(moved)
+        return _shapes(geoms, index, c, raw=raw)
 
     key = ("change-face-window", store.data_version, sel.source, str(sel.layer), i0, i1, raw)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
@@ -139,9 +164,9 @@ def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -
         km2[direction] = float(index.area[redrawn].sum())
         if raw:
             whole[direction] = _union([fight[direction], ground[direction]])
-    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=_lean(ground["gained"]),
-                       redraw_lost=_lean(ground["lost"]), redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
-                       pieces=tuple(RedrawPiece(p.direction, p.reason, p.area_km2, _lean(p.geometry)) for p in pieces))
+    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=ground["gained"],
+                       redraw_lost=ground["lost"], redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
+                       pieces=tuple(pieces))
     return WindowShapes(_lean(whole["gained"]) if raw else None, _lean(whole["lost"]) if raw else None, wr)
 
 
@@ -153,11 +178,12 @@ def _lean(geom: Any) -> Any:
     on the edge (collinear within float noise) that the overlay of the two states does not
     have. Measured ground is the same with or without them, but :mod:`frontlines.core.depth`
     samples every vertex: they are dropped (Douglas-Peucker, :data:`LEAN_DEG`) so that depth
-    sees the edges the overlays give.
+    sees the edges the overlays give (the redraw pieces, which depth does not sample, keep them).
     """
     if geom is None or shapely.is_empty(geom):
         return geom
-    return shapely.simplify(geom, LEAN_DEG, preserve_topology=True)
+    lean = shapely.simplify(geom, LEAN_DEG)
+    return lean if shapely.is_valid(lean) else shapely.simplify(geom, LEAN_DEG, preserve_topology=True)
 
 
 def _union(parts: list[Any]) -> Any:
