@@ -234,3 +234,34 @@ def test_a_store_without_the_face_coverage_takes_the_overlays(faces_store, monke
         for d in ("gained", "lost"):
             assert _sd_km2(getattr(other, d), getattr(faces, d)) <= max(0.01, 2e-5 * getattr(faces, f"{d}_km2"))
     assert old.as_dict() == faces.as_dict()  # the figures are the faces' either way
+
+
+def test_the_change_geojson_from_the_faces_measures_its_figures(faces_store, monkeypatch) -> None:
+    """``/api/change.geojson``'s body (built as the router builds it) from the faces: every figure is the
+    faces' (the JSON's), and each feature's served ground (pyproj.Geod) is within what a
+    simplification to the tolerance can move (perimeter x tolerance) of its ``area_km2``."""
+    import orjson
+
+    from frontlines.web.routers.geo import _change_doc
+
+    store = faces_store
+    sel = service.select(store)
+    times = [t for _, t, _ in sel.timeline]
+    _no_overlays(monkeypatch)
+    tol_km = 0.1
+    for i, j in [(0, len(times) - 1), (5, 40), (20, 60)]:
+        start, end = times[i].isoformat(), times[j].isoformat()
+        doc = orjson.loads(orjson.dumps(_change_doc(store, start, end, None, None, "UTC", tol_km / 111.32)))
+        figures = service.change(store, start=start, end=end).as_dict()
+        assert doc["change"] == orjson.loads(orjson.dumps(figures))  # the same figures as without geometry
+        kinds = [f["properties"]["kind"] for f in doc["features"]]
+        assert kinds[:2] == ["gained", "lost"] and len(kinds) == 2 + len(figures["redraw_pieces"])
+        for f in doc["features"]:
+            want = f["properties"]["area_km2"]
+            if f["geometry"] is None:
+                assert want == 0.0
+                continue
+            geom = shapely.geometry.shape(f["geometry"])
+            assert geom.is_valid
+            perimeter_km = abs(GEOD.geometry_area_perimeter(geom)[1]) / 1000
+            assert abs(_km2(geom) - want) <= perimeter_km * tol_km + 0.01, (i, j, f["properties"])

@@ -11,10 +11,14 @@ same numpy classification that gives its figures (:meth:`FaceIndex.classes`):
 * fighting gained / lost: the raw faces of that direction with no redraw event of it, exactly
   the faces whose areas the figures count.
 
-The faces form a polygonal coverage (no overlaps, shared edges), so the unions are GEOS
-coverage unions (``shapely.coverage_union_all``: edges shared by two chosen faces cancel, no
-overlay). The face geometries are decoded once per store data version into ``store.cache``
-(decoded face by face as windows need them), shared between threads and never prepared.
+The faces do not overlap, but as the builder leaves them they are not edge-matched (a face
+not split by a cutter lacks the vertices its neighbour got on their shared edge), so the
+index also stores them cleaned into a GEOS coverage
+(:func:`frontlines.service.change_faces.clean_coverage`, at derive time). The unions are
+coverage unions of those (``shapely.coverage_union_all``: shared edges cancel, no overlay).
+The cleaned faces are read once per store data version into ``store.cache`` and decoded face
+by face as windows need them; shared between threads and never prepared. A store without
+them (an index written before, or one GEOS could not clean) takes the overlay path.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ def faces_union(geoms: np.ndarray, mask: np.ndarray) -> Any:
     """The coverage union of the faces selected by ``mask`` (bool per face; ``geoms`` decoded where it is
     true); EMPTY when none."""
     chosen = geoms[mask]
+    chosen = chosen[~shapely.is_empty(chosen)]  # a sliver the cleaning emptied
     if len(chosen) == 0:
         return EMPTY
     if len(chosen) == 1:
