@@ -40,3 +40,14 @@ def test_face_shapes_decode_only_what_is_asked() -> None:
     assert shapes._done.tolist() == [False, True, False]
     everything = shapes.take(np.ones(3, dtype=bool))
     assert all(a.equals(b) for a, b in zip(everything, clean))
+
+
+def test_a_window_is_charged_its_geometries_in_the_cache() -> None:
+    from frontlines.cache import size_of
+    from frontlines.service.face_geometry import WindowShapes
+    from frontlines.service.redraws import RedrawPiece, WindowRedraws
+
+    big = shapely.Point(0, 0).buffer(1, quad_segs=2000)  # ~8,000 coordinates
+    wr = WindowRedraws(gained=big, lost=big, redraw_gained=big, redraw_lost=big, redraw_gained_km2=1.0,
+                       redraw_lost_km2=1.0, pieces=(RedrawPiece("gained", "sliver", 1.0, big),))
+    assert size_of(WindowShapes(None, None, wr)) >= 5 * 16 * shapely.get_num_coordinates(big)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.cache import size_of
 from frontlines.core.measure import EMPTY
 from frontlines.service.change_faces import FaceIndex, WindowFaces
 from frontlines.service.redraws import RedrawPiece, WindowRedraws
@@ -117,6 +118,12 @@ class WindowShapes:
     raw_gained: Any
     raw_lost: Any
     redraws: WindowRedraws
+
+    def __sizeof_content__(self) -> int:  # the cache's charge: every geometry held
+        wr = self.redraws
+        geoms = [self.raw_gained, self.raw_lost, wr.gained, wr.lost, wr.redraw_gained, wr.redraw_lost,
+                 *(p.geometry for p in wr.pieces)]
+        return 256 + sum(size_of(g) for g in geoms if g is not None)
 
 
 def window_shapes(store: StoreReader, sel: Selection, index: FaceIndex, i0: int, i1: int, *,
