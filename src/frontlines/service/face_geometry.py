@@ -176,8 +176,8 @@ def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -
         km2[direction] = float(index.area[redrawn].sum())
         if raw:
             whole[direction] = _union([fight[direction], ground[direction]])
-    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=ground["gained"],
-                       redraw_lost=ground["lost"], redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
+    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=_lean(ground["gained"]),
+                       redraw_lost=_lean(ground["lost"]), redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
                        pieces=tuple(pieces))
     return WindowShapes(_lean(whole["gained"]) if raw else None, _lean(whole["lost"]) if raw else None, wr)
 
@@ -190,7 +190,9 @@ def _lean(geom: Any) -> Any:
     on the edge (collinear within float noise) that the overlay of the two states does not
     have. Measured ground is the same with or without them, but :mod:`frontlines.core.depth`
     samples every vertex: they are dropped (Douglas-Peucker, :data:`LEAN_DEG`) so that depth
-    sees the edges the overlays give (the redraw pieces, which depth does not sample, keep them).
+    sees the edges the overlays give. The redraw ground is thinned too (depth's grey-zone
+    variant takes it off and samples what is left; fewer vertices also make that cheaper);
+    the redraw pieces, which only the GeoJSON draws, keep them.
     """
     if geom is None or shapely.is_empty(geom):
         return geom
