@@ -127,13 +127,15 @@ class WindowShapes:
 
 
 def window_shapes(store: StoreReader, sel: Selection, index: FaceIndex, i0: int, i1: int, *,
-                  raw: bool = False) -> WindowShapes | None:
+                  raw: bool = False, ground: bool = True) -> WindowShapes | None:
     """The geometries of the window from timeline position ``i0`` to ``i1`` (either order) from the faces.
 
     ``redraws`` holds what :func:`frontlines.service.redraws.window_redraws` gives: the fighting
     gained / lost, the redraw ground per direction, their km² (the faces' figures) and one
     :class:`RedrawPiece` per (direction, reason) with its geometry (no pieces, empty redraw
-    ground: a window without redraws). With ``raw`` also the raw change (fighting + redraw).
+    ground: a window without redraws). With ``raw`` also the raw change (fighting + redraw);
+    without ``ground`` the redraw ground per direction is None (only depth and the clip by
+    another region level read it; the GeoJSON draws the pieces).
     Each face is united once (into the fighting or one reason's piece); the rest are unions
     of those. None when the store holds no cleaned face coverage. Kept in the store's cache.
     """
@@ -146,16 +148,16 @@ def window_shapes(store: StoreReader, sel: Selection, index: FaceIndex, i0: int,
         geoms = np.empty(index.faces, dtype=object)
         moved = c.gained | c.lost
         geoms[moved] = shapes.take(moved)
-        return _shapes(geoms, index, c, raw=raw)
+        return _shapes(geoms, index, c, raw=raw, ground=ground)
 
-    key = ("change-face-window", store.data_version, sel.source, str(sel.layer), i0, i1, raw)
+    key = ("change-face-window", store.data_version, sel.source, str(sel.layer), i0, i1, raw, ground)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
-def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -> WindowShapes:
+def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool, ground: bool) -> WindowShapes:
     none = len(index.reasons)
     pieces: list[RedrawPiece] = []
-    ground: dict[str, Any] = {}
+    redrawn_of: dict[str, Any] = {}
     km2: dict[str, float] = {}
     fight: dict[str, Any] = {}
     whole: dict[str, Any] = {}
@@ -163,7 +165,7 @@ def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -
         best = c.best.get(direction)
         if best is None:  # no redraw of this direction: the fighting is the raw change
             fight[direction] = whole[direction] = faces_union(geoms, moved)
-            ground[direction], km2[direction] = EMPTY, 0.0
+            redrawn_of[direction], km2[direction] = EMPTY, 0.0
             continue
         redrawn = best < none
         fight[direction] = faces_union(geoms, moved & ~redrawn)
@@ -172,13 +174,15 @@ def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool) -
             m = best == k
             mine.append(RedrawPiece(direction, index.reasons[k], float(index.area[m].sum()), faces_union(geoms, m)))
         pieces += mine
-        ground[direction] = _union([p.geometry for p in mine])
         km2[direction] = float(index.area[redrawn].sum())
+        if ground or raw:
+            redrawn_of[direction] = _union([p.geometry for p in mine])
         if raw:
-            whole[direction] = _union([fight[direction], ground[direction]])
-    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]), redraw_gained=_lean(ground["gained"]),
-                       redraw_lost=_lean(ground["lost"]), redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"],
-                       pieces=tuple(pieces))
+            whole[direction] = _union([fight[direction], redrawn_of[direction]])
+    wr = WindowRedraws(gained=_lean(fight["gained"]), lost=_lean(fight["lost"]),
+                       redraw_gained=_lean(redrawn_of["gained"]) if ground else None,
+                       redraw_lost=_lean(redrawn_of["lost"]) if ground else None,
+                       redraw_gained_km2=km2["gained"], redraw_lost_km2=km2["lost"], pieces=tuple(pieces))
     return WindowShapes(_lean(whole["gained"]) if raw else None, _lean(whole["lost"]) if raw else None, wr)
 
 

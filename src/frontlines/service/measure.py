@@ -256,8 +256,10 @@ def change(
     shapes = None
     if fig is not None and (geometry or depth):  # the geometries as unions of the faces (no overlay)
         ids = [s for s, _, _ in sel.timeline]
-        want_raw = include_redraws or (region is not None and not by_faces)  # _region_change clips the raw change
-        shapes = window_shapes(store, sel, index, ids.index(a), ids.index(b), raw=want_raw)  # type: ignore[arg-type]
+        other_level = region is not None and not by_faces  # _region_change clips the raw change and the redraw ground
+        want_raw = include_redraws or other_level
+        shapes = window_shapes(store, sel, index, ids.index(a), ids.index(b),  # type: ignore[arg-type]
+                               raw=want_raw, ground=depth or other_level)
     if shapes is not None and fig is not None:
         # the raw change when asked for; else the fighting (the raw change where no redraw is left out)
         gained, lost = (shapes.raw_gained, shapes.raw_lost) if want_raw else (shapes.redraws.gained, shapes.redraws.lost)
