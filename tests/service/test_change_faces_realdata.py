@@ -265,3 +265,39 @@ def test_the_change_geojson_from_the_faces_measures_its_figures(faces_store, mon
             assert geom.is_valid
             perimeter_km = abs(GEOD.geometry_area_perimeter(geom)[1]) / 1000
             assert abs(_km2(geom) - want) <= perimeter_km * tol_km + 0.01, (i, j, f["properties"])
+
+
+def test_derive_adds_the_coverage_to_an_index_stored_without_it(faces_store, monkeypatch) -> None:
+    """An index written before the cleaned coverage was stored takes the overlays for geometry until
+    ``derive`` adds the coverage (without building the index again)."""
+    import io
+
+    mem = MemoryStore()
+    service.copy_store(faces_store, mem)
+    sel = service.select(mem)
+    basis, data, blob = mem.change_faces(sel.source, sel.layer, geometry=True)
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    old = io.BytesIO()
+    np.savez(old, **{k: z[k] for k in z.files if not k.startswith("clean_")})
+    mem.put_change_faces(sel.source, sel.layer, basis, data, old.getvalue())
+    index = face_index(mem, sel, None, DIGEST)
+    assert index is not None and face_geometry.face_shapes(mem, sel, index) is None
+    times = [t for _, t, _ in sel.timeline]
+    calls = []
+    real = measure.window_redraws
+    monkeypatch.setattr(measure, "window_redraws", lambda *a, **k: calls.append(1) or real(*a, **k))
+    before = service.change(mem, start=times[2].isoformat(), end=times[-3].isoformat(), geometry=True)
+    assert calls == [1]  # the overlays answered
+    started = []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    service.derive_store_redraws(mem)
+    assert not started
+    row = mem.change_faces(sel.source, sel.layer, geometry=True)
+    assert row[0] == basis and row[1] == data  # the index itself untouched
+    index = face_index(mem, sel, None, DIGEST)
+    assert face_geometry.face_shapes(mem, sel, index) is not None
+    after = service.change(mem, start=times[2].isoformat(), end=times[-3].isoformat(), geometry=True)
+    assert calls == [1]  # the faces answered
+    assert after.as_dict() == before.as_dict()
+    for d in ("gained", "lost"):
+        assert _sd_km2(getattr(after, d), getattr(before, d)) <= max(0.01, 2e-5 * getattr(before, f"{d}_km2"))

@@ -322,6 +322,26 @@ def _wkb_parts(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(wkb), dtype=np.uint8), lens
 
 
+def _with_clean_coverage(blob: bytes) -> bytes | None:
+    """A geometry blob written before the cleaned coverage was stored, with it added (None: it has one, or
+    GEOS cannot clean the faces)."""
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    if "clean_lens" in z.files:
+        return None
+    arrays = {k: z[k] for k in z.files}
+    n = int(orjson.loads(arrays["head"].tobytes())["faces"])
+    raw = arrays["wkb"].tobytes()
+    ends = np.cumsum(arrays["lens"][:n]).tolist()
+    starts = [0, *ends[:-1]]
+    clean = clean_coverage(shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts, ends)], dtype=object)))
+    if clean is None:
+        return None
+    arrays["clean_wkb"], arrays["clean_lens"] = _wkb_parts(clean)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
 def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids: list[int], head: dict[str, Any],
                     ) -> bytes:
     wkb = shapely.to_wkb(np.asarray(fb.geoms + list(fb.cells), dtype=object), output_dimension=2)
@@ -473,7 +493,9 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
 
     An index built over a prefix of the timeline (same rules and region level) is continued:
     only the appended steps split its faces, and the steps near the seam (and ``changed``:
-    positions whose redraw rows were just rewritten) have their redraw events cut again.
+    positions whose redraw rows were just rewritten) have their redraw events cut again. A
+    current index written before the cleaned coverage was stored (:func:`clean_coverage`) gets
+    it added (the query arrays are left as they are).
     """
     region = index_region(store, sel)
     if region is None or len(sel.timeline) < 2:
@@ -484,7 +506,11 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     row = store.change_faces(sel.source, sel.layer, geometry=True)
     changed = changed or set()
     if row is not None and row[0] == basis and not changed:
-        return False
+        cleaned = _with_clean_coverage(row[2]) if row[2] is not None else None
+        if cleaned is None:
+            return False
+        store.put_change_faces(sel.source, sel.layer, basis, row[1], cleaned)  # an index of before the coverage
+        return True
     ids = [sid for sid, _, _ in sel.timeline]
     head = {"format": FORMAT, "rules": digest, "region": key, "regions": len(layer.ids)}
     old = None
