@@ -17,7 +17,7 @@ import shapely
 from pyproj import Geod
 
 from frontlines import service
-from frontlines.service import change_faces
+from frontlines.service import change_faces, face_geometry, measure
 from frontlines.service.change_faces import face_index
 from frontlines.service.redraws import REASONS, RedrawRules, rules_digest
 from frontlines.store.memory import MemoryStore
@@ -164,3 +164,140 @@ def test_copy_carries_the_index(faces_store, monkeypatch) -> None:
     index = face_index(mem, service.select(mem), "oblast", DIGEST)
     full = face_index(faces_store, service.select(faces_store), "oblast", DIGEST)
     assert index is not None and np.array_equal(index.area, full.area) and np.array_equal(index.ev_face, full.ev_face)
+
+
+# --------------------------------------------------------------------------- window geometries from the faces
+def _sd_km2(a, b) -> float:
+    return _km2(shapely.symmetric_difference(a, b))
+
+
+def _no_overlays(monkeypatch) -> None:
+    def fail(*a, **k):
+        raise AssertionError("the overlay path answered")
+
+    monkeypatch.setattr(measure, "window_redraws", fail)
+    monkeypatch.setattr(measure, "change_geometries", fail)
+
+
+def test_window_geometries_are_the_definition(faces_store, monkeypatch) -> None:
+    """Fighting, raw and redraw geometries of ``change(geometry=True)`` (unions of faces) against the plain
+    overlays of the two snapshots' stored layers minus the union of the window's stored redraw pieces."""
+    store = faces_store
+    sel = service.select(store)
+    oblasts = service.region_level(store, "oblast")
+    times = [t for _, t, _ in sel.timeline]
+    rng = random.Random(11)
+    windows = [(0, len(times) - 1), (10, 11), (12, 40)] + [tuple(sorted(rng.sample(range(len(times)), 2))) for _ in range(3)]
+    pieces_checked = 0
+    _no_overlays(monkeypatch)
+    for i, j in windows:
+        raw, redraw = _reference(store, sel, i, j, oblasts)
+        for inc in (False, True):
+            got = service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), geometry=True,
+                                 include_redraws=inc)
+            for d in ("gained", "lost"):
+                red = [g for (dd, _), g in redraw.items() if dd == d]
+                want = raw[d] if inc or not red else shapely.difference(raw[d], shapely.union_all(red))
+                geom = getattr(got, d)
+                assert geom.is_valid
+                figure = getattr(got, f"{d}_km2")
+                assert _sd_km2(geom, want) <= max(0.01, 2e-5 * figure), (i, j, d, inc)
+                assert _close(_km2(geom), figure), (i, j, d, inc)  # the geometry measures the figure
+            shown = {(p.direction, p.reason): p for p in got.redraw_pieces}
+            assert shown.keys() == redraw.keys()
+            for key, p in shown.items():
+                assert p.geometry.is_valid and _sd_km2(p.geometry, redraw[key]) <= max(0.01, 2e-5 * p.area_km2), key
+                assert _close(_km2(p.geometry), p.area_km2), key
+                pieces_checked += 1
+    assert pieces_checked >= 6
+
+
+def test_a_store_without_the_face_coverage_takes_the_overlays(faces_store, monkeypatch) -> None:
+    """A stale or missing index (or one stored before the cleaned coverage) answers by overlays, with the same ground."""
+    store = faces_store
+    sel = service.select(store)
+    times = [t for _, t, _ in sel.timeline]
+    start, end = times[3].isoformat(), times[-2].isoformat()
+    faces = service.change(store, start=start, end=end, geometry=True)
+    calls = []
+    real = measure.window_redraws
+    monkeypatch.setattr(measure, "window_redraws", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(measure, "face_index", lambda *a, **k: None)  # stale
+    stale = service.change(store, start=start, end=end, geometry=True)
+    assert calls == [1]
+    monkeypatch.undo()
+    monkeypatch.setattr(measure, "window_redraws", lambda *a, **k: calls.append(2) or real(*a, **k))
+    monkeypatch.setattr(face_geometry, "face_shapes", lambda *a, **k: None)  # no cleaned coverage stored
+    old = service.change(store, start=start, end=end, geometry=True)
+    assert calls == [1, 2]
+    for other in (stale, old):
+        for d in ("gained", "lost"):
+            assert _sd_km2(getattr(other, d), getattr(faces, d)) <= max(0.01, 2e-5 * getattr(faces, f"{d}_km2"))
+    assert old.as_dict() == faces.as_dict()  # the figures are the faces' either way
+
+
+def test_the_change_geojson_from_the_faces_measures_its_figures(faces_store, monkeypatch) -> None:
+    """``/api/change.geojson``'s body (built as the router builds it) from the faces: every figure is the
+    faces' (the JSON's), and each feature's served ground (pyproj.Geod) is within what a
+    simplification to the tolerance can move (perimeter x tolerance) of its ``area_km2``."""
+    import orjson
+
+    from frontlines.web.routers.geo import _change_doc
+
+    store = faces_store
+    sel = service.select(store)
+    times = [t for _, t, _ in sel.timeline]
+    _no_overlays(monkeypatch)
+    tol_km = 0.1
+    for i, j in [(0, len(times) - 1), (5, 40), (20, 60)]:
+        start, end = times[i].isoformat(), times[j].isoformat()
+        doc = orjson.loads(orjson.dumps(_change_doc(store, start, end, None, None, "UTC", tol_km / 111.32)))
+        figures = service.change(store, start=start, end=end).as_dict()
+        assert doc["change"] == orjson.loads(orjson.dumps(figures))  # the same figures as without geometry
+        kinds = [f["properties"]["kind"] for f in doc["features"]]
+        assert kinds[:2] == ["gained", "lost"] and len(kinds) == 2 + len(figures["redraw_pieces"])
+        for f in doc["features"]:
+            want = f["properties"]["area_km2"]
+            if f["geometry"] is None:
+                assert want == 0.0
+                continue
+            geom = shapely.geometry.shape(f["geometry"])
+            assert geom.is_valid
+            perimeter_km = abs(GEOD.geometry_area_perimeter(geom)[1]) / 1000
+            assert abs(_km2(geom) - want) <= perimeter_km * tol_km + 0.01, (i, j, f["properties"])
+
+
+def test_derive_adds_the_coverage_to_an_index_stored_without_it(faces_store, monkeypatch) -> None:
+    """An index written before the cleaned coverage was stored takes the overlays for geometry until
+    ``derive`` adds the coverage (without building the index again)."""
+    import io
+
+    mem = MemoryStore()
+    service.copy_store(faces_store, mem)
+    sel = service.select(mem)
+    basis, data, blob = mem.change_faces(sel.source, sel.layer, geometry=True)
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    old = io.BytesIO()
+    np.savez(old, **{k: z[k] for k in z.files if not k.startswith("clean_")})
+    mem.put_change_faces(sel.source, sel.layer, basis, data, old.getvalue())
+    index = face_index(mem, sel, None, DIGEST)
+    assert index is not None and face_geometry.face_shapes(mem, sel, index) is None
+    times = [t for _, t, _ in sel.timeline]
+    calls = []
+    real = measure.window_redraws
+    monkeypatch.setattr(measure, "window_redraws", lambda *a, **k: calls.append(1) or real(*a, **k))
+    before = service.change(mem, start=times[2].isoformat(), end=times[-3].isoformat(), geometry=True)
+    assert calls == [1]  # the overlays answered
+    started = []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    service.derive_store_redraws(mem)
+    assert not started
+    row = mem.change_faces(sel.source, sel.layer, geometry=True)
+    assert row[0] == basis and row[1] == data  # the index itself untouched
+    index = face_index(mem, sel, None, DIGEST)
+    assert face_geometry.face_shapes(mem, sel, index) is not None
+    after = service.change(mem, start=times[2].isoformat(), end=times[-3].isoformat(), geometry=True)
+    assert calls == [1]  # the faces answered
+    assert after.as_dict() == before.as_dict()
+    for d in ("gained", "lost"):
+        assert _sd_km2(getattr(after, d), getattr(before, d)) <= max(0.01, 2e-5 * getattr(before, f"{d}_km2"))

@@ -55,6 +55,7 @@ Contested ground (a grey zone) is handled explicitly through ``contested_mode``:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,7 @@ from shapely.geometry import MultiLineString
 
 from frontlines.core.geodesy import WGS84, from_equal_area, to_equal_area
 
-__all__ = ["CONTESTED_MODES", "FrontLine", "frontline"]
+__all__ = ["CONTESTED_MODES", "FrontLine", "OutlineLand", "frontline", "outline_land"]
 
 #: Accepted values of ``contested_mode``.
 CONTESTED_MODES = ("outer", "inner", "both", "centre")
@@ -189,6 +190,21 @@ def _split_contested(control: Any, contested: Any, spacing_m: float, border: Any
     return _polygonal(shapely.union(control, shapely.intersection(strip, near)))
 
 
+#: The outline in the equal-area plane of a centre: (land, land less the tolerance, the border zone or None).
+OutlineLand = tuple[Any, Any, Any]
+
+
+def outline_land(outline: Any, centre: tuple[int, int], tolerance_km: float, contested_mode: str) -> OutlineLand:
+    """The outline as :func:`frontline` uses it, in the equal-area plane centred on ``centre``: the land,
+    the land shrunk by ``tolerance_km`` (an inward buffer: the costly part, the same for every map
+    drawn around that centre) and, for ``contested_mode="centre"``, the border zone (else None)."""
+    tol_m = float(tolerance_km) * 1000.0
+    land_full = _polygonal(to_equal_area(outline, centre))
+    land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
+    border = shapely.buffer(shapely.boundary(land_full), max(tol_m, _EPS_M)) if contested_mode == "centre" else None
+    return land_full, land, border
+
+
 def frontline(
     control: Any,
     *,
@@ -200,6 +216,7 @@ def frontline(
     enclave_km2: float = 1000.0,
     centre_spacing_km: float = 0.25,
     close_gaps_km: float = 0.05,
+    land_of: Callable[[tuple[int, int]], OutlineLand] | None = None,
 ) -> FrontLine:
     """The line of contact of a controlled area, as a geodesically measured MultiLineString.
 
@@ -232,6 +249,10 @@ def frontline(
         draw adjacent classes (occupied since 2014 / since 2022, grey zone) with
         hairline gaps and overlaps that would otherwise count as front on both
         of their sides. 0 takes the polygons as they are.
+    land_of : callable, optional
+        ``centre -> outline_land(outline, centre, tolerance_km, contested_mode)`` for a caller that
+        keeps it (the same for every map of a conflict drawn around one centre); by default
+        computed here.
 
     Returns
     -------
@@ -278,13 +299,10 @@ def frontline(
     c_p = _close(to_equal_area(control, centre), gap_m)
     k_p = _close(to_equal_area(contested, centre), gap_m) if not shapely.is_empty(contested) else None
 
-    tol_m = float(tolerance_km) * 1000.0
     land = land_full = border = None
     if outline is not None and not shapely.is_empty(outline):
-        land_full = _polygonal(to_equal_area(outline, centre))
-        land = shapely.buffer(land_full, -tol_m) if tol_m > 0 else land_full
-        if contested_mode == "centre":
-            border = shapely.buffer(shapely.boundary(land_full), max(tol_m, _EPS_M))
+        land_full, land, border = (land_of(centre) if land_of is not None
+                                   else outline_land(outline, centre, tolerance_km, contested_mode))
 
     if k_p is None or contested_mode == "inner":
         regions = [c_p]

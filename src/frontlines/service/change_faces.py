@@ -48,7 +48,7 @@ from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "FORMAT", "FaceIndex", "StepSource", "Window", "copy_index", "derive_change_faces", "face_index", "index_basis",
+__all__ = ["CHECKPOINT", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "face_index", "index_basis",
            "index_region"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
@@ -59,6 +59,9 @@ CHECKPOINT = 32
 
 #: Margin (degrees) of the domain around the region layer and the first map.
 MARGIN_DEG = 1.0
+
+#: Snapping distances (degrees, ~0.1 mm and ~1 mm) tried in turn to clean the faces into a coverage.
+CLEAN_SNAP_DEG = (1e-9, 1e-8)
 
 #: Steps read from the store at once while building.
 BATCH = 64
@@ -94,6 +97,18 @@ class Window:
     gained: np.ndarray
     lost: np.ndarray
     redraw: dict[tuple[str, str], np.ndarray]
+    any_redraw: bool
+
+
+@dataclass(frozen=True, eq=False)
+class WindowFaces:
+    """The faces of a window (per face, numpy): raw ``gained`` / ``lost`` (bool), and per direction of the
+    window with any redraw event (``best``) the attribution rank of each face's redraw reason
+    (``len(reasons)``: none; the fighting ground of that direction)."""
+
+    gained: np.ndarray
+    lost: np.ndarray
+    best: dict[str, np.ndarray]
     any_redraw: bool
 
 
@@ -141,19 +156,13 @@ class FaceIndex:
         a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
         return bool(b > a)
 
-    def window(self, i0: int, i1: int) -> Window:
-        """Figures of the change from position ``i0`` to ``i1`` (either order)."""
-        r = self.n_regions + 1
-        zero = np.zeros(r)
-        if i0 == i1:
-            return Window(zero, zero.copy(), {}, False)
+    def classes(self, i0: int, i1: int) -> WindowFaces:
+        """Which faces moved from position ``i0`` to ``i1`` (either order) and the redraw reason of each."""
         s0, s1 = self.status(i0), self.status(i1)
         gained, lost = ~s0 & s1, s0 & ~s1
-        g = np.bincount(self.region[gained], weights=self.area[gained], minlength=r)
-        l = np.bincount(self.region[lost], weights=self.area[lost], minlength=r)
         lo, hi = min(i0, i1), max(i0, i1)
         a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
-        redraw: dict[tuple[str, str], np.ndarray] = {}
+        best: dict[str, np.ndarray] = {}
         flip = i1 < i0
         for direction, raw, stored in (("gained", gained, 1 if flip else 0), ("lost", lost, 0 if flip else 1)):
             face = self.rd_face[a:b]
@@ -161,14 +170,28 @@ class FaceIndex:
             if not keep.any():
                 continue
             face, rank = face[keep], self.rd_rank[a:b][keep]
-            best = np.full(self.faces, len(self.reasons), dtype=np.int16)
-            np.minimum.at(best, face, rank)
+            rank_of = np.full(self.faces, len(self.reasons), dtype=np.int16)
+            np.minimum.at(rank_of, face, rank)
+            best[direction] = rank_of
+        return WindowFaces(gained, lost, best, bool(b > a))
+
+    def window(self, i0: int, i1: int) -> Window:
+        """Figures of the change from position ``i0`` to ``i1`` (either order)."""
+        r = self.n_regions + 1
+        zero = np.zeros(r)
+        if i0 == i1:
+            return Window(zero, zero.copy(), {}, False)
+        c = self.classes(i0, i1)
+        g = np.bincount(self.region[c.gained], weights=self.area[c.gained], minlength=r)
+        l = np.bincount(self.region[c.lost], weights=self.area[c.lost], minlength=r)
+        redraw: dict[tuple[str, str], np.ndarray] = {}
+        for direction, best in c.best.items():
             hit = np.flatnonzero(best < len(self.reasons))
             per = np.bincount(best[hit] * r + self.region[hit], weights=self.area[hit],
                               minlength=len(self.reasons) * r).reshape(len(self.reasons), r)
             for k in np.flatnonzero(per.sum(axis=1) > 0):
                 redraw[(direction, self.reasons[k])] = per[k]
-        return Window(g, l, redraw, bool(b > a))
+        return Window(g, l, redraw, c.any_redraw)
 
     # ------------------------------------------------------------------ storage
     def encode(self) -> bytes:
@@ -270,10 +293,63 @@ def _finish(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], n_regions: i
                      checkpoints=np.array(cps, dtype=np.uint8), positions=positions)
 
 
+def clean_coverage(geoms: Sequence[Any]) -> np.ndarray | None:
+    """The faces as an edge-matched polygonal coverage (``shapely.coverage_clean``), face for face; None when
+    GEOS cannot clean them.
+
+    The builder's faces do not overlap, but a face not split by a cutter keeps the edge its
+    neighbour has new vertices on, so they are not a *coverage* for GEOS (whose coverage
+    union and simplification need identical shared edges). Cleaning nodes them, snapping
+    vertices within :data:`CLEAN_SNAP_DEG` (the first distance that works); a face may move by
+    that much or (a sliver) vanish. Only the window geometries read these
+    (:mod:`frontlines.service.face_geometry`); every figure is the faces' own area.
+    """
+    arr = np.asarray(list(geoms), dtype=object)
+    if len(arr) == 0:
+        return arr
+    for snap in CLEAN_SNAP_DEG:
+        try:
+            return shapely.coverage_clean(arr, snapping_distance=snap, merge_strategy="min_index")  # type: ignore[no-any-return]
+        except shapely.errors.GEOSException:  # GEOS: "cannot process overlapping inputs" at too fine a snap
+            continue
+    return None
+
+
+def _wkb_parts(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(concatenated WKB bytes, length of each) of geometries."""
+    wkb = shapely.to_wkb(np.asarray(list(geoms), dtype=object), output_dimension=2)
+    lens = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
+    return np.frombuffer(b"".join(wkb), dtype=np.uint8), lens
+
+
+def _with_clean_coverage(blob: bytes) -> bytes | None:
+    """A geometry blob written before the cleaned coverage was stored, with it added (None: it has one, or
+    GEOS cannot clean the faces)."""
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    if "clean_lens" in z.files:
+        return None
+    arrays = {k: z[k] for k in z.files}
+    n = int(orjson.loads(arrays["head"].tobytes())["faces"])
+    raw = arrays["wkb"].tobytes()
+    ends = np.cumsum(arrays["lens"][:n]).tolist()
+    starts = [0, *ends[:-1]]
+    clean = clean_coverage(shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts, ends)], dtype=object)))
+    if clean is None:
+        return None
+    arrays["clean_wkb"], arrays["clean_lens"] = _wkb_parts(clean)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
 def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids: list[int], head: dict[str, Any],
                     ) -> bytes:
     wkb = shapely.to_wkb(np.asarray(fb.geoms + list(fb.cells), dtype=object), output_dimension=2)
     lens = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
+    clean = clean_coverage(fb.geoms)
+    extra = {}
+    if clean is not None:  # the coverage the window geometries are unions of (none: they take the overlays)
+        extra["clean_wkb"], extra["clean_lens"] = _wkb_parts(clean)
     counts = np.fromiter((len(e) for e in fb.events), dtype=np.int64, count=len(fb.events))
     flat = np.array([ev for evs in fb.events for ev in evs], dtype=np.int64).reshape(-1, 2)
     h = orjson.dumps(dict(head, reasons=reasons, faces=len(fb.geoms), cells=len(fb.cells)))
@@ -281,7 +357,7 @@ def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids:
     np.savez(buf, head=np.frombuffer(h, dtype=np.uint8), wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
              lens=lens, region=np.array(fb.region, dtype=np.int32), cell=np.array(fb.cell, dtype=np.int32),
              status0=np.array(fb.status0, dtype=bool), counts=counts, events=flat, areas=np.asarray(areas),
-             ids=np.array(ids, dtype=np.int64))
+             ids=np.array(ids, dtype=np.int64), **extra)
     return buf.getvalue()
 
 
@@ -417,7 +493,9 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
 
     An index built over a prefix of the timeline (same rules and region level) is continued:
     only the appended steps split its faces, and the steps near the seam (and ``changed``:
-    positions whose redraw rows were just rewritten) have their redraw events cut again.
+    positions whose redraw rows were just rewritten) have their redraw events cut again. A
+    current index written before the cleaned coverage was stored (:func:`clean_coverage`) gets
+    it added (the query arrays are left as they are).
     """
     region = index_region(store, sel)
     if region is None or len(sel.timeline) < 2:
@@ -428,7 +506,11 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     row = store.change_faces(sel.source, sel.layer, geometry=True)
     changed = changed or set()
     if row is not None and row[0] == basis and not changed:
-        return False
+        cleaned = _with_clean_coverage(row[2]) if row[2] is not None else None
+        if cleaned is None:
+            return False
+        store.put_change_faces(sel.source, sel.layer, basis, row[1], cleaned)  # an index of before the coverage
+        return True
     ids = [sid for sid, _, _ in sel.timeline]
     head = {"format": FORMAT, "rules": digest, "region": key, "regions": len(layer.ids)}
     old = None

@@ -23,6 +23,7 @@ from frontlines.results import (
     SeriesResult,
 )
 from frontlines.service.change_faces import FaceIndex, face_index
+from frontlines.service.face_geometry import window_shapes
 from frontlines.service.freshness import (
     cadence_days,
     change_freshness,
@@ -237,8 +238,9 @@ def change(
     area_of = {s: v for s, _, v in sel.timeline}
     # The stored change faces give the figures whenever they are current (numpy over arrays, no
     # overlay): alone when only figures are asked at their region level (or none); otherwise the
-    # overlays below give the geometries, depth and other region levels, and the faces the
-    # totals, so that every answer about one window carries the same figures.
+    # unions of the faces (service.face_geometry) give the geometries for depth and other region
+    # levels (the overlays when the store has no face geometries), and the faces the totals, so
+    # that every answer about one window carries the same figures.
     digest = rules_digest(RedrawRules())
     index = face_index(store, sel, None, digest) if a != b else None
     by_faces = index is not None and (region is None or face_index(store, sel, region[0], digest) is not None)
@@ -251,14 +253,30 @@ def change(
                 source=sel.source, layer=str(sel.layer), start=t0, end=t1,
                 from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
                 area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0), **extra, **fig)
-    any_redraw = window_has_redraws(store, sel, a, b)
-    only = None
-    if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
-        # Only areas are needed: overlay the side that is likely smaller, derive the other.
-        only = "lost" if area_of[b] >= area_of[a] else "gained"
-    gained, lost = change_geometries(store, sel, a, b, only=only)
-    g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
-    wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth, cache=True) if any_redraw else None
+    shapes = None
+    if fig is not None and (geometry or depth):  # the geometries as unions of the faces (no overlay)
+        ids = [s for s, _, _ in sel.timeline]
+        other_level = region is not None and not by_faces  # _region_change clips the raw change and the redraw ground
+        want_raw = include_redraws or other_level
+        shapes = window_shapes(store, sel, index, ids.index(a), ids.index(b),  # type: ignore[arg-type]
+                               raw=want_raw, ground=depth or other_level)
+    if shapes is not None and fig is not None:
+        # the raw change when asked for; else the fighting (the raw change where no redraw is left out)
+        gained, lost = (shapes.raw_gained, shapes.raw_lost) if want_raw else (shapes.redraws.gained, shapes.redraws.lost)
+        wr = shapes.redraws if fig.get("redraw_pieces") is not None else None  # a window without redraws has none
+        # the raw totals (they choose the side _region_change clips); the faces' figures replace them below
+        back = 0.0 if include_redraws else 1.0
+        g = fig["gained_km2"] + back * fig.get("redraw_gained_km2", 0.0)
+        l = fig["lost_km2"] + back * fig.get("redraw_lost_km2", 0.0)
+    else:
+        any_redraw = window_has_redraws(store, sel, a, b)
+        only = None
+        if not geometry and not depth and not any_redraw and area_of[a] is not None and area_of[b] is not None:
+            # Only areas are needed: overlay the side that is likely smaller, derive the other.
+            only = "lost" if area_of[b] >= area_of[a] else "gained"
+        gained, lost = change_geometries(store, sel, a, b, only=only)
+        g, l = _gained_lost_km2(gained, lost, area_of[a], area_of[b])
+        wr = window_redraws(store, sel, a, b, gained, lost, fighting=geometry or depth, cache=True) if any_redraw else None
     raw_gained, raw_lost, raw_g, raw_l = gained, lost, g, l
     extra["redraws_excluded"] = not include_redraws
     subtract = wr is not None and not include_redraws
@@ -278,11 +296,11 @@ def change(
         gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
                                                   wr if subtract else None)
         extra["region_layer"] = region[1].name
-    if fig is not None:  # the faces' figures; the overlays' geometries (redraw pieces matched by direction and reason)
-        shapes = {(p.direction, p.reason): p.geometry for p in (wr.pieces if wr is not None else ())}
+    if fig is not None:  # the faces' figures; the geometries' redraw pieces matched by direction and reason
+        shape_of = {(p.direction, p.reason): p.geometry for p in (wr.pieces if wr is not None else ())}
         g, l = fig["gained_km2"], fig["lost_km2"]
         extra.update(redraw_gained_km2=fig.get("redraw_gained_km2", 0.0), redraw_lost_km2=fig.get("redraw_lost_km2", 0.0),
-                     redraw_pieces=tuple(dataclasses.replace(p, geometry=shapes.get((p.direction, p.reason)))
+                     redraw_pieces=tuple(dataclasses.replace(p, geometry=shape_of.get((p.direction, p.reason)))
                                          for p in fig.get("redraw_pieces", ())))
     if region is not None:
         extra["outside_regions"] = {"gained_km2": g - float(gv.sum()), "lost_km2": l - float(lv.sum())}

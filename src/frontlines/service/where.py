@@ -16,7 +16,7 @@ import shapely
 
 from frontlines.conflicts import Conflict, default_registry
 from frontlines.core.depth import Depth, ProjectedFront, max_depth_km, region_depths
-from frontlines.core.frontline import CONTESTED_MODES, FrontLine
+from frontlines.core.frontline import CONTESTED_MODES, FrontLine, outline_land
 from frontlines.core.frontline import frontline as build_frontline
 from frontlines.core.measure import EMPTY, dissolve
 from frontlines.core.regions import clip_pieces
@@ -77,9 +77,17 @@ def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mod
     def compute() -> tuple[Any, FrontLine]:
         control = dissolve(list(store.layer_parts(sid, sel.layer).values()))
         other = dissolve(list(store.layer_parts(*contested).values())) if contested is not None else None
-        line = build_frontline(control, outline=_outline(store.snapshot(sid).conflict),
+        conflict = store.snapshot(sid).conflict
+        outline = _outline(conflict)
+
+        def land_of(centre: tuple[int, int]) -> Any:  # the outline's inward buffer, once per conflict and centre
+            return store.cache.get_or_compute(
+                ("outline-land", conflict, centre, float(tolerance_km), mode == "centre"),
+                lambda: outline_land(outline, centre, float(tolerance_km), mode))
+
+        line = build_frontline(control, outline=outline,
                                contested=other if other is not None and not other.is_empty else None,
-                               tolerance_km=float(tolerance_km), contested_mode=mode)
+                               tolerance_km=float(tolerance_km), contested_mode=mode, land_of=land_of)
         return line.geometry, line  # the geometry first, so that the cache charges its bytes
 
     key = ("frontline", sid, str(sel.layer), contested, mode, float(tolerance_km))
