@@ -27,6 +27,7 @@ snapshot splits further. A row whose basis does not match the timeline is never 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import struct
@@ -128,7 +129,7 @@ class FaceIndex:
     def status(self, pos: int) -> np.ndarray:
         """Whether each face is inside the layer at timeline position ``pos``."""
         c = pos // CHECKPOINT
-        out = np.unpackbits(self.checkpoints[c], count=self.faces).astype(bool)
+        out = np.unpackbits(self.checkpoints[c], count=self.faces).view(np.bool_)  # 0/1 bytes: no copy
         a, b = np.searchsorted(self.ev_pos, [c * CHECKPOINT + 1, pos + 1])
         if b > a:
             f, v = self.ev_face[a:b][::-1], self.ev_in[a:b][::-1]
@@ -141,26 +142,42 @@ class FaceIndex:
         a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
         return bool(b > a)
 
+    @functools.cached_property
+    def _redraws_by_direction(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+        """(positions, faces, ranks) of the redraw events drawn as gained (0) and as lost (1), in event order."""
+        out = []
+        for d in (0, 1):
+            m = self.rd_dir == d
+            out.append((self.rd_pos[m], self.rd_face[m], self.rd_rank[m]))
+        return tuple(out)
+
     def window(self, i0: int, i1: int) -> Window:
-        """Figures of the change from position ``i0`` to ``i1`` (either order)."""
+        """Figures of the change from position ``i0`` to ``i1`` (either order).
+
+        One ``bincount`` over every face gives gained and lost per region (bins: lost, neither,
+        gained; each bin adds its faces in face order, as a bincount of those faces alone does);
+        the redraw events are read from per-direction arrays.
+        """
         r = self.n_regions + 1
         zero = np.zeros(r)
         if i0 == i1:
             return Window(zero, zero.copy(), {}, False)
         s0, s1 = self.status(i0), self.status(i1)
-        gained, lost = ~s0 & s1, s0 & ~s1
-        g = np.bincount(self.region[gained], weights=self.area[gained], minlength=r)
-        l = np.bincount(self.region[lost], weights=self.area[lost], minlength=r)
+        step = s1.view(np.int8) - s0.view(np.int8)  # 1 gained, -1 lost, 0 neither
+        per_step = np.bincount(self.region + (step + 1) * r, weights=self.area, minlength=3 * r)
+        g, l = per_step[2 * r :], per_step[:r]
         lo, hi = min(i0, i1), max(i0, i1)
         a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
         redraw: dict[tuple[str, str], np.ndarray] = {}
         flip = i1 < i0
-        for direction, raw, stored in (("gained", gained, 1 if flip else 0), ("lost", lost, 0 if flip else 1)):
-            face = self.rd_face[a:b]
-            keep = (self.rd_dir[a:b] == stored) & raw[face]
+        for direction, raw, stored in (("gained", 1, 1 if flip else 0), ("lost", -1, 0 if flip else 1)):
+            pos, face, rank = self._redraws_by_direction[stored]
+            sa, sb = np.searchsorted(pos, [lo + 1, hi + 1])
+            face = face[sa:sb]
+            keep = step[face] == raw
             if not keep.any():
                 continue
-            face, rank = face[keep], self.rd_rank[a:b][keep]
+            face, rank = face[keep], rank[sa:sb][keep]
             best = np.full(self.faces, len(self.reasons), dtype=np.int16)
             np.minimum.at(best, face, rank)
             hit = np.flatnonzero(best < len(self.reasons))
