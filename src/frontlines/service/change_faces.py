@@ -84,6 +84,17 @@ def index_basis(sel: Selection, rules_digest: str, region_key: str) -> str:
 
 
 # --------------------------------------------------------------------------- the query side
+def _between(sorted_pos: np.ndarray, first: int, stop: int) -> tuple[int, int]:
+    """The slice of ``sorted_pos`` holding the values ``first`` .. ``stop - 1``.
+
+    The bounds are given in the array's own dtype: ``searchsorted`` with Python ints (int64)
+    on an int32 array converts the whole array first (~70 µs for the 300,000 events of the
+    W1 history, more than the rest of a window's lookup).
+    """
+    a, b = np.searchsorted(sorted_pos, np.array([first, stop], dtype=sorted_pos.dtype))
+    return int(a), int(b)
+
+
 @dataclass(frozen=True)
 class Window:
     """Figures of a window, per region (last entry: outside every region), km².
@@ -130,7 +141,7 @@ class FaceIndex:
         """Whether each face is inside the layer at timeline position ``pos``."""
         c = pos // CHECKPOINT
         out = np.unpackbits(self.checkpoints[c], count=self.faces).view(np.bool_)  # 0/1 bytes: no copy
-        a, b = np.searchsorted(self.ev_pos, [c * CHECKPOINT + 1, pos + 1])
+        a, b = _between(self.ev_pos, c * CHECKPOINT + 1, pos + 1)
         if b > a:
             f, v = self.ev_face[a:b][::-1], self.ev_in[a:b][::-1]
             u, first = np.unique(f, return_index=True)  # the last event of each face
@@ -139,7 +150,7 @@ class FaceIndex:
 
     def has_redraws(self, lo: int, hi: int) -> bool:
         """Whether any step into positions ``lo + 1 .. hi`` has redraw pieces."""
-        a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
+        a, b = _between(self.rd_pos, lo + 1, hi + 1)
         return bool(b > a)
 
     @functools.cached_property
@@ -167,12 +178,12 @@ class FaceIndex:
         per_step = np.bincount(self.region + (step + 1) * r, weights=self.area, minlength=3 * r)
         g, l = per_step[2 * r :], per_step[:r]
         lo, hi = min(i0, i1), max(i0, i1)
-        a, b = np.searchsorted(self.rd_pos, [lo + 1, hi + 1])
+        a, b = _between(self.rd_pos, lo + 1, hi + 1)
         redraw: dict[tuple[str, str], np.ndarray] = {}
         flip = i1 < i0
         for direction, raw, stored in (("gained", 1, 1 if flip else 0), ("lost", -1, 0 if flip else 1)):
             pos, face, rank = self._redraws_by_direction[stored]
-            sa, sb = np.searchsorted(pos, [lo + 1, hi + 1])
+            sa, sb = _between(pos, lo + 1, hi + 1)
             face = face[sa:sb]
             keep = step[face] == raw
             if not keep.any():
