@@ -1,11 +1,12 @@
 """Bodies of the mixed load test's geometry endpoints, to compare two versions of the server code (issue 18).
 
-    PYTHONPATH=src python bench/http_bodies.py STORE OUT.json [--layers 40] [--changes 12]
+    PYTHONPATH=src python bench/http_bodies.py STORE OUT.json [--layers 40] [--changes 12] [--figures 60]
     PYTHONPATH=src python bench/http_bodies.py STORE NEW.json --compare OLD.json
     PYTHONPATH=src python bench/http_bodies.py STORE NEW.json --unrounded 8
 
 Sends seeded ``/api/layer.geojson`` (0.3 km), ``/api/change.geojson`` (0.1 km), ``/api/area``
-and ``/api/change`` requests through FastAPI's ``TestClient`` and keeps each body's hash, its
+and ``/api/change`` requests (``--figures``: changes between random days, then the mix's
+``/api/timeline``, monthly ``/api/series`` over the whole history and ``/api/regions.geojson``) through FastAPI's ``TestClient`` and keeps each body's hash, its
 figures (every number outside ``geometry``) and each feature's geometry as WKB hex. With
 ``--compare`` it reports, per request, whether the bodies are byte-identical and, when not,
 whether the figures are equal and the largest symmetric difference (degrees²) and Hausdorff
@@ -30,7 +31,7 @@ from fastapi.testclient import TestClient
 from frontlines.web.app import create_app
 
 
-def _requests(days: list[str], layers: int, changes: int, seed: int) -> list[tuple[str, dict[str, str]]]:
+def _requests(days: list[str], layers: int, changes: int, seed: int, figures: int = 0) -> list[tuple[str, dict[str, str]]]:
     rng = random.Random(seed)
     out: list[tuple[str, dict[str, str]]] = []
     for _ in range(layers):
@@ -39,6 +40,12 @@ def _requests(days: list[str], layers: int, changes: int, seed: int) -> list[tup
     for _ in range(changes):
         a, b = sorted(rng.sample(days, 2))
         out.append(("/api/change.geojson", {"from": a, "to": b, "tolerance": "0.1"}))
+    for _ in range(figures):
+        a, b = sorted(rng.sample(days, 2))
+        out.append(("/api/change", {"from": a, "to": b}))
+    if figures:  # the rest of the load test's mix (fixed queries)
+        out += [("/api/timeline", {}), ("/api/series", {"from": days[0][:8] + "01", "to": days[-1], "freq": "month"}),
+                ("/api/regions.geojson", {"tolerance": "0.5"})]
     return out
 
 
@@ -52,11 +59,11 @@ def _split(doc: Any) -> tuple[Any, list[str]]:
     return rest, geoms
 
 
-def capture(store: str, layers: int, changes: int, seed: int) -> dict[str, Any]:
+def capture(store: str, layers: int, changes: int, seed: int, figures: int = 0) -> dict[str, Any]:
     with TestClient(create_app(store), client=("127.0.0.1", 5000), base_url="http://127.0.0.1") as c:
         days = sorted({w[:10] for _, w, _ in c.get("/api/timeline").json()["snapshots"]})
         out = {}
-        for path, params in _requests(days, layers, changes, seed):
+        for path, params in _requests(days, layers, changes, seed, figures):
             r = c.get(path, params=params)
             r.raise_for_status()
             rest, geoms = _split(r.json())
@@ -117,13 +124,15 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=40)
     ap.add_argument("--changes", type=int, default=12)
     ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--figures", type=int, default=0, help="also this many /api/change requests, and timeline, "
+                                                           "series, regions.geojson")
     ap.add_argument("--compare", type=Path)
     ap.add_argument("--unrounded", type=int, default=0, help="pairs for the check against unrounded geometry")
     args = ap.parse_args()
     if args.unrounded:
         print(json.dumps(unrounded_check(args.store, args.unrounded, args.seed), indent=1))
         return
-    new = capture(args.store, args.layers, args.changes, args.seed)
+    new = capture(args.store, args.layers, args.changes, args.seed, args.figures)
     args.out.write_text(json.dumps(new))
     if args.compare:
         print(json.dumps(compare(new, json.loads(args.compare.read_text())), indent=1))

@@ -21,7 +21,7 @@ included, from /proc) and of this client per request, and the load average befor
 after (the machine may be shared: compare runs made back to back). It ends with a table
 of the figures against their targets and exits 1 when one is missed.
 
-    python bench/load_test.py --store /tmp/w1.sqlite [--scenario both|mixed|flood] [--concurrency 16]
+    python bench/load_test.py --store /tmp/w1.sqlite [--scenario both|mixed|flood] [--concurrency 16] [--skip change.geojson]
         [--requests 3000] [--workers 2 --readers 2] [--duration 60] [--heavy-workers 1 --heavy-queue 6] [--json out.json]
 
 From Python (e.g. ``bench/run.py``): ``measure(store, scenarios=("mixed", "flood"), ...) -> dict``
@@ -152,13 +152,13 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
             readers: int | None = None, servers: int = 1, concurrency: int = 16, requests: int = 3000, warm: int = 300,
             seed: int = 5, duration: float = 60.0, slow_clients: int = 6, fast_clients: int = 2,
             heavy_workers: int | None = None, heavy_queue: int | None = None, heavy_budget: float | None = None,
-            quiet: bool = False) -> dict[str, Any]:
+            quiet: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Start ``frontlines serve`` over ``store`` and run the scenarios; the figures as a dict.
 
     ``mixed``: ``requests`` mixed requests from ``concurrency`` clients after ``warm`` warm-up
     ones (target p95 <= 100 ms, no errors). ``flood``: ``slow_clients`` keep sending expensive
     requests while ``fast_clients`` send cheap ones for ``duration`` s (target fast p99 <= 100 ms,
-    no fast errors). Each scenario reports the server's CPU (all its processes, heavy pool
+    no fast errors). ``skip``: endpoints of the mix left out (see :func:`run_mixed`). Each scenario reports the server's CPU (all its processes, heavy pool
     included) and this client's CPU per request, and the load average before and after.
     """
     store = str(store)
@@ -166,7 +166,7 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
         raise SystemExit(f"{store}: no such store")
     procs, urls = start_servers(store, servers, workers=workers, readers=readers, heavy_workers=heavy_workers,
                                 heavy_queue=heavy_queue, heavy_budget=heavy_budget)
-    out: dict[str, Any] = {"store": store.split("@")[-1], "servers": servers, "workers": workers, "readers": readers,
+    out: dict[str, Any] = {"store": store.split("@")[-1], "skip": list(skip), "servers": servers, "workers": workers, "readers": readers,
                            "targets": dict(TARGETS), "cores": os.cpu_count()}
     try:
         days = sorted({w[:10] for _, w, _ in httpx.get(urls[0] + "/api/timeline", timeout=120).json()["snapshots"]})
@@ -175,7 +175,7 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
             load0, s0, c0, t0 = _loadavg(), sum(tree_cpu_seconds(p.pid) for p in procs), _self_cpu(), time.perf_counter()
             if name == "mixed":
                 res = run_mixed(urls, days, concurrency=concurrency, requests=requests, warm=warm, seed=seed,
-                                quiet=quiet)
+                                quiet=quiet, skip=frozenset(skip))
                 n = res["requests"] + warm
             elif name == "flood":
                 res = flood(urls[0], days, duration=duration, slow_clients=slow_clients, fast_clients=fast_clients,
@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warm", type=int, default=300, help="warm-up requests (not counted)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--skip", default="", help="endpoints of the mix to leave out, comma-separated (e.g. change.geojson); "
+                                               "the others keep their proportions")
     ap.add_argument("--flood", action="store_true", help="the flood scenario only (= --scenario flood)")
     ap.add_argument("--slow-clients", type=int, default=6)
     ap.add_argument("--fast-clients", type=int, default=2)
@@ -245,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     out = measure(args.store, scenarios=scenarios, workers=args.workers, readers=args.readers, servers=args.servers,
                   concurrency=args.concurrency, requests=args.requests, warm=args.warm, seed=args.seed,
                   duration=args.duration, slow_clients=args.slow_clients, fast_clients=args.fast_clients,
-                  heavy_workers=args.heavy_workers, heavy_queue=args.heavy_queue, heavy_budget=args.heavy_budget)
+                  heavy_workers=args.heavy_workers, heavy_queue=args.heavy_queue, heavy_budget=args.heavy_budget,
+                  skip=tuple(x.strip() for x in args.skip.split(",") if x.strip()))
     print()
     print(format_table(out))
     if args.json:
@@ -254,11 +257,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_mixed(urls: list[str], days: list[str], *, concurrency: int = 16, requests: int = 3000, warm: int = 300,
-              seed: int = 5, quiet: bool = False) -> dict[str, Any]:
-    """``requests`` mixed requests from ``concurrency`` client threads (after ``warm`` uncounted ones)."""
+              seed: int = 5, quiet: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """``requests`` mixed requests from ``concurrency`` client threads (after ``warm`` uncounted ones).
+
+    Endpoints named in ``skip`` (e.g. ``change.geojson``) are left out: a request drawn for one
+    is drawn again, so the others keep their proportions (one endpoint's part measured apart).
+    """
     rng = random.Random(seed)
 
     def pick() -> tuple[str, str, dict[str, str]]:
+        while True:
+            item = draw()
+            if item[0] not in skip:
+                return item
+
+    def draw() -> tuple[str, str, dict[str, str]]:
         r = rng.random()
         if r < 0.45:
             a, b = sorted(rng.sample(days, 2))

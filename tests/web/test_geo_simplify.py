@@ -79,3 +79,54 @@ def test_parts_joined_by_rounding_are_unioned_and_the_others_kept():
     reference = shapely.union_all([shapely.box(30.0, 48.0, 30.2, 48.1), far])
     assert shapely.symmetric_difference(out, reference).area < 1e-12
     assert abs(_km2(out) - _km2(reference)) < 1e-3  # the joined box keeps its vertices at 30.1 (geodesic edges)
+
+
+def _big_shell(n: int = 2 * geo.HOLES_FIRST) -> list[tuple[float, float]]:
+    """A ring of ``n`` vertices around (31, 49), radius 1 degree: enough vertices for the holes-first repair."""
+    import math
+
+    return [(31.0 + math.cos(2 * math.pi * k / n), 49.0 + math.sin(2 * math.pi * k / n)) for k in range(n)]
+
+
+def test_a_large_polygon_gets_only_its_broken_holes_repaired_and_keeps_its_ground():
+    shell = _big_shell()
+    kept = [(30.5, 48.5), (30.7, 48.5), (30.7, 48.7), (30.5, 48.7)]
+    collapsing = [(31.2, 48.6), (31.3, 48.6), (31.3, 48.6000002), (31.2, 48.6000002)]  # 2e-7 wide: gone once rounded
+    # a hole whose two lobes meet at a point 3e-7 apart: rounded, the ring crosses itself (a bow tie)
+    bow_tie = [(31.2, 49.2), (31.4, 49.2), (31.3000003, 49.3), (31.4, 49.4), (31.2, 49.4), (31.2999997, 49.3)]
+    poly = shapely.Polygon(shell, [kept, collapsing, bow_tie])
+    assert poly.is_valid
+    import numpy as np
+
+    rounded = shapely.transform(poly, lambda xy: np.round(xy, geo.DECIMALS))
+    assert not rounded.is_valid
+    assert geo._holes_repaired(rounded) is not None  # the cheap path answers this one
+    out = geo.simplify(poly, 0.0)
+    # the reference: GEOS's repair of the whole rounded polygon, and the ground drawn by hand
+    whole = shapely.make_valid(rounded, method="structure", keep_collapsed=False)
+    by_hand = shapely.difference(shapely.Polygon(np.round(np.array(shell), 6)),
+                                 shapely.union_all([shapely.Polygon(kept),
+                                                    shapely.Polygon([(31.2, 49.2), (31.4, 49.2), (31.3, 49.3)]),
+                                                    shapely.Polygon([(31.3, 49.3), (31.4, 49.4), (31.2, 49.4)])]))
+    assert out.is_valid and out.geom_type in ("Polygon", "MultiPolygon")
+    assert shapely.symmetric_difference(out, whole).area < 1e-12
+    assert shapely.symmetric_difference(out, by_hand).area < 1e-12
+    assert abs(_km2(out) - _km2(by_hand)) < 1e-3
+
+
+def test_a_large_polygon_whose_holes_come_to_share_an_edge_falls_back_to_the_whole_repair():
+    # each hole is valid alone, but rounding makes them share an edge: only the whole repair is right
+    shell = _big_shell()
+    hole_a = [(30.5, 48.5), (31.0000002, 48.5), (31.0000002, 49.0), (30.5, 49.0)]
+    hole_b = [(31.0000004, 48.6), (31.5, 48.6), (31.5, 48.9), (31.0000004, 48.9)]
+    poly = shapely.Polygon(shell, [hole_a, hole_b])
+    assert poly.is_valid
+    import numpy as np
+
+    rounded = shapely.transform(poly, lambda xy: np.round(xy, geo.DECIMALS))
+    assert not rounded.is_valid and geo._holes_repaired(rounded) is None
+    out = geo.simplify(poly, 0.0)
+    reference = shapely.difference(shapely.Polygon(np.round(np.array(shell), 6)),
+                                   shapely.union(shapely.box(30.5, 48.5, 31.0, 49.0), shapely.box(31.0, 48.6, 31.5, 48.9)))
+    assert out.is_valid
+    assert shapely.symmetric_difference(out, reference).area < 1e-12

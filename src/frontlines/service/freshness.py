@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import statistics
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,10 +37,11 @@ _DAY = 86400.0
 
 
 def cadence_days(sel: Selection) -> float:
-    """Median interval (days) between consecutive map times; 1.0 with fewer than two snapshots."""
-    times = sel.times
-    gaps = [(b - a).total_seconds() / _DAY for a, b in zip(times, times[1:]) if b > a]
-    return float(statistics.median(gaps)) if gaps else 1.0
+    """Median interval (days) between consecutive map times; 1.0 with fewer than two snapshots.
+
+    Computed once per selection (:attr:`Selection.cadence_days`).
+    """
+    return sel.cadence_days
 
 
 def stale_limit_days(sel: Selection) -> float:
@@ -51,7 +51,7 @@ def stale_limit_days(sel: Selection) -> float:
 
 def lag_days(sel: Selection, sid: int, when: dt.datetime) -> float:
     """Days between ``when`` and the map time of snapshot ``sid`` (0 when it is later)."""
-    t = next(t for s, t, _ in sel.timeline if s == sid)
+    t = sel.times[sel.position[sid]]
     return max((when - t).total_seconds() / _DAY, 0.0)
 
 
@@ -89,7 +89,7 @@ def staleness(sel: Selection, sid: int, when: dt.datetime, *, strict: bool = Fal
     limit = stale_limit_days(sel)
     if lag <= limit:
         return {"stale_days": lag, "stale": False, "warnings": ()}
-    t = next(t for s, t, _ in sel.timeline if s == sid)
+    t = sel.times[sel.position[sid]]
     last = sel.times[-1]
     where = "the last map of the source" if t == last else "the latest map before it"
     msg = (f"{sel.source} {sel.layer} at {utc_text(when)}: answered with {where}, of {utc_text(t)}, "

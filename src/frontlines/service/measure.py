@@ -92,7 +92,7 @@ def area(
     region = regions_for(by, regions, region_field, conflict=conflict_of(store, sel.source) if by else None)
     when = user_time(at, tz, name="--at")
     sid = state_at(sel, when)
-    value = float(next(a for s, _, a in sel.timeline if s == sid) or 0.0)
+    value = float(sel.area_of[sid] or 0.0)
     fresh = staleness(sel, sid, when, strict=strict)
     if region is None:
         return AreaResult(source=sel.source, layer=str(sel.layer), at=when, snapshot=store.snapshot(sid), area_km2=value,
@@ -235,7 +235,7 @@ def change(
         raise UsageError(f"--to {utc_text(t1)} is before --from {utc_text(t0)}")
     a, b = state_at(sel, t0), state_at(sel, t1)
     extra: dict[str, Any] = {"freshness": change_freshness(sel, a, b, t0, t1, strict=strict)}  # stale ends are said
-    area_of = {s: v for s, _, v in sel.timeline}
+    area_of = sel.area_of
     # The stored change faces give the figures whenever they are current (numpy over arrays, no
     # overlay): alone when only figures are asked at their region level (or none); otherwise the
     # unions of the faces (service.face_geometry) give the geometries for depth and other region
@@ -385,8 +385,7 @@ def _change_from_faces(index: FaceIndex, sel: Selection, a: int, b: int, rl: Any
                        include_redraws: bool) -> dict[str, Any]:
     """The figures of :func:`change` (no geometry, no depth) from the change-face index
     (:mod:`frontlines.service.change_faces`): the same definitions, summed over faces."""
-    ids = [s for s, _, _ in sel.timeline]
-    gv, lv, pieces = _face_figures(index, ids.index(a), ids.index(b), include_redraws=include_redraws)
+    gv, lv, pieces = _face_figures(index, sel.position[a], sel.position[b], include_redraws=include_redraws)
     out: dict[str, Any] = {"redraws_excluded": not include_redraws}
     if pieces is not None:
         out.update(redraw_gained_km2=sum(p.area_km2 for p in pieces if p.direction == "gained"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,28 @@ class Selection:
         """Map times, ascending (made once per selection: the timeline never changes; do not modify)."""
         return [t for _, t, _ in self.timeline]
 
+    @functools.cached_property
+    def position(self) -> dict[int, int]:
+        """Snapshot id -> its position in the timeline (made once per selection; do not modify)."""
+        return {sid: i for i, (sid, _, _) in enumerate(self.timeline)}
+
+    @functools.cached_property
+    def area_of(self) -> dict[int, float | None]:
+        """Snapshot id -> its area km² (made once per selection; do not modify)."""
+        return {sid: area for sid, _, area in self.timeline}
+
+    @functools.cached_property
+    def cadence_days(self) -> float:
+        """Median interval (days) between consecutive map times; 1.0 with fewer than two snapshots
+        (see :func:`frontlines.service.freshness.cadence_days`; made once per selection)."""
+        times = self.times
+        gaps = [(b - a).total_seconds() / 86400.0 for a, b in zip(times, times[1:]) if b > a]
+        return float(statistics.median(gaps)) if gaps else 1.0
+
+    def __sizeof_content__(self) -> int:
+        """Bytes charged by a cache (:func:`frontlines.cache.size_of`): ~200 per timeline row and what is derived."""
+        return 256 + 200 * len(self.timeline)
+
     def coverage(self) -> dict[str, Any]:
         """First and last publication times and count."""
         return {
@@ -122,6 +145,11 @@ def sources(store: StoreReader) -> list[dict[str, Any]]:
 def select(store: StoreReader, source: str | None = None, layer: str | LayerKey | None = None) -> Selection:
     """Resolve the source and layer defaults and load the layer's timeline.
 
+    On a read-only store (the web app's readers, the CLI's queries) the selection is kept in
+    the store's cache by data version, so what is derived from its timeline (positions, areas
+    by id, the cadence) is made once per state of the store, not once per query; a writer
+    gets a new one every time (its own writes change the timeline before the version moves).
+
     Raises
     ------
     SnapshotNotFoundError
@@ -132,6 +160,21 @@ def select(store: StoreReader, source: str | None = None, layer: str | LayerKey 
         The layer was ingested without deriving its areas (``--derive primary``): a query
         never writes, so ``frontlines derive`` must be run first.
     """
+    if not getattr(store, "readonly", False):
+        return _select(store, source, layer)
+    before = store.data_version
+    key = ("selection", before, source, None if layer is None else str(layer))
+    found = store.cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    sel = _select(store, source, layer)
+    if store.data_version == before:  # outside a read view another process may have committed meanwhile
+        store.cache.put(key, sel)
+    return sel
+
+
+def _select(store: StoreReader, source: str | None, layer: str | LayerKey | None) -> Selection:
+    """:func:`select` without the cache."""
     known = store.sources()
     if not known:
         raise SnapshotNotFoundError(f"store {store.path} holds no snapshots: run `frontlines ingest` first")

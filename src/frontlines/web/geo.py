@@ -18,6 +18,9 @@ KM_PER_DEGREE = 111.32
 MAX_TOLERANCE = {"km": 50.0, "deg": 0.5}
 #: Decimals kept in output coordinates (1e-6 degree is about 0.1 m).
 DECIMALS = 6
+#: Invalid polygons of at least this many vertices first get only their invalid holes repaired
+#: (:func:`_holes_repaired`); smaller ones (the slivers of a change) go through GEOS's repair at once.
+HOLES_FIRST = 500
 
 
 class BadParameter(FrontlinesError, ValueError):
@@ -65,7 +68,12 @@ def _repaired_polygons(geom: Any) -> Any:
     parts = shapely.get_parts(geom)
     bad = ~shapely.is_valid(parts)
     if bad.any():
-        repaired = shapely.make_valid(parts[bad], method="structure", keep_collapsed=False)
+        broken = parts[bad]
+        repaired = np.full(len(broken), None, dtype=object)
+        big = np.flatnonzero(shapely.get_num_coordinates(broken) >= HOLES_FIRST)
+        repaired[big] = [_holes_repaired(p) for p in broken[big]]
+        whole = shapely.is_missing(repaired)  # the rest: the whole polygon through GEOS's repair
+        repaired[whole] = shapely.make_valid(broken[whole], method="structure", keep_collapsed=False)
         fixed = shapely.get_parts(shapely.get_parts(repaired))  # collections, multis: flat
         parts = np.concatenate([parts[~bad], fixed[shapely.get_type_id(fixed) == 3]])
     parts = parts[~shapely.is_empty(parts)]
@@ -73,6 +81,33 @@ def _repaired_polygons(geom: Any) -> Any:
         return shapely.Polygon()
     multi = shapely.multipolygons(parts)
     return multi if shapely.is_valid(multi) else _joined(parts)
+
+
+def _holes_repaired(poly: Any) -> Any:
+    """``poly`` (invalid) repaired by repairing only its holes that are invalid on their own; None when that
+    does not make it valid.
+
+    After rounding, a simplified layer's shell is valid on its own and the invalid spots are
+    in a few of its holes (collapsed, or touching themselves). The "structure" repair gives
+    shell minus the union of the repaired holes; when the holes, each repaired alone, make a
+    valid polygon with the shell (inside it, not overlapping one another) that polygon is that
+    same ground, at a fraction of the cost of repairing the whole polygon (~0.5 ms against
+    ~3.4 ms for a 3,300-vertex layer with ~50 holes).
+    """
+    rings = shapely.get_rings(poly)
+    alone = shapely.is_valid(shapely.polygons(rings))
+    if not alone[0]:
+        return None
+    holes = list(rings[1:][alone[1:]])
+    for ring in rings[1:][~alone[1:]]:
+        pieces = shapely.get_parts(shapely.get_parts(
+            shapely.make_valid(shapely.Polygon(ring), method="structure", keep_collapsed=False)))
+        for piece in pieces[shapely.get_type_id(pieces) == 3]:
+            if shapely.get_num_interior_rings(piece):
+                return None
+            holes.append(shapely.get_exterior_ring(piece))
+    out = shapely.Polygon(rings[0], holes)
+    return out if shapely.is_valid(out) else None
 
 
 def _joined(parts: Any) -> Any:
