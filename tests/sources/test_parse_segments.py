@@ -203,3 +203,31 @@ def test_segments_go_to_the_process_that_runs_dry(history_folder, tmp_path, monk
         by_pid[pid] = by_pid.get(pid, 0) + 1
     assert sorted(by_pid.values()) == [2, 10]  # the other process parsed the 5 other segments
     _check_steps(store, 12)
+
+
+def test_a_batch_opening_with_a_repeated_payload_costs_one_recompression(history_folder, tmp_path, monkeypatch) -> None:
+    """A batch whose first payload repeats the one before (stored already, so not a keyframe of this
+    ingest): the batch's others are compressed again once, against a new keyframe; the parsers'
+    later keyframes are stored as they come. Every payload reads back as the file's bytes."""
+    from frontlines import service
+    from frontlines.store.sqlite import SQLiteStore
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 12)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 12)
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    files = sorted(history_folder.iterdir(), key=lambda p: int(p.stem))
+    files[2].write_bytes(files[1].read_bytes())  # batches [0, 1] [2, 3] ...: the second opens with a repeat
+    recompressed: list[str] = []
+    put_payload = SQLiteStore.put_payload
+
+    def spy(self, content_hash, data, **kwargs):
+        recompressed.append(content_hash)
+        return put_payload(self, content_hash, data, **kwargs)
+
+    monkeypatch.setattr(SQLiteStore, "put_payload", spy)
+    store = service.open_writer(tmp_path / "s.db")
+    report = service.ingest(store, "deepstate-history", [history_folder], workers=1, derive="primary")
+    assert report.added == 12
+    assert len(recompressed) == 1  # file 3, against itself as a new keyframe (was: every later payload)
+    stored = {info.content_hash for info in store.snapshots()}
+    assert {store.get_payload(h) for h in stored} == {p.read_bytes() for p in files}
