@@ -554,10 +554,10 @@ def segment_size(files: int, workers: int, content_bytes: int = 0) -> int:
     [:data:`MIN_SEGMENT`, :data:`SEGMENT`], and never more than the share itself.
 
     ``content_bytes`` (the files' content in all, see :func:`_raw_size`) lowers the floor to the
-    files that hold :data:`MIN_SEGMENT_BYTES` when they are large: the 59 ISW layers of W3 (88 MB)
-    go in segments of 9, so that a process parsing the costly first layers does not take 30 of
-    them while the other runs dry after its 29 (2.6x less work: the early layers are less often
-    repeated and have more invalid parts).
+    files that hold :data:`MIN_SEGMENT_BYTES` when they are large: the 59 ISW layers of W3 (88 MB
+    of JSON) go in 8 segments of 8 rather than 2 of 30 and 29, of which the first cost 2.6 times
+    the second to parse (its days repeat less often and have more polygons to repair), so that
+    the processes share the work (see :func:`_feed`).
     """
     share = max(1, -(-files // max(1, workers)))
     floor = MIN_SEGMENT
@@ -847,7 +847,8 @@ def _put_parsed_payload(
     :func:`_put_payload` does. A keyframe this ingest made itself does not take the parsers'
     keyframes over (each would be compressed again: a batch whose first payload repeats the
     previous one, as ISW layers often do, made every later W3 payload be compressed twice,
-    ~0.5 s of the main process's CPU).
+    ~0.5 s of the main process's CPU); it stays the base of the payloads that must be compressed
+    again later (one compressor for them in the store's cache, not one per such batch).
     """
     snap = parsed.snapshot
     content_hash = snap.provenance.content_hash
@@ -862,7 +863,8 @@ def _put_parsed_payload(
         store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=None,
                                      raw_size=parsed.raw_size)
         keyframes.add(content_hash)
-        bases[snap.source] = (None, KEYFRAME_EVERY)  # the next stand-alone blob is a keyframe too
+        if base is None or base[0] not in keyframes:  # a base of this ingest stays the one to recompress against
+            bases[snap.source] = (None, KEYFRAME_EVERY)  # the next stand-alone blob is a keyframe too
         return
     if parsed.base_hash in keyframes:
         store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=parsed.base_hash,
