@@ -715,6 +715,7 @@ def ingest_payloads(
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
+    repeated: set[str] = set()  # parsers' keyframes not stored: the payload was stored already
     last_added: tuple[ParsedSnapshot, int] | None = None
     in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
@@ -729,7 +730,7 @@ def ingest_payloads(
                 report.duplicates += 1
                 _hold_parts(parsed.parts, stored_parts, held_parts)
                 continue
-            _put_parsed_payload(store, bases, keyframes, parsed)
+            _put_parsed_payload(store, bases, keyframes, parsed, repeated)
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
@@ -838,21 +839,25 @@ def _put_parsed_payload(
     bases: dict[str, tuple[tuple[str, bytes] | None, int]],
     keyframes: set[str],
     parsed: ParsedSnapshot,
+    repeated: set[str] | None = None,
 ) -> None:
-    """Store the payload a parser compressed; ``keyframes``: the stand-alone ones stored by this ingest.
+    """Store the payload a parser compressed; ``keyframes``: the stand-alone ones stored by this ingest;
+    ``repeated``: the parsers' stand-alone ones that were not stored (stored already).
 
     A parser compresses the first payload of each batch on its own and the others against
     it. When the source has a recent keyframe in the store from before this ingest (a small
     ingest into a store), the payload is compressed against that one instead, as
-    :func:`_put_payload` does. A keyframe this ingest made itself does not take the parsers'
-    keyframes over (each would be compressed again: a batch whose first payload repeats the
-    previous one, as ISW layers often do, made every later W3 payload be compressed twice,
-    ~0.5 s of the main process's CPU); it stays the base of the payloads that must be compressed
-    again later (one compressor for them in the store's cache, not one per such batch).
+    :func:`_put_payload` does. A keyframe made for a batch whose first payload repeats one
+    stored already (ISW layers often repeat the day before) does not take the parsers' later
+    keyframes over (each would be compressed again: every later W3 payload was, ~0.5 s of the
+    main process's CPU); it stays the base of the payloads that must be compressed again later
+    (one compressor for them in the store's cache, not one per such batch).
     """
     snap = parsed.snapshot
     content_hash = snap.provenance.content_hash
     if store.has_payload(content_hash):
+        if parsed.base_hash is None and repeated is not None:
+            repeated.add(content_hash)
         return
     _init_base(store, bases, snap.source)
     if parsed.base_hash is None:
@@ -874,8 +879,8 @@ def _put_parsed_payload(
     raw = payload_codec.decompress(parsed.blob, store.get_payload(parsed.base_hash))
     _put_payload(store, bases, snap.source, content_hash, raw)
     made = bases[snap.source][0]
-    if made is not None and made[0] == content_hash:  # stored on its own: a keyframe of this ingest
-        keyframes.add(content_hash)
+    if parsed.base_hash in (repeated or ()) and made is not None and made[0] == content_hash:
+        keyframes.add(content_hash)  # stored on its own, for a batch opening with a repeat: see above
 
 
 def _hold_parts(
