@@ -150,3 +150,43 @@ def test_reingest_with_a_stored_first_snapshot_keeps_every_part(deepstate_histor
     # payloads come back byte for byte (compressed by the parser, or against the store's keyframe)
     for store in (fresh, again):
         assert all(store.get_payload(content_hash(p.read_bytes())) == p.read_bytes() for p in files)
+
+
+BOWTIE = [[30, 48], [31, 49], [31, 48], [30, 49], [30, 48]]
+UNCLEAN = [
+    {"type": "Polygon", "coordinates": [BOWTIE]},
+    {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[x + 2, y] for x, y in BOWTIE]],
+                                             [[[30, 52], [31, 52], [32, 52], [30, 52]]]]},  # valid, bow-tie, flat
+    {"type": "Polygon", "coordinates": [[[x, y, 1] for x, y in BOWTIE]]},
+]
+
+
+def test_unclean_geometries_are_handed_over_built_and_repair_as_read() -> None:
+    """Polygons rejected for their validity or area only come back built; repaired from them, the parts
+    (and the repairs counted) are those of the GeoJSON read by GEOS and repaired polygon by polygon
+    with plain shapely (make_valid, the zero-area ring dropped)."""
+    anything_else = [{"type": "Polygon", "coordinates": [[[x * 1e5, y * 1e5] for x, y in BOWTIE]]},  # projected
+                     {"type": "Polygon", "coordinates": [SQUARE[:-1]]},  # not closed
+                     {"type": "GeometryCollection", "geometries": [UNCLEAN[0]]}]
+    unclean: dict = {}
+    built = fast_polygon_parts_many([*UNCLEAN, CLEAN[0], *anything_else], max_positions=1000, unclean=unclean)
+    assert built[:3] == [None, None, None] and built[3] is not None and built[4:] == [None] * 3
+    assert sorted(unclean) == [0, 1, 2]  # not the projected, unclosed or nested ones: the checked path reads those
+    for k, geometry in enumerate(UNCLEAN):
+        read = shapely.get_parts(shapely.force_2d(shapely.from_geojson(orjson.dumps(geometry))))
+        assert len(unclean[k]) == len(read) and all(a.equals_exact(b, 0) for a, b in zip(unclean[k], read))
+        reference = []
+        for piece in read:
+            if not piece.is_valid:
+                fixed = shapely.make_valid(piece, method="structure", keep_collapsed=False)
+                reference += [shapely.orient_polygons(p) for p in shapely.get_parts(fixed) if p.area > 0]
+            elif piece.area > 0:
+                reference.append(shapely.orient_polygons(piece))
+        from_built, from_json = Repairs(), Repairs()
+        got = PartCache().parts(geometry, where="t", repairs=from_built, polygons=unclean[k])
+        assert got == tuple(PartCache().parts(geometry, where="t", repairs=from_json))
+        assert len(got) == len(reference) and all(a.equals_exact(b, 0) for a, b in zip(got, reference))
+        assert (from_built.repaired, from_built.dropped_empty) == (from_json.repaired, from_json.dropped_empty) > (0, -1)
+    # the bow-tie repaired: two triangles of a quarter degree² each
+    assert sorted(shapely.area(PartCache().parts(UNCLEAN[0], where="t", repairs=Repairs(), polygons=unclean[0]))) \
+        == pytest.approx([0.25, 0.25])

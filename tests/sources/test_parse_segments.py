@@ -174,3 +174,78 @@ def test_part_areas_of_step_geometries_are_each_its_own_area() -> None:
         assert a == area_km2(g)  # bit for bit: the batch does not change a figure
         assert a == pytest.approx(geodesic_area_km2(shapely.segmentize(g, 0.002)), rel=1e-5, abs=1e-12)
     assert got[1] == 0.0 and got[0] > 0 and got[3] > 0
+
+
+@pytest.mark.parametrize("files,workers,content,size", [
+    (59, 2, 87_950_960, 8),            # the W3 ISW layers (1.5 MB of JSON each): 8 segments, not 2
+    (59, 2, 59 * 64 * 1024, 30),       # small files: the floor of MIN_SEGMENT files holds
+    (1359, 2, 635_000_000, 170),       # the DeepState history: a quarter of a share is more than the floor
+    (100, 2, 100 * 470_000, 18),       # 8 MiB / 470 kB = 17.8 files (a quarter of a share: 13)
+    (3, 2, 3 * 100 * 2**20, 1),        # 100 MiB files: one per segment
+])
+def test_large_files_go_in_smaller_segments(files, workers, content, size) -> None:
+    """The floor is the files holding MIN_SEGMENT_BYTES of content, when fewer than MIN_SEGMENT."""
+    assert pipeline.MIN_SEGMENT_BYTES == 8 * 2**20 and pipeline.MIN_SEGMENT == 48
+    assert pipeline.segment_size(files, workers, content) == size
+
+
+def test_segments_go_to_the_process_that_runs_dry(history_folder, tmp_path, monkeypatch) -> None:
+    """Segments of very unequal cost: the process with the cheap ones takes more of them."""
+    import os
+    import time
+
+    from frontlines import service
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 2)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 2)
+    monkeypatch.setattr(pipeline, "BATCH", 1)
+    slow = tuple(sorted(p.name for p in history_folder.iterdir())[:2])  # the first segment: 1.5 s per file
+    parse_files = pipeline._worker_parse_files
+    log = tmp_path / "log"
+
+    def spy(files, *args):
+        if any(name.endswith(slow) for _, name in files):
+            time.sleep(1.5)
+        with log.open("a") as f:
+            f.write(f"{os.getpid()} {files[0][1]}\n")
+        return parse_files(files, *args)
+
+    spy.__module__, spy.__qualname__ = parse_files.__module__, parse_files.__qualname__
+    monkeypatch.setattr(pipeline, "_worker_parse_files", spy)  # the forked workers look it up by name
+    store = service.open_writer(tmp_path / "s.db")
+    report = service.ingest(store, "deepstate-history", [history_folder], workers=2, derive="primary")
+    assert report.added == 12
+    by_pid: dict[str, int] = {}
+    for line in log.read_text().splitlines():
+        pid = line.split()[0]
+        by_pid[pid] = by_pid.get(pid, 0) + 1
+    assert sorted(by_pid.values()) == [2, 10]  # the other process parsed the 5 other segments
+    _check_steps(store, 12)
+
+
+def test_a_batch_opening_with_a_repeated_payload_costs_one_recompression(history_folder, tmp_path, monkeypatch) -> None:
+    """A batch whose first payload repeats the one before (stored already, so not a keyframe of this
+    ingest): the batch's others are compressed again once, against a new keyframe; the parsers'
+    later keyframes are stored as they come. Every payload reads back as the file's bytes."""
+    from frontlines import service
+    from frontlines.store.sqlite import SQLiteStore
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 12)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 12)
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    files = sorted(history_folder.iterdir(), key=lambda p: int(p.stem))
+    files[2].write_bytes(files[1].read_bytes())  # batches [0, 1] [2, 3] ...: the second opens with a repeat
+    recompressed: list[str] = []
+    put_payload = SQLiteStore.put_payload
+
+    def spy(self, content_hash, data, **kwargs):
+        recompressed.append(content_hash)
+        return put_payload(self, content_hash, data, **kwargs)
+
+    monkeypatch.setattr(SQLiteStore, "put_payload", spy)
+    store = service.open_writer(tmp_path / "s.db")
+    report = service.ingest(store, "deepstate-history", [history_folder], workers=1, derive="primary")
+    assert report.added == 12
+    assert len(recompressed) == 1  # file 3, against itself as a new keyframe (was: every later payload)
+    stored = {info.content_hash for info in store.snapshots()}
+    assert {store.get_payload(h) for h in stored} == {p.read_bytes() for p in files}

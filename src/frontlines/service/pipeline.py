@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,9 @@ PARSE_AHEAD_BYTES = 16 * 1024 * 1024
 SEGMENT = 240
 #: Fewest (each segment costs one payload parsed without cache and one step computed by the main process).
 MIN_SEGMENT = 48
+#: ... unless fewer files hold this much content: large payloads (ISW layers, 1.5 MB of JSON each, redrawn
+#: whole, so the cache rarely hits) go in smaller segments, enough of them to share the work evenly.
+MIN_SEGMENT_BYTES = 8 * 1024 * 1024
 
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
@@ -451,15 +454,16 @@ def _parse_files(
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
     The files are cut into segments of consecutive ones (about four per process, at least
-    :data:`MIN_SEGMENT` and at most :data:`SEGMENT` files, but never more than a process's
-    share, so that a short input still keeps every process busy); each segment is parsed by one process, batch after batch, so its
-    caches hit (a feature unchanged since the previous snapshot is recognised by its bytes)
-    and it computes every step inside the segment. The next segment goes to the process
-    with the least work left; at most ``workers + 1`` segments are in flight. Each parsed
-    batch waits in a file until its turn comes, so the main process holds one batch at a time.
+    :data:`MIN_SEGMENT` files or :data:`MIN_SEGMENT_BYTES` of content and at most :data:`SEGMENT`
+    files, but never more than a process's share, so that a short input still keeps every process
+    busy); each segment is parsed by one process, batch after batch, so its caches hit (a feature
+    unchanged since the previous snapshot is recognised by its bytes) and it computes every step
+    inside the segment. A process is given the next segment when it starts on the last batch of
+    its own (:func:`_feed`), so the work is shared by what it costs, not by its number of files.
+    Each parsed batch waits in a file until its turn comes, so the main process holds one batch at a time.
     """
     paths = [(str(p), name) for p, name in files.named()]
-    size = segment_size(len(paths), workers)
+    size = segment_size(len(paths), workers, sum(_raw_size(p) for p, _ in paths))
     segments = [paths[i:i + size] for i in range(0, len(paths), size)]
     with contextlib.ExitStack() as stack:
         # Parsed batches wait for their turn on disk, not in the main process's memory (a segment
@@ -470,45 +474,75 @@ def _parse_files(
         for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         assigned: list[list[Future[str]]] = [[] for _ in pools]
-
-        def submit(s: int) -> list[Future[str]]:
-            i = min(range(len(pools)), key=lambda i: sum(not f.done() for f in assigned[i]))
-            futures = [pools[i].submit(_worker_parse_files, batch, files.limit, k > 0, spill)
-                       for k, batch in enumerate(_file_batches(segments[s]))]
-            assigned[i] = [f for f in assigned[i] if not f.done()] + futures
-            return futures
-
         pending: deque[list[Future[str]]] = deque()
+        queued = 0
+
+        def feed() -> None:
+            nonlocal queued
+            queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill)
+
         frozen = gc.isenabled()
         if frozen:  # see _parse_all: the workers are forked at their first submit
             gc.freeze()
         try:
-            for s in range(min(len(pools) + 1, len(segments))):
-                pending.append(submit(s))
+            feed()
         finally:
             if frozen:
                 gc.unfreeze()
-        queued = len(pending)
         while pending:
             segment = pending.popleft()
             segment.reverse()
             while segment:
+                head = segment.pop()
+                while not head.done():  # meanwhile, a process that runs dry gets the next segment
+                    wait([head, *(f for futures in assigned for f in futures)], return_when=FIRST_COMPLETED)
+                    feed()
                 # A future keeps its result: drop every reference to it once its result is taken, so
                 # that the main process holds the parsed payloads not yet stored, not a whole segment's.
-                result = _unspill(segment.pop().result())
-                for i, futures in enumerate(assigned):
-                    assigned[i] = [f for f in futures if not f.done()]
+                result = _unspill(head.result())
+                del head
+                feed()
                 yield from _drain(result)
-                if queued < len(segments) and len(pending) < len(pools):  # a process is about to run dry
-                    pending.append(submit(queued))
-                    queued += 1
 
 
-def segment_size(files: int, workers: int) -> int:
+def _feed(
+    pools: list[ProcessPoolExecutor],
+    assigned: list[list[Future[str]]],
+    segments: list[list[tuple[str, str]]],
+    queued: int,
+    pending: deque[list[Future[str]]],
+    limit: int,
+    spill: str,
+) -> int:
+    """Give the next segments to the processes that have at most one batch left (the one they are
+    parsing); ``assigned[i]`` keeps process ``i``'s unfinished batches, ``pending`` the segments in
+    input order. Returns how many segments are queued now."""
+    for i, pool in enumerate(pools):
+        assigned[i] = [f for f in assigned[i] if not f.done()]
+        while queued < len(segments) and len(assigned[i]) <= 1:
+            futures = [pool.submit(_worker_parse_files, batch, limit, k > 0, spill)
+                       for k, batch in enumerate(_file_batches(segments[queued]))]
+            assigned[i] += futures
+            pending.append(futures)
+            queued += 1
+    return queued
+
+
+def segment_size(files: int, workers: int, content_bytes: int = 0) -> int:
     """Files per segment of :func:`_parse_files`: about a quarter of a process's share, within
-    [:data:`MIN_SEGMENT`, :data:`SEGMENT`], and never more than the share itself."""
+    [:data:`MIN_SEGMENT`, :data:`SEGMENT`], and never more than the share itself.
+
+    ``content_bytes`` (the files' content in all, see :func:`_raw_size`) lowers the floor to the
+    files that hold :data:`MIN_SEGMENT_BYTES` when they are large: the 59 ISW layers of W3 (88 MB
+    of JSON) go in 8 segments of 8 rather than 2 of 30 and 29, of which the first cost 2.6 times
+    the second to parse (its days repeat less often and have more polygons to repair), so that
+    the processes share the work (see :func:`_feed`).
+    """
     share = max(1, -(-files // max(1, workers)))
-    return min(max(MIN_SEGMENT, min(SEGMENT, -(-files // (4 * max(1, workers))))), share)
+    floor = MIN_SEGMENT
+    if content_bytes > 0 and files > 0:
+        floor = max(1, min(MIN_SEGMENT, -(-MIN_SEGMENT_BYTES * files // content_bytes)))
+    return min(max(floor, min(SEGMENT, -(-files // (4 * max(1, workers))))), share)
 
 
 def _file_batches(paths: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
@@ -660,6 +694,7 @@ def ingest_payloads(
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
+    repeated: set[str] = set()  # parsers' keyframes not stored: the payload was stored already
     last_added: tuple[ParsedSnapshot, int] | None = None
     in_order = True  # input arriving in time order (a folder): steps between batches are computed as they arrive
     with store.transaction():
@@ -674,7 +709,7 @@ def ingest_payloads(
                 report.duplicates += 1
                 _hold_parts(parsed.parts, stored_parts, held_parts)
                 continue
-            _put_parsed_payload(store, bases, keyframes, parsed)
+            _put_parsed_payload(store, bases, keyframes, parsed, repeated)
             sid = store.add_snapshot(
                 snap,
                 adapter=adapter.name,
@@ -784,27 +819,37 @@ def _put_parsed_payload(
     bases: dict[str, tuple[tuple[str, bytes] | None, int]],
     keyframes: set[str],
     parsed: ParsedSnapshot,
+    repeated: set[str] | None = None,
 ) -> None:
-    """Store the payload a parser compressed; ``keyframes``: the stand-alone ones stored by this ingest.
+    """Store the payload a parser compressed; ``keyframes``: the stand-alone ones stored by this ingest;
+    ``repeated``: the parsers' stand-alone ones that were not stored (stored already).
 
     A parser compresses the first payload of each batch on its own and the others against
-    it. When the source has a recent keyframe in the store (a small ingest into a store),
-    the payload is compressed against that one instead, as :func:`_put_payload` does.
+    it. When the source has a recent keyframe in the store from before this ingest (a small
+    ingest into a store), the payload is compressed against that one instead, as
+    :func:`_put_payload` does. A keyframe made for a batch whose first payload repeats one
+    stored already (ISW layers often repeat the day before) does not take the parsers' later
+    keyframes over (each would be compressed again: every later W3 payload was, ~0.5 s of the
+    main process's CPU); it stays the base of the payloads that must be compressed again later
+    (one compressor for them in the store's cache, not one per such batch).
     """
     snap = parsed.snapshot
     content_hash = snap.provenance.content_hash
     if store.has_payload(content_hash):
+        if parsed.base_hash is None and repeated is not None:
+            repeated.add(content_hash)
         return
     _init_base(store, bases, snap.source)
     if parsed.base_hash is None:
         base, since = bases[snap.source]
-        if base is not None and since < KEYFRAME_EVERY:
+        if base is not None and since < KEYFRAME_EVERY and base[0] not in keyframes:
             _put_payload(store, bases, snap.source, content_hash, payload_codec.decompress(parsed.blob))
             return
         store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=None,
                                      raw_size=parsed.raw_size)
         keyframes.add(content_hash)
-        bases[snap.source] = (None, KEYFRAME_EVERY)  # the next stand-alone blob is a keyframe too
+        if base is None or base[0] not in keyframes:  # a base of this ingest stays the one to recompress against
+            bases[snap.source] = (None, KEYFRAME_EVERY)  # the next stand-alone blob is a keyframe too
         return
     if parsed.base_hash in keyframes:
         store.put_compressed_payload(content_hash, parsed.blob, source=snap.source, base_hash=parsed.base_hash,
@@ -813,6 +858,9 @@ def _put_parsed_payload(
     # Its base was not stored on its own by this ingest: compress it anew (there are no chains).
     raw = payload_codec.decompress(parsed.blob, store.get_payload(parsed.base_hash))
     _put_payload(store, bases, snap.source, content_hash, raw)
+    made = bases[snap.source][0]
+    if parsed.base_hash in (repeated or ()) and made is not None and made[0] == content_hash:
+        keyframes.add(content_hash)  # stored on its own, for a batch opening with a repeat: see above
 
 
 def _hold_parts(

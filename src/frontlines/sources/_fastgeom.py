@@ -104,12 +104,20 @@ def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple
     return tuple(shapely.orient_polygons(polys))
 
 
-def fast_polygon_parts_many(geometries: list[dict[str, Any]], *, max_positions: int) -> list[tuple[Any, ...] | None]:
+def fast_polygon_parts_many(
+    geometries: list[dict[str, Any]], *, max_positions: int, unclean: dict[int, np.ndarray] | None = None
+) -> list[tuple[Any, ...] | None]:
     """:func:`fast_polygon_parts` of each geometry, built in bulk.
 
     The same parts (or ``None``) as one call per geometry, but every shapely constructor
     and check runs once over the rings of all of them: a map snapshot changes a few to a
     few dozen features, and each call costs tens of microseconds besides its work.
+
+    ``unclean``, when given, is filled for each Polygon or MultiPolygon answered ``None`` only
+    because a polygon of it is invalid or of no area (its structure and coordinates are clean):
+    ``unclean[k]`` = the polygons of ``geometries[k]`` as built here, in order, not oriented,
+    i.e. those ``shapely.from_geojson`` would read, so the exact path can repair them without
+    reading the JSON again (ISW layers: most days one such 35-70k-vertex polygon).
     """
     out: list[tuple[Any, ...] | None] = [None] * len(geometries)
     rings: list[np.ndarray] = []
@@ -148,7 +156,12 @@ def fast_polygon_parts_many(geometries: list[dict[str, Any]], *, max_positions: 
     oriented = np.empty(len(polys), dtype=object)
     oriented[keep] = shapely.orient_polygons(polys[keep])
     starts = np.concatenate([[0], np.cumsum(polys_of)])
+    bad_coords = np.zeros(len(taken), dtype=bool)
+    if unclean is not None and bad_vertex.any():
+        bad_coords[np.unique(poly_geom[ring_poly[vertex_ring[bad_vertex]]])] = True
     for t, k in enumerate(taken):
         if not bad[t]:
             out[k] = tuple(oriented[starts[t] : starts[t + 1]])
+        elif unclean is not None and not bad_coords[t] and geometries[k].get("type") in ("Polygon", "MultiPolygon"):
+            unclean[k] = polys[starts[t] : starts[t + 1]]
     return out

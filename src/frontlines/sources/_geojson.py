@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely
 
@@ -129,9 +130,17 @@ class PartCache:
                 self.entries[key] = hit
         return hit
 
-    def parts(self, geometry: dict[str, Any], *, where: str, repairs: Repairs) -> tuple[Any, ...]:
-        """Validated polygon parts of a GeoJSON geometry object."""
-        check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
+    def parts(
+        self, geometry: dict[str, Any], *, where: str, repairs: Repairs, polygons: np.ndarray | None = None
+    ) -> tuple[Any, ...]:
+        """Validated polygon parts of a GeoJSON geometry object.
+
+        ``polygons``: the geometry's polygons already built from its clean coordinates, in order
+        (``fast_polygon_parts_many(..., unclean=)``: a Polygon or MultiPolygon whose structure and
+        coordinates passed its checks): they are repaired as read, not checked and read again.
+        """
+        if polygons is None:
+            check_geojson_geometry(geometry, where=where, max_positions=self.max_positions)  # before GEOS sees it
         raw = orjson.dumps(geometry)
         key = hashlib.blake2b(raw, digest_size=16).digest()
         hit = self._entry(key)
@@ -139,10 +148,13 @@ class PartCache:
             self.hits += 1
             return hit
         self.misses += 1
-        try:
-            geom = shapely.from_geojson(raw)
-        except shapely.errors.GEOSException as exc:
-            raise unreadable_geometry(exc, where=where) from exc
+        if polygons is not None:  # the pieces polygon_parts takes from the geometry read from the JSON
+            geom = shapely.multipolygons(polygons)
+        else:
+            try:
+                geom = shapely.from_geojson(raw)
+            except shapely.errors.GEOSException as exc:
+                raise unreadable_geometry(exc, where=where) from exc
         parts = tuple(polygon_parts(geom, where=where, repairs=repairs))
         self.entries[key] = parts
         self._positions += int(shapely.get_num_coordinates(geom))
@@ -239,19 +251,24 @@ class LayerCollector:
             return _Pending(feat, i, value, geom)
         return self._exact(geom, i, value)
 
-    def _exact(self, geom: dict[str, Any], i: int, value: Any) -> FeatureOutcome:
-        """A layer feature's outcome by the exact path (checks, repairs, names the problem)."""
+    def _exact(self, geom: dict[str, Any], i: int, value: Any, polygons: np.ndarray | None = None) -> FeatureOutcome:
+        """A layer feature's outcome by the exact path (checks, repairs, names the problem);
+        ``polygons``: see :meth:`PartCache.parts`."""
         repairs = Repairs()
-        parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs)
+        parts = self.cache.parts(geom, where=f"{self.name} feature {i}", repairs=repairs, polygons=polygons)
         return FeatureOutcome("layer", value, parts, repairs.repaired, tuple(repairs.details), repairs.dropped_empty)
 
     def _resolve(self, pending: list[_Pending]) -> None:
         """Fill in the outcome of each pending feature: its polygons built in bulk
         (:func:`~frontlines.sources._fastgeom.fast_polygon_parts_many`), or by the exact path
-        when it is not that clean."""
-        built = fast_polygon_parts_many([p.geom for p in pending], max_positions=self.cache.max_positions)
-        for p, parts in zip(pending, built):
-            p.outcome = FeatureOutcome("layer", p.value, parts) if parts is not None else self._exact(p.geom, p.i, p.value)
+        when it is not that clean (starting from the polygons built in bulk when only their
+        validity or area failed)."""
+        unclean: dict[int, np.ndarray] = {}
+        built = fast_polygon_parts_many([p.geom for p in pending], max_positions=self.cache.max_positions,
+                                        unclean=unclean)
+        for k, (p, parts) in enumerate(zip(pending, built)):
+            p.outcome = FeatureOutcome("layer", p.value, parts) if parts is not None \
+                else self._exact(p.geom, p.i, p.value, unclean.get(k))
 
     def _apply(self, out: FeatureOutcome) -> None:
         if out.kind == "points":
