@@ -339,7 +339,7 @@ def stored_row(row: dict[str, float] | None, region_ids: list[str]) -> np.ndarra
     region's, which marks the snapshot as stored: a region without a row holds 0 km².
     Tables written whole (before issue 18) read the same.
     """
-    if not row or not region_ids or region_ids[0] not in row:
+    if not _complete(row, region_ids):
         return None
     return np.array([row.get(r, 0.0) for r in region_ids])
 

@@ -255,10 +255,9 @@ def change(
                 area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0), **extra, **fig)
     shapes = None
     if fig is not None and (geometry or depth):  # the geometries as unions of the faces (no overlay)
-        ids = [s for s, _, _ in sel.timeline]
         other_level = region is not None and not by_faces  # _region_change clips the raw change and the redraw ground
         want_raw = include_redraws or other_level
-        shapes = window_shapes(store, sel, index, ids.index(a), ids.index(b),  # type: ignore[arg-type]
+        shapes = window_shapes(store, sel, index, sel.position[a], sel.position[b],  # type: ignore[arg-type]
                                raw=want_raw, ground=depth or other_level)
     if shapes is not None and fig is not None:
         # the raw change when asked for; else the fighting (the raw change where no redraw is left out)

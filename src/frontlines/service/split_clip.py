@@ -32,9 +32,15 @@ MIN_SPLIT = 256
 
 ClipMany = Callable[[Any], np.ndarray]
 
-# The layer the forked process clips with: set before the fork, so the child shares it (and the
-# tiles and index built for it) with the parent instead of receiving it pickled.
+# The layer the forked process clips with, set in that process by its initializer (under ``fork`` the
+# initializer's arguments are inherited, not pickled: the child shares the layer, its tiles and index).
 _LAYER: RegionLayer | None = None
+
+
+def _adopt(layer: RegionLayer) -> None:
+    """In the forked process: the layer its clips use."""
+    global _LAYER
+    _LAYER = layer
 
 
 def _clip_wkb(wkbs: list[bytes]) -> np.ndarray:
@@ -61,7 +67,6 @@ def split_clip(layer: RegionLayer, workers: int) -> Iterator[ClipMany]:
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield lambda geoms: clip_areas(layer, geoms)
         return
-    global _LAYER
     pool: ProcessPoolExecutor | None = None
 
     def clip_many(geoms: Any) -> np.ndarray:
@@ -76,7 +81,8 @@ def split_clip(layer: RegionLayer, workers: int) -> Iterator[ClipMany]:
             if frozen:  # the child's collector never traverses (so never copies) what the parent holds
                 gc.freeze()
             try:
-                pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_adopt,
+                                           initargs=(layer,))
                 theirs = pool.submit(_clip_wkb, shapely.to_wkb(arr[cut:], output_dimension=2).tolist())
             finally:
                 if frozen:
@@ -86,10 +92,8 @@ def split_clip(layer: RegionLayer, workers: int) -> Iterator[ClipMany]:
         mine = clip_areas(layer, arr[:cut])
         return np.vstack([mine, theirs.result()])
 
-    _LAYER = layer
     try:
         yield clip_many
     finally:
-        _LAYER = None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
