@@ -252,7 +252,7 @@ class MemoryStore:
         )
         self._s.identity[ident] = sid
         for layer, triples in parts.items():
-            for t in triples:  # (hash, WKB); a third element (schema < 9: the area) is ignored
+            for t in triples:  # (hash, WKB)
                 self._s.parts.setdefault(t[0], bytes(t[1]))
             hashes = tuple(dict.fromkeys(t[0] for t in triples))
             self._s.layer_parts[(sid, str(layer))] = hashes

@@ -598,7 +598,7 @@ class PostGISStore(VersionMemo):
                 for layer, triples in parts.items():
                     name = str(layer)
                     fresh = self._missing_parts({t[0] for t in triples})
-                    cur.executemany(  # (hash, WKB); a third element (schema < 9: the area) is ignored
+                    cur.executemany(  # (hash, WKB)
                         "INSERT INTO parts VALUES(%s, ST_GeomFromWKB(%s, 4326)) ON CONFLICT DO NOTHING",
                         list(dict((t[0], (t[0], t[1])) for t in triples if t[0] in fresh).values()),
                     )

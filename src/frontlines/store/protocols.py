@@ -38,7 +38,7 @@ __all__ = ["PartRow", "RedrawPieceRow", "RedrawRow", "RegionRow", "SettlementInd
 
 #: (snapshot id, map_time, area km² or None when not derived yet), in map-time order.
 Timeline = list[tuple[int, dt.datetime, float | None]]
-#: (part hash, WKB) of one polygon part (before schema 9 rows also carried its area; a third element is ignored).
+#: (part hash, WKB) of one polygon part.
 PartRow = tuple[str, bytes]
 #: (snapshot id, layer, region set, region id, km²) of a stored region table.
 RegionRow = tuple[int, str, str, str, float]

@@ -649,9 +649,8 @@ class SQLiteStore(VersionMemo):
     ) -> int:
         """Insert a normalised snapshot; returns its id.
 
-        ``parts`` maps each layer to (part hash, WKB) rows (:data:`~frontlines.store.protocols.PartRow`;
-        a third element, as rows carried before schema 9, is ignored); the WKB may be empty
-        (``b""``) for a part already stored. The layers' areas are filled in by
+        ``parts`` maps each layer to (part hash, WKB) rows (:data:`~frontlines.store.protocols.PartRow`);
+        the WKB may be empty (``b""``) for a part already stored. The layers' areas are filled in by
         :func:`frontlines.service.derive.derive_layers`.
         """
         try:
