@@ -85,3 +85,28 @@ def test_the_helper_process_is_forked_and_ends_with_the_context(monkeypatch: pyt
     with sc.split_clip(layer, workers=1) as clip_many:  # one worker: no process, plain clip_areas
         assert np.array_equal(clip_many(geoms), real(layer, geoms))
     assert {int(line.split()[0]) for line in log.read_text().splitlines()} == {os.getpid()}
+
+
+def test_a_small_batch_of_many_vertices_is_shared(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Fewer than MIN_SPLIT geometries but MIN_SPLIT_VERTICES vertices (large ISW steps): two processes clip."""
+    real = sc.clip_areas
+    log = tmp_path / "pids"
+
+    def spy(layer: RegionLayer, geoms) -> np.ndarray:
+        with log.open("a") as f:
+            f.write(f"{os.getpid()} {len(geoms)}\n")
+        return real(layer, geoms)
+
+    monkeypatch.setattr(sc, "clip_areas", spy)
+    layer = _layer(True)
+    geoms = [shapely.segmentize(g, 0.001) for g in _geoms(12)]
+    vertices = int(shapely.get_num_coordinates(np.array(geoms, dtype=object)).sum())
+    monkeypatch.setattr(sc, "MIN_SPLIT_VERTICES", vertices)  # exactly enough
+    with sc.split_clip(layer, workers=2) as clip_many:
+        got = clip_many(geoms)
+        few = clip_many(geoms[:6])  # fewer vertices: clipped here alone
+        one = clip_many(geoms[:1])
+    assert np.array_equal(got, real(layer, geoms)) and np.array_equal(few, got[:6]) and np.array_equal(one, got[:1])
+    calls = [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+    assert len({pid for pid, _ in calls[:2]}) == 2 and sum(n for _, n in calls[:2]) == 12  # shared
+    assert calls[2:] == [(os.getpid(), 6), (os.getpid(), 1)]
