@@ -43,8 +43,10 @@ ISW_LAYER = "RussianAssessedCoTinUkraine"
 ISW_DAYS = ["20220224", "20220909", "20220910", "20220911", "20220912", "20220928", "20220929", "20220930"]
 
 
-def isw_layers_folder(folder: Path) -> Path:
-    """``folder`` holding links to the :data:`ISW_DAYS` layers of :data:`ISW_LAYER` (shared data)."""
+@pytest.fixture(scope="session")
+def isw_folder(tmp_path_factory) -> Path:
+    """A folder holding links to the :data:`ISW_DAYS` layers of :data:`ISW_LAYER` (shared data)."""
+    folder = tmp_path_factory.mktemp("isw-layers")
     for day in ISW_DAYS:
         src = require_data(f"isw-2022/layers/{day}_{ISW_LAYER}.geojson.gz")
         (folder / src.name).symlink_to(src)

@@ -32,16 +32,8 @@ from frontlines.core.validate import Repairs
 from frontlines.errors import SourceError
 from frontlines.sources._geojson import PartCache
 from frontlines.store.memory import MemoryStore
-from tests.conftest import ISW_DAYS, ISW_LAYER, isw_layers_folder
+from tests.conftest import ISW_DAYS as DAYS
 from tests.helpers import geodesic_km2, skip_or_fail
-
-LAYER, DAYS = ISW_LAYER, ISW_DAYS
-
-
-
-@pytest.fixture(scope="module")
-def isw_folder(tmp_path_factory) -> Path:
-    return isw_layers_folder(tmp_path_factory.mktemp("isw-memory"))
 
 
 @pytest.fixture(scope="module")

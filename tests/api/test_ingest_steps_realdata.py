@@ -8,8 +8,6 @@ oblast, measured with ``pyproj.Geod`` (geodesic areas), never the program's own 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import shapely
 
@@ -18,16 +16,8 @@ import frontlines.service.pipeline as pipeline_module
 from frontlines import service
 from frontlines.conflicts import default_registry
 from frontlines.store.memory import MemoryStore
-from tests.conftest import ISW_DAYS, ISW_LAYER, isw_layers_folder
+from tests.conftest import ISW_DAYS as DAYS
 from tests.helpers import geodesic_km2
-
-LAYER, DAYS = ISW_LAYER, ISW_DAYS
-
-
-
-@pytest.fixture(scope="module")
-def isw_folder(tmp_path_factory) -> Path:
-    return isw_layers_folder(tmp_path_factory.mktemp("isw8"))
 
 
 @pytest.fixture(scope="module")
