@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import area_km2
-from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
+from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, polygonal
 from frontlines.core.redraws import RedrawRules
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
@@ -52,6 +52,7 @@ from frontlines.service.selection import (
     state_at,
     user_time,
 )
+from frontlines.service.unions import layer_union
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
@@ -151,26 +152,6 @@ def _few_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether change_parts takes its part-by-part path (at most FEW_PARTS changed parts on each side)."""
     common = a.keys() & b.keys()
     return len(a) - len(common) <= FEW_PARTS and len(b) - len(common) <= FEW_PARTS
-
-
-def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
-    """The dissolved layer (lon/lat) of one snapshot, kept in the store's cache.
-
-    Read from the store's ``layer_unions`` table (schema 6, written at ingest and by
-    ``frontlines derive``); dissolved from the snapshot's parts when it has no row there
-    (a query never writes). Keyed by snapshot id like :meth:`StoreReader.layer_parts` (ids
-    are never given out twice and a snapshot's parts never change). The geometry is shared
-    between threads: callers must not prepare it (copy it first,
-    :func:`frontlines.core.prepared.prepared_copy`).
-    """
-
-    def load() -> Any:
-        wkb = store.layer_unions(layer, [snapshot_id]).get(snapshot_id)
-        if wkb is not None:
-            return shapely.from_wkb(wkb)
-        return dissolve(list(store.layer_parts(snapshot_id, layer).values()))
-
-    return store.cache.get_or_compute(("layer-union", snapshot_id, str(layer)), load)
 
 
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:
