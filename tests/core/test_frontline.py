@@ -203,3 +203,19 @@ def test_deepstate_daily_front_length(deepstate_daily_dir, day: str, next_day: s
     # The front lies within Ukraine's east and south.
     xmin, ymin, xmax, ymax = f1.geometry.bounds
     assert 31 < xmin and xmax < 40.3 and 46 < ymin < 47 and ymax < 52.4
+
+
+def test_enclave_zone_without_uniting_the_pieces_first() -> None:
+    """The 1 m zone around the enclaves (the parts of one polygonal geometry, disjoint) is one buffer of
+    them as a MultiPolygon: the same ground as buffering their union, vertex for vertex once normalised."""
+    from frontlines.core import frontline as fl
+
+    land = shapely.box(0, 0, 10_000, 10_000)
+    held = shapely.union_all([shapely.box(1_000, 1_000, 9_000, 9_000).difference(shapely.box(2_000, 2_000, 3_000, 3_000)),
+                              shapely.box(4_000, 4_000, 4_001.5, 6_000)])
+    pieces = shapely.get_parts(shapely.difference(land, held))
+    assert len(pieces) >= 2
+    got = fl._near(pieces)
+    want = shapely.buffer(shapely.union_all(pieces), fl._EPS_M)
+    assert got.is_valid and shapely.equals_exact(shapely.normalize(got), shapely.normalize(want), 0)
+    assert np.isclose(got.area, sum(shapely.area(pieces)), rtol=0.01)  # the pieces, grown by 1 m

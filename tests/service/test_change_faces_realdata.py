@@ -301,3 +301,32 @@ def test_derive_adds_the_coverage_to_an_index_stored_without_it(faces_store, mon
     assert after.as_dict() == before.as_dict()
     for d in ("gained", "lost"):
         assert _sd_km2(getattr(after, d), getattr(before, d)) <= max(0.01, 2e-5 * getattr(before, f"{d}_km2"))
+
+
+def test_change_by_another_level_from_the_faces_is_the_definition(faces_store, monkeypatch) -> None:
+    """By raion (the faces are cut by oblasts only): the fighting and the redraw ground are clipped apart (the
+    raw change is not united from them), and each raion's figures are the plain definition's."""
+    store = faces_store
+    sel = service.select(store)
+    raions = service.region_level(store, "raion")
+    times = [t for _, t, _ in sel.timeline]
+    _no_overlays(monkeypatch)
+    asked = []
+    real = measure.window_shapes
+    monkeypatch.setattr(measure, "window_shapes", lambda *a, **k: asked.append(k["raw"]) or real(*a, **k))
+    checked = 0
+    for i, j in [(0, len(times) - 1), (12, 40)]:
+        raw, redraw = _reference(store, sel, i, j, None)
+        got = service.change(store, start=times[i].isoformat(), end=times[j].isoformat(), by="raion",
+                             geometry=True).as_dict()
+        assert got["redraw_pieces"], (i, j)  # windows with redraws: the split clip is what is tested
+        for d in ("gained", "lost"):
+            red = [g for (dd, _), g in redraw.items() if dd == d]
+            fight = shapely.difference(raw[d], shapely.union_all(red)) if red else raw[d]
+            near = shapely.STRtree(raions.geometries).query(fight, predicate="intersects")
+            for k, row in enumerate(got["regions"]):
+                want = _km2(shapely.intersection(fight, raions.geometries[k])) if k in near else 0.0
+                assert _close(row[f"{d}_km2"], want), (i, j, d, row["id"])
+                checked += want > 0
+    assert asked == [False, False]  # no raw change was united
+    assert checked >= 10

@@ -12,8 +12,15 @@ import pytest
 import shapely
 
 from frontlines.conflicts import ConflictRegistry
+from frontlines.core.geodesy import areas_km2
+from frontlines.core.regions import RegionLayer, layer_centre
 from frontlines.sources import boundaries
-from frontlines.sources.compact_layers import compact_path, read_compact, write_compact
+from frontlines.sources.compact_layers import (
+    compact_path,
+    read_compact,
+    read_compact_layer,
+    write_compact,
+)
 
 
 def _shipped_files() -> list[Path]:
@@ -42,14 +49,21 @@ def test_shipped_compact_files_are_current_and_exact(path: Path) -> None:
     assert len(geoms) == len(plain_geoms)
     # the same coordinates to the last bit, the same types, rings and order
     assert shapely.to_wkb(geoms).tolist() == [shapely.to_wkb(g) for g in plain_geoms]
+    # the land areas it keeps are those a region layer computes from the GeoJSON's geometries, bit for bit
+    kept = read_compact_layer(path)
+    plain = np.array(plain_geoms, dtype=object)
+    assert kept.centre == layer_centre(plain)
+    np.testing.assert_array_equal(kept.areas, areas_km2(plain, kept.centre))
 
 
 def test_read_level_takes_the_compact_file(monkeypatch) -> None:
     c = ConflictRegistry.shipped().get("ukraine")
     level = c.level("raion")
     fast = boundaries.read_level(level)
-    monkeypatch.setattr(boundaries, "read_compact", lambda *a: None)  # the GeoJSON path
+    assert "areas" in fast._cache  # given by the compact file, not computed
+    monkeypatch.setattr(boundaries, "read_compact_layer", lambda *a: None)  # the GeoJSON path
     slow = boundaries.read_level(level)
+    assert "areas" not in slow._cache
     assert fast.ids == slow.ids and fast.names == slow.names and fast.parents == slow.parents
     assert fast.local_names == slow.local_names
     assert shapely.to_wkb(fast.geometries).tolist() == shapely.to_wkb(slow.geometries).tolist()
@@ -160,3 +174,15 @@ def test_a_stale_compact_gazetteer_is_ignored(tmp_path: Path) -> None:
     assert gz.read_gazetteer(src).population.tolist() == [20100]
     side.write_bytes(b"garbage")
     assert gz.read_gazetteer(src).population.tolist() == [20100]
+
+
+def test_given_areas_are_taken_only_for_the_layers_centre_and_count() -> None:
+    geoms = np.array([shapely.box(30, 48, 31, 49), shapely.box(31, 48, 32, 49)], dtype=object)
+
+    def layer() -> RegionLayer:
+        return RegionLayer(name="t", ids=("a", "b"), names=("A", "B"), geometries=geoms)
+
+    assert layer().with_areas(np.array([1.0, 2.0]), (31.0, 48.0)).areas.tolist() == [1.0, 2.0]  # its centre
+    for areas, centre in ((np.array([1.0, 2.0]), (30.0, 48.0)), (np.array([1.0]), (31.0, 48.0))):
+        got = layer().with_areas(areas, centre).areas  # another centre, or another count: computed
+        np.testing.assert_allclose(got, [8217.73, 8217.73], atol=0.01)  # the zone between two parallels / 360

@@ -38,6 +38,7 @@ __all__ = [
     "RegionTiles",
     "clip_areas",
     "clip_pieces",
+    "layer_centre",
     "region_shares",
     "validate_region_layer",
 ]
@@ -122,11 +123,18 @@ class RegionLayer:
     def centre(self) -> tuple[float, float]:
         """Centre (lon, lat) of the equal-area projection used for every area of this layer."""
         if "centre" not in self._cache:
-            xmin, ymin, xmax, ymax = shapely.total_bounds(self.geometries)
-            if not np.isfinite(xmin):
-                xmin = ymin = xmax = ymax = 0.0
-            self._cache["centre"] = (float(round((xmin + xmax) / 2)), float(round((ymin + ymax) / 2)))
+            self._cache["centre"] = layer_centre(self.geometries)
         return self._cache["centre"]
+
+    def with_areas(self, areas: np.ndarray, centre: tuple[float, float]) -> RegionLayer:
+        """This layer, its :attr:`areas` given: ``areas_km2(geometries, centre)`` computed beforehand (a
+        region file's compact form keeps them). Ignored (computed on first use) when ``centre`` is not
+        the layer's or the count differs. Returns ``self``."""
+        a = np.array(areas, dtype=float)
+        if len(a) == len(self) and tuple(map(float, centre)) == self.centre and "areas" not in self._cache:
+            a.setflags(write=False)
+            self._cache["areas"] = a
+        return self
 
     @property
     def areas(self) -> np.ndarray:
@@ -174,6 +182,14 @@ class RegionLayer:
         if self.parents is None:
             return np.zeros(0, dtype=np.intp)
         return np.flatnonzero(np.array([p == parent_id for p in self.parents], dtype=bool))
+
+
+def layer_centre(geometries: np.ndarray) -> tuple[float, float]:
+    """Centre (lon, lat) of the equal-area projection of a region layer's areas: its bounds' centre, rounded."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
+    if not np.isfinite(xmin):
+        xmin = ymin = xmax = ymax = 0.0
+    return (float(round((xmin + xmax) / 2)), float(round((ymin + ymax) / 2)))
 
 
 def _split(layer: RegionLayer, geom: Any) -> tuple[np.ndarray, np.ndarray]:

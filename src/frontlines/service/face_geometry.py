@@ -23,7 +23,6 @@ them (an index written before, or one GEOS could not clean) takes the overlay pa
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -85,13 +84,14 @@ def face_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> FaceSha
     """
 
     def load() -> FaceShapes | None:
-        row = store.change_faces(sel.source, sel.layer, geometry=True)
-        if row is None or row[2] is None:
-            return None
-        z = np.load(io.BytesIO(row[2]), allow_pickle=False)
-        if "clean_lens" not in z.files:  # written before the cleaned coverage was stored, or GEOS could not clean
-            return None
-        return FaceShapes(z["clean_wkb"].tobytes(), z["clean_lens"])
+        # only the cleaned faces are read (a third of the blob, which holds the builder's faces too)
+        with store.change_faces_geometry(sel.source, sel.layer) as f:
+            if f is None:
+                return None
+            z = np.load(f, allow_pickle=False)
+            if "clean_lens" not in z.files:  # written before the cleaned coverage was stored, or GEOS could not clean
+                return None
+            return FaceShapes(z["clean_wkb"].tobytes(), z["clean_lens"])
 
     shapes = store.cache.get_or_compute(("change-face-shapes", store.data_version, sel.source, str(sel.layer)), load)
     if shapes is None or len(shapes) != index.faces:

@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from frontlines.core.geodesy import area_km2
-from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, dissolve, polygonal
+from frontlines.core.measure import EMPTY, FEW_PARTS, change_parts, polygonal
 from frontlines.core.redraws import RedrawRules
 from frontlines.core.regions import clip_areas
 from frontlines.errors import UsageError
@@ -52,6 +52,7 @@ from frontlines.service.selection import (
     state_at,
     user_time,
 )
+from frontlines.service.unions import layer_union
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
@@ -153,26 +154,6 @@ def _few_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return len(a) - len(common) <= FEW_PARTS and len(b) - len(common) <= FEW_PARTS
 
 
-def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
-    """The dissolved layer (lon/lat) of one snapshot, kept in the store's cache.
-
-    Read from the store's ``layer_unions`` table (schema 6, written at ingest and by
-    ``frontlines derive``); dissolved from the snapshot's parts when it has no row there
-    (a query never writes). Keyed by snapshot id like :meth:`StoreReader.layer_parts` (ids
-    are never given out twice and a snapshot's parts never change). The geometry is shared
-    between threads: callers must not prepare it (copy it first,
-    :func:`frontlines.core.prepared.prepared_copy`).
-    """
-
-    def load() -> Any:
-        wkb = store.layer_unions(layer, [snapshot_id]).get(snapshot_id)
-        if wkb is not None:
-            return shapely.from_wkb(wkb)
-        return dissolve(list(store.layer_parts(snapshot_id, layer).values()))
-
-    return store.cache.get_or_compute(("layer-union", snapshot_id, str(layer)), load)
-
-
 def _gained_lost_km2(gained: Any, lost: Any, area_a: float | None, area_b: float | None) -> tuple[float, float]:
     """Areas of gained and lost ground; the larger follows from the smaller and the net.
 
@@ -254,9 +235,12 @@ def change(
                 from_snapshot=store.snapshot(a), to_snapshot=store.snapshot(b),
                 area_from_km2=float(area_of[a] or 0), area_to_km2=float(area_of[b] or 0), **extra, **fig)
     shapes = None
+    other_level = want_raw = False
     if fig is not None and (geometry or depth):  # the geometries as unions of the faces (no overlay)
-        other_level = region is not None and not by_faces  # _region_change clips the raw change and the redraw ground
-        want_raw = include_redraws or other_level
+        other_level = region is not None and not by_faces  # _region_change clips the change and the redraw ground
+        # the raw change only when it is the answer: another region level's clip takes the fighting and the
+        # redraw ground apart (their faces partition the raw change; no union of the two)
+        want_raw = include_redraws
         shapes = window_shapes(store, sel, index, sel.position[a], sel.position[b],  # type: ignore[arg-type]
                                raw=want_raw, ground=depth or other_level)
     if shapes is not None and fig is not None:
@@ -293,7 +277,8 @@ def change(
         lv = np.array([r.lost_km2 for r in fig["regions"]])
     elif region is not None:
         gv, lv, extra["regions"] = _region_change(store, sel, region, a, b, raw_gained, raw_lost, raw_g, raw_l,
-                                                  wr if subtract else None)
+                                                  wr if subtract else None,
+                                                  fighting=shapes is not None and subtract)
         extra["region_layer"] = region[1].name
     if fig is not None:  # the faces' figures; the geometries' redraw pieces matched by direction and reason
         shape_of = {(p.direction, p.reason): p.geometry for p in (wr.pieces if wr is not None else ())}
@@ -320,16 +305,20 @@ def change(
 
 
 def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], a: int, b: int, raw_gained: Any,
-                   raw_lost: Any, raw_g: float, raw_l: float, wr: Any,
+                   raw_lost: Any, raw_g: float, raw_l: float, wr: Any, *, fighting: bool = False,
                    ) -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
     """Gained and lost km² per region between the states ``a`` and ``b`` (read-only arrays), and their rows.
 
     Only the smaller of the raw gained and lost ground is clipped; the other follows from
     the net change per region, read from the region table (gained - lost = area(b) - area(a)).
     With ``wr`` (the window's redraws, to be left out) the redraw ground in each region is
-    taken off. Kept in the store's cache under the snapshot ids, the side clipped, the
-    region set and the data version (the redraw split is read from the store): a warm
-    repeat, or the same change with ``depth``, clips nothing.
+    taken off. ``fighting``: ``raw_gained`` / ``raw_lost`` are the fighting only (``wr``'s
+    ``gained`` / ``lost``, unions of change faces disjoint from its redraw ground), and the raw
+    ground in a region is their clip plus the redraw ground's (no union of the two is made).
+    All geometries are clipped in one :func:`clip_areas` call (the same figures as one call each).
+    Kept in the store's cache under the snapshot ids, the side clipped, the region set and the
+    data version (the redraw split is read from the store): a warm repeat, or the same change
+    with ``depth``, clips nothing.
     """
     rl = region[1]
     if a == b:
@@ -338,25 +327,31 @@ def _region_change(store: StoreReader, sel: Selection, region: tuple[str, Any], 
         side = "lost"
     else:
         side = "gained"
+    split = fighting and wr is not None
 
     def compute() -> tuple[np.ndarray, np.ndarray, tuple[RegionFigures, ...]]:
         held = region_values(store, sel, region, [a, b])
         net = held[b] - held[a]
+        geoms = [] if side == "none" else [raw_lost if side == "lost" else raw_gained]
+        if wr is not None:
+            geoms += [wr.redraw_gained, wr.redraw_lost]
+        clipped = clip_areas(rl, geoms) if geoms else np.zeros((0, len(rl.ids)))
         if side == "none":
             gv = lv = np.zeros(len(rl.ids))
         elif side == "lost":
-            lv = clip_areas(rl, raw_lost)
+            lv = clipped[0] + clipped[2] if split else clipped[0]
             gv = np.maximum(net + lv, 0.0)
         else:
-            gv = clip_areas(rl, raw_gained)
+            gv = clipped[0] + clipped[1] if split else clipped[0]
             lv = np.maximum(gv - net, 0.0)
         if wr is not None:  # fighting per region = raw minus the (small) redraw ground in it
-            gv = np.maximum(gv - clip_areas(rl, wr.redraw_gained), 0.0)
-            lv = np.maximum(lv - clip_areas(rl, wr.redraw_lost), 0.0)
+            gv = np.maximum(gv - clipped[-2], 0.0)
+            lv = np.maximum(lv - clipped[-1], 0.0)
         gv.flags.writeable = lv.flags.writeable = False  # shared through the cache
         return gv, lv, region_figures(rl, gained_km2=gv, lost_km2=lv, net_km2=gv - lv)
 
-    key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None)
+    key = ("change-regions", store.data_version, sel.source, str(sel.layer), region[0], a, b, side, wr is not None,
+           split)
     return store.cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 

@@ -47,7 +47,7 @@ from frontlines.errors import (
 )
 from frontlines.sources._payloads import Limits, read_regular
 from frontlines.sources._vector import read_vector, zip_shapefile
-from frontlines.sources.compact_layers import read_compact
+from frontlines.sources.compact_layers import read_compact, read_compact_layer
 from frontlines.sources.gazetteer import fold, is_cyrillic
 
 __all__ = [
@@ -87,6 +87,19 @@ def _read_file(path: Path) -> tuple[list[dict[str, Any]], np.ndarray]:
     return read_compact(path, data) or _read_geojson(data, str(path))
 
 
+def _read_layer_file(path: Path) -> tuple[list[dict[str, Any]], np.ndarray, tuple[np.ndarray, tuple[float, float]] | None]:
+    """:func:`_read_file` and the land areas (with their projection centre) its compact file keeps, if any."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read ({exc})") from exc
+    found = read_compact_layer(path, data)
+    if found is None:
+        return (*_read_geojson(data, str(path)), None)
+    areas = (found.areas, found.centre) if found.areas is not None and found.centre is not None else None
+    return found.props, found.geoms, areas
+
+
 def read_level(level: RegionLevel) -> RegionLayer:
     """Read the file of a conflict's region level (no caching: see the conflict registry).
 
@@ -95,14 +108,14 @@ def read_level(level: RegionLevel) -> RegionLayer:
     SourceFormatError
         Unreadable file, or a feature without the level's id or name property.
     """
-    props, geoms = _read_file(level.file)
+    props, geoms, areas = _read_layer_file(level.file)
     try:
         ids = tuple(str(p[level.id_field]) for p in props)
         names = tuple(str(p[level.name_field]) for p in props)
     except KeyError as exc:
         raise SourceFormatError(f"{level.file}: a feature lacks the property {exc} ({level.kind} level)") from exc
     parents = tuple(p.get(level.parent_field) for p in props)
-    return RegionLayer(
+    layer = RegionLayer(
         name=level.kind,
         ids=ids,
         names=names,
@@ -110,6 +123,7 @@ def read_level(level: RegionLevel) -> RegionLayer:
         parents=parents,
         local_names=tuple(p.get(level.local_name_field) or "" for p in props),
     )
+    return layer if areas is None else layer.with_areas(*areas)
 
 
 def read_outline(path: Path) -> Any:

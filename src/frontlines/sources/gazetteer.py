@@ -129,8 +129,8 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
-#: ``str.translate`` table keeping only ASCII digits and lower-case letters.
-_ALNUM_ONLY = {c: None for c in range(128) if not (48 <= c <= 57 or 97 <= c <= 122)}
+#: ``str.translate`` table keeping only ASCII digits and lower-case letters (and NUL, a separator).
+_ALNUM_ONLY = {c: None for c in range(1, 128) if not (48 <= c <= 57 or 97 <= c <= 122)}
 
 
 def loose(text: str) -> str:
@@ -416,15 +416,20 @@ class Gazetteer:
             return self._namesakes()[key]
         # Without the whole grouping: an ASCII name folds to its letters and digits (lower case)
         # with spaces between runs, so only names with the key's letters and digits can match.
-        if "by_name" not in self._cache:
-            by_name: dict[str, list[int]] = {}
-            for j, n in enumerate(self.names):
-                by_name.setdefault(n, []).append(j)
-            self._cache["by_name"] = by_name
-        squeezed = key.replace(" ", "")
-        return sorted(j for n, idx in self._cache["by_name"].items()
-                      if (not n.isascii() or n.lower().translate(_ALNUM_ONLY) == squeezed) and fold(n) == key
-                      for j in idx)
+        if "squeezed" not in self._cache:
+            # every place's name by its letters and digits (lower case), in one pass over all of them
+            # (joined by NUL, which the table keeps); a name that is not ASCII is always a candidate
+            joined = "\0".join(self.names)
+            if joined.count("\0") == max(len(self.names) - 1, 0):
+                squeezed = np.array(joined.lower().translate(_ALNUM_ONLY).split("\0"))
+                other = (np.zeros(len(self.names), dtype=bool) if joined.isascii()
+                         else np.array([not n.isascii() for n in self.names], dtype=bool))
+            else:  # a name holding NUL: no squeezing, every place a candidate
+                squeezed, other = np.array([""] * len(self.names)), np.ones(len(self.names), dtype=bool)
+            self._cache["squeezed"] = squeezed, other
+        squeezed, other = self._cache["squeezed"]
+        candidates = np.flatnonzero((squeezed == key.replace(" ", "")) | other).tolist()
+        return [j for j in candidates if fold(self.names[j]) == key]
 
     def _display_of(self, i: int) -> str:
         same = self._namesakes_of(i)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import shapely
@@ -471,6 +472,12 @@ class MemoryStore:
         if row is None:
             return None
         return (row[0], row[1], row[2] if geometry else None)
+
+    @contextlib.contextmanager
+    def change_faces_geometry(self, source: str, layer: LayerKey) -> Iterator[BinaryIO | None]:
+        """The face geometries of the stored change-face index as a seekable read-only file (None: none stored)."""
+        row = self.change_faces(source, layer, geometry=True)
+        yield io.BytesIO(row[2]) if row is not None and row[2] is not None else None
 
     def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
         """Store (replace) the change-face index of a layer."""

@@ -52,9 +52,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import shapely
@@ -906,6 +907,12 @@ class PostGISStore(VersionMemo):
         cols = "basis, data, geoms" if geometry else "basis, data, NULL::bytea"
         row = self._q(f"SELECT {cols} FROM change_faces WHERE source=%s AND layer=%s", (source, str(layer))).fetchone()
         return (row[0], bytes(row[1]), bytes(row[2]) if row[2] is not None else None) if row else None
+
+    @contextlib.contextmanager
+    def change_faces_geometry(self, source: str, layer: LayerKey) -> Iterator[BinaryIO | None]:
+        """The face geometries of the stored change-face index as a seekable read-only file (None: none stored)."""
+        row = self.change_faces(source, layer, geometry=True)
+        yield io.BytesIO(row[2]) if row is not None and row[2] is not None else None
 
     def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
         """Store (replace) the change-face index of a layer."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from frontlines.cache import Cache
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
@@ -184,6 +184,15 @@ class StoreReader(Protocol):
         unless ``geometry``), or None.
 
         Opaque to the store (see :mod:`frontlines.service.change_faces`); schema 8.
+        """
+        ...
+
+    def change_faces_geometry(self, source: str, layer: LayerKey) -> contextlib.AbstractContextManager[BinaryIO | None]:
+        """The face geometries of the stored change-face index (:meth:`change_faces`' third item) as a seekable
+        read-only binary file, open for the ``with`` block; None when there are none.
+
+        A reader of a few of its parts reads only those (SQLite: incremental blob I/O, in one read
+        transaction). Opaque to the store, like :meth:`change_faces`.
         """
         ...
 

@@ -37,13 +37,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import shapely
@@ -295,6 +296,31 @@ def busy_timeout_ms(seconds: float | None, default_ms: int) -> int:
         raise StoreError(f"busy timeout {seconds} s: must be from 0 to 86400 seconds", field=BUSY_TIMEOUT_ENV,
                          value=seconds)
     return int(seconds * 1000)
+
+
+class _BlobFile(io.RawIOBase):
+    """A read-only, seekable raw file over an open :class:`sqlite3.Blob`."""
+
+    def __init__(self, blob: sqlite3.Blob) -> None:
+        self._blob = blob
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._blob.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._blob.seek(offset, whence)
+        return self._blob.tell()
+
+    def tell(self) -> int:
+        return self._blob.tell()
 
 
 class SQLiteStore(VersionMemo):
@@ -997,6 +1023,19 @@ class SQLiteStore(VersionMemo):
         row = self._db.execute(f"SELECT {cols} FROM change_faces WHERE source=? AND layer=?",
                                (source, str(layer))).fetchone()
         return (row[0], bytes(row[1]), bytes(row[2]) if row[2] is not None else None) if row else None
+
+    @contextlib.contextmanager
+    def change_faces_geometry(self, source: str, layer: LayerKey) -> Iterator[BinaryIO | None]:
+        """The face geometries of the stored change-face index as a seekable read-only file (None: none
+        stored), read through incremental blob I/O: only the pages read are fetched. In one read view."""
+        with self.read_view():
+            row = self._db.execute("SELECT rowid FROM change_faces WHERE source=? AND layer=? AND geoms IS NOT NULL",
+                                   (source, str(layer))).fetchone()
+            if row is None:
+                yield None
+                return
+            with self._db.blobopen("change_faces", "geoms", row[0], readonly=True) as blob:
+                yield io.BufferedReader(_BlobFile(blob), buffer_size=1 << 16)
 
     def put_change_faces(self, source: str, layer: LayerKey, basis: str, data: bytes, geoms: bytes | None) -> None:
         """Store (replace) the change-face index of a layer."""
