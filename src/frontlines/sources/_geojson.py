@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -86,8 +87,10 @@ class PartCache:
     entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict)
     #: raw feature bytes hash -> what the feature contributed (see LayerCollector.add_raw_features)
     features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
-    #: raw bytes of each feature of the last raw snapshot -> its outcome (compared byte for byte)
-    recent: dict[bytes, FeatureOutcome] = field(default_factory=dict)
+    #: the raw bytes of each feature of the last raw snapshot, in order, and their outcomes
+    #: (a feature is compared byte for byte with the one at the same place, then with any of them)
+    recent_pieces: list[bytes] = field(default_factory=list)
+    recent_outcomes: list[FeatureOutcome] = field(default_factory=list)
     hits: int = 0
     misses: int = 0
     #: Largest number of positions in one geometry.
@@ -316,41 +319,66 @@ class LayerCollector:
         body = data.strip()
         if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
             return False
-        recent, cache = self.cache.recent, self.cache
-        now: dict[bytes, Any] = {}
+        cache = self.cache
+        before, before_out = cache.recent_pieces, cache.recent_outcomes
+        index: dict[bytes, int] | None = None  # piece -> its place in ``before``, built at the first miss
+        pieces: list[bytes] = []
         outcomes: list[Any] = []
         pending: dict[bytes, _Pending] = {}  # by the hash of the feature's bytes
-        waiting: list[tuple[int, bytes, _Pending]] = []  # (position, bytes) of the features pending
-        for i, piece in enumerate(_pieces(body)):
-            out = recent.get(piece)
+        waiting: list[tuple[int, _Pending]] = []  # positions of the features pending
+        pos, end, k = len(_OPEN) + len(_FIRST), len(body) - len(_CLOSE), 0
+        for i in itertools.count():
+            # The features are the pieces between separators (as _pieces splits them). The previous
+            # snapshot's feature at the same place is compared in place (no copy, no hash): a piece is
+            # equal to it when the body holds its bytes there followed by a separator or the end
+            # (the separator cannot overlap itself, so the piece ends there).
+            out: Any = None
+            if k < len(before):
+                piece = before[k]
+                q = pos + len(piece)
+                if body.startswith(piece, pos) and (q == end or body.startswith(_SEP, q)):
+                    out = before_out[k]
             if out is None:
-                key = hashlib.blake2b(piece, digest_size=16).digest()
-                out = cache.feature(key) or pending.get(key)
-                if out is None:
-                    chunk = _FIRST + piece + b"}"
-                    try:
-                        feat = orjson.loads(chunk)
-                    except orjson.JSONDecodeError:
-                        return False
-                    if not isinstance(feat, dict) or feat.get("type") != "Feature":
-                        return False
-                    out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                q = body.find(_SEP, pos, end)
+                q = end if q < 0 else q
+                piece = body[pos:q]
+                if index is None:
+                    index = {p: j for j, p in enumerate(before)}
+                j = index.get(piece)
+                if j is not None:  # elsewhere in the previous snapshot
+                    out, piece, k = before_out[j], before[j], j
+                else:
+                    key = hashlib.blake2b(piece, digest_size=16).digest()
+                    out = cache.feature(key) or pending.get(key)
+                    if out is None:
+                        chunk = _FIRST + piece + b"}"
+                        try:
+                            feat = orjson.loads(chunk)
+                        except orjson.JSONDecodeError:
+                            return False
+                        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+                            return False
+                        out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                        if isinstance(out, _Pending):
+                            out.key = key
+                            pending[key] = out
+                        else:
+                            cache.features[key] = out
                     if isinstance(out, _Pending):
-                        out.key = key
-                        pending[key] = out
-                    else:
-                        cache.features[key] = out
-                if isinstance(out, _Pending):
-                    waiting.append((i, piece, out))
-            now[piece] = out
+                        waiting.append((i, out))
+            k += 1
+            pieces.append(piece)
             outcomes.append(out)
+            if q == end:
+                break
+            pos = q + len(_SEP)
         if pending:
             self._resolve(list(pending.values()))
             for p in pending.values():
                 cache.features[p.key] = p.outcome  # type: ignore[assignment]
-            for i, piece, p in waiting:
-                now[piece] = outcomes[i] = p.outcome
-        self.cache.recent = now
+            for i, p in waiting:
+                outcomes[i] = p.outcome
+        cache.recent_pieces, cache.recent_outcomes = pieces, outcomes
         for out in outcomes:
             self._apply(out)
         return True
