@@ -326,17 +326,18 @@ class LayerCollector:
         outcomes: list[Any] = []
         pending: dict[bytes, _Pending] = {}  # by the hash of the feature's bytes
         waiting: list[tuple[int, _Pending]] = []  # positions of the features pending
-        pos, end, k = len(_OPEN) + len(_FIRST), len(body) - len(_CLOSE), 0
+        pos, end, k, known, sep = len(_OPEN) + len(_FIRST), len(body) - len(_CLOSE), 0, len(before), len(_SEP)
+        starts = body.startswith
         for i in itertools.count():
             # The features are the pieces between separators (as _pieces splits them). The previous
             # snapshot's feature at the same place is compared in place (no copy, no hash): a piece is
             # equal to it when the body holds its bytes there followed by a separator or the end
             # (the separator cannot overlap itself, so the piece ends there).
             out: Any = None
-            if k < len(before):
+            if k < known:
                 piece = before[k]
                 q = pos + len(piece)
-                if body.startswith(piece, pos) and (q == end or body.startswith(_SEP, q)):
+                if starts(piece, pos) and (q == end or starts(_SEP, q)):
                     out = before_out[k]
             if out is None:
                 q = body.find(_SEP, pos, end)
@@ -371,7 +372,7 @@ class LayerCollector:
             outcomes.append(out)
             if q == end:
                 break
-            pos = q + len(_SEP)
+            pos = q + sep
         if pending:
             self._resolve(list(pending.values()))
             for p in pending.values():
@@ -379,9 +380,30 @@ class LayerCollector:
             for i, p in waiting:
                 outcomes[i] = p.outcome
         cache.recent_pieces, cache.recent_outcomes = pieces, outcomes
-        for out in outcomes:
-            self._apply(out)
+        self._apply_all(outcomes)
         return True
+
+    def _apply_all(self, outcomes: list[FeatureOutcome]) -> None:
+        """:meth:`_apply` of each outcome, in order, with the common cases inline (a map snapshot has
+        hundreds of features: the layer's list is found by the id of its key, not by hashing it)."""
+        lists: dict[int, list[Any]] = {}  # id(layer key) -> its list in self.layers (equal keys: the same list)
+        points = 0
+        for out in outcomes:
+            kind = out.kind
+            if kind == "layer":
+                target = lists.get(id(out.value))
+                if target is None:
+                    target = lists[id(out.value)] = self.layers.setdefault(out.value, [])
+                target.extend(out.parts)
+                if out.repaired or out.dropped or out.details:
+                    self.repairs.repaired += out.repaired
+                    self.repairs.dropped_empty += out.dropped
+                    self.repairs.details.extend(out.details[: max(0, 20 - len(self.repairs.details))])
+            elif kind == "points":
+                points += 1
+            else:
+                self._apply(out)
+        self.ignored_points += points
 
     def notes(self) -> dict[str, Any]:
         """Ingest notes for :attr:`frontlines.model.Snapshot.notes`."""
