@@ -163,22 +163,28 @@ def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
     ``None`` when :func:`edit_window` gives None.
     """
-    if a.geom_type != "Polygon" or b.geom_type != "Polygon":
+    pair = np.array([a, b], dtype=object)
+    if not (shapely.get_type_id(pair) == 3).all():  # Polygons only
         return None
-    if len(a.interiors) != len(b.interiors):
+    holes = shapely.get_num_interior_rings(pair)
+    if holes[0] != holes[1]:
         return None
-    for ra, rb in zip(a.interiors, b.interiors):
-        ca_, cb_ = shapely.get_coordinates(ra), shapely.get_coordinates(rb)
-        if ca_.shape != cb_.shape or not np.array_equal(ca_, cb_):
+    ring_a, ring_b = shapely.get_exterior_ring(pair)
+    if holes[0]:  # the same holes: the same coordinates ring by ring
+        ha, hb = (shapely.get_coordinates(shapely.get_interior_ring(g, np.arange(holes[0]))) for g in (a, b))
+        sizes = shapely.get_num_coordinates(shapely.get_interior_ring(pair[:, None], np.arange(holes[0])))
+        if ha.shape != hb.shape or not (sizes[0] == sizes[1]).all() or not np.array_equal(ha, hb):
             return None
-    ca, cb = _ring_coords(a.exterior), _ring_coords(b.exterior)
+    ca, cb = _ring_coords(ring_a), _ring_coords(ring_b)
     n = min(len(ca), len(cb))
     if n < 3:
         return None
-    same_head = np.all(ca[:n] == cb[:n], axis=1)
-    i = n if same_head.all() else int(np.argmin(same_head))
-    same_tail = np.all(ca[::-1][:n] == cb[::-1][:n], axis=1)
-    j = n if same_tail.all() else int(np.argmin(same_tail))
+    # first and last vertex that differ (a position equal in x and y: its complex view is equal)
+    va, vb = ca.view(np.complex128).ravel(), cb.view(np.complex128).ravel()
+    head = np.flatnonzero(va[:n] != vb[:n])
+    i = int(head[0]) if len(head) else n
+    tail = np.flatnonzero(va[len(va) - n :][::-1] != vb[len(vb) - n :][::-1])
+    j = int(tail[0]) if len(tail) else n
     if i == 0 or j == 0:
         return None  # the edit touches the first vertex: the run wraps around
     ea, eb = max(len(ca) - j, i), max(len(cb) - j, i)
@@ -213,7 +219,9 @@ def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.
 
 def _cuts_difference(cuts: list[tuple[Any, Any]], *, reverse: bool = False) -> Any:
     """``∪_k (x_k − y_k)`` of :func:`_window_cuts` ``(x, y)`` pairs (``y − x`` with ``reverse``)."""
-    pieces = [polygonal(shapely.difference(y, x) if reverse else shapely.difference(x, y)) for x, y in cuts]
+    firsts, seconds = np.empty(len(cuts), dtype=object), np.empty(len(cuts), dtype=object)
+    firsts[:], seconds[:] = zip(*cuts) if not reverse else zip(*((y, x) for x, y in cuts))
+    pieces = [polygonal(g) for g in shapely.difference(firsts, seconds)]  # one call for all the windows
     if len(pieces) == 1:
         return pieces[0]
     # pieces of disjoint windows are disjoint: dissolve makes their MultiPolygon without a union

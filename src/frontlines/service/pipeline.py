@@ -216,26 +216,25 @@ class _Parser:
                 + "; ".join(snap.notes.get("repair_details", [])[:3])
             )
         parts: dict[LayerKey, list[PartRow]] = {}
+        known, sent = self._rows.get, self._sent
         for layer, geoms in snap.layers.items():
-            rows = [self._row(g) for g in geoms]
-            fresh = [g for g, r in zip(geoms, rows) if r is None]
+            rows = [known(id(g)) or self._row(g) for g in geoms]
             wkb_of: dict[str, bytes] = {}
-            if fresh:
+            if None in rows:
+                fresh = [g for g, r in zip(geoms, rows) if r is None]
                 wkbs = shapely.to_wkb(fresh, output_dimension=2)
                 for g, wkb in zip(fresh, wkbs):
                     h = part_hash(wkb)
                     self._rows[id(g)] = (h, g)
                     wkb_of[h] = wkb
                 rows = [self._rows[id(g)] for g in geoms]
-            out: list[PartRow] = []
-            for h, g in rows:  # type: ignore[misc]
-                self._geoms[h] = g
-                if h in self._sent:
-                    out.append((h, b""))
-                else:  # a part is new to this parser only when just hashed: its WKB is at hand
-                    self._sent.add(h)
-                    out.append((h, wkb_of[h]))
-            parts[layer] = out
+            self._geoms.update(rows)  # type: ignore[arg-type]
+
+            def first(h: str) -> PartRow:  # a part is new to this parser only when just hashed: its WKB is at hand
+                sent.add(h)
+                return (h, wkb_of[h])
+
+            parts[layer] = [(h, b"") if h in sent else first(h) for h, _ in rows]  # type: ignore[misc]
         bare = Snapshot(
             source=snap.source,
             conflict=snap.conflict,
@@ -884,6 +883,11 @@ def _fill_parts(
     """
     out: dict[LayerKey, list[PartRow]] = {}
     for layer, rows in parts.items():
+        if not held:  # nothing brought by skipped duplicates (an ingest of new files): the rows as they are
+            stored.update([h for h, wkb in rows if wkb])
+            if stored.issuperset([h for h, wkb in rows if not wkb]):
+                out[layer] = rows
+                continue
         filled: list[PartRow] = []
         for h, wkb in rows:
             if not wkb and h not in stored:

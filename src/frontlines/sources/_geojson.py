@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -86,8 +87,10 @@ class PartCache:
     entries: dict[bytes, tuple[Any, ...]] = field(default_factory=dict)
     #: raw feature bytes hash -> what the feature contributed (see LayerCollector.add_raw_features)
     features: dict[bytes, FeatureOutcome] = field(default_factory=dict)
-    #: raw bytes of each feature of the last raw snapshot -> its outcome (compared byte for byte)
-    recent: dict[bytes, FeatureOutcome] = field(default_factory=dict)
+    #: the raw bytes of each feature of the last raw snapshot, in order, and their outcomes
+    #: (a feature is compared byte for byte with the one at the same place, then with any of them)
+    recent_pieces: list[bytes] = field(default_factory=list)
+    recent_outcomes: list[FeatureOutcome] = field(default_factory=list)
     hits: int = 0
     misses: int = 0
     #: Largest number of positions in one geometry.
@@ -316,44 +319,91 @@ class LayerCollector:
         body = data.strip()
         if not (body.startswith(_OPEN + _FIRST) and body.endswith(_CLOSE)):
             return False
-        recent, cache = self.cache.recent, self.cache
-        now: dict[bytes, Any] = {}
+        cache = self.cache
+        before, before_out = cache.recent_pieces, cache.recent_outcomes
+        index: dict[bytes, int] | None = None  # piece -> its place in ``before``, built at the first miss
+        pieces: list[bytes] = []
         outcomes: list[Any] = []
         pending: dict[bytes, _Pending] = {}  # by the hash of the feature's bytes
-        waiting: list[tuple[int, bytes, _Pending]] = []  # (position, bytes) of the features pending
-        for i, piece in enumerate(_pieces(body)):
-            out = recent.get(piece)
+        waiting: list[tuple[int, _Pending]] = []  # positions of the features pending
+        pos, end, k, known, sep = len(_OPEN) + len(_FIRST), len(body) - len(_CLOSE), 0, len(before), len(_SEP)
+        starts = body.startswith
+        for i in itertools.count():
+            # The features are the pieces between separators (as _pieces splits them). The previous
+            # snapshot's feature at the same place is compared in place (no copy, no hash): a piece is
+            # equal to it when the body holds its bytes there followed by a separator or the end
+            # (the separator cannot overlap itself, so the piece ends there).
+            out: Any = None
+            if k < known:
+                piece = before[k]
+                q = pos + len(piece)
+                if starts(piece, pos) and (q == end or starts(_SEP, q)):
+                    out = before_out[k]
             if out is None:
-                key = hashlib.blake2b(piece, digest_size=16).digest()
-                out = cache.feature(key) or pending.get(key)
-                if out is None:
-                    chunk = _FIRST + piece + b"}"
-                    try:
-                        feat = orjson.loads(chunk)
-                    except orjson.JSONDecodeError:
-                        return False
-                    if not isinstance(feat, dict) or feat.get("type") != "Feature":
-                        return False
-                    out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                q = body.find(_SEP, pos, end)
+                q = end if q < 0 else q
+                piece = body[pos:q]
+                if index is None:
+                    index = {p: j for j, p in enumerate(before)}
+                j = index.get(piece)
+                if j is not None:  # elsewhere in the previous snapshot
+                    out, piece, k = before_out[j], before[j], j
+                else:
+                    key = hashlib.blake2b(piece, digest_size=16).digest()
+                    out = cache.feature(key) or pending.get(key)
+                    if out is None:
+                        chunk = _FIRST + piece + b"}"
+                        try:
+                            feat = orjson.loads(chunk)
+                        except orjson.JSONDecodeError:
+                            return False
+                        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+                            return False
+                        out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                        if isinstance(out, _Pending):
+                            out.key = key
+                            pending[key] = out
+                        else:
+                            cache.features[key] = out
                     if isinstance(out, _Pending):
-                        out.key = key
-                        pending[key] = out
-                    else:
-                        cache.features[key] = out
-                if isinstance(out, _Pending):
-                    waiting.append((i, piece, out))
-            now[piece] = out
+                        waiting.append((i, out))
+            k += 1
+            pieces.append(piece)
             outcomes.append(out)
+            if q == end:
+                break
+            pos = q + sep
         if pending:
             self._resolve(list(pending.values()))
             for p in pending.values():
                 cache.features[p.key] = p.outcome  # type: ignore[assignment]
-            for i, piece, p in waiting:
-                now[piece] = outcomes[i] = p.outcome
-        self.cache.recent = now
-        for out in outcomes:
-            self._apply(out)
+            for i, p in waiting:
+                outcomes[i] = p.outcome
+        cache.recent_pieces, cache.recent_outcomes = pieces, outcomes
+        self._apply_all(outcomes)
         return True
+
+    def _apply_all(self, outcomes: list[FeatureOutcome]) -> None:
+        """:meth:`_apply` of each outcome, in order, with the common cases inline (a map snapshot has
+        hundreds of features: the layer's list is found by the id of its key, not by hashing it)."""
+        lists: dict[int, list[Any]] = {}  # id(layer key) -> its list in self.layers (equal keys: the same list)
+        points = 0
+        for out in outcomes:
+            kind = out.kind
+            if kind == "layer":
+                target = lists.get(id(out.value))
+                if target is None:
+                    target = lists[id(out.value)] = self.layers.setdefault(out.value, [])
+                target.extend(out.parts)
+                if out.repaired or out.dropped or out.details:
+                    self.repairs.repaired += out.repaired
+                    self.repairs.dropped_empty += out.dropped
+                    self.repairs.details.extend(out.details[: max(0, 20 - len(self.repairs.details))])
+            elif kind == "points":
+                points += 1
+            else:
+                self._apply(out)
+        self.ignored_points += points
 
     def notes(self) -> dict[str, Any]:
         """Ingest notes for :attr:`frontlines.model.Snapshot.notes`."""
