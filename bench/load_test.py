@@ -16,6 +16,11 @@ store (read-only) and runs, one after the other:
     Target: fast p99 <= 100 ms and no fast errors; slow answers are counted by status
     (200, 503 busy, 504 past budget).
 
+The mixed scenario's clients use ``http.client`` (``--client stdlib``, the default: one keep-alive
+connection per client thread, ~0.12 ms of client CPU per request) rather than ``httpx`` (``--client
+httpx``, as before 2026-11-28 wave 7: ~0.45 ms, 0.9 ms with 16 threads): the client runs on the
+same two cores as the server, and its own CPU was a third of the test's.
+
 Each scenario also reports the CPU time of the server (every process of it, heavy pool
 included, from /proc) and of this client per request, and the load average before and
 after (the machine may be shared: compare runs made back to back). It ends with a table
@@ -31,6 +36,7 @@ and ``format_table(result)``.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -44,6 +50,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -56,6 +63,51 @@ def _timed_get(client: httpx.Client, path: str, params: dict[str, str]) -> tuple
     except httpx.HTTPError:
         ok = False
     return ok, time.perf_counter() - t
+
+class StdlibClient:
+    """GETs on one keep-alive HTTP/1.1 connection (``http.client``); reconnects after an error.
+
+    A load generator's own CPU competes with the server on a shared machine: ~0.12 ms per
+    request here against ~0.45 ms with ``httpx.Client`` (one thread, /api/change on loopback).
+    """
+
+    def __init__(self, base_url: str, timeout: float = 120.0) -> None:
+        url = urlsplit(base_url)
+        self.host, self.port, self.timeout = url.hostname or "127.0.0.1", url.port or 80, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def status(self, path: str, params: dict[str, str]) -> int | None:
+        """The status of ``GET path?params`` (body read and dropped); None after a transport error."""
+        target = f"{path}?{urlencode(params)}" if params else path
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self.conn.request("GET", target)
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> StdlibClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _timed_status(client: StdlibClient, path: str, params: dict[str, str]) -> tuple[bool, float]:
+    """(answered 200, seconds) of one GET with :class:`StdlibClient`."""
+    t = time.perf_counter()
+    ok = client.status(path, params) == 200
+    return ok, time.perf_counter() - t
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -152,13 +204,14 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
             readers: int | None = None, servers: int = 1, concurrency: int = 16, requests: int = 3000, warm: int = 300,
             seed: int = 5, duration: float = 60.0, slow_clients: int = 6, fast_clients: int = 2,
             heavy_workers: int | None = None, heavy_queue: int | None = None, heavy_budget: float | None = None,
-            quiet: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+            quiet: bool = False, skip: tuple[str, ...] = (), client: str = "stdlib") -> dict[str, Any]:
     """Start ``frontlines serve`` over ``store`` and run the scenarios; the figures as a dict.
 
     ``mixed``: ``requests`` mixed requests from ``concurrency`` clients after ``warm`` warm-up
     ones (target p95 <= 100 ms, no errors). ``flood``: ``slow_clients`` keep sending expensive
     requests while ``fast_clients`` send cheap ones for ``duration`` s (target fast p99 <= 100 ms,
-    no fast errors). ``skip``: endpoints of the mix left out (see :func:`run_mixed`). Each scenario reports the server's CPU (all its processes, heavy pool
+    no fast errors). ``skip``: endpoints of the mix left out (see :func:`run_mixed`); ``client``: the mixed
+    clients' HTTP library, ``stdlib`` (:class:`StdlibClient`) or ``httpx``. Each scenario reports the server's CPU (all its processes, heavy pool
     included) and this client's CPU per request, and the load average before and after.
     """
     store = str(store)
@@ -166,7 +219,7 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
         raise SystemExit(f"{store}: no such store")
     procs, urls = start_servers(store, servers, workers=workers, readers=readers, heavy_workers=heavy_workers,
                                 heavy_queue=heavy_queue, heavy_budget=heavy_budget)
-    out: dict[str, Any] = {"store": store.split("@")[-1], "skip": list(skip), "servers": servers, "workers": workers, "readers": readers,
+    out: dict[str, Any] = {"store": store.split("@")[-1], "skip": list(skip), "client": client, "servers": servers, "workers": workers, "readers": readers,
                            "targets": dict(TARGETS), "cores": os.cpu_count()}
     try:
         days = sorted({w[:10] for _, w, _ in httpx.get(urls[0] + "/api/timeline", timeout=120).json()["snapshots"]})
@@ -175,7 +228,7 @@ def measure(store: str | Path, *, scenarios: tuple[str, ...] = ("mixed", "flood"
             load0, s0, c0, t0 = _loadavg(), sum(tree_cpu_seconds(p.pid) for p in procs), _self_cpu(), time.perf_counter()
             if name == "mixed":
                 res = run_mixed(urls, days, concurrency=concurrency, requests=requests, warm=warm, seed=seed,
-                                quiet=quiet, skip=frozenset(skip))
+                                quiet=quiet, skip=frozenset(skip), client=client)
                 n = res["requests"] + warm
             elif name == "flood":
                 res = flood(urls[0], days, duration=duration, slow_clients=slow_clients, fast_clients=fast_clients,
@@ -234,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--skip", default="", help="endpoints of the mix to leave out, comma-separated (e.g. change.geojson); "
                                                "the others keep their proportions")
+    ap.add_argument("--client", choices=("stdlib", "httpx"), default="stdlib",
+                    help="HTTP library of the mixed scenario's clients (default stdlib: http.client, least client CPU)")
     ap.add_argument("--flood", action="store_true", help="the flood scenario only (= --scenario flood)")
     ap.add_argument("--slow-clients", type=int, default=6)
     ap.add_argument("--fast-clients", type=int, default=2)
@@ -248,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                   concurrency=args.concurrency, requests=args.requests, warm=args.warm, seed=args.seed,
                   duration=args.duration, slow_clients=args.slow_clients, fast_clients=args.fast_clients,
                   heavy_workers=args.heavy_workers, heavy_queue=args.heavy_queue, heavy_budget=args.heavy_budget,
-                  skip=tuple(x.strip() for x in args.skip.split(",") if x.strip()))
+                  skip=tuple(x.strip() for x in args.skip.split(",") if x.strip()), client=args.client)
     print()
     print(format_table(out))
     if args.json:
@@ -257,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_mixed(urls: list[str], days: list[str], *, concurrency: int = 16, requests: int = 3000, warm: int = 300,
-              seed: int = 5, quiet: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+              seed: int = 5, quiet: bool = False, skip: frozenset[str] = frozenset(),
+              client: str = "stdlib") -> dict[str, Any]:
     """``requests`` mixed requests from ``concurrency`` client threads (after ``warm`` uncounted ones).
 
     Endpoints named in ``skip`` (e.g. ``change.geojson``) are left out: a request drawn for one
@@ -296,9 +352,9 @@ def run_mixed(urls: list[str], days: list[str], *, concurrency: int = 16, reques
     lock = threading.Lock()
 
     def run(items: list[tuple[str, str, dict[str, str]]], record: bool, base: str) -> None:
-        with httpx.Client(base_url=base, timeout=120) as h:
+        with (StdlibClient(base) if client == "stdlib" else httpx.Client(base_url=base, timeout=120)) as h:
             for name, path, params in items:
-                ok, dt = _timed_get(h, path, params)
+                ok, dt = _timed_status(h, path, params) if isinstance(h, StdlibClient) else _timed_get(h, path, params)
                 if record:
                     with lock:
                         lat[name].append(dt)

@@ -27,7 +27,7 @@ from tests.helpers import skip_or_fail
 
 TABLES = {"meta", "payloads", "parts", "snapshots", "snapshot_layers", "steps", "layer_parts", "region_areas",
           "sync_fetches", "sync_state", "published_areas", "redraw_steps", "redraw_pieces", "settlement_index",
-          "redraw_unions", "layer_unions", "change_faces"}
+          "redraw_unions", "layer_unions", "change_faces", "layer_geojson"}
 
 
 def tables(path: Path) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyproj
 import shapely
 
+from frontlines.core import display
 from frontlines.web import geo
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -81,7 +82,7 @@ def test_parts_joined_by_rounding_are_unioned_and_the_others_kept():
     assert abs(_km2(out) - _km2(reference)) < 1e-3  # the joined box keeps its vertices at 30.1 (geodesic edges)
 
 
-def _big_shell(n: int = 2 * geo.HOLES_FIRST) -> list[tuple[float, float]]:
+def _big_shell(n: int = 2 * display.HOLES_FIRST) -> list[tuple[float, float]]:
     """A ring of ``n`` vertices around (31, 49), radius 1 degree: enough vertices for the holes-first repair."""
     import math
 
@@ -98,9 +99,9 @@ def test_a_large_polygon_gets_only_its_broken_holes_repaired_and_keeps_its_groun
     assert poly.is_valid
     import numpy as np
 
-    rounded = shapely.transform(poly, lambda xy: np.round(xy, geo.DECIMALS))
+    rounded = shapely.transform(poly, lambda xy: np.round(xy, display.DECIMALS))
     assert not rounded.is_valid
-    assert geo._holes_repaired(rounded) is not None  # the cheap path answers this one
+    assert display._holes_repaired(rounded) is not None  # the cheap path answers this one
     out = geo.simplify(poly, 0.0)
     # the reference: GEOS's repair of the whole rounded polygon, and the ground drawn by hand
     whole = shapely.make_valid(rounded, method="structure", keep_collapsed=False)
@@ -123,8 +124,8 @@ def test_a_large_polygon_whose_holes_come_to_share_an_edge_falls_back_to_the_who
     assert poly.is_valid
     import numpy as np
 
-    rounded = shapely.transform(poly, lambda xy: np.round(xy, geo.DECIMALS))
-    assert not rounded.is_valid and geo._holes_repaired(rounded) is None
+    rounded = shapely.transform(poly, lambda xy: np.round(xy, display.DECIMALS))
+    assert not rounded.is_valid and display._holes_repaired(rounded) is None
     out = geo.simplify(poly, 0.0)
     reference = shapely.difference(shapely.Polygon(np.round(np.array(shell), 6)),
                                    shapely.union(shapely.box(30.5, 48.5, 31.0, 49.0), shapely.box(31.0, 48.6, 31.5, 48.9)))

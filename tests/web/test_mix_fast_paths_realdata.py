@@ -22,6 +22,7 @@ import pytest
 import shapely
 
 from frontlines import service
+from frontlines.core import display
 from frontlines.web import geo
 
 from .conftest import BASE_URL
@@ -67,12 +68,12 @@ def test_served_layers_have_the_ground_of_the_whole_repair(history_store):
             served = shapely.from_geojson(json.dumps(feature["geometry"]))
             _, union = service.layer_geometry(reader, at=at)
             rounded = shapely.transform(shapely.simplify(union, tol, preserve_topology=True),
-                                        lambda xy: np.round(xy, geo.DECIMALS))
+                                        lambda xy: np.round(xy, display.DECIMALS))
             reference = shapely.make_valid(rounded, method="structure", keep_collapsed=False)
             parts = shapely.get_parts(rounded)
             broken = parts[~shapely.is_valid(parts)]
-            holes_path += sum(geo._holes_repaired(p) is not None for p in broken
-                              if shapely.get_num_coordinates(p) >= geo.HOLES_FIRST)
+            holes_path += sum(display._holes_repaired(p) is not None for p in broken
+                              if shapely.get_num_coordinates(p) >= display.HOLES_FIRST)
             assert served.is_valid
             assert shapely.symmetric_difference(served, reference).area < 1e-12
             stored_km2 = feature["properties"]["area_km2"]

@@ -25,6 +25,12 @@ from frontlines.service.demo import DEMO_SOURCE, demo_summary, ingest_demo
 from frontlines.service.derive import derive_store
 from frontlines.service.export import FORMATS, export
 from frontlines.service.freshness import staleness
+from frontlines.service.layer_geojson import (
+    KM_PER_DEGREE,
+    display_geometry,
+    layer_geojson_text,
+    stored_tolerance_m,
+)
 from frontlines.service.measure import (
     area,
     change,
@@ -108,6 +114,7 @@ __all__ = [
     "HealthRules",
     "IngestOptions",
     "IngestReport",
+    "KM_PER_DEGREE",
     "MIN_DEPTH_PIECE_KM2",
     "PeriodicSync",
     "SYNC_SOURCES",
@@ -135,6 +142,7 @@ __all__ = [
     "demo_summary",
     "derive_store",
     "derive_store_redraws",
+    "display_geometry",
     "evidence_features",
     "export",
     "freshness",
@@ -143,6 +151,7 @@ __all__ = [
     "ingest",
     "ingest_demo",
     "is_postgres_url",
+    "layer_geojson_text",
     "layer_geometry",
     "open_reader",
     "open_writer",
@@ -167,5 +176,6 @@ __all__ = [
     "staleness",
     "state_at",
     "state_map_inputs",
+    "stored_tolerance_m",
     "sync",
 ]

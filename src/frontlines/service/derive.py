@@ -27,6 +27,7 @@ from frontlines.core.measure import change_parts, dissolve
 from frontlines.core.regions import RegionLayer, clip_areas
 from frontlines.errors import FrontlinesError
 from frontlines.model import LayerKey
+from frontlines.service.layer_geojson import store_layer_geojsons
 from frontlines.service.settlement_index import store_index
 from frontlines.service.split_clip import split_clip
 from frontlines.store import StoreReader, StoreWriter
@@ -398,13 +399,15 @@ def derive_store(
     Returns
     -------
     dict
-        ``{"layers": n, "steps_computed": n, "layer_unions": n, "region_tables": n, "region_snapshots": n,
-        "settlement_indexes": n}`` (``layer_unions``: dissolved layers written, see :func:`store_layer_unions`).
+        ``{"layers": n, "steps_computed": n, "layer_unions": n, "layer_geojson": n, "region_tables": n,
+        "region_snapshots": n, "settlement_indexes": n}`` (``layer_unions``: dissolved layers written, see
+        :func:`store_layer_unions`; ``layer_geojson``: display GeoJSON rows written, see
+        :func:`frontlines.service.layer_geojson.store_layer_geojsons`).
     """
     if region_layers not in ("primary", "all"):
         raise FrontlinesError(f"region_layers must be 'primary' or 'all', not {region_layers!r}")
-    summary = {"layers": 0, "steps_computed": 0, "layer_unions": 0, "region_tables": 0, "region_snapshots": 0,
-               "settlement_indexes": 0}
+    summary = {"layers": 0, "steps_computed": 0, "layer_unions": 0, "layer_geojson": 0, "region_tables": 0,
+               "region_snapshots": 0, "settlement_indexes": 0}
     with store.transaction():
         for source, _, _, _ in store.sources():
             layers = store.source_layers(source)
@@ -414,6 +417,7 @@ def derive_store(
             summary["settlement_indexes"] += extend_settlement_index(store, [(source, k) for k in layers])
             wanted = layers if region_layers == "all" else [store.latest_snapshot(source).primary]
             summary["layer_unions"] += store_layer_unions(store, [(source, k) for k in wanted], dissolved=dissolved)
+            summary["layer_geojson"] += store_layer_geojsons(store, [(source, k) for k in wanted], dissolved=dissolved)
             for layer in wanted:
                 for name, region_layer in regions:
                     summary["region_snapshots"] += store_region_table(

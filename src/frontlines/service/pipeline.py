@@ -53,6 +53,7 @@ from frontlines.service.derive import (
     extend_settlement_index,
 )
 from frontlines.service.known import KnownPayloads
+from frontlines.service.layer_geojson import extend_layer_geojsons
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
 from frontlines.sources._geojson import PartCache
@@ -624,7 +625,9 @@ def ingest(
     unions : bool
         Store the dissolved layer of each new snapshot of each source's primary layer
         (:func:`~frontlines.service.derive.extend_layer_unions`, ~10 ms per DeepState
-        snapshot; queries between distant snapshots read them). False leaves them to
+        snapshot; queries between distant snapshots read them), and its display GeoJSON at the
+        dashboard's tolerance (:func:`~frontlines.service.layer_geojson.extend_layer_geojsons`,
+        ~6 ms per DeepState snapshot; ``/api/layer.geojson`` sends it). False leaves them to
         ``frontlines derive``.
 
     Returns
@@ -748,6 +751,7 @@ def ingest_payloads(
         release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
+            extend_layer_geojsons(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
         del dissolved
         if settlement_index:
             extend_settlement_index(store, sorted(touched))

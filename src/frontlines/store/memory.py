@@ -86,6 +86,8 @@ class _State:
     change_faces: dict[tuple[str, str], tuple[str, bytes, bytes | None]] = field(default_factory=dict)
     #: (id, layer) -> lon/lat WKB of the dissolved layer
     layer_unions: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    #: (id, layer, tolerance in metres) -> display GeoJSON of the layer (opaque)
+    layer_geojson: dict[tuple[int, str, int], bytes] = field(default_factory=dict)
     #: (source, item) -> provenance record of a synced payload
     fetches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: (source, key) -> value of the sync bookkeeping
@@ -273,6 +275,7 @@ class MemoryStore:
         s.layer_parts = {k: v for k, v in s.layer_parts.items() if k[0] != snapshot_id}
         s.region_areas = {k: v for k, v in s.region_areas.items() if k[0] != snapshot_id}
         s.layer_unions = {k: v for k, v in s.layer_unions.items() if k[0] != snapshot_id}
+        s.layer_geojson = {k: v for k, v in s.layer_geojson.items() if k[0] != snapshot_id}
         s.redraws = {k: v for k, v in s.redraws.items() if k[0] != snapshot_id}
         s.steps = {
             k: ((None, *v[1:]) if v[0] == snapshot_id else v) for k, v in s.steps.items() if k[0] != snapshot_id
@@ -499,6 +502,22 @@ class MemoryStore:
                     raise StoreError(f"no snapshot with id {sid} in {self.path}: cannot store its dissolved layer")
                 self._write()
                 self._s.layer_unions[(sid, str(layer))] = bytes(wkb)
+
+    # -- derived: display GeoJSON of layers ---------------------------------------------------
+    def layer_geojsons(self, layer: LayerKey, tolerance_m: int, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored display GeoJSON of layers at a tolerance: snapshot id -> opaque bytes (only ids that are stored)."""
+        name, tol = str(layer), int(tolerance_m)
+        return {sid: self._s.layer_geojson[(sid, name, tol)] for sid in snapshot_ids
+                if (sid, name, tol) in self._s.layer_geojson}
+
+    def put_layer_geojsons(self, layer: LayerKey, tolerance_m: int, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the display GeoJSON (snapshot id, opaque bytes) of layers at a tolerance."""
+        with self.transaction():
+            for sid, data in rows:
+                if sid not in self._s.snapshots:
+                    raise StoreError(f"no snapshot with id {sid} in {self.path}: cannot store its layer GeoJSON")
+                self._write()
+                self._s.layer_geojson[(sid, str(layer), int(tolerance_m))] = bytes(data)
 
     # -- live sync --------------------------------------------------------------------------
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:

@@ -203,6 +203,13 @@ class StoreReader(Protocol):
         """
         ...
 
+    def layer_geojsons(self, layer: LayerKey, tolerance_m: int, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored display GeoJSON of layers at a tolerance (metres): snapshot id -> opaque bytes.
+
+        Only the snapshots that have one (schema 11; see :mod:`frontlines.service.layer_geojson`).
+        """
+        ...
+
     def fetch_records(self, source: str | None = None) -> list[dict[str, Any]]:
         """Provenance of synced payloads: source, item, url, fetched_at, http_status, etag,
         last_modified, licence, content_hash, published_at, bytes (by source and time)."""
@@ -343,6 +350,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_layer_unions(self, layer: LayerKey, rows: list[tuple[int, bytes]]) -> None:
         """Store (replace) the dissolved layer of snapshots: (snapshot id, lon/lat WKB) rows."""
+        ...
+
+    def put_layer_geojsons(self, layer: LayerKey, tolerance_m: int, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the display GeoJSON of layers at a tolerance: (snapshot id, opaque bytes) rows."""
         ...
 
     def put_fetch_record(self, record: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 9)::
+Tables (schema version 11)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -20,6 +20,7 @@ Tables (schema version 9)::
     layer_unions(snapshot_id, layer, wkb)    dissolved layer of a snapshot, lon/lat WKB (derived)
     redraw_unions(source, layer, rules, data)   unions of the redraw pieces in aligned blocks of steps
     change_faces(source, layer, basis, data, geoms)   change-face index of a timeline (derived, opaque)
+    layer_geojson(snapshot_id, layer, tolerance_m, data)   display GeoJSON of a layer (derived, opaque)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
                  content_hash, published_at, bytes)   provenance of synced payloads
     sync_state(source, key, value)           per-source sync bookkeeping (last success, ETags)
@@ -58,7 +59,7 @@ from frontlines.store.protocols import PartRow
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 11
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -239,10 +240,27 @@ _SCHEMA_NO_PART_AREAS = """
 ALTER TABLE parts DROP COLUMN area_km2;
 """
 
+#: Version 10: reserved (another branch of issue 18's wave 7; the lead renumbers at merge).
+_SCHEMA_RESERVED_10 = ""
+
+#: Version 11 (issue 18): the display GeoJSON of each snapshot's layer at the dashboard's
+#: tolerance (simplified, rounded, repaired: what ``/api/layer.geojson`` sends), written at
+#: ingest and by ``frontlines derive``, opaque (see :mod:`frontlines.service.layer_geojson`).
+_SCHEMA_LAYER_GEOJSON = """
+CREATE TABLE layer_geojson(
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    tolerance_m INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY(snapshot_id, layer, tolerance_m)
+) WITHOUT ROWID;
+"""
+
 #: version -> SQL that upgrades a store from version-1 to version.
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
                                5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
-                               8: _SCHEMA_CHANGE_FACES, 9: _SCHEMA_NO_PART_AREAS}
+                               8: _SCHEMA_CHANGE_FACES, 9: _SCHEMA_NO_PART_AREAS,
+                               10: _SCHEMA_RESERVED_10, 11: _SCHEMA_LAYER_GEOJSON}
 
 
 def default_store_path() -> Path:
@@ -1061,6 +1079,26 @@ class SQLiteStore(VersionMemo):
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO layer_unions VALUES(?,?,?)",
                                  [(sid, str(layer), wkb) for sid, wkb in rows])
+
+    # -- derived: display GeoJSON of layers ---------------------------------------------------
+    def layer_geojsons(self, layer: LayerKey, tolerance_m: int, snapshot_ids: list[int]) -> dict[int, bytes]:
+        """Stored display GeoJSON of layers at a tolerance: snapshot id -> opaque bytes (only ids that are stored)."""
+        out: dict[int, bytes] = {}
+        for i in range(0, len(snapshot_ids), 500):
+            chunk = snapshot_ids[i : i + 500]
+            for sid, data in self._db.execute(
+                "SELECT snapshot_id, data FROM layer_geojson WHERE layer=? AND tolerance_m=? AND snapshot_id IN "
+                f"({','.join('?' * len(chunk))})",
+                [str(layer), int(tolerance_m), *chunk],
+            ):
+                out[sid] = bytes(data)
+        return out
+
+    def put_layer_geojsons(self, layer: LayerKey, tolerance_m: int, rows: list[tuple[int, bytes]]) -> None:
+        """Store (replace) the display GeoJSON (snapshot id, opaque bytes) of layers at a tolerance."""
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO layer_geojson VALUES(?,?,?,?)",
+                                 [(sid, str(layer), int(tolerance_m), data) for sid, data in rows])
 
     # -- live sync: provenance, state, published figures --------------------------------------
     _FETCH_COLS = ("source", "item", "url", "fetched_at", "http_status", "etag", "last_modified", "licence",

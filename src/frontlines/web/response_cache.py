@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from frontlines.cache import Cache
 from frontlines.service import StorePool
@@ -34,13 +33,20 @@ _ENTRY_OVERHEAD = 512
 
 
 def canonical_query(raw: bytes) -> str:
-    """The query string with parameters sorted by name (the order of repeated ones kept).
+    """The query string with its parameters sorted by name as sent (a stable sort: the order of repeated ones kept).
+
+    The raw ``name=value`` items are sorted, not decoded and encoded again (~3 us instead of ~30 us
+    with ``parse_qsl`` + ``urlencode``): two queries get one key only when they are the same items
+    in another order; spellings of one value (``%20`` / ``+``) get keys of their own (a miss, never a
+    wrong answer).
 
     >>> canonical_query(b"to=2024-02-01&from=2024-01-01&map=a&map=b")
     'from=2024-01-01&map=a&map=b&to=2024-02-01'
+    >>> canonical_query(b"map=b&at=x&map=a&&")
+    'at=x&map=b&map=a'
     """
-    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-    return urlencode(sorted(pairs, key=lambda kv: kv[0]))
+    items = [item for item in raw.decode("latin-1").split("&") if item]
+    return "&".join(sorted(items, key=lambda item: item.partition("=")[0]))
 
 
 def _etag(body: bytes) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -36,17 +37,29 @@ router = APIRouter()
 def get_layer_geojson(ctx: Ctx, at: AtQ, source: SourceQ = None, layer: LayerQ = None, tz: TzQ = "UTC",
                       tolerance: TolQ = 0.0, units: UnitsQ = "km") -> Response:
     tol = geo.tolerance_degrees(tolerance, units)
+    stored = service.stored_tolerance_m(tolerance, units)
     return ctx.cached(("layer.geojson", at, source, layer, tz, tol),
-                      lambda store: _layer_doc(store, at, source, layer, tz, tol), GEOJSON)
+                      lambda store: _layer_doc(store, at, source, layer, tz, tol, stored), GEOJSON)
 
 
-def _layer_doc(store: service.StoreReader, at: str, source: str | None, layer: str | None, tz: str, tol: float) -> dict[str, Any]:
+def _layer_doc(store: service.StoreReader, at: str, source: str | None, layer: str | None, tz: str, tol: float,
+               stored_m: int | None = None) -> dict[str, Any]:
+    """The layer's FeatureCollection; its geometry read as stored when the tolerance is a stored one
+    (:func:`frontlines.service.layer_geojson_text`: the same text), else simplified now."""
     sel = service.select(store, source, layer)
-    info, geom = service.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
-    area = next(a for s, _, a in sel.timeline if s == info.id)
+    found = None if stored_m is None else service.layer_geojson_text(store, at=at, source=sel.source, layer=sel.layer,
+                                                                     tz=tz, tolerance_m=stored_m)
+    if found is not None:
+        info, text = found
+    else:
+        info, geom = service.layer_geometry(store, at=at, source=sel.source, layer=sel.layer, tz=tz)
+    area = sel.area_of[info.id]
     props = {"source": sel.source, "layer": str(sel.layer), "at": parse_user_time(at, tz=tz).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "snapshot": to_json_doc(info), "area_km2": round(float(area or 0), 3)}
-    return geo.collection([(geom, props)], tol, tolerance_deg=tol)
+    if found is None:
+        return geo.collection([(geom, props)], tol, tolerance_deg=tol)
+    return {"type": "FeatureCollection", "tolerance_deg": tol,
+            "features": [{"type": "Feature", "properties": props, "geometry": orjson.Fragment(text)}]}
 
 
 @router.get("/api/change.geojson", tags=["geometry"], summary="GeoJSON of gained and lost ground between two times")
