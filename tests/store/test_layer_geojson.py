@@ -141,6 +141,13 @@ def test_ingest_stores_the_display_geojson_and_the_web_sends_the_same_body(sprea
             # of that width along the boundary
             assert shapely.area(shapely.symmetric_difference(served, reference)) < 1e-6 * reference.boundary.length
             assert _geod_km2(served) == pytest.approx(_geod_km2(shapely.union_all(parts)), rel=2e-3)
+        # a copy carries the rows (ids mapped); the store without them gives a copy without them
+        for origin, expected in ((with_rows, stored), (without, {})):
+            copied = make_store("memory", tmp_path, request)
+            service.copy_store(origin, copied)
+            csel = service.select(copied)
+            assert sorted(copied.layer_geojsons(csel.layer, 300, [sid for sid, _, _ in csel.timeline]).values()) == \
+                sorted(expected.values())
     finally:
         with_rows.close()
         without.close()

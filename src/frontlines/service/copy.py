@@ -3,7 +3,7 @@
 ``frontlines copy --from war.db --to postgresql://analyst@db/frontlines``: in one
 transaction of the destination, each snapshot (oldest id first, so snapshots published
 at the same instant keep their order) is added with its raw payload, its parts, its
-derived steps and layer areas, and its stored region tables, dissolved layers, redraw
+derived steps and layer areas, and its stored region tables, dissolved layers and their display GeoJSON, redraw
 classifications, change-face indexes and settlement indexes; then the live-sync rows of
 every source (provenance of synced items, sync bookkeeping, the providers' published
 figures) that the destination lacks (rows it holds are kept). Snapshots already in the
@@ -36,6 +36,7 @@ from frontlines.hashing import content_hash, part_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
 from frontlines.service.change_faces import copy_index
 from frontlines.service.derive import derive_layers
+from frontlines.service.layer_geojson import STORED_TOLERANCES_M
 from frontlines.service.pipeline import PrecomputedStep
 from frontlines.service.pipeline import _put_payload as put_payload_keyframed
 from frontlines.service.redraws import derive_redraws
@@ -202,17 +203,28 @@ def _copy_region_tables(src: StoreWriter, dst: StoreWriter, id_map: dict[int, in
 
 
 def _copy_layer_unions(src: StoreWriter, dst: StoreWriter, id_map: dict[int, int]) -> None:
-    """The stored dissolved layer of each snapshot copied (not skipped), ids mapped."""
+    """The stored dissolved layer and display GeoJSON of each snapshot copied (not skipped), ids mapped."""
     by_layer: dict[LayerKey, list[int]] = {}
     for info in src.snapshots():
         for layer in info.layers:
             by_layer.setdefault(layer, []).append(info.id)
     for layer, ids in by_layer.items():
-        rows = [(id_map[sid], wkb) for sid, wkb in src.layer_unions(layer, ids).items()]
-        held = dst.layer_unions(layer, [new for new, _ in rows])
-        rows = [(new, wkb) for new, wkb in rows if new not in held]
+        rows = _new_rows(src.layer_unions(layer, ids), lambda new_ids: dst.layer_unions(layer, new_ids), id_map)
         if rows:
             dst.put_layer_unions(layer, rows)
+        for tolerance_m in STORED_TOLERANCES_M:
+            rows = _new_rows(src.layer_geojsons(layer, tolerance_m, ids),
+                             lambda new_ids, m=tolerance_m: dst.layer_geojsons(layer, m, new_ids), id_map)
+            if rows:
+                dst.put_layer_geojsons(layer, tolerance_m, rows)
+
+
+def _new_rows(rows: dict[int, bytes], held_in_dst: Callable[[list[int]], dict[int, bytes]],
+              id_map: dict[int, int]) -> list[tuple[int, bytes]]:
+    """``rows`` (source snapshot id -> bytes) with ids mapped, less those the destination holds."""
+    mapped = [(id_map[sid], data) for sid, data in rows.items()]
+    held = held_in_dst([new for new, _ in mapped])
+    return [(new, data) for new, data in mapped if new not in held]
 
 
 def _sync_sources(store: StoreWriter) -> list[str]:
