@@ -108,3 +108,17 @@ def test_oblast_rows_equal_the_plain_overlay(both) -> None:
         got = np.array([table[sid].get(rid, 0.0) for rid in oblasts.ids])
         want = np.array([geodesic_km2(shapely.intersection(union, region)) for region in oblasts.geometries])
         assert got == pytest.approx(want, rel=1e-4, abs=0.05)
+
+
+@pytest.mark.realdata
+def test_only_large_layers_are_worked_ahead(isw_folder: Path, tmp_path: Path) -> None:
+    from frontlines.sources._payloads import payload_files
+
+    isw = payload_files([isw_folder], ("*.geojson",))
+    small = tmp_path / "small"
+    small.mkdir()
+    for day in range(3):
+        (small / f"deepstatemap_data_2024050{day + 1}.geojson").write_bytes(b"{}" * 1000)
+    assert pipeline_module._large_layers(isw)  # 1.5 MB of JSON a layer (gzip counts its content)
+    assert not pipeline_module._large_layers(payload_files([small], ("*.geojson",)))
+    assert not pipeline_module._large_layers([])  # payloads in memory: no processes to wait for

@@ -100,6 +100,12 @@ MIN_SEGMENT = 48
 #: whole, so the cache rarely hits) go in smaller segments, enough of them to share the work evenly.
 MIN_SEGMENT_BYTES = 8 * 1024 * 1024
 
+#: Content per file (mean) from which the main process does the tail's work while processes parse
+#: (:mod:`~frontlines.service.tail_ahead`): ISW layers (1.5 MB of JSON each, redrawn whole) leave it
+#: waiting for most of the parse, and their steps are large geometries (W3: the tail was a quarter of
+#: the rebuild's wall time). Not for the DeepState history (0.47 MB a file): its main process is busy
+#: storing, its tail is short, and the region layer held during the parse would add ~10 MB to its peak.
+TAIL_AHEAD_BYTES = 1024 * 1024
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
 
@@ -582,6 +588,14 @@ def _raw_size(path: str) -> int:
     return size
 
 
+def _large_layers(payloads: Iterable[Payload]) -> bool:
+    """Whether ``payloads`` are files of :data:`TAIL_AHEAD_BYTES` of content or more on average."""
+    if not isinstance(payloads, PayloadFiles):
+        return False
+    sizes = [_raw_size(str(p)) for p, _ in payloads.named()]
+    return bool(sizes) and sum(sizes) >= TAIL_AHEAD_BYTES * len(sizes)
+
+
 def _default_workers(paths: list[Path]) -> int:
     many = any(Path(p).is_dir() or is_archive(Path(p)) or not Path(p).name.lower().endswith((".geojson", ".json", ".gz", ".gpkg", ".kml", ".kmz")) for p in paths)
     return min(2, os.cpu_count() or 1) if many else 1
@@ -695,8 +709,9 @@ def ingest_payloads(
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
     dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
-    # While processes parse, the main process does what the tail would (see tail_ahead).
-    tail = TailAhead(store, options.conflict, region_levels, dissolved) if workers > 1 else None
+    # While processes parse large layers, the main process does what the tail would (see tail_ahead).
+    tail = TailAhead(store, options.conflict, region_levels, dissolved) \
+        if workers > 1 and _large_layers(payloads) else None
     t0 = time.perf_counter()
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
