@@ -187,6 +187,8 @@ class _Parser:
     def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
         self.derive = derive
         self.adapter = get_adapter(adapter_name)
+        # zstd level of the raw payloads: an adapter may choose a lower one (ISW: layers redrawn whole)
+        self.level: int = getattr(self.adapter, "payload_level", payload_codec.LEVEL)
         self.options = options
         self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
         # id(geometry) -> (hash, geometry): the geometry is held so that its id stays its own
@@ -276,7 +278,7 @@ class _Parser:
         base: tuple[str, Any] | None = None
         for payload in batch:
             item = self._parse(payload)
-            base = _compress(payload, item, base)
+            base = _compress(payload, item, base, self.level)
             parsed.append(item)
             del payload
         arrival = {id(x): i for i, x in enumerate(parsed)}
@@ -348,13 +350,14 @@ def part_areas(geoms: list[Any]) -> np.ndarray:
     return out
 
 
-def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None) -> tuple[str, Any]:
+def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None,
+              level: int = payload_codec.LEVEL) -> tuple[str, Any]:
     """Compress a raw payload of a batch into ``item``: the batch's first (``base`` None) on its own (a
     keyframe), the others against it. Returns the base for the batch's next payloads."""
     item.raw_size = len(payload.data)
     if base is None:
-        item.blob = payload_codec.compress(payload.data)
-        return (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data))
+        item.blob = payload_codec.compress(payload.data, level=level)
+        return (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data, level=level))
     item.blob, item.base_hash = base[1].compress(payload.data), base[0]
     return base
 
