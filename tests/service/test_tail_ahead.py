@@ -38,7 +38,8 @@ def both(isw_folder: Path, tmp_path_factory: pytest.TempPathFactory):
     plain = SQLiteStore(tmp / "plain.db")
     options = dict(derive="primary", region_levels=1, settlement_index=False, unions=False)  # as bench/engine.py
     service.ingest(plain, "isw", [isw_folder], workers=1, **options)
-    seen: dict[str, int] = {"found": 0, "asked": 0, "tail_dissolves": 0, "queued_first": 0}
+    seen: dict[str, int] = {"found": 0, "asked": 0, "tail_dissolves": 0, "queued_first": 0, "idle_calls": 0,
+                            "draining": 0}
     tails: list[tail_ahead.TailAhead] = []
 
     class Recorded(tail_ahead.TailAhead):
@@ -50,10 +51,15 @@ def both(isw_folder: Path, tmp_path_factory: pytest.TempPathFactory):
             seen["queued_first"] += 1
             super().first_snapshot(sid, layer)
 
+        def run_one(self) -> bool:
+            seen["idle_calls"] += not seen["draining"]
+            return super().run_one()
+
     real_derive, real_get, real_dissolve = pipeline_module.derive_layers, tail_ahead.ClipRows.get, \
         derive_module.dissolve
 
     def drained_derive(*args, **kwargs):
+        seen["draining"] = 1
         while tails[0].run_one():  # all the work ahead done, whatever the timing of the parse
             pass
         return real_derive(*args, **kwargs)
@@ -81,6 +87,7 @@ def both(isw_folder: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.realdata
 def test_work_ahead_is_used(both) -> None:
     _, _, seen = both
+    assert seen["idle_calls"] >= 1  # the parse loop gave the waiting main process work (the first file takes ~0.1 s)
     assert seen["queued_first"] == 1  # the first layer of an empty timeline
     assert seen["tail_dissolves"] == 0  # neither derive_layers nor the region table dissolved it again
     # every clip the tail needed was found: the first layer whole, gained and lost of each step that has them
