@@ -30,6 +30,7 @@ from frontlines.model import LayerKey
 from frontlines.service.layer_geojson import store_layer_geojsons
 from frontlines.service.settlement_index import store_index
 from frontlines.service.split_clip import split_clip
+from frontlines.service.tail_ahead import ClipRows
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -81,6 +82,8 @@ def derive_layers(
         area was computed from its full geometry here (the first of a timeline, every
         :data:`FULL_EVERY`-th): :func:`extend_region_tables` clips those rather than
         dissolving them again (on an ISW layer of 146 parts a dissolve costs ~0.2 s).
+        A snapshot's dissolved layer found in it already (the ingest dissolves a timeline's
+        first snapshot while it parses, :mod:`~frontlines.service.tail_ahead`) is used as it is.
 
     Returns
     -------
@@ -96,7 +99,7 @@ def derive_layers(
         keys = store.snapshot_keys(source) if precomputed else {}
         prev: int | None = None
         prev_area: float | None = None
-        keep = None if dissolved is None else (lambda sid, geom, layer=layer: dissolved.__setitem__((sid, layer), geom))
+        keep = None if dissolved is None else _Keep(dissolved, layer)
         for pos, (sid, _when, area) in enumerate(timeline):
             stale = sid not in links or links[sid] != prev or area is None
             if stale:
@@ -111,15 +114,30 @@ def derive_layers(
     return computed
 
 
-Keep = Callable[[int, Any], None] | None
+class _Keep:
+    """The dissolved layers of one timeline's snapshots: those at hand, and those computed here."""
+
+    def __init__(self, dissolved: dict[tuple[int, LayerKey], Any], layer: LayerKey) -> None:
+        self._dissolved, self._layer = dissolved, layer
+
+    def get(self, sid: int) -> Any:
+        return self._dissolved.get((sid, self._layer))
+
+    def __call__(self, sid: int, geom: Any) -> None:
+        self._dissolved[(sid, self._layer)] = geom
+
+
+Keep = _Keep | None
 
 
 def _full_area(store: StoreWriter, layer: LayerKey, sid: int, keep: Keep,
                parts: dict[str, Any] | None = None) -> float:
-    """Area of a snapshot's dissolved layer (handed to ``keep`` for the region tables)."""
-    geom = dissolve(list((store.layer_parts(sid, layer) if parts is None else parts).values()))
-    if keep is not None:
-        keep(sid, geom)
+    """Area of a snapshot's dissolved layer (handed to ``keep`` for the region tables; taken from it when there)."""
+    geom = None if keep is None else keep.get(sid)
+    if geom is None:
+        geom = dissolve(list((store.layer_parts(sid, layer) if parts is None else parts).values()))
+        if keep is not None:
+            keep(sid, geom)
     return area_km2(geom)
 
 
@@ -223,6 +241,7 @@ def region_area_table(
     only: Collection[int] | None = None,
     clip_many: Callable[[list[Any]], np.ndarray] | None = None,
     dissolved: Mapping[int, Any] | None = None,
+    known: Callable[[bytes], np.ndarray | None] | None = None,
 ) -> tuple[dict[int, np.ndarray], list[int]]:
     """Per-region area of the snapshots of a timeline, computed in memory (nothing is written).
 
@@ -250,6 +269,10 @@ def region_area_table(
     dissolved : mapping, optional
         snapshot id -> its dissolved layer, where already at hand (see :func:`derive_layers`):
         used instead of dissolving the snapshot's parts again.
+    known : callable, optional
+        ``WKB -> row or None``: rows of ``clip`` computed already, found by the geometry's WKB
+        (a step's as stored; a dissolved layer's ``shapely.to_wkb(geom, output_dimension=2)``),
+        e.g. :meth:`frontlines.service.tail_ahead.ClipRows.lookup`. Those are not clipped again.
 
     Returns
     -------
@@ -293,39 +316,58 @@ def region_area_table(
                 and pos % FULL_EVERY != 0
             )
             if usable:
-                g = shapely.from_wkb(step[3]) if step[3] else None
-                l = shapely.from_wkb(step[4]) if step[4] else None
+                g = _row_or_geometry(step[3], known)
+                l = _row_or_geometry(step[4], known)
                 plan.append((sid, "step", g, l))
                 prev_of[sid] = prev
             else:
                 whole = (dissolved or {}).get(sid)
                 if whole is None:
                     whole = dissolve(list(store.layer_parts(sid, layer).values()))
+                if known is not None and not shapely.is_empty(whole):
+                    found = known(shapely.to_wkb(whole, output_dimension=2))
+                    whole = whole if found is None else found
                 plan.append((sid, "full", whole, None))
             have.add(sid)
         del steps
-        geoms = [g for _, kind, a, b in plan if kind != "stored" for g in (a, b) if g is not None]
+        # A plan entry holds a geometry to clip, or the row found already (``known``).
+        geoms = [g for _, kind, a, b in plan if kind != "stored" for g in (a, b)
+                 if g is not None and not isinstance(g, np.ndarray)]
         if clip_many is not None and geoms:
             clipped = dict(zip(map(id, geoms), clip_many(geoms)))
         else:
             clipped = {id(g): clip(g) for g in geoms}
+
         for sid, kind, a, b in plan:
             if kind == "stored":
                 out[sid] = stored_row(stored[sid], region_ids)  # type: ignore[assignment]
             elif kind == "full":
-                out[sid] = clipped[id(a)] if a is not None else np.zeros(len(region_ids))
+                out[sid] = _row(a, clipped) if a is not None else np.zeros(len(region_ids))
                 computed.append(sid)
             else:  # a step from its predecessor, whose figures are in ``out`` already
                 vals = out[prev_of[sid]].copy()
                 if a is not None:
-                    vals += clipped[id(a)]
+                    vals += _row(a, clipped)
                 if b is not None:
-                    vals -= clipped[id(b)]
+                    vals -= _row(b, clipped)
                 np.maximum(vals, 0.0, out=vals)
                 out[sid] = vals
                 computed.append(sid)
         del plan, geoms, clipped
     return out, computed
+
+
+def _row(g: Any, clipped: dict[int, np.ndarray]) -> np.ndarray:
+    """A plan entry's row: the row it holds, or its geometry's clip."""
+    return g if isinstance(g, np.ndarray) else clipped[id(g)]
+
+
+def _row_or_geometry(wkb: bytes | None, known: Callable[[bytes], np.ndarray | None] | None) -> Any:
+    """A stored step geometry: its clip row when ``known`` has it, else the geometry (None when empty)."""
+    if not wkb:
+        return None
+    found = None if known is None else known(wkb)
+    return shapely.from_wkb(wkb) if found is None else found
 
 
 def _complete(row: dict[str, float] | None, region_ids: list[str]) -> bool:
@@ -356,6 +398,7 @@ def store_region_table(
     only: Collection[int] | None = None,
     clip_many: Callable[[list[Any]], np.ndarray] | None = None,
     dissolved: Mapping[int, Any] | None = None,
+    known: Callable[[bytes], np.ndarray | None] | None = None,
 ) -> int:
     """Compute the per-region areas missing from the store and write them.
 
@@ -367,7 +410,7 @@ def store_region_table(
         Number of snapshots whose figures were written.
     """
     table, computed = region_area_table(store, source, layer, region_set, region_ids, clip, only=only,
-                                        clip_many=clip_many, dissolved=dissolved)
+                                        clip_many=clip_many, dissolved=dissolved, known=known)
     name = str(layer)
     rows = []
     for sid in computed:  # zeros are left out but the first region's (see stored_row)
@@ -451,6 +494,7 @@ def extend_region_tables(
     levels: int = INGEST_LEVELS,
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
     workers: int = 1,
+    known: ClipRows | None = None,
 ) -> int:
     """After an ingest: store the region tables of the new snapshots.
 
@@ -459,7 +503,9 @@ def extend_region_tables(
     levels of the conflict for the source's primary layer. ``dissolved``: the dissolved
     layers :func:`derive_layers` computed (they are clipped, not dissolved again).
     ``workers`` >= 2: large batches of clips are shared with a forked process
-    (:func:`~frontlines.service.split_clip.split_clip`; the same figures).
+    (:func:`~frontlines.service.split_clip.split_clip`; the same figures). ``known``: clip
+    rows computed while the ingest parsed (:class:`~frontlines.service.tail_ahead.TailAhead`),
+    found by WKB; only the others are clipped here.
 
     Returns
     -------
@@ -485,7 +531,7 @@ def extend_region_tables(
             with split_clip(region, workers) as clip_many:
                 written += store_region_table(
                     store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
-                    clip_many=clip_many, dissolved=whole,
+                    clip_many=clip_many, dissolved=whole, known=None if known is None else known.lookup(name),
                 )
     return written
 

@@ -56,6 +56,7 @@ from frontlines.service.known import KnownPayloads
 from frontlines.service.layer_geojson import extend_layer_geojsons
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
+from frontlines.service.tail_ahead import TailAhead
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -100,6 +101,12 @@ MIN_SEGMENT = 48
 #: whole, so the cache rarely hits) go in smaller segments, enough of them to share the work evenly.
 MIN_SEGMENT_BYTES = 8 * 1024 * 1024
 
+#: Content per file (mean) from which the main process does the tail's work while processes parse
+#: (:mod:`~frontlines.service.tail_ahead`): ISW layers (1.5 MB of JSON each, redrawn whole) leave it
+#: waiting for most of the parse, and their steps are large geometries (W3: the tail was a quarter of
+#: the rebuild's wall time). Not for the DeepState history (0.47 MB a file): its main process is busy
+#: storing, its tail is short, and the region layer held during the parse would add ~10 MB to its peak.
+TAIL_AHEAD_BYTES = 1024 * 1024
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
 
@@ -181,6 +188,8 @@ class _Parser:
     def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
         self.derive = derive
         self.adapter = get_adapter(adapter_name)
+        # zstd level of the raw payloads: an adapter may choose a lower one (ISW: layers redrawn whole)
+        self.level: int = getattr(self.adapter, "payload_level", payload_codec.LEVEL)
         self.options = options
         self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
         # id(geometry) -> (hash, geometry): the geometry is held so that its id stays its own
@@ -269,7 +278,7 @@ class _Parser:
         base: tuple[str, Any] | None = None
         for payload in batch:
             item = self._parse(payload)
-            base = _compress(payload, item, base)
+            base = _compress(payload, item, base, self.level)
             parsed.append(item)
             del payload
         arrival = {id(x): i for i, x in enumerate(parsed)}
@@ -341,13 +350,14 @@ def part_areas(geoms: list[Any]) -> np.ndarray:
     return out
 
 
-def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None) -> tuple[str, Any]:
+def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None,
+              level: int = payload_codec.LEVEL) -> tuple[str, Any]:
     """Compress a raw payload of a batch into ``item``: the batch's first (``base`` None) on its own (a
     keyframe), the others against it. Returns the base for the batch's next payloads."""
     item.raw_size = len(payload.data)
     if base is None:
-        item.blob = payload_codec.compress(payload.data)
-        return (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data))
+        item.blob = payload_codec.compress(payload.data, level=level)
+        return (item.snapshot.provenance.content_hash, payload_codec.compressor(payload.data, level=level))
     item.blob, item.base_hash = base[1].compress(payload.data), base[0]
     return base
 
@@ -416,16 +426,20 @@ def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTE
 
 
 def _parse_all(
-    payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str
+    payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[ParsedSnapshot]:
-    """Parsed payloads in input order; the raw bytes are dropped once a parser has them."""
+    """Parsed payloads in input order; the raw bytes are dropped once a parser has them.
+
+    ``idle``: called (files parsed by processes only) instead of waiting while the next batch is
+    being parsed, as long as it returns True (it did a unit of other work, see :mod:`.tail_ahead`)."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
         for i, batch in enumerate(_batches(payloads, BATCH)):
             yield from parser.parse_batch(batch, continues=i > 0)
         return
     if isinstance(payloads, PayloadFiles):
-        yield from _parse_files(payloads, adapter_name, options, workers, derive)
+        yield from _parse_files(payloads, adapter_name, options, workers, derive, idle)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
@@ -449,7 +463,8 @@ def _parse_all(
 
 
 def _parse_files(
-    files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str
+    files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[ParsedSnapshot]:
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
@@ -495,7 +510,8 @@ def _parse_files(
             while segment:
                 head = segment.pop()
                 while not head.done():  # meanwhile, a process that runs dry gets the next segment
-                    wait([head, *(f for futures in assigned for f in futures)], return_when=FIRST_COMPLETED)
+                    if idle is None or not idle():  # (rather than wait: work of the ingest's tail)
+                        wait([head, *(f for futures in assigned for f in futures)], return_when=FIRST_COMPLETED)
                     feed()
                 # A future keeps its result: drop every reference to it once its result is taken, so
                 # that the main process holds the parsed payloads not yet stored, not a whole segment's.
@@ -573,6 +589,14 @@ def _raw_size(path: str) -> int:
     except OSError:
         return 0
     return size
+
+
+def _large_layers(payloads: Iterable[Payload]) -> bool:
+    """Whether ``payloads`` are files of :data:`TAIL_AHEAD_BYTES` of content or more on average."""
+    if not isinstance(payloads, PayloadFiles):
+        return False
+    sizes = [_raw_size(str(p)) for p, _ in payloads.named()]
+    return bool(sizes) and sum(sizes) >= TAIL_AHEAD_BYTES * len(sizes)
 
 
 def _default_workers(paths: list[Path]) -> int:
@@ -689,11 +713,16 @@ def ingest_payloads(
     held_parts: dict[str, bytes] = {}
     touched: set[tuple[str, LayerKey]] = set()
     precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep] = {}
+    dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
+    # While processes parse large layers, the main process does what the tail would (see tail_ahead).
+    tail = TailAhead(store, options.conflict, region_levels, dissolved) \
+        if workers > 1 and _large_layers(payloads) else None
     t0 = time.perf_counter()
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
     known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
-    parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive)
+    parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive,
+                            None if tail is None else tail.run_one)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
     repeated: set[str] = set()  # parsers' keyframes not stored: the payload was stored already
@@ -726,6 +755,8 @@ def ingest_payloads(
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
+            if tail is not None:
+                _queue_tail(tail, store, parsed, sid, precomputed, first=last_added is None)
             last_added = (parsed, sid)
             for layer in parsed.parts:
                 if derive == "all" or layer == snap.primary:
@@ -741,13 +772,14 @@ def ingest_payloads(
         # steps not computed by the parse workers (input out of time order: archives), in parallel
         for (key, layer), fields in missing_steps(store, sorted(touched), precomputed, workers=workers).items():
             precomputed[(key, layer)] = PrecomputedStep(*fields)
-        dissolved: dict[tuple[int, LayerKey], Any] = {}  # full layers dissolved for areas, clipped again for regions
         release_memory()  # what the parse left free (the tail's peak adds to what the process holds)
         derive_layers(store, sorted(touched), precomputed=precomputed, dissolved=dissolved)
         del precomputed
         release_memory()
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
-                             workers=workers)  # the parse workers have exited: a forked helper clips half
+                             workers=workers,  # the parse workers have exited: a forked helper clips half
+                             known=None if tail is None else tail.rows)
+        del tail
         release_memory()
         if unions:
             extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
@@ -786,6 +818,20 @@ def _link_steps(
         gained, lost = change_parts(_layer_geoms(store, prev, prev_sid, layer), _layer_geoms(store, item, sid, layer))
         out[layer] = PrecomputedStep(prev.key, area_km2(gained), area_km2(lost), _wkb(gained), _wkb(lost))
     return out
+
+
+def _queue_tail(tail: TailAhead, store: StoreWriter, parsed: ParsedSnapshot, sid: int,
+                precomputed: dict[tuple[SnapshotKey, LayerKey], PrecomputedStep], *, first: bool) -> None:
+    """Queue for :class:`TailAhead` the work of a snapshot just stored: its primary layer's step geometries
+    (their region clips), and, for the first snapshot of an empty timeline, its dissolve."""
+    layer = parsed.snapshot.primary
+    if layer not in parsed.parts:
+        return
+    if first and [row[0] for row in store.layer_timeline(parsed.snapshot.source, layer)] == [sid]:
+        tail.first_snapshot(sid, layer)
+    step = precomputed.get((parsed.key, layer))
+    if step is not None:
+        tail.steps((step.gained_wkb, step.lost_wkb))
 
 
 def _layer_geoms(store: StoreWriter, item: ParsedSnapshot, sid: int, layer: LayerKey) -> dict[str, Any]:

@@ -13,7 +13,6 @@ add up to more than ``total_bytes`` stops there.
 from __future__ import annotations
 
 import fnmatch
-import gzip
 import io
 import os
 import queue
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 import orjson
+from isal import isal_zlib
 
 from frontlines.errors import InputTooLargeError, SourceFormatError, UsageError
 
@@ -126,16 +126,50 @@ def _too_large(name: str, limit: int, what: str = "size") -> InputTooLargeError:
     )
 
 
+#: Compressed bytes fed to zlib at a time by :func:`_gunzip`.
+_GUNZIP_CHUNK = 1 << 20
+
+
 def _gunzip(stream: IO[bytes], *, name: str, limit: int) -> bytes:
+    """The content of the gzip data read from ``stream`` (every member, like :mod:`gzip`), at most ``limit`` bytes.
+
+    ISA-L (:mod:`isal.isal_zlib`, zlib's interface) inflates the members directly and checks each
+    member's CRC and length: ``gzip.GzipFile.read(limit + 1)`` allocated and filled a ``limit``-sized
+    buffer for every file (the 59 ISW layers of W3: 0.39 s CPU; zlib directly 0.25 s, ISA-L 0.11 s).
+    As :mod:`gzip` does, zero bytes after a member are padding; anything else must be another member.
+    At most one byte past the limit is ever inflated: a gzip bomb is never expanded in memory.
+    """
+    pieces: list[bytes] = []
+    held = 0
+    inflater = isal_zlib.decompressobj(wbits=31)
+    pending = b""  # input not inflated yet (a member's tail, or padding and the next member's start)
     try:
-        # Read at most one byte past the limit: a gzip bomb is never expanded in memory.
-        with gzip.GzipFile(fileobj=stream) as gz:
-            out = gz.read(limit + 1)
-    except (OSError, EOFError, zlib.error) as exc:
+        while True:
+            chunk = pending or stream.read(_GUNZIP_CHUNK)
+            pending = b""
+            if not chunk:
+                break
+            if inflater.eof:  # between members: skip zero padding, then a new member must start
+                chunk = chunk.lstrip(b"\0")
+                if not chunk:
+                    continue
+                if len(chunk) < 2:
+                    chunk += stream.read(1)
+                if chunk[:2] != b"\x1f\x8b":
+                    raise OSError("not a gzipped member after the previous one")
+                inflater = isal_zlib.decompressobj(wbits=31)
+            piece = inflater.decompress(chunk, limit + 1 - held)
+            pieces.append(piece)
+            held += len(piece)
+            if held > limit:
+                raise _too_large(name, limit, "decompressed size")
+            pending = inflater.unconsumed_tail or inflater.unused_data
+    except (OSError, zlib.error, isal_zlib.error) as exc:
         raise SourceFormatError(f"{name}: corrupt or truncated gzip data ({exc})", path=name) from exc
-    if len(out) > limit:
-        raise _too_large(name, limit, "decompressed size")
-    return out
+    if not inflater.eof:
+        raise SourceFormatError(f"{name}: corrupt or truncated gzip data (compressed data ended before the "
+                                "end-of-stream marker)", path=name)
+    return b"".join(pieces)
 
 
 def decompress(data: bytes, *, name: str, limit: int | None = None) -> bytes:

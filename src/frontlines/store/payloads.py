@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import zstandard as zstd
 
-__all__ = ["KEYFRAME_EVERY", "compress", "compressor", "decompress", "decompressor"]
+__all__ = ["KEYFRAME_EVERY", "LEVEL", "compress", "compressor", "decompress", "decompressor"]
 
 KEYFRAME_EVERY = 32
-_LEVEL = 3
+#: zstd level of the raw payloads (an adapter may set ``payload_level``: see ``service.pipeline``).
+LEVEL = 3
 
 
-def compressor(base: bytes | None) -> zstd.ZstdCompressor:
-    """A compressor, against the raw bytes ``base`` of a keyframe when given."""
+def compressor(base: bytes | None, *, level: int = LEVEL) -> zstd.ZstdCompressor:
+    """A compressor, against the raw bytes ``base`` of a keyframe when given (zstd ``level``; any level
+    decompresses the same way)."""
     if base is None:
-        return zstd.ZstdCompressor(level=_LEVEL)
+        return zstd.ZstdCompressor(level=level)
     dictionary = zstd.ZstdCompressionDict(base, dict_type=zstd.DICT_TYPE_RAWCONTENT)
-    dictionary.precompute_compress(level=_LEVEL)
-    return zstd.ZstdCompressor(level=_LEVEL, dict_data=dictionary)
+    dictionary.precompute_compress(level=level)
+    return zstd.ZstdCompressor(level=level, dict_data=dictionary)
 
 
 def decompressor(base: bytes | None) -> zstd.ZstdDecompressor:
@@ -37,9 +39,9 @@ def decompressor(base: bytes | None) -> zstd.ZstdDecompressor:
     return zstd.ZstdDecompressor(dict_data=zstd.ZstdCompressionDict(base, dict_type=zstd.DICT_TYPE_RAWCONTENT))
 
 
-def compress(data: bytes, base: bytes | None = None) -> bytes:
+def compress(data: bytes, base: bytes | None = None, *, level: int = LEVEL) -> bytes:
     """Compress ``data``, against ``base`` when given."""
-    return compressor(base).compress(data)
+    return compressor(base, level=level).compress(data)
 
 
 def decompress(blob: bytes, base: bytes | None = None) -> bytes:
