@@ -67,6 +67,19 @@ def test_nothing_outside_the_outline() -> None:
     assert np.allclose(_xs(f), 31.0)
 
 
+def test_a_stray_polygon_far_outside_the_outline_changes_nothing() -> None:
+    # A map that draws one small piece 3,000 km away (W1's map of 2023-07-30 has a contested
+    # polygon in the Arabian Sea): the front is measured in the outline's own plane, as without it.
+    stray = box(64.2, 14.4, 64.3, 14.5)
+    alone = frontline(EAST, outline=COUNTRY)
+    for kw in ({"control": shapely.union(EAST, stray)}, {"control": EAST, "contested": stray}):
+        with_stray = frontline(outline=COUNTRY, **kw)
+        assert np.allclose(_xs(with_stray), 31.0)
+        # the 1 km tolerance at each end is drawn about the same centre: the same length to float noise
+        assert with_stray.length_km == pytest.approx(alone.length_km, rel=1e-9)
+        assert with_stray.length_km == pytest.approx(MERIDIAN_KM - 2.0, abs=0.05)
+
+
 def test_empty_control() -> None:
     f = frontline(Polygon(), outline=COUNTRY)
     assert f.is_empty and f.length_km == 0.0

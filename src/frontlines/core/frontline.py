@@ -200,6 +200,21 @@ def _near(pieces: np.ndarray) -> Any:
     return shapely.buffer(shapely.multipolygons(pieces), _EPS_M)
 
 
+def _centre(bounds: np.ndarray, outline: Any | None) -> tuple[int, int]:
+    """The projection centre of a map: the middle of its bounds, clipped to the outline's bounds.
+
+    Only ground inside the outline can be front, so a piece a map draws far outside it (a stray
+    polygon in the sea) does not move the plane the front is measured in. Whole degrees, so maps
+    of one conflict share a centre (and its outline's inward buffer).
+    """
+    xmin, ymin, xmax, ymax = bounds
+    if outline is not None and not shapely.is_empty(outline):
+        oxmin, oymin, oxmax, oymax = outline.bounds
+        if xmin <= oxmax and oxmin <= xmax and ymin <= oymax and oymin <= ymax:
+            xmin, ymin, xmax, ymax = max(xmin, oxmin), max(ymin, oymin), min(xmax, oxmax), min(ymax, oymax)
+    return round((xmin + xmax) / 2), round((ymin + ymax) / 2)
+
+
 #: The outline in the equal-area plane of a centre: (land, land less the tolerance, the border zone or None).
 OutlineLand = tuple[Any, Any, Any]
 
@@ -303,8 +318,7 @@ def frontline(
         return empty
 
     both = [g for g in (control, contested) if not shapely.is_empty(g)]
-    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(both, dtype=object))
-    centre = (round((xmin + xmax) / 2), round((ymin + ymax) / 2))
+    centre = _centre(shapely.total_bounds(np.array(both, dtype=object)), outline)
     gap_m = float(close_gaps_km) * 1000.0
     c_p = _close(to_equal_area(control, centre), gap_m)
     k_p = _close(to_equal_area(contested, centre), gap_m) if not shapely.is_empty(contested) else None
