@@ -1,4 +1,4 @@
-"""The stored display GeoJSON of each snapshot's layer (schema 11, ``layer_geojson``), on every backend.
+"""The stored display GeoJSON of each snapshot's layer (schema 10, ``layer_geojson``), on every backend.
 
 Round trip, replace and cascade of the store rows; migration of a version-9 SQLite store; the
 rows an ingest and ``derive_store`` write on real data: their geometry checked against the
@@ -73,7 +73,7 @@ def test_version_9_store_is_migrated_to_the_layer_geojson_table(tmp_path) -> Non
     with pytest.raises(sq.StoreError, match=r"schema version 9 .*open it writable"):
         sq.SQLiteStore(path, readonly=True)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == 11
+        assert st.schema_version == 10
         with st.transaction():
             sid = _add(st, 3)
             st.put_layer_geojsons(LAYER, 300, [(sid, b"x")])

@@ -40,7 +40,7 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 11
+        assert st.schema_version == sq.SCHEMA_VERSION == 10
         (info,) = st.snapshots()
         assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
         assert st.change_faces("src", LayerKey("russia", "control")) is None  # version 8: the change-face table
@@ -97,7 +97,7 @@ def test_version_9_drops_the_part_areas_and_keeps_the_parts(tmp_path) -> None:
     assert [r[1] for r in db.execute("PRAGMA table_info(parts)")] == ["hash", "wkb", "area_km2"]
     db.close()
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == 11
+        assert st.schema_version == 10
         (info,) = st.snapshots()
         assert shapely.equals_exact(st.layer_parts(info.id, LayerKey("russia", "control"))["p1"], square, 0)
     db = sqlite3.connect(path)

@@ -112,7 +112,7 @@ def test_version_1_database_is_migrated_to_the_sync_tables(pg_url):
     with pytest.raises(StoreError, match="needs migrating from version 1"):
         open_reader(pg_url)
     with open_writer(pg_url) as st:
-        assert st.schema_version == SCHEMA_VERSION == 11
+        assert st.schema_version == SCHEMA_VERSION == 10
         st.set_sync_state("isw", {"last_success": "2025-06-01T12:00:00Z"})
     with open_reader(pg_url) as st:
         assert st.sync_state("isw") == {"last_success": "2025-06-01T12:00:00Z"}

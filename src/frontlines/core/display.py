@@ -1,7 +1,7 @@
 """Geometry for display: simplified to a tolerance, coordinates rounded for transfer, repaired.
 
 What the web API's GeoJSON draws (:func:`display_geometry`) and what ``frontlines derive`` stores
-of each snapshot's layer at the dashboard's tolerance (schema 11, see
+of each snapshot's layer at the dashboard's tolerance (schema 10, see
 :mod:`frontlines.service.layer_geojson`): one function, so a stored layer is the bytes a
 request would compute.
 """

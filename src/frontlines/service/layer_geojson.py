@@ -5,7 +5,7 @@ a ~3,300-vertex dissolved layer on every first request (~6 ms of its ~9 ms of se
 the DeepState history), for days that are rarely asked twice (1,123 days). The same
 geometry text (:func:`frontlines.core.display.display_geometry`, then
 :func:`~frontlines.core.display.geometry_text`) is written at ingest with the dissolved layers
-and by ``frontlines derive`` (schema 11, table ``layer_geojson``; zstd-compressed, ~12 KB
+and by ``frontlines derive`` (schema 10, table ``layer_geojson``; zstd-compressed, ~12 KB
 per snapshot), and the route sends it as it is; without a stored row it computes it as before.
 """
 

@@ -21,7 +21,7 @@ Tables (schema version 9)::
     redraw_pieces(to_id, layer, seq, direction, reason, area_km2, geom)   their redraw pieces (version 4)
     settlement_index(source, layer, gazetteer, basis, events)   status changes of places (version 5)
     layer_unions(snapshot_id, layer, geom)   dissolved layer of a snapshot (version 6)
-    layer_geojson(snapshot_id, layer, tolerance_m, data)   display GeoJSON of a layer (version 11)
+    layer_geojson(snapshot_id, layer, tolerance_m, data)   display GeoJSON of a layer (version 10)
     redraw_unions(source, layer, rules, data)   unions of redraw pieces in aligned blocks of steps (version 7)
     change_faces(source, layer, basis, data, geoms)   change-face index of a timeline (version 8)
     sync_fetches(source, item, url, fetched_at, http_status, etag, last_modified, licence,
@@ -72,7 +72,7 @@ from frontlines.store.sqlite import DEFAULT_CACHE_BYTES
 
 __all__ = ["SCHEMA_VERSION", "PostGISStore"]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 10
 
 #: Advisory lock keys (pg_advisory_xact_lock): one for writers, one for migrations.
 WRITE_LOCK = 0x66726F6E  # "fron"
@@ -285,10 +285,7 @@ ALTER TABLE parts DROP COLUMN area_km2;
 COMMENT ON TABLE parts IS 'frontlines: validated polygon parts (lon/lat), content-addressed';
 """
 
-#: Version 10: reserved (another branch of issue 18's wave 7; the lead renumbers at merge).
-_SCHEMA_RESERVED_10 = "SELECT 1"
-
-#: Version 11 (issue 18): the display GeoJSON of each snapshot's layer, as in the SQLite store.
+#: Version 10 (issue 18): the display GeoJSON of each snapshot's layer, as in the SQLite store.
 _SCHEMA_LAYER_GEOJSON = """
 CREATE TABLE layer_geojson(
     snapshot_id bigint NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
@@ -303,7 +300,7 @@ COMMENT ON TABLE layer_geojson IS 'frontlines: the display GeoJSON of a snapshot
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
                                5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
                                8: _SCHEMA_CHANGE_FACES, 9: _SCHEMA_NO_PART_AREAS,
-                               10: _SCHEMA_RESERVED_10, 11: _SCHEMA_LAYER_GEOJSON}
+                               10: _SCHEMA_LAYER_GEOJSON}
 
 #: A stored time as the SQLite store's text (``format_time``): UTC, second precision, trailing Z.
 _TIME_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

@@ -206,7 +206,7 @@ class StoreReader(Protocol):
     def layer_geojsons(self, layer: LayerKey, tolerance_m: int, snapshot_ids: list[int]) -> dict[int, bytes]:
         """Stored display GeoJSON of layers at a tolerance (metres): snapshot id -> opaque bytes.
 
-        Only the snapshots that have one (schema 11; see :mod:`frontlines.service.layer_geojson`).
+        Only the snapshots that have one (schema 10; see :mod:`frontlines.service.layer_geojson`).
         """
         ...
 

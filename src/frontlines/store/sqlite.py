@@ -1,6 +1,6 @@
 """The embedded store: one SQLite file.
 
-Tables (schema version 11)::
+Tables (schema version 10)::
 
     meta(key, value)                         schema_version, data_version
     payloads(hash, source, base_hash, raw_size, data)   raw files, zstd, content-addressed
@@ -59,7 +59,7 @@ from frontlines.store.protocols import PartRow
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 10
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -240,10 +240,7 @@ _SCHEMA_NO_PART_AREAS = """
 ALTER TABLE parts DROP COLUMN area_km2;
 """
 
-#: Version 10: reserved (another branch of issue 18's wave 7; the lead renumbers at merge).
-_SCHEMA_RESERVED_10 = ""
-
-#: Version 11 (issue 18): the display GeoJSON of each snapshot's layer at the dashboard's
+#: Version 10 (issue 18): the display GeoJSON of each snapshot's layer at the dashboard's
 #: tolerance (simplified, rounded, repaired: what ``/api/layer.geojson`` sends), written at
 #: ingest and by ``frontlines derive``, opaque (see :mod:`frontlines.service.layer_geojson`).
 _SCHEMA_LAYER_GEOJSON = """
@@ -260,7 +257,7 @@ CREATE TABLE layer_geojson(
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_SYNC, 3: _SCHEMA_MAP_TIME, 4: _SCHEMA_REDRAWS,
                                5: _SCHEMA_SETTLEMENT_INDEX, 6: _SCHEMA_LAYER_UNIONS, 7: _SCHEMA_REDRAW_UNIONS,
                                8: _SCHEMA_CHANGE_FACES, 9: _SCHEMA_NO_PART_AREAS,
-                               10: _SCHEMA_RESERVED_10, 11: _SCHEMA_LAYER_GEOJSON}
+                               10: _SCHEMA_LAYER_GEOJSON}
 
 
 def default_store_path() -> Path:
