@@ -53,6 +53,22 @@ def isw_folder(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def spread_history_files(tmp_path_factory) -> list[Path]:
+    """Three real DeepState history files ~150 files apart (distant states: most parts differ)."""
+    folder = tmp_path_factory.mktemp("spread")
+    seen = 0
+    with tarfile.open(require_data("deepstate-history-2022-2025.tar.xz"), "r|xz") as tar:
+        for m in tar:
+            if m.isfile() and m.name.endswith(".geojson"):
+                if seen % 150 == 0:
+                    (folder / Path(m.name).name).write_bytes(tar.extractfile(m).read())
+                seen += 1
+                if seen > 300:
+                    break
+    return sorted(folder.iterdir())
+
+
 def require_data(relative: str = "") -> Path:
     """Path to a file or folder of the real data; skip (or fail in CI) when missing."""
     base = _data_dir()

@@ -10,7 +10,6 @@ same body whether the row is stored or the layer simplified on the fly.
 from __future__ import annotations
 
 import sqlite3
-import tarfile
 from pathlib import Path
 
 import orjson
@@ -23,7 +22,6 @@ from frontlines import service
 from frontlines.model import LayerKey
 from frontlines.store import sqlite as sq
 from frontlines.web.app import create_app
-from tests.conftest import require_data
 from tests.store.conftest import make_store
 from tests.store.test_store_contract import LAYER, _add
 
@@ -82,22 +80,6 @@ def test_version_9_store_is_migrated_to_the_layer_geojson_table(tmp_path) -> Non
 
 
 # ------------------------------------------------------------------ real data
-@pytest.fixture(scope="module")
-def spread_history_files(tmp_path_factory) -> list[Path]:
-    """Three real DeepState history files ~150 files apart."""
-    folder = tmp_path_factory.mktemp("spread")
-    seen = 0
-    with tarfile.open(require_data("deepstate-history-2022-2025.tar.xz"), "r|xz") as tar:
-        for m in tar:
-            if m.isfile() and m.name.endswith(".geojson"):
-                if seen % 150 == 0:
-                    (folder / Path(m.name).name).write_bytes(tar.extractfile(m).read())
-                seen += 1
-                if seen > 300:
-                    break
-    return sorted(folder.iterdir())
-
-
 def _layer_bodies(path: Path, times: list[str]) -> list[bytes]:
     with TestClient(create_app(path), base_url="http://127.0.0.1") as client:
         out = []

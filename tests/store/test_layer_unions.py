@@ -9,8 +9,6 @@ queries give the same figures whether the rows are stored or dissolved on the fl
 from __future__ import annotations
 
 import sqlite3
-import tarfile
-from pathlib import Path
 
 import pyproj
 import pytest
@@ -20,7 +18,6 @@ from frontlines import service
 from frontlines.model import LayerKey
 from frontlines.service.measure import layer_union
 from frontlines.store import sqlite as sq
-from tests.conftest import require_data
 from tests.store.conftest import make_store
 from tests.store.test_store_contract import LAYER, WKB, WKB_G, _add
 
@@ -77,22 +74,6 @@ def test_version_5_store_is_migrated_to_the_layer_unions_table(tmp_path) -> None
 
 
 # ------------------------------------------------------------------ real data
-@pytest.fixture(scope="module")
-def spread_history_files(tmp_path_factory) -> list[Path]:
-    """Three real DeepState history files ~150 files apart (distant states: most parts differ)."""
-    folder = tmp_path_factory.mktemp("spread")
-    seen = 0
-    with tarfile.open(require_data("deepstate-history-2022-2025.tar.xz"), "r|xz") as tar:
-        for m in tar:
-            if m.isfile() and m.name.endswith(".geojson"):
-                if seen % 150 == 0:
-                    (folder / Path(m.name).name).write_bytes(tar.extractfile(m).read())
-                seen += 1
-                if seen > 300:
-                    break
-    return sorted(folder.iterdir())
-
-
 @pytest.mark.realdata
 def test_ingest_stores_the_union_of_each_snapshots_parts(spread_history_files, any_store):
     st = any_store
