@@ -131,3 +131,25 @@ def test_a_large_polygon_whose_holes_come_to_share_an_edge_falls_back_to_the_who
                                    shapely.union(shapely.box(30.5, 48.5, 31.0, 49.0), shapely.box(31.0, 48.6, 31.5, 48.9)))
     assert out.is_valid
     assert shapely.symmetric_difference(out, reference).area < 1e-12
+
+
+def test_douglas_peucker_drops_ground_thinner_than_the_tolerance_and_keeps_the_rest():
+    # a 5 km square with a zigzag edge (teeth 40 m deep), a 30 m-wide strip 3 km long beside it, and
+    # a 20 m square hole: at 0.1 km the strip and the hole are below the tolerance, the teeth are flattened
+    tol = 0.1 / geo.KM_PER_DEGREE
+    teeth = [(30.0 + 0.001 * i, 48.045 + (0.00036 if i % 2 else 0.0)) for i in range(0, 61)]
+    square = shapely.Polygon([(30.0, 48.0), (30.06, 48.0), *reversed(teeth)],
+                             [[(30.02, 48.02), (30.02027, 48.02), (30.02027, 48.02018), (30.02, 48.02018)]])
+    strip = shapely.box(30.1, 48.0, 30.14, 48.00027)
+    multi = shapely.MultiPolygon([square, strip])
+    assert multi.is_valid
+    kept = geo.simplify(multi, tol)  # topology-preserving: every part and ring stays
+    dropped = geo.simplify(multi, tol, preserve_topology=False)
+    assert kept.is_valid and dropped.is_valid
+    assert len(shapely.get_parts(kept)) == 2 and len(shapely.get_parts(dropped)) == 1
+    (poly,) = shapely.get_parts(dropped)
+    assert len(poly.interiors) == 0 and shapely.get_num_coordinates(poly) < shapely.get_num_coordinates(square)
+    # what moved is within perimeter x tolerance (pyproj.Geod), as the simplification allows
+    perimeter_km = abs(GEOD.geometry_area_perimeter(multi)[1]) / 1000
+    assert abs(_km2(dropped) - _km2(multi)) <= perimeter_km * 0.1
+    assert _km2(dropped) > 0.9 * _km2(square)

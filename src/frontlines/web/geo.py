@@ -33,18 +33,21 @@ def tolerance_degrees(tolerance: float, units: str) -> float:
     return tolerance if units == "deg" else tolerance / KM_PER_DEGREE
 
 
-def simplify(geom: Any, tolerance_deg: float) -> Any:
-    """Topology-preserving simplification, then coordinates rounded for transfer and repaired (display only;
+def simplify(geom: Any, tolerance_deg: float, *, preserve_topology: bool = True) -> Any:
+    """Simplification, then coordinates rounded for transfer and repaired (display only;
     :func:`frontlines.core.display.display_geometry`, shared with the stored layer GeoJSON)."""
-    return service.display_geometry(geom, tolerance_deg)
+    return service.display_geometry(geom, tolerance_deg, preserve_topology=preserve_topology)
 
 
-def collection(items: list[tuple[Any, dict[str, Any]]], tol_deg: float, **extra: Any) -> dict[str, Any]:
+def collection(items: list[tuple[Any, dict[str, Any]]], tol_deg: float, *, preserve_topology: bool = True,
+               **extra: Any) -> dict[str, Any]:
     """A FeatureCollection of (geometry, properties) pairs, simplified (for ``orjson.dumps``: geometries are
-    :class:`orjson.Fragment` s, see :func:`frontlines.geojson_out.feature`)."""
+    :class:`orjson.Fragment` s, see :func:`frontlines.geojson_out.feature`). ``preserve_topology``: see
+    :func:`frontlines.core.display.display_geometry`."""
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     doc.update(extra)
-    doc["features"] = [feature(simplify(g, tol_deg), p, fragment=True) for g, p in items]
+    doc["features"] = [feature(simplify(g, tol_deg, preserve_topology=preserve_topology), p, fragment=True)
+                       for g, p in items]
     return doc
 
 
