@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import shapely
 import zstandard as zstd
 
 from frontlines.core.display import display_geometry, geometry_text
-from frontlines.core.measure import dissolve
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.service.selection import select, state_at, user_time
+from frontlines.service.unions import read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = ["KM_PER_DEGREE", "STORED_TOLERANCES_M", "display_geometry", "extend_layer_geojsons", "layer_geojson_text", "store_layer_geojsons",
@@ -30,6 +29,9 @@ __all__ = ["KM_PER_DEGREE", "STORED_TOLERANCES_M", "display_geometry", "extend_l
 KM_PER_DEGREE = 111.32
 #: Tolerances (metres) whose display GeoJSON is stored: the dashboard's ``TOLERANCE_KM`` (0.3 km).
 STORED_TOLERANCES_M = (300,)
+
+#: Snapshots whose stored dissolved layers are read in one call (and encoded, then written, together).
+READ_CHUNK = 64
 #: zstd level of the stored text (GeoJSON digits: ~3.5x smaller; decompressing ~40 KB takes ~50 us).
 _LEVEL = 6
 
@@ -69,7 +71,7 @@ def store_layer_geojsons(
         Just these snapshots (an ingest's new ones); default every snapshot of each timeline.
     dissolved : mapping, optional
         (snapshot id, layer) -> its dissolved layer, where already at hand; the others are read from
-        the stored dissolved layers (or dissolved, as :func:`~frontlines.service.measure.layer_union` does).
+        the stored dissolved layers (or dissolved: :func:`~frontlines.service.unions.read_layer_unions`).
     tolerances_m : iterable of int
         Tolerances in metres (default :data:`STORED_TOLERANCES_M`).
 
@@ -87,24 +89,16 @@ def store_layer_geojsons(
             continue
         for tol in tolerances_m:
             have = store.layer_geojsons(layer, tol, ids).keys()
-            rows = []
-            for sid in ids:
-                if sid in have:
-                    continue
-                geom = known.get((sid, layer))
-                rows.append((sid, _encode(geom if geom is not None else _union(store, sid, layer), tol)))
-            if rows:
+            missing = [sid for sid in ids if sid not in have]
+            for at in range(0, len(missing), READ_CHUNK):
+                chunk = missing[at: at + READ_CHUNK]
+                unknown = [sid for sid in chunk if (sid, layer) not in known]
+                read = read_layer_unions(store, layer, unknown) if unknown else {}
+                rows = [(sid, _encode(known[(sid, layer)] if (sid, layer) in known else read[sid], tol))
+                        for sid in chunk]
                 store.put_layer_geojsons(layer, tol, rows)
                 written += len(rows)
     return written
-
-
-def _union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
-    """The dissolved layer of a snapshot: its stored row, else its parts dissolved (not kept in the cache)."""
-    wkb = store.layer_unions(layer, [snapshot_id]).get(snapshot_id)
-    if wkb is not None:
-        return shapely.from_wkb(wkb)
-    return dissolve(list(store.layer_parts(snapshot_id, layer).values()))
 
 
 def extend_layer_geojsons(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]], new_ids: Collection[int], *,

@@ -10,7 +10,7 @@ from frontlines.core.measure import dissolve
 from frontlines.model import LayerKey
 from frontlines.store import StoreReader
 
-__all__ = ["layer_union"]
+__all__ = ["layer_union", "read_layer_unions"]
 
 
 def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
@@ -24,10 +24,13 @@ def layer_union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
     :func:`frontlines.core.prepared.prepared_copy`).
     """
 
-    def load() -> Any:
-        wkb = store.layer_unions(layer, [snapshot_id]).get(snapshot_id)
-        if wkb is not None:
-            return shapely.from_wkb(wkb)
-        return dissolve(list(store.layer_parts(snapshot_id, layer).values()))
+    return store.cache.get_or_compute(("layer-union", snapshot_id, str(layer)),
+                                      lambda: read_layer_unions(store, layer, [snapshot_id])[snapshot_id])
 
-    return store.cache.get_or_compute(("layer-union", snapshot_id, str(layer)), load)
+
+def read_layer_unions(store: StoreReader, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, Any]:
+    """The dissolved layers (lon/lat) of snapshots, not cached: the stored rows read in one call, the
+    snapshots without one dissolved from their parts."""
+    stored = store.layer_unions(layer, snapshot_ids)
+    return {sid: shapely.from_wkb(stored[sid]) if sid in stored
+            else dissolve(list(store.layer_parts(sid, layer).values())) for sid in snapshot_ids}
