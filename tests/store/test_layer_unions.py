@@ -16,7 +16,7 @@ import shapely
 
 from frontlines import service
 from frontlines.model import LayerKey
-from frontlines.service.measure import layer_union
+from frontlines.service.unions import layer_union
 from frontlines.store import sqlite as sq
 from tests.store.conftest import make_store
 from tests.store.test_store_contract import LAYER, WKB, WKB_G, _add

@@ -178,7 +178,7 @@ def store_layer_unions(
     """Store the dissolved layer (the union of its parts) of every snapshot of the given timelines that lacks one.
 
     Queries between distant snapshots overlay two dissolved layers
-    (:func:`frontlines.service.measure.layer_union` reads them from the store's
+    (:func:`frontlines.service.unions.layer_union` reads them from the store's
     ``layer_unions`` table); a DeepState history snapshot costs ~8 ms to dissolve and ~50 KB
     of WKB to keep.
 

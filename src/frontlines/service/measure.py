@@ -56,7 +56,7 @@ from frontlines.service.unions import layer_union
 from frontlines.store import StoreReader
 from frontlines.times import parse_user_time, periods, utc_text
 
-__all__ = ["area", "change", "change_geometries", "layer_geometry", "layer_union", "series"]
+__all__ = ["area", "change", "change_geometries", "layer_geometry", "series"]
 
 # --------------------------------------------------------------------------- area
 def area(

@@ -62,13 +62,7 @@ def _contested_at(store: StoreReader, source: str, layer: LayerKey, when: Any) -
     found = _contested_id(store, source, layer, when)
     if found is None:
         return None
-    return _union(store, *found)
-
-
-def _union(store: StoreReader, snapshot_id: int, layer: LayerKey) -> Any:
-    """The dissolved layer of a snapshot: stored by ``frontlines derive`` (else dissolved), kept in the store's
-    cache (:func:`frontlines.service.unions.layer_union`): the front line and the depth variants share it."""
-    return layer_union(store, snapshot_id, layer)
+    return layer_union(store, *found)
 
 
 def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mode: str = "outer",
@@ -82,8 +76,8 @@ def frontline_at(store: StoreReader, sel: selection.Selection, when: Any, *, mod
     contested = _contested_id(store, sel.source, sel.layer, when) if sel.layer.status == "control" else None
 
     def compute() -> tuple[Any, FrontLine]:
-        control = _union(store, sid, sel.layer)
-        other = _union(store, *contested) if contested is not None else None
+        control = layer_union(store, sid, sel.layer)
+        other = layer_union(store, *contested) if contested is not None else None
         conflict = store.snapshot(sid).conflict
         outline = _outline(conflict)
 
@@ -257,7 +251,7 @@ def _contested_held_variant(store: StoreReader, sel: selection.Selection, start:
         contested = _contested_at(store, sel.source, sel.layer, when)
         if pos is None or contested is None:
             return None
-        control = _union(store, sel.timeline[pos][0], sel.layer)
+        control = layer_union(store, sel.timeline[pos][0], sel.layer)
         held.append(shapely.union(control, contested))
     gained, lost = shapely.difference(held[1], held[0]), shapely.difference(held[0], held[1])
     if redraw is not None and not shapely.is_empty(redraw):

@@ -199,7 +199,7 @@ class StoreReader(Protocol):
     def layer_unions(self, layer: LayerKey, snapshot_ids: list[int]) -> dict[int, bytes]:
         """Stored dissolved layers (the union of each snapshot's parts): snapshot id -> lon/lat WKB.
 
-        Only the snapshots that have one (schema 6; see :func:`frontlines.service.measure.layer_union`).
+        Only the snapshots that have one (schema 6; see :func:`frontlines.service.unions.layer_union`).
         """
         ...
 
