@@ -65,8 +65,14 @@ def test_display_faces_cover_the_same_ground_as_an_edge_matched_coverage() -> No
     geoms = _coverage((0, 0, 10, 10), *((xs[k], 0, xs[k + 1], 10) for k in range(5)), (xs[5], 0, 20, 10),
                       (0, 10, 20, 10.5))
     df = display_faces(geoms, TOL)
-    assert len(df.geoms) == len(np.unique(thin_groups(geoms, TOL))) and len(df.lead) == len(df.geoms)
-    assert set(df.lead.tolist()) == set(thin_groups(geoms, TOL).tolist())
+    lead = thin_groups(geoms, TOL)
+    assert len(df.geoms) == len(np.unique(lead)) and len(df.of) == len(geoms)
+    # faces of one group are drawn in one display face, and each display face holds one group
+    assert sorted({(int(a), int(b)) for a, b in zip(lead, df.of)}) == sorted(set(zip(np.unique(lead).tolist(),
+                                                                                      range(len(df.geoms)))))
+    for k, g in enumerate(df.geoms):  # each display face is its members' ground (simplification aside)
+        members = shapely.union_all(geoms[df.of == k])
+        assert shapely.symmetric_difference(g, members).area <= TOL * members.length
     assert shapely.coverage_is_valid(df.geoms)  # unions of display faces are coverage unions
     assert all(g.is_valid for g in df.geoms)
     whole = shapely.coverage_union_all(df.geoms)
@@ -75,4 +81,4 @@ def test_display_faces_cover_the_same_ground_as_an_edge_matched_coverage() -> No
 
 def test_display_faces_of_nothing() -> None:
     df = display_faces([], TOL)
-    assert len(df.geoms) == 0 and len(df.lead) == 0
+    assert len(df.geoms) == 0 and len(df.of) == 0

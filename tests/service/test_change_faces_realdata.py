@@ -423,7 +423,7 @@ def test_derive_adds_the_display_faces_to_an_index_stored_without_them(faces_sto
     row = mem.change_faces(sel.source, sel.layer, geometry=True)
     assert row[0] == basis and row[1] == data  # the index itself untouched
     z2 = np.load(io.BytesIO(row[2]), allow_pickle=False)
-    assert np.array_equal(z2["clean_wkb"], z["clean_wkb"]) and np.array_equal(z2["display_lead"], z["display_lead"])
+    assert np.array_equal(z2["clean_wkb"], z["clean_wkb"]) and np.array_equal(z2["display_of"], z["display_of"])
     got = change_display.change_drawing(mem, start=times[2].isoformat(), end=times[-3].isoformat(), tolerance_deg=tol)
     assert got is not None and got.result.as_dict() == service.change(
         mem, start=times[2].isoformat(), end=times[-3].isoformat()).as_dict()

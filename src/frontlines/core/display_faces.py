@@ -3,11 +3,13 @@
 The change faces (:mod:`frontlines.core.faces`) are mostly slivers: on the W1 history 59,859 of
 70,914 faces are narrower than 0.1 km (twice their area over their perimeter), together 0.03 %
 of the ground. Drawn at that tolerance they vanish, but a window's coverage union still pays
-for each of them. For display only, :func:`display_faces` bundles neighbouring slivers (while a bundle stays
-narrower than the tolerance), merges each bundle into the wide neighbour with which it shares
-the longest edge (:func:`thin_groups`) and simplifies the result together (``shapely.coverage_simplify``: shared edges stay shared, so unions of
-display faces are coverage unions). A display face is classified in a window as its wide
-face, or a lone bundle as its largest sliver (its *lead*). Nothing here touches a figure: figures are the faces' own areas.
+for each of them. For display only, :func:`display_faces` bundles neighbouring slivers
+(while a bundle stays narrower than the tolerance), merges each bundle into the wide
+neighbour with which it shares the longest edge (:func:`thin_groups`) and simplifies the
+result together (``shapely.coverage_simplify``: shared edges stay shared, so unions of
+display faces are coverage unions), rounded to the output grid. A window draws a display face with the class that covers
+most of its area (:mod:`frontlines.service.change_display`). Nothing here touches a figure:
+figures are the faces' own areas.
 """
 
 from __future__ import annotations
@@ -18,16 +20,26 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["DisplayFaces", "display_faces", "longest_neighbours", "shared_edges", "thin_groups"]
+from frontlines.core.display import DECIMALS
+
+#: Widest bundle of slivers, in tolerances (twice its area over its perimeter).
+BUNDLE_WIDTH = 1.0
+#: Least share of a bundle's perimeter it must share with a wide face to join it (a strip along the
+#: face shares about half).
+ATTACH_SHARE = 0.25
+#: Snapping distance of the cleaning after rounding, in grid steps (:func:`_on_grid`).
+GRID_SNAP = 0.1
+
+__all__ = ["ATTACH_SHARE", "BUNDLE_WIDTH", "DisplayFaces", "display_faces", "longest_neighbours", "shared_edges", "thin_groups"]
 
 
 @dataclass(frozen=True, eq=False)
 class DisplayFaces:
     """Display faces at one tolerance: ``geoms`` (lon/lat, an edge-matched coverage with gaps) and, for
-    each, ``lead``: the index of its largest member face (the one whose class it takes)."""
+    each input face, ``of``: the display face it is drawn in (-1: none, its ground collapsed)."""
 
     geoms: np.ndarray
-    lead: np.ndarray  # int64, face index per display face
+    of: np.ndarray  # int64 per input face
 
 
 def shared_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,15 +101,17 @@ def _width(geoms: np.ndarray) -> np.ndarray:
 
 
 def thin_groups(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
-    """The face whose class each polygon of a coverage is drawn with (itself, or a neighbour).
+    """The display group of each polygon of a coverage, named by its lead face (itself, or a neighbour).
 
     Faces narrower than ``tolerance_deg`` (slivers: twice the area over the perimeter) lie in
     stacks, side by side. First they are bundled: neighbouring slivers joined, longest shared
     edges first, as long as the bundle stays narrower than the tolerance (its perimeter the sum
-    of its members' less their shared edges). A bundle that touches a wide face is drawn with
-    the one sharing the longest edge with it; one that touches none, with its largest member.
-    Every sliver is thus drawn with a class of ground less than the tolerance away (a bundle
-    is narrower than it, and only a bundle touching a wide face takes that face's class).
+    of its members' less their shared edges). A bundle that lies along a wide face (shares at
+    least :data:`ATTACH_SHARE` of its perimeter with it) joins the one sharing the longest edge
+    with it (its lead); the others are led by their largest member. Every sliver is thus
+    grouped with ground less than the tolerance away, and a group's slivers have at most about
+    tolerance x (twice their edge along the wide face) of area (a bundle is narrower than the
+    tolerance, and joins only a face it lies along).
     """
     n = len(geoms)
     area = shapely.area(geoms)
@@ -122,7 +136,7 @@ def thin_groups(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
             gP[rx] -= 2 * d
             continue
         a, p = gA[rx] + gA[ry], gP[rx] + gP[ry] - 2 * d
-        if p > 0 and 2 * a / p < tolerance_deg:
+        if p > 0 and 2 * a / p < BUNDLE_WIDTH * tolerance_deg:
             keep, gone = min(rx, ry), max(rx, ry)
             parent[gone] = keep
             gA[keep], gP[keep] = a, p
@@ -133,7 +147,10 @@ def thin_groups(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
     wide_end = np.where(wide[lo[tw]], lo[tw], hi[tw])
     key, inv = np.unique(bundle[thin_end] * max(n, 1) + wide_end, return_inverse=True)
     along = np.bincount(inv.ravel(), weights=length[tw], minlength=len(key))
-    onto = _longest(key // max(n, 1), key % max(n, 1), along, n)
+    by = key // max(n, 1)
+    # only along a good share of the bundle's outline: a long bundle touching a wide face at one end keeps to itself
+    hug = along >= ATTACH_SHARE * np.asarray(gP)[by]
+    onto = _longest(by[hug], (key % max(n, 1))[hug], along[hug], n)
     # bundles alone: their largest member
     order = np.lexsort((-area, bundle))
     first = np.r_[True, bundle[order][1:] != bundle[order][:-1]]
@@ -145,17 +162,16 @@ def thin_groups(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
 
 
 def display_faces(geoms: Any, tolerance_deg: float) -> DisplayFaces:
-    """The display faces of an edge-matched coverage ``geoms`` (lon/lat) at ``tolerance_deg``
-    (:func:`thin_groups`), simplified together to the tolerance (as they are when GEOS cannot
-    simplify them); empty ones left out."""
+    """The display faces of an edge-matched coverage ``geoms`` (lon/lat) at ``tolerance_deg``: each face
+    with the ones :func:`thin_groups` draws with it, simplified together to the tolerance (as they are
+    when GEOS cannot simplify them) and put on the output grid (:func:`_on_grid`); empty ones left out."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return DisplayFaces(np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
-    group = thin_groups(geoms, tolerance_deg)
-    order = np.argsort(group, kind="stable")
-    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    lead = thin_groups(geoms, tolerance_deg)
+    order = np.argsort(lead, kind="stable")
+    starts = np.flatnonzero(np.r_[True, lead[order][1:] != lead[order][:-1]])
     ends = np.r_[starts[1:], len(order)]
-    lead = group[order][starts]  # the face each display face is drawn with
     merged = np.empty(len(starts), dtype=object)
     for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
         members = geoms[order[s:e]]
@@ -164,11 +180,36 @@ def display_faces(geoms: Any, tolerance_deg: float) -> DisplayFaces:
             merged[k] = shapely.Polygon()
         else:
             merged[k] = members[0] if len(members) == 1 else shapely.coverage_union_all(members)
-    kept = ~shapely.is_empty(merged)
-    merged, lead = merged[kept], lead[kept]
+    group = np.empty(len(geoms), dtype=np.int64)  # display group of each face
+    group[order] = np.repeat(np.arange(len(starts)), ends - starts)
     try:
         simple = shapely.coverage_simplify(merged, tolerance_deg)
     except shapely.errors.GEOSException:  # not a valid coverage after all: drawn unsimplified (DP per request)
         simple = merged
+    simple = _on_grid(np.asarray(simple, dtype=object))
     ok = ~shapely.is_empty(simple)
-    return DisplayFaces(np.asarray(simple, dtype=object)[ok], lead[ok])
+    renumber = np.where(ok, np.cumsum(ok) - 1, -1)
+    return DisplayFaces(simple[ok], renumber[group])
+
+
+def _on_grid(geoms: np.ndarray) -> np.ndarray:
+    """A coverage with its coordinates rounded to :data:`frontlines.core.display.DECIMALS` and noded again
+    (``shapely.coverage_clean``, snapping within a tenth of the grid); as it was when that does not give a
+    valid coverage.
+
+    A drawing rounds its coordinates for transfer, and rounding a simplified union of faces
+    made ~70 % of a window's features invalid (parts within a grid step of each other), whose
+    repair was most of a drawing's CPU. Rounded here, a union of display faces is nearly all
+    on the grid already (the cleaning adds ~2 % of vertices off it, where rounded edges crossed);
+    faces that rounding collapses (narrower than the grid step) come out empty.
+    """
+    if len(geoms) == 0:
+        return geoms
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
+    try:
+        noded = shapely.coverage_clean(rounded, snapping_distance=GRID_SNAP * 10.0 ** -DECIMALS)
+    except shapely.errors.GEOSException:
+        return geoms
+    if not shapely.coverage_is_valid(noded) or not shapely.is_valid(noded).all():
+        return geoms
+    return np.asarray(noded, dtype=object)

@@ -6,14 +6,16 @@ simplification then removes. At derive time the index also stores *display faces
 :data:`~frontlines.service.change_faces.DISPLAY_TOLERANCE_M` (0.1 km,
 :func:`frontlines.core.display_faces.display_faces`): slivers merged into the neighbour they
 lean on, groups still thinner than the tolerance left out, the rest simplified together. A
-window draws each feature as the coverage union of the display faces whose lead face has
-that feature's class (the same numpy classification as the figures,
-:meth:`~frontlines.service.change_faces.FaceIndex.classes`), then simplified and rounded as
-every change GeoJSON is (:func:`frontlines.core.display.display_geometry`).
+window draws each feature as the coverage union of the display faces of that feature's class:
+the class covering most of a display face's area in the window, of its faces' classes (the same
+numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`);
+then simplified (Douglas-Peucker) and rounded as every change GeoJSON is
+(:func:`frontlines.core.display.display_geometry`; the display faces are on the output grid
+already, so rounding seldom needs a repair).
 
 The figures are :func:`frontlines.service.measure.change`'s, untouched; only the drawing
-differs from the faces' exact unions, by ground thinner than the tolerance (a sliver drawn
-with the display face it leans on, or not at all). A store without display faces (an index
+differs from the faces' exact unions by ground thinner than the tolerance (a sliver drawn
+with the class of the display face it is part of). A store without display faces (an index
 written before them, or none) answers None and the caller draws the exact unions.
 """
 
@@ -47,15 +49,23 @@ __all__ = ["ChangeDrawing", "DisplayShapes", "change_drawing", "display_shapes",
 
 @dataclass(frozen=True, eq=False)
 class DisplayShapes:
-    """An index's display faces: their geometries (decoded as windows need them) and the face each takes
-    its class from."""
+    """An index's display faces: their geometries (decoded as windows need them) and, per face of the
+    index, the display face it is drawn in (-1: none)."""
 
     shapes: FaceShapes
-    lead: np.ndarray  # int64, face index per display face
+    of: np.ndarray  # int64 per face
     tolerance_m: int
 
     def __sizeof_content__(self) -> int:  # the cache's charge
-        return self.shapes.__sizeof_content__() + self.lead.nbytes
+        return self.shapes.__sizeof_content__() + self.of.nbytes
+
+    def classes(self, face_class: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """The class of each display face in a window: of its faces' classes (``face_class``, int per
+        face, 0 .. k - 1), the one with the most area (``area`` per face; ties: the lowest)."""
+        k = int(face_class.max()) + 1 if len(face_class) else 1
+        ok = self.of >= 0
+        votes = np.bincount(self.of[ok] * k + face_class[ok], weights=area[ok], minlength=len(self.shapes) * k)
+        return votes.reshape(len(self.shapes), k).argmax(axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,12 +97,11 @@ def display_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> Disp
             z = np.load(f, allow_pickle=False)
             if not has_display(z.files, z.__getitem__):  # written before display faces (of these rules) were stored
                 return None
-            lead = np.asarray(z["display_lead"], dtype=np.int64)
-            return DisplayShapes(FaceShapes(z["display_wkb"].tobytes(), z["display_lens"]), lead,
-                                 int(z["display_tol_m"][0]))
+            return DisplayShapes(FaceShapes(z["display_wkb"].tobytes(), z["display_lens"]),
+                                 np.asarray(z["display_of"], dtype=np.int64), int(z["display_tol_m"][0]))
 
     shapes = store.cache.get_or_compute(("change-display-shapes", store.data_version, sel.source, str(sel.layer)), load)
-    if shapes is None or (len(shapes.lead) and int(shapes.lead.max()) >= index.faces):
+    if shapes is None or len(shapes.of) != index.faces:
         return None
     return shapes  # type: ignore[no-any-return]
 
@@ -133,13 +142,17 @@ def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source
     c = index.classes(sel.position[a], sel.position[b])
     none = len(index.reasons)
     rank = {r: k for k, r in enumerate(index.reasons)}
+    # per face: 0 unmoved, 1 + rank (none: the fighting) gained, 2 + none + rank lost
+    face_class = np.zeros(index.faces, dtype=np.int64)
+    for off, direction, moved in ((1, "gained", c.gained), (2 + none, "lost", c.lost)):
+        face_class[moved] = off + (c.best[direction][moved] if direction in c.best else none)
+    shown_class = shown.classes(face_class, index.area)
     drawn: dict[tuple[str, int], Any] = {}
     whole: dict[str, Any] = {}
-    for direction, moved in (("gained", c.gained), ("lost", c.lost)):
-        cls = np.where(moved, c.best[direction] if direction in c.best else none, -1)[shown.lead]
-        take = cls >= 0
+    for off, direction in ((1, "gained"), (2 + none, "lost")):
+        take = (shown_class >= off) & (shown_class <= off + none)
         geoms = shown.shapes.take(take)
-        cls = cls[take]
+        cls = shown_class[take] - off
         if include_redraws:
             whole[direction] = _union(geoms)
         for k in np.unique(cls).tolist():

@@ -61,7 +61,7 @@ FORMAT = 1
 #: 0.1 km (see :mod:`frontlines.service.change_display`).
 DISPLAY_TOLERANCE_M = 100
 #: Version of the display faces' rules (:func:`display_arrays`); others are computed again by ``derive``.
-DISPLAY_FORMAT = 3
+DISPLAY_FORMAT = 6
 
 #: Positions between status checkpoints.
 CHECKPOINT = 32
@@ -372,10 +372,11 @@ def _wkb_parts(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
 def display_arrays(clean: np.ndarray) -> dict[str, np.ndarray]:
     """The display faces (:func:`frontlines.core.display_faces.display_faces`) of the cleaned coverage at
     :data:`DISPLAY_TOLERANCE_M`, as the geometry blob's members: ``display_wkb`` / ``display_lens`` (the
-    simplified geometries), ``display_lead`` (the face each takes its class from), ``display_tol_m``."""
+    simplified geometries), ``display_of`` (per face, the display face it is drawn in; -1: none),
+    ``display_tol_m``, ``display_format``."""
     df = display_faces(clean, tolerance_m_degrees(DISPLAY_TOLERANCE_M))
     wkb, lens = _wkb_parts(df.geoms)
-    return {"display_wkb": wkb, "display_lens": lens, "display_lead": df.lead,
+    return {"display_wkb": wkb, "display_lens": lens, "display_of": df.of,
             "display_tol_m": np.array([DISPLAY_TOLERANCE_M], dtype=np.int64),
             "display_format": np.array([DISPLAY_FORMAT], dtype=np.int64)}
 
@@ -400,7 +401,7 @@ def _with_clean_coverage(blob: bytes) -> bytes | None:
     z = np.load(io.BytesIO(blob), allow_pickle=False)
     if "clean_lens" in z.files and has_display(z.files, z.__getitem__):
         return None
-    arrays = {k: z[k] for k in z.files}
+    arrays = {k: z[k] for k in z.files if not k.startswith("display_")}  # display faces of other rules: replaced
     n = int(orjson.loads(arrays["head"].tobytes())["faces"])
     if "clean_lens" in arrays:
         clean = _split_wkb(arrays["clean_wkb"], arrays["clean_lens"])
