@@ -376,7 +376,7 @@ def display_arrays(clean: np.ndarray) -> dict[str, np.ndarray]:
     ``display_tol_m``, ``display_format``."""
     df = display_faces(clean, tolerance_m_degrees(DISPLAY_TOLERANCE_M))
     wkb, lens = _wkb_parts(df.geoms)
-    return {"display_wkb": wkb, "display_lens": lens, "display_of": df.of,
+    return {"display_wkb": wkb, "display_lens": lens, "display_of": df.of.astype(np.int32),
             "display_tol_m": np.array([DISPLAY_TOLERANCE_M], dtype=np.int64),
             "display_format": np.array([DISPLAY_FORMAT], dtype=np.int64)}
 
