@@ -331,3 +331,99 @@ def test_change_by_another_level_from_the_faces_is_the_definition(faces_store, m
                 checked += want > 0
     assert asked == [False, False]  # no raw change was united
     assert checked >= 10
+
+
+def test_the_change_geojson_is_drawn_from_the_display_faces(faces_store, monkeypatch) -> None:
+    """At 0.1 km ``/api/change.geojson`` draws the display faces (slivers bundled with the ground they lean
+    on): the same figures as the exact drawing, valid geometries, and each feature's drawn ground within
+    perimeter x tolerance of the plain definition's (overlays of the two stored layers less the window's
+    redraw pieces, ``pyproj.Geod``)."""
+    import orjson
+
+    from frontlines.service import change_display
+    from frontlines.web.routers import geo as geo_router
+
+    store = faces_store
+    sel = service.select(store)
+    oblasts = service.region_level(store, "oblast")
+    times = [t for _, t, _ in sel.timeline]
+    tol_km = 0.1
+    tol = tol_km / 111.32
+    _no_overlays(monkeypatch)
+    drawn = []
+    real = change_display.change_drawing
+    monkeypatch.setattr(service, "change_drawing", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    rng = random.Random(3)
+    windows = [(0, len(times) - 1), (5, 40), (20, 60)] + [tuple(sorted(rng.sample(range(len(times)), 2))) for _ in range(3)]
+    checked = 0
+    for i, j in windows:
+        start, end = times[i].isoformat(), times[j].isoformat()
+        raw, redraw = _reference(store, sel, i, j, oblasts)
+        for inc in (False, True):
+            assert change_display.change_drawing(store, start=start, end=end, include_redraws=inc,
+                                                 tolerance_deg=tol) is not None
+            n = len(drawn)
+            doc = orjson.loads(orjson.dumps(geo_router._change_doc(store, start, end, None, None, "UTC", tol, inc)))
+            assert len(drawn) == n + 1
+            with monkeypatch.context() as m:  # the exact drawing (unions of the faces, then simplified)
+                m.setattr(service, "change_drawing", lambda *a, **k: None)
+                exact = orjson.loads(orjson.dumps(geo_router._change_doc(store, start, end, None, None, "UTC", tol, inc)))
+            assert doc["change"] == exact["change"]  # every figure identical
+            assert [f["properties"] for f in doc["features"]] == [f["properties"] for f in exact["features"]]
+            wants = []
+            for d in ("gained", "lost"):
+                red = [g for (dd, _), g in redraw.items() if dd == d]
+                wants.append(raw[d] if inc or not red else shapely.difference(raw[d], shapely.union_all(red)))
+            wants += [redraw[(p["direction"], p["reason"])] for p in doc["change"]["redraw_pieces"]]
+            for f, want in zip(doc["features"], wants):
+                perimeter_km = abs(GEOD.geometry_area_perimeter(want)[1]) / 1000 if not want.is_empty else 0.0
+                if f["geometry"] is None:  # nothing left at the tolerance: ground thinner than it
+                    assert _km2(want) <= perimeter_km * tol_km / 2 + 0.01, (i, j, inc, f["properties"])
+                    continue
+                geom = shapely.geometry.shape(f["geometry"])
+                assert geom.is_valid, (i, j, inc, f["properties"])
+                xy = shapely.get_coordinates(geom)
+                # rounded for transfer (but where rounding made parts overlap: their union's new crossing points)
+                assert np.mean(xy == np.round(xy, 6)) >= 0.9
+                assert _sd_km2(geom, want) <= perimeter_km * tol_km + 0.01, (i, j, inc, f["properties"])
+                checked += 1
+    assert checked >= 30
+    # other tolerances (and a tolerance given in degrees that is not exactly 0.1 km) are drawn exactly
+    assert change_display.change_drawing(store, start=times[0].isoformat(), end=times[9].isoformat(),
+                                         tolerance_deg=0.2 / 111.32) is None
+    assert change_display.change_drawing(store, start=times[0].isoformat(), end=times[9].isoformat(),
+                                         tolerance_deg=0.0) is None
+
+
+def test_derive_adds_the_display_faces_to_an_index_stored_without_them(faces_store, monkeypatch) -> None:
+    """An index written before display faces were stored (or with another rules version) is drawn exactly
+    until ``derive`` adds them (without building the index or cleaning the coverage again)."""
+    import io
+
+    from frontlines.service import change_display
+
+    mem = MemoryStore()
+    service.copy_store(faces_store, mem)
+    sel = service.select(mem)
+    basis, data, blob = mem.change_faces(sel.source, sel.layer, geometry=True)
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    assert change_faces.has_display(z.files, z.__getitem__)
+    old = io.BytesIO()
+    np.savez(old, **{k: z[k] for k in z.files if not k.startswith("display_")})
+    mem.put_change_faces(sel.source, sel.layer, basis, data, old.getvalue())
+    times = [t for _, t, _ in sel.timeline]
+    tol = 0.1 / 111.32
+    assert change_display.change_drawing(mem, start=times[2].isoformat(), end=times[-3].isoformat(),
+                                         tolerance_deg=tol) is None
+    started, cleaned = [], []
+    monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    monkeypatch.setattr(change_faces, "clean_coverage", lambda *a, **k: cleaned.append(1))
+    service.derive_store_redraws(mem)
+    assert not started and not cleaned
+    row = mem.change_faces(sel.source, sel.layer, geometry=True)
+    assert row[0] == basis and row[1] == data  # the index itself untouched
+    z2 = np.load(io.BytesIO(row[2]), allow_pickle=False)
+    assert np.array_equal(z2["clean_wkb"], z["clean_wkb"]) and np.array_equal(z2["display_of"], z["display_of"])
+    got = change_display.change_drawing(mem, start=times[2].isoformat(), end=times[-3].isoformat(), tolerance_deg=tol)
+    assert got is not None and got.result.as_dict() == service.change(
+        mem, start=times[2].isoformat(), end=times[-3].isoformat()).as_dict()

@@ -18,6 +18,7 @@ and the sources:
 
 from __future__ import annotations
 
+from frontlines.service.change_display import ChangeDrawing, change_drawing
 from frontlines.service.claims import check, evidence_features
 from frontlines.service.compare import compare, overlap
 from frontlines.service.copy import CopyReport, copy_store
@@ -107,6 +108,7 @@ from frontlines.store.pool import StorePool
 __all__ = [
     "ADAPTER_NAMES",
     "CONTESTED_MODES",
+    "ChangeDrawing",
     "CopyReport",
     "DEMO_SOURCE",
     "FORMATS",
@@ -131,6 +133,7 @@ __all__ = [
     "basemap_features",
     "change",
     "change_depth",
+    "change_drawing",
     "change_geometries",
     "change_map_inputs",
     "check",

@@ -40,20 +40,28 @@ import orjson
 import shapely
 
 from frontlines.conflicts import default_registry
+from frontlines.core.display_faces import display_faces
 from frontlines.core.faces import FaceBuilder
 from frontlines.core.geodesy import areas_km2
 from frontlines.core.measure import dissolve
 from frontlines.core.regions import RegionLayer
 from frontlines.errors import FrontlinesError
+from frontlines.service.layer_geojson import tolerance_m_degrees
 from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "face_index", "index_basis",
+__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "display_arrays", "face_index", "has_display", "index_basis",
            "index_region"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
 FORMAT = 1
+
+#: Tolerance (metres) of the display faces stored beside the cleaned coverage: ``/api/change.geojson``'s
+#: 0.1 km (see :mod:`frontlines.service.change_display`).
+DISPLAY_TOLERANCE_M = 100
+#: Version of the display faces' rules (:func:`display_arrays`); others are computed again by ``derive``.
+DISPLAY_FORMAT = 6
 
 #: Positions between status checkpoints.
 CHECKPOINT = 32
@@ -361,21 +369,48 @@ def _wkb_parts(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(wkb), dtype=np.uint8), lens
 
 
-def _with_clean_coverage(blob: bytes) -> bytes | None:
-    """A geometry blob written before the cleaned coverage was stored, with it added (None: it has one, or
-    GEOS cannot clean the faces)."""
-    z = np.load(io.BytesIO(blob), allow_pickle=False)
-    if "clean_lens" in z.files:
-        return None
-    arrays = {k: z[k] for k in z.files}
-    n = int(orjson.loads(arrays["head"].tobytes())["faces"])
-    raw = arrays["wkb"].tobytes()
-    ends = np.cumsum(arrays["lens"][:n]).tolist()
+def display_arrays(clean: np.ndarray) -> dict[str, np.ndarray]:
+    """The display faces (:func:`frontlines.core.display_faces.display_faces`) of the cleaned coverage at
+    :data:`DISPLAY_TOLERANCE_M`, as the geometry blob's members: ``display_wkb`` / ``display_lens`` (the
+    simplified geometries), ``display_of`` (per face, the display face it is drawn in; -1: none),
+    ``display_tol_m``, ``display_format``."""
+    df = display_faces(clean, tolerance_m_degrees(DISPLAY_TOLERANCE_M))
+    wkb, lens = _wkb_parts(df.geoms)
+    return {"display_wkb": wkb, "display_lens": lens, "display_of": df.of.astype(np.int32),
+            "display_tol_m": np.array([DISPLAY_TOLERANCE_M], dtype=np.int64),
+            "display_format": np.array([DISPLAY_FORMAT], dtype=np.int64)}
+
+
+def has_display(files: Any, read: Callable[[str], np.ndarray]) -> bool:
+    """Whether a geometry blob's members (``files``; ``read(name)`` gives one) hold display faces of the
+    current :data:`DISPLAY_FORMAT` and :data:`DISPLAY_TOLERANCE_M`."""
+    return ("display_format" in files and int(read("display_format")[0]) == DISPLAY_FORMAT
+            and int(read("display_tol_m")[0]) == DISPLAY_TOLERANCE_M)
+
+
+def _split_wkb(wkb: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    raw = wkb.tobytes()
+    ends = np.cumsum(lens).tolist()
     starts = [0, *ends[:-1]]
-    clean = clean_coverage(shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts, ends)], dtype=object)))
-    if clean is None:
+    return shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts, ends)], dtype=object))  # type: ignore[no-any-return]
+
+
+def _with_clean_coverage(blob: bytes) -> bytes | None:
+    """A geometry blob written before the cleaned coverage (or its display faces) was stored, with them added
+    (None: it has both, or GEOS cannot clean the faces)."""
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    if "clean_lens" in z.files and has_display(z.files, z.__getitem__):
         return None
-    arrays["clean_wkb"], arrays["clean_lens"] = _wkb_parts(clean)
+    arrays = {k: z[k] for k in z.files if not k.startswith("display_")}  # display faces of other rules: replaced
+    n = int(orjson.loads(arrays["head"].tobytes())["faces"])
+    if "clean_lens" in arrays:
+        clean = _split_wkb(arrays["clean_wkb"], arrays["clean_lens"])
+    else:
+        clean = clean_coverage(_split_wkb(arrays["wkb"], arrays["lens"][:n]))
+        if clean is None:
+            return None
+        arrays["clean_wkb"], arrays["clean_lens"] = _wkb_parts(clean)
+    arrays.update(display_arrays(clean))
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
@@ -389,6 +424,7 @@ def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids:
     extra = {}
     if clean is not None:  # the coverage the window geometries are unions of (none: they take the overlays)
         extra["clean_wkb"], extra["clean_lens"] = _wkb_parts(clean)
+        extra.update(display_arrays(clean))  # what /api/change.geojson draws at 0.1 km
     counts = np.fromiter((len(e) for e in fb.events), dtype=np.int64, count=len(fb.events))
     flat = np.array([ev for evs in fb.events for ev in evs], dtype=np.int64).reshape(-1, 2)
     h = orjson.dumps(dict(head, reasons=reasons, faces=len(fb.geoms), cells=len(fb.cells)))
@@ -533,8 +569,8 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     An index built over a prefix of the timeline (same rules and region level) is continued:
     only the appended steps split its faces, and the steps near the seam (and ``changed``:
     positions whose redraw rows were just rewritten) have their redraw events cut again. A
-    current index written before the cleaned coverage was stored (:func:`clean_coverage`) gets
-    it added (the query arrays are left as they are).
+    current index written before the cleaned coverage (:func:`clean_coverage`) or its display
+    faces (:func:`display_arrays`) were stored gets them added (the query arrays are left as they are).
     """
     region = index_region(store, sel)
     if region is None or len(sel.timeline) < 2:

@@ -40,13 +40,15 @@ def simplify(geom: Any, tolerance_deg: float, *, preserve_topology: bool = True)
 
 
 def collection(items: list[tuple[Any, dict[str, Any]]], tol_deg: float, *, preserve_topology: bool = True,
-               **extra: Any) -> dict[str, Any]:
+               drawn: bool = False, **extra: Any) -> dict[str, Any]:
     """A FeatureCollection of (geometry, properties) pairs, simplified (for ``orjson.dumps``: geometries are
     :class:`orjson.Fragment` s, see :func:`frontlines.geojson_out.feature`). ``preserve_topology``: see
-    :func:`frontlines.core.display.display_geometry`."""
+    :func:`frontlines.core.display.display_geometry`; ``drawn``: the geometries are already simplified and
+    rounded (:func:`frontlines.service.change_drawing`), written as they are."""
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     doc.update(extra)
-    doc["features"] = [feature(simplify(g, tol_deg, preserve_topology=preserve_topology), p, fragment=True)
+    doc["features"] = [feature(g if drawn else simplify(g, tol_deg, preserve_topology=preserve_topology), p,
+                               fragment=True)
                        for g, p in items]
     return doc
 

@@ -72,16 +72,24 @@ def get_change_geojson(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None,
 
 def _change_doc(store: service.StoreReader, start: str, end: str, source: str | None, layer: str | None, tz: str,
                 tol: float, include_redraws: bool = False) -> dict[str, Any]:
-    result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True,
-                            include_redraws=include_redraws)
-    doc, gained, lost = result.as_dict(), result.gained, result.lost
+    # at the stored display tolerance (0.1 km) the features are drawn from the display faces, already simplified
+    drawing = service.change_drawing(store, start=start, end=end, source=source, layer=layer, tz=tz,
+                                     include_redraws=include_redraws, tolerance_deg=tol)
+    if drawing is not None:
+        result, gained, lost = drawing.result, drawing.gained, drawing.lost
+        shapes = drawing.pieces
+    else:
+        result = service.change(store, start=start, end=end, source=source, layer=layer, tz=tz, geometry=True,
+                                include_redraws=include_redraws)
+        gained, lost, shapes = result.gained, result.lost, tuple(p.geometry for p in result.redraw_pieces)
+    doc = result.as_dict()
     base = {k: doc[k] for k in ("source", "layer", "from", "to")}
     # gained / lost (fighting unless include_redraws), then the redraw pieces (kind "redraw", with their reason);
     # Douglas-Peucker: a window's many thin redraw pieces make the topology-preserving simplifier ~3x as costly
     return geo.collection([(gained, {**base, "kind": "gained", "area_km2": doc["gained_km2"]}),
                            (lost, {**base, "kind": "lost", "area_km2": doc["lost_km2"]}),
-                           *((p.geometry, {**base, **p.as_dict()}) for p in result.redraw_pieces)],
-                          tol, preserve_topology=False, change=doc, tolerance_deg=tol)
+                           *((g, {**base, **p.as_dict()}) for g, p in zip(shapes, result.redraw_pieces))],
+                          tol, preserve_topology=False, drawn=drawing is not None, change=doc, tolerance_deg=tol)
 
 
 @router.get("/api/frontline.geojson", tags=["geometry"], summary="GeoJSON of the line of contact at a time (simplified to `tolerance`)")

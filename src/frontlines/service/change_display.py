@@ -1,0 +1,169 @@
+"""A window's change drawn from the stored display faces: ``/api/change.geojson`` at its tolerance.
+
+Drawing a window from the change faces (:func:`frontlines.service.face_geometry.window_shapes`)
+unites the 10,000-30,000 faces it moves, most of them slivers that the drawing's
+simplification then removes. At derive time the index also stores *display faces* for
+:data:`~frontlines.service.change_faces.DISPLAY_TOLERANCE_M` (0.1 km,
+:func:`frontlines.core.display_faces.display_faces`): slivers merged into the neighbour they
+lean on, groups still thinner than the tolerance left out, the rest simplified together. A
+window draws each feature as the coverage union of the display faces of that feature's class:
+the class covering most of a display face's area in the window, of its faces' classes (the same
+numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`);
+then simplified (Douglas-Peucker) and rounded as every change GeoJSON is
+(:func:`frontlines.core.display.display_geometry`; the display faces are on the output grid
+already, so rounding seldom needs a repair).
+
+The figures are :func:`frontlines.service.measure.change`'s, untouched; only the drawing
+differs from the faces' exact unions by ground thinner than the tolerance (a sliver drawn
+with the class of the display face it is part of). A store without display faces (an index
+written before them, or none) answers None and the caller draws the exact unions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+
+from frontlines.core.display import display_geometry
+from frontlines.core.measure import EMPTY
+from frontlines.core.redraws import RedrawRules
+from frontlines.results import ChangeResult
+from frontlines.service.change_faces import (
+    DISPLAY_TOLERANCE_M,
+    FaceIndex,
+    face_index,
+    has_display,
+)
+from frontlines.service.face_geometry import FaceShapes
+from frontlines.service.layer_geojson import tolerance_m_degrees
+from frontlines.service.measure import change
+from frontlines.service.redraws import rules_digest
+from frontlines.service.selection import Selection, TimeLike, select
+from frontlines.store import StoreReader
+
+__all__ = ["ChangeDrawing", "DisplayShapes", "change_drawing", "display_shapes", "drawn_tolerance"]
+
+
+@dataclass(frozen=True, eq=False)
+class DisplayShapes:
+    """An index's display faces: their geometries (decoded as windows need them) and, per face of the
+    index, the display face it is drawn in (-1: none)."""
+
+    shapes: FaceShapes
+    of: np.ndarray  # int64 per face
+    tolerance_m: int
+
+    def __sizeof_content__(self) -> int:  # the cache's charge
+        return self.shapes.__sizeof_content__() + self.of.nbytes
+
+    def classes(self, face_class: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """The class of each display face in a window: of its faces' classes (``face_class``, int per
+        face, 0 .. k - 1), the one with the most area (``area`` per face; ties: the lowest)."""
+        k = int(face_class.max()) + 1 if len(face_class) else 1
+        ok = self.of >= 0
+        votes = np.bincount(self.of[ok] * k + face_class[ok], weights=area[ok], minlength=len(self.shapes) * k)
+        return votes.reshape(len(self.shapes), k).argmax(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class ChangeDrawing:
+    """A change's figures (``result``, as :func:`frontlines.service.measure.change` gives them without
+    geometry) and its features drawn for display (simplified, rounded, valid; None where nothing is
+    left at the tolerance): ``gained``, ``lost`` and one per ``result.redraw_pieces``, in order."""
+
+    result: ChangeResult
+    gained: Any
+    lost: Any
+    pieces: tuple[Any, ...]
+
+
+def drawn_tolerance(tolerance_deg: float) -> int | None:
+    """The stored display tolerance (metres) that ``tolerance_deg`` is exactly (as the web API converts
+    ``tolerance=0.1&units=km``), or None."""
+    return DISPLAY_TOLERANCE_M if tolerance_deg == tolerance_m_degrees(DISPLAY_TOLERANCE_M) else None
+
+
+def display_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> DisplayShapes | None:
+    """The display faces stored beside ``index`` (read once per data version; None: none stored, or not of
+    this index)."""
+
+    def load() -> DisplayShapes | None:
+        with store.change_faces_geometry(sel.source, sel.layer) as f:
+            if f is None:
+                return None
+            z = np.load(f, allow_pickle=False)
+            if not has_display(z.files, z.__getitem__):  # written before display faces (of these rules) were stored
+                return None
+            return DisplayShapes(FaceShapes(z["display_wkb"].tobytes(), z["display_lens"]),
+                                 np.asarray(z["display_of"], dtype=np.int64), int(z["display_tol_m"][0]))
+
+    shapes = store.cache.get_or_compute(("change-display-shapes", store.data_version, sel.source, str(sel.layer)), load)
+    if shapes is None or len(shapes.of) != index.faces:
+        return None
+    return shapes  # type: ignore[no-any-return]
+
+
+def _union(geoms: np.ndarray) -> Any:
+    """Coverage union of display faces (plain union if GEOS finds them not edge-matched)."""
+    if len(geoms) == 0:
+        return EMPTY
+    if len(geoms) == 1:
+        return geoms[0]
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:  # "incorrectly noded": never seen on the W1 history; the plain union is the same ground
+        return shapely.union_all(geoms)
+
+
+def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source: str | None = None,
+                   layer: str | None = None, tz: str = "UTC", include_redraws: bool = False,
+                   tolerance_deg: float) -> ChangeDrawing | None:
+    """The change between two times with its features drawn from the display faces at ``tolerance_deg``.
+
+    None (draw the exact geometries instead) unless ``tolerance_deg`` is the stored display
+    tolerance (:func:`drawn_tolerance`) and the store holds a current change-face index with
+    display faces; the window's two ends must differ.
+    """
+    tol_m = drawn_tolerance(tolerance_deg)
+    if tol_m is None:
+        return None
+    result = change(store, start=start, end=end, source=source, layer=layer, tz=tz, include_redraws=include_redraws)
+    sel = select(store, source, layer)
+    a, b = result.from_snapshot.id, result.to_snapshot.id
+    if a == b:
+        return None
+    index = face_index(store, sel, None, rules_digest(RedrawRules()))
+    shown = display_shapes(store, sel, index) if index is not None else None
+    if index is None or shown is None or shown.tolerance_m != tol_m:
+        return None
+    c = index.classes(sel.position[a], sel.position[b])
+    none = len(index.reasons)
+    rank = {r: k for k, r in enumerate(index.reasons)}
+    # per face: 0 unmoved, 1 + rank (none: the fighting) gained, 2 + none + rank lost
+    face_class = np.zeros(index.faces, dtype=np.int64)
+    for off, direction, moved in ((1, "gained", c.gained), (2 + none, "lost", c.lost)):
+        face_class[moved] = off + (c.best[direction][moved] if direction in c.best else none)
+    shown_class = shown.classes(face_class, index.area)
+    drawn: dict[tuple[str, int], Any] = {}
+    whole: dict[str, Any] = {}
+    for off, direction in ((1, "gained"), (2 + none, "lost")):
+        take = (shown_class >= off) & (shown_class <= off + none)
+        geoms = shown.shapes.take(take)
+        cls = shown_class[take] - off
+        if include_redraws:
+            whole[direction] = _union(geoms)
+        for k in np.unique(cls).tolist():
+            if k < none or not include_redraws:
+                drawn[(direction, k)] = _union(geoms[cls == k])
+        if not include_redraws:
+            whole[direction] = drawn.get((direction, none), EMPTY)
+
+    def show(geom: Any) -> Any:
+        return None if geom is None or shapely.is_empty(geom) else display_geometry(geom, tolerance_deg,
+                                                                                      preserve_topology=False)
+
+    pieces = tuple(show(drawn.get((p.direction, rank.get(p.reason, -1)))) for p in result.redraw_pieces)
+    return ChangeDrawing(result, show(whole["gained"]), show(whole["lost"]), pieces)
