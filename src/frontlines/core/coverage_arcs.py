@@ -228,30 +228,32 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int) -> list[Any] | No
         return out
     pt = enough[rid]
     renum = np.cumsum(enough) - 1
-    rings = shapely.linearrings(arcs.xy[idx[pt]], indices=renum[rid[pt]])
+    ring_xy, ring_id = arcs.xy[idx[pt]], renum[rid[pt]]
+    rings = shapely.linearrings(ring_xy, indices=ring_id)
     ring_label = ring_label[enough]
-    ring_poly = shapely.polygons(rings)
-    area = shapely.area(ring_poly)
+    signed, lo, hi = _ring_measures(ring_xy, ring_id, len(rings))
+    area = np.abs(signed)
     keep = area > 0
-    rings, ring_poly, ring_label, area = rings[keep], ring_poly[keep], ring_label[keep], area[keep]
-    ccw = shapely.is_ccw(rings)
+    rings, ring_label, area, ccw, lo, hi = rings[keep], ring_label[keep], area[keep], signed[keep] > 0, lo[keep], hi[keep]
     shells = np.flatnonzero(ccw)
     holes = np.flatnonzero(~ccw)
     owner = np.full(len(rings), -1, dtype=np.int64)
     owner[shells] = shells
     if len(holes):
         # the shells around a point inside each hole, larger than the hole (an island in the hole is smaller)
-        inner = shapely.get_coordinates(shapely.point_on_surface(ring_poly[holes]))
-        shell_poly = ring_poly[shells]  # made here: prepared in place by contains_xy, never shared
-        hi, si = shapely.STRtree(shell_poly).query(shapely.points(inner))
-        keep = (ring_label[holes[hi]] == ring_label[shells[si]]) & (area[shells[si]] > area[holes[hi]])
-        hi, si = hi[keep], si[keep]
-        inside = shapely.contains_xy(shell_poly[si], inner[hi, 0], inner[hi, 1])
-        hi, si = hi[inside], si[inside]
-        best = np.lexsort((area[shells[si]], hi))
-        hi, si = hi[best], si[best]
-        firsts = np.r_[True, hi[1:] != hi[:-1]] if len(hi) else np.zeros(0, dtype=bool)
-        owner[holes[hi[firsts]]] = shells[si[firsts]]
+        inner = shapely.get_coordinates(shapely.point_on_surface(shapely.polygons(rings[holes])))
+        boxes = shapely.box(lo[shells, 0], lo[shells, 1], hi[shells, 0], hi[shells, 1])
+        hi_, si = shapely.STRtree(boxes).query(shapely.points(inner))
+        keep = (ring_label[holes[hi_]] == ring_label[shells[si]]) & (area[shells[si]] > area[holes[hi_]])
+        hi_, si = hi_[keep], si[keep]
+        cand, at = np.unique(si, return_inverse=True)
+        shell_poly = shapely.polygons(rings[shells[cand]])  # made here: prepared in place by contains_xy, never shared
+        inside = shapely.contains_xy(shell_poly[at.ravel()], inner[hi_, 0], inner[hi_, 1])
+        hi_, si = hi_[inside], si[inside]
+        best = np.lexsort((area[shells[si]], hi_))
+        hi_, si = hi_[best], si[best]
+        firsts = np.r_[True, hi_[1:] != hi_[:-1]] if len(hi_) else np.zeros(0, dtype=bool)
+        owner[holes[hi_[firsts]]] = shells[si[firsts]]
     use = owner >= 0  # a hole in no shell of its label: dropped (cannot happen in a coverage)
     o = np.lexsort((~ccw[use], owner[use]))  # per polygon: its shell, then its holes
     r, own = rings[use][o], owner[use][o]
@@ -261,6 +263,20 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int) -> list[Any] | No
     for k in np.unique(poly_label).tolist():
         out[k] = shapely.multipolygons(polys[poly_label == k])
     return out
+
+
+def _ring_measures(xy: np.ndarray, ring: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(signed area: > 0 counter-clockwise, lower-left and upper-right corners of the bounds) of each ring
+    ``0 .. count - 1`` of points ``xy`` (``ring`` per point, sorted; each ring without its closing point):
+    the shoelace formula, each ring's coordinates taken from its first point (as GEOS does)."""
+    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    rel = xy - np.repeat(xy[starts], np.diff(np.r_[starts, len(ring)]), axis=0)
+    nxt = np.r_[np.arange(1, len(ring)), 0]
+    last = np.r_[ring[1:] != ring[:-1], True]
+    nxt[last] = starts
+    cross = rel[:, 0] * rel[nxt, 1] - rel[nxt, 0] * rel[:, 1]
+    signed = 0.5 * np.bincount(ring, weights=cross, minlength=count)
+    return signed, np.minimum.reduceat(xy, starts, axis=0), np.maximum.reduceat(xy, starts, axis=0)
 
 
 def _split_pinched(ring: np.ndarray, node: np.ndarray) -> np.ndarray:
