@@ -66,3 +66,18 @@ def test_a_label_without_polygons_is_empty() -> None:
     arcs = coverage_arcs(_grid(2))
     got = unions(arcs, np.array([0, 0, -1, -1]), 3)
     assert got[0].area == pytest.approx(2.0) and got[1].is_empty and got[2].is_empty
+
+
+def test_rings_smaller_than_the_tolerance_are_left_out_as_douglas_peucker_drops_them() -> None:
+    hole = shapely.box(5, 5, 5.05, 5.05)
+    cells = np.array([shapely.box(0, 0, 10, 10).difference(hole), hole, shapely.box(20, 0, 20.05, 0.05),
+                      shapely.box(30, 0, 30.2, 0.01)], dtype=object)  # the last: long but thin (kept)
+    arcs = coverage_arcs(cells)
+    labels = np.array([0, -1, 0, 0])
+    exact = unions(arcs, labels, 1)[0]
+    got = unions(arcs, labels, 1, smaller_than=0.1)[0]
+    assert exact.area == pytest.approx(100 - 0.0025 + 0.0025 + 0.002)
+    assert got.is_valid and got.area == pytest.approx(100 + 0.002)  # the hole and the small square left out
+    assert len(got.geoms) == 2 and shapely.get_num_interior_rings(got.geoms[0]) == 0
+    assert shapely.equals(shapely.simplify(exact, 0.1, preserve_topology=False),
+                          shapely.simplify(got, 0.1, preserve_topology=False))

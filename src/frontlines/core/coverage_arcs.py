@@ -176,10 +176,15 @@ def _pair_turning(arcs: CoverageArcs, arc: np.ndarray, fwd: np.ndarray, key: np.
     succ[ins[ok]] = outs_o[pick[ok]]
 
 
-def unions(arcs: CoverageArcs, labels: np.ndarray, count: int) -> list[Any] | None:
+def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, smaller_than: float = 0.0) -> list[Any] | None:
     """The union of the polygons of each label ``0 .. count - 1`` (``labels``: per polygon, -1 for none), as
     (Multi)Polygons (EMPTY for a label without ground); None when the arcs do not close into rings
     (not a coverage).
+
+    ``smaller_than`` > 0: rings whose bounds have a shorter diagonal are left out (a part with its
+    holes, or a hole). Douglas-Peucker at that tolerance drops each such ring anyway (every point of
+    it is nearer than the tolerance to its first point), so a drawing simplified by it is the same
+    without them.
 
     Each boundary arc is taken with its label on the left; at every node the arcs are linked
     into rings (where a label's boundary passes a node more than once, by turning:
@@ -229,12 +234,17 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int) -> list[Any] | No
     pt = enough[rid]
     renum = np.cumsum(enough) - 1
     ring_xy, ring_id = arcs.xy[idx[pt]], renum[rid[pt]]
-    rings = shapely.linearrings(ring_xy, indices=ring_id)
     ring_label = ring_label[enough]
-    signed, lo, hi = _ring_measures(ring_xy, ring_id, len(rings))
+    signed, lo, hi = _ring_measures(ring_xy, ring_id, len(ring_label))
     area = np.abs(signed)
     keep = area > 0
-    rings, ring_label, area, ccw, lo, hi = rings[keep], ring_label[keep], area[keep], signed[keep] > 0, lo[keep], hi[keep]
+    if smaller_than > 0:  # rings within a box of that diagonal (and the holes of such a shell: inside it) left out
+        keep &= np.hypot(*(hi - lo).T) >= smaller_than
+    if not keep.any():
+        return out
+    at = keep[ring_id]
+    rings = shapely.linearrings(ring_xy[at], indices=(np.cumsum(keep) - 1)[ring_id[at]])
+    ring_label, area, ccw, lo, hi = ring_label[keep], area[keep], signed[keep] > 0, lo[keep], hi[keep]
     shells = np.flatnonzero(ccw)
     holes = np.flatnonzero(~ccw)
     owner = np.full(len(rings), -1, dtype=np.int64)

@@ -8,8 +8,10 @@ simplification then removes. At derive time the index also stores *display faces
 lean on, groups still thinner than the tolerance left out, the rest simplified together. A
 window draws each feature as the coverage union of the display faces of that feature's class:
 the class covering most of a display face's area in the window, of its faces' classes (the same
-numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`);
-then simplified (Douglas-Peucker) and rounded as every change GeoJSON is
+numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`),
+read off the display faces' arcs stored beside them (:func:`frontlines.core.coverage_arcs.unions`:
+numpy over the arcs, no overlay; rings that the simplification drops are left out); then
+simplified (Douglas-Peucker) and rounded as every change GeoJSON is
 (:func:`frontlines.core.display.display_geometry`; the display faces are on the output grid
 already, so rounding seldom needs a repair).
 
@@ -123,11 +125,12 @@ def _union(geoms: np.ndarray) -> Any:
         return shapely.union_all(geoms)
 
 
-def _unions(shown: DisplayShapes, labels: np.ndarray, count: int) -> list[Any]:
+def _unions(shown: DisplayShapes, labels: np.ndarray, count: int, tolerance_deg: float) -> list[Any]:
     """The union of the display faces of each label ``0 .. count - 1`` (``labels`` per display face; -1: none),
-    read off the stored arcs (coverage unions of the faces where the arcs do not close into rings: never
-    seen on the W1 history)."""
-    out = unions(shown.arcs, labels, count)
+    read off the stored arcs without the rings that Douglas-Peucker at ``tolerance_deg`` drops (the same
+    drawing: :func:`frontlines.core.coverage_arcs.unions`); coverage unions of the faces where the arcs do
+    not close into rings (never seen on the W1 history)."""
+    out = unions(shown.arcs, labels, count, smaller_than=tolerance_deg)
     if out is not None:
         return out
     geoms = shown.shapes.take(labels >= 0)
@@ -166,10 +169,10 @@ def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source
     shown_class = shown.classes(face_class, index.area)
     k = none + 1  # classes per direction: the redraw reasons by rank, then the fighting
     label = shown_class - 1  # -1 unmoved; direction * k + rank
-    per_class = _unions(shown, label, 2 * k)
+    per_class = _unions(shown, label, 2 * k, tolerance_deg)
     drawn = {(direction, r): per_class[d * k + r] for d, direction in enumerate(("gained", "lost")) for r in range(k)}
     if include_redraws:
-        both = _unions(shown, np.where(label >= 0, label // k, -1), 2)
+        both = _unions(shown, np.where(label >= 0, label // k, -1), 2, tolerance_deg)
         whole = {"gained": both[0], "lost": both[1]}
     else:
         whole = {"gained": drawn[("gained", none)], "lost": drawn[("lost", none)]}
