@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["DECIMALS", "HOLES_FIRST", "display_geometry", "geometry_text"]
+__all__ = ["DECIMALS", "HOLES_FIRST", "display_geometry", "geometry_text", "on_grid"]
 
 #: Decimals kept in output coordinates (1e-6 degree is about 0.1 m).
 DECIMALS = 6
@@ -47,6 +47,14 @@ def display_geometry(geom: Any, tolerance_deg: float, *, preserve_topology: bool
         geom = shapely.simplify(geom, tolerance_deg, preserve_topology=preserve_topology)
         if shapely.is_empty(geom):
             return geom
+    return on_grid(geom)
+
+
+def on_grid(geom: Any) -> Any:
+    """``geom`` with its coordinates rounded to :data:`DECIMALS` (for transfer), made valid where it is not
+    (as :func:`display_geometry` gives its simplified geometries)."""
+    if geom is None or shapely.is_empty(geom):
+        return geom
     out = shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
     if shapely.is_valid(out):
         return out

@@ -8,8 +8,10 @@ simplification then removes. At derive time the index also stores *display faces
 lean on, groups still thinner than the tolerance left out, the rest simplified together. A
 window draws each feature as the coverage union of the display faces of that feature's class:
 the class covering most of a display face's area in the window, of its faces' classes (the same
-numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`);
-then simplified (Douglas-Peucker) and rounded as every change GeoJSON is
+numpy classification as the figures, :meth:`~frontlines.service.change_faces.FaceIndex.classes`),
+read off the display faces' arcs stored beside them (:func:`frontlines.core.coverage_arcs.unions`:
+numpy over the arcs, no overlay; rings that the simplification drops are left out); then
+simplified (Douglas-Peucker) and rounded as every change GeoJSON is
 (:func:`frontlines.core.display.display_geometry`; the display faces are on the output grid
 already, so rounding seldom needs a repair).
 
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.core.coverage_arcs import CoverageArcs, unions
 from frontlines.core.display import display_geometry
 from frontlines.core.measure import EMPTY
 from frontlines.core.redraws import RedrawRules
@@ -36,6 +39,7 @@ from frontlines.service.change_faces import (
     FaceIndex,
     face_index,
     has_display,
+    read_arcs,
 )
 from frontlines.service.face_geometry import FaceShapes
 from frontlines.service.layer_geojson import tolerance_m_degrees
@@ -49,15 +53,17 @@ __all__ = ["ChangeDrawing", "DisplayShapes", "change_drawing", "display_shapes",
 
 @dataclass(frozen=True, eq=False)
 class DisplayShapes:
-    """An index's display faces: their geometries (decoded as windows need them) and, per face of the
-    index, the display face it is drawn in (-1: none)."""
+    """An index's display faces: their geometries (decoded as windows need them), per face of the
+    index the display face it is drawn in (-1: none), and their arcs (a window's unions are read
+    off them: :func:`frontlines.core.coverage_arcs.unions`)."""
 
     shapes: FaceShapes
     of: np.ndarray  # int64 per face
     tolerance_m: int
+    arcs: CoverageArcs
 
     def __sizeof_content__(self) -> int:  # the cache's charge
-        return self.shapes.__sizeof_content__() + self.of.nbytes
+        return self.shapes.__sizeof_content__() + self.of.nbytes + self.arcs.__sizeof_content__()
 
     def classes(self, face_class: np.ndarray, area: np.ndarray) -> np.ndarray:
         """The class of each display face in a window: of its faces' classes (``face_class``, int per
@@ -98,7 +104,8 @@ def display_shapes(store: StoreReader, sel: Selection, index: FaceIndex) -> Disp
             if not has_display(z.files, z.__getitem__):  # written before display faces (of these rules) were stored
                 return None
             return DisplayShapes(FaceShapes(z["display_wkb"].tobytes(), z["display_lens"]),
-                                 np.asarray(z["display_of"], dtype=np.int64), int(z["display_tol_m"][0]))
+                                 np.asarray(z["display_of"], dtype=np.int64), int(z["display_tol_m"][0]),
+                                 read_arcs(z.__getitem__))
 
     shapes = store.cache.get_or_compute(("change-display-shapes", store.data_version, sel.source, str(sel.layer)), load)
     if shapes is None or len(shapes.of) != index.faces:
@@ -116,6 +123,19 @@ def _union(geoms: np.ndarray) -> Any:
         return shapely.coverage_union_all(geoms)
     except shapely.errors.GEOSException:  # "incorrectly noded": never seen on the W1 history; the plain union is the same ground
         return shapely.union_all(geoms)
+
+
+def _unions(shown: DisplayShapes, labels: np.ndarray, count: int, tolerance_deg: float) -> list[Any]:
+    """The union of the display faces of each label ``0 .. count - 1`` (``labels`` per display face; -1: none),
+    read off the stored arcs without the rings that Douglas-Peucker at ``tolerance_deg`` drops (the same
+    drawing: :func:`frontlines.core.coverage_arcs.unions`); coverage unions of the faces where the arcs do
+    not close into rings (never seen on the W1 history)."""
+    out = unions(shown.arcs, labels, count, smaller_than=tolerance_deg)
+    if out is not None:
+        return out
+    geoms = shown.shapes.take(labels >= 0)
+    inside = labels[labels >= 0]
+    return [_union(geoms[inside == j]) for j in range(count)]
 
 
 def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source: str | None = None,
@@ -147,19 +167,15 @@ def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source
     for off, direction, moved in ((1, "gained", c.gained), (2 + none, "lost", c.lost)):
         face_class[moved] = off + (c.best[direction][moved] if direction in c.best else none)
     shown_class = shown.classes(face_class, index.area)
-    drawn: dict[tuple[str, int], Any] = {}
-    whole: dict[str, Any] = {}
-    for off, direction in ((1, "gained"), (2 + none, "lost")):
-        take = (shown_class >= off) & (shown_class <= off + none)
-        geoms = shown.shapes.take(take)
-        cls = shown_class[take] - off
-        if include_redraws:
-            whole[direction] = _union(geoms)
-        for k in np.unique(cls).tolist():
-            if k < none or not include_redraws:
-                drawn[(direction, k)] = _union(geoms[cls == k])
-        if not include_redraws:
-            whole[direction] = drawn.get((direction, none), EMPTY)
+    k = none + 1  # classes per direction: the redraw reasons by rank, then the fighting
+    label = shown_class - 1  # -1 unmoved; direction * k + rank
+    per_class = _unions(shown, label, 2 * k, tolerance_deg)
+    drawn = {(direction, r): per_class[d * k + r] for d, direction in enumerate(("gained", "lost")) for r in range(k)}
+    if include_redraws:
+        both = _unions(shown, np.where(label >= 0, label // k, -1), 2, tolerance_deg)
+        whole = {"gained": both[0], "lost": both[1]}
+    else:
+        whole = {"gained": drawn[("gained", none)], "lost": drawn[("lost", none)]}
 
     def show(geom: Any) -> Any:
         return None if geom is None or shapely.is_empty(geom) else display_geometry(geom, tolerance_deg,

@@ -40,6 +40,7 @@ import orjson
 import shapely
 
 from frontlines.conflicts import default_registry
+from frontlines.core.coverage_arcs import CoverageArcs, coverage_arcs
 from frontlines.core.display_faces import display_faces
 from frontlines.core.faces import FaceBuilder
 from frontlines.core.geodesy import areas_km2
@@ -51,7 +52,7 @@ from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "display_arrays", "face_index", "has_display", "index_basis",
+__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "arc_arrays", "display_arrays", "face_index", "has_display", "index_basis", "read_arcs",
            "index_region"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
@@ -61,7 +62,7 @@ FORMAT = 1
 #: 0.1 km (see :mod:`frontlines.service.change_display`).
 DISPLAY_TOLERANCE_M = 100
 #: Version of the display faces' rules (:func:`display_arrays`); others are computed again by ``derive``.
-DISPLAY_FORMAT = 6
+DISPLAY_FORMAT = 7
 
 #: Positions between status checkpoints.
 CHECKPOINT = 32
@@ -373,12 +374,41 @@ def display_arrays(clean: np.ndarray) -> dict[str, np.ndarray]:
     """The display faces (:func:`frontlines.core.display_faces.display_faces`) of the cleaned coverage at
     :data:`DISPLAY_TOLERANCE_M`, as the geometry blob's members: ``display_wkb`` / ``display_lens`` (the
     simplified geometries), ``display_of`` (per face, the display face it is drawn in; -1: none),
-    ``display_tol_m``, ``display_format``."""
+    ``display_tol_m``, ``display_format``, and the display faces' arcs (:func:`arc_arrays`, members
+    ``display_arc_<name>``: a window's unions are read off them)."""
     df = display_faces(clean, tolerance_m_degrees(DISPLAY_TOLERANCE_M))
     wkb, lens = _wkb_parts(df.geoms)
+    arcs = coverage_arcs(df.geoms)  # a window's unions read off them (service.change_display)
     return {"display_wkb": wkb, "display_lens": lens, "display_of": df.of.astype(np.int32),
             "display_tol_m": np.array([DISPLAY_TOLERANCE_M], dtype=np.int64),
-            "display_format": np.array([DISPLAY_FORMAT], dtype=np.int64)}
+            "display_format": np.array([DISPLAY_FORMAT], dtype=np.int64),
+            **{f"display_arc_{k}": v for k, v in arc_arrays(arcs).items()}}
+
+
+#: The arrays of :class:`frontlines.core.coverage_arcs.CoverageArcs` stored as ``display_arc_<name>``.
+_ARC_FIELDS = ("xy", "off", "left", "right", "start", "end")
+
+
+def arc_arrays(arcs: CoverageArcs) -> dict[str, np.ndarray]:
+    """The arrays of a coverage's arcs (``xy`` float64, ``off`` / ``start`` / ``end`` int32 where they fit, ``left`` /
+    ``right`` int32) as stored (the display faces' arcs: members ``display_arc_<name>``), plus ``polygons``."""
+    out = {k: np.asarray(getattr(arcs, k)) for k in _ARC_FIELDS}
+    for k in ("off", "start", "end"):  # W1: 187,000 points, 69,000 arcs: int32 is plenty
+        if len(out[k]) and int(out[k].max()) < 2**31:
+            out[k] = out[k].astype(np.int32)
+    out["polygons"] = np.array([arcs.polygons], dtype=np.int64)
+    return out
+
+
+def read_arcs(read: Callable[[str], np.ndarray], prefix: str = "display_arc_") -> CoverageArcs:
+    """The arcs stored by :func:`arc_arrays` (``read(name)`` gives a member)."""
+    return CoverageArcs(xy=np.asarray(read(prefix + "xy"), dtype=np.float64),
+                        off=np.asarray(read(prefix + "off"), dtype=np.int64),
+                        left=np.asarray(read(prefix + "left"), dtype=np.int32),
+                        right=np.asarray(read(prefix + "right"), dtype=np.int32),
+                        start=np.asarray(read(prefix + "start"), dtype=np.int64),
+                        end=np.asarray(read(prefix + "end"), dtype=np.int64),
+                        polygons=int(read(prefix + "polygons")[0]))
 
 
 def has_display(files: Any, read: Callable[[str], np.ndarray]) -> bool:
