@@ -126,3 +126,28 @@ def test_redraw_through_the_first_vertex_equals_the_plain_difference(n, seed, ru
     assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
     assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
     assert abs(gained.area - want_gained.area) <= 1e-9 * max(a.area, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(12, 300), st.integers(0, 2**31 - 1), st.integers(1, 30), st.integers(0, 40), st.integers(0, 300))
+def test_redraw_with_another_vertex_count_through_the_first_vertex(n, seed, run, new, shift) -> None:
+    """The run across the ring's start replaced by a different number of vertices (``new``, maybe
+    none): the change is still the overlay of the two whole polygons."""
+    rng = np.random.default_rng(seed)
+    radii = 1.0 + 0.3 * rng.random(n)
+    a = _star(radii)
+    run = min(run, n - 4)
+    lo = -(run // 2)  # the replaced vertices: lo .. lo + run - 1 (mod n), around index 0
+    t0, t1 = 2 * np.pi * (lo - 1) / n, 2 * np.pi * (lo + run) / n  # angles of the kept neighbours
+    t = np.sort(rng.uniform(t0, t1, new)) if new else np.zeros(0)
+    r = 1.0 + 0.3 * rng.random(new)
+    fresh = np.column_stack([35 + r * np.cos(t), 48 + 0.6 * r * np.sin(t)])
+    kept = np.roll(np.asarray(a.exterior.coords)[:-1], -(lo + run), axis=0)[: n - run]  # from the vertex after the run
+    b = Polygon(np.roll(np.vstack([kept, fresh]), shift % (n - run + new), axis=0))
+    if not (a.is_valid and b.is_valid) or b.area == 0:
+        return
+    assert edit_window(a, b) is not None
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
