@@ -1,14 +1,16 @@
 """CPU of ``change_parts`` alone over the steps an ingest's parser computes, and its answers compared.
 
     PYTHONPATH=src python bench/change_steps.py capture /tmp/data/deepstate-history/geojsons deepstate-history steps.pkl
-    PYTHONPATH=src python bench/change_steps.py time steps.pkl [--out answers.pkl]
+    PYTHONPATH=src python bench/change_steps.py time steps.pkl [--out answers.pkl] [--against /tmp/main/src]
     PYTHONPATH=src python bench/change_steps.py compare steps.pkl main.pkl branch.pkl
 
 ``capture``: parses the folder as a parse worker does (``service.pipeline._Parser``, batches of
 :data:`~frontlines.service.pipeline.BATCH`, ``derive="primary"``) and writes every
 ``change_parts(a, b)`` call's two part sets (hash -> WKB). ``time``: ``change_parts`` over all of
 them, three times, CPU (``time.process_time``, cyclic gc off as during a parse batch); ``--out``
-writes each step's (gained, lost) WKB. ``compare``: two ``--out`` files step by step (WKB, km²)
+writes each step's (gained, lost) WKB; ``--against SRC`` times another checkout's
+``frontlines/core/measure.py`` (loaded by path) in the same process, six rounds alternated with
+this one's, so that both see the same load (the machine is shared). ``compare``: two ``--out`` files step by step (WKB, km²)
 and each against the plain overlay of the two dissolved states (``shapely.difference``), the
 independent reference, by the planar area of the symmetric difference (``area_km2`` of a
 sliver of nothing is ~1e-6 km² of noise, so degrees²). Set ``PYTHONPATH`` to the checkout to measure.
@@ -62,11 +64,14 @@ def _states(path: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(decode(a), decode(b)) for a, b in pairs]
 
 
-def _time(path: str, out: str | None) -> None:
+def _time(path: str, out: str | None, against: str | None) -> None:
     from frontlines.core.measure import change_parts
 
     steps = _states(path)
     gc.disable()
+    if against:
+        _alternated(steps, against)
+        return
     for _ in range(3):
         t = time.process_time()
         for a, b in steps:
@@ -76,6 +81,29 @@ def _time(path: str, out: str | None) -> None:
         answers = [tuple(b"" if shapely.is_empty(g) else shapely.to_wkb(g) for g in change_parts(a, b)) for a, b in steps]
         with open(out, "wb") as f:
             pickle.dump(answers, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _alternated(steps: list[tuple[dict[str, Any], dict[str, Any]]], against: str) -> None:
+    """``change_parts`` of this checkout and of the one under ``against``, six rounds alternated."""
+    import importlib.util
+
+    from frontlines.core import measure
+
+    spec = importlib.util.spec_from_file_location("other_measure", Path(against) / "frontlines/core/measure.py")
+    assert spec is not None and spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    times: dict[str, list[float]] = {"this": [], "other": []}
+    for r in range(6):
+        for name in ("this", "other") if r % 2 else ("other", "this"):
+            fn = measure.change_parts if name == "this" else other.change_parts
+            t = time.process_time()
+            for a, b in steps:
+                fn(a, b)
+            times[name].append(time.process_time() - t)
+    for name, seconds in times.items():
+        print(f"{name:>5} ({'PYTHONPATH' if name == 'this' else against}): "
+              + " ".join(f"{x:.3f}" for x in seconds) + f" s CPU, median {sorted(seconds)[3]:.3f}")
 
 
 def _compare(path: str, first: str, second: str) -> None:
@@ -115,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("time")
     t.add_argument("steps")
     t.add_argument("--out")
+    t.add_argument("--against")
     m = sub.add_parser("compare")
     m.add_argument("steps")
     m.add_argument("first")
@@ -123,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "capture":
         _capture(args.folder, args.adapter, args.out)
     elif args.cmd == "time":
-        _time(args.steps, args.out)
+        _time(args.steps, args.out, args.against)
     else:
         _compare(args.steps, args.first, args.second)
     return 0
