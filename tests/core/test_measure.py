@@ -75,11 +75,18 @@ def test_edit_window_finds_the_redrawn_run() -> None:
     gained, lost = change_parts({"a": a}, {"b": b})
     assert gained.area == pytest.approx(shapely.difference(b, a).area)
     assert lost.area == pytest.approx(shapely.difference(a, b).area)
-    # an edit through the first vertex wraps around the ring: no window, same answer
-    c = Polygon([(0.5, 0.5), (4, 0), (4, 4), (0, 4)])
-    assert edit_window(a, c) is None
+    # an edit through the first vertex wraps around the ring: the rings are compared cyclically
+    c = Polygon([(0, 4), (-1, 2), (0, 0.5), (0.5, 0), (4, 0), (4, 2), (4, 4)])  # started elsewhere, too
+    assert edit_window(a, c) == (-1.0, 0.0, 4.0, 4.0)  # from (4, 4) round to (4, 0): a's run holds (0, 4) and (0, 0)
+    assert edit_window(c, a) == (-1.0, 0.0, 4.0, 4.0)
     gained, lost = change_parts({"a": a}, {"c": c})
-    assert lost.area == pytest.approx(shapely.difference(a, c).area)
+    assert gained.area == pytest.approx(shapely.difference(c, a).area) == pytest.approx(1.75)  # the triangle (0, 4), (-1, 2), (0, 0.5)
+    assert lost.area == pytest.approx(shapely.difference(a, c).area) == pytest.approx(0.125)  # the corner cut at (0, 0)
+    # rings that share no vertex: no window, same answer
+    d = Polygon([(0.5, 0.5), (4.5, 0), (4.5, 4.5), (0, 4.5)])
+    assert edit_window(a, d) is None
+    gained, lost = change_parts({"a": a}, {"d": d})
+    assert lost.area == pytest.approx(shapely.difference(a, d).area)
 
 
 def test_gained_minus_lost_equals_area_difference_on_real_steps(deepstate_history_dir) -> None:

@@ -95,3 +95,59 @@ def test_one_run_redraw_equals_the_plain_difference(n, seed, run) -> None:
     want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
     assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
     assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(8, 400), st.integers(0, 2**31 - 1), st.integers(1, 40), st.integers(0, 400))
+def test_redraw_through_the_first_vertex_equals_the_plain_difference(n, seed, run, shift) -> None:
+    """A run of vertices redrawn across the ring's start (and the later ring started at another
+    vertex): the rings are compared cyclically, the window holds the redrawn run, and the change
+    is the overlay of the two whole polygons."""
+    rng = np.random.default_rng(seed)
+    radii = 1.0 + 0.3 * rng.random(n)
+    later = radii.copy()
+    run = min(run, n - 3)
+    moved = (np.arange(run) - run // 2) % n  # around index 0
+    later[moved] = 1.0 + 0.3 * rng.random(run)
+    a, b = _star(radii), _star(later)
+    if not (a.is_valid and b.is_valid):
+        return
+    b = Polygon(np.roll(np.asarray(b.exterior.coords)[:-1], shift % n, axis=0))  # another start vertex
+    window = edit_window(a, b)
+    assert window is not None
+    # the window holds the moved vertices of both and no unmoved vertex farther than the run's neighbours
+    xy_a, xy_b = np.asarray(a.exterior.coords), np.asarray(b.exterior.coords)
+    for xy in (xy_a, xy_b):
+        changed = ~np.isin(xy.view(np.complex128).ravel(), np.intersect1d(xy_a.view(np.complex128), xy_b.view(np.complex128)))
+        inside = (xy[:, 0] >= window[0]) & (xy[:, 0] <= window[2]) & (xy[:, 1] >= window[1]) & (xy[:, 1] <= window[3])
+        assert inside[changed].all()
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
+    assert abs(gained.area - want_gained.area) <= 1e-9 * max(a.area, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(12, 300), st.integers(0, 2**31 - 1), st.integers(1, 30), st.integers(0, 40), st.integers(0, 300))
+def test_redraw_with_another_vertex_count_through_the_first_vertex(n, seed, run, new, shift) -> None:
+    """The run across the ring's start replaced by a different number of vertices (``new``, maybe
+    none): the change is still the overlay of the two whole polygons."""
+    rng = np.random.default_rng(seed)
+    radii = 1.0 + 0.3 * rng.random(n)
+    a = _star(radii)
+    run = min(run, n - 4)
+    lo = -(run // 2)  # the replaced vertices: lo .. lo + run - 1 (mod n), around index 0
+    t0, t1 = 2 * np.pi * (lo - 1) / n, 2 * np.pi * (lo + run) / n  # angles of the kept neighbours
+    t = np.sort(rng.uniform(t0, t1, new)) if new else np.zeros(0)
+    r = 1.0 + 0.3 * rng.random(new)
+    fresh = np.column_stack([35 + r * np.cos(t), 48 + 0.6 * r * np.sin(t)])
+    kept = np.roll(np.asarray(a.exterior.coords)[:-1], -(lo + run), axis=0)[: n - run]  # from the vertex after the run
+    b = Polygon(np.roll(np.vstack([kept, fresh]), shift % (n - run + new), axis=0))
+    if not (a.is_valid and b.is_valid) or b.area == 0:
+        return
+    assert edit_window(a, b) is not None
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import orjson
@@ -12,6 +13,7 @@ from frontlines.core.geodesy import geodesic_area_km2
 from frontlines.core.validate import Repairs
 from frontlines.hashing import content_hash
 from frontlines.sources._fastgeom import (
+    coordinates_are_numbers,
     fast_polygon_parts,
     fast_polygon_parts_many,
     may_hold_booleans,
@@ -190,3 +192,48 @@ def test_unclean_geometries_are_handed_over_built_and_repair_as_read() -> None:
     # the bow-tie repaired: two triangles of a quarter degree² each
     assert sorted(shapely.area(PartCache().parts(UNCLEAN[0], where="t", repairs=Repairs(), polygons=unclean[0]))) \
         == pytest.approx([0.25, 0.25])
+
+
+def _no_strings(geometry: dict) -> bool:
+    """No strings in the coordinates (of each member of a collection)."""
+    members = geometry.get("geometries", [geometry])
+    return '"' not in json.dumps([m.get("coordinates") for m in members])
+
+
+def test_flat_read_gives_what_the_nested_read_gives() -> None:
+    """Rings read flat (their JSON holds no strings in the coordinates) give the same answers,
+    part for part, as rings read with ``numpy.array``: clean ones the same WKB, unusual ones None
+    (ints, 3-D, mixed or wrong dimensions, nulls, deeper nesting, positions that are not lists)."""
+    odd = [
+        {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [31, 49], [30, 49], [30, 48]]]},  # ints
+        {"type": "Polygon", "coordinates": [[[30, 48, 0]] + SQUARE[1:]]},  # 3-D and 2-D mixed
+        {"type": "Polygon", "coordinates": [[[30.0]] + SQUARE[1:]]},  # 1-D position
+        {"type": "Polygon", "coordinates": [[[[30.0, 48.0], [1, 2]]] + SQUARE[1:]]},  # a position of lists
+        {"type": "Polygon", "coordinates": [[30.0, 48.0, 31.0, 49.0, 30.0]]},  # numbers, not positions
+        {"type": "Polygon", "coordinates": [[[{}, {}]] + SQUARE[1:]]},  # objects
+        {"type": "Polygon", "coordinates": [[[2**70, 48.0]] + SQUARE[1:]]},  # beyond int64
+    ]
+    geometries = [g for g in CLEAN + UNUSUAL + odd if _no_strings(g)]
+    assert len(geometries) > 15
+    nested = fast_polygon_parts_many(geometries, max_positions=100)
+    flat = fast_polygon_parts_many(geometries, max_positions=100, flat=[True] * len(geometries))
+    for a, b in zip(nested, flat):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert [p.wkb for p in a] == [p.wkb for p in b]
+    assert sum(p is not None for p in flat) == len(CLEAN) + 1  # the clean ones and the square of ints
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (b'{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[30,48],[31,48],[30,48]]]},"properties":{"a":"b"}}', True),
+    (b'{"type":"Feature","properties":{"a":"b"},"geometry":{"type":"Polygon","coordinates":[[[30,48],[31,48]]]}}', True),
+    (b'{ "type": "Polygon", "coordinates": [ [ [ 30.5, 48 ], [ 31, 48 ] ] ] } } ] }', True),
+    (b'{"geometry":{"type":"Polygon","coordinates":[[[30,48],["31",48]]]},"properties":{}}', False),  # a string
+    (b'{"geometry":{"type":"Polygon","coordinates":[[[30,48],[31,"48"]]]},"properties":{}}', False),
+    (b'{"geometry":{"type":"Polygon","coordinates":[[[30,48]],"x"]},"properties":{}}', False),
+    (b'{"geometry":{"coordinates":[[[30,48],[31,48]]],"type":"Polygon"}}', False),  # another layout
+    (b'{"geometry":{"coordinates":[[[30,48]]]}},{"geometry":{"coordinates":[[[30,48]]]}}', False),  # two
+    (b'{"geometry":{"type":"Point"}}', False),
+])
+def test_coordinates_are_numbers(text: bytes, expected: bool) -> None:
+    assert coordinates_are_numbers(text) is expected

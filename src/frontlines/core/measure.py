@@ -131,8 +131,10 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     When ``b`` is ``a`` with one run of exterior vertices replaced (an edit of a map
     feature) and the same holes, ``a`` and ``b`` coincide outside the returned
     rectangle: the closed curve formed by the old and new runs lies inside it, so
-    the symmetric difference does too. ``None`` when that cannot be shown cheaply
-    (different holes, the edit wraps around the ring's first vertex, multipart).
+    the symmetric difference does too. The rings are compared cyclically (an edit
+    through the ring's first vertex is one run too); several edits separated by common
+    vertices count as one run spanning them. ``None`` when that cannot be shown cheaply
+    (different holes, the rings share no vertex where looked for, multipart).
 
     Examples
     --------
@@ -141,6 +143,8 @@ def edit_window(a: Any, b: Any) -> tuple[float, float, float, float] | None:
     >>> b = Polygon([(0, 0), (4, 0), (5, 2), (4, 4), (0, 4)])
     >>> edit_window(a, b)
     (4.0, 0.0, 5.0, 4.0)
+    >>> edit_window(a, Polygon([(0, -1), (4, 0), (4, 4), (0, 4)]))  # through the first vertex
+    (0.0, -1.0, 4.0, 4.0)
     """
     runs = _edit_runs(a, b)
     return None if runs is None else _box(runs)
@@ -161,7 +165,9 @@ def _pad(window: tuple[float, float, float, float]) -> float:
 def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """The runs of exterior vertices of ``a`` and ``b`` that differ, each with the common vertex before and after.
 
-    ``None`` when :func:`edit_window` gives None.
+    The rings are compared cyclically: an edit through the ring's first vertex (the run
+    wraps around it) is found by starting both rings at a vertex they share (see
+    :func:`_rotated`). ``None`` when :func:`edit_window` gives None.
     """
     pair = np.array([a, b], dtype=object)
     if not (shapely.get_type_id(pair) == 3).all():  # Polygons only
@@ -176,19 +182,63 @@ def _edit_runs(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray] | None:
         if ha.shape != hb.shape or not (sizes[0] == sizes[1]).all() or not np.array_equal(ha, hb):
             return None
     ca, cb = _ring_coords(ring_a), _ring_coords(ring_b)
-    n = min(len(ca), len(cb))
-    if n < 3:
+    if min(len(ca), len(cb)) < 3:
         return None
+    ends = _common_ends(ca, cb)
+    if ends[0] == 0 or ends[1] == 0:  # the edit touches the first vertex: the run wraps around
+        rotated = _rotated(ca, cb, *ends)
+        if rotated is None:
+            return None
+        ca, cb = rotated
+        ends = _common_ends(ca, cb)
+        if ends[0] == 0 or ends[1] == 0:
+            return None
+    i, j = ends
+    ea, eb = max(len(ca) - j, i), max(len(cb) - j, i)
+    return ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]
+
+
+def _common_ends(ca: np.ndarray, cb: np.ndarray) -> tuple[int, int]:
+    """How many leading and how many trailing vertices two rings (closing vertex dropped) have in common."""
+    n = min(len(ca), len(cb))
     # first and last vertex that differ (a position equal in x and y: its complex view is equal)
     va, vb = ca.view(np.complex128).ravel(), cb.view(np.complex128).ravel()
     head = np.flatnonzero(va[:n] != vb[:n])
-    i = int(head[0]) if len(head) else n
     tail = np.flatnonzero(va[len(va) - n :][::-1] != vb[len(vb) - n :][::-1])
-    j = int(tail[0]) if len(tail) else n
-    if i == 0 or j == 0:
-        return None  # the edit touches the first vertex: the run wraps around
-    ea, eb = max(len(ca) - j, i), max(len(cb) - j, i)
-    return ca[i - 1 : ea + 1], cb[i - 1 : eb + 1]
+    return (int(head[0]) if len(head) else n), (int(tail[0]) if len(tail) else n)
+
+
+def _rotated(ca: np.ndarray, cb: np.ndarray, i: int, j: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both rings started at another vertex so that they begin and end with common vertices.
+
+    ``i`` / ``j``: the rings' common leading / trailing vertices (:func:`_common_ends`), one of
+    them 0. Both rings are first started at a vertex they share (``a``'s first common trailing
+    vertex; or, when neither end is common, the first of ``a``'s vertices at a half, a quarter
+    and three quarters of its ring that ``b`` has once), then
+    moved on by half of the common run that follows it, so that it is split between the two
+    ends. ``None`` when no such vertex is found. The caller checks the ends again: what is
+    returned is only a candidate, and any start is right when both ends are common.
+    """
+    if i > 0:  # the trailing vertices differ: the common run starts the rings
+        p = q = 0
+    elif j > 0:  # the leading vertices differ: the common run ends the rings
+        p, q = len(ca) - j, len(cb) - j
+    else:
+        va, vb = ca.view(np.complex128).ravel(), cb.view(np.complex128).ravel()
+        for p in (len(ca) // 2, len(ca) // 4, 3 * len(ca) // 4):
+            at = np.flatnonzero(vb == va[p])
+            if len(at) == 1:
+                break
+        else:
+            return None
+        q = int(at[0])
+    ca, cb = np.roll(ca, -p, axis=0), np.roll(cb, -q, axis=0)
+    head, tail = _common_ends(ca, cb)
+    if tail == 0:
+        if head < 2:
+            return None
+        ca, cb = np.roll(ca, -(head // 2), axis=0), np.roll(cb, -(head // 2), axis=0)
+    return ca, cb
 
 
 def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.ndarray) -> list[tuple[Any, Any]]:

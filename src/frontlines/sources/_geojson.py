@@ -30,7 +30,11 @@ from frontlines.core.validate import (
 from frontlines.errors import SourceFormatError
 from frontlines.hashing import content_hash
 from frontlines.model import LayerKey, Provenance, Snapshot
-from frontlines.sources._fastgeom import fast_polygon_parts_many, may_hold_booleans
+from frontlines.sources._fastgeom import (
+    coordinates_are_numbers,
+    fast_polygon_parts_many,
+    may_hold_booleans,
+)
 from frontlines.sources._payloads import Payload
 
 __all__ = ["LayerCollector", "PartCache", "features_of", "properties_of"]
@@ -215,6 +219,8 @@ class _Pending:
     geom: dict[str, Any]
     key: bytes = b""
     outcome: FeatureOutcome | None = None
+    #: its JSON holds no strings in its coordinates (:func:`~frontlines.sources._fastgeom.coordinates_are_numbers`)
+    flat: bool = False
 
 
 @dataclass
@@ -230,9 +236,11 @@ class LayerCollector:
     ignored_points: int = 0
 
     def _outcome(
-        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], fast: bool = False
+        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]], fast: bool = False,
+        flat: bool = False,
     ) -> FeatureOutcome | _Pending:
-        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path).
+        """What feature ``i`` adds; ``fast``: its JSON holds no booleans (allows the fast geometry path);
+        ``flat``: nor strings in its coordinates (they are read flat, see :class:`_Pending`).
 
         A clean layer feature (``fast``) comes back :class:`_Pending`: its polygons are built
         by :meth:`_resolve`, in bulk with the other pending features of the snapshot.
@@ -251,7 +259,7 @@ class LayerCollector:
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
         if fast:  # built with the snapshot's other clean features (see _resolve)
-            return _Pending(feat, i, value, geom)
+            return _Pending(feat, i, value, geom, flat=flat)
         return self._exact(geom, i, value)
 
     def _exact(self, geom: dict[str, Any], i: int, value: Any, polygons: np.ndarray | None = None) -> FeatureOutcome:
@@ -268,7 +276,7 @@ class LayerCollector:
         validity or area failed)."""
         unclean: dict[int, np.ndarray] = {}
         built = fast_polygon_parts_many([p.geom for p in pending], max_positions=self.cache.max_positions,
-                                        unclean=unclean)
+                                        unclean=unclean, flat=[p.flat for p in pending])
         for k, (p, parts) in enumerate(zip(pending, built)):
             p.outcome = FeatureOutcome("layer", p.value, parts) if parts is not None \
                 else self._exact(p.geom, p.i, p.value, unclean.get(k))
@@ -300,7 +308,8 @@ class LayerCollector:
         features were parsed from, when at hand (clean polygons are then built in bulk).
         """
         fast = raw is not None and not may_hold_booleans(raw)
-        outcomes = [self._outcome(feat, i, classify, fast) for i, feat in enumerate(features)]
+        flat = fast and coordinates_are_numbers(raw)  # type: ignore[arg-type]
+        outcomes = [self._outcome(feat, i, classify, fast, flat) for i, feat in enumerate(features)]
         pending = [out for out in outcomes if isinstance(out, _Pending)]
         if pending:
             self._resolve(pending)
@@ -359,7 +368,7 @@ class LayerCollector:
                             return False
                         if not isinstance(feat, dict) or feat.get("type") != "Feature":
                             return False
-                        out = self._outcome(feat, i, classify, not may_hold_booleans(piece))
+                        out = self._outcome(feat, i, classify, not may_hold_booleans(piece), coordinates_are_numbers(piece))
                         if isinstance(out, _Pending):
                             out.key = key
                             pending[key] = out
