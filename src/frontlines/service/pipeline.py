@@ -45,6 +45,7 @@ from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.results import IngestReport
+from frontlines.service import worker_clips
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
@@ -56,7 +57,7 @@ from frontlines.service.known import KnownPayloads
 from frontlines.service.layer_geojson import extend_layer_geojsons
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
-from frontlines.service.tail_ahead import TailAhead
+from frontlines.service.tail_ahead import ClipRows, TailAhead
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -153,6 +154,9 @@ class PrecomputedStep:
     lost_km2: float
     gained_wkb: bytes
     lost_wkb: bytes
+    #: region set -> (row of the gained geometry, row of the lost one; None when empty), clipped by the
+    #: parse worker (:mod:`~frontlines.service.worker_clips`)
+    clips: dict[str, tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,8 +189,9 @@ class _Parser:
     process the first time only (later rows carry ``b""``; see :func:`_fill_parts`).
     """
 
-    def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
+    def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all", clip_levels: int = 0) -> None:
         self.derive = derive
+        self.clip_levels = clip_levels  # region levels the primary layer's steps are clipped by (worker_clips)
         self.adapter = get_adapter(adapter_name)
         # zstd level of the raw payloads: an adapter may choose a lower one (ISW: layers redrawn whole)
         self.level: int = getattr(self.adapter, "payload_level", payload_codec.LEVEL)
@@ -302,9 +307,27 @@ class _Parser:
         km2 = part_areas([g for _, _, _, gained, lost in steps for g in (gained, lost)]).tolist()
         for k, (item, layer, previous, gained, lost) in enumerate(steps):
             item.steps[layer] = PrecomputedStep(previous, km2[2 * k], km2[2 * k + 1], _wkb(gained), _wkb(lost))
+        if self.clip_levels:
+            self._clip_steps(steps)
         self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
+
+
+    def _clip_steps(self, steps: list[tuple[ParsedSnapshot, LayerKey, SnapshotKey, Any, Any]]) -> None:
+        """Clip the primary layer's step geometries of a batch by region (see :mod:`.worker_clips`), one call."""
+        mine = [(item, layer, gained, lost) for item, layer, _, gained, lost in steps if layer == item.snapshot.primary]
+        by_conflict: dict[str, list[tuple[ParsedSnapshot, LayerKey, Any, Any]]] = {}
+        for entry in mine:
+            by_conflict.setdefault(entry[0].snapshot.conflict, []).append(entry)
+        for conflict, entries in by_conflict.items():
+            rows = worker_clips.clip_rows(conflict, self.clip_levels, [g for e in entries for g in e[2:]])
+            for k, (item, layer, gained, lost) in enumerate(entries):
+                item.steps[layer].clips = {
+                    name: (None if shapely.is_empty(gained) else table[2 * k],
+                           None if shapely.is_empty(lost) else table[2 * k + 1])
+                    for name, table in rows.items()
+                }
 
 
 @contextlib.contextmanager
@@ -369,9 +392,9 @@ def _wkb(geom: Any) -> bytes:
 _WORKER: _Parser | None = None
 
 
-def _worker_init(adapter_name: str, options: IngestOptions, derive: str) -> None:
+def _worker_init(adapter_name: str, options: IngestOptions, derive: str, clip_levels: int = 0) -> None:
     global _WORKER
-    _WORKER = _Parser(adapter_name, options, derive)
+    _WORKER = _Parser(adapter_name, options, derive, clip_levels)
 
 
 def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
@@ -427,25 +450,28 @@ def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTE
 
 def _parse_all(
     payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str,
-    idle: Callable[[], bool] | None = None,
+    idle: Callable[[], bool] | None = None, clip_levels: int = 0,
 ) -> Iterator[ParsedSnapshot]:
     """Parsed payloads in input order; the raw bytes are dropped once a parser has them.
 
     ``idle``: called (files parsed by processes only) instead of waiting while the next batch is
-    being parsed, as long as it returns True (it did a unit of other work, see :mod:`.tail_ahead`)."""
+    being parsed, as long as it returns True (it did a unit of other work, see :mod:`.tail_ahead`).
+    ``clip_levels``: region levels the worker processes clip their steps by (:mod:`.worker_clips`)."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
         for i, batch in enumerate(_batches(payloads, BATCH)):
             yield from parser.parse_batch(batch, continues=i > 0)
         return
     if isinstance(payloads, PayloadFiles):
-        yield from _parse_files(payloads, adapter_name, options, workers, derive, idle)
+        yield from _parse_files(payloads, adapter_name, options, workers, derive, idle, clip_levels)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive, clip_levels)) as pool:
         pending: deque[Future[list[ParsedSnapshot]]] = deque()
         for batch in _batches(payloads, BATCH):
             if not pending and gc.isenabled():
+                if clip_levels:  # shared with the workers (forked at the first submit)
+                    worker_clips.preload(options.conflict, clip_levels)
                 # The workers are forked at the first submit: objects frozen now are never
                 # traversed by their garbage collector, so they share those pages instead of copying them.
                 gc.freeze()
@@ -464,7 +490,7 @@ def _parse_all(
 
 def _parse_files(
     files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str,
-    idle: Callable[[], bool] | None = None,
+    idle: Callable[[], bool] | None = None, clip_levels: int = 0,
 ) -> Iterator[ParsedSnapshot]:
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
@@ -484,7 +510,7 @@ def _parse_files(
         # Parsed batches wait for their turn on disk, not in the main process's memory (a segment
         # parsed while an earlier one is still being stored: 30 ISW layers, ~40 MB, in W3).
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="frontlines-parsed-"))
-        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
+        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive, clip_levels))
                  for _ in range(min(workers, len(segments)))]
         for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
@@ -496,6 +522,8 @@ def _parse_files(
             nonlocal queued
             queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill)
 
+        if clip_levels and segments:  # shared with the workers (forked below)
+            worker_clips.preload(options.conflict, clip_levels)
         frozen = gc.isenabled()
         if frozen:  # see _parse_all: the workers are forked at their first submit
             gc.freeze()
@@ -721,8 +749,11 @@ def ingest_payloads(
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
     known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
+    # Without the tail done ahead (DeepState: a busy main process), parse workers clip their steps by region.
+    clip_levels = worker_clips.worker_levels(region_levels) if workers > 1 and tail is None else 0
+    clipped = tail.rows if tail is not None else ClipRows()  # region clip rows computed ahead, by step WKB
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive,
-                            None if tail is None else tail.run_one)
+                            None if tail is None else tail.run_one, clip_levels)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
     repeated: set[str] = set()  # parsers' keyframes not stored: the payload was stored already
@@ -750,6 +781,7 @@ def ingest_payloads(
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
+                _file_clips(clipped, step)
             if last_added is not None and in_order:
                 in_order = _in_time_order(last_added[0], parsed)
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
@@ -778,7 +810,7 @@ def ingest_payloads(
         release_memory()
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
                              workers=workers,  # the parse workers have exited: a forked helper clips half
-                             known=None if tail is None else tail.rows)
+                             known=clipped if len(clipped) else None)
         del tail
         release_memory()
         if unions:
@@ -789,6 +821,17 @@ def ingest_payloads(
             extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
+
+
+def _file_clips(rows: ClipRows, step: PrecomputedStep) -> None:
+    """File the region clip rows a parse worker computed for a step under the WKB of its geometries
+    (the tail finds them by the WKB the store holds for the step); the step keeps none."""
+    for name, (gained, lost) in step.clips.items():
+        if gained is not None and step.gained_wkb:
+            rows.put(name, step.gained_wkb, gained)
+        if lost is not None and step.lost_wkb:
+            rows.put(name, step.lost_wkb, lost)
+    step.clips = {}
 
 
 def _in_time_order(before: ParsedSnapshot, after: ParsedSnapshot) -> bool:
