@@ -245,11 +245,12 @@ class _Parser:
                 rows = [self._rows[id(g)] for g in geoms]
             self._geoms.update(rows)  # type: ignore[arg-type]
 
-            def first(h: str) -> PartRow:  # a part is new to this parser only when just hashed: its WKB is at hand
+            def first(h: str, g: Any) -> PartRow:  # a part new to this parser was just hashed: its WKB is at hand
                 sent.add(h)
-                return (h, wkb_of[h])
+                wkb = wkb_of.get(h)  # else sent before a ``resend`` (see parse_batch): the same bytes again
+                return (h, shapely.to_wkb(g, output_dimension=2) if wkb is None else wkb)
 
-            parts[layer] = [(h, b"") if h in sent else first(h) for h, _ in rows]  # type: ignore[misc]
+            parts[layer] = [(h, b"") if h in sent else first(h, g) for h, g in rows]  # type: ignore[misc]
         bare = Snapshot(
             source=snap.source,
             conflict=snap.conflict,
@@ -262,16 +263,22 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
-    def parse_batch(self, batch: Iterable[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
+    def parse_batch(self, batch: Iterable[Payload], *, continues: bool = False,
+                    resend: bool = False) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
         Steps follow publication order inside the batch. ``continues``: the batch follows,
         in the input, the previous batch this parser parsed, so the step into its first
         snapshot is computed here too; otherwise the main process computes it (it links batches).
+        ``resend``: the batch comes, in the input, before batches this parser parsed already
+        (taken over from another process, see :func:`_steal`), so the main process will store it
+        before them: every part's WKB is sent again, not only the parts this parser never sent.
         ``batch`` may be an iterator reading each payload when asked: a payload's raw bytes are
         dropped once it is parsed and compressed (only the batch's first, the base of the
         others' compression, is held to the end).
         """
+        if resend:
+            self._sent = set()
         with _cyclic_gc_paused():
             return self._parse_batch(batch, continues=continues)
 
@@ -406,8 +413,10 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
         release_memory()
 
 
-def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool, spill: str) -> str:
+def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool, spill: str,
+                        resend: bool = False) -> str:
     """Parse a batch of files; the result is pickled to a file in the folder ``spill``, whose name is returned.
+    (``continues``, ``resend``: see :meth:`_Parser.parse_batch`.)
 
     The memory the batch freed is given back to the system afterwards (:func:`release_memory`):
     the page faults of using it again cost ~3 % more CPU on W1, and W1's peak PSS falls from 171
@@ -416,7 +425,7 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
     assert _WORKER is not None
     batch = (Payload(name, read_regular(Path(p), limit=limit)) for p, name in files)  # each read when parsed
     try:
-        result = _WORKER.parse_batch(batch, continues=continues)
+        result = _WORKER.parse_batch(batch, continues=continues, resend=resend)
         fd, name = tempfile.mkstemp(suffix=".pickle", dir=spill)
         with os.fdopen(fd, "wb") as f:
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -516,11 +525,14 @@ def _parse_files(
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         assigned: list[list[Future[str]]] = [[] for _ in pools]
         pending: deque[list[Future[str]]] = deque()
+        jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]] = {}  # not started: (its segment, files)
         queued = 0
 
         def feed() -> None:
             nonlocal queued
-            queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill)
+            queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill, jobs)
+            if queued == len(segments):  # no segment left: a process that runs dry takes over queued batches
+                _steal(pools, assigned, jobs, files.limit, spill)
 
         if clip_levels and segments:  # shared with the workers (forked below)
             worker_clips.preload(options.conflict, clip_levels)
@@ -557,19 +569,70 @@ def _feed(
     pending: deque[list[Future[str]]],
     limit: int,
     spill: str,
+    jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]] | None = None,
 ) -> int:
     """Give the next segments to the processes that have at most one batch left (the one they are
     parsing); ``assigned[i]`` keeps process ``i``'s unfinished batches, ``pending`` the segments in
-    input order. Returns how many segments are queued now."""
+    input order, ``jobs`` each submitted batch's segment (list of futures) and files (see :func:`_steal`).
+    Returns how many segments are queued now."""
     for i, pool in enumerate(pools):
         assigned[i] = [f for f in assigned[i] if not f.done()]
         while queued < len(segments) and len(assigned[i]) <= 1:
-            futures = [pool.submit(_worker_parse_files, batch, limit, k > 0, spill)
-                       for k, batch in enumerate(_file_batches(segments[queued]))]
+            batches = list(_file_batches(segments[queued]))
+            futures = [pool.submit(_worker_parse_files, batch, limit, k > 0, spill) for k, batch in enumerate(batches)]
             assigned[i] += futures
             pending.append(futures)
+            if jobs is not None:
+                jobs.update((f, (futures, batch)) for f, batch in zip(futures, batches))
             queued += 1
     return queued
+
+
+#: Fewest unfinished batches a process must have (the one it parses included) for one that ran dry to take some.
+STEAL_MIN = 3
+
+
+def _steal(
+    pools: list[ProcessPoolExecutor],
+    assigned: list[list[Future[str]]],
+    jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]],
+    limit: int,
+    spill: str,
+) -> None:
+    """The end of the parse: a process with nothing left takes over the last not yet started batches of
+    the busiest one (at most half of what that one has queued, the batches of its last segment only).
+
+    Without it, the process that got the last segment parses it alone while the other idles (W1:
+    0.3 s of one core at the end of the parse). The batches taken are cancelled where they were
+    queued and submitted again, in order, to the idle process: it parses the first of them without its
+    caches (``continues`` False) and sends every part's WKB again (``resend``: the main process stores
+    these batches before the later ones that process parsed first), and the main process links it to
+    its predecessor as it does at a segment's start (:func:`_link_steps`). Their futures replace the cancelled ones in their segment's
+    list, so the parsed batches are still taken in input order.
+    """
+    for f in [f for f in jobs if f.done()]:
+        del jobs[f]
+    for i, pool in enumerate(pools):
+        if assigned[i]:
+            continue
+        j = max(range(len(pools)), key=lambda k: len(assigned[k]))
+        queue = assigned[j]
+        if len(queue) < STEAL_MIN or queue[-1] not in jobs:
+            continue
+        segment = jobs[queue[-1]][0]
+        taken: list[Future[str]] = []
+        for f in reversed(queue[len(queue) - (len(queue) - 1) // 2:]):  # from the end: a contiguous run
+            if f not in jobs or jobs[f][0] is not segment or not f.cancel():
+                break  # another segment's, or started already (cannot be cancelled)
+            taken.append(f)
+        taken.reverse()
+        assigned[j] = [f for f in queue if not f.done()]
+        for k, old in enumerate(taken):
+            files = jobs.pop(old)[1]
+            new = pool.submit(_worker_parse_files, files, limit, k > 0, spill, k == 0)
+            segment[segment.index(old)] = new
+            jobs[new] = (segment, files)
+            assigned[i].append(new)
 
 
 def segment_size(files: int, workers: int, content_bytes: int = 0) -> int:
