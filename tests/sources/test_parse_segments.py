@@ -58,9 +58,10 @@ def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, mon
     store = service.open_writer(tmp_path / "s.db")
     report = service.ingest(store, "deepstate-history", [history_folder], workers=2, derive="primary")
     assert report.added == 12
-    # derive_layers: the first snapshot only (no predecessor); the step into the second segment is
-    # computed as that segment arrives (pipeline._link_steps); all others by the workers
-    assert computed_by_main == [1]
+    # derive_layers computes nothing: the first snapshot (no predecessor) is derived as it is stored
+    # (service.early_steps); the step into the second segment is computed as that segment arrives
+    # (pipeline._link_steps); all others by the workers
+    assert computed_by_main == [0]
     _check_steps(store, 12)
 
 
@@ -91,7 +92,8 @@ def test_an_archive_in_no_time_order_is_parsed_in_name_order(history_folder, tmp
 
     store = service.open_writer(tmp_path / "a.db")
     report = service.ingest(store, "deepstate-history", [archive], workers=2, derive="primary", progress=progress)
-    assert report.added == 12 and counts == [1]  # as for a folder: the segment boundary step by _link_steps
+    # as for a folder: the segment boundary step by _link_steps, every snapshot derived as stored (early_steps)
+    assert report.added == 12 and counts == [0]
     assert names == sorted(names) and all(n.startswith(f"{archive}!geojsons/") for n in names)
     assert spooled[0] == 12 and not list(spools.iterdir())  # spooled while parsed, removed after
     _check_steps(store, 12)

@@ -53,6 +53,7 @@ from frontlines.service.derive import (
     extend_region_tables,
     extend_settlement_index,
 )
+from frontlines.service.early_steps import EarlySteps
 from frontlines.service.known import KnownPayloads
 from frontlines.service.layer_geojson import extend_layer_geojsons
 from frontlines.service.memory import release_memory
@@ -815,6 +816,7 @@ def ingest_payloads(
     # Without the tail done ahead (DeepState: a busy main process), parse workers clip their steps by region.
     clip_levels = worker_clips.worker_levels(region_levels) if workers > 1 and tail is None else 0
     clipped = tail.rows if tail is not None else ClipRows()  # region clip rows computed ahead, by step WKB
+    early = EarlySteps(store, derive, dissolved) if tail is None else None  # new timelines derived as they come
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive,
                             None if tail is None else tail.run_one, clip_levels)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
@@ -850,6 +852,11 @@ def ingest_payloads(
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
+            if early is not None:
+                if in_order:
+                    early.add(parsed, sid, precomputed)
+                else:
+                    early.stop()
             if tail is not None:
                 _queue_tail(tail, store, parsed, sid, precomputed, first=last_added is None)
             last_added = (parsed, sid)
