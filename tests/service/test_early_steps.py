@@ -2,8 +2,8 @@
 
 Forty real DeepState daily maps are ingested into an empty store with two parse processes, with
 every seventh snapshot's area computed whole (``FULL_EVERY`` lowered from 256 so that the full
-dissolve is exercised): every step and area is written while the parse runs, ``derive_layers``
-computes nothing, and the figures equal, bit for bit, those of the same ingest with the
+dissolve is exercised) and the oblast rows written every eighth (``TABLE_CHUNK`` lowered from 256):
+every step, area and oblast row is written while the parse runs, ``derive_layers`` computes nothing, and the figures equal, bit for bit, those of the same ingest with the
 snapshots derived in the tail, and the plain overlays of the stored parts measured with
 ``pyproj.Geod``. An ingest into a store that holds snapshots already leaves them to the tail.
 """
@@ -54,8 +54,13 @@ def daily(deepstate_daily_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 def runs(daily: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("early")
     first, second = daily
-    calls = {"early": 0, "derive_layers": []}
+    calls = {"early": 0, "derive_layers": [], "tables": []}
     real_step, real_derive = early_steps.derive_step, pipeline_module.derive_layers
+    real_tables = early_steps.extend_region_tables
+
+    def counted_tables(store, touched, ids, **kwargs):
+        calls["tables"].append(len(ids))
+        return real_tables(store, touched, ids, **kwargs)
 
     def counted_step(*args, **kwargs):
         calls["early"] += 1
@@ -69,12 +74,14 @@ def runs(daily: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
     stores = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(derive_module, "FULL_EVERY", 7)
+        mp.setattr(early_steps, "TABLE_CHUNK", 8)  # the oblast rows of every 8 snapshots derived early
+        mp.setattr(early_steps, "extend_region_tables", counted_tables)
         mp.setattr(pipeline_module, "derive_layers", counted_derive)
         mp.setattr(early_steps, "derive_step", counted_step)
         both = [first, second]
         stores["early"] = SQLiteStore(tmp / "early.db")
         service.ingest(stores["early"], "deepstate-daily", both, workers=2, **OPTIONS)
-        seen = dict(early=calls["early"], derive_layers=list(calls["derive_layers"]))
+        seen = dict(early=calls["early"], derive_layers=list(calls["derive_layers"]), tables=list(calls["tables"]))
         # the same files in two ingests: the second extends a timeline that held snapshots already
         stores["twice"] = SQLiteStore(tmp / "twice.db")
         service.ingest(stores["twice"], "deepstate-daily", [first], workers=2, **OPTIONS)
@@ -93,6 +100,7 @@ def test_an_empty_timeline_is_derived_while_parsing(runs) -> None:
     _, seen = runs
     assert seen["early"] == FILES  # every snapshot, the first one included
     assert seen["derive_layers"] == [0]  # the tail found every step up to date
+    assert seen["tables"] == [8] * (FILES // 8)  # oblast rows written every 8 snapshots while parsing
     # a timeline that held snapshots before the ingest: all left to the tail
     assert seen["early_second"] == 0 and seen["derive_layers_second"] >= 1
 

@@ -816,7 +816,8 @@ def ingest_payloads(
     # Without the tail done ahead (DeepState: a busy main process), parse workers clip their steps by region.
     clip_levels = worker_clips.worker_levels(region_levels) if workers > 1 and tail is None else 0
     clipped = tail.rows if tail is not None else ClipRows()  # region clip rows computed ahead, by step WKB
-    early = EarlySteps(store, derive, dissolved) if tail is None else None  # new timelines derived as they come
+    # new timelines derived (and their oblast rows written) as they come
+    early = EarlySteps(store, derive, dissolved, levels=clip_levels, known=clipped) if tail is None else None
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive,
                             None if tail is None else tail.run_one, clip_levels)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
