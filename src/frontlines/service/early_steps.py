@@ -25,6 +25,7 @@ from typing import Any
 
 from frontlines.model import LayerKey
 from frontlines.service.derive import TABLE_CHUNK, derive_step, extend_region_tables
+from frontlines.service.memory import release_memory
 from frontlines.service.tail_ahead import ClipRows
 from frontlines.store import StoreWriter
 
@@ -104,6 +105,7 @@ class EarlySteps:
             del self._untabled[key]
             extend_region_tables(self._store, [key], pending, levels=self._levels, dissolved=self._dissolved,
                                  known=self._known)
+            release_memory()  # what the clips left free (the parse processes are still running: the peak)
 
     def stop(self) -> None:
         """Derive nothing more here (the input left time order: later snapshots may fall between)."""
