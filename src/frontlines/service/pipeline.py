@@ -13,6 +13,9 @@ Three steps, each doing work once per distinct thing:
    parts that differ, giving gained / lost per step and the area by telescoping; then
    the new snapshots' per-region areas of the stored region tables (by default the
    oblast table of the primary layer).
+   A timeline the ingest starts is derived as its snapshots are stored, its oblast rows
+   from the clips the parse workers made (:mod:`~frontlines.service.early_steps`,
+   :mod:`~frontlines.service.worker_clips`); the rest once all is parsed.
 
 If anything fails, the transaction rolls back and the store is as it was.
 """
