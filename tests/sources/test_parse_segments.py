@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 import shapely
@@ -57,9 +58,10 @@ def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, mon
     store = service.open_writer(tmp_path / "s.db")
     report = service.ingest(store, "deepstate-history", [history_folder], workers=2, derive="primary")
     assert report.added == 12
-    # derive_layers: the first snapshot only (no predecessor); the step into the second segment is
-    # computed as that segment arrives (pipeline._link_steps); all others by the workers
-    assert computed_by_main == [1]
+    # derive_layers computes nothing: the first snapshot (no predecessor) is derived as it is stored
+    # (service.early_steps); the step into the second segment is computed as that segment arrives
+    # (pipeline._link_steps); all others by the workers
+    assert computed_by_main == [0]
     _check_steps(store, 12)
 
 
@@ -90,7 +92,8 @@ def test_an_archive_in_no_time_order_is_parsed_in_name_order(history_folder, tmp
 
     store = service.open_writer(tmp_path / "a.db")
     report = service.ingest(store, "deepstate-history", [archive], workers=2, derive="primary", progress=progress)
-    assert report.added == 12 and counts == [1]  # as for a folder: the segment boundary step by _link_steps
+    # as for a folder: the segment boundary step by _link_steps, every snapshot derived as stored (early_steps)
+    assert report.added == 12 and counts == [0]
     assert names == sorted(names) and all(n.startswith(f"{archive}!geojsons/") for n in names)
     assert spooled[0] == 12 and not list(spools.iterdir())  # spooled while parsed, removed after
     _check_steps(store, 12)
@@ -249,3 +252,59 @@ def test_a_batch_opening_with_a_repeated_payload_costs_one_recompression(history
     assert len(recompressed) == 1  # file 3, against itself as a new keyframe (was: every later payload)
     stored = {info.content_hash for info in store.snapshots()}
     assert {store.get_payload(h) for h in stored} == {p.read_bytes() for p in files}
+
+
+def test_a_process_that_runs_dry_takes_over_the_last_queued_batches(history_folder, tmp_path, monkeypatch) -> None:
+    """Two segments of six one-file batches, the first slow: once the second process has parsed its own
+    segment, it takes over the batches of the first that have not started (pipeline._steal); the
+    steps are still every step of the plain overlays, and the store holds the files in input order."""
+    import os
+    import time
+
+    from frontlines import service
+
+    monkeypatch.setattr(pipeline, "SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "MIN_SEGMENT", 6)
+    monkeypatch.setattr(pipeline, "BATCH", 1)
+    names = sorted(p.name for p in history_folder.iterdir())
+    slow = tuple(names[:6])  # the first segment: 0.6 s per file
+    parse_files = pipeline._worker_parse_files
+    log = tmp_path / "log"
+
+    def spy(files, limit, continues, spill, *rest):
+        if any(name.endswith(slow) for _, name in files):
+            time.sleep(0.6)
+        with log.open("a") as f:
+            f.write(f"{os.getpid()} {int(continues)} {files[0][1]}\n")
+        return parse_files(files, limit, continues, spill, *rest)
+
+    spy.__module__, spy.__qualname__ = parse_files.__module__, parse_files.__qualname__
+    monkeypatch.setattr(pipeline, "_worker_parse_files", spy)  # the forked workers look it up by name
+    stolen: list[bool] = []
+    steal = pipeline._steal
+
+    def counted(pools, assigned, *args):
+        before = [len(q) for q in assigned]
+        steal(pools, assigned, *args)
+        stolen.append(any(b == 0 and len(q) > 0 for b, q in zip(before, assigned)))  # an idle process got work
+
+    monkeypatch.setattr(pipeline, "_steal", counted)
+    store = service.open_writer(tmp_path / "s.db")
+    report = service.ingest(store, "deepstate-history", [history_folder], workers=2, derive="primary")
+    assert report.added == 12
+    lines = [line.split() for line in log.read_text().splitlines()]
+    by_pid: dict[str, list[str]] = {}
+    for pid, _, name in lines:
+        by_pid.setdefault(pid, []).append(Path(name).name)
+    first = next(pid for pid, _, name in lines if Path(name).name == names[0])
+    other = next(pid for pid in by_pid if pid != first)
+    # the slow process kept the start of its segment; the other parsed its own and took over the rest
+    assert by_pid[first] == names[:len(by_pid[first])] and 2 <= len(by_pid[first]) <= 5
+    assert by_pid[other] == names[6:] + names[len(by_pid[first]):6]
+    assert any(stolen)
+    # the first batch taken over is parsed without the cache of its predecessor, the next ones continue it
+    taken = [c for pid, c, name in lines if pid == other and Path(name).name in names[:6]]
+    assert taken[0] == "0" and set(taken[1:]) <= {"1"}
+    infos = store.snapshots()
+    assert [Path(i.file_name).name for i in infos] == names  # stored in input (time) order
+    _check_steps(store, 12)

@@ -37,6 +37,7 @@ __all__ = [
     "FULL_EVERY",
     "INGEST_LEVELS",
     "derive_layers",
+    "derive_step",
     "derive_store",
     "extend_layer_unions",
     "extend_region_tables",
@@ -112,6 +113,31 @@ def derive_layers(
                     computed += 1
             prev, prev_area = sid, area
     return computed
+
+
+def derive_step(
+    store: StoreWriter,
+    layer: LayerKey,
+    prev: int | None,
+    sid: int,
+    prev_area: float | None,
+    pre: Any,
+    *,
+    pos: int,
+    dissolved: dict[tuple[int, LayerKey], Any] | None = None,
+) -> float:
+    """Store the step into ``sid`` (at position ``pos`` of its timeline) and its area, as :func:`derive_layers` does.
+
+    ``pre``: the precomputed step from ``prev`` (its predecessor; the caller checked that it is
+    from ``prev``), or None to compute it. Returns the snapshot's area. Used by the ingest to
+    derive its new snapshots as they are stored (:mod:`~frontlines.service.early_steps`);
+    :func:`derive_layers` then finds them up to date.
+    """
+    keep = None if dissolved is None else _Keep(dissolved, layer)
+    full = prev is None or pos % FULL_EVERY == 0
+    if pre is not None and prev is not None:
+        return _use_precomputed(store, layer, prev, sid, prev_area, pre, full=full, keep=keep)
+    return _step(store, layer, prev, sid, prev_area, full=full, keep=keep)
 
 
 class _Keep:

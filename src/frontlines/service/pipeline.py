@@ -13,6 +13,9 @@ Three steps, each doing work once per distinct thing:
    parts that differ, giving gained / lost per step and the area by telescoping; then
    the new snapshots' per-region areas of the stored region tables (by default the
    oblast table of the primary layer).
+   A timeline the ingest starts is derived as its snapshots are stored, its oblast rows
+   from the clips the parse workers made (:mod:`~frontlines.service.early_steps`,
+   :mod:`~frontlines.service.worker_clips`); the rest once all is parsed.
 
 If anything fails, the transaction rolls back and the store is as it was.
 """
@@ -45,6 +48,7 @@ from frontlines.errors import SourceError
 from frontlines.hashing import part_hash
 from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.results import IngestReport
+from frontlines.service import worker_clips
 from frontlines.service.derive import (
     INGEST_LEVELS,
     derive_layers,
@@ -52,11 +56,12 @@ from frontlines.service.derive import (
     extend_region_tables,
     extend_settlement_index,
 )
+from frontlines.service.early_steps import EarlySteps
 from frontlines.service.known import KnownPayloads
 from frontlines.service.layer_geojson import extend_layer_geojsons
 from frontlines.service.memory import release_memory
 from frontlines.service.parallel_steps import missing_steps
-from frontlines.service.tail_ahead import TailAhead
+from frontlines.service.tail_ahead import ClipRows, TailAhead
 from frontlines.sources._geojson import PartCache
 from frontlines.sources._payloads import (
     Payload,
@@ -153,6 +158,9 @@ class PrecomputedStep:
     lost_km2: float
     gained_wkb: bytes
     lost_wkb: bytes
+    #: region set -> (row of the gained geometry, row of the lost one; None when empty), clipped by the
+    #: parse worker (:mod:`~frontlines.service.worker_clips`)
+    clips: dict[str, tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,8 +193,9 @@ class _Parser:
     process the first time only (later rows carry ``b""``; see :func:`_fill_parts`).
     """
 
-    def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all") -> None:
+    def __init__(self, adapter_name: str, options: IngestOptions, derive: str = "all", clip_levels: int = 0) -> None:
         self.derive = derive
+        self.clip_levels = clip_levels  # region levels the primary layer's steps are clipped by (worker_clips)
         self.adapter = get_adapter(adapter_name)
         # zstd level of the raw payloads: an adapter may choose a lower one (ISW: layers redrawn whole)
         self.level: int = getattr(self.adapter, "payload_level", payload_codec.LEVEL)
@@ -240,11 +249,12 @@ class _Parser:
                 rows = [self._rows[id(g)] for g in geoms]
             self._geoms.update(rows)  # type: ignore[arg-type]
 
-            def first(h: str) -> PartRow:  # a part is new to this parser only when just hashed: its WKB is at hand
+            def first(h: str, g: Any) -> PartRow:  # a part new to this parser was just hashed: its WKB is at hand
                 sent.add(h)
-                return (h, wkb_of[h])
+                wkb = wkb_of.get(h)  # else sent before a ``resend`` (see parse_batch): the same bytes again
+                return (h, shapely.to_wkb(g, output_dimension=2) if wkb is None else wkb)
 
-            parts[layer] = [(h, b"") if h in sent else first(h) for h, _ in rows]  # type: ignore[misc]
+            parts[layer] = [(h, b"") if h in sent else first(h, g) for h, g in rows]  # type: ignore[misc]
         bare = Snapshot(
             source=snap.source,
             conflict=snap.conflict,
@@ -257,16 +267,22 @@ class _Parser:
         )
         return ParsedSnapshot(bare, parts, payload.name)
 
-    def parse_batch(self, batch: Iterable[Payload], *, continues: bool = False) -> list[ParsedSnapshot]:
+    def parse_batch(self, batch: Iterable[Payload], *, continues: bool = False,
+                    resend: bool = False) -> list[ParsedSnapshot]:
         """Parse consecutive payloads and compute each layer's steps between them.
 
         Steps follow publication order inside the batch. ``continues``: the batch follows,
         in the input, the previous batch this parser parsed, so the step into its first
         snapshot is computed here too; otherwise the main process computes it (it links batches).
+        ``resend``: the batch comes, in the input, before batches this parser parsed already
+        (taken over from another process, see :func:`_steal`), so the main process will store it
+        before them: every part's WKB is sent again, not only the parts this parser never sent.
         ``batch`` may be an iterator reading each payload when asked: a payload's raw bytes are
         dropped once it is parsed and compressed (only the batch's first, the base of the
         others' compression, is held to the end).
         """
+        if resend:
+            self._sent = set()
         with _cyclic_gc_paused():
             return self._parse_batch(batch, continues=continues)
 
@@ -302,9 +318,27 @@ class _Parser:
         km2 = part_areas([g for _, _, _, gained, lost in steps for g in (gained, lost)]).tolist()
         for k, (item, layer, previous, gained, lost) in enumerate(steps):
             item.steps[layer] = PrecomputedStep(previous, km2[2 * k], km2[2 * k + 1], _wkb(gained), _wkb(lost))
+        if self.clip_levels:
+            self._clip_steps(steps)
         self._tail = {k: (key, at - len(parsed), cur) for k, (key, at, cur) in last.items() if at >= 0}
         self._geoms = {}
         return parsed
+
+
+    def _clip_steps(self, steps: list[tuple[ParsedSnapshot, LayerKey, SnapshotKey, Any, Any]]) -> None:
+        """Clip the primary layer's step geometries of a batch by region (see :mod:`.worker_clips`), one call."""
+        mine = [(item, layer, gained, lost) for item, layer, _, gained, lost in steps if layer == item.snapshot.primary]
+        by_conflict: dict[str, list[tuple[ParsedSnapshot, LayerKey, Any, Any]]] = {}
+        for entry in mine:
+            by_conflict.setdefault(entry[0].snapshot.conflict, []).append(entry)
+        for conflict, entries in by_conflict.items():
+            rows = worker_clips.clip_rows(conflict, self.clip_levels, [g for e in entries for g in e[2:]])
+            for k, (item, layer, gained, lost) in enumerate(entries):
+                item.steps[layer].clips = {
+                    name: (None if shapely.is_empty(gained) else table[2 * k],
+                           None if shapely.is_empty(lost) else table[2 * k + 1])
+                    for name, table in rows.items()
+                }
 
 
 @contextlib.contextmanager
@@ -369,9 +403,9 @@ def _wkb(geom: Any) -> bytes:
 _WORKER: _Parser | None = None
 
 
-def _worker_init(adapter_name: str, options: IngestOptions, derive: str) -> None:
+def _worker_init(adapter_name: str, options: IngestOptions, derive: str, clip_levels: int = 0) -> None:
     global _WORKER
-    _WORKER = _Parser(adapter_name, options, derive)
+    _WORKER = _Parser(adapter_name, options, derive, clip_levels)
 
 
 def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
@@ -383,8 +417,10 @@ def _worker_parse(batch: list[Payload]) -> list[ParsedSnapshot]:
         release_memory()
 
 
-def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool, spill: str) -> str:
+def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: bool, spill: str,
+                        resend: bool = False) -> str:
     """Parse a batch of files; the result is pickled to a file in the folder ``spill``, whose name is returned.
+    (``continues``, ``resend``: see :meth:`_Parser.parse_batch`.)
 
     The memory the batch freed is given back to the system afterwards (:func:`release_memory`):
     the page faults of using it again cost ~3 % more CPU on W1, and W1's peak PSS falls from 171
@@ -393,7 +429,7 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
     assert _WORKER is not None
     batch = (Payload(name, read_regular(Path(p), limit=limit)) for p, name in files)  # each read when parsed
     try:
-        result = _WORKER.parse_batch(batch, continues=continues)
+        result = _WORKER.parse_batch(batch, continues=continues, resend=resend)
         fd, name = tempfile.mkstemp(suffix=".pickle", dir=spill)
         with os.fdopen(fd, "wb") as f:
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -427,25 +463,28 @@ def _batches(payloads: Iterable[Payload], size: int, max_bytes: int = BATCH_BYTE
 
 def _parse_all(
     payloads: Iterable[Payload], adapter_name: str, options: IngestOptions, workers: int, derive: str,
-    idle: Callable[[], bool] | None = None,
+    idle: Callable[[], bool] | None = None, clip_levels: int = 0,
 ) -> Iterator[ParsedSnapshot]:
     """Parsed payloads in input order; the raw bytes are dropped once a parser has them.
 
     ``idle``: called (files parsed by processes only) instead of waiting while the next batch is
-    being parsed, as long as it returns True (it did a unit of other work, see :mod:`.tail_ahead`)."""
+    being parsed, as long as it returns True (it did a unit of other work, see :mod:`.tail_ahead`).
+    ``clip_levels``: region levels the worker processes clip their steps by (:mod:`.worker_clips`)."""
     if workers <= 1:
         parser = _Parser(adapter_name, options, derive)
         for i, batch in enumerate(_batches(payloads, BATCH)):
             yield from parser.parse_batch(batch, continues=i > 0)
         return
     if isinstance(payloads, PayloadFiles):
-        yield from _parse_files(payloads, adapter_name, options, workers, derive, idle)
+        yield from _parse_files(payloads, adapter_name, options, workers, derive, idle, clip_levels)
         return
     # Consecutive payloads go to the same worker so that its part cache hits.
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(adapter_name, options, derive, clip_levels)) as pool:
         pending: deque[Future[list[ParsedSnapshot]]] = deque()
         for batch in _batches(payloads, BATCH):
             if not pending and gc.isenabled():
+                if clip_levels:  # shared with the workers (forked at the first submit)
+                    worker_clips.preload(options.conflict, clip_levels)
                 # The workers are forked at the first submit: objects frozen now are never
                 # traversed by their garbage collector, so they share those pages instead of copying them.
                 gc.freeze()
@@ -464,7 +503,7 @@ def _parse_all(
 
 def _parse_files(
     files: PayloadFiles, adapter_name: str, options: IngestOptions, workers: int, derive: str,
-    idle: Callable[[], bool] | None = None,
+    idle: Callable[[], bool] | None = None, clip_levels: int = 0,
 ) -> Iterator[ParsedSnapshot]:
     """Parsed files in input order, by ``workers`` processes that read the files themselves.
 
@@ -484,18 +523,23 @@ def _parse_files(
         # Parsed batches wait for their turn on disk, not in the main process's memory (a segment
         # parsed while an earlier one is still being stored: 30 ISW layers, ~40 MB, in W3).
         spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="frontlines-parsed-"))
-        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive))
+        pools = [ProcessPoolExecutor(1, initializer=_worker_init, initargs=(adapter_name, options, derive, clip_levels))
                  for _ in range(min(workers, len(segments)))]
         for pool in pools:  # on an error (or when the consumer stops early) the work queued is dropped
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         assigned: list[list[Future[str]]] = [[] for _ in pools]
         pending: deque[list[Future[str]]] = deque()
+        jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]] = {}  # not started: (its segment, files)
         queued = 0
 
         def feed() -> None:
             nonlocal queued
-            queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill)
+            queued = _feed(pools, assigned, segments, queued, pending, files.limit, spill, jobs)
+            if queued == len(segments):  # no segment left: a process that runs dry takes over queued batches
+                _steal(pools, assigned, jobs, files.limit, spill)
 
+        if clip_levels and segments:  # shared with the workers (forked below)
+            worker_clips.preload(options.conflict, clip_levels)
         frozen = gc.isenabled()
         if frozen:  # see _parse_all: the workers are forked at their first submit
             gc.freeze()
@@ -529,19 +573,70 @@ def _feed(
     pending: deque[list[Future[str]]],
     limit: int,
     spill: str,
+    jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]] | None = None,
 ) -> int:
     """Give the next segments to the processes that have at most one batch left (the one they are
     parsing); ``assigned[i]`` keeps process ``i``'s unfinished batches, ``pending`` the segments in
-    input order. Returns how many segments are queued now."""
+    input order, ``jobs`` each submitted batch's segment (list of futures) and files (see :func:`_steal`).
+    Returns how many segments are queued now."""
     for i, pool in enumerate(pools):
         assigned[i] = [f for f in assigned[i] if not f.done()]
         while queued < len(segments) and len(assigned[i]) <= 1:
-            futures = [pool.submit(_worker_parse_files, batch, limit, k > 0, spill)
-                       for k, batch in enumerate(_file_batches(segments[queued]))]
+            batches = list(_file_batches(segments[queued]))
+            futures = [pool.submit(_worker_parse_files, batch, limit, k > 0, spill) for k, batch in enumerate(batches)]
             assigned[i] += futures
             pending.append(futures)
+            if jobs is not None:
+                jobs.update((f, (futures, batch)) for f, batch in zip(futures, batches))
             queued += 1
     return queued
+
+
+#: Fewest unfinished batches a process must have (the one it parses included) for one that ran dry to take some.
+STEAL_MIN = 3
+
+
+def _steal(
+    pools: list[ProcessPoolExecutor],
+    assigned: list[list[Future[str]]],
+    jobs: dict[Future[str], tuple[list[Future[str]], list[tuple[str, str]]]],
+    limit: int,
+    spill: str,
+) -> None:
+    """The end of the parse: a process with nothing left takes over the last not yet started batches of
+    the busiest one (at most half of what that one has queued, the batches of its last segment only).
+
+    Without it, the process that got the last segment parses it alone while the other idles (W1:
+    0.3 s of one core at the end of the parse). The batches taken are cancelled where they were
+    queued and submitted again, in order, to the idle process: it parses the first of them without its
+    caches (``continues`` False) and sends every part's WKB again (``resend``: the main process stores
+    these batches before the later ones that process parsed first), and the main process links it to
+    its predecessor as it does at a segment's start (:func:`_link_steps`). Their futures replace the cancelled ones in their segment's
+    list, so the parsed batches are still taken in input order.
+    """
+    for f in [f for f in jobs if f.done()]:
+        del jobs[f]
+    for i, pool in enumerate(pools):
+        if assigned[i]:
+            continue
+        j = max(range(len(pools)), key=lambda k: len(assigned[k]))
+        queue = assigned[j]
+        if len(queue) < STEAL_MIN or queue[-1] not in jobs:
+            continue
+        segment = jobs[queue[-1]][0]
+        taken: list[Future[str]] = []
+        for f in reversed(queue[len(queue) - (len(queue) - 1) // 2:]):  # from the end: a contiguous run
+            if f not in jobs or jobs[f][0] is not segment or not f.cancel():
+                break  # another segment's, or started already (cannot be cancelled)
+            taken.append(f)
+        taken.reverse()
+        assigned[j] = [f for f in queue if not f.done()]
+        for k, old in enumerate(taken):
+            files = jobs.pop(old)[1]
+            new = pool.submit(_worker_parse_files, files, limit, k > 0, spill, k == 0)
+            segment[segment.index(old)] = new
+            jobs[new] = (segment, files)
+            assigned[i].append(new)
 
 
 def segment_size(files: int, workers: int, content_bytes: int = 0) -> int:
@@ -721,8 +816,13 @@ def ingest_payloads(
     # Parse first, outside the write lock (another writer keeps writing meanwhile); only an
     # input larger than PARSE_AHEAD_BYTES goes on being parsed inside the transaction.
     known = KnownPayloads(store, adapter, options)  # already stored: counted, never parsed
+    # Without the tail done ahead (DeepState: a busy main process), parse workers clip their steps by region.
+    clip_levels = worker_clips.worker_levels(region_levels) if workers > 1 and tail is None else 0
+    clipped = tail.rows if tail is not None else ClipRows()  # region clip rows computed ahead, by step WKB
+    # new timelines derived (and their oblast rows written) as they come
+    early = EarlySteps(store, derive, dissolved, levels=clip_levels, known=clipped) if tail is None else None
     parsed_all = _parse_all(known.unknown(payloads), adapter.name, options, workers, derive,
-                            None if tail is None else tail.run_one)
+                            None if tail is None else tail.run_one, clip_levels)
     ahead = _parse_ahead(parsed_all, PARSE_AHEAD_BYTES)
     keyframes: set[str] = set()
     repeated: set[str] = set()  # parsers' keyframes not stored: the payload was stored already
@@ -750,11 +850,17 @@ def ingest_payloads(
             )
             for layer, step in parsed.steps.items():
                 precomputed[(parsed.key, layer)] = step
+                _file_clips(clipped, step)
             if last_added is not None and in_order:
                 in_order = _in_time_order(last_added[0], parsed)
                 if in_order:  # a batch's first snapshot: its step now, not after the parse
                     for layer, step in _link_steps(store, last_added, (parsed, sid), derive).items():
                         precomputed[(parsed.key, layer)] = step
+            if early is not None:
+                if in_order:
+                    early.add(parsed, sid, precomputed)
+                else:
+                    early.stop()
             if tail is not None:
                 _queue_tail(tail, store, parsed, sid, precomputed, first=last_added is None)
             last_added = (parsed, sid)
@@ -778,7 +884,7 @@ def ingest_payloads(
         release_memory()
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
                              workers=workers,  # the parse workers have exited: a forked helper clips half
-                             known=None if tail is None else tail.rows)
+                             known=clipped if len(clipped) else None)
         del tail
         release_memory()
         if unions:
@@ -789,6 +895,17 @@ def ingest_payloads(
             extend_settlement_index(store, sorted(touched))
     report.seconds = time.perf_counter() - t0
     return report.freeze()
+
+
+def _file_clips(rows: ClipRows, step: PrecomputedStep) -> None:
+    """File the region clip rows a parse worker computed for a step under the WKB of its geometries
+    (the tail finds them by the WKB the store holds for the step); the step keeps none."""
+    for name, (gained, lost) in step.clips.items():
+        if gained is not None and step.gained_wkb:
+            rows.put(name, step.gained_wkb, gained)
+        if lost is not None and step.lost_wkb:
+            rows.put(name, step.lost_wkb, lost)
+    step.clips = {}
 
 
 def _in_time_order(before: ParsedSnapshot, after: ParsedSnapshot) -> bool:
