@@ -52,8 +52,9 @@ from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource", "Window", "WindowFaces", "clean_coverage", "copy_index", "derive_change_faces", "arc_arrays", "display_arrays", "face_index", "has_display", "index_basis", "read_arcs",
-           "index_region"]
+__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource",
+           "Window", "WindowFaces", "arc_arrays", "clean_coverage", "copy_index", "derive_change_faces",
+           "display_arrays", "face_index", "has_display", "index_basis", "index_region", "read_arcs"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
 FORMAT = 1

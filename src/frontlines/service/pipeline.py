@@ -324,7 +324,6 @@ class _Parser:
         self._geoms = {}
         return parsed
 
-
     def _clip_steps(self, steps: list[tuple[ParsedSnapshot, LayerKey, SnapshotKey, Any, Any]]) -> None:
         """Clip the primary layer's step geometries of a batch by region (see :mod:`.worker_clips`), one call."""
         mine = [(item, layer, gained, lost) for item, layer, _, gained, lost in steps if layer == item.snapshot.primary]
