@@ -71,6 +71,15 @@ def test_pair_vertices_is_one_to_one_within_tolerance(n, seed, jitter, share_mov
             assert partner[i] == twins[0]
 
 
+def _assert_windowed_change_is_the_overlay(a: Polygon, b: Polygon) -> None:
+    """An edit window is found between ``a`` and ``b``, and the change computed inside it is the plain overlay's."""
+    assert edit_window(a, b) is not None
+    gained, lost = change_parts({"a": a}, {"b": b})
+    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
+    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
+    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
+
+
 def _star(radii: np.ndarray) -> Polygon:
     t = 2 * np.pi * np.arange(len(radii)) / len(radii)
     return Polygon(np.column_stack([35 + radii * np.cos(t), 48 + 0.6 * radii * np.sin(t)]))
@@ -90,11 +99,7 @@ def test_one_run_redraw_equals_the_plain_difference(n, seed, run) -> None:
     a, b = _star(radii), _star(later)
     if not (a.is_valid and b.is_valid):
         return
-    assert edit_window(a, b) is not None
-    gained, lost = change_parts({"a": a}, {"b": b})
-    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
-    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
-    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
+    _assert_windowed_change_is_the_overlay(a, b)
 
 
 @settings(max_examples=60, deadline=None)
@@ -146,8 +151,4 @@ def test_redraw_with_another_vertex_count_through_the_first_vertex(n, seed, run,
     b = Polygon(np.roll(np.vstack([kept, fresh]), shift % (n - run + new), axis=0))
     if not (a.is_valid and b.is_valid) or b.area == 0:
         return
-    assert edit_window(a, b) is not None
-    gained, lost = change_parts({"a": a}, {"b": b})
-    want_gained, want_lost = shapely.difference(b, a), shapely.difference(a, b)
-    assert shapely.symmetric_difference(gained, want_gained).area <= 1e-9 * max(a.area, 1.0)
-    assert shapely.symmetric_difference(lost, want_lost).area <= 1e-9 * max(a.area, 1.0)
+    _assert_windowed_change_is_the_overlay(a, b)

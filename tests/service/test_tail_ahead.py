@@ -12,24 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-import shapely
 
 import frontlines.service.derive as derive_module
 import frontlines.service.pipeline as pipeline_module
 from frontlines import service
-from frontlines.conflicts import default_registry
 from frontlines.service import tail_ahead
 from frontlines.store.sqlite import SQLiteStore
 from tests.conftest import ISW_DAYS
-from tests.helpers import geodesic_km2
-
-
-def _tables(store: SQLiteStore) -> tuple[list[float | None], dict[int, dict[str, float]], list[int]]:
-    sel = service.select(store)
-    ids = [sid for sid, _, _ in sel.timeline]
-    return [area for _, _, area in sel.timeline], store.region_areas(ids, sel.layer, "oblast"), ids
+from tests.helpers import assert_oblast_rows_plain, oblast_tables
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +88,8 @@ def test_work_ahead_is_used(both) -> None:
 @pytest.mark.realdata
 def test_figures_are_those_of_the_tail_bit_for_bit(both) -> None:
     plain, ahead, _ = both
-    areas_p, table_p, ids_p = _tables(plain)
-    areas_a, table_a, ids_a = _tables(ahead)
+    areas_p, table_p, ids_p = oblast_tables(plain)
+    areas_a, table_a, ids_a = oblast_tables(ahead)
     assert len(ids_a) == len(ISW_DAYS) and areas_a == areas_p
     for sid_p, sid_a in zip(ids_p, ids_a):
         assert table_a[sid_a] == table_p[sid_p]
@@ -107,14 +98,8 @@ def test_figures_are_those_of_the_tail_bit_for_bit(both) -> None:
 @pytest.mark.realdata
 def test_oblast_rows_equal_the_plain_overlay(both) -> None:
     _, ahead, _ = both
-    sel = service.select(ahead)
-    oblasts = default_registry().region_layer("ukraine", "oblast")
-    _, table, ids = _tables(ahead)
-    for sid in (ids[0], ids[-1]):  # the first clipped whole, the last stepped from the clips of the steps
-        union = shapely.union_all(list(ahead.layer_parts(sid, sel.layer).values()))
-        got = np.array([table[sid].get(rid, 0.0) for rid in oblasts.ids])
-        want = np.array([geodesic_km2(shapely.intersection(union, region)) for region in oblasts.geometries])
-        assert got == pytest.approx(want, rel=1e-4, abs=0.05)
+    ids = oblast_tables(ahead)[2]
+    assert_oblast_rows_plain(ahead, [ids[0], ids[-1]])  # the first clipped whole, the last stepped from the clips of the steps
 
 
 @pytest.mark.realdata
