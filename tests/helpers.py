@@ -65,3 +65,12 @@ def assert_oblast_rows_plain(store: Any, snapshot_ids: list[int]) -> None:
         got = np.array([table[sid].get(rid, 0.0) for rid in oblasts.ids])
         want = np.array([geodesic_km2(shapely.intersection(union, region)) for region in oblasts.geometries])
         assert got == pytest.approx(want, rel=1e-4, abs=0.05)
+
+
+def assert_same_tables(store: Any, other: Any, snapshots: int) -> None:
+    """Two stores of the same ``snapshots`` maps hold the same areas and oblast rows, bit for bit."""
+    areas, table, ids = oblast_tables(store)
+    areas_o, table_o, ids_o = oblast_tables(other)
+    assert len(ids_o) == snapshots and areas_o == areas
+    for sid, sid_o in zip(ids, ids_o):
+        assert table_o[sid_o] == table[sid]

@@ -20,7 +20,7 @@ from frontlines import service
 from frontlines.service import tail_ahead
 from frontlines.store.sqlite import SQLiteStore
 from tests.conftest import ISW_DAYS
-from tests.helpers import assert_oblast_rows_plain, oblast_tables
+from tests.helpers import assert_oblast_rows_plain, assert_same_tables, oblast_tables
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +88,7 @@ def test_work_ahead_is_used(both) -> None:
 @pytest.mark.realdata
 def test_figures_are_those_of_the_tail_bit_for_bit(both) -> None:
     plain, ahead, _ = both
-    areas_p, table_p, ids_p = oblast_tables(plain)
-    areas_a, table_a, ids_a = oblast_tables(ahead)
-    assert len(ids_a) == len(ISW_DAYS) and areas_a == areas_p
-    for sid_p, sid_a in zip(ids_p, ids_a):
-        assert table_a[sid_a] == table_p[sid_p]
+    assert_same_tables(plain, ahead, len(ISW_DAYS))
 
 
 @pytest.mark.realdata

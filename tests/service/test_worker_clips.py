@@ -20,7 +20,7 @@ from frontlines.conflicts import default_registry
 from frontlines.core.regions import clip_areas
 from frontlines.service import tail_ahead, worker_clips
 from frontlines.store.sqlite import SQLiteStore
-from tests.helpers import assert_oblast_rows_plain, geodesic_km2, oblast_tables
+from tests.helpers import assert_oblast_rows_plain, assert_same_tables, geodesic_km2, oblast_tables
 
 FILES = 60
 OPTIONS = dict(derive="primary", region_levels=1, settlement_index=False, unions=False)  # as bench/engine.py
@@ -75,11 +75,7 @@ def test_the_workers_clip_the_steps(both) -> None:
 @pytest.mark.realdata
 def test_figures_are_those_of_the_tail_bit_for_bit(both) -> None:
     plain, ahead, _ = both
-    areas_p, table_p, ids_p = oblast_tables(plain)
-    areas_a, table_a, ids_a = oblast_tables(ahead)
-    assert len(ids_a) == FILES and areas_a == areas_p
-    for sid_p, sid_a in zip(ids_p, ids_a):
-        assert table_a[sid_a] == table_p[sid_p]
+    assert_same_tables(plain, ahead, FILES)
 
 
 @pytest.mark.realdata
