@@ -10,6 +10,7 @@ import pytest
 
 from frontlines import service
 from frontlines.cli import main
+from tests.conftest import require_data
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,17 @@ def test_series_and_settlements_flags(crimea_store, capsys) -> None:
     assert places["redraw_count"] > 0 and all(r["kind"] == "redraw" for r in places["redraw_settlements"])
     assert main(["settlements", *base, "--include-redraws"]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == places["count"] + places["redraw_count"]
+
+
+@pytest.mark.realdata
+def test_ingest_of_a_source_without_its_primary_layer_classifies_nothing(tmp_path, capsys) -> None:
+    """ISW's advance layer alone: the source has no ``russia:control`` timeline, so the stage has nothing to do
+    (it used to fail after the ingest had committed)."""
+    layer = require_data("isw-2022/layers/20220910_RussianAssessedAdvanceinUkraine.geojson.gz")
+    store = tmp_path / "s.db"
+    capsys.readouterr()
+    assert main(["ingest", "isw", str(layer), "--store", str(store), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["snapshots_added"] == 1 and doc["redraw_steps"] == 0
+    with service.open_reader(store) as st:
+        assert [str(k) for k in st.source_layers("isw")] == ["russia:advance"]

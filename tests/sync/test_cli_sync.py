@@ -86,6 +86,17 @@ def test_sources_shows_freshness_and_comparison(server, tmp_path: Path) -> None:
     assert "DeepState's published occupied area vs ours" in run("sources", "--store", str(store), "--compare-published").stdout
 
 
+def test_sync_classifies_redraws_unless_told_not_to(server, tmp_path: Path) -> None:
+    res = run("sync", "deepstate", "--store", str(tmp_path / "a.db"), "--base-url", server.url, "--json", *FAST)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["sync"][0]["redraw_steps"] == N_VERSIONS - 1
+    res = run("sync", "deepstate", "--store", str(tmp_path / "b.db"), "--base-url", server.url, "--no-redraws", *FAST)
+    assert res.returncode == 0, res.stderr
+    assert "classified" not in res.stdout
+    with SQLiteStore(tmp_path / "b.db") as st:
+        assert st.redraws(st.latest_snapshot("deepstate-history").primary, [s.id for s in st.snapshots()]) == {}
+
+
 def test_dry_run_writes_nothing(server, tmp_path: Path) -> None:
     store = tmp_path / "none.db"
     res = run("sync", "deepstate", "--store", str(store), "--base-url", server.url, "--dry-run", *FAST)

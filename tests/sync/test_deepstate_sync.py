@@ -6,13 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import shapely
 
 from frontlines import service
+from frontlines.core.redraws import RedrawRules
+from frontlines.service.change_faces import face_index
+from frontlines.service.redraws import rules_digest
 from frontlines.service.sync import SyncOptions, compare_published, freshness, sync
 from frontlines.sources.deepstate_classes import CONTROL
 from frontlines.sources.fetch.deepstate import LICENCE
 from frontlines.sources.fetch.http import FetchSettings
 from frontlines.store import MemoryStore, SQLiteStore
+from tests.helpers import geodesic_km2
 from tests.sync.conftest import N_VERSIONS, published_figures, version_ids
 
 FAST = FetchSettings(timeout=5, retries=3, backoff=0.01, max_backoff=0.05, rate=0, concurrency=2)
@@ -128,3 +133,54 @@ def test_versions_ingested_from_files_are_not_fetched(server, history_dir: Path)
     assert report.ok and report.added == N_VERSIONS - 2 and report.already_stored == 2
     maps = sorted(p for p in server.recorded.paths() if p.endswith("/geojson"))
     assert maps == sorted(f"/api/history/{i}/geojson" for i in ids[2:])
+
+
+def _dissolved(store, sid: int, layer):
+    return shapely.union_all(list(store.layer_parts(sid, layer).values()))
+
+
+@pytest.mark.realdata
+def test_sync_keeps_the_redraws_and_change_faces_current(server, history_dir: Path) -> None:
+    st = MemoryStore()
+    first = sync(st, "deepstate", options=opts(server))
+    assert first.ok and first.added == N_VERSIONS and first.redraw_steps == N_VERSIONS - 1
+    assert first.as_dict()["redraw_steps"] == N_VERSIONS - 1
+    sel = service.select(st, "deepstate-history")
+    assert face_index(st, sel, None, rules_digest(RedrawRules())) is not None  # current: queries sum faces
+    spare = version_ids(history_dir)[N_VERSIONS]
+    with server.recorded.lock:
+        server.recorded.versions[spare] = ((history_dir / f"{spare}.geojson").read_bytes(), published_figures(spare))
+    again = sync(st, "deepstate", options=opts(server))
+    assert again.added == 1 and again.redraw_steps >= 1  # the new step (and its neighbours' reverts)
+    sel = service.select(st, "deepstate-history")
+    index = face_index(st, sel, None, rules_digest(RedrawRules()))
+    assert index is not None and index.positions == N_VERSIONS + 1
+    # the raw change over the whole timeline, from the faces, against a plain overlay measured with pyproj.Geod
+    a, b = sel.timeline[0][0], sel.timeline[-1][0]
+    got = service.change(st, start=sel.timeline[0][1], end=sel.timeline[-1][1], source="deepstate-history",
+                         include_redraws=True)
+    before, after = _dissolved(st, a, sel.layer), _dissolved(st, b, sel.layer)
+    assert got.gained_km2 == pytest.approx(geodesic_km2(shapely.difference(after, before)), rel=1e-4, abs=0.05)
+    assert got.lost_km2 == pytest.approx(geodesic_km2(shapely.difference(before, after)), rel=1e-4, abs=0.05)
+
+
+@pytest.mark.realdata
+def test_sync_without_redraws_leaves_them_to_derive(server) -> None:
+    st = MemoryStore()
+    report = sync(st, "deepstate", options=opts(server, redraws=False))
+    assert report.added == N_VERSIONS and report.redraw_steps == 0
+    sel = service.select(st, "deepstate-history")
+    assert face_index(st, sel, None, rules_digest(RedrawRules())) is None
+    assert service.derive_store_redraws(st) == N_VERSIONS - 1
+    assert face_index(st, service.select(st, "deepstate-history"), None, rules_digest(RedrawRules())) is not None
+
+
+@pytest.mark.realdata
+def test_a_sync_with_nothing_new_completes_an_unfinished_redraw_stage(server) -> None:
+    st = MemoryStore()
+    assert sync(st, "deepstate", options=opts(server, redraws=False)).added == N_VERSIONS  # as if stopped in the stage
+    again = sync(st, "deepstate", options=opts(server))
+    assert again.added == 0 and again.redraw_steps == N_VERSIONS - 1
+    assert face_index(st, service.select(st, "deepstate-history"), None, rules_digest(RedrawRules())) is not None
+    third = sync(st, "deepstate", options=opts(server))
+    assert third.added == 0 and third.redraw_steps == 0  # nothing left to classify

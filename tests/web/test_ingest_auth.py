@@ -53,6 +53,23 @@ def test_token_rules(tclient, daily_split) -> None:
     assert again["snapshots_added"] == 0 and again["duplicates_skipped"] == 1
 
 
+def test_upload_keeps_the_redraws_and_change_faces_current(tclient, store_copy, daily_split) -> None:
+    from frontlines.core.redraws import RedrawRules
+    from frontlines.service.change_faces import face_index
+    from frontlines.service.redraws import rules_digest
+
+    p = daily_split[1][0]
+    r = tclient.post(f"/api/ingest?adapter=deepstate-daily&filename={p.name}", content=p.read_bytes(),
+                     headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["snapshots_added"] == 1 and r.json()["redraw_steps"] >= 1  # the new step, as `frontlines ingest`
+    with service.open_reader(store_copy) as st:
+        sel = service.select(st)
+        index = face_index(st, sel, None, rules_digest(RedrawRules()))
+        assert index is not None and index.positions == len(sel.timeline)  # queries keep summing faces
+        assert set(st.redraws(sel.layer, [sid for sid, _, _ in sel.timeline])) == {sid for sid, _, _ in sel.timeline[1:]}
+
+
 def test_multipart_upload(tclient, daily_split) -> None:
     p = daily_split[1][1]
     r = tclient.post("/api/ingest?adapter=deepstate-daily", files={"file": (f"../../{p.name}", p.read_bytes())},

@@ -72,6 +72,7 @@ def _print_summary(rep: dict) -> None:
             f"[bold]{name}[/]: [green]{rep['new_snapshots']} new snapshots[/] ({rep['already_stored']} already stored of "
             f"{rep['listed']} listed); {rep['bytes'] / 1e6:,.1f} MB in {rep['requests']} requests, "
             f"{rep['retries']} retries, {len(rep['failures'])} failures; newest map time {rep['newest_map_time'] or '–'}"
+            + (f"; {rep['redraw_steps']} steps classified for redraws" if rep["redraw_steps"] else "")
         )
     for w in rep["warnings"][:10]:
         console.print(f"  [yellow]warning:[/] {plain(w)}")
@@ -99,6 +100,9 @@ def sync_cmd(
     page_size: Annotated[int, typer.Option("--page-size", callback=o.at_least("--page-size", 1), help="ArcGIS features per page.")] = 2000,
     webmap_url: Annotated[Optional[str], typer.Option(
         "--webmap-url", help="isw: also search this web map's operational layers (.../content/items/<id>/data).")] = None,
+    no_redraws: Annotated[bool, typer.Option(
+        "--no-redraws", help="Leave the new steps' redraw classification and the change faces to "
+                             "`frontlines derive --redraws` (queries fall back to slower paths until then).")] = False,
     as_json: o.Json = False,
 ) -> None:
     """Fetch new map versions from DeepStateMap and ISW into the store (resumable; see README)."""
@@ -115,7 +119,7 @@ def sync_cmd(
     try:
         for name in names:
             opts = service.SyncOptions(base_url=urls.get(name), since=since_t, dry_run=dry_run, fetch=settings,
-                                       batch=batch, page_size=page_size, webmap_url=webmap_url)
+                                       batch=batch, page_size=page_size, webmap_url=webmap_url, redraws=not no_redraws)
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TextColumn("{task.fields[item]}"), console=console, transient=True,
                           disable=as_json) as bar:

@@ -12,8 +12,8 @@ A *step* is the change of a layer from one map to the next (stored by
 * **spike-and-revert** across the steps within ``revert_days`` of each other
   (:func:`frontlines.core.redraws.mark_reverts`).
 
-The redraw pieces of every step are stored by ``frontlines derive --redraws`` (and by
-the CLI's ``ingest``) in the store's redraw tables, with the digest of the rules used,
+The redraw pieces of every step are stored by ``frontlines derive --redraws`` (and after
+the CLI's ``ingest``, a sync and an upload: :func:`derive_store_redraws`) in the store's redraw tables, with the digest of the rules used,
 and so are the unions of the pieces of aligned blocks of steps
 (:mod:`frontlines.service.redraw_tree`);
 a step without a stored classification (or one made with other rules, or from another
@@ -583,7 +583,8 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
     """Store the redraw classification of every unclassified step of each source's primary layer.
 
     One transaction (nested inside the caller's, if any). Other layers are classified in
-    memory when a query needs them.
+    memory when a query needs them; a source whose primary layer has no snapshot (an ISW sync
+    that stored other layers only) has nothing to classify.
 
     Returns
     -------
@@ -595,7 +596,9 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
         for source, _, _, _ in store.sources():
             if sources is not None and source not in sources:
                 continue
-            written += derive_redraws(store, source, store.latest_snapshot(source).primary, rules=rules)
+            primary = store.latest_snapshot(source).primary
+            if primary in store.source_layers(source):
+                written += derive_redraws(store, source, primary, rules=rules)
     return written
 
 

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Any
 
 from fastapi import Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,9 +23,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from frontlines import service
 from frontlines.errors import FrontlinesError, InputTooLargeError, StoreError
 from frontlines.web.geo import BadParameter
-
-if TYPE_CHECKING:
-    from frontlines.results import IngestReport
 
 __all__ = ["BUSY", "check_declared_size", "check_token", "ingest_file", "process_lock", "receive_upload", "safe_filename"]
 
@@ -207,12 +204,17 @@ def process_lock(store_path: Path | str) -> Iterator[None]:
 
 
 def ingest_file(store_path: Path | str, adapter: str, path: Path, workdir: Path,
-                options: service.IngestOptions | None = None) -> IngestReport:
-    """Check and ingest one uploaded file with its own writer connection."""
+                options: service.IngestOptions | None = None) -> dict[str, Any]:
+    """Check and ingest one uploaded file with its own writer connection; then, as the CLI's ``ingest``, classify
+    the new steps' redraws and bring the change faces up to date (a stage of its own). Returns the CLI's
+    ``ingest --json`` document (with ``redraw_steps``)."""
     try:
         with service.open_writer(store_path, create=False) as writer:
             report = service.ingest(writer, adapter, [path], options=options)
+            doc = report.as_dict()
+            doc["redraw_steps"] = service.derive_store_redraws(writer, sources=list(report.sources)) \
+                if report.added else 0
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc
-    return report
+    return doc

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontlines.web import upload
-from frontlines.web.deps import Ctx, to_json_doc
+from frontlines.web.deps import Ctx
 from frontlines.web.ingest_options import (
     ConflictQ,
     DateFieldQ,
@@ -59,10 +59,9 @@ async def post_ingest(ctx: Ctx, request: Request, adapter: AdapterQ, filename: F
             raise StarletteHTTPException(409, upload.BUSY)
         try:
             with upload.process_lock(settings.store_path):  # other worker processes of this server
-                report = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir,
-                                                  options)
+                doc = await run_in_threadpool(upload.ingest_file, settings.store_path, adapter, path, workdir, options)
         finally:
             ctx.ingest_lock.release()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return JSONResponse(to_json_doc(report))
+    return JSONResponse(doc)
