@@ -45,6 +45,7 @@ from frontlines.core.redraws import Piece, RedrawRules, classify_step, mark_reve
 from frontlines.errors import LayerError
 from frontlines.model import LayerKey
 from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
+from frontlines.service.memory import release_memory
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -599,6 +600,9 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
             primary = store.latest_snapshot(source).primary
             if primary in store.source_layers(source):
                 written += derive_redraws(store, source, primary, rules=rules)
+    # The change faces' coverage cleaning leaves ~0.5 GB of free C heap on the history (RSS 720 -> 200 MB
+    # after an appended map): given back, so a server that syncs does not stay at the stage's peak.
+    release_memory()
     return written
 
 
