@@ -13,10 +13,9 @@ A *step* is the change of a layer from one map to the next (stored by
   (:func:`frontlines.core.redraws.mark_reverts`).
 
 The redraw pieces of every step are stored by ``frontlines derive --redraws`` (and after
-the CLI's ``ingest``, a sync and an upload: :func:`derive_store_redraws`) in the store's redraw tables, with the digest of the rules used,
-and so are the unions of the pieces of aligned blocks of steps
-(:mod:`frontlines.service.redraw_tree`);
-a step without a stored classification (or one made with other rules, or from another
+the CLI's ``ingest``, a sync and an upload: :func:`derive_store_redraws`) in the store's
+redraw tables, with the digest of the rules used, and so are the unions of the pieces of
+aligned blocks of steps (:mod:`frontlines.service.redraw_tree`); a step without a stored classification (or one made with other rules, or from another
 predecessor) is classified in memory, the same way, and kept in ``store.cache``: the
 figures are the same either way, and queries never write.
 
