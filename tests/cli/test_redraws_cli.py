@@ -85,3 +85,22 @@ def test_ingest_of_a_source_without_its_primary_layer_classifies_nothing(tmp_pat
     assert doc["snapshots_added"] == 1 and doc["redraw_steps"] == 0
     with service.open_reader(store) as st:
         assert [str(k) for k in st.source_layers("isw")] == ["russia:advance"]
+
+
+def test_ingest_again_completes_an_unfinished_redraw_stage(deepstate_history_dir, tmp_path, capsys) -> None:
+    """The library's ingest leaves the stage out (as an ingest stopped during it would): the CLI's ingest of the
+    same files, all stored already, classifies every step."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for p in sorted(deepstate_history_dir.glob("*.geojson"))[:4]:
+        (folder / p.name).symlink_to(p)
+    store = tmp_path / "s.db"
+    with service.open_writer(store) as st:
+        assert service.ingest(st, "deepstate-history", [folder], workers=1).added == 4
+    capsys.readouterr()
+    assert main(["ingest", "deepstate-history", str(folder), "--store", str(store), "--workers", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["snapshots_added"] == 0 and doc["duplicates_skipped"] == 4 and doc["redraw_steps"] == 3
+    with service.open_reader(store) as st:
+        sel = service.select(st, "deepstate-history", None)
+        assert set(st.redraws(sel.layer, [s for s, _, _ in sel.timeline])) == {s for s, _, _ in sel.timeline[1:]}

@@ -130,8 +130,9 @@ def ingest_cmd(
             progress=lambda n, name: bar.update(task, completed=n, name=Path(name.split("!")[-1]).name),
         )
         doc = report.as_dict()
-        if derive == "all" and report.added:
-            # A stage of its own, after the ingest's transaction (see `frontlines derive --redraws`).
+        if derive == "all":
+            # A stage of its own, after the ingest's transaction (see `frontlines derive --redraws`); also when
+            # every file was stored already, so an ingest stopped during it is completed by running it again.
             bar.update(task, name="classifying redraws")
             doc["redraw_steps"] = service.derive_store_redraws(st, sources=list(report.sources))
     _print_report(doc, as_json)

@@ -212,8 +212,7 @@ def ingest_file(store_path: Path | str, adapter: str, path: Path, workdir: Path,
         with service.open_writer(store_path, create=False) as writer:
             report = service.ingest(writer, adapter, [path], options=options)
             doc = report.as_dict()
-            doc["redraw_steps"] = service.derive_store_redraws(writer, sources=list(report.sources)) \
-                if report.added else 0
+            doc["redraw_steps"] = service.derive_store_redraws(writer, sources=list(report.sources))
     except FrontlinesError as exc:
         # Do not leak the server's temporary path in messages.
         raise type(exc)(str(exc).replace(f"{workdir}/", "")) from exc
