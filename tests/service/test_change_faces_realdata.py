@@ -8,6 +8,8 @@ pieces (first reason of ``REASONS`` wins), clipped by each oblast, measured with
 
 from __future__ import annotations
 
+import io
+import json
 import random
 from pathlib import Path
 
@@ -136,10 +138,18 @@ def test_an_appended_snapshot_splits_further_and_gives_the_same_figures(tmp_path
     assert face_index(store, sel, "oblast", DIGEST) is None  # stale: the timeline grew
     times = [t for _, t, _ in sel.timeline]
     stale = service.change(store, start=times[0].isoformat(), end=times[-1].isoformat(), by="oblast").as_dict()
-    started = []
+    started, cleaned_whole = [], []
     monkeypatch.setattr(change_faces.FaceBuilder, "start", lambda *a, **k: started.append(1))
+    whole = change_faces.clean_coverage
+    monkeypatch.setattr(change_faces, "clean_coverage", lambda *a, **k: cleaned_whole.append(1) or whole(*a, **k))
     service.derive_store_redraws(store)  # continues the stored index (no new partition is started)
-    assert not started
+    assert not started and not cleaned_whole  # the coverage cleaned again around the split faces only
+    _, _, blob = store.change_faces(sel.source, sel.layer, geometry=True)
+    z = np.load(io.BytesIO(blob), allow_pickle=False)
+    n = int(json.loads(z["head"].tobytes())["faces"])
+    raw, clean = change_faces._split_wkb(z["wkb"], z["lens"][:n]), change_faces._split_wkb(z["clean_wkb"], z["clean_lens"])
+    assert len(clean) == n and shapely.coverage_is_valid(clean) and shapely.is_valid(clean).all()
+    assert np.abs(shapely.area(clean) - shapely.area(raw)).max() < 1e-9  # face for face, moved by snapping only
     incremental = face_index(store, sel, "oblast", DIGEST)
     full = face_index(faces_store, service.select(faces_store), "oblast", DIGEST)
     assert incremental is not None and incremental.positions == full.positions
@@ -271,8 +281,6 @@ def test_the_change_geojson_from_the_faces_measures_its_figures(faces_store, mon
 def test_derive_adds_the_coverage_to_an_index_stored_without_it(faces_store, monkeypatch) -> None:
     """An index written before the cleaned coverage was stored takes the overlays for geometry until
     ``derive`` adds the coverage (without building the index again)."""
-    import io
-
     mem = MemoryStore()
     service.copy_store(faces_store, mem)
     sel = service.select(mem)
@@ -465,8 +473,6 @@ def test_the_drawing_takes_the_coverage_unions_where_the_arcs_do_not_close(faces
 def test_derive_adds_the_display_faces_to_an_index_stored_without_them(faces_store, monkeypatch) -> None:
     """An index written before display faces were stored (or with another rules version) is drawn exactly
     until ``derive`` adds them (without building the index or cleaning the coverage again)."""
-    import io
-
     from frontlines.service import change_display
 
     mem = MemoryStore()

@@ -52,9 +52,10 @@ from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
 from frontlines.store import StoreReader, StoreWriter
 
-__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "FaceIndex", "StepSource",
-           "Window", "WindowFaces", "arc_arrays", "clean_coverage", "copy_index", "derive_change_faces",
-           "display_arrays", "face_index", "has_display", "index_basis", "index_region", "read_arcs"]
+__all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "NEAR_DEG", "SAME_POINT_DEG",
+           "FaceIndex", "StepSource", "Window", "WindowFaces", "arc_arrays", "clean_coverage", "clean_coverage_update",
+           "copy_index", "derive_change_faces", "display_arrays", "face_index", "has_display", "index_basis",
+           "index_region", "read_arcs"]
 
 #: Version of the index's layout and rules of construction (part of the basis).
 FORMAT = 1
@@ -364,6 +365,75 @@ def clean_coverage(geoms: Sequence[Any]) -> np.ndarray | None:
     return None
 
 
+#: Faces nearer than this (degrees) to a changed one are cleaned again with it (:func:`clean_coverage_update`);
+#: far above the cleaning's snapping distance, so no snap reaches past them.
+NEAR_DEG = 1e-7
+#: Vertices this close (degrees) are one point when a locally cleaned face meets a stored one.
+SAME_POINT_DEG = 1e-11
+
+
+def clean_coverage_update(geoms: Sequence[Any], fresh: Sequence[int], previous: np.ndarray) -> np.ndarray | None:
+    """:func:`clean_coverage` of ``geoms`` computed around the faces that changed only; None when it cannot be
+    shown to give a coverage (the caller cleans them all).
+
+    ``previous``: the cleaned faces before the faces ``fresh`` changed or were added (faces from
+    ``len(previous)`` on are new and must be fresh). The faces within :data:`NEAR_DEG` of a fresh
+    one (*local*: the fresh ones as they are, the others as cleaned before) are cleaned again,
+    together with the previously cleaned faces within :data:`NEAR_DEG` of those (the *ring*). A ring
+    face that comes out the same keeps its stored geometry; the local faces and the ring faces
+    that changed take the new one, with their vertices within :data:`SAME_POINT_DEG` of a vertex
+    of a face kept as stored moved onto it. When these and every stored face within
+    :data:`NEAR_DEG` of them pass ``shapely.coverage_is_valid``, every pair of neighbouring faces
+    is edge-matched: the pairs with a new face by that check, the others as before. Otherwise None.
+    """
+    arr = np.asarray(list(geoms), dtype=object)
+    prev = np.asarray(previous, dtype=object)
+    n, old = len(arr), len(prev)
+    changed = np.unique(np.asarray(list(fresh), dtype=np.int64))
+    if old > n or not np.array_equal(changed[changed >= old], np.arange(old, n)):
+        return None  # faces removed, or new faces not among the fresh ones
+    if not len(changed):
+        return prev.copy()
+    if old == 0:
+        return None
+    tree = shapely.STRtree(arr)
+    local = np.union1d(tree.query(arr[changed], predicate="dwithin", distance=NEAR_DEG)[1], changed)
+    ring = np.setdiff1d(tree.query(arr[local], predicate="dwithin", distance=NEAR_DEG)[1], local)
+    ring = ring[ring < old]
+    if len(local) + len(ring) > n // 2:  # most of the coverage (a layer redrawn whole): cleaning it all is cheaper
+        return None
+    # the changed faces as they are, the unchanged ones as cleaned before (noded alike with their neighbours)
+    given = np.where(np.isin(local, changed), arr[local], prev[np.minimum(local, old - 1)])
+    try:
+        out = shapely.coverage_clean(np.concatenate([given, prev[ring]]), snapping_distance=CLEAN_SNAP_DEG[0],
+                                     merge_strategy="min_index")
+    except shapely.errors.GEOSException:  # as clean_coverage's first distance: the caller tries them all
+        return None
+    # GEOS writes even an unchanged face anew, its vertices moved by a few ULPs: a ring face that came out the same
+    # (to SAME_POINT_DEG) keeps its stored geometry; the others (and the local ones) take the new one, their vertices
+    # that lie (to SAME_POINT_DEG) on a vertex of a face kept as stored taking that vertex exactly
+    ring_out = out[len(local):]
+    same = shapely.equals_exact(shapely.normalize(ring_out), shapely.normalize(prev[ring]), tolerance=SAME_POINT_DEG)
+    redo = np.concatenate([local, ring[~same]])
+    cleaned = np.concatenate([np.asarray(out[: len(local)], dtype=object), ring_out[~same]])
+    kept = np.setdiff1d(tree.query(arr[redo], predicate="dwithin", distance=NEAR_DEG)[1], redo)
+    if (kept >= old).any():
+        return None
+    xy = shapely.get_coordinates(cleaned)
+    kept_xy = shapely.get_coordinates(prev[kept])
+    if len(kept_xy) and len(xy):
+        at, hit = shapely.STRtree(shapely.points(kept_xy)).query_nearest(
+            shapely.points(xy), max_distance=SAME_POINT_DEG, all_matches=False)
+        xy[at] = kept_xy[hit]
+        cleaned = shapely.set_coordinates(cleaned, xy)
+    if not (shapely.is_valid(cleaned).all() and shapely.coverage_is_valid(np.concatenate([cleaned, prev[kept]]))):
+        return None
+    result = np.empty(n, dtype=object)
+    result[:old] = prev
+    result[redo] = cleaned
+    return result
+
+
 def _wkb_parts(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """(concatenated WKB bytes, length of each) of geometries."""
     wkb = shapely.to_wkb(np.asarray(list(geoms), dtype=object), output_dimension=2)
@@ -448,10 +518,14 @@ def _with_clean_coverage(blob: bytes) -> bytes | None:
 
 
 def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids: list[int], head: dict[str, Any],
-                    ) -> bytes:
+                    previous: tuple[np.ndarray, list[int]] | None = None) -> bytes:
+    """The geometry blob of a builder; ``previous``: (the cleaned faces stored before, the faces changed since), when
+    the builder continued a stored one (the coverage is then cleaned around the changed faces only)."""
     wkb = shapely.to_wkb(np.asarray(fb.geoms + list(fb.cells), dtype=object), output_dimension=2)
     lens = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
-    clean = clean_coverage(fb.geoms)
+    clean = clean_coverage_update(fb.geoms, previous[1], previous[0]) if previous is not None else None
+    if clean is None:
+        clean = clean_coverage(fb.geoms)
     extra = {}
     if clean is not None:  # the coverage the window geometries are unions of (none: they take the overlays)
         extra["clean_wkb"], extra["clean_lens"] = _wkb_parts(clean)
@@ -467,7 +541,8 @@ def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids:
     return buf.getvalue()
 
 
-def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], list[int], dict[str, Any]]:
+def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], list[int], dict[str, Any], np.ndarray | None]:
+    """(builder, areas, reasons, snapshot ids, head, cleaned faces or None) of a geometry blob."""
     z = np.load(io.BytesIO(data), allow_pickle=False)
     head = orjson.loads(z["head"].tobytes())
     raw = z["wkb"].tobytes()
@@ -485,7 +560,8 @@ def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], li
     fb = FaceBuilder(cells=geoms[nf:], cell_faces=cell_faces, geoms=list(geoms[:nf]),
                      region=z["region"].tolist(), cell=cell, status0=z["status0"].tolist(),
                      events=events, fresh=set())
-    return fb, np.array(z["areas"]), list(head["reasons"]), [int(i) for i in z["ids"]], head
+    clean = _split_wkb(z["clean_wkb"], z["clean_lens"]) if "clean_lens" in z.files else None
+    return fb, np.array(z["areas"]), list(head["reasons"]), [int(i) for i in z["ids"]], head, clean
 
 
 @dataclass(frozen=True)
@@ -546,8 +622,9 @@ def _first_layer(store: StoreReader, sel: Selection) -> Any:
 
 def _build(store: StoreReader, sel: Selection, src: StepSource, layer: RegionLayer,
            old: tuple[FaceBuilder, np.ndarray, list[str], list[int]] | None, changed: set[int],
-           ) -> tuple[FaceBuilder, np.ndarray, list[str]]:
-    """The builder of the whole timeline: ``old`` (built over a prefix of it) continued, or a new one."""
+           ) -> tuple[FaceBuilder, np.ndarray, list[str], list[int] | None]:
+    """The builder of the whole timeline: ``old`` (built over a prefix of it) continued, or a new one; with its
+    areas, reasons, and the faces whose geometry changed when ``old`` was continued (None: a new one)."""
     ids = [sid for sid, _, _ in sel.timeline]
     times = [t.timestamp() / 86400 for _, t, _ in sel.timeline]
     extra: tuple[float, float, float, float] | None = None
@@ -590,7 +667,7 @@ def _build(store: StoreReader, sel: Selection, src: StepSource, layer: RegionLay
     full[: len(areas)] = areas[: len(fb.geoms)]
     if fresh:
         full[fresh] = areas_km2(np.asarray([fb.geoms[f] for f in fresh], dtype=object), centre=layer.centre)
-    return fb, full, reasons
+    return fb, full, reasons, (fresh if old is not None else None)
 
 
 def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, changed: set[int] | None = None,
@@ -598,8 +675,10 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     """Write the change-face index of a selection when it is missing or stale; True when written.
 
     An index built over a prefix of the timeline (same rules and region level) is continued:
-    only the appended steps split its faces, and the steps near the seam (and ``changed``:
-    positions whose redraw rows were just rewritten) have their redraw events cut again. A
+    only the appended steps split its faces, the steps near the seam (and ``changed``:
+    positions whose redraw rows were just rewritten) have their redraw events cut again, and
+    the cleaned coverage is cleaned again around the faces that changed
+    (:func:`clean_coverage_update`; whole when that cannot be shown to give a coverage). A
     current index written before the cleaned coverage (:func:`clean_coverage`) or its display
     faces (:func:`display_arrays`) were stored gets them added (the query arrays are left as they are).
     """
@@ -620,13 +699,16 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     ids = [sid for sid, _, _ in sel.timeline]
     head = {"format": FORMAT, "rules": digest, "region": key, "regions": len(layer.ids)}
     old = None
+    clean = None
     if row is not None and row[2] is not None:
-        fb, areas, reasons, done, h = _decode_builder(row[2])
+        fb, areas, reasons, done, h, clean = _decode_builder(row[2])
         if ({k: h.get(k) for k in head} == head and 1 < len(done) <= len(ids) and ids[: len(done)] == done):
             old = (fb, areas, reasons, done)
-    fb, areas, reasons = _build(store, sel, src, layer, old, changed)
+    fb, areas, reasons, fresh = _build(store, sel, src, layer, old, changed)
     index = _finish(fb, areas, reasons, len(layer.ids), len(ids), src.order)
-    store.put_change_faces(sel.source, sel.layer, basis, index.encode(), _encode_builder(fb, areas, reasons, ids, head))
+    previous = (clean, fresh) if clean is not None and fresh is not None else None
+    store.put_change_faces(sel.source, sel.layer, basis, index.encode(),
+                           _encode_builder(fb, areas, reasons, ids, head, previous))
     return True
 
 
