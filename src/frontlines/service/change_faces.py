@@ -44,12 +44,12 @@ from frontlines.core.coverage_arcs import CoverageArcs, coverage_arcs
 from frontlines.core.display_faces import display_faces
 from frontlines.core.faces import FaceBuilder
 from frontlines.core.geodesy import areas_km2
-from frontlines.core.measure import dissolve
 from frontlines.core.regions import RegionLayer
 from frontlines.errors import FrontlinesError
 from frontlines.service.layer_geojson import tolerance_m_degrees
 from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
+from frontlines.service.unions import read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = ["CHECKPOINT", "DISPLAY_FORMAT", "DISPLAY_TOLERANCE_M", "FORMAT", "NEAR_DEG", "SAME_POINT_DEG",
@@ -541,14 +541,11 @@ def _encode_builder(fb: FaceBuilder, areas: np.ndarray, reasons: list[str], ids:
     return buf.getvalue()
 
 
-def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], list[int], dict[str, Any], np.ndarray | None]:
-    """(builder, areas, reasons, snapshot ids, head, cleaned faces or None) of a geometry blob."""
+def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], list[int], dict[str, Any]]:
+    """(builder, areas, reasons, snapshot ids, head) of a geometry blob."""
     z = np.load(io.BytesIO(data), allow_pickle=False)
     head = orjson.loads(z["head"].tobytes())
-    raw = z["wkb"].tobytes()
-    ends = np.cumsum(z["lens"])
-    starts = ends - z["lens"]
-    geoms = shapely.from_wkb(np.array([raw[a:b] for a, b in zip(starts.tolist(), ends.tolist())], dtype=object))
+    geoms = _split_wkb(z["wkb"], z["lens"])
     nf = head["faces"]
     cell = z["cell"].tolist()
     cell_faces: list[list[int]] = [[] for _ in range(head["cells"])]
@@ -560,8 +557,13 @@ def _decode_builder(data: bytes) -> tuple[FaceBuilder, np.ndarray, list[str], li
     fb = FaceBuilder(cells=geoms[nf:], cell_faces=cell_faces, geoms=list(geoms[:nf]),
                      region=z["region"].tolist(), cell=cell, status0=z["status0"].tolist(),
                      events=events, fresh=set())
-    clean = _split_wkb(z["clean_wkb"], z["clean_lens"]) if "clean_lens" in z.files else None
-    return fb, np.array(z["areas"]), list(head["reasons"]), [int(i) for i in z["ids"]], head, clean
+    return fb, np.array(z["areas"]), list(head["reasons"]), [int(i) for i in z["ids"]], head
+
+
+def _stored_clean(data: bytes) -> np.ndarray | None:
+    """The cleaned faces of a geometry blob (None: written without them)."""
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    return _split_wkb(z["clean_wkb"], z["clean_lens"]) if "clean_lens" in z.files else None
 
 
 @dataclass(frozen=True)
@@ -616,8 +618,7 @@ def _bounds(*geoms: Any) -> tuple[float, float, float, float]:
 def _first_layer(store: StoreReader, sel: Selection) -> Any:
     """The dissolved layer at position 0 (stored, else dissolved from its parts)."""
     sid = sel.timeline[0][0]
-    wkb = store.layer_unions(sel.layer, [sid]).get(sid)
-    return shapely.from_wkb(wkb) if wkb is not None else dissolve(list(store.layer_parts(sid, sel.layer).values()))
+    return read_layer_unions(store, sel.layer, [sid])[sid]
 
 
 def _build(store: StoreReader, sel: Selection, src: StepSource, layer: RegionLayer,
@@ -699,13 +700,13 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     ids = [sid for sid, _, _ in sel.timeline]
     head = {"format": FORMAT, "rules": digest, "region": key, "regions": len(layer.ids)}
     old = None
-    clean = None
     if row is not None and row[2] is not None:
-        fb, areas, reasons, done, h, clean = _decode_builder(row[2])
+        fb, areas, reasons, done, h = _decode_builder(row[2])
         if ({k: h.get(k) for k in head} == head and 1 < len(done) <= len(ids) and ids[: len(done)] == done):
             old = (fb, areas, reasons, done)
     fb, areas, reasons, fresh = _build(store, sel, src, layer, old, changed)
     index = _finish(fb, areas, reasons, len(layer.ids), len(ids), src.order)
+    clean = _stored_clean(row[2]) if fresh is not None and row is not None and row[2] is not None else None
     previous = (clean, fresh) if clean is not None and fresh is not None else None
     store.put_change_faces(sel.source, sel.layer, basis, index.encode(),
                            _encode_builder(fb, areas, reasons, ids, head, previous))
