@@ -341,6 +341,41 @@ def test_change_by_another_level_from_the_faces_is_the_definition(faces_store, m
     assert checked >= 10
 
 
+def test_a_series_by_another_level_from_the_faces_is_the_definition(faces_store, monkeypatch) -> None:
+    """A weekly series by raion (the faces are cut by oblasts only) takes each period's fighting ground from
+    the faces' unions, no overlay: every raion's gained and lost per period are the plain definition's."""
+    store = faces_store
+    sel = service.select(store)
+    raions = service.region_level(store, "raion")
+    position = {sid: k for k, (sid, _, _) in enumerate(sel.timeline)}
+    tree = shapely.STRtree(raions.geometries)
+    _no_overlays(monkeypatch)
+    got = service.series(store, start="2022-04-04", end="2022-05-02", freq="week", by="raion").as_dict()
+    checked = moved = 0
+    for period in got["periods"]:
+        i, j = position[period["start_snapshot"]], position[period["end_snapshot"]]
+        if i == j:
+            continue
+        raw, redraw = _reference(store, sel, i, j, None)
+        for d in ("gained", "lost"):
+            red = [g for (dd, _), g in redraw.items() if dd == d]
+            fight = shapely.difference(raw[d], shapely.union_all(red)) if red else raw[d]
+            near = set(tree.query(fight, predicate="intersects").tolist())
+            for k, row in enumerate(period["regions"]):
+                want = _km2(_polygonal(shapely.intersection(fight, raions.geometries[k]))) if k in near else 0.0
+                assert _close(row[f"{d}_km2"], want), (period["start"], d, row["id"], row[f"{d}_km2"], want)
+                checked += 1
+                moved += want > 0
+    assert len(got["periods"]) == 5 and moved >= 10, (len(got["periods"]), moved)
+    assert checked >= 2 * 2 * len(raions.ids)
+
+
+def _polygonal(geom):
+    """The polygons of an intersection (a fighting area touching a raion along its border gives lines)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(parts[shapely.get_type_id(parts) == 3])
+
+
 def test_the_change_geojson_is_drawn_from_the_display_faces(faces_store, monkeypatch) -> None:
     """At 0.1 km ``/api/change.geojson`` draws the display faces (slivers bundled with the ground they lean
     on): the same figures as the exact drawing, valid geometries, and each feature's drawn ground within

@@ -497,11 +497,18 @@ def _series_periods(store: StoreReader, sel: Selection, ids: list[int], spans: l
     table = None
     if region is not None:  # the region rows of the period ends only (stored rows are read, not the whole table)
         table = region_values(store, sel, region, sorted({ids[i1] for _, i1 in spans}))
-    index = face_index(store, sel, region[0] if region is not None else None, rules_digest(RedrawRules()))
+    digest = rules_digest(RedrawRules())
+    index = face_index(store, sel, region[0] if region is not None else None, digest)
+    primary = face_index(store, sel, None, digest) if index is None and region is not None else None
+    by_shapes = None if primary is None else _faces_period_shapes(store, sel, primary, spans,
+                                                                   include_redraws=include_redraws)
     if index is not None:  # the stored change faces answer every period: no overlay, no clip
         measured = [_faces_period(index, i0, i1, region[1] if region is not None else None,
                                   include_redraws=include_redraws) for i0, i1 in spans]
         clipped = [m[2] for m in measured] + [m[3] for m in measured] if region is not None else None
+    elif by_shapes is not None and region is not None:  # another region level: the faces' unions, one clip
+        measured = by_shapes
+        clipped = clip_areas(region[1], [m[2] for m in measured] + [m[3] for m in measured])
     else:
         measured = [_period_figures(store, sel, ids[i0], ids[i1], include_redraws=include_redraws,
                                     fighting=region is not None) for i0, i1 in spans]
@@ -536,6 +543,27 @@ def _faces_period(index: FaceIndex, i0: int, i1: int, layer: Any, *, include_red
     n = len(layer.ids) if layer is not None else 0
     return (float(gv.sum()), float(lv.sum()), gv[:n] if layer is not None else None,
             lv[:n] if layer is not None else None, redraw)
+
+
+def _faces_period_shapes(store: StoreReader, sel: Selection, index: FaceIndex, spans: list[tuple[int, int]], *,
+                         include_redraws: bool) -> list[tuple[float, float, Any, Any, dict[str, float]]] | None:
+    """:func:`_period_figures` with geometries (``fighting``) of every span from the change-face index of no
+    region level: the figures of :func:`_faces_period`, the geometries unions of the faces
+    (:func:`frontlines.service.face_geometry.window_shapes`, as :func:`change` takes them for another
+    region level); None when the store holds no face geometries."""
+    out = []
+    for i0, i1 in spans:
+        g, l, _, _, redraw = _faces_period(index, i0, i1, None, include_redraws=include_redraws)
+        if i0 == i1:
+            out.append((g, l, EMPTY, EMPTY, redraw))
+            continue
+        shapes = window_shapes(store, sel, index, i0, i1, raw=include_redraws, ground=False)
+        if shapes is None:
+            return None
+        gained, lost = ((shapes.raw_gained, shapes.raw_lost) if include_redraws
+                        else (shapes.redraws.gained, shapes.redraws.lost))
+        out.append((g, l, gained, lost, redraw))
+    return out
 
 
 def _period_figures(store: StoreReader, sel: Selection, a: int, b: int, *, include_redraws: bool, fighting: bool,
