@@ -246,3 +246,29 @@ def test_stored_redraw_unions_give_the_definition(redraw_store, monkeypatch) -> 
             assert area_km2(wr.lost) + wr.redraw_lost_km2 == pytest.approx(area_km2(lost), rel=1e-6, abs=1e-6)
             total += want_g + want_l
     assert total > 1000  # April 2022's fill-in alone is thousands of km²
+
+
+def test_the_classification_reads_the_stored_dissolved_layers(redraw_store, monkeypatch) -> None:
+    """Each step's earlier map (the fills-hole rule's ``before``) comes from the dissolved layers the ingest
+    stored, not from dissolving the map again: the same pieces as dissolving the snapshot's parts."""
+    from frontlines.core.measure import dissolve
+    from frontlines.service import redraws
+
+    store = redraw_store
+    sel = service.select(store, "deepstate-history")
+    positions = list(range(1, 40))  # April 2022: the fill-in, where the rule looks at the earlier map
+    read = []
+    real_rows = store.layer_unions
+    monkeypatch.setattr(store, "layer_unions", lambda layer, ids: read.append(len(ids)) or real_rows(layer, ids))
+    store.cache.clear()
+    stored = redraws.classify_steps(store, sel, positions)
+    assert sum(read) >= len(positions) - 1  # the stored rows were read for the steps' earlier maps
+    monkeypatch.setattr(redraws, "layer_union", lambda st, sid, key: dissolve(list(st.layer_parts(sid, key).values())))
+    store.cache.clear()
+    dissolved = redraws.classify_steps(store, sel, positions)
+
+    def pieces(out: dict) -> dict:
+        return {sid: [(p.direction, p.kind, str(p.reason), round(float(p.area_km2), 6)) for p in v] for sid, v in out.items()}
+
+    assert pieces(stored) == pieces(dissolved)
+    assert any(p.reason is not None and str(p.reason) == "fills-hole" for v in stored.values() for p in v)

@@ -53,6 +53,7 @@ from frontlines.service.redraw_tree import (
     window_nodes,
 )
 from frontlines.service.selection import Selection, select
+from frontlines.service.unions import layer_union
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -125,7 +126,7 @@ def _other_layers(store: StoreReader, sel: Selection, when: dt.datetime) -> list
             continue
         pos = other.index_at(when)
         if pos is not None:
-            out.append(dissolve(list(store.layer_parts(other.timeline[pos][0], key).values())))
+            out.append(layer_union(store, other.timeline[pos][0], key))  # stored (else dissolved), cached
     return out
 
 
@@ -223,7 +224,7 @@ def classify_change(store: StoreReader, sel: Selection, from_id: int, to_id: int
     moved = shapely.union(gained if gained is not None else EMPTY, lost if lost is not None else EMPTY)
     local = radius < LOCAL_FRONT_MAX_KM
     front = _inner_front(store, sel, pos[from_id], moved if local else None, radius)  # edge of control itself
-    before = dissolve(list(store.layer_parts(from_id, sel.layer).values()))
+    before = layer_union(store, from_id, sel.layer)  # stored by the ingest (else dissolved), kept in the cache
     return classify_step(gained, lost, front, days=days, rules=rules,
                          other_layers=_other_layers(store, sel, t0), before=before,
                          drawing=_drawing(store, to_id))
