@@ -264,6 +264,8 @@ def test_the_classification_reads_the_stored_dissolved_layers(redraw_store, monk
     stored = redraws.classify_steps(store, sel, positions)
     assert sum(read) >= len(positions) - 1  # the stored rows were read for the steps' earlier maps
     monkeypatch.setattr(redraws, "layer_union", lambda st, sid, key: dissolve(list(st.layer_parts(sid, key).values())))
+    monkeypatch.setattr(redraws, "read_layer_unions",
+                        lambda st, key, ids: {sid: dissolve(list(st.layer_parts(sid, key).values())) for sid in ids})
     store.cache.clear()
     dissolved = redraws.classify_steps(store, sel, positions)
 

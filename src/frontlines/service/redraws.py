@@ -53,7 +53,7 @@ from frontlines.service.redraw_tree import (
     window_nodes,
 )
 from frontlines.service.selection import Selection, select
-from frontlines.service.unions import layer_union
+from frontlines.service.unions import layer_union, read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -224,7 +224,7 @@ def classify_change(store: StoreReader, sel: Selection, from_id: int, to_id: int
     moved = shapely.union(gained if gained is not None else EMPTY, lost if lost is not None else EMPTY)
     local = radius < LOCAL_FRONT_MAX_KM
     front = _inner_front(store, sel, pos[from_id], moved if local else None, radius)  # edge of control itself
-    before = layer_union(store, from_id, sel.layer)  # stored by the ingest (else dissolved), kept in the cache
+    before = read_layer_unions(store, sel.layer, [from_id])[from_id]  # stored by the ingest (else dissolved)
     return classify_step(gained, lost, front, days=days, rules=rules,
                          other_layers=_other_layers(store, sel, t0), before=before,
                          drawing=_drawing(store, to_id))
