@@ -700,13 +700,14 @@ def derive_change_faces(store: StoreWriter, sel: Selection, src: StepSource, cha
     ids = [sid for sid, _, _ in sel.timeline]
     head = {"format": FORMAT, "rules": digest, "region": key, "regions": len(layer.ids)}
     old = None
+    old_blob = None  # the stored geometry blob of the builder continued (its cleaned faces are read from it)
     if row is not None and row[2] is not None:
         fb, areas, reasons, done, h = _decode_builder(row[2])
         if ({k: h.get(k) for k in head} == head and 1 < len(done) <= len(ids) and ids[: len(done)] == done):
-            old = (fb, areas, reasons, done)
+            old, old_blob = (fb, areas, reasons, done), row[2]
     fb, areas, reasons, fresh = _build(store, sel, src, layer, old, changed)
     index = _finish(fb, areas, reasons, len(layer.ids), len(ids), src.order)
-    clean = _stored_clean(row[2]) if fresh is not None and row is not None and row[2] is not None else None
+    clean = _stored_clean(old_blob) if old_blob is not None else None
     previous = (clean, fresh) if clean is not None and fresh is not None else None
     store.put_change_faces(sel.source, sel.layer, basis, index.encode(),
                            _encode_builder(fb, areas, reasons, ids, head, previous))
