@@ -41,6 +41,8 @@ def test_faces_partition_the_domain_and_carry_the_status(specs, redraw) -> None:
     pairs = a < b
     overlap = shapely.area(shapely.intersection(geoms[a[pairs]], geoms[b[pairs]])) if pairs.any() else np.zeros(1)
     assert overlap.max() < 1e-12, (specs, redraw)  # no two faces overlap
+    # the bounds the splitter filters candidates by are every face's own, after all the splits
+    assert np.array_equal(fb._bounds_of(np.arange(len(geoms))), shapely.bounds(geoms), equal_nan=True)
     index = _finish(fb, area, ["far-from-front"], len(REGIONS), len(layers))
     inside = [shapely.intersects(g, REGIONS[r]) if r >= 0 else True for g, r in zip(geoms, fb.region)]
     assert all(inside)  # each face lies in its region

@@ -18,8 +18,10 @@ Pure: shapely and numpy; nothing here is shared between threads.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -133,6 +135,8 @@ class FaceBuilder:
     status0: list[bool]
     events: list[list[Event]]
     fresh: set[int]  # faces whose geometry changed since the last call of :meth:`take_fresh`
+    # bounds of the live faces (row = face id; rows past len(geoms) unused), made on the first split
+    _face_bounds: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def start(cls, regions: np.ndarray, bounds: tuple[float, float, float, float], first: Any,
@@ -148,9 +152,9 @@ class FaceBuilder:
                 fb.status0[f] = True
         return fb
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        """Bounds of the domain (the grid cells)."""
+        """Bounds of the domain (the grid cells, which never change)."""
         return tuple(shapely.total_bounds(self.cells))  # type: ignore[return-value]
 
     def covers(self, geom: Any) -> bool:
@@ -180,26 +184,30 @@ class FaceBuilder:
         if not len(parts):
             return []
         pi, ci = self._cell_tree().query(parts, predicate="intersects")
-        pair_part: list[int] = []
-        pair_face: list[int] = []
-        for p, c in zip(pi, ci):
-            fs = self.cell_faces[c]
-            pair_part += [p] * len(fs)
-            pair_face += fs
-        if not pair_face:
+        # candidates: every live face of each cell a part meets, in cell-list order; kept where the boxes meet
+        in_cell = [self.cell_faces[c] for c in ci.tolist()]
+        counts = np.fromiter(map(len, in_cell), dtype=np.int64, count=len(in_cell))
+        total = int(counts.sum())
+        if not total:
             return []
-        pp, pf = np.array(pair_part), np.array(pair_face)
-        faces = _objects([self.geoms[i] for i in pf])
-        fb = shapely.bounds(faces)
-        pb = shapely.bounds(parts[pp])
+        pf = np.fromiter(itertools.chain.from_iterable(in_cell), dtype=np.int64, count=total)
+        pp = np.repeat(pi, counts)
+        fb = self._bounds_of(pf)
+        pb = shapely.bounds(parts)[pp]
         near = (fb[:, 0] <= pb[:, 2]) & (pb[:, 0] <= fb[:, 2]) & (fb[:, 1] <= pb[:, 3]) & (pb[:, 1] <= fb[:, 3])
         pp, pf = pp[near], pf[near]
-        faces = faces[near]
-        hit = shapely.intersects(faces, parts[pp])
+        faces = _objects([self.geoms[i] for i in pf.tolist()])
+        shapely.prepare(parts)  # each part is tested against many faces
+        hit = shapely.intersects(parts[pp], faces)
         pp, pf, faces = pp[hit], pf[hit], faces[hit]
         if not len(pp):
             return []
-        inter = _polygonal_all(_overlay(shapely.intersection, faces, parts[pp]))
+        # a face inside its part is its own intersection with it (no overlay)
+        inside = shapely.covers(parts[pp], faces)
+        inter = faces.copy()
+        cut = np.flatnonzero(~inside)
+        if len(cut):
+            inter[cut] = _polygonal_all(_overlay(shapely.intersection, faces[cut], parts[pp[cut]]))
         ia = shapely.area(inter)
         ok = ia > MIN_AREA_DEG2
         pp, pf, inter, ia, faces = pp[ok], pf[ok], inter[ok], ia[ok], faces[ok]
@@ -228,6 +236,25 @@ class FaceBuilder:
             out += [(k, c) for k, c in zip(kids, cutter_of) if c >= 0]
         return out
 
+    def _bounds_of(self, faces: np.ndarray) -> np.ndarray:
+        """Bounds (x0, y0, x1, y1) of live faces ``faces`` (NaN for empty ones), kept up to date by :meth:`_replace`."""
+        if self._face_bounds is None:
+            self._face_bounds = shapely.bounds(_objects(self.geoms))
+        return self._face_bounds[faces]
+
+    def _note_bounds(self, first: int, pieces: list[Any]) -> None:
+        """Record the bounds of face ``first`` and of the faces appended after it (``pieces[1:]``)."""
+        if self._face_bounds is None:
+            return  # made from the geometries on the first split
+        b = shapely.bounds(_objects(pieces))
+        self._face_bounds[first] = b[0]
+        n, have = len(self.geoms), len(self._face_bounds)
+        if n > have:
+            grown = np.empty((max(n, 2 * have), 4))
+            grown[:have] = self._face_bounds
+            self._face_bounds = grown
+        self._face_bounds[n - len(pieces) + 1:n] = b[1:]
+
     def _replace(self, f: int, pieces: list[Any]) -> list[int]:
         """Replace face ``f`` by ``pieces`` (its events and status at 0 inherited); their ids."""
         kids = [f]
@@ -243,6 +270,7 @@ class FaceBuilder:
             self.cell_faces[self.cell[f]].append(k)
             self.fresh.add(k)
             kids.append(k)
+        self._note_bounds(f, pieces)
         return kids
 
     def cut(self, pos: int, gained: Any, lost: Any, redraws: Sequence[tuple[int, int, Any]] = ()) -> None:
