@@ -297,6 +297,38 @@ def test_delete_cascades_through_the_tables(tmp_path):
         assert counts == {"snapshots": 0, "snapshot_layers": 0, "layer_parts": 0, "steps": 0, "payloads": 1, "parts": 1}
 
 
+def test_a_write_transaction_reuses_what_it_read_until_it_writes(tmp_path):
+    """Inside a write transaction a timeline read twice with no write between is read once (derive stages
+    read the same timelines for every step); any write, a rolled-back transaction, or the end of the
+    transaction makes the next read see the store as it is."""
+    layer = LayerKey("russia", "control")
+
+    def add(st: SQLiteStore, day: int) -> int:
+        st.put_payload(f"p{day}", b"x", source="t", base=None)
+        return st.add_snapshot(_snapshot(day, f"p{day}"), adapter="a", adapter_version=1, options={},
+                               parts={layer: [(f"part{day}", b"wkb", 1.0)]})
+
+    with SQLiteStore(tmp_path / "s.db") as st:
+        reads: list[str] = []
+        st._db.set_trace_callback(lambda sql: reads.append(sql) if "FROM snapshots s JOIN" in sql else None)
+        with st.transaction():
+            first = add(st, 1)
+            timeline = st.layer_timeline("t", layer)
+            assert [sid for sid, _, _ in timeline] == [first]
+            assert st.layer_timeline("t", layer) == timeline and len(reads) == 1  # no write since: read once
+            second = add(st, 2)
+            assert [sid for sid, _, _ in st.layer_timeline("t", layer)] == [first, second]  # the write is seen
+        with pytest.raises(RuntimeError), st.transaction():
+            add(st, 3)
+            assert len(st.layer_timeline("t", layer)) == 3
+            raise RuntimeError("rolled back")
+        with st.transaction():
+            assert [sid for sid, _, _ in st.layer_timeline("t", layer)] == [first, second]
+            st.delete_snapshot(second)
+            assert [sid for sid, _, _ in st.layer_timeline("t", layer)] == [first]
+        assert [sid for sid, _, _ in st.layer_timeline("t", layer)] == [first]
+
+
 def test_data_version_is_a_meta_row(tmp_path):
     path = tmp_path / "s.db"
     with SQLiteStore(path) as st:

@@ -342,6 +342,7 @@ class PostGISStore(VersionMemo):
         self.path = self.display  # a URL: a Path would fold its "//"
         self.readonly = readonly
         self._in_tx = False
+        self._forget_tx_memo()
         self._dirty = False
         self._view_version: int | None = None
         self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)

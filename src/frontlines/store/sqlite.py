@@ -397,6 +397,8 @@ class SQLiteStore(VersionMemo):
         self._wal = False
         self._created = False  # this writer created the file (see Notes: its first filling)
         self._in_tx = False
+        self._tx_serial = 0  # write transactions begun (with total_changes: VersionMemo's token)
+        self._forget_tx_memo()
         self._view_version: int | None = None
         self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)
         if (readonly or not create) and not self.path.is_file():
@@ -571,6 +573,10 @@ class SQLiteStore(VersionMemo):
         row = self._db.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()
         return int(row[0]) if row else 0
 
+    def _tx_state(self) -> tuple[int, int]:
+        """This write transaction and the rows this connection has changed so far (VersionMemo's token)."""
+        return self._tx_serial, self._db.total_changes
+
     @property
     def data_version(self) -> int:
         """Committed write transactions that changed the store (fixed inside a read view)."""
@@ -611,6 +617,7 @@ class SQLiteStore(VersionMemo):
         except sqlite3.OperationalError as exc:
             raise StoreError(f"store {self.path} is locked or read-only: {exc}") from exc
         self._in_tx = True
+        self._tx_serial += 1
         changes = self._db.total_changes
         try:
             yield
@@ -619,10 +626,12 @@ class SQLiteStore(VersionMemo):
         except BaseException:
             self._db.execute("ROLLBACK")
             self._in_tx = False
+            self._forget_tx_memo()
             # Snapshot ids of the rolled-back transaction may be given out again.
             self._cache.clear()
             raise
         self._in_tx = False
+        self._forget_tx_memo()
         self._db.execute("COMMIT")
         if filling and not self._first_filling():  # filled: WAL now, before readers come
             try:
