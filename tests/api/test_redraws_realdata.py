@@ -274,3 +274,44 @@ def test_the_classification_reads_the_stored_dissolved_layers(redraw_store, monk
 
     assert pieces(stored) == pieces(dissolved)
     assert any(p.reason is not None and str(p.reason) == "fills-hole" for v in stored.values() for p in v)
+
+
+def test_a_long_classification_shared_between_threads_stores_the_same_rows(tmp_path, deepstate_history_dir,
+                                                                           monkeypatch) -> None:
+    """With ``workers`` >= 2 the local classification of a long stretch of steps runs in threads, each reading
+    the store's committed state through a reader of its own: the stored rows are those of one thread, bit for
+    bit; a transaction that has written gives no reader, and the classification runs in its own thread."""
+    import shutil
+
+    from frontlines.service import reader_threads, redraws
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    files = _history_files(deepstate_history_dir, 1662336000, 1663632000)  # 2022-09-05 .. 09-20
+    monkeypatch.setattr(redraws, "MIN_THREADED_STEPS", 8)  # (64 by default: a short stretch keeps the test quick)
+    assert len(files) > redraws.MIN_THREADED_STEPS + 1
+    for p in files:
+        (folder / p.name).symlink_to(p)
+    with service.open_writer(tmp_path / "one.db") as store:
+        service.ingest(store, "deepstate-history", [folder])
+    shutil.copy(tmp_path / "one.db", tmp_path / "threads.db")
+    used = []
+    real = reader_threads.map_with_readers
+    monkeypatch.setattr(redraws, "map_with_readers", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
+
+    def rows(name: str, workers: int) -> dict:
+        with service.open_writer(tmp_path / name) as store:
+            assert service.derive_store_redraws(store, workers=workers) == len(files) - 1
+            sel = service.select(store, "deepstate-history")
+            return store.redraws(sel.layer, [s for s, _, _ in sel.timeline])
+
+    one = rows("one.db", 1)
+    assert not used
+    threads = rows("threads.db", 2)
+    assert len(used) == 1 and used[0] is not None and len(used[0]) >= redraws.MIN_THREADED_STEPS  # threads ran
+    assert threads == one
+    assert sum(a for row in one.values() for d, _, a, _ in row[2] if d == "gained") > 700  # the coast of 09-18
+    with service.open_writer(tmp_path / "threads.db") as store, store.transaction():
+        assert store.committed_reader() is not None  # nothing written yet: the committed state is what it sees
+        store.set_sync_state("test", {"k": "v"})
+        assert store.committed_reader() is None  # written: a reader would not see it

@@ -103,7 +103,7 @@ def ingest_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
     allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Accept maps with no measurable area (only Points, null geometries, nothing) as 0 km².")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", callback=o.at_least("--workers", 1),
-                                                   help="Parser processes (default 2 for folders).")] = None,
+                                                   help="Parser processes (default 2 for folders); also the threads classifying redraws (default 2).")] = None,
     derive: Annotated[str, typer.Option("--derive", callback=o.choice("--derive", ("all", "primary"), "derive mode"),
                                         help="Derive steps and areas of 'all' layers now, or of the 'primary' one (the others with `frontlines derive`).")] = "all",
     as_json: o.Json = False,
@@ -134,7 +134,7 @@ def ingest_cmd(
             # A stage of its own, after the ingest's transaction (see `frontlines derive --redraws`); also when
             # every file was stored already, so an ingest stopped during it is completed by running it again.
             bar.update(task, name="classifying redraws")
-            doc["redraw_steps"] = service.derive_store_redraws(st, sources=list(report.sources))
+            doc["redraw_steps"] = service.derive_store_redraws(st, sources=list(report.sources), workers=workers)
     _print_report(doc, as_json)
 
 

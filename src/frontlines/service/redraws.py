@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ from frontlines.errors import LayerError
 from frontlines.model import LayerKey
 from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
 from frontlines.service.memory import release_memory
+from frontlines.service.reader_threads import map_with_readers
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -57,9 +59,15 @@ from frontlines.service.unions import layer_union, read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
-    "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
+    "DEFAULT_CLASSIFY_WORKERS", "MIN_THREADED_STEPS", "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
     "derive_redraws", "derive_store_redraws", "face_steps", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
     "window_redraws"]
+
+#: Fewest steps to classify whose local classification is shared between threads (each thread opens a reader).
+MIN_THREADED_STEPS = 64
+
+#: Threads classifying a long history by default (GEOS releases the GIL: ~1.5x on two cores).
+DEFAULT_CLASSIFY_WORKERS = min(2, os.cpu_count() or 1)
 
 #: Statuses of the same side whose ground turning into the layer is a re-labelling.
 RECLASSIFIED_FROM = ("advance", "claimed")
@@ -254,11 +262,13 @@ def _local(store: StoreReader, sel: Selection, pos: int, rules: RedrawRules) -> 
 
 
 def classify_steps(store: StoreReader, sel: Selection, positions: Sequence[int], *,
-                   rules: RedrawRules = RedrawRules()) -> dict[int, list[Piece]]:
+                   rules: RedrawRules = RedrawRules(), known: Mapping[int, list[Piece]] | None = None,
+                   ) -> dict[int, list[Piece]]:
     """Final classification (local rules and spike-and-revert) of the steps into ``sel.timeline[pos]``.
 
     Each step's context is every step within ``rules.revert_days`` of it, so the result
-    does not depend on which other steps are asked for.
+    does not depend on which other steps are asked for. ``known``: local classifications
+    already made (:func:`_locals_in_threads`), by position.
 
     Returns
     -------
@@ -284,11 +294,34 @@ def classify_steps(store: StoreReader, sel: Selection, positions: Sequence[int],
         while hi + 1 < len(times) and times[hi + 1] - times[run[-1]] <= rules.revert_days:
             hi += 1
         context = list(range(lo, hi + 1))
-        marked = mark_reverts([(times[p], _local(store, sel, p, rules)) for p in context], rules=rules)
+        have = known or {}
+        marked = mark_reverts([(times[p], have[p] if p in have else _local(store, sel, p, rules)) for p in context],
+                              rules=rules)
         for p, pieces in zip(context, marked):
             if p in run:
                 out[p] = pieces
     return {sel.timeline[pos][0]: pieces for pos, pieces in out.items()}
+
+
+def _locals_in_threads(store: StoreWriter, sel: Selection, positions: Sequence[int], rules: RedrawRules,
+                       workers: int) -> dict[int, list[Piece]]:
+    """The local classification (:func:`_local`) of the steps into ``positions``, made in ``workers`` threads
+    with readers of their own (:func:`~frontlines.service.reader_threads.map_with_readers`) when there are
+    at least :data:`MIN_THREADED_STEPS`; empty when not (the caller makes them as it goes).
+
+    Contiguous chunks (neighbouring steps share the other layers each thread's cache holds), several per
+    thread so that the threads finish together.
+    """
+    todo = sorted(p for p in set(positions) if p > 0)
+    if workers < 2 or len(todo) < MIN_THREADED_STEPS:
+        return {}
+    k = min(len(todo), 4 * workers)
+    chunks = [todo[i * len(todo) // k:(i + 1) * len(todo) // k] for i in range(k)]
+
+    def work(reader: StoreReader, pos: int) -> list[Piece]:
+        return _local(reader, select(reader, sel.source, sel.layer), pos, rules)
+
+    return map_with_readers(store, chunks, work, workers) or {}
 
 
 def _rows(pieces: Sequence[Piece]) -> tuple[_Row, ...]:
@@ -395,12 +428,13 @@ def _cut(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
-                   rules: RedrawRules = RedrawRules()) -> int:
+                   rules: RedrawRules = RedrawRules(), workers: int = 1) -> int:
     """Store the classification of every step of a timeline that lacks a current one.
 
     A step is (re)classified when it has no stored row, or one made from another
     predecessor or under other rules; so is every step within ``rules.revert_days`` of
-    one (their spike-and-revert marks may change). Call inside a transaction.
+    one (their spike-and-revert marks may change). Call inside a transaction. With
+    ``workers`` >= 2, many steps are classified in that many threads (:func:`_locals_in_threads`).
 
     Returns
     -------
@@ -427,7 +461,11 @@ def derive_redraws(store: StoreWriter, source: str, layer: LayerKey, *,
             if k > 0:
                 todo.add(k)
             k += 1
-    found = classify_steps(store, sel, sorted(todo), rules=rules)
+    known = _locals_in_threads(store, sel, sorted(todo), rules, workers)
+    found = classify_steps(store, sel, sorted(todo), rules=rules, known=known)
+    if known:
+        del known
+        release_memory()  # what the threads' readers held (their caches): not kept into the change faces' peak
     for pos in sorted(todo):
         sid = ids[pos]
         store.put_redraws(sel.layer, sid, ids[pos - 1], digest, list(_rows(found[sid])))
@@ -580,12 +618,14 @@ def window_redraws(store: StoreReader, sel: Selection, from_id: int, to_id: int,
 
 
 def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = None,
-                         rules: RedrawRules = RedrawRules()) -> int:
+                         rules: RedrawRules = RedrawRules(), workers: int | None = None) -> int:
     """Store the redraw classification of every unclassified step of each source's primary layer.
 
     One transaction (nested inside the caller's, if any). Other layers are classified in
     memory when a query needs them; a source whose primary layer has no snapshot (an ISW sync
-    that stored other layers only) has nothing to classify.
+    that stored other layers only) has nothing to classify. ``workers``: threads classifying
+    a long history (default :data:`DEFAULT_CLASSIFY_WORKERS`; used from :data:`MIN_THREADED_STEPS`
+    steps, while the transaction has written nothing, i.e. first in it).
 
     Returns
     -------
@@ -599,7 +639,8 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
                 continue
             primary = store.latest_snapshot(source).primary
             if primary in store.source_layers(source):
-                written += derive_redraws(store, source, primary, rules=rules)
+                written += derive_redraws(store, source, primary, rules=rules,
+                                          workers=DEFAULT_CLASSIFY_WORKERS if workers is None else workers)
     # The change faces' coverage cleaning leaves ~0.5 GB of free C heap on the history (RSS 720 -> 200 MB
     # after an appended map): given back, so a server that syncs does not stay at the stage's peak.
     release_memory()

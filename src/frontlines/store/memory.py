@@ -151,6 +151,10 @@ class MemoryStore:
         """Reads see one state (a single-threaded store always does); yields the data version."""
         yield self.data_version
 
+    def committed_reader(self) -> None:
+        """None: a store in memory has no second connection (callers compute in their own thread)."""
+        return None
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside happen atomically, or not at all."""

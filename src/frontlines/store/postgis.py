@@ -439,6 +439,10 @@ class PostGISStore(VersionMemo):
         row = self._q("SELECT value FROM frontlines_meta WHERE key='data_version'").fetchone()
         return int(row[0]) if row else 0
 
+    def committed_reader(self) -> None:
+        """None: not offered for PostgreSQL (callers compute in their own thread; see the SQLite store's)."""
+        return None
+
     @property
     def data_version(self) -> int:
         """Committed write transactions that changed the store (fixed inside a read view)."""

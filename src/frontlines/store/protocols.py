@@ -240,6 +240,11 @@ class StoreWriter(StoreReader, Protocol):
         """All writes inside happen atomically, or not at all (nested: part of the outer one)."""
         ...
 
+    def committed_reader(self) -> StoreReader | None:
+        """A new reader (its own connection and cache; the caller closes it) of the committed state when that
+        is all this store sees, for read-only work in other threads; None when it cannot give one."""
+        ...
+
     def has_payload(self, content_hash: str) -> bool:
         """True when a payload with this hash is stored."""
         ...

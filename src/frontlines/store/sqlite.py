@@ -398,6 +398,7 @@ class SQLiteStore(VersionMemo):
         self._created = False  # this writer created the file (see Notes: its first filling)
         self._in_tx = False
         self._tx_serial = 0  # write transactions begun (with total_changes: VersionMemo's token)
+        self._tx_changes = 0  # total_changes when the current write transaction began
         self._forget_tx_memo()
         self._view_version: int | None = None
         self._cache = cache if cache is not None else Cache(max_bytes=DEFAULT_CACHE_BYTES)
@@ -573,6 +574,13 @@ class SQLiteStore(VersionMemo):
         row = self._db.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()
         return int(row[0]) if row else 0
 
+    def committed_reader(self) -> SQLiteStore | None:
+        """A new reader of this store (its own connection and cache) when the committed state is all this
+        store sees; None inside a write transaction that has written (the reader would not see it)."""
+        if self._in_tx and self._db.total_changes != self._tx_changes:
+            return None
+        return SQLiteStore(self.path, readonly=True)
+
     def _tx_state(self) -> tuple[int, int]:
         """This write transaction and the rows this connection has changed so far (VersionMemo's token)."""
         return self._tx_serial, self._db.total_changes
@@ -618,7 +626,7 @@ class SQLiteStore(VersionMemo):
             raise StoreError(f"store {self.path} is locked or read-only: {exc}") from exc
         self._in_tx = True
         self._tx_serial += 1
-        changes = self._db.total_changes
+        self._tx_changes = changes = self._db.total_changes
         try:
             yield
             if self._db.total_changes != changes:
