@@ -283,7 +283,7 @@ def test_a_long_classification_shared_between_threads_stores_the_same_rows(tmp_p
     bit; a transaction that has written gives no reader, and the classification runs in its own thread."""
     import shutil
 
-    from frontlines.service import reader_threads, redraws
+    from frontlines.service import redraws, threads
 
     folder = tmp_path / "files"
     folder.mkdir()
@@ -296,7 +296,7 @@ def test_a_long_classification_shared_between_threads_stores_the_same_rows(tmp_p
         service.ingest(store, "deepstate-history", [folder])
     shutil.copy(tmp_path / "one.db", tmp_path / "threads.db")
     used = []
-    real = reader_threads.map_with_readers
+    real = threads.map_with_readers
     monkeypatch.setattr(redraws, "map_with_readers", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
 
     def rows(name: str, workers: int) -> dict:

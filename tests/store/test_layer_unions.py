@@ -75,9 +75,10 @@ def test_version_5_store_is_migrated_to_the_layer_unions_table(tmp_path) -> None
 
 # ------------------------------------------------------------------ real data
 @pytest.mark.realdata
-def test_ingest_stores_the_union_of_each_snapshots_parts(spread_history_files, any_store):
+@pytest.mark.parametrize("workers", [1, 2])  # 2: dissolved (and drawn) in two threads after the parse
+def test_ingest_stores_the_union_of_each_snapshots_parts(spread_history_files, any_store, workers):
     st = any_store
-    service.ingest(st, "deepstate-history", spread_history_files, workers=1, region_levels=0)
+    service.ingest(st, "deepstate-history", spread_history_files, workers=workers, region_levels=0)
     sel = service.select(st)
     ids = [sid for sid, _, _ in sel.timeline]
     stored = st.layer_unions(sel.layer, ids)

@@ -31,6 +31,7 @@ from frontlines.service.layer_geojson import store_layer_geojsons
 from frontlines.service.settlement_index import store_index
 from frontlines.service.split_clip import split_clip
 from frontlines.service.tail_ahead import ClipRows
+from frontlines.service.threads import DEFAULT_THREADS, thread_map
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
@@ -52,6 +53,9 @@ __all__ = [
 #: their step geometries are clipped in one batch; only one chunk's geometries and clipped
 #: pieces are in memory at a time (the whole W1 history at once took ~100 MB more at peak).
 TABLE_CHUNK = 256
+
+#: Snapshots whose parts are read at once to be dissolved in threads (:func:`store_layer_unions`).
+UNION_CHUNK = 128
 
 #: A snapshot's area is computed from its full geometry every this many steps (each
 #: step satisfies gained - lost = area difference within ~1e-4 km², so drift stays tiny).
@@ -200,6 +204,7 @@ def store_layer_unions(
     *,
     only: Collection[int] | None = None,
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
+    workers: int = 1,
 ) -> int:
     """Store the dissolved layer (the union of its parts) of every snapshot of the given timelines that lacks one.
 
@@ -215,6 +220,8 @@ def store_layer_unions(
     dissolved : mapping, optional
         (snapshot id, layer) -> its dissolved layer, where already at hand (see
         :func:`derive_layers`): stored as it is, not dissolved again.
+    workers : int
+        Threads dissolving (:func:`~frontlines.service.threads.thread_map`).
 
     Returns
     -------
@@ -227,20 +234,24 @@ def store_layer_unions(
         ids = [sid for sid, _, _ in store.layer_timeline(source, layer) if wanted is None or sid in wanted]
         have = store.layer_unions(layer, ids).keys() if ids else set()
         known = dissolved or {}
-
-        def union(sid: int, layer: LayerKey = layer) -> Any:
-            found = known.get((sid, layer))
-            return found if found is not None else dissolve(list(store.layer_parts(sid, layer).values()))
-
-        rows = [(sid, shapely.to_wkb(union(sid), output_dimension=2)) for sid in ids if sid not in have]
-        if rows:
-            store.put_layer_unions(layer, rows)
-            written += len(rows)
+        todo = [sid for sid in ids if sid not in have]
+        for at in range(0, len(todo), UNION_CHUNK):
+            chunk = todo[at: at + UNION_CHUNK]
+            # read here (the store's connection stays in this thread), dissolved in the threads
+            inputs = [known[(sid, layer)] if (sid, layer) in known else list(store.layer_parts(sid, layer).values())
+                      for sid in chunk]
+            store.put_layer_unions(layer, list(zip(chunk, thread_map(_dissolved_wkb, inputs, workers))))
+            written += len(chunk)
     return written
 
 
+def _dissolved_wkb(layer: Any) -> bytes:
+    """WKB of a dissolved layer, or of the union of a list of its parts."""
+    return shapely.to_wkb(dissolve(layer) if isinstance(layer, list) else layer, output_dimension=2)
+
+
 def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]], new_ids: Collection[int], *,
-                        dissolved: Mapping[tuple[int, LayerKey], Any] | None = None) -> int:
+                        dissolved: Mapping[tuple[int, LayerKey], Any] | None = None, workers: int = 1) -> int:
     """After an ingest: store the dissolved layer of the new snapshots of each touched source's primary layer.
 
     Other layers (DeepState's contested and regained ground) are left to ``frontlines derive
@@ -253,7 +264,8 @@ def extend_layer_unions(store: StoreWriter, touched: Iterable[tuple[str, LayerKe
         Number of dissolved layers written.
     """
     primary = {source: store.latest_snapshot(source).primary for source, _ in touched}
-    return store_layer_unions(store, [(s, k) for s, k in touched if k == primary[s]], only=new_ids, dissolved=dissolved)
+    return store_layer_unions(store, [(s, k) for s, k in touched if k == primary[s]], only=new_ids, dissolved=dissolved,
+                              workers=workers)
 
 
 def region_area_table(
@@ -485,8 +497,10 @@ def derive_store(
             summary["steps_computed"] += derive_layers(store, [(source, k) for k in layers], dissolved=dissolved)
             summary["settlement_indexes"] += extend_settlement_index(store, [(source, k) for k in layers])
             wanted = layers if region_layers == "all" else [store.latest_snapshot(source).primary]
-            summary["layer_unions"] += store_layer_unions(store, [(source, k) for k in wanted], dissolved=dissolved)
-            summary["layer_geojson"] += store_layer_geojsons(store, [(source, k) for k in wanted], dissolved=dissolved)
+            summary["layer_unions"] += store_layer_unions(store, [(source, k) for k in wanted], dissolved=dissolved,
+                                                          workers=DEFAULT_THREADS)
+            summary["layer_geojson"] += store_layer_geojsons(store, [(source, k) for k in wanted], dissolved=dissolved,
+                                                             workers=DEFAULT_THREADS)
             for layer in wanted:
                 for name, region_layer in regions:
                     summary["region_snapshots"] += store_region_table(

@@ -19,6 +19,7 @@ import zstandard as zstd
 from frontlines.core.display import display_geometry, geometry_text
 from frontlines.model import LayerKey, SnapshotInfo
 from frontlines.service.selection import select, state_at, user_time
+from frontlines.service.threads import thread_map
 from frontlines.service.unions import read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
@@ -60,6 +61,7 @@ def store_layer_geojsons(
     only: Collection[int] | None = None,
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
     tolerances_m: Iterable[int] = STORED_TOLERANCES_M,
+    workers: int = 1,
 ) -> int:
     """Store the display GeoJSON (at each of ``tolerances_m``) of every snapshot of the given timelines that lacks one.
 
@@ -74,6 +76,8 @@ def store_layer_geojsons(
         the stored dissolved layers (or dissolved: :func:`~frontlines.service.unions.read_layer_unions`).
     tolerances_m : iterable of int
         Tolerances in metres (default :data:`STORED_TOLERANCES_M`).
+    workers : int
+        Threads drawing them (:func:`~frontlines.service.threads.thread_map`).
 
     Returns
     -------
@@ -94,15 +98,15 @@ def store_layer_geojsons(
                 chunk = missing[at: at + READ_CHUNK]
                 unknown = [sid for sid in chunk if (sid, layer) not in known]
                 read = read_layer_unions(store, layer, unknown) if unknown else {}
-                rows = [(sid, _encode(known[(sid, layer)] if (sid, layer) in known else read[sid], tol))
-                        for sid in chunk]
+                geoms = [known[(sid, layer)] if (sid, layer) in known else read[sid] for sid in chunk]
+                rows = list(zip(chunk, thread_map(lambda g, tol=tol: _encode(g, tol), geoms, workers)))
                 store.put_layer_geojsons(layer, tol, rows)
                 written += len(rows)
     return written
 
 
 def extend_layer_geojsons(store: StoreWriter, touched: Iterable[tuple[str, LayerKey]], new_ids: Collection[int], *,
-                          dissolved: Mapping[tuple[int, LayerKey], Any] | None = None) -> int:
+                          dissolved: Mapping[tuple[int, LayerKey], Any] | None = None, workers: int = 1) -> int:
     """After an ingest: store the display GeoJSON of the new snapshots of each touched source's primary layer.
 
     Returns
@@ -112,7 +116,7 @@ def extend_layer_geojsons(store: StoreWriter, touched: Iterable[tuple[str, Layer
     """
     primary = {source: store.latest_snapshot(source).primary for source, _ in touched}
     return store_layer_geojsons(store, [(s, k) for s, k in touched if k == primary[s]], only=new_ids,
-                                dissolved=dissolved)
+                                dissolved=dissolved, workers=workers)
 
 
 def layer_geojson_text(

@@ -887,8 +887,9 @@ def ingest_payloads(
         del tail
         release_memory()
         if unions:
-            extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
-            extend_layer_geojsons(store, sorted(touched), report.snapshot_ids, dissolved=dissolved)
+            # the parse workers have exited: as many threads dissolve and draw (GEOS releases the GIL)
+            extend_layer_unions(store, sorted(touched), report.snapshot_ids, dissolved=dissolved, workers=workers)
+            extend_layer_geojsons(store, sorted(touched), report.snapshot_ids, dissolved=dissolved, workers=workers)
         del dissolved
         if settlement_index:
             extend_settlement_index(store, sorted(touched))

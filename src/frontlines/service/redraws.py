@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +45,7 @@ from frontlines.errors import LayerError
 from frontlines.model import LayerKey
 from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
 from frontlines.service.memory import release_memory
-from frontlines.service.reader_threads import map_with_readers
+from frontlines.service.threads import DEFAULT_THREADS, map_with_readers
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -59,15 +58,12 @@ from frontlines.service.unions import layer_union, read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = [
-    "DEFAULT_CLASSIFY_WORKERS", "MIN_THREADED_STEPS", "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
+    "MIN_THREADED_STEPS", "RECLASSIFIED_FROM", "REASONS", "RedrawPiece", "WindowRedraws", "classify_change", "classify_steps",
     "derive_redraws", "derive_store_redraws", "face_steps", "redraw_covers_xy", "redraw_ground", "rules_digest", "step_redraws", "window_has_redraws",
     "window_redraws"]
 
 #: Fewest steps to classify whose local classification is shared between threads (each thread opens a reader).
 MIN_THREADED_STEPS = 64
-
-#: Threads classifying a long history by default (GEOS releases the GIL: ~1.5x on two cores).
-DEFAULT_CLASSIFY_WORKERS = min(2, os.cpu_count() or 1)
 
 #: Statuses of the same side whose ground turning into the layer is a re-labelling.
 RECLASSIFIED_FROM = ("advance", "claimed")
@@ -306,7 +302,7 @@ def classify_steps(store: StoreReader, sel: Selection, positions: Sequence[int],
 def _locals_in_threads(store: StoreWriter, sel: Selection, positions: Sequence[int], rules: RedrawRules,
                        workers: int) -> dict[int, list[Piece]]:
     """The local classification (:func:`_local`) of the steps into ``positions``, made in ``workers`` threads
-    with readers of their own (:func:`~frontlines.service.reader_threads.map_with_readers`) when there are
+    with readers of their own (:func:`~frontlines.service.threads.map_with_readers`) when there are
     at least :data:`MIN_THREADED_STEPS`; empty when not (the caller makes them as it goes).
 
     Contiguous chunks (neighbouring steps share the other layers each thread's cache holds), several per
@@ -624,7 +620,7 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
     One transaction (nested inside the caller's, if any). Other layers are classified in
     memory when a query needs them; a source whose primary layer has no snapshot (an ISW sync
     that stored other layers only) has nothing to classify. ``workers``: threads classifying
-    a long history (default :data:`DEFAULT_CLASSIFY_WORKERS`; used from :data:`MIN_THREADED_STEPS`
+    a long history (default :data:`~frontlines.service.threads.DEFAULT_THREADS`; used from :data:`MIN_THREADED_STEPS`
     steps, while the transaction has written nothing, i.e. first in it).
 
     Returns
@@ -640,7 +636,7 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
             primary = store.latest_snapshot(source).primary
             if primary in store.source_layers(source):
                 written += derive_redraws(store, source, primary, rules=rules,
-                                          workers=DEFAULT_CLASSIFY_WORKERS if workers is None else workers)
+                                          workers=DEFAULT_THREADS if workers is None else workers)
     # The change faces' coverage cleaning leaves ~0.5 GB of free C heap on the history (RSS 720 -> 200 MB
     # after an appended map): given back, so a server that syncs does not stay at the stage's peak.
     release_memory()
