@@ -65,3 +65,32 @@ def test_faces_partition_the_domain_and_carry_the_status(specs, redraw) -> None:
                 want = shapely.area(shapely.intersection(shapely.difference(layers[j], layers[i]), ground))
                 got = sum(v.sum() for (d, _), v in w.redraw.items() if d == "gained")
                 assert abs(got - want) < 1e-9
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(boxes, min_size=2, max_size=5))
+def test_overlays_shared_between_threads_give_the_same_faces(specs) -> None:
+    """A builder handing its overlays to two threads (every split's, here) makes the same faces, bit for bit,
+    with the same events."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import frontlines.core.faces as faces_module
+
+    layers = [_layer(s) for s in specs]
+
+    def build(pool) -> tuple[list[bytes], list]:
+        fb = FaceBuilder.start(REGIONS, BOUNDS, layers[0], cell_deg=0.5)
+        for p in range(1, len(layers)):
+            gained, lost = shapely.difference(layers[p], layers[p - 1]), shapely.difference(layers[p - 1], layers[p])
+            fb.cut(p, gained, lost, [(0, 0, gained)] if not gained.is_empty else [], pool)
+        return [shapely.to_wkb(g) for g in fb.geoms], fb.events
+
+    alone = build(None)
+    saved = faces_module.MIN_SHARED_OVERLAYS
+    faces_module.MIN_SHARED_OVERLAYS = 2
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            shared = build(pool)
+    finally:
+        faces_module.MIN_SHARED_OVERLAYS = saved
+    assert shared == alone

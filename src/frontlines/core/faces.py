@@ -13,13 +13,15 @@ by the layer at position 0), then each step only splits the faces its pieces mee
 static STRtree of the grid cells finds the candidates). A face inside a cutter wholly (up
 to :data:`WHOLE_RTOL`) is not split; slivers below :data:`MIN_AREA_DEG2` are dropped.
 
-Pure: shapely and numpy; nothing here is shared between threads.
+Pure: shapely and numpy. A builder is used by one thread; it may hand pairwise overlays to the
+threads of an executor its caller gives (:meth:`FaceBuilder.cut`), which only read geometries.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,6 +42,9 @@ GRID = 1e-9
 #: Pieces smaller than this (degrees², ~1e-3 m²) are overlay noise: not faces of their own.
 MIN_AREA_DEG2 = 1e-13
 
+#: Fewest face-cutter overlays of one split worth sharing between two threads.
+MIN_SHARED_OVERLAYS = 64
+
 #: A face whose intersection with a cutter has this relative share of its area missing at most
 #: lies wholly inside it (not split).
 WHOLE_RTOL = 1e-9
@@ -57,6 +62,18 @@ def _overlay(op: Any, a: Any, b: Any) -> Any:
         if isinstance(a, np.ndarray):
             return np.array([_overlay(op, x, y) for x, y in zip(a, np.broadcast_to(b, a.shape))], dtype=object)
         return op(a, b, grid_size=GRID)
+
+
+def _intersections(faces: np.ndarray, parts: np.ndarray, pool: Executor | None) -> np.ndarray:
+    """Pairwise ``faces & parts`` (:func:`_overlay`); in two halves on ``pool``'s threads when there are at
+    least :data:`MIN_SHARED_OVERLAYS` pairs (GEOS releases the GIL; each pair's overlay is its own, so the
+    answers are the same)."""
+    if pool is None or len(faces) < MIN_SHARED_OVERLAYS:
+        return _overlay(shapely.intersection, faces, parts)
+    work = np.cumsum(shapely.get_num_coordinates(faces) + shapely.get_num_coordinates(parts))
+    half = min(max(int(np.searchsorted(work, work[-1] / 2)) + 1, 1), len(faces) - 1)
+    halves = pool.map(lambda s: _overlay(shapely.intersection, faces[s], parts[s]), (slice(0, half), slice(half, None)))
+    return np.concatenate(list(halves))
 
 
 def _objects(items: Sequence[Any]) -> np.ndarray:
@@ -176,9 +193,9 @@ class FaceBuilder:
         return tree
 
     # ------------------------------------------------------------------ splitting
-    def split(self, cutters: Sequence[Any]) -> list[tuple[int, int]]:
+    def split(self, cutters: Sequence[Any], pool: Executor | None = None) -> list[tuple[int, int]]:
         """Split the faces by disjoint ``cutters`` (polygonal geometries); return the (face, cutter index)
-        pairs of faces now wholly inside a cutter."""
+        pairs of faces now wholly inside a cutter. ``pool``: threads sharing the overlays (:func:`_intersections`)."""
         geoms = np.asarray([polygonal(g) for g in cutters], dtype=object)
         parts, owner = shapely.get_parts(geoms, return_index=True)
         if not len(parts):
@@ -207,7 +224,7 @@ class FaceBuilder:
         inter = faces.copy()
         cut = np.flatnonzero(~inside)
         if len(cut):
-            inter[cut] = _polygonal_all(_overlay(shapely.intersection, faces[cut], parts[pp[cut]]))
+            inter[cut] = _polygonal_all(_intersections(faces[cut], parts[pp[cut]], pool))
         ia = shapely.area(inter)
         ok = ia > MIN_AREA_DEG2
         pp, pf, inter, ia, faces = pp[ok], pf[ok], inter[ok], ia[ok], faces[ok]
@@ -273,22 +290,24 @@ class FaceBuilder:
         self._note_bounds(f, pieces)
         return kids
 
-    def cut(self, pos: int, gained: Any, lost: Any, redraws: Sequence[tuple[int, int, Any]] = ()) -> None:
+    def cut(self, pos: int, gained: Any, lost: Any, redraws: Sequence[tuple[int, int, Any]] = (),
+            pool: Executor | None = None) -> None:
         """Apply the step into timeline position ``pos``: its gained and lost ground (status events) and its
-        redraw pieces ``(direction 0 gained / 1 lost, reason index, geometry)`` (redraw events)."""
+        redraw pieces ``(direction 0 gained / 1 lost, reason index, geometry)`` (redraw events). ``pool``:
+        threads sharing the overlays (the same faces either way)."""
         moved = [g if g is not None else EMPTY for g in (gained, lost)]
-        for f, c in self.split(moved):
+        for f, c in self.split(moved, pool):
             self.events[f].append((pos, 1 if c == 0 else 0))
         if not redraws:
             return
         codes = [2 + 2 * reason + direction for direction, reason, _ in redraws]
         geoms = [polygonal(g) for _, _, g in redraws]
         if _disjoint(geoms):  # the usual case (a step's pieces are parts of its change): one split
-            for f, c in self.split(geoms):
+            for f, c in self.split(geoms, pool):
                 self.events[f].append((pos, codes[c]))
             return
         for code, geom in zip(codes, geoms):
-            for f, _ in self.split([geom]):
+            for f, _ in self.split([geom], pool):
                 self.events[f].append((pos, code))
 
     def drop_events(self, positions: set[int], *, redraw_only: bool = True) -> None:

@@ -27,11 +27,13 @@ snapshot splits further. A row whose basis does not match the timeline is never 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,7 @@ from frontlines.errors import FrontlinesError
 from frontlines.service.layer_geojson import tolerance_m_degrees
 from frontlines.service.regions import conflict_of
 from frontlines.service.selection import Selection
+from frontlines.service.threads import DEFAULT_THREADS
 from frontlines.service.unions import read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
@@ -77,6 +80,9 @@ CLEAN_SNAP_DEG = (1e-9, 1e-8)
 
 #: Steps read from the store at once while building.
 BATCH = 64
+
+#: Fewest steps cut in one build whose overlays are shared between threads (:func:`_overlay_threads`).
+MIN_THREADED_CUTS = 16
 
 
 def index_region(store: StoreReader, sel: Selection) -> tuple[str, RegionLayer] | None:
@@ -594,7 +600,8 @@ def _steps(sel: Selection, positions: Sequence[int], src: StepSource, *, moves: 
     return out
 
 
-def _cut(fb: FaceBuilder, reasons: list[str], pos: int, step: tuple[Any, Any, list[tuple[str, str, Any]]]) -> bool:
+def _cut(fb: FaceBuilder, reasons: list[str], pos: int, step: tuple[Any, Any, list[tuple[str, str, Any]]],
+         pool: Executor | None = None) -> bool:
     """Apply one step; False when its ground leaves the domain (the index must be rebuilt larger)."""
     g, l, pieces = step
     for geom in (g, l, *(p[2] for p in pieces)):
@@ -605,7 +612,7 @@ def _cut(fb: FaceBuilder, reasons: list[str], pos: int, step: tuple[Any, Any, li
         if reason not in reasons:
             reasons.append(reason)
         coded.append((0 if direction == "gained" else 1, reasons.index(reason), geom))
-    fb.cut(pos, g, l, coded)
+    fb.cut(pos, g, l, coded, pool)
     return True
 
 
@@ -619,6 +626,17 @@ def _first_layer(store: StoreReader, sel: Selection) -> Any:
     """The dissolved layer at position 0 (stored, else dissolved from its parts)."""
     sid = sel.timeline[0][0]
     return read_layer_unions(store, sel.layer, [sid])[sid]
+
+
+@contextlib.contextmanager
+def _overlay_threads(steps: int) -> Iterator[Executor | None]:
+    """Threads sharing the builder's overlays (:meth:`~frontlines.core.faces.FaceBuilder.cut`) when it cuts at
+    least :data:`MIN_THREADED_CUTS` steps (an appended map's few steps are cut in this thread)."""
+    if DEFAULT_THREADS < 2 or steps < MIN_THREADED_CUTS:
+        yield None
+        return
+    with ThreadPoolExecutor(DEFAULT_THREADS) as pool:
+        yield pool
 
 
 def _build(store: StoreReader, sel: Selection, src: StepSource, layer: RegionLayer,
@@ -649,17 +667,18 @@ def _build(store: StoreReader, sel: Selection, src: StepSource, layer: RegionLay
             fb = FaceBuilder.start(layer.geometries, box, first)
             areas, reasons, start = np.zeros(0), [], 1
         ok = True
-        for b0 in range(start, len(ids), BATCH):
-            batch = list(range(b0, min(b0 + BATCH, len(ids))))
-            steps = _steps(sel, batch, src)
-            for p in batch:
-                if not _cut(fb, reasons, p, steps[p]):
-                    g, l, pieces = steps[p]
-                    extra = _bounds(*(x for x in (g, l, *(q[2] for q in pieces))))
-                    ok = False
+        with _overlay_threads(len(ids) - start) as pool:
+            for b0 in range(start, len(ids), BATCH):
+                batch = list(range(b0, min(b0 + BATCH, len(ids))))
+                steps = _steps(sel, batch, src)
+                for p in batch:
+                    if not _cut(fb, reasons, p, steps[p], pool):
+                        g, l, pieces = steps[p]
+                        extra = _bounds(*(x for x in (g, l, *(q[2] for q in pieces))))
+                        ok = False
+                        break
+                if not ok:
                     break
-            if not ok:
-                break
         if ok:
             break
         old = None
