@@ -45,7 +45,6 @@ from frontlines.errors import LayerError
 from frontlines.model import LayerKey
 from frontlines.service.change_faces import StepSource, derive_change_faces, face_index
 from frontlines.service.memory import release_memory
-from frontlines.service.threads import DEFAULT_THREADS, map_with_readers
 from frontlines.service.redraw_tree import (
     TreeReader,
     build_tree,
@@ -54,6 +53,7 @@ from frontlines.service.redraw_tree import (
     window_nodes,
 )
 from frontlines.service.selection import Selection, select
+from frontlines.service.threads import DEFAULT_THREADS, map_with_readers
 from frontlines.service.unions import layer_union, read_layer_unions
 from frontlines.store import StoreReader, StoreWriter
 
@@ -276,6 +276,7 @@ def classify_steps(store: StoreReader, sel: Selection, positions: Sequence[int],
     times = [t.timestamp() / 86400 for _, t, _ in sel.timeline]
     wanted = sorted(set(p for p in positions if p > 0))
     out: dict[int, list[Piece]] = {pos: [] for pos in positions if pos == 0}
+    have = known or {}
     # Group wanted positions into runs whose contexts overlap; one mark_reverts per run.
     runs: list[list[int]] = []
     for pos in wanted:
@@ -290,7 +291,6 @@ def classify_steps(store: StoreReader, sel: Selection, positions: Sequence[int],
         while hi + 1 < len(times) and times[hi + 1] - times[run[-1]] <= rules.revert_days:
             hi += 1
         context = list(range(lo, hi + 1))
-        have = known or {}
         marked = mark_reverts([(times[p], have[p] if p in have else _local(store, sel, p, rules)) for p in context],
                               rules=rules)
         for p, pieces in zip(context, marked):
@@ -620,8 +620,8 @@ def derive_store_redraws(store: StoreWriter, *, sources: Sequence[str] | None = 
     One transaction (nested inside the caller's, if any). Other layers are classified in
     memory when a query needs them; a source whose primary layer has no snapshot (an ISW sync
     that stored other layers only) has nothing to classify. ``workers``: threads classifying
-    a long history (default :data:`~frontlines.service.threads.DEFAULT_THREADS`; used from :data:`MIN_THREADED_STEPS`
-    steps, while the transaction has written nothing, i.e. first in it).
+    a long history (default :data:`~frontlines.service.threads.DEFAULT_THREADS`; used from
+    :data:`MIN_THREADED_STEPS` steps, while the transaction has written nothing, i.e. first in it).
 
     Returns
     -------

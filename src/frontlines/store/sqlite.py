@@ -582,7 +582,8 @@ class SQLiteStore(VersionMemo):
         return SQLiteStore(self.path, readonly=True)
 
     def _tx_state(self) -> tuple[int, int]:
-        """This write transaction and the rows this connection has changed so far (VersionMemo's token)."""
+        """This write transaction and the rows this connection has changed so far (VersionMemo's token; the
+        count never goes back, and the store rolls back whole transactions only: no savepoints)."""
         return self._tx_serial, self._db.total_changes
 
     @property
