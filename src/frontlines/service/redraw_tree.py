@@ -32,6 +32,7 @@ import shapely
 
 from frontlines.core.measure import polygonal
 from frontlines.service.selection import Selection
+from frontlines.service.threads import DEFAULT_THREADS, thread_map
 from frontlines.store import StoreReader, StoreWriter
 
 __all__ = ["BRANCH", "Node", "TreeReader", "build_tree", "decode_tree", "encode_tree", "levels", "node_basis",
@@ -220,8 +221,14 @@ def build_tree(store: StoreWriter, sel: Selection, digest: str,
                 geoms[(level, block)] = {k: shapely.from_wkb(w) for k, w in out[(level, block)][1].items()}
         return geoms[(level, block)]
 
+    # the steps' own unions (level 0) under the level-1 nodes to rebuild, in threads
+    steps = [p for p in dict.fromkeys(todo) if p in leaves]
+    for p, merged in zip(steps, thread_map(_unions_by_key, [leaves[p] for p in steps], DEFAULT_THREADS)):
+        geoms[(0, p)] = merged
     for level in range(1, levels(n) + 1):
         size = BRANCH**level
+        build: list[int] = []
+        gathered: list[dict[Key, list[Any]]] = []
         for block in range(n // size):  # whole blocks only: a window never uses one that runs past the end
             if fresh(level, block):
                 out[(level, block)] = old[(level, block)]
@@ -233,8 +240,20 @@ def build_tree(store: StoreWriter, sel: Selection, digest: str,
                     continue
                 for k, g in content(*child).items():
                     acc.setdefault(k, []).append(g)
-            node = {k: shapely.to_wkb(u, output_dimension=2) for k, v in acc.items()
-                    if not shapely.is_empty(u := union(v))}
+            build.append(block)
+            gathered.append(acc)
+        # a level's nodes are independent of one another: their unions in threads (GEOS releases the GIL)
+        for block, node in zip(build, thread_map(_node_wkb, gathered, DEFAULT_THREADS)):
             out[(level, block)] = (node_basis(sel, level, block, digest), node)
             geoms[(level, block)] = {k: shapely.from_wkb(w) for k, w in node.items()}
     return out
+
+
+def _unions_by_key(pieces: dict[Key, list[Any]]) -> dict[Key, Any]:
+    """A step's pieces united by key (a level-0 node's content)."""
+    return {k: union(v) for k, v in pieces.items()}
+
+
+def _node_wkb(acc: dict[Key, list[Any]]) -> dict[Key, bytes]:
+    """A node: the union of its children's geometries by key, as WKB (empty unions left out)."""
+    return {k: shapely.to_wkb(u, output_dimension=2) for k, v in acc.items() if not shapely.is_empty(u := union(v))}
