@@ -103,7 +103,7 @@ def ingest_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Reject invalid geometry instead of repairing it.")] = False,
     allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Accept maps with no measurable area (only Points, null geometries, nothing) as 0 km².")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", callback=o.at_least("--workers", 1),
-                                                   help="Parser processes (default 2 for folders); also the threads classifying redraws (default 2).")] = None,
+                                                   help="Parser processes (default 2 for folders, else 1); as many threads then dissolve and draw each map, and classify redraws (default 2).")] = None,
     derive: Annotated[str, typer.Option("--derive", callback=o.choice("--derive", ("all", "primary"), "derive mode"),
                                         help="Derive steps and areas of 'all' layers now, or of the 'primary' one (the others with `frontlines derive`).")] = "all",
     as_json: o.Json = False,
