@@ -216,7 +216,7 @@ def build_tree(store: StoreWriter, sel: Selection, digest: str,
     def content(level: int, block: int) -> dict[Key, Any]:
         if (level, block) not in geoms:
             if level == 0:
-                geoms[(level, block)] = {k: union(v) for k, v in leaves.get(block, {}).items()}
+                geoms[(level, block)] = _unions_by_key(leaves.get(block, {}))
             else:
                 geoms[(level, block)] = {k: shapely.from_wkb(w) for k, w in out[(level, block)][1].items()}
         return geoms[(level, block)]

@@ -306,7 +306,7 @@ def _locals_in_threads(store: StoreWriter, sel: Selection, positions: Sequence[i
     at least :data:`MIN_THREADED_STEPS`; empty when not (the caller makes them as it goes).
 
     Contiguous chunks (neighbouring steps share the other layers each thread's cache holds), several per
-    thread so that the threads finish together.
+    thread (taken in turn) so that the threads finish together.
     """
     todo = sorted(p for p in set(positions) if p > 0)
     if workers < 2 or len(todo) < MIN_THREADED_STEPS:

@@ -19,8 +19,6 @@ The results are the same either way (same data, same code, in the items' order).
 from __future__ import annotations
 
 import os
-import queue
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -54,7 +52,7 @@ def map_with_readers(store: StoreWriter, chunks: Sequence[Sequence[Item]],
         The store; its committed state must be what it sees (else None is returned at once).
     chunks : sequence of sequences
         The items, in chunks that one thread takes whole (in one read view, in order: neighbouring
-        items share what the thread's cache holds).
+        items share what the thread's cache holds); thread ``k`` of ``n`` takes chunks ``k``, ``k + n``, ...
     work : callable
         ``work(reader, item)``; must only read.
     workers : int
@@ -73,21 +71,17 @@ def map_with_readers(store: StoreWriter, chunks: Sequence[Sequence[Item]],
             if rd is None:
                 return None
             readers.append(rd)
-        free: queue.SimpleQueue[StoreReader] = queue.SimpleQueue()
-        for rd in readers:
-            free.put(rd)
-        mine = threading.local()
 
-        def run(chunk: Sequence[Item]) -> dict[Item, Result]:
-            rd: StoreReader | None = getattr(mine, "reader", None)
-            if rd is None:  # the thread's first chunk: its reader for good
-                rd = mine.reader = free.get_nowait()
-            with rd.read_view():
-                return {item: work(rd, item) for item in chunk}
+        def run(rd: StoreReader, mine: Sequence[Sequence[Item]]) -> dict[Item, Result]:
+            done: dict[Item, Result] = {}
+            for chunk in mine:
+                with rd.read_view():
+                    done.update((item, work(rd, item)) for item in chunk)
+            return done
 
         out: dict[Item, Result] = {}
-        with ThreadPoolExecutor(threads) as pool:
-            for part in pool.map(run, chunks):
+        with ThreadPoolExecutor(threads) as pool:  # thread k takes chunks k, k + threads, ...
+            for part in pool.map(run, readers, [chunks[k::threads] for k in range(threads)]):
                 out.update(part)
         return out
     finally:
