@@ -378,9 +378,10 @@ def _polygonal(geom):
 
 def test_the_change_geojson_is_drawn_from_the_display_faces(faces_store, monkeypatch) -> None:
     """At 0.1 km ``/api/change.geojson`` draws the display faces (slivers bundled with the ground they lean
-    on): the same figures as the exact drawing, valid geometries, and each feature's drawn ground within
+    on): the same figures as the exact drawing, valid geometries, each feature's drawn ground within
     perimeter x tolerance of the plain definition's (overlays of the two stored layers less the window's
-    redraw pieces, ``pyproj.Geod``)."""
+    redraw pieces, ``pyproj.Geod``), and each feature the display faces' union as stored (their one
+    simplification, not another)."""
     import orjson
 
     from frontlines.service import change_display
@@ -392,6 +393,10 @@ def test_the_change_geojson_is_drawn_from_the_display_faces(faces_store, monkeyp
     times = [t for _, t, _ in sel.timeline]
     tol_km = 0.1
     tol = tol_km / 111.32
+    shown = change_display.display_shapes(store, sel, face_index(store, sel, None, DIGEST))
+    assert shown is not None
+    display = shapely.get_parts(shown.shapes.take(np.ones(len(shown.shapes), dtype=bool)))  # their polygons
+    inner = shapely.point_on_surface(display)
     _no_overlays(monkeypatch)
     drawn = []
     real = change_display.change_drawing
@@ -429,6 +434,12 @@ def test_the_change_geojson_is_drawn_from_the_display_faces(faces_store, monkeyp
                 # rounded for transfer (but where rounding made parts overlap: their union's new crossing points)
                 assert np.mean(xy == np.round(xy, 6)) >= 0.9
                 assert _sd_km2(geom, want) <= perimeter_km * tol_km + 0.01, (i, j, inc, f["properties"])
+                # served as stored: the GEOS coverage union of the display faces' polygons inside it, less the rings within
+                # a box of diagonal under the tolerance, not simplified again (that moves points along every edge)
+                members = display[shapely.contains_xy(geom, *shapely.get_coordinates(inner).T)]
+                apart = shapely.get_parts(shapely.symmetric_difference(geom, shapely.coverage_union_all(members)))
+                lo_x, lo_y, hi_x, hi_y = shapely.bounds(apart[~shapely.is_empty(apart)]).T
+                assert (np.hypot(hi_x - lo_x, hi_y - lo_y) < tol).all(), (i, j, inc, f["properties"])
                 checked += 1
     assert checked >= 30
     # other tolerances (and a tolerance given in degrees that is not exactly 0.1 km) are drawn exactly

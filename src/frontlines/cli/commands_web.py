@@ -15,9 +15,12 @@ from frontlines.cli.output import err_console
 from frontlines.errors import FrontlinesError, UsageError
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-#: Default worker processes and read connections per process (see bench/load_test.py).
+#: Default worker processes and read connections per process (see bench/load_test.py). A request
+#: holds a read connection while it works, and its work is CPU: two per process keep two cores
+#: busy without a long request sharing its core with many others (requests past that wait their
+#: turn; the slow kinds run in the heavy pool, ``--heavy-workers``).
 DEFAULT_WORKERS = 2
-DEFAULT_READERS = 6
+DEFAULT_READERS = 2
 #: Memory for cached responses, shared out between the worker processes.
 RESPONSE_CACHE_BYTES = 256 * 1024 * 1024
 
@@ -30,7 +33,7 @@ def serve_cmd(
         "--token", envvar="FRONTLINES_TOKEN",
         help="Enable POST /api/ingest, which then needs 'Authorization: Bearer TOKEN' (also $FRONTLINES_TOKEN).")] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", min=1, help="Largest upload accepted (MB).")] = 256,
-    readers: Annotated[int, typer.Option("--readers", min=1, max=64, help="Read connections to the store, per worker process.")] = DEFAULT_READERS,
+    readers: Annotated[int, typer.Option("--readers", min=1, max=64, help="Read connections to the store, per worker process: requests it works on at once.")] = DEFAULT_READERS,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Server processes (each with its own readers and caches).")] = DEFAULT_WORKERS,
     allow_host: Annotated[Optional[list[str]], typer.Option(
         "--allow-host",

@@ -72,7 +72,7 @@ def get_change_geojson(ctx: Ctx, start: FromQ, end: ToQ, source: SourceQ = None,
 
 def _change_doc(store: service.StoreReader, start: str, end: str, source: str | None, layer: str | None, tz: str,
                 tol: float, include_redraws: bool = False) -> dict[str, Any]:
-    # at the stored display tolerance (0.1 km) the features are drawn from the display faces, already simplified
+    # at the stored display tolerance (0.1 km) the features are unions of the display faces, simplified when stored
     drawing = service.change_drawing(store, start=start, end=end, source=source, layer=layer, tz=tz,
                                      include_redraws=include_redraws, tolerance_deg=tol)
     if drawing is not None:
