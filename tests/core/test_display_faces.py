@@ -82,3 +82,19 @@ def test_display_faces_cover_the_same_ground_as_an_edge_matched_coverage() -> No
 def test_display_faces_of_nothing() -> None:
     df = display_faces([], TOL)
     assert len(df.geoms) == 0 and len(df.of) == 0
+
+
+def test_display_faces_are_simplified_alone_when_geos_cannot_simplify_them_together(monkeypatch) -> None:
+    """Drawings serve display faces as they are, so they are simplified either way: a wavy edge of 401
+    points, 0.01 off a straight line, keeps its two ends when GEOS's coverage simplification fails."""
+    wave = [(10 * k / 400, 0.01 * (k % 2)) for k in range(401)]
+    geoms = np.array([shapely.Polygon([*wave, (10, 5), (0, 5)])], dtype=object)
+
+    def refuse(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException: not a coverage")
+
+    monkeypatch.setattr(shapely, "coverage_simplify", refuse)
+    df = display_faces(geoms, TOL)
+    assert len(df.geoms) == 1 and df.geoms[0].is_valid
+    assert shapely.get_num_coordinates(df.geoms[0]) == 5  # the box's corners, closed
+    assert shapely.symmetric_difference(df.geoms[0], geoms[0]).area <= TOL * geoms[0].length

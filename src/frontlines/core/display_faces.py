@@ -163,8 +163,9 @@ def thin_groups(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
 
 def display_faces(geoms: Any, tolerance_deg: float) -> DisplayFaces:
     """The display faces of an edge-matched coverage ``geoms`` (lon/lat) at ``tolerance_deg``: each face
-    with the ones :func:`thin_groups` draws with it, simplified together to the tolerance (as they are
-    when GEOS cannot simplify them) and put on the output grid (:func:`_on_grid`); empty ones left out."""
+    with the ones :func:`thin_groups` draws with it, simplified together to the tolerance (each alone
+    when GEOS cannot simplify them together) and put on the output grid (:func:`_on_grid`); empty ones
+    left out."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return DisplayFaces(np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
@@ -184,8 +185,8 @@ def display_faces(geoms: Any, tolerance_deg: float) -> DisplayFaces:
     group[order] = np.repeat(np.arange(len(starts)), ends - starts)
     try:
         simple = shapely.coverage_simplify(merged, tolerance_deg)
-    except shapely.errors.GEOSException:  # not a valid coverage after all: drawn unsimplified (DP per request)
-        simple = merged
+    except shapely.errors.GEOSException:  # not a valid coverage after all: each simplified alone (drawings unite them)
+        simple = shapely.simplify(merged, tolerance_deg, preserve_topology=True)
     simple = _on_grid(np.asarray(simple, dtype=object))
     ok = ~shapely.is_empty(simple)
     renumber = np.where(ok, np.cumsum(ok) - 1, -1)
