@@ -68,16 +68,20 @@ def test_a_label_without_polygons_is_empty() -> None:
     assert got[0].area == pytest.approx(2.0) and got[1].is_empty and got[2].is_empty
 
 
-def test_rings_smaller_than_the_tolerance_are_left_out_as_douglas_peucker_drops_them() -> None:
+def test_rings_narrower_than_the_tolerance_are_left_out() -> None:
+    """Rings whose twice area over perimeter is under the tolerance: a small hole, a small square and a
+    long thin strip (0.2 x 0.01) go, a strip 0.25 wide stays. The measure is the ring's: a thin frame
+    around a gap has wide rings and stays, its hole with it."""
     hole = shapely.box(5, 5, 5.05, 5.05)
+    gap = shapely.box(40.05, 0.05, 42.95, 2.95)
+    frame = shapely.box(40, 0, 43, 3).difference(gap)
     cells = np.array([shapely.box(0, 0, 10, 10).difference(hole), hole, shapely.box(20, 0, 20.05, 0.05),
-                      shapely.box(30, 0, 30.2, 0.01)], dtype=object)  # the last: long but thin (kept)
+                      shapely.box(30, 0, 30.2, 0.01), shapely.box(50, 0, 50.25, 3), frame, gap], dtype=object)
     arcs = coverage_arcs(cells)
-    labels = np.array([0, -1, 0, 0])
-    exact = unions(arcs, labels, 1)[0]
-    got = unions(arcs, labels, 1, smaller_than=0.1)[0]
-    assert exact.area == pytest.approx(100 - 0.0025 + 0.0025 + 0.002)
-    assert got.is_valid and got.area == pytest.approx(100 + 0.002)  # the hole and the small square left out
-    assert len(got.geoms) == 2 and shapely.get_num_interior_rings(got.geoms[0]) == 0
-    assert shapely.equals(shapely.simplify(exact, 0.1, preserve_topology=False),
-                          shapely.simplify(got, 0.1, preserve_topology=False))
+    labels = np.array([0, -1, 0, 0, 0, 1, -1])
+    exact = unions(arcs, labels, 2)
+    got = unions(arcs, labels, 2, narrower_than=0.1)
+    assert exact[0].area == pytest.approx(100 - 0.0025 + 0.0025 + 0.002 + 0.75)
+    assert got[0].is_valid and got[0].area == pytest.approx(100 + 0.75)  # the hole, the square, the strip gone
+    assert len(got[0].geoms) == 2 and shapely.get_num_interior_rings(got[0].geoms[0]) == 0
+    assert shapely.equals(got[1], frame) and shapely.equals(exact[1], frame)

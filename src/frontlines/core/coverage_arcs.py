@@ -176,15 +176,15 @@ def _pair_turning(arcs: CoverageArcs, arc: np.ndarray, fwd: np.ndarray, key: np.
     succ[ins[ok]] = outs_o[pick[ok]]
 
 
-def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, smaller_than: float = 0.0) -> list[Any] | None:
+def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, narrower_than: float = 0.0) -> list[Any] | None:
     """The union of the polygons of each label ``0 .. count - 1`` (``labels``: per polygon, -1 for none), as
     (Multi)Polygons (EMPTY for a label without ground); None when the arcs do not close into rings
     (not a coverage).
 
-    ``smaller_than`` > 0: rings whose bounds have a shorter diagonal are left out (a part with its
-    holes, or a hole). Douglas-Peucker at that tolerance drops each such ring anyway (every point of
-    it is nearer than the tolerance to its first point), so a drawing simplified by it is the same
-    without them.
+    ``narrower_than`` > 0: rings narrower than that (twice their area over their perimeter: a strip's
+    width) are left out (a part with its holes, or a hole): drawn at that tolerance, ground thinner
+    than it is below the drawing's resolution (slivers and hairlines that simplifying the union
+    would collapse).
 
     Each boundary arc is taken with its label on the left; at every node the arcs are linked
     into rings (where a label's boundary passes a node more than once, by turning:
@@ -235,11 +235,11 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, smaller_than: flo
     renum = np.cumsum(enough) - 1
     ring_xy, ring_id = arcs.xy[idx[pt]], renum[rid[pt]]
     ring_label = ring_label[enough]
-    signed, lo, hi = _ring_measures(ring_xy, ring_id, len(ring_label))
+    signed, perimeter, lo, hi = _ring_measures(ring_xy, ring_id, len(ring_label))
     area = np.abs(signed)
     keep = area > 0
-    if smaller_than > 0:  # rings within a box of that diagonal (and the holes of such a shell: inside it) left out
-        keep &= np.hypot(*(hi - lo).T) >= smaller_than
+    if narrower_than > 0:  # thinner rings (and the holes of such a shell: inside it) left out
+        keep &= 2 * area >= narrower_than * perimeter
     if not keep.any():
         return out
     at = keep[ring_id]
@@ -275,10 +275,11 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, smaller_than: flo
     return out
 
 
-def _ring_measures(xy: np.ndarray, ring: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(signed area: > 0 counter-clockwise, lower-left and upper-right corners of the bounds) of each ring
-    ``0 .. count - 1`` of points ``xy`` (``ring`` per point, sorted; each ring without its closing point):
-    the shoelace formula, each ring's coordinates taken from its first point (as GEOS does)."""
+def _ring_measures(xy: np.ndarray, ring: np.ndarray,
+                   count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(signed area: > 0 counter-clockwise, perimeter, lower-left and upper-right corners of the bounds) of
+    each ring ``0 .. count - 1`` of points ``xy`` (``ring`` per point, sorted; each ring without its closing
+    point): the shoelace formula, each ring's coordinates taken from its first point (as GEOS does)."""
     starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
     rel = xy - np.repeat(xy[starts], np.diff(np.r_[starts, len(ring)]), axis=0)
     nxt = np.r_[np.arange(1, len(ring)), 0]
@@ -286,7 +287,8 @@ def _ring_measures(xy: np.ndarray, ring: np.ndarray, count: int) -> tuple[np.nda
     nxt[last] = starts
     cross = rel[:, 0] * rel[nxt, 1] - rel[nxt, 0] * rel[:, 1]
     signed = 0.5 * np.bincount(ring, weights=cross, minlength=count)
-    return signed, np.minimum.reduceat(xy, starts, axis=0), np.maximum.reduceat(xy, starts, axis=0)
+    perimeter = np.bincount(ring, weights=np.hypot(*(xy[nxt] - xy).T), minlength=count)
+    return signed, perimeter, np.minimum.reduceat(xy, starts, axis=0), np.maximum.reduceat(xy, starts, axis=0)
 
 
 def _split_pinched(ring: np.ndarray, node: np.ndarray) -> np.ndarray:
