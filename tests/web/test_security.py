@@ -147,11 +147,12 @@ def test_ingest_refused_while_another_process_ingests(store_copy, daily_split) -
 
 
 def test_serve_workers_and_allow_host(base_store) -> None:
-    """`frontlines serve --workers 2 --allow-host NAME`: two processes, the name accepted, others refused."""
+    """`frontlines serve --workers 2 --allow-host NAME --gzip`: two processes, the name accepted, others refused,
+    answers compressed."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "FRONTLINES_TOKEN"}
     srv = subprocess.Popen([sys.executable, "-m", "frontlines", "serve", "--store", str(base_store), "--port", str(port),
-                            "--workers", "2", "--readers", "1", "--allow-host", "dash.example"],
+                            "--workers", "2", "--readers", "1", "--allow-host", "dash.example", "--gzip"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -169,6 +170,8 @@ def test_serve_workers_and_allow_host(base_store) -> None:
         assert httpx.get(url + "/api/health", headers={"host": "evil.example"}).status_code == 400
         doc = httpx.get(url + "/api/frontline", params={"at": "2025-03-01"}, timeout=60).json()
         assert doc["length_km"] > 0
+        r = httpx.get(url + "/api/frontline.geojson", params={"at": "2025-03-01", "tolerance": "0.1"}, timeout=60)
+        assert r.headers["content-encoding"] == "gzip" and r.json()["features"]  # --gzip reaches the worker processes
         # Keep-alive requests are not held back by Nagle + delayed ACK (~40 ms each; uvicorn's
         # own --workers socket lacks TCP_NODELAY): /api/health answers in about a millisecond.
         with httpx.Client(base_url=url, timeout=10) as h:
@@ -187,4 +190,4 @@ def test_serve_workers_and_allow_host(base_store) -> None:
         except subprocess.TimeoutExpired:
             srv.kill()
             out, _ = srv.communicate()
-    assert b"2 workers x 1 readers" in out
+    assert b"2 workers x 1 readers; gzip" in out

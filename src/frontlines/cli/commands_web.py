@@ -25,6 +25,12 @@ DEFAULT_READERS = 2
 RESPONSE_CACHE_BYTES = 256 * 1024 * 1024
 
 
+def gzip_answers(host: str, gzip: bool | None) -> bool:
+    """Whether ``serve`` compresses its answers: ``--gzip`` / ``--no-gzip``, else when it is reachable from
+    other machines (``host`` not loopback; on loopback compressing only costs CPU)."""
+    return host not in _LOOPBACK if gzip is None else gzip
+
+
 def serve_cmd(
     store: o.Store = None,
     host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")] = "127.0.0.1",
@@ -47,6 +53,9 @@ def serve_cmd(
                                              help="Expensive requests that may wait for one (more get 503 + Retry-After).")] = 6,
     heavy_budget: Annotated[float, typer.Option("--heavy-budget", min=0.1, max=3600,
                                                 help="Seconds an expensive request may take, waiting included (then 504).")] = 60.0,
+    gzip: Annotated[Optional[bool], typer.Option(
+        "--gzip/--no-gzip",
+        help="Compress answers of 1 KB or more for clients that accept gzip. Default: on when --host is not loopback.")] = None,
     sync_every: Annotated[Optional[str], typer.Option(
         "--sync-every", help="Keep the store current: sync now and then every INTERVAL (90s, 15m, 1h, 1d); one sync at a time.")] = None,
     sync_source: Annotated[Optional[list[str]], typer.Option("--sync", help="Source to sync with --sync-every (repeatable; default all).")] = None,
@@ -73,7 +82,8 @@ def serve_cmd(
               "pool_size": readers, "host": host, "allowed_hosts": allowed,
               "cache_bytes": RESPONSE_CACHE_BYTES // workers,  # each worker has its own response cache
               "cors_origins": [c for c in (cors_origin or []) if c.strip()], "heavy_workers": heavy_workers,
-              "heavy_queue": heavy_queue, "heavy_budget": heavy_budget}
+              "heavy_queue": heavy_queue, "heavy_budget": heavy_budget,
+              "gzip": gzip_answers(host, gzip)}
     # Build the app once here even with workers: a bad store or option fails now, not in a worker.
     app = create_app(**config)
     if host not in _LOOPBACK:
@@ -84,7 +94,8 @@ def serve_cmd(
                               f"{host}, localhost, 127.0.0.1 or [::1] are answered; add the names clients use with --allow-host")
     typer.echo(f"frontlines dashboard on http://{'[' + host + ']' if ':' in host else host}:{port}/  "
                f"(API docs at /docs; {'ingest enabled' if token else 'read-only'}; "
-               f"{workers} worker{'s' if workers > 1 else ''} x {readers} readers; Ctrl-C stops)")
+               f"{workers} worker{'s' if workers > 1 else ''} x {readers} readers{'; gzip' if config['gzip'] else ''}; "
+               "Ctrl-C stops)")
     log_level = os.environ.get("FRONTLINES_LOG", "warning")
     if syncer is not None:
         typer.echo(f"syncing {', '.join(syncer.sources)} now and every {sync_every} (one sync at a time)")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from frontlines import service
 from frontlines._version import __version__
@@ -42,8 +43,13 @@ from frontlines.web.settings import (
     WebSettings,
 )
 
-__all__ = ["CONFIG_ENV", "DEFAULT_MAX_UPLOAD", "MAX_JSON_BODY", "MAX_PERIODS", "MAX_TOLERANCE_KM", "app_from_env",
-           "create_app"]
+__all__ = ["CONFIG_ENV", "DEFAULT_MAX_UPLOAD", "GZIP_LEVEL", "GZIP_MIN_BYTES", "MAX_JSON_BODY", "MAX_PERIODS",
+           "MAX_TOLERANCE_KM", "app_from_env", "create_app"]
+
+#: With ``gzip``: answers of at least this many bytes are compressed for clients that accept gzip,
+#: at this level (a change GeoJSON of 175 KB: 66 KB in 1.3 ms of CPU; level 5: 58 KB in 4 ms).
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 1
 
 DESCRIPTION = (
     "Area, change, series and regions of dated control maps, as the CLI's `--json` prints them. "
@@ -67,6 +73,7 @@ def create_app(
     heavy_workers: int = DEFAULT_HEAVY_WORKERS,
     heavy_queue: int = DEFAULT_HEAVY_QUEUE,
     heavy_budget: float = DEFAULT_HEAVY_BUDGET,
+    gzip: bool = False,
 ) -> FastAPI:
     """The web app over the store at ``store_path``.
 
@@ -97,6 +104,9 @@ def create_app(
         Processes for expensive requests (``by=``, ``depth``, settlements, long series),
         how many more may wait (then 503 with Retry-After), and the seconds one may take
         (then 504); see :mod:`frontlines.web.heavy`.
+    gzip : bool
+        Compress answers of :data:`GZIP_MIN_BYTES` or more for clients that accept gzip (worth it
+        over a network: a change GeoJSON shrinks ~2.7x; on loopback only CPU).
 
     Raises
     ------
@@ -129,6 +139,8 @@ def create_app(
     # Innermost: repeated answers are replayed from memory (inside CORS and the guard, which add their headers).
     app.add_middleware(ResponseCacheMiddleware, pool=context.pool, max_bytes=max(1, settings.cache_bytes // 4))
     add_cors(app, settings.cors_origins)
+    if gzip:  # the bodies as sent, cached or not (Vary: Accept-Encoding)
+        app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     # Outermost: a request with a foreign Host header is refused before anything else runs.
     app.add_middleware(GuardMiddleware, allowed_hosts=settings.accepted_hosts, max_body=MAX_JSON_BODY,
                        streamed_paths=("/api/ingest",))
