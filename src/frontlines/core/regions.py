@@ -427,8 +427,9 @@ def _tile_regions(layer: RegionLayer, cell_deg: float) -> RegionTiles:
         # clip_by_rect: one pass over the region's vertices per cell (an overlay with each cell's box
         # costs ~7x more); it may leave rings that touch or collapse where the region's boundary runs
         # along a cell's edge, repaired as the windows' cuts are (core.windows._clip).
-        cut = np.array([shapely.clip_by_rect(geom, cx * cell_deg, cy * cell_deg, (cx + 1) * cell_deg, (cy + 1) * cell_deg)
-                        for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)], dtype=object)
+        cells = [(cx * cell_deg, cy * cell_deg, (cx + 1) * cell_deg, (cy + 1) * cell_deg)
+                 for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
+        cut = np.array([shapely.clip_by_rect(geom, *cell) for cell in cells], dtype=object)
         bad = ~shapely.is_valid(cut)
         if bad.any():
             cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)

@@ -197,8 +197,9 @@ class _Parser:
         self.derive = derive
         self.clip_levels = clip_levels  # region levels the primary layer's steps are clipped by (worker_clips)
         self.adapter = get_adapter(adapter_name)
-        # zstd level of the raw payloads: an adapter may choose a lower one (ISW: layers redrawn whole)
-        self.level: int = getattr(self.adapter, "payload_level", payload_codec.LEVEL)
+        # zstd level of the raw payloads: an adapter may choose one (ISW: layers redrawn whole); None:
+        # the codec's own parameters (store.payloads.PARAMETERS)
+        self.level: int | None = getattr(self.adapter, "payload_level", None)
         self.options = options
         self.cache = PartCache(max_positions=options.limits.positions, generation=GENERATION)
         # id(geometry) -> (hash, geometry): the geometry is held so that its id stays its own
@@ -384,7 +385,7 @@ def part_areas(geoms: list[Any]) -> np.ndarray:
 
 
 def _compress(payload: Payload, item: ParsedSnapshot, base: tuple[str, Any] | None,
-              level: int = payload_codec.LEVEL) -> tuple[str, Any]:
+              level: int | None = None) -> tuple[str, Any]:
     """Compress a raw payload of a batch into ``item``: the batch's first (``base`` None) on its own (a
     keyframe), the others against it. Returns the base for the batch's next payloads."""
     item.raw_size = len(payload.data)
