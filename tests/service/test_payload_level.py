@@ -1,4 +1,4 @@
-"""Payloads are compressed with the codec's parameters or an adapter's zstd level (ISW: 1) and read back byte for byte."""
+"""Payloads are compressed with the codec's parameters or an adapter's zstd level (ISW: 1), read back byte for byte."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def test_default_parameters_compress_history_like_level_3(deepstate_history_dir:
     files = sorted(deepstate_history_dir.glob("*.geojson"), key=lambda p: int(p.stem))[600:630]
     data = [p.read_bytes() for p in files]
     ours = codec.compressor(data[0])
-    level3 = zstd.ZstdCompressor(level=3, dict_data=zstd.ZstdCompressionDict(data[0], dict_type=zstd.DICT_TYPE_RAWCONTENT))
+    keyframe = zstd.ZstdCompressionDict(data[0], dict_type=zstd.DICT_TYPE_RAWCONTENT)
+    level3 = zstd.ZstdCompressor(level=3, dict_data=keyframe)
     ours_size = level3_size = 0
     for raw in data[1:]:
         blob = ours.compress(raw)
