@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from frontlines.core.coverage_arcs import coverage_arcs, unions
+from frontlines.core.coverage_arcs import coverage_arcs, unions, without_thin_rings
 
 
 def _grid(n: int) -> np.ndarray:
@@ -85,3 +85,22 @@ def test_rings_narrower_than_the_tolerance_are_left_out() -> None:
     assert got[0].is_valid and got[0].area == pytest.approx(100 + 0.75)  # the hole, the square, the strip gone
     assert len(got[0].geoms) == 2 and shapely.get_num_interior_rings(got[0].geoms[0]) == 0
     assert shapely.equals(got[1], frame) and shapely.equals(exact[1], frame)
+
+
+def test_thin_rings_left_out_of_a_plain_union_as_the_arcs_leave_them_out() -> None:
+    """The drawing's fallback (GEOS unions where the arcs do not close) leaves out the same rings."""
+    hole = shapely.box(5, 5, 5.05, 5.05)
+    gap = shapely.box(40.05, 0.05, 42.95, 2.95)
+    frame = shapely.box(40, 0, 43, 3).difference(gap)
+    cells = np.array([shapely.box(0, 0, 10, 10).difference(hole), hole, shapely.box(20, 0, 20.05, 0.05),
+                      shapely.box(30, 0, 30.2, 0.01), shapely.box(50, 0, 50.25, 3), frame, gap], dtype=object)
+    labels = np.array([0, -1, 0, 0, 0, 1, -1])
+    by_arcs = unions(coverage_arcs(cells), labels, 2, narrower_than=0.1)
+    for k in (0, 1):
+        got = without_thin_rings(shapely.union_all(cells[labels == k]), 0.1)
+        assert got.is_valid and _same_ground(got, by_arcs[k])
+    got = without_thin_rings(shapely.union_all(cells[labels == 0]), 0.1)
+    assert got.area == pytest.approx(100 + 0.75)  # the hole filled, the square and the strip gone
+    assert shapely.get_num_interior_rings(shapely.get_parts(got)).sum() == 0
+    assert without_thin_rings(shapely.box(0, 0, 1, 0.01), 0.1).is_empty
+    assert without_thin_rings(frame, 0.1).equals(frame)  # a thin frame's rings are wide

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines.core.coverage_arcs import CoverageArcs, unions
+from frontlines.core.coverage_arcs import CoverageArcs, unions, without_thin_rings
 from frontlines.core.measure import EMPTY
 from frontlines.core.redraws import RedrawRules
 from frontlines.results import ChangeResult
@@ -139,14 +139,15 @@ def _union(geoms: np.ndarray) -> Any:
 def _unions(shown: DisplayShapes, labels: np.ndarray, count: int, tolerance_deg: float) -> list[Any]:
     """The union of the display faces of each label ``0 .. count - 1`` (``labels`` per display face; -1: none),
     read off the stored arcs without the rings narrower than :data:`THIN` x ``tolerance_deg``
-    (:func:`frontlines.core.coverage_arcs.unions`); coverage unions of the faces where the arcs do not
-    close into rings (never seen on the W1 history)."""
-    out = unions(shown.arcs, labels, count, narrower_than=THIN * tolerance_deg)
+    (:func:`frontlines.core.coverage_arcs.unions`); coverage unions of the faces, without those rings
+    either, where the arcs do not close into rings (never seen on the W1 history)."""
+    narrower_than = THIN * tolerance_deg
+    out = unions(shown.arcs, labels, count, narrower_than=narrower_than)
     if out is not None:
         return out
     geoms = shown.shapes.take(labels >= 0)
     inside = labels[labels >= 0]
-    return [_union(geoms[inside == j]) for j in range(count)]
+    return [without_thin_rings(_union(geoms[inside == j]), narrower_than) for j in range(count)]
 
 
 def change_drawing(store: StoreReader, *, start: TimeLike, end: TimeLike, source: str | None = None,
