@@ -68,17 +68,23 @@ def test_a_label_without_polygons_is_empty() -> None:
     assert got[0].area == pytest.approx(2.0) and got[1].is_empty and got[2].is_empty
 
 
-def test_rings_narrower_than_the_tolerance_are_left_out() -> None:
-    """Rings whose twice area over perimeter is under the tolerance: a small hole, a small square and a
-    long thin strip (0.2 x 0.01) go, a strip 0.25 wide stays. The measure is the ring's: a thin frame
-    around a gap has wide rings and stays, its hole with it."""
+def _thin_ring_coverage() -> tuple[np.ndarray, np.ndarray, object]:
+    """Cells, labels and the frame: label 0 holds a small hole, a small square, a long thin strip
+    (0.2 x 0.01) and a strip 0.25 wide; label 1 a thin frame around a gap (whose rings are wide)."""
     hole = shapely.box(5, 5, 5.05, 5.05)
     gap = shapely.box(40.05, 0.05, 42.95, 2.95)
     frame = shapely.box(40, 0, 43, 3).difference(gap)
     cells = np.array([shapely.box(0, 0, 10, 10).difference(hole), hole, shapely.box(20, 0, 20.05, 0.05),
                       shapely.box(30, 0, 30.2, 0.01), shapely.box(50, 0, 50.25, 3), frame, gap], dtype=object)
+    return cells, np.array([0, -1, 0, 0, 0, 1, -1]), frame
+
+
+def test_rings_narrower_than_the_tolerance_are_left_out() -> None:
+    """Rings whose twice area over perimeter is under the tolerance: a small hole, a small square and a
+    long thin strip (0.2 x 0.01) go, a strip 0.25 wide stays. The measure is the ring's: a thin frame
+    around a gap has wide rings and stays, its hole with it."""
+    cells, labels, frame = _thin_ring_coverage()
     arcs = coverage_arcs(cells)
-    labels = np.array([0, -1, 0, 0, 0, 1, -1])
     exact = unions(arcs, labels, 2)
     got = unions(arcs, labels, 2, narrower_than=0.1)
     assert exact[0].area == pytest.approx(100 - 0.0025 + 0.0025 + 0.002 + 0.75)
@@ -89,12 +95,7 @@ def test_rings_narrower_than_the_tolerance_are_left_out() -> None:
 
 def test_thin_rings_left_out_of_a_plain_union_as_the_arcs_leave_them_out() -> None:
     """The drawing's fallback (GEOS unions where the arcs do not close) leaves out the same rings."""
-    hole = shapely.box(5, 5, 5.05, 5.05)
-    gap = shapely.box(40.05, 0.05, 42.95, 2.95)
-    frame = shapely.box(40, 0, 43, 3).difference(gap)
-    cells = np.array([shapely.box(0, 0, 10, 10).difference(hole), hole, shapely.box(20, 0, 20.05, 0.05),
-                      shapely.box(30, 0, 30.2, 0.01), shapely.box(50, 0, 50.25, 3), frame, gap], dtype=object)
-    labels = np.array([0, -1, 0, 0, 0, 1, -1])
+    cells, labels, frame = _thin_ring_coverage()
     by_arcs = unions(coverage_arcs(cells), labels, 2, narrower_than=0.1)
     for k in (0, 1):
         got = without_thin_rings(shapely.union_all(cells[labels == k]), 0.1)
