@@ -239,7 +239,7 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, narrower_than: fl
     area = np.abs(signed)
     keep = area > 0
     if narrower_than > 0:  # thinner rings (and the holes of such a shell: inside it) left out
-        keep &= 2 * area >= narrower_than * perimeter
+        keep &= _wide(area, perimeter, narrower_than)
     if not keep.any():
         return out
     at = keep[ring_id]
@@ -275,6 +275,11 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, narrower_than: fl
     return out
 
 
+def _wide(area: np.ndarray, perimeter: np.ndarray, narrower_than: float) -> np.ndarray:
+    """Whether each ring is at least ``narrower_than`` wide (twice its area over its perimeter: a strip's width)."""
+    return 2 * area >= narrower_than * perimeter
+
+
 def without_thin_rings(geom: Any, narrower_than: float) -> Any:
     """``geom`` (polygonal) without its rings narrower than ``narrower_than``, as :func:`unions` leaves them out.
 
@@ -293,7 +298,7 @@ def without_thin_rings(geom: Any, narrower_than: float) -> Any:
         return geom
     polys = shapely.get_parts(geom)
     rings, poly_of = shapely.get_rings(polys, return_index=True)
-    width_ok = 2 * shapely.area(shapely.polygons(rings)) >= narrower_than * shapely.length(rings)
+    width_ok = _wide(shapely.area(shapely.polygons(rings)), shapely.length(rings), narrower_than)
     shell = np.r_[True, poly_of[1:] != poly_of[:-1]]  # get_rings gives each part's shell first
     kept_part = np.zeros(len(polys), dtype=bool)
     kept_part[poly_of[shell]] = width_ok[shell]
