@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many", "may_hold_booleans"]
+__all__ = ["coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many", "flat_positions", "may_hold_booleans",
+           "polygon_rings"]
 
 
 def may_hold_booleans(raw: bytes) -> bool:
@@ -35,7 +36,7 @@ def coordinates_are_numbers(raw: bytes) -> bool:
     """True when JSON text ``raw`` has one ``"coordinates"`` member and no string in its value.
 
     Then each position's entries are numbers, lists, objects or nulls, and a flat read that
-    converts them with ``float`` (:func:`_flat_ring`) cannot take a string such as ``"1.5"``
+    converts them with ``float`` (:func:`flat_positions`) cannot take a string such as ``"1.5"``
     for a number (the exact path refuses those). Shown cheaply for two layouts: no ``"`` at
     all after the member (the geometry written last), or the first ``"`` after it preceded by
     ``]},`` (the geometry written first, minified, as in DeepState's history). In the second
@@ -51,7 +52,7 @@ def coordinates_are_numbers(raw: bytes) -> bool:
     return end < 0 or raw.endswith(b"]},", start, end)
 
 
-def _flat_ring(ring: list[Any]) -> np.ndarray | None:
+def flat_positions(ring: list[Any]) -> np.ndarray | None:
     """A ring's positions as an ``(n, 2)`` or ``(n, 3)`` float array, read flat (``None``: not that clean).
 
     The same array as ``numpy.array(ring)`` for a ring whose positions all hold 2 or all hold 3
@@ -80,7 +81,7 @@ def _rings(coords: object, out: list[np.ndarray], flat: bool = False) -> bool:
     """Append the rings of one Polygon's coordinates to ``out`` (False: not a clean polygon).
 
     ``flat``: the coordinates hold no strings (:func:`coordinates_are_numbers`): each ring is
-    read flat (:func:`_flat_ring`).
+    read flat (:func:`flat_positions`).
     """
     if not isinstance(coords, list) or not coords:
         return False
@@ -88,7 +89,7 @@ def _rings(coords: object, out: list[np.ndarray], flat: bool = False) -> bool:
         if not isinstance(ring, list) or len(ring) < 4:
             return False
         if flat:
-            arr = _flat_ring(ring)
+            arr = flat_positions(ring)
             if arr is None:
                 return False
         else:
@@ -102,6 +103,14 @@ def _rings(coords: object, out: list[np.ndarray], flat: bool = False) -> bool:
             return False
         out.append(arr)
     return True
+
+
+def polygon_rings(coords: object) -> tuple[np.ndarray, ...] | None:
+    """The rings of one Polygon's parsed coordinates, read flat (:func:`flat_positions`) and checked as
+    :func:`fast_polygon_parts_many` checks them (at least 4 positions, closed); None when not that clean.
+    The coordinates must hold no strings or booleans."""
+    rings: list[np.ndarray] = []
+    return tuple(rings) if _rings(coords, rings, flat=True) else None
 
 
 def _collect(geometry: object, rings: list[np.ndarray], counts: list[int], depth: int, flat: bool = False) -> bool:

@@ -36,6 +36,7 @@ from frontlines.sources._fastgeom import (
     may_hold_booleans,
 )
 from frontlines.sources._payloads import Payload
+from frontlines.sources._redrawn import SENTINEL, Drawn, coordinate_spans, redraw, skeleton
 
 __all__ = ["LayerCollector", "PartCache", "features_of", "properties_of"]
 
@@ -95,6 +96,8 @@ class PartCache:
     #: (a feature is compared byte for byte with the one at the same place, then with any of them)
     recent_pieces: list[bytes] = field(default_factory=list)
     recent_outcomes: list[FeatureOutcome] = field(default_factory=list)
+    #: the polygons of each feature of the last text read by LayerCollector.add_redrawn, as read (None: not polygonal)
+    recent_drawn: list[Drawn | None] = field(default_factory=list)
     hits: int = 0
     misses: int = 0
     #: Largest number of positions in one geometry.
@@ -245,6 +248,18 @@ class LayerCollector:
         A clean layer feature (``fast``) comes back :class:`_Pending`: its polygons are built
         by :meth:`_resolve`, in bulk with the other pending features of the snapshot.
         """
+        classified = self._classified(feat, i, classify)
+        if isinstance(classified, FeatureOutcome):
+            return classified
+        value, geom = classified
+        if fast:  # built with the snapshot's other clean features (see _resolve)
+            return _Pending(feat, i, value, geom, flat=flat)
+        return self._exact(geom, i, value)
+
+    def _classified(
+        self, feat: Any, i: int, classify: Callable[[dict[str, Any]], tuple[str, Any]],
+    ) -> FeatureOutcome | tuple[Any, dict[str, Any]]:
+        """Feature ``i``'s outcome when it adds no polygons, else its layer and its (polygonal) geometry object."""
         props = properties_of(feat, i, name=self.name)
         geom = feat.get("geometry")
         if not geom:
@@ -258,9 +273,7 @@ class LayerCollector:
         kind, value = classify(props)
         if kind != "layer":
             return FeatureOutcome(kind, str(value))
-        if fast:  # built with the snapshot's other clean features (see _resolve)
-            return _Pending(feat, i, value, geom, flat=flat)
-        return self._exact(geom, i, value)
+        return value, geom
 
     def _exact(self, geom: dict[str, Any], i: int, value: Any, polygons: np.ndarray | None = None) -> FeatureOutcome:
         """A layer feature's outcome by the exact path (checks, repairs, names the problem);
@@ -315,6 +328,75 @@ class LayerCollector:
             self._resolve(pending)
         for out in outcomes:
             self._apply(out.outcome if isinstance(out, _Pending) else out)  # type: ignore[arg-type]
+
+    def add_redrawn(
+        self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]], *, allow_empty: bool = False,
+    ) -> bool:
+        """Like :meth:`add_features` on a whole GeoJSON text, reading each Polygon and MultiPolygon
+        feature's coordinates against the same feature of the previous text read this way
+        (:func:`~frontlines.sources._redrawn.redraw`): a polygon whose text did not change is
+        neither parsed nor built again, a changed one only where its text changed.
+
+        The document is parsed without its coordinates (:func:`~frontlines.sources._redrawn.skeleton`);
+        the other features' coordinates are parsed to check their syntax. Returns False, having
+        added nothing, when the text is not that clean (booleans, a string or object among
+        coordinates, a GeometryCollection, a polygon to repair, any error): the caller then
+        parses it whole, which names the problem.
+
+        Parameters
+        ----------
+        data : bytes
+            The whole GeoJSON text (a FeatureCollection or a Feature).
+        classify : callable
+            As for :meth:`add_features`.
+        allow_empty : bool
+            Accept a FeatureCollection without features (``--allow-empty``).
+
+        Returns
+        -------
+        bool
+            Whether the text was read (else nothing was added).
+        """
+        spans = coordinate_spans(data)
+        if not spans:
+            return False
+        try:
+            features = features_of(orjson.loads(skeleton(data, spans)), name=self.name, allow_empty=allow_empty)
+            classified = [self._classified(feat, i, classify) for i, feat in enumerate(features)]
+        except (orjson.JSONDecodeError, SourceFormatError):
+            return False
+        before = self.cache.recent_drawn
+        drawn: list[Drawn | None] = []
+        outcomes: list[FeatureOutcome] = []
+        next_span = iter(spans)
+        for i, (feat, c) in enumerate(zip(features, classified)):
+            geom = feat.get("geometry")
+            d: Drawn | None = None
+            if isinstance(geom, dict) and "coordinates" in geom:
+                value, span = geom["coordinates"], next(next_span, None)
+                if span is None or type(value) is not int or value != SENTINEL or geom.get("type") == "GeometryCollection":
+                    return False
+                text = data[span[0] : span[1]]
+                if isinstance(c, FeatureOutcome):
+                    try:
+                        orjson.loads(text)  # not needed, but checked as a full parse would
+                    except orjson.JSONDecodeError:
+                        return False
+                else:
+                    old = before[i] if i < len(before) else None
+                    d = redraw(geom["type"], text, old, max_positions=self.cache.max_positions)
+                    if d is None:
+                        return False
+                    c = FeatureOutcome("layer", c[0], d.parts)
+            elif not isinstance(c, FeatureOutcome):
+                return False  # a GeometryCollection: the full parse builds it
+            drawn.append(d)
+            outcomes.append(c)
+        if next(next_span, None) is not None:
+            return False
+        self.cache.recent_drawn = drawn
+        self._apply_all(outcomes)
+        return True
 
     def add_raw_features(self, data: bytes, classify: Callable[[dict[str, Any]], tuple[str, Any]]) -> bool:
         """Like :meth:`add_features` on the raw bytes of a minified FeatureCollection.

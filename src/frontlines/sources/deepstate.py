@@ -102,6 +102,10 @@ class DeepStateHistory:
         )
 
 
+def _classify_daily(_props: dict) -> tuple[str, object]:
+    return "layer", deepstate_classes.CONTROL
+
+
 class DeepStateDaily:
     """Dissolved daily DeepState files (occupied territory only)."""
 
@@ -119,10 +123,12 @@ class DeepStateDaily:
             raise DateError(f"{payload.name}: no date in the file name (expected deepstatemap_data_YYYYMMDD.geojson)")
         day = compact_date(m.group(1), name=payload.name)
         published = check_not_future(day + dt.timedelta(hours=3), name=payload.name, now=options.now)
-        doc = load_json(payload.data, name=payload.name)
         collector = LayerCollector(payload.name, cache)
-        collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty),
-                               lambda _p: ("layer", deepstate_classes.CONTROL), raw=payload.data)
+        # one MultiPolygon a day, one or two of its polygons redrawn: read against the previous day's
+        if not collector.add_redrawn(payload.data, _classify_daily, allow_empty=options.allow_empty):
+            doc = load_json(payload.data, name=payload.name)
+            collector.add_features(features_of(doc, name=payload.name, allow_empty=options.allow_empty),
+                                   _classify_daily, raw=payload.data)
         return collector.snapshot(
             payload, source=options.source_name or self.name, conflict=options.conflict, published_at=published,
             declared=(deepstate_classes.CONTROL,), primary=self.primary,
