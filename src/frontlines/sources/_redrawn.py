@@ -278,11 +278,15 @@ def _parsed(text: bytes) -> tuple[np.ndarray, ...] | None:
 def _common_ends(a: bytes, b: bytes) -> tuple[int, int]:
     """Lengths of the longest common prefix and suffix of ``a`` and ``b`` (not overlapping in the shorter)."""
     n = min(len(a), len(b))
-    differ = np.flatnonzero(np.frombuffer(a, np.uint8, n) != np.frombuffer(b, np.uint8, n))
-    prefix = int(differ[0]) if len(differ) else n
+    prefix = _first_true(np.frombuffer(a, np.uint8, n) != np.frombuffer(b, np.uint8, n))
     tail_a, tail_b = np.frombuffer(a, np.uint8, n, len(a) - n), np.frombuffer(b, np.uint8, n, len(b) - n)
-    differ = np.flatnonzero(tail_a[::-1] != tail_b[::-1])
-    return prefix, min(int(differ[0]) if len(differ) else n, n - prefix)
+    return prefix, min(_first_true(tail_a[::-1] != tail_b[::-1]), n - prefix)
+
+
+def _first_true(flags: np.ndarray) -> int:
+    """Index of the first True in ``flags``, or its length (``argmax`` stops at the first: ~6x ``flatnonzero``)."""
+    i = int(flags.argmax()) if len(flags) else 0
+    return i if len(flags) and flags[i] else len(flags)
 
 
 def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets | None,
