@@ -134,6 +134,7 @@ BOWTIE = [[[30, 48], [31, 49], [31, 48], [30, 49], [30, 48]]]
     (_document([_edited(BIG, 0, 5, MID), SMALL]).replace(b"31.1, 47.8", b'"31.1", 47.8', 1), "a string among the numbers"),
     (_document([_edited(BIG, 0, 5, MID), SMALL]).replace(b"31.1, 47.8", b"null, 47.8", 1), "a null among the numbers"),
     (_document([_edited(BIG, 0, 5, [[30.9, 47.9, 0.0]]), SMALL]), "a position of 3 numbers in a ring of 2"),
+    (_document([BIG, SMALL]).replace(b" ] ], [ [ 30.5,", b" ] ], 7, [ [ 30.5,", 1), "a number between two rings"),
     (_document([BOWTIE, SMALL]), "a polygon to repair"),
     (_document([BIG, SMALL]).replace(b'"MultiPolygon"', b'"GeometryCollection"'), "a geometry collection"),
     (_document([BIG, SMALL])[:-3], "the document cut short"),

@@ -325,6 +325,8 @@ def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets 
         parsed = orjson.loads(b"[" * wrap + text[lo:hi] + b"]" * wrap)
     except orjson.JSONDecodeError:
         return None
+    if crosses and not all(isinstance(fragment, list) for fragment in parsed):
+        return None  # something else than a ring between two rings
     positions = list(itertools.chain.from_iterable(parsed)) if crosses else parsed
     if len(positions) != last - first + 1:
         return None
