@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many", "flat_positions", "may_hold_booleans",
+__all__ = ["checked_polygons", "coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many", "flat_positions", "may_hold_booleans",
            "polygon_rings"]
 
 
@@ -135,6 +135,27 @@ def _collect(geometry: object, rings: list[np.ndarray], counts: list[int], depth
     return False  # points and lines inside a collection: the exact path decides
 
 
+def checked_polygons(rings: list[np.ndarray], counts: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons built in bulk from rings read by :func:`_rings` (``counts[k]`` rings make polygon ``k``), with
+    the fast path's checks of each: ``coords_ok``, every vertex finite and longitude / latitude in range;
+    ``clean``, that and valid and of positive area. A polygon whose coordinates are not ok is built with
+    zeros in their place (harmless for GEOS): only ``clean`` polygons may be taken as they are."""
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
+    ring_poly = np.repeat(np.arange(len(counts)), counts)  # polygon of each ring
+    vertex_ring = np.repeat(np.arange(len(rings)), sizes)
+    bad_vertex = ~np.isfinite(xy).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        bad_vertex |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    coords_ok = np.ones(len(counts), dtype=bool)
+    if bad_vertex.any():
+        coords_ok[np.unique(ring_poly[vertex_ring[bad_vertex]])] = False
+        xy = np.where(bad_vertex[:, None], 0.0, xy)
+    polys = shapely.polygons(shapely.linearrings(xy, indices=vertex_ring), indices=ring_poly)
+    clean = coords_ok & shapely.is_valid(polys) & (shapely.area(polys) > 0)
+    return polys, coords_ok, clean
+
+
 def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple[Any, ...] | None:
     """The validated polygon parts of a clean GeoJSON geometry, or ``None`` to take the exact path.
 
@@ -156,17 +177,10 @@ def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple
     counts: list[int] = []
     if not _collect(geometry, rings, counts, 0):
         return None
-    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
-    if int(sizes.sum()) > max_positions:
+    if sum(len(r) for r in rings) > max_positions:
         return None
-    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
-    if not np.isfinite(xy).all():
-        return None
-    if np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90:
-        return None
-    ring_geoms = shapely.linearrings(xy, indices=np.repeat(np.arange(len(rings)), sizes))
-    polys = shapely.polygons(ring_geoms, indices=np.repeat(np.arange(len(counts)), counts))
-    if not shapely.is_valid(polys).all() or not (shapely.area(polys) > 0).all():
+    polys, _, clean = checked_polygons(rings, counts)
+    if not clean.all():
         return None
     return tuple(shapely.orient_polygons(polys))
 
@@ -208,28 +222,14 @@ def fast_polygon_parts_many(
         polys_of.append(len(g_counts))
     if not taken:
         return out
-    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
-    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
+    polys, coords_ok, clean = checked_polygons(rings, counts)
     poly_geom = np.repeat(np.arange(len(taken)), polys_of)  # geometry (of taken) of each polygon
-    ring_poly = np.repeat(np.arange(len(counts)), counts)  # polygon of each ring
-    vertex_ring = np.repeat(np.arange(len(rings)), sizes)
-    bad_vertex = ~np.isfinite(xy).all(axis=1)
-    with np.errstate(invalid="ignore"):
-        bad_vertex |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
-    bad = np.zeros(len(taken), dtype=bool)
-    if bad_vertex.any():
-        bad[np.unique(poly_geom[ring_poly[vertex_ring[bad_vertex]]])] = True
-        xy = np.where(bad_vertex[:, None], 0.0, xy)  # their geometries go the exact path; build something harmless
-    polys = shapely.polygons(shapely.linearrings(xy, indices=vertex_ring), indices=ring_poly)
-    good_poly = shapely.is_valid(polys) & (shapely.area(polys) > 0)
-    bad |= np.bincount(poly_geom, weights=~good_poly, minlength=len(taken)) > 0
+    bad = np.bincount(poly_geom, weights=~clean, minlength=len(taken)) > 0
     keep = ~bad[poly_geom]
     oriented = np.empty(len(polys), dtype=object)
     oriented[keep] = shapely.orient_polygons(polys[keep])
     starts = np.concatenate([[0], np.cumsum(polys_of)])
-    bad_coords = np.zeros(len(taken), dtype=bool)
-    if unclean is not None and bad_vertex.any():
-        bad_coords[np.unique(poly_geom[ring_poly[vertex_ring[bad_vertex]]])] = True
+    bad_coords = np.bincount(poly_geom, weights=~coords_ok, minlength=len(taken)) > 0
     for t, k in enumerate(taken):
         if not bad[t]:
             out[k] = tuple(oriented[starts[t] : starts[t + 1]])

@@ -40,7 +40,7 @@ import numpy as np
 import orjson
 import shapely
 
-from frontlines.sources._fastgeom import flat_positions, may_hold_booleans, polygon_rings
+from frontlines.sources._fastgeom import checked_polygons, flat_positions, may_hold_booleans, polygon_rings
 
 __all__ = ["SENTINEL", "Drawn", "coordinate_spans", "redraw", "skeleton"]
 
@@ -341,17 +341,12 @@ def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets 
 
 
 def _built(polygons: list[tuple[np.ndarray, ...]]) -> list[Any] | None:
-    """Oriented polygons from their rings, checked as :func:`~frontlines.sources._fastgeom.fast_polygon_parts_many`
-    checks its own (None when one fails: the full parse decides)."""
+    """Oriented polygons from their rings, checked as the full parse's fast path checks its own
+    (:func:`~frontlines.sources._fastgeom.checked_polygons`; None when one fails: the full parse decides)."""
     rings = [r for poly in polygons for r in poly]
-    if any(len(r) < 4 or not np.array_equal(r[0], r[-1]) for r in rings):
+    if any(len(r) < 4 or not np.array_equal(r[0], r[-1]) for r in rings):  # as _fastgeom._rings checks them
         return None
-    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
-    xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
-    if not np.isfinite(xy).all() or np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90:
-        return None
-    ring_geoms = shapely.linearrings(xy, indices=np.repeat(np.arange(len(rings)), sizes))
-    polys = shapely.polygons(ring_geoms, indices=np.repeat(np.arange(len(polygons)), [len(p) for p in polygons]))
-    if not shapely.is_valid(polys).all() or not (shapely.area(polys) > 0).all():
+    polys, _, clean = checked_polygons(rings, [len(p) for p in polygons])
+    if not clean.all():
         return None
     return list(shapely.orient_polygons(polys))
