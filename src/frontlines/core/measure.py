@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from frontlines.core.cuts import valid_cuts
 from frontlines.core.geodesy import area_km2
 from frontlines.core.windows import edit_windows, windowed_change
 
@@ -259,10 +260,7 @@ def _window_cuts(b: Any, a: Any, window: tuple[float, float, float, float] | np.
     pair = np.array([b, a], dtype=object)
     out = []
     for rect in rects:
-        cut = shapely.clip_by_rect(pair, *rect)
-        bad = ~shapely.is_valid(cut)
-        if bad.any():  # as in core.windows._clip: rings the cut made touch or collapse
-            cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+        cut = valid_cuts(shapely.clip_by_rect(pair, *rect))
         out.append((polygonal(cut[0]), polygonal(cut[1])))
     return out
 

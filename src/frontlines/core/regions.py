@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 
 from frontlines.cache import PerThread
+from frontlines.core.cuts import valid_cuts
 from frontlines.core.geodesy import areas_km2
 from frontlines.core.prepared import prepared_copy
 from frontlines.errors import RegionError
@@ -425,14 +426,10 @@ def _tile_regions(layer: RegionLayer, cell_deg: float) -> RegionTiles:
         x0, x1 = math.floor(xmin / cell_deg), math.floor(xmax / cell_deg)
         y0, y1 = math.floor(ymin / cell_deg), math.floor(ymax / cell_deg)
         # clip_by_rect: one pass over the region's vertices per cell (an overlay with each cell's box
-        # costs ~7x more); it may leave rings that touch or collapse where the region's boundary runs
-        # along a cell's edge, repaired as the windows' cuts are (core.windows._clip).
+        # costs ~7x more); the cuts it leaves invalid are repaired (core.cuts)
         cells = [(cx * cell_deg, cy * cell_deg, (cx + 1) * cell_deg, (cy + 1) * cell_deg)
                  for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
-        cut = np.array([shapely.clip_by_rect(geom, *cell) for cell in cells], dtype=object)
-        bad = ~shapely.is_valid(cut)
-        if bad.any():
-            cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+        cut = valid_cuts(np.array([shapely.clip_by_rect(geom, *cell) for cell in cells], dtype=object))
         for piece in cut:
             poly = _polygonal(piece)
             if poly is not None:

@@ -52,6 +52,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from frontlines.core.cuts import valid_cuts
+
 __all__ = ["MAX_ERROR_KM2", "TOL_DEG", "Windows", "change_windows", "edit_windows", "windowed_change", "within_windows"]
 
 #: Two vertices closer than this (degrees, ~0.1 m) are the same point redrawn.
@@ -461,10 +463,7 @@ def _clip(parts: np.ndarray, bounds: np.ndarray, box: np.ndarray) -> list[Any]:
     near = parts[(bounds[:, 0] <= xmax) & (bounds[:, 2] >= xmin) & (bounds[:, 1] <= ymax) & (bounds[:, 3] >= ymin)]
     if near.size == 0:
         return []
-    cut = shapely.clip_by_rect(near, xmin, ymin, xmax, ymax)
-    bad = ~shapely.is_valid(cut)
-    if bad.any():  # clip_by_rect is fast but may leave invalid rings
-        cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+    cut = valid_cuts(shapely.clip_by_rect(near, xmin, ymin, xmax, ymax))
     pieces = shapely.get_parts(cut[~shapely.is_empty(cut)])
     return list(pieces[shapely.get_type_id(pieces) == 3])
 

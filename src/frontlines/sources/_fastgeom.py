@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["checked_polygons", "coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many", "flat_positions", "may_hold_booleans",
-           "polygon_rings"]
+__all__ = [
+    "checked_polygons", "closed_ring", "coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many",
+    "flat_positions", "may_hold_booleans", "polygon_rings",
+]
 
 
 def may_hold_booleans(raw: bytes) -> bool:
@@ -99,10 +101,15 @@ def _rings(coords: object, out: list[np.ndarray], flat: bool = False) -> bool:
                 return False
             if arr.ndim != 2 or arr.dtype.kind not in "fi" or not 2 <= arr.shape[1] <= 3:
                 return False
-        if not np.array_equal(arr[0], arr[-1]):
+        if not closed_ring(arr):
             return False
         out.append(arr)
     return True
+
+
+def closed_ring(ring: np.ndarray) -> bool:
+    """A ring as the fast path takes it: at least 4 positions, the last equal to the first."""
+    return len(ring) >= 4 and bool(np.array_equal(ring[0], ring[-1]))
 
 
 def polygon_rings(coords: object) -> tuple[np.ndarray, ...] | None:

@@ -40,7 +40,7 @@ import numpy as np
 import orjson
 import shapely
 
-from frontlines.sources._fastgeom import checked_polygons, flat_positions, may_hold_booleans, polygon_rings
+from frontlines.sources._fastgeom import checked_polygons, closed_ring, flat_positions, may_hold_booleans, polygon_rings
 
 __all__ = ["SENTINEL", "Drawn", "coordinate_spans", "redraw", "skeleton"]
 
@@ -344,7 +344,7 @@ def _built(polygons: list[tuple[np.ndarray, ...]]) -> list[Any] | None:
     """Oriented polygons from their rings, checked as the full parse's fast path checks its own
     (:func:`~frontlines.sources._fastgeom.checked_polygons`; None when one fails: the full parse decides)."""
     rings = [r for poly in polygons for r in poly]
-    if any(len(r) < 4 or not np.array_equal(r[0], r[-1]) for r in rings):  # as _fastgeom._rings checks them
+    if not all(closed_ring(r) for r in rings):
         return None
     polys, _, clean = checked_polygons(rings, [len(p) for p in polygons])
     if not clean.all():
