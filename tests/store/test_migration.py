@@ -40,7 +40,7 @@ def test_writer_migrates_and_keeps_the_snapshot(tmp_path) -> None:
     path = tmp_path / "old.db"
     _v1_store(path)
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == sq.SCHEMA_VERSION == 10
+        assert st.schema_version == sq.SCHEMA_VERSION == 11
         (info,) = st.snapshots()
         assert st.redraws(LayerKey("russia", "control"), [info.id]) == {}  # version 4: the redraw tables exist
         assert st.change_faces("src", LayerKey("russia", "control")) is None  # version 8: the change-face table
@@ -97,9 +97,51 @@ def test_version_9_drops_the_part_areas_and_keeps_the_parts(tmp_path) -> None:
     assert [r[1] for r in db.execute("PRAGMA table_info(parts)")] == ["hash", "wkb", "area_km2"]
     db.close()
     with sq.SQLiteStore(path, create=False) as st:
-        assert st.schema_version == 10
+        assert st.schema_version == sq.SCHEMA_VERSION
         (info,) = st.snapshots()
         assert shapely.equals_exact(st.layer_parts(info.id, LayerKey("russia", "control"))["p1"], square, 0)
     db = sqlite3.connect(path)
     assert [r[1] for r in db.execute("PRAGMA table_info(parts)")] == ["hash", "wkb"]
+    db.close()
+
+
+def test_version_11_keeps_each_layers_parts_in_one_row(tmp_path) -> None:
+    """A store of version 10 holds a row per part of a layer; migrated, each layer is one row of
+    its sorted hashes, the layers read the same polygons in the same (hash) order, and deleting
+    the snapshot still removes its lists."""
+    import shapely
+    from shapely.geometry import box
+
+    path = tmp_path / "v10.db"
+    _v1_store(path)
+    db = sqlite3.connect(path)
+    for v in range(2, 11):
+        for stmt in sq._MIGRATIONS[v].split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+    db.execute("UPDATE meta SET value='10' WHERE key='schema_version'")
+    squares = {h: box(36.0 + i, 48.0, 36.5 + i, 48.5) for i, h in enumerate(["p3", "p1", "p2"])}
+    db.executemany("INSERT INTO parts VALUES(?, ?)", [(h, shapely.to_wkb(g)) for h, g in squares.items()])
+    rows = [(1, "russia:control", "p3"), (1, "russia:control", "p1"), (1, "russia:contested", "p2")]
+    db.executemany("INSERT INTO layer_parts VALUES(?, ?, ?)", rows)
+    db.executemany("INSERT INTO snapshot_layers VALUES(1, ?, NULL, ?)", [("russia:control", 2), ("russia:contested", 1)])
+    db.commit()
+    db.close()
+    with sq.SQLiteStore(path, create=False) as st:
+        assert st.schema_version == sq.SCHEMA_VERSION == 11
+        (info,) = st.snapshots()
+        control = st.layer_parts(info.id, LayerKey("russia", "control"))
+        assert list(control) == ["p1", "p3"]
+        assert all(shapely.equals_exact(control[h], squares[h], 0) for h in control)
+        assert list(st.layer_parts(info.id, LayerKey("russia", "contested"))) == ["p2"]
+    db = sqlite3.connect(path)
+    assert [r[1] for r in db.execute("PRAGMA table_info(layer_parts)")] == ["snapshot_id", "layer", "part_hashes"]
+    assert sorted(db.execute("SELECT layer, part_hashes FROM layer_parts")) == [
+        ("russia:contested", "p2"), ("russia:control", "p1 p3")]
+    db.close()
+    with sq.SQLiteStore(path, create=False) as st:
+        with st.transaction():
+            st.delete_snapshot(info.id)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM layer_parts").fetchone() == (0,)
     db.close()

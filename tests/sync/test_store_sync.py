@@ -71,7 +71,7 @@ def test_version_1_store_is_migrated(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="needs migrating"):
         SQLiteStore(path, readonly=True)
     with SQLiteStore(path) as st:
-        assert st.schema_version == SCHEMA_VERSION == 10
+        assert st.schema_version == SCHEMA_VERSION == 11
         st.put_fetch_record(RECORD)
     with SQLiteStore(path, readonly=True) as st:
         assert st.fetch_records() == [RECORD]
