@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.core.arrays import unique
+
 __all__ = ["CoverageArcs", "coverage_arcs", "unions", "without_thin_rings"]
 
 
@@ -269,8 +271,8 @@ def unions(arcs: CoverageArcs, labels: np.ndarray, count: int, narrower_than: fl
     r, own = rings[use][o], owner[use][o]
     _, poly_id = np.unique(own, return_inverse=True)
     polys = shapely.polygons(r, indices=poly_id)
-    poly_label = ring_label[np.unique(own)]
-    for k in np.unique(poly_label).tolist():
+    poly_label = ring_label[unique(own)]
+    for k in unique(poly_label).tolist():
         out[k] = shapely.multipolygons(polys[poly_label == k])
     return out
 

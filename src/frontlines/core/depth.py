@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.core.arrays import unique
 from frontlines.core.geodesy import distance_km, from_equal_area_xy, to_equal_area
 
 __all__ = ["Depth", "ProjectedFront", "advance_depth", "max_depth_km", "region_depths"]
@@ -314,7 +315,7 @@ class _Samples:
             a1 = np.minimum(a0 + VERTEX_EVERY, n - g - 1)
             nearer = np.hypot(*(self.pts[g + j] - self.pts[g + a1]).T) < np.hypot(*(self.pts[g + j] - self.pts[g + a0]).T)
             anchor_of[g:] = g + np.where(nearer, a1, a0)
-        self.measure(np.unique(anchor_of))
+        self.measure(unique(anchor_of))
         gap = np.hypot(*(self.pts - self.pts[anchor_of]).T)
         dp = self.dp[anchor_of]
         up_p, lo_p = dp + gap, np.maximum(dp - gap, 0.0)

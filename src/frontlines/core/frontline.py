@@ -63,6 +63,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiLineString
 
+from frontlines.core.arrays import unique_rows
 from frontlines.core.geodesy import WGS84, from_equal_area, to_equal_area
 
 __all__ = ["CONTESTED_MODES", "FrontLine", "OutlineLand", "frontline", "outline_land"]
@@ -180,8 +181,8 @@ def _split_contested(control: Any, contested: Any, spacing_m: float, border: Any
         return control
     if len(b) == 0:
         return union
-    a = np.unique(a, axis=0)
-    b = np.unique(b, axis=0)
+    a = unique_rows(a)
+    b = unique_rows(b)
     pts = np.vstack([a, b])
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=shapely.envelope(union), ordered=True)

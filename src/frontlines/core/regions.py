@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 
 from frontlines.cache import PerThread
+from frontlines.core.arrays import unique
 from frontlines.core.cuts import valid_cuts
 from frontlines.core.geodesy import areas_km2
 from frontlines.core.prepared import prepared_copy
@@ -339,7 +340,7 @@ def _clip(layer: RegionLayer, arr: np.ndarray) -> np.ndarray:
     # 2. The other pairs are cut region by region, or, in layers of large regions, tile by
     # tile (a piece along a border then meets a few small tiles instead of a whole oblast).
     if cells is not None:
-        rest = np.unique(part_idx)
+        rest = unique(part_idx)
         pi, region_idx = shapely.STRtree(cells.tiles).query(parts[rest])
         part_idx = rest[pi]
     # Polygons meeting many cells (a whole day's territory) are tested prepared (below).
@@ -372,7 +373,7 @@ def _clip_pairs(out: np.ndarray, cut: _Cut, parts: np.ndarray, owner: np.ndarray
     keep = np.ones(len(part_idx), dtype=bool)
     tested = np.flatnonzero(big[part_idx])
     if tested.size:
-        which = np.unique(part_idx[tested])
+        which = unique(part_idx[tested])
         prepared = parts.copy()
         prepared[which] = prepared_copy(parts[which])
         cell_of = cells[cell_idx[tested]]

@@ -52,6 +52,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from frontlines.core.arrays import unique
 from frontlines.core.cuts import valid_cuts
 
 __all__ = ["MAX_ERROR_KM2", "TOL_DEG", "Windows", "change_windows", "edit_windows", "windowed_change", "within_windows"]
@@ -231,7 +232,7 @@ def _overlap_boxes(a: Sequence[Any], b: Sequence[Any], part_a: np.ndarray, part_
     if na * nb <= 1_000_000:
         code = np.flatnonzero(np.bincount(part_a * nb + part_b, minlength=na * nb))
     else:
-        code = np.unique(part_a * nb + part_b)
+        code = unique(part_a * nb + part_b)
     label = _components(na + nb, code // nb, na + code % nb)
     out = [np.zeros((0, 4))]
     for parts, offset in ((a, 0), (b, na)):

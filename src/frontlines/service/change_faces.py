@@ -42,6 +42,7 @@ import orjson
 import shapely
 
 from frontlines.conflicts import default_registry
+from frontlines.core.arrays import unique
 from frontlines.core.coverage_arcs import CoverageArcs, coverage_arcs
 from frontlines.core.display_faces import display_faces
 from frontlines.core.faces import FaceBuilder
@@ -395,7 +396,7 @@ def clean_coverage_update(geoms: Sequence[Any], fresh: Sequence[int], previous: 
     arr = np.asarray(list(geoms), dtype=object)
     prev = np.asarray(previous, dtype=object)
     n, old = len(arr), len(prev)
-    changed = np.unique(np.asarray(list(fresh), dtype=np.int64))
+    changed = unique(np.asarray(list(fresh), dtype=np.int64))
     if old > n or not np.array_equal(changed[changed >= old], np.arange(old, n)):
         return None  # faces removed, or new faces not among the fresh ones
     if not len(changed):

@@ -31,6 +31,7 @@ import numpy as np
 import shapely
 
 from frontlines.cache import size_of
+from frontlines.core.arrays import unique
 from frontlines.core.measure import EMPTY
 from frontlines.service.change_faces import FaceIndex, WindowFaces
 from frontlines.service.redraws import RedrawPiece, WindowRedraws
@@ -170,7 +171,7 @@ def _shapes(geoms: np.ndarray, index: FaceIndex, c: WindowFaces, *, raw: bool, g
         redrawn = best < none
         fight[direction] = faces_union(geoms, moved & ~redrawn)
         mine = []
-        for k in np.unique(best[redrawn]).tolist():
+        for k in unique(best[redrawn]).tolist():
             m = best == k
             mine.append(RedrawPiece(direction, index.reasons[k], float(index.area[m].sum()), faces_union(geoms, m)))
         pieces += mine

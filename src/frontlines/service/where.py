@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 
 from frontlines.conflicts import Conflict, default_registry
+from frontlines.core.arrays import unique
 from frontlines.core.depth import Depth, ProjectedFront, max_depth_km, region_depths
 from frontlines.core.frontline import CONTESTED_MODES, FrontLine, outline_land
 from frontlines.core.frontline import frontline as build_frontline
@@ -275,7 +276,7 @@ def _without(geom: Any, other: Any) -> Any:
     if i.size == 0:
         return geom
     out = list(parts)
-    for k in np.unique(i):
+    for k in unique(i):
         near = others[j[i == k]]
         cut = shapely.difference(parts[k], near[0] if len(near) == 1 else shapely.multipolygons(near))
         out[k] = cut

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from frontlines.core.arrays import unique
+
 __all__ = [
     "checked_polygons", "closed_ring", "coordinates_are_numbers", "fast_polygon_parts", "fast_polygon_parts_many",
     "flat_positions", "may_hold_booleans", "polygon_rings",
@@ -156,7 +158,7 @@ def checked_polygons(rings: list[np.ndarray], counts: list[int]) -> tuple[np.nda
         bad_vertex |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
     coords_ok = np.ones(len(counts), dtype=bool)
     if bad_vertex.any():
-        coords_ok[np.unique(ring_poly[vertex_ring[bad_vertex]])] = False
+        coords_ok[unique(ring_poly[vertex_ring[bad_vertex]])] = False
         xy = np.where(bad_vertex[:, None], 0.0, xy)
     polys = shapely.polygons(shapely.linearrings(xy, indices=vertex_ring), indices=ring_poly)
     clean = coords_ok & shapely.is_valid(polys) & (shapely.area(polys) > 0)
