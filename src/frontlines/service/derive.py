@@ -52,7 +52,9 @@ __all__ = [
 #: Snapshots of a timeline whose region figures :func:`region_area_table` computes together:
 #: their step geometries are clipped in one batch; only one chunk's geometries and clipped
 #: pieces are in memory at a time (the whole W1 history at once took ~100 MB more at peak).
-TABLE_CHUNK = 256
+#: An ingest writes the table a chunk at a time as it stores (:mod:`.early_steps`), and the
+#: last chunk's work falls after the parse: 64 rather than 256 takes W2's from 0.043 to 0.017 s.
+TABLE_CHUNK = 64
 
 #: Snapshots whose parts are read at once to be dissolved in threads (:func:`store_layer_unions`).
 UNION_CHUNK = 128
