@@ -2,7 +2,7 @@
 
 Forty real DeepState daily maps are ingested into an empty store with two parse processes, with
 every seventh snapshot's area computed whole (``FULL_EVERY`` lowered from 256 so that the full
-dissolve is exercised) and the oblast rows written every eighth (``TABLE_CHUNK`` lowered from 256):
+dissolve is exercised) and the oblast rows written every eighth (``TABLE_CHUNK`` lowered to 8):
 every step, area and oblast row is written while the parse runs, ``derive_layers`` computes nothing, and the figures equal, bit for bit, those of the same ingest with the
 snapshots derived in the tail, and the plain overlays of the stored parts measured with
 ``pyproj.Geod``. An ingest into a store that holds snapshots already leaves them to the tail.
