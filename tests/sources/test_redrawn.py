@@ -12,7 +12,7 @@ import shapely
 
 from frontlines.errors import SourceFormatError
 from frontlines.model import LayerKey
-from frontlines.sources import deepstate
+from frontlines.sources import _fastgeom, deepstate
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload
 from frontlines.sources.base import IngestOptions
@@ -143,6 +143,39 @@ def test_what_is_not_that_clean_is_left_to_the_full_parse(second: bytes, why: st
     assert not _after(_document([BIG, SMALL]), second), why
 
 
+def _u(inner: list[list[float]]) -> list[list[list[float]]]:
+    """A U open to the north; ``inner``: its right arm's inner edge, from (30.7, 49) down to (30.7, 48.5)."""
+    return [[[30, 48], [31, 48], [31, 49], [30.7, 49], *inner, [30.7, 48.5], [30.3, 48.5], [30.3, 49], [30, 49], [30, 48]]]
+
+
+U_EDGE = [[30.7, round(48.95 - 0.05 * i, 2)] for i in range(9)]  # 48.95 .. 48.55
+
+
+@pytest.mark.parametrize("second, why", [
+    # a spike of the right arm touches the left arm at one point: inside its window the cut is two pieces
+    # touching there, a valid MultiPolygon, but the ring meets itself (invalid)
+    ([_u([*U_EDGE[:4], [30.3, 48.75], *U_EDGE[5:]])], "the ring meets itself where the cut falls apart"),
+    ([_u([*U_EDGE[:4], [30.2, 48.75], *U_EDGE[5:]])], "the ring crosses itself"),
+    # the exterior redrawn around the hole: the hole is now outside it, touching nothing
+    ([_edited(BIG, 0, 3, [[30.4, 49.2], [31.2, 49.2]], drop=3), SMALL], "a hole left outside its exterior"),
+])
+def test_a_redrawn_polygon_made_invalid_is_left_to_the_full_parse(second: list, why: str) -> None:
+    """The validity of a spliced polygon is looked at inside the box of its edit first: what is invalid
+    there, or not shown valid, is checked whole, and an invalid polygon goes to the full parse (which repairs it)."""
+    first = [_u(U_EDGE)] if "ring" in why else [BIG, SMALL]
+    assert not shapely.is_valid(shapely.from_geojson(orjson.dumps({"type": "MultiPolygon", "coordinates": second})))
+    assert not _after(_document(first), _document(second)), why
+
+
+def test_a_hole_across_the_edits_box_is_checked_whole() -> None:
+    """Inside the box of an edit, a hole cut by the box's edge could touch the exterior outside it unseen:
+    such a polygon is not shown valid there (the whole check decides), one whose hole lies apart is."""
+    polygon = shapely.Polygon(BIG[0], [BIG[1]])  # the hole spans 30.5 .. 31 E
+    assert shapely.is_valid(polygon)
+    assert not _fastgeom._valid_within(polygon, (30.4, 47.9, 30.8, 48.6))  # the box cuts the hole
+    assert _fastgeom._valid_within(polygon, (31.4, 47.9, 31.8, 48.6))  # the hole lies apart
+
+
 def test_the_daily_adapter_still_repairs_and_refuses() -> None:
     """A day the redrawn path leaves to the full parse is repaired (or refused) as before."""
     cache, options = PartCache(), IngestOptions(now=dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc))
@@ -156,11 +189,14 @@ def test_the_daily_adapter_still_repairs_and_refuses() -> None:
                       options=options)
 
 
-def test_every_real_daily_map_reads_as_geos_reads_it(deepstate_daily_dir) -> None:
+def test_every_real_daily_map_reads_as_geos_reads_it(deepstate_daily_dir, monkeypatch) -> None:
     """The 769 DeepState daily maps in order, each read against the day before: all answered by the
     redrawn path, each exactly the polygons GEOS reads from the file on its own, most polygons kept."""
     cache, kept, total = PartCache(), 0, 0
     previous: set[int] = set()
+    shown: list[bool] = []  # a spliced polygon shown valid inside its edit's box (else checked whole)
+    within = _fastgeom._valid_within
+    monkeypatch.setattr(_fastgeom, "_valid_within", lambda *a: shown.append(within(*a)) or shown[-1])
     files = sorted(deepstate_daily_dir.glob("deepstatemap_data_*.geojson"))
     assert len(files) == 769
     for path in files:
@@ -173,3 +209,4 @@ def test_every_real_daily_map_reads_as_geos_reads_it(deepstate_daily_dir) -> Non
         total += len(parts)
         previous = {id(p) for p in parts}
     assert kept > 0.8 * total  # ~11 polygons a day, one or two redrawn
+    assert len(shown) > 600 and sum(shown) > 0.95 * len(shown)

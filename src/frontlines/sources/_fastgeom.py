@@ -144,11 +144,19 @@ def _collect(geometry: object, rings: list[np.ndarray], counts: list[int], depth
     return False  # points and lines inside a collection: the exact path decides
 
 
-def checked_polygons(rings: list[np.ndarray], counts: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def checked_polygons(
+    rings: list[np.ndarray], counts: list[int], *, windows: list[tuple[float, float, float, float] | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Polygons built in bulk from rings read by :func:`_rings` (``counts[k]`` rings make polygon ``k``), with
     the fast path's checks of each: ``coords_ok``, every vertex finite and longitude / latitude in range;
     ``clean``, that and valid and of positive area. A polygon whose coordinates are not ok is built with
-    zeros in their place (harmless for GEOS): only ``clean`` polygons may be taken as they are."""
+    zeros in their place (harmless for GEOS): only ``clean`` polygons may be taken as they are.
+
+    ``windows[k]``, when given and not None, is a box outside which polygon ``k``'s segments are those of
+    a valid polygon (the one it redraws) and inside which every segment drawn or removed lies strictly:
+    its validity is then looked at inside the box first (:func:`_valid_within`), and checked whole only
+    when that does not show it.
+    """
     sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
     xy = np.concatenate([r[:, :2] for r in rings]).astype(float, copy=False)
     ring_poly = np.repeat(np.arange(len(counts)), counts)  # polygon of each ring
@@ -161,8 +169,41 @@ def checked_polygons(rings: list[np.ndarray], counts: list[int]) -> tuple[np.nda
         coords_ok[unique(ring_poly[vertex_ring[bad_vertex]])] = False
         xy = np.where(bad_vertex[:, None], 0.0, xy)
     polys = shapely.polygons(shapely.linearrings(xy, indices=vertex_ring), indices=ring_poly)
-    clean = coords_ok & shapely.is_valid(polys) & (shapely.area(polys) > 0)
+    clean = coords_ok & (shapely.area(polys) > 0)
+    shown = np.zeros(len(polys), dtype=bool)
+    if windows is not None:
+        for k, window in enumerate(windows):
+            if window is not None and clean[k]:
+                shown[k] = _valid_within(polys[k], window)
+    whole = clean & ~shown
+    clean[whole] = shapely.is_valid(polys[whole])
     return polys, coords_ok, clean
+
+
+def _valid_within(polygon: Any, window: tuple[float, float, float, float]) -> bool:
+    """Whether ``polygon`` is shown valid by its part inside ``window`` (False: not shown, check it whole).
+
+    The caller vouches that outside the box the polygon's segments are those of a valid polygon
+    and that every segment it drew or removed lies strictly inside (:func:`checked_polygons`). Any
+    defect then involves a drawn segment, or a hole the redrawn ring swept over, so it lies
+    strictly inside: two rings or one ring meeting itself, a hole now outside its shell or inside
+    another hole, or new contacts cutting the interior in two. The polygon is shown valid when its
+    cut by the box (:func:`shapely.clip_by_rect`, which keeps what lies inside as it is) is valid and
+    the cut's rings meet nowhere (``is_simple`` of its boundary: the cut may split the polygon into
+    pieces, and two pieces touching at a point are a valid MultiPolygon though the ring meets
+    itself there), and no hole crosses the box's edge (a contact outside would go unseen). An old
+    contact inside the box (a hole touching the shell) only sends the polygon to the whole check.
+    """
+    xmin, ymin, xmax, ymax = window
+    holes = shapely.get_num_interior_rings(polygon)
+    if holes:
+        hb = shapely.bounds(shapely.get_interior_ring(polygon, np.arange(holes)))
+        inside = (hb[:, 0] > xmin) & (hb[:, 1] > ymin) & (hb[:, 2] < xmax) & (hb[:, 3] < ymax)
+        apart = (hb[:, 2] < xmin) | (hb[:, 0] > xmax) | (hb[:, 3] < ymin) | (hb[:, 1] > ymax)
+        if not (inside | apart).all():
+            return False
+    cut = shapely.clip_by_rect(polygon, xmin, ymin, xmax, ymax)
+    return bool(shapely.is_valid(cut)) and bool(shapely.is_simple(shapely.boundary(cut)))
 
 
 def fast_polygon_parts(geometry: dict[str, Any], *, max_positions: int) -> tuple[Any, ...] | None:

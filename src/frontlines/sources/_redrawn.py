@@ -49,6 +49,8 @@ _OPEN, _CLOSE = ord("["), ord("]")
 _SPACE = b" \t\r\n"  # JSON's whitespace (bytes.strip() would also take \x0b and \x0c)
 #: what replaces each coordinates value in :func:`skeleton` (a value the caller checks for)
 SENTINEL = 0
+#: a box (xmin, ymin, xmax, ymax) outside which a polygon is the valid one it redraws, or None (see :func:`_window`)
+Window = tuple[float, float, float, float] | None
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
     parts: list[Any] = []
     layouts: list[_Brackets | None] = []
     fresh: list[int] = []  # the polygons to build
+    windows: list[Window] = []  # theirs (see _window)
     for k, t in enumerate(texts):
         j = known.get(t)
         if before is not None and j is not None:
@@ -207,10 +210,11 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
         layouts.append(read[1])
         parts.append(None)
         fresh.append(k)
+        windows.append(read[2])
     if sum(len(r) for poly in rings for r in poly) > max_positions:
         return None
     if fresh:
-        built = _built([rings[k] for k in fresh])
+        built = _built([rings[k] for k in fresh], windows)
         if built is None:
             return None
         for k, polygon in zip(fresh, built):
@@ -219,9 +223,9 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
 
 
 def _read(before: Drawn | None, gone: list[int], k: int,
-          text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets | None] | None:
-    """The rings of changed polygon ``k`` (and its text's brackets when found): spliced into those of the
-    previous polygon it redraws when there is one, else parsed whole. None: not that clean."""
+          text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets | None, Window] | None:
+    """The rings of changed polygon ``k``, its text's brackets and its window when found: spliced into those
+    of the previous polygon it redraws when there is one, else parsed whole. None: not that clean."""
     if before is not None:
         j = _counterpart(before, gone, k, text)
         if j is not None:
@@ -229,7 +233,7 @@ def _read(before: Drawn | None, gone: list[int], k: int,
             if spliced is not None:
                 return spliced
     whole = _parsed(text)
-    return None if whole is None else (whole, None)
+    return None if whole is None else (whole, None, None)
 
 
 #: Bytes compared at either end of two polygons' texts to pair a changed polygon with its previous drawing.
@@ -290,9 +294,10 @@ def _first_true(flags: np.ndarray) -> int:
 
 
 def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets | None,
-             text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets] | None:
-    """A changed polygon's rings (and its text's brackets): the positions of its text that differ from
-    ``old_text`` parsed, the others taken from ``old_rings`` (see the module's docstring). None: parse it whole."""
+             text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets, Window] | None:
+    """A changed polygon's rings, its text's brackets and its :func:`_window`: the positions of its text
+    that differ from ``old_text`` parsed, the others taken from ``old_rings`` (see the module's
+    docstring). None: parse it whole."""
     if len({r.shape[1] for r in old_rings}) != 1:
         return None
     prefix, suffix = _common_ends(old_text, text)
@@ -337,16 +342,44 @@ def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets 
     flat = np.concatenate([flat_old[:first], middle, flat_old[len(flat_old) - keep:]])
     ring_ends = new.spans(2)[1]
     sizes = np.diff(np.searchsorted(starts, ring_ends), prepend=0)
-    return tuple(np.split(flat, np.cumsum(sizes)[:-1])), new
+    rings = tuple(np.split(flat, np.cumsum(sizes)[:-1]))
+    return rings, new, _window(old_rings, flat_old, rings, flat, first, last, keep)
 
 
-def _built(polygons: list[tuple[np.ndarray, ...]]) -> list[Any] | None:
+def _window(old_rings: tuple[np.ndarray, ...], flat_old: np.ndarray, rings: tuple[np.ndarray, ...],
+            flat: np.ndarray, first: int, last: int, keep: int) -> tuple[float, float, float, float] | None:
+    """A box outside which a spliced polygon's segments are the previous polygon's (None: not shown).
+
+    The positions ``first`` .. ``last`` of ``flat`` replaced ``first`` .. ``len(flat_old) - keep - 1``
+    of ``flat_old``, all in one ring (the rings are otherwise the same, position for position). Every
+    segment drawn or removed has an end among those positions or their neighbours: their bounds,
+    padded so that those segments lie strictly inside (see :func:`~frontlines.sources._fastgeom.checked_polygons`).
+    """
+    if len(rings) != len(old_rings):
+        return None
+    changed = [k for k, (a, b) in enumerate(zip(old_rings, rings)) if len(a) != len(b) or not np.array_equal(a, b)]
+    if len(changed) != 1:
+        return None
+    k = changed[0]
+    start = sum(len(r) for r in rings[:k])
+    if not (start <= first and last < start + len(rings[k]) and len(flat_old) - keep <= start + len(old_rings[k])):
+        return None
+    drawn = flat[max(first - 1, 0) : last + 2, :2]
+    removed = flat_old[max(first - 1, 0) : len(flat_old) - keep + 1, :2]
+    both = np.concatenate([drawn, removed])
+    (xmin, ymin), (xmax, ymax) = both.min(axis=0), both.max(axis=0)
+    pad = 1e-9 * (1.0 + float(np.abs(both).max()))
+    return float(xmin) - pad, float(ymin) - pad, float(xmax) + pad, float(ymax) + pad
+
+
+def _built(polygons: list[tuple[np.ndarray, ...]], windows: list[Window]) -> list[Any] | None:
     """Oriented polygons from their rings, checked as the full parse's fast path checks its own
-    (:func:`~frontlines.sources._fastgeom.checked_polygons`; None when one fails: the full parse decides)."""
+    (:func:`~frontlines.sources._fastgeom.checked_polygons`, a spliced polygon's validity inside its
+    window; None when one fails: the full parse decides)."""
     rings = [r for poly in polygons for r in poly]
     if not all(closed_ring(r) for r in rings):
         return None
-    polys, _, clean = checked_polygons(rings, [len(p) for p in polygons])
+    polys, _, clean = checked_polygons(rings, [len(p) for p in polygons], windows=windows)
     if not clean.all():
         return None
     return list(shapely.orient_polygons(polys))
