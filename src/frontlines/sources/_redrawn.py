@@ -26,6 +26,10 @@ the previous text's, which was valid. The polygons built are checked as
 :func:`~frontlines.sources._fastgeom.fast_polygon_parts_many` checks its own (closed rings of at
 least four positions, finite longitude / latitude in range, valid, of positive area) and
 oriented the same way; anything else returns ``None`` and the caller parses the document whole.
+A spliced polygon differs from the valid one it redraws only inside the box of the positions
+replaced (:func:`_window`), so its validity is looked at there first
+(:func:`~frontlines.sources._fastgeom.checked_polygons`): on the 769 daily maps a cut of ~240
+vertices instead of a polygon of ~1,900.
 
 Pure functions and one frozen record; nothing is cached here (the caller keeps the previous :class:`Drawn`).
 """
