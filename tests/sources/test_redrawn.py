@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import orjson
 import pytest
 import shapely
 
 from frontlines.errors import SourceFormatError
 from frontlines.model import LayerKey
-from frontlines.sources import _fastgeom, deepstate
+from frontlines.sources import _fastgeom, _redrawn, deepstate
 from frontlines.sources._geojson import LayerCollector, PartCache, features_of
 from frontlines.sources._payloads import Payload
 from frontlines.sources.base import IngestOptions
@@ -174,6 +175,20 @@ def test_a_hole_across_the_edits_box_is_checked_whole() -> None:
     assert shapely.is_valid(polygon)
     assert not _fastgeom._valid_within(polygon, (30.4, 47.9, 30.8, 48.6))  # the box cuts the hole
     assert _fastgeom._valid_within(polygon, (31.4, 47.9, 31.8, 48.6))  # the hole lies apart
+
+
+@pytest.mark.parametrize("layout", [_gdal, orjson.dumps], ids=["gdal", "minified"])
+def test_each_polygons_brackets_are_those_of_its_own_text(layout) -> None:
+    """A MultiPolygon's brackets, found once, give each polygon's as a scan of the polygon's text alone does."""
+    data = _document([BIG, SMALL, OTHER], layout=layout)
+    (start, end), = _redrawn.coordinate_spans(data)
+    texts, found = _redrawn._polygon_texts(data[start:end])
+    assert len(texts) == 3
+    for text, (whole, first, last) in zip(texts, found):
+        brackets, alone = whole.inner(first, last), _redrawn._Brackets(text)
+        for name in ("at", "opens", "depth"):
+            assert np.array_equal(getattr(brackets, name), getattr(alone, name)), name
+            assert getattr(brackets, name).dtype == getattr(alone, name).dtype, name
 
 
 def test_the_daily_adapter_still_repairs_and_refuses() -> None:

@@ -53,6 +53,8 @@ _OPEN, _CLOSE = ord("["), ord("]")
 _SPACE = b" \t\r\n"  # JSON's whitespace (bytes.strip() would also take \x0b and \x0c)
 #: what replaces each coordinates value in :func:`skeleton` (a value the caller checks for)
 SENTINEL = 0
+#: a MultiPolygon's brackets and the first and last byte of one of its polygons (see :meth:`_Brackets.inner`)
+_Within = tuple["_Brackets", int, int]
 #: a box (xmin, ymin, xmax, ymax) outside which a polygon is the valid one it redraws, or None (see :func:`_window`)
 Window = tuple[float, float, float, float] | None
 
@@ -97,6 +99,16 @@ class _Brackets:
         self.opens = b[self.at] == _OPEN
         self.depth = np.cumsum(np.where(self.opens, 1, -1), dtype=np.int32)
         self._spans: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def inner(self, first: int, last: int) -> _Brackets:
+        """The brackets of the array that opens at byte ``first`` and closes at byte ``last`` of the text, as
+        ``_Brackets(text[first:last + 1])`` finds them (without reading those bytes again)."""
+        i, j = (int(k) for k in np.searchsorted(self.at, [first, last + 1]))
+        out = _Brackets.__new__(_Brackets)
+        out.at, out.opens = self.at[i:j] - first, self.opens[i:j]
+        out.depth = self.depth[i:j] - (self.depth[i] - 1)
+        out._spans = {}
+        return out
 
     def balanced(self, depth: int) -> bool:
         """One array whose deepest arrays are at ``depth``: the first byte opens it, only the last bracket closes it."""
@@ -179,12 +191,12 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
         None when the feature is not that clean (the full parse then checks, repairs and names the problem).
     """
     if kind == "Polygon":
-        texts = [text]
+        texts, found = [text], [None]
     elif kind == "MultiPolygon":
         split = _polygon_texts(text)
         if split is None:
             return None
-        texts = split
+        texts, found = split
     else:
         return None
     if before is not None and before.kind != kind:
@@ -207,7 +219,7 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
             parts.append(before.parts[j])
             layouts.append(before.layouts[j])
             continue
-        read = _read(before, gone, k, t)
+        read = _read(before, gone, k, t, found[k])
         if read is None:
             return None
         rings.append(read[0])
@@ -226,14 +238,16 @@ def redraw(kind: str, text: bytes, before: Drawn | None, *, max_positions: int) 
     return Drawn(kind, tuple(texts), tuple(rings), tuple(parts), tuple(layouts))
 
 
-def _read(before: Drawn | None, gone: list[int], k: int,
-          text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets | None, Window] | None:
+def _read(before: Drawn | None, gone: list[int], k: int, text: bytes,
+          within: _Within | None) -> tuple[tuple[np.ndarray, ...], _Brackets | None, Window] | None:
     """The rings of changed polygon ``k``, its text's brackets and its window when found: spliced into those
-    of the previous polygon it redraws when there is one, else parsed whole. None: not that clean."""
+    of the previous polygon it redraws when there is one, else parsed whole. ``within``: where the text's
+    brackets were found already (those of the MultiPolygon holding it), else None. None: not that clean."""
     if before is not None:
         j = _counterpart(before, gone, k, text)
         if j is not None:
-            spliced = _spliced(before.texts[j], before.rings[j], before.layouts[j], text)
+            layout = None if within is None else within[0].inner(within[1], within[2])
+            spliced = _spliced(before.texts[j], before.rings[j], before.layouts[j], text, layout)
             if spliced is not None:
                 return spliced
     whole = _parsed(text)
@@ -256,8 +270,9 @@ def _counterpart(before: Drawn, gone: list[int], k: int, text: bytes) -> int | N
     return k if k in gone else None
 
 
-def _polygon_texts(text: bytes) -> list[bytes] | None:
-    """Each polygon's text in a MultiPolygon's coordinates value (None: not one array of arrays of positions)."""
+def _polygon_texts(text: bytes) -> tuple[list[bytes], list[_Within]] | None:
+    """Each polygon's text in a MultiPolygon's coordinates value, and where its brackets are (None: not
+    one array of arrays of positions)."""
     br = _Brackets(text)
     if not br.balanced(4):
         return None
@@ -269,7 +284,8 @@ def _polygon_texts(text: bytes) -> list[bytes] | None:
             text[ends[-1] + 1 : -1]]
     if glue[0].strip(_SPACE) or glue[-1].strip(_SPACE) or any(g.strip(_SPACE) != b"," for g in glue[1:-1]):
         return None
-    return [text[s : e + 1] for s, e in zip(starts.tolist(), ends.tolist())]
+    bounds = list(zip(starts.tolist(), ends.tolist()))
+    return [text[s : e + 1] for s, e in bounds], [(br, s, e) for s, e in bounds]
 
 
 def _parsed(text: bytes) -> tuple[np.ndarray, ...] | None:
@@ -298,15 +314,15 @@ def _first_true(flags: np.ndarray) -> int:
 
 
 def _spliced(old_text: bytes, old_rings: tuple[np.ndarray, ...], old: _Brackets | None,
-             text: bytes) -> tuple[tuple[np.ndarray, ...], _Brackets, Window] | None:
+             text: bytes, new: _Brackets | None = None) -> tuple[tuple[np.ndarray, ...], _Brackets, Window] | None:
     """A changed polygon's rings, its text's brackets and its :func:`_window`: the positions of its text
     that differ from ``old_text`` parsed, the others taken from ``old_rings`` (see the module's
-    docstring). None: parse it whole."""
+    docstring); ``old`` / ``new``: the texts' brackets when known. None: parse it whole."""
     if len({r.shape[1] for r in old_rings}) != 1:
         return None
     prefix, suffix = _common_ends(old_text, text)
     old = _Brackets(old_text) if old is None else old
-    new = _Brackets(text)
+    new = _Brackets(text) if new is None else new
     if not new.balanced(3):
         return None
     old_starts, old_ends = old.spans(3)
