@@ -175,3 +175,28 @@ print(released, before, rss())
         skip_or_fail("release_memory found no malloc_trim: the C library is not glibc")
     before, after = int(out[1]), int(out[2])
     assert before - after > 100 * 2**20  # most of the ~200 MB freed went back to the system
+
+
+def test_a_parse_process_hands_back_the_memory_of_large_batches_only(deepstate_daily_dir, tmp_path, monkeypatch) -> None:
+    """A batch of files holding ``TRIM_BYTES`` of content or more is followed by ``release_memory``; a
+    smaller one is not (its faults would cost more than the little memory it freed)."""
+    import datetime as dt
+
+    from frontlines.sources.base import IngestOptions
+
+    calls: list[int] = []
+    monkeypatch.setattr(pipeline_module, "release_memory", lambda: calls.append(1) or True)
+    files = sorted(deepstate_daily_dir.glob("deepstatemap_data_*.geojson"))[:3]
+    batch = [(str(p), p.name) for p in files]
+    content = sum(p.stat().st_size for p in files)
+    options = IngestOptions(now=dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc))
+    pipeline_module._worker_init("deepstate-daily", options, "primary")
+    try:
+        monkeypatch.setattr(pipeline_module, "TRIM_BYTES", content + 1)
+        spilled = pipeline_module._worker_parse_files(batch, 64 * 2**20, False, str(tmp_path))
+        assert len(pipeline_module._unspill(spilled)) == 3 and calls == []
+        monkeypatch.setattr(pipeline_module, "TRIM_BYTES", content)
+        spilled = pipeline_module._worker_parse_files(batch, 64 * 2**20, False, str(tmp_path))
+        assert len(pipeline_module._unspill(spilled)) == 3 and calls == [1]
+    finally:
+        pipeline_module._WORKER = None
