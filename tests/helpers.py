@@ -24,6 +24,17 @@ def dump(store: Path) -> list[str]:
         con.close()
 
 
+def apply_migrations(db: sqlite3.Connection, first: int, last: int) -> None:
+    """Run the store's schema migrations ``first`` .. ``last`` on ``db`` (a store as that version wrote it;
+    the caller records the version in ``meta``)."""
+    from frontlines.store.sqlite import _MIGRATIONS
+
+    for v in range(first, last + 1):
+        for stmt in _MIGRATIONS[v].split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+
+
 def skip_or_fail(msg: str) -> None:
     """Skip with ``msg`` outside CI; in CI (CI=true) a missing prerequisite is a failure."""
     if os.environ.get("CI", "").lower() == "true":

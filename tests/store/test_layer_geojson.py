@@ -22,6 +22,7 @@ from frontlines import service
 from frontlines.model import LayerKey
 from frontlines.store import sqlite as sq
 from frontlines.web.app import create_app
+from tests.helpers import apply_migrations
 from tests.store.conftest import make_store
 from tests.store.test_store_contract import LAYER, _add
 
@@ -61,10 +62,7 @@ def test_layer_geojson_rows_round_trip_replace_and_cascade(any_store):
 def test_version_9_store_is_migrated_to_the_layer_geojson_table(tmp_path) -> None:
     path = tmp_path / "v9.db"
     db = sqlite3.connect(path)
-    for v in range(1, 10):
-        for stmt in sq._MIGRATIONS[v].split(";"):
-            if stmt.strip():
-                db.execute(stmt)
+    apply_migrations(db, 1, 9)
     db.execute("INSERT INTO meta VALUES('schema_version', '9')")
     db.commit()
     db.close()

@@ -9,6 +9,7 @@ import pytest
 from frontlines.errors import StoreError
 from frontlines.model import LayerKey
 from frontlines.store import sqlite as sq
+from tests.helpers import apply_migrations
 
 
 def _v1_store(path) -> None:
@@ -84,10 +85,7 @@ def test_version_9_drops_the_part_areas_and_keeps_the_parts(tmp_path) -> None:
     path = tmp_path / "v8.db"
     _v1_store(path)
     db = sqlite3.connect(path)
-    for v in range(2, 9):  # up to version 8, as a store of that version was written
-        for stmt in sq._MIGRATIONS[v].split(";"):
-            if stmt.strip():
-                db.execute(stmt)
+    apply_migrations(db, 2, 8)  # up to version 8, as a store of that version was written
     db.execute("UPDATE meta SET value='8' WHERE key='schema_version'")
     square = box(36.0, 48.0, 36.5, 48.5)
     db.execute("INSERT INTO parts VALUES('p1', ?, 2054.4)", (shapely.to_wkb(square),))
@@ -115,10 +113,7 @@ def test_version_11_keeps_each_layers_parts_in_one_row(tmp_path) -> None:
     path = tmp_path / "v10.db"
     _v1_store(path)
     db = sqlite3.connect(path)
-    for v in range(2, 11):
-        for stmt in sq._MIGRATIONS[v].split(";"):
-            if stmt.strip():
-                db.execute(stmt)
+    apply_migrations(db, 2, 10)
     db.execute("UPDATE meta SET value='10' WHERE key='schema_version'")
     squares = {h: box(36.0 + i, 48.0, 36.5 + i, 48.5) for i, h in enumerate(["p3", "p1", "p2"])}
     db.executemany("INSERT INTO parts VALUES(?, ?)", [(h, shapely.to_wkb(g)) for h, g in squares.items()])
