@@ -297,6 +297,23 @@ def test_delete_cascades_through_the_tables(tmp_path):
         assert counts == {"snapshots": 0, "snapshot_layers": 0, "layer_parts": 0, "steps": 0, "payloads": 1, "parts": 1}
 
 
+def test_a_layer_naming_a_part_not_stored_is_refused_on_reading(tmp_path):
+    """A layer's parts are one row of hashes (schema 11, no foreign key per part): a part it names that
+    is not stored (a damaged store) is an error naming the store, not a missing polygon."""
+    import shapely
+
+    layer = LayerKey("russia", "control")
+    square = shapely.to_wkb(shapely.box(30, 48, 31, 49))
+    with SQLiteStore(tmp_path / "s.db") as st:
+        with st.transaction():
+            st.put_payload("p1", b"1", source="t", base=None)
+            sid = st.add_snapshot(_snapshot(1, "p1"), adapter="a", adapter_version=1, options={},
+                                  parts={layer: [("part1", square), ("part2", b"")]})  # part2 never sent
+    with SQLiteStore(tmp_path / "s.db", readonly=True) as st:
+        with pytest.raises(StoreError, match=r"s\.db is damaged: 1 part\(s\) named by a layer are not stored \(e\.g\. part2\)"):
+            st.layer_parts(sid, layer)
+
+
 def test_a_write_transaction_reuses_what_it_read_until_it_writes(tmp_path):
     """Inside a write transaction a timeline read twice with no write between is read once (derive stages
     read the same timelines for every step); any write, a rolled-back transaction, or the end of the

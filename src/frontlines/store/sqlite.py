@@ -1032,6 +1032,10 @@ class SQLiteStore(VersionMemo):
             for h, geom in zip((r[0] for r in rows), shapely.from_wkb([r[1] for r in rows])):
                 out[h] = geom
                 self._cache.put(("part", h), geom)
+        absent = [h for h, g in out.items() if g is None]
+        if absent:  # a layer's list names its parts by hash (schema 11: no foreign key checks them)
+            raise StoreError(f"store {self.path} is damaged: {len(absent)} part(s) named by a layer are not stored "
+                             f"(e.g. {absent[0]})")
         return out
 
     def remember_parts(self, parts: dict[str, Any]) -> None:
