@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from frontlines.core.arrays import unique
+from frontlines.core.arrays import percentile, unique
 from frontlines.core.geodesy import distance_km, from_equal_area_xy, to_equal_area
 
 __all__ = ["Depth", "ProjectedFront", "advance_depth", "max_depth_km", "region_depths"]
@@ -333,7 +333,8 @@ class _Samples:
         return self.measured_max(idx)
 
     def percentile90(self, idx: np.ndarray) -> float:
-        """``numpy.percentile(distances of idx, 90)``, measuring only the samples that could decide it."""
+        """``numpy.percentile(distances of idx, 90)``, measuring only the samples that could decide it
+        (:func:`~frontlines.core.arrays.percentile`: the same figure, without importing ``numpy.ma``)."""
         n = len(idx)
         h = (n - 1) * 0.9
         k0 = int(math.floor(h))
@@ -345,7 +346,7 @@ class _Samples:
         known = ~np.isnan(self.d[idx])
         # the others lie wholly below the k0-th or above the k1-th value: their ranks keep them there
         values = np.where(known, self.d[idx], np.where(up < floor, -np.inf, np.inf))
-        return float(np.percentile(values, 90))
+        return percentile(values, 90)
 
 
 def _polygons(geom: Any) -> np.ndarray:
