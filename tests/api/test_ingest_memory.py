@@ -178,8 +178,9 @@ print(released, before, rss())
 
 
 def test_a_parse_process_hands_back_the_memory_of_large_batches_only(deepstate_daily_dir, tmp_path, monkeypatch) -> None:
-    """A batch of files holding ``TRIM_BYTES`` of content or more is followed by ``release_memory``; a
-    smaller one is not (its faults would cost more than the little memory it freed)."""
+    """A batch of files holding ``TRIM_BYTES`` of content or more, or after which the heap holds
+    ``TRIM_FREE_BYTES`` free, is followed by ``release_memory``; another is not (its faults would cost
+    more than the little memory it freed)."""
     import datetime as dt
 
     from frontlines.sources.base import IngestOptions
@@ -191,12 +192,34 @@ def test_a_parse_process_hands_back_the_memory_of_large_batches_only(deepstate_d
     content = sum(p.stat().st_size for p in files)
     options = IngestOptions(now=dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc))
     pipeline_module._worker_init("deepstate-daily", options, "primary")
+    free = [0]
+    monkeypatch.setattr(pipeline_module, "free_heap_bytes", lambda: free[0])
+    monkeypatch.setattr(pipeline_module, "TRIM_FREE_BYTES", 16 * 2**20)
     try:
         monkeypatch.setattr(pipeline_module, "TRIM_BYTES", content + 1)
         spilled = pipeline_module._worker_parse_files(batch, 64 * 2**20, False, str(tmp_path))
         assert len(pipeline_module._unspill(spilled)) == 3 and calls == []
-        monkeypatch.setattr(pipeline_module, "TRIM_BYTES", content)
+        free[0] = 16 * 2**20  # a small batch that left much free (ISW layers) trims
         spilled = pipeline_module._worker_parse_files(batch, 64 * 2**20, False, str(tmp_path))
         assert len(pipeline_module._unspill(spilled)) == 3 and calls == [1]
+        free[0] = 0
+        monkeypatch.setattr(pipeline_module, "TRIM_BYTES", content)
+        spilled = pipeline_module._worker_parse_files(batch, 64 * 2**20, False, str(tmp_path))
+        assert len(pipeline_module._unspill(spilled)) == 3 and calls == [1, 1]
     finally:
         pipeline_module._WORKER = None
+
+
+def test_free_heap_bytes_sees_what_was_freed() -> None:
+    """``free_heap_bytes`` (glibc's mallinfo2) grows by what the program frees inside the heap."""
+    from frontlines.service.memory import free_heap_bytes
+
+    before = free_heap_bytes()
+    if before is None:
+        skip_or_fail("free_heap_bytes reads glibc's mallinfo2; this C library has none")
+    freed = [bytes(2000 + i % 1000) for i in range(20000)]  # ~50 MB of malloc'd blocks (above pymalloc's 512 B)
+    pins = [bytes(600) for _ in range(20000)]  # allocated after: the freed blocks are not at the heap's top
+    del freed
+    after = free_heap_bytes()
+    assert after is not None and after - before > 30 * 2**20
+    del pins

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ctypes
 
-__all__ = ["release_memory"]
+__all__ = ["free_heap_bytes", "release_memory"]
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -29,6 +29,22 @@ def _libc() -> ctypes.CDLL | None:
     except OSError:  # platforms without dlopen(NULL)
         return None
     return libc if hasattr(libc, "malloc_trim") else None
+
+
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (glibc >= 2.33)."""
+
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def free_heap_bytes() -> int | None:
+    """Bytes the C heap holds free (glibc's ``mallinfo2().fordblks``, every arena), or None where unknown."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    libc.mallinfo2.restype = _MallInfo2
+    return int(libc.mallinfo2().fordblks)
 
 
 def release_memory() -> bool:

@@ -59,7 +59,7 @@ from frontlines.service.derive import (
 from frontlines.service.early_steps import EarlySteps
 from frontlines.service.known import KnownPayloads
 from frontlines.service.layer_geojson import extend_layer_geojsons
-from frontlines.service.memory import release_memory
+from frontlines.service.memory import free_heap_bytes, release_memory
 from frontlines.service.parallel_steps import missing_steps
 from frontlines.service.tail_ahead import ClipRows, TailAhead
 from frontlines.sources._geojson import PartCache
@@ -112,9 +112,10 @@ MIN_SEGMENT_BYTES = 8 * 1024 * 1024
 #: the rebuild's wall time). Not for the DeepState history (0.47 MB a file): its main process is busy
 #: storing, its tail is short, and the region layer held during the parse would add ~10 MB to its peak.
 TAIL_AHEAD_BYTES = 1024 * 1024
-#: Content a batch of files must have read for its parse process to give the memory it freed back (see
-#: :func:`_worker_parse_files`).
+#: Content a batch of files must have read for its parse process to give the memory it freed back, unless
+#: its heap holds :data:`TRIM_FREE_BYTES` free (see :func:`_worker_parse_files`).
 TRIM_BYTES = 4 * 1024 * 1024
+TRIM_FREE_BYTES = 16 * 1024 * 1024
 #: Snapshots per generation of a parser's memory (see :class:`_Parser`).
 GENERATION = 16
 
@@ -425,11 +426,12 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
     """Parse a batch of files; the result is pickled to a file in the folder ``spill``, whose name is returned.
     (``continues``, ``resend``: see :meth:`_Parser.parse_batch`.)
 
-    The memory a batch of :data:`TRIM_BYTES` of content or more freed is given back to the system
-    afterwards (:func:`release_memory`): the page faults of using it again cost ~3 % more CPU on
-    W1, and W1's peak PSS falls from 167 to 140-150 MB (the baseline's is 155-165 MB). A smaller
-    batch frees too little to matter (W2's daily files: 2 MB a batch, +7 MB of peak PSS) and its
-    faults cost 2-3 % of the CPU.
+    The memory a batch freed is given back to the system afterwards (:func:`release_memory`) when the
+    batch read :data:`TRIM_BYTES` of content or more, or the heap holds :data:`TRIM_FREE_BYTES` free:
+    the page faults of using it again cost ~3 % more CPU on W1, and W1's peak PSS falls from 167 to
+    140-150 MB (the baseline's is 155-165 MB). W2's daily batches (2 MB, 3-14 MB free after each)
+    free too little to matter (+5-7 MB of peak PSS), and their faults cost 2-3 % of the CPU; a small
+    batch of ISW layers leaves 25-50 MB free (trimmed: W3's peak PSS ~10 MB lower).
     """
     assert _WORKER is not None
     read = [0]  # bytes of content read so far
@@ -447,7 +449,7 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
         return name
     finally:
-        if read[0] >= TRIM_BYTES:
+        if read[0] >= TRIM_BYTES or (free_heap_bytes() or 0) >= TRIM_FREE_BYTES:
             release_memory()
 
 
