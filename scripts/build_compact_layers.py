@@ -10,6 +10,8 @@ Usage (from the project root)::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from frontlines.conflicts import ConflictRegistry
 from frontlines.sources.boundaries import _read_geojson
 from frontlines.sources.compact_gazetteer import (
@@ -22,14 +24,14 @@ from frontlines.sources.gazetteer import read_gazetteer
 
 def main() -> int:
     registry = ConflictRegistry.shipped()
-    files = set()
+    files: dict[Path, bool] = {}  # file -> whether it is a region level (its tiles are kept)
     for cid in registry.names():
         c = registry.get(cid)
-        files.update(c.level(kind).file for kind in c.level_kinds)
+        files.update((c.level(kind).file, True) for kind in c.level_kinds)
         if c.outline is not None:
-            files.add(c.outline)
-    for path in sorted(files):
-        side = write_compact(path, *_read_geojson(path.read_bytes(), str(path)))
+            files.setdefault(c.outline, False)
+    for path, level in sorted(files.items()):
+        side = write_compact(path, *_read_geojson(path.read_bytes(), str(path)), tiles=level)
         print(f"{side} ({side.stat().st_size:,} bytes, from {path.name}: {path.stat().st_size:,} bytes)")
     for cid in registry.names():
         path = registry.get(cid).gazetteer

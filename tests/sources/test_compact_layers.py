@@ -13,7 +13,7 @@ import shapely
 
 from frontlines.conflicts import ConflictRegistry
 from frontlines.core.geodesy import areas_km2
-from frontlines.core.regions import RegionLayer, layer_centre
+from frontlines.core.regions import TILE_DEG, RegionLayer, layer_centre, tile_regions
 from frontlines.sources import boundaries
 from frontlines.sources.compact_layers import (
     compact_path,
@@ -54,6 +54,18 @@ def test_shipped_compact_files_are_current_and_exact(path: Path) -> None:
     plain = np.array(plain_geoms, dtype=object)
     assert kept.centre == layer_centre(plain)
     np.testing.assert_array_equal(kept.areas, areas_km2(plain, kept.centre))
+    # and the tiles a region layer of them cuts (only the oblasts are large enough; the outline is no level)
+    names = tuple(map(str, range(len(plain))))
+    cut = tile_regions(RegionLayer(name="plain", ids=names, names=names, geometries=plain))
+    if path.name.startswith("outline"):
+        assert kept.tiles is None
+    elif cut is None:
+        assert kept.tiles is None and not path.name.startswith("oblasts")
+    else:
+        assert kept.tile_deg == TILE_DEG and len(kept.tiles.tiles) == len(cut.tiles) > len(plain)
+        assert shapely.to_wkb(kept.tiles.tiles).tolist() == shapely.to_wkb(cut.tiles).tolist()
+        np.testing.assert_array_equal(kept.tiles.region, cut.region)
+        np.testing.assert_array_equal(kept.tiles.areas, cut.areas)
 
 
 def test_read_level_takes_the_compact_file(monkeypatch) -> None:
@@ -68,6 +80,49 @@ def test_read_level_takes_the_compact_file(monkeypatch) -> None:
     assert fast.local_names == slow.local_names
     assert shapely.to_wkb(fast.geometries).tolist() == shapely.to_wkb(slow.geometries).tolist()
     np.testing.assert_array_equal(fast.areas, slow.areas)
+
+
+def test_read_level_takes_the_tiles_of_the_compact_file(monkeypatch) -> None:
+    level = ConflictRegistry.shipped().get("ukraine").level("oblast")
+    fast = boundaries.read_level(level)
+    assert "cells" in fast._cache  # given by the compact file, not cut
+    monkeypatch.setattr(boundaries, "read_compact_layer", lambda *a: None)  # the GeoJSON path
+    slow = boundaries.read_level(level)
+    assert "cells" not in slow._cache
+    assert shapely.to_wkb(fast.cells.tiles).tolist() == shapely.to_wkb(slow.cells.tiles).tolist()
+    np.testing.assert_array_equal(fast.cells.region, slow.cells.region)
+    np.testing.assert_array_equal(fast.cells.areas, slow.cells.areas)
+
+
+def test_given_tiles_are_taken_only_for_the_grid_the_centre_and_a_tiled_layer() -> None:
+    level = ConflictRegistry.shipped().get("ukraine").level("oblast")
+    shipped = boundaries.read_level(level)
+    tiles = shipped.cells
+
+    def fresh(geoms: np.ndarray = shipped.geometries) -> RegionLayer:
+        return RegionLayer(name="t", ids=shipped.ids[: len(geoms)], names=shipped.names[: len(geoms)],
+                           geometries=geoms)
+
+    assert fresh().with_cells(tiles, TILE_DEG, shipped.centre)._cache["cells"] is tiles
+    for deg, centre in ((TILE_DEG / 2, shipped.centre), (TILE_DEG, (0.0, 0.0))):
+        assert "cells" not in fresh().with_cells(tiles, deg, centre)._cache  # another grid or centre: cut on use
+    small = fresh(np.array([shapely.box(30, 48, 31, 49)], dtype=object))
+    small.with_cells(tiles, TILE_DEG, small.centre)
+    assert small.cells is None  # a layer of small regions is clipped whole
+
+
+def test_positions_off_the_decimal_grid_are_kept_exactly(tmp_path: Path) -> None:
+    # most positions have 5 decimals, two do not (as where the tiles' grid cuts an edge): integers and doubles
+    ring = [[30.12345, 48.0], [31.5, 48.0], [31.5, 48.333333333333336], [31.0, 49.0],
+            [30.12345, 49.0], [30.0, 48.71428571428571], [30.12345, 48.0]]
+    src = tmp_path / "odd.geojson"
+    src.write_bytes(orjson.dumps({"type": "FeatureCollection",
+                                  "features": [_feature("O", {"type": "Polygon", "coordinates": [ring]})]}))
+    side = _write(src)
+    with np.load(side) as z:
+        assert int(z["decimals"]) == 5 and z["odd"].tolist() == [2, 5]
+    _, geoms = read_compact(src)
+    assert shapely.get_coordinates(geoms[0]).tolist() == ring
 
 
 def _write(path: Path) -> Path:

@@ -42,6 +42,7 @@ __all__ = [
     "clip_pieces",
     "layer_centre",
     "region_shares",
+    "tile_regions",
     "validate_region_layer",
 ]
 
@@ -147,16 +148,25 @@ class RegionLayer:
             self._cache["areas"] = a
         return self._cache["areas"]
 
+    def with_cells(self, tiles: RegionTiles, cell_deg: float, centre: tuple[float, float]) -> RegionLayer:
+        """This layer, its :attr:`cells` given: :func:`tile_regions` of it made beforehand (a region file's
+        compact form keeps them), with cells of ``cell_deg`` degrees and areas at ``centre``. Ignored (cut
+        on first use) unless those are :data:`TILE_DEG` and the layer's centre and the layer is tiled at
+        all. Returns ``self``."""
+        same = cell_deg == TILE_DEG and tuple(map(float, centre)) == self.centre
+        if same and "cells" not in self._cache and _is_large(self):
+            self._cache["cells"] = tiles
+        return self
+
     @property
     def cells(self) -> RegionTiles | None:
         """The regions cut into grid tiles when they are large (see :func:`clip_areas`), else None.
 
-        Cut on first use and kept on the instance (immutable, never prepared: any thread may read it).
+        Cut on first use (:func:`tile_regions`) and kept on the instance (immutable, never prepared:
+        any thread may read it).
         """
         if "cells" not in self._cache:
-            verts = shapely.get_num_coordinates(self.geometries)
-            large = len(self) > 0 and float(np.mean(verts)) > TILE_VERTICES
-            self._cache["cells"] = _tile_regions(self, TILE_DEG) if large else None
+            self._cache["cells"] = tile_regions(self)
         return self._cache["cells"]
 
     @property
@@ -414,6 +424,17 @@ class RegionTiles:
     tiles: np.ndarray
     region: np.ndarray
     areas: np.ndarray
+
+
+def _is_large(layer: RegionLayer) -> bool:
+    """Whether ``layer``'s regions are clipped tile by tile (more than :data:`TILE_VERTICES` vertices on average)."""
+    return len(layer) > 0 and float(np.mean(shapely.get_num_coordinates(layer.geometries))) > TILE_VERTICES
+
+
+def tile_regions(layer: RegionLayer) -> RegionTiles | None:
+    """The regions of ``layer`` cut into the cells of a :data:`TILE_DEG` grid, with each tile's area at
+    the layer's centre; None for a layer of small regions (clipped whole, see :func:`clip_areas`)."""
+    return _tile_regions(layer, TILE_DEG) if _is_large(layer) else None
 
 
 def _tile_regions(layer: RegionLayer, cell_deg: float) -> RegionTiles:

@@ -47,7 +47,7 @@ from frontlines.errors import (
 )
 from frontlines.sources._payloads import Limits, read_regular
 from frontlines.sources._vector import read_vector, zip_shapefile
-from frontlines.sources.compact_layers import read_compact, read_compact_layer
+from frontlines.sources.compact_layers import CompactLayer, read_compact, read_compact_layer
 from frontlines.sources.gazetteer import fold, is_cyrillic
 
 __all__ = [
@@ -87,17 +87,13 @@ def _read_file(path: Path) -> tuple[list[dict[str, Any]], np.ndarray]:
     return read_compact(path, data) or _read_geojson(data, str(path))
 
 
-def _read_layer_file(path: Path) -> tuple[list[dict[str, Any]], np.ndarray, tuple[np.ndarray, tuple[float, float]] | None]:
-    """:func:`_read_file` and the land areas (with their projection centre) its compact file keeps, if any."""
+def _read_layer_file(path: Path) -> CompactLayer:
+    """:func:`_read_file`, with the land areas and tiles its compact file keeps, if any."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceFormatError(f"{path}: cannot read ({exc})") from exc
-    found = read_compact_layer(path, data)
-    if found is None:
-        return (*_read_geojson(data, str(path)), None)
-    areas = (found.areas, found.centre) if found.areas is not None and found.centre is not None else None
-    return found.props, found.geoms, areas
+    return read_compact_layer(path, data) or CompactLayer(*_read_geojson(data, str(path)), None, None)
 
 
 def read_level(level: RegionLevel) -> RegionLayer:
@@ -108,7 +104,8 @@ def read_level(level: RegionLevel) -> RegionLayer:
     SourceFormatError
         Unreadable file, or a feature without the level's id or name property.
     """
-    props, geoms, areas = _read_layer_file(level.file)
+    found = _read_layer_file(level.file)
+    props = found.props
     try:
         ids = tuple(str(p[level.id_field]) for p in props)
         names = tuple(str(p[level.name_field]) for p in props)
@@ -119,11 +116,15 @@ def read_level(level: RegionLevel) -> RegionLayer:
         name=level.kind,
         ids=ids,
         names=names,
-        geometries=geoms,
+        geometries=found.geoms,
         parents=parents,
         local_names=tuple(p.get(level.local_name_field) or "" for p in props),
     )
-    return layer if areas is None else layer.with_areas(*areas)
+    if found.areas is not None and found.centre is not None:
+        layer.with_areas(found.areas, found.centre)
+        if found.tiles is not None and found.tile_deg is not None:
+            layer.with_cells(found.tiles, found.tile_deg, found.centre)
+    return layer
 
 
 def read_outline(path: Path) -> Any:
