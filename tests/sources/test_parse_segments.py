@@ -39,6 +39,23 @@ def test_payload_files_lists_what_iter_payloads_reads(history_folder, tmp_path) 
     assert payload_files([history_folder, archive], ("*.geojson",)) is None  # archives stream through the main process
 
 
+def test_a_folder_lists_its_files_as_rglob_finds_them_in_path_order(tmp_path) -> None:
+    root = tmp_path / "maps"
+    for name in ("a/x.json", "a-x.json", "a/b/y.geojson.gz", "b.geojson", "notes.txt", "c/.hidden.json"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"{}")
+    (root / "link.json").symlink_to(root / "b.geojson")  # a link to a file is a file
+    (root / "d").symlink_to(root / "a", target_is_directory=True)  # a link to a folder is not entered
+    (root / "dir.json").mkdir()  # a folder whose name matches is no file
+    pats = ("*.json", "*.geojson", "*.json.gz", "*.geojson.gz")
+    listed = payload_files([root], ("*.json", "*.geojson")).paths
+    reference = sorted(p for p in root.rglob("*") if p.is_file() and any(p.match(x) for x in pats))
+    assert list(listed) == reference
+    # by path components: the folder a/ comes before the file a-x.json ('/' sorts after '-' as text)
+    assert [str(p.relative_to(root)) for p in listed] == [
+        "a/b/y.geojson.gz", "a/x.json", "a-x.json", "b.geojson", "c/.hidden.json", "link.json"]
+
+
 def test_segments_compute_the_steps_across_batches(history_folder, tmp_path, monkeypatch) -> None:
     from frontlines import service
 

