@@ -318,8 +318,8 @@ def _files_of(path: Path, patterns: tuple[str, ...], pats: tuple[str, ...]) -> t
 def _folder_files(folder: Path, pats: tuple[str, ...]) -> Iterator[Path]:
     """The files under ``folder`` (recursively) whose name matches one of ``pats``, as ``folder.rglob("*")``
     finds them: links to files are files, links to folders are not entered, unreadable folders are skipped.
-    A directory entry tells whether it is a file without a ``stat`` (the history's 1,359 files: 5 ms
-    instead of 15)."""
+    A directory entry tells whether it is a file without a ``stat`` (the history's 1,359 files listed and
+    sorted in 8 ms instead of 16)."""
     todo = [str(folder)]
     while todo:
         try:
