@@ -2,10 +2,12 @@
 
 Forty real DeepState daily maps are ingested into an empty store with two parse processes, with
 every seventh snapshot's area computed whole (``FULL_EVERY`` lowered from 256 so that the full
-dissolve is exercised) and the oblast rows written every eighth (``TABLE_CHUNK`` lowered to 8):
-every step, area and oblast row is written while the parse runs, ``derive_layers`` computes nothing, and the figures equal, bit for bit, those of the same ingest with the
-snapshots derived in the tail, and the plain overlays of the stored parts measured with
-``pyproj.Geod``. An ingest into a store that holds snapshots already leaves them to the tail.
+dissolve is exercised) and the oblast rows written every sixth (``TABLE_CHUNK`` lowered to 6):
+every step, area and oblast row but the last four is written while the parse runs (the tail
+computes only those four), ``derive_layers`` computes nothing, and the figures equal, bit for bit,
+those of the same ingest with the snapshots derived in the tail, and the plain overlays of the
+stored parts measured with ``pyproj.Geod``. An ingest into a store that holds snapshots already
+leaves them to the tail.
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ def daily(deepstate_daily_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 def runs(daily: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("early")
     first, second = daily
-    calls = {"early": 0, "derive_layers": [], "tables": []}
+    calls = {"early": 0, "derive_layers": [], "tables": [], "rows": []}
     real_step, real_derive = early_steps.derive_step, pipeline_module.derive_layers
-    real_tables = early_steps.extend_region_tables
+    real_tables, real_rows = early_steps.extend_region_tables, derive_module.store_region_table
+
+    def counted_rows(*args, only=None, **kwargs):
+        calls["rows"].append(len(only))
+        return real_rows(*args, only=only, **kwargs)
 
     def counted_tables(store, touched, ids, **kwargs):
         calls["tables"].append(len(ids))
@@ -74,14 +80,16 @@ def runs(daily: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
     stores = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(derive_module, "FULL_EVERY", 7)
-        mp.setattr(early_steps, "TABLE_CHUNK", 8)  # the oblast rows of every 8 snapshots derived early
+        mp.setattr(early_steps, "TABLE_CHUNK", 6)  # the oblast rows of every 6 snapshots derived early
         mp.setattr(early_steps, "extend_region_tables", counted_tables)
+        mp.setattr(derive_module, "store_region_table", counted_rows)
         mp.setattr(pipeline_module, "derive_layers", counted_derive)
         mp.setattr(early_steps, "derive_step", counted_step)
         both = [first, second]
         stores["early"] = SQLiteStore(tmp / "early.db")
         service.ingest(stores["early"], "deepstate-daily", both, workers=2, **OPTIONS)
-        seen = dict(early=calls["early"], derive_layers=list(calls["derive_layers"]), tables=list(calls["tables"]))
+        seen = dict(early=calls["early"], derive_layers=list(calls["derive_layers"]), tables=list(calls["tables"]),
+                    rows=list(calls["rows"]))
         # the same files in two ingests: the second extends a timeline that held snapshots already
         stores["twice"] = SQLiteStore(tmp / "twice.db")
         service.ingest(stores["twice"], "deepstate-daily", [first], workers=2, **OPTIONS)
@@ -100,7 +108,9 @@ def test_an_empty_timeline_is_derived_while_parsing(runs) -> None:
     _, seen = runs
     assert seen["early"] == FILES  # every snapshot, the first one included
     assert seen["derive_layers"] == [0]  # the tail found every step up to date
-    assert seen["tables"] == [8] * (FILES // 8)  # oblast rows written every 8 snapshots while parsing
+    assert seen["tables"] == [6] * (FILES // 6)  # oblast rows written every 6 snapshots while parsing
+    # the tail computes the oblast rows of the last 4 only (from the stored row before them)
+    assert seen["rows"] == [6] * (FILES // 6) + [FILES % 6]
     # a timeline that held snapshots before the ingest: all left to the tail
     assert seen["early_second"] == 0 and seen["derive_layers_second"] >= 1
 

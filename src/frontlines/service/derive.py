@@ -537,6 +537,8 @@ def extend_region_tables(
     dissolved: Mapping[tuple[int, LayerKey], Any] | None = None,
     workers: int = 1,
     known: ClipRows | None = None,
+    tabled: Mapping[tuple[str, LayerKey], Collection[int]] | None = None,
+    tabled_levels: int = 0,
 ) -> int:
     """After an ingest: store the region tables of the new snapshots.
 
@@ -547,7 +549,10 @@ def extend_region_tables(
     ``workers`` >= 2: large batches of clips are shared with a forked process
     (:func:`~frontlines.service.split_clip.split_clip`; the same figures). ``known``: clip
     rows computed while the ingest parsed (:class:`~frontlines.service.tail_ahead.TailAhead`),
-    found by WKB; only the others are clipped here.
+    found by WKB; only the others are clipped here. ``tabled``: per timeline, the new snapshots whose
+    tables of the ``tabled_levels`` coarsest levels are written already
+    (:class:`~frontlines.service.early_steps.EarlySteps`): those tables are extended with the others
+    only, so that their stored rows are not read again (W1: 1,344 of 1,359).
 
     Returns
     -------
@@ -566,13 +571,15 @@ def extend_region_tables(
         conflict = registry.get(latest.conflict)
         if layer == latest.primary:
             sets.update(conflict.level_kinds[:levels])
+        done = set((tabled or {}).get((source, layer), ()))
         for name in sorted(sets & set(conflict.level_kinds)):
+            only = new - done if name in conflict.level_kinds[:tabled_levels] else new
             region = registry.region_layer(conflict, name)
-            if region.name != name:  # stored under another name: not one of the conflict's levels
+            if region.name != name or not only:  # stored under another name: not one of the conflict's levels
                 continue
             with split_clip(region, workers) as clip_many:
                 written += store_region_table(
-                    store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=new,
+                    store, source, layer, name, list(region.ids), lambda g, r=region: clip_areas(r, g), only=only,
                     clip_many=clip_many, dissolved=whole, known=None if known is None else known.lookup(name),
                 )
     return written

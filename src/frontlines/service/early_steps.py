@@ -59,6 +59,8 @@ class EarlySteps:
         self._levels = levels
         self._known = known
         self._untabled: dict[tuple[str, LayerKey], list[int]] = {}  # derived here, region rows not yet written
+        #: (source, layer) -> the snapshots whose region rows (the ``levels`` coarsest levels) are written here
+        self.tabled: dict[tuple[str, LayerKey], set[int]] = {}
         # (source, layer) -> (id, key, area, position of the next) of its latest snapshot, or None: left to derive_layers
         self._runs: dict[tuple[str, LayerKey], tuple[int, Any, float, int] | None] = {}
         self._stopped = False
@@ -105,7 +107,13 @@ class EarlySteps:
             del self._untabled[key]
             extend_region_tables(self._store, [key], pending, levels=self._levels, dissolved=self._dissolved,
                                  known=self._known)
+            self.tabled.setdefault(key, set()).update(pending)
             release_memory()  # what the clips left free (the parse processes are still running: the peak)
+
+    @property
+    def levels(self) -> int:
+        """Region levels (coarsest first) whose tables are written here (see :attr:`tabled`)."""
+        return self._levels
 
     def stop(self) -> None:
         """Derive nothing more here (the input left time order: later snapshots may fall between)."""

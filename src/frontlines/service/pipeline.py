@@ -899,7 +899,9 @@ def ingest_payloads(
         release_memory()
         extend_region_tables(store, sorted(touched), report.snapshot_ids, levels=region_levels, dissolved=dissolved,
                              workers=workers,  # the parse workers have exited: a forked helper clips half
-                             known=clipped if len(clipped) else None)
+                             known=clipped if len(clipped) else None,
+                             tabled=None if early is None else early.tabled,
+                             tabled_levels=0 if early is None else early.levels)
         del tail
         release_memory()
         if unions:
