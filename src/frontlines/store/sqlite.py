@@ -57,6 +57,7 @@ from frontlines.model import LayerKey, Snapshot, SnapshotInfo
 from frontlines.store import payloads as payload_codec
 from frontlines.store.memo import VersionMemo
 from frontlines.store.protocols import PartRow
+from frontlines.store.writeback import early_writeback
 
 __all__ = ["DEFAULT_CACHE_BYTES", "SCHEMA_VERSION", "SQLiteStore", "default_store_path", "format_time", "parse_time"]
 
@@ -648,7 +649,9 @@ class SQLiteStore(VersionMemo):
         self._tx_serial += 1
         self._tx_changes = changes = self._db.total_changes
         try:
-            yield
+            # the first filling's pages go to the disk as they come, not all in the commit (see writeback)
+            with early_writeback(self.path) if filling else contextlib.nullcontext():
+                yield
             if self._db.total_changes != changes:
                 self._db.execute(_BUMP_VERSION_SQL)
         except BaseException:
