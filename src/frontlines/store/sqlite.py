@@ -809,8 +809,16 @@ class SQLiteStore(VersionMemo):
     )
 
     @staticmethod
-    def _info(row: tuple[Any, ...]) -> SnapshotInfo:
-        layers = tuple(sorted(LayerKey.parse(x) for x in (row[9] or "").split(",") if x))
+    def _info(row: tuple[Any, ...], keys: dict[tuple[bool, str], Any] | None = None) -> SnapshotInfo:
+        """A row of :attr:`_INFO_SQL` as a snapshot's info. ``keys``: the primary layer keys (``(False, text)``)
+        and the tuples of layer keys (``(True, text)``) parsed so far (the rows of a timeline name the same few)."""
+        keys = {} if keys is None else keys
+        layers = keys.get((True, row[9]))
+        if layers is None:
+            layers = keys[True, row[9]] = tuple(sorted(LayerKey.parse(x) for x in (row[9] or "").split(",") if x))
+        primary = keys.get((False, row[7]))
+        if primary is None:
+            primary = keys[False, row[7]] = LayerKey.parse(row[7])
         return SnapshotInfo(
             id=row[0],
             source=row[1],
@@ -819,7 +827,7 @@ class SQLiteStore(VersionMemo):
             file_name=row[4],
             content_hash=row[5],
             url=row[6],
-            primary=LayerKey.parse(row[7]),
+            primary=primary,
             layers=layers,
             notes=orjson.loads(row[8]),
             map_time=parse_time(row[10]),
@@ -835,7 +843,8 @@ class SQLiteStore(VersionMemo):
                 rows = self._db.execute(
                     self._INFO_SQL + " WHERE s.source=? ORDER BY s.map_time, s.id", (source,)
                 ).fetchall()
-            return [self._info(r) for r in rows]
+            keys: dict[tuple[bool, str], Any] = {}
+            return [self._info(r, keys) for r in rows]
 
         return list(self._memo(("snapshots", source), compute))
 
