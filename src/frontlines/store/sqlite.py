@@ -809,16 +809,15 @@ class SQLiteStore(VersionMemo):
     )
 
     @staticmethod
-    def _info(row: tuple[Any, ...], keys: dict[tuple[bool, str], Any] | None = None) -> SnapshotInfo:
-        """A row of :attr:`_INFO_SQL` as a snapshot's info. ``keys``: the primary layer keys (``(False, text)``)
-        and the tuples of layer keys (``(True, text)``) parsed so far (the rows of a timeline name the same few)."""
-        keys = {} if keys is None else keys
-        layers = keys.get((True, row[9]))
+    def _info(row: tuple[Any, ...], layer_sets: dict[str, tuple[LayerKey, ...]] | None = None) -> SnapshotInfo:
+        """A row of :attr:`_INFO_SQL` as a snapshot's info. ``layer_sets``: the layer lists parsed so far, by their
+        text (the rows of a timeline name the same few)."""
+        text = row[9] or ""
+        layers = None if layer_sets is None else layer_sets.get(text)
         if layers is None:
-            layers = keys[True, row[9]] = tuple(sorted(LayerKey.parse(x) for x in (row[9] or "").split(",") if x))
-        primary = keys.get((False, row[7]))
-        if primary is None:
-            primary = keys[False, row[7]] = LayerKey.parse(row[7])
+            layers = tuple(sorted(LayerKey.parse(x) for x in text.split(",") if x))
+            if layer_sets is not None:
+                layer_sets[text] = layers
         return SnapshotInfo(
             id=row[0],
             source=row[1],
@@ -827,7 +826,7 @@ class SQLiteStore(VersionMemo):
             file_name=row[4],
             content_hash=row[5],
             url=row[6],
-            primary=primary,
+            primary=LayerKey.parse(row[7]),
             layers=layers,
             notes=orjson.loads(row[8]),
             map_time=parse_time(row[10]),
@@ -843,8 +842,8 @@ class SQLiteStore(VersionMemo):
                 rows = self._db.execute(
                     self._INFO_SQL + " WHERE s.source=? ORDER BY s.map_time, s.id", (source,)
                 ).fetchall()
-            keys: dict[tuple[bool, str], Any] = {}
-            return [self._info(r, keys) for r in rows]
+            layer_sets: dict[str, tuple[LayerKey, ...]] = {}
+            return [self._info(r, layer_sets) for r in rows]
 
         return list(self._memo(("snapshots", source), compute))
 
