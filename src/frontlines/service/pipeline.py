@@ -434,11 +434,12 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
     batch of ISW layers leaves 25-50 MB free (trimmed: W3's peak PSS ~10 MB lower).
     """
     assert _WORKER is not None
-    read = [0]  # bytes of content read so far
+    read = 0  # bytes of content read so far
 
     def payload(path: str, name: str) -> Payload:
+        nonlocal read
         data = read_regular(Path(path), limit=limit)
-        read[0] += len(data)
+        read += len(data)
         return Payload(name, data)
 
     batch = (payload(p, name) for p, name in files)  # each read when parsed
@@ -449,7 +450,7 @@ def _worker_parse_files(files: list[tuple[str, str]], limit: int, continues: boo
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
         return name
     finally:
-        if read[0] >= TRIM_BYTES or (free_heap_bytes() or 0) >= TRIM_FREE_BYTES:
+        if read >= TRIM_BYTES or (free_heap_bytes() or 0) >= TRIM_FREE_BYTES:
             release_memory()
 
 
