@@ -7,19 +7,21 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 from frontlines.store import writeback
 from frontlines.store.sqlite import SQLiteStore
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range and /proc/self/fd are Linux's")
+#: Where the kernel can be asked (``sync_file_range``, ``/proc/self/fd``); elsewhere the module does nothing.
+LINUX = sys.platform.startswith("linux")
 
 
 def test_the_descriptor_another_object_opened_is_found(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
     with open(path, "wb") as f:
         fd = writeback._open_fd(path)
-        assert fd is not None and os.path.samestat(os.fstat(fd), os.fstat(f.fileno()))
+        if LINUX:
+            assert fd is not None and os.path.samestat(os.fstat(fd), os.fstat(f.fileno()))
+        else:
+            assert fd is None
     assert writeback._open_fd(path) is None  # closed: none open any more
     assert writeback._open_fd(tmp_path / "missing") is None
 
@@ -32,7 +34,7 @@ def test_writes_are_started_as_the_file_grows_and_the_content_is_kept(tmp_path: 
             f.write(chunk)
             f.flush()
             wb._stop.wait(0.02)  # the thread looks every 5 ms
-    assert wb.requests >= 2  # 12 MB in steps of 2 MB, seen by a thread that looks often
+    assert wb.requests >= 2 if LINUX else wb.requests == 0  # 12 MB in steps of 2 MB, seen by a thread that looks often
     assert not wb._thread.is_alive()
     assert path.read_bytes() == chunk * 12
 
@@ -64,7 +66,8 @@ def test_a_stores_first_filling_is_written_back_as_it_goes_and_committed(tmp_pat
         for k, blob in enumerate(blobs):
             store.put_payload(f"h{k}", blob, source="test", base=None)
             seen[0]._stop.wait(0.02)
-    assert len(seen) == 1 and seen[0].requests >= 1 and not seen[0]._thread.is_alive()
+    assert len(seen) == 1 and not seen[0]._thread.is_alive()
+    assert seen[0].requests >= 1 if LINUX else seen[0].requests == 0
     store.close()
     reader = SQLiteStore(tmp_path / "s.db", readonly=True)
     assert [reader.get_payload(f"h{k}") for k in range(8)] == blobs  # committed, whole
