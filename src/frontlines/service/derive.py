@@ -574,8 +574,10 @@ def extend_region_tables(
         done = set((tabled or {}).get((source, layer), ()))
         for name in sorted(sets & set(conflict.level_kinds)):
             only = new - done if name in conflict.level_kinds[:tabled_levels] else new
+            if not only:  # every new row of this level written while the ingest parsed
+                continue
             region = registry.region_layer(conflict, name)
-            if region.name != name or not only:  # stored under another name: not one of the conflict's levels
+            if region.name != name:  # stored under another name: not one of the conflict's levels
                 continue
             with split_clip(region, workers) as clip_many:
                 written += store_region_table(
